@@ -1,0 +1,29 @@
+//! The nextauth-rs wire protocol: QR payloads, server parameters, the mutual-authentication
+//! handshake, the record layer, the PIN second factor and push envelopes.
+//!
+//! This crate performs no I/O: it reads no clock (times are passed in as Unix seconds), draws
+//! from no global random source (every function that needs randomness takes
+//! `&dyn ring::rand::SecureRandom`), and opens no socket (the handshake state machines take
+//! bytes in and give bytes out). That keeps every path testable with fixed inputs.
+//!
+//! The byte layouts and the key schedule are specified in `docs/protocol.md`.
+
+pub mod codec;
+pub mod crypto;
+pub mod error;
+pub mod handshake;
+pub mod ids;
+pub mod messages;
+pub mod params;
+pub mod pin;
+pub mod png;
+pub mod push;
+pub mod qr;
+pub mod vash;
+
+pub use error::{ProtocolError, Result};
+
+/// Lower-case hex of `bytes`, for logs and test output (never for secrets).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

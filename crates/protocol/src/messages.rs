@@ -1,0 +1,395 @@
+//! What travels inside the handshake (server contexts, app requests) and the records after it.
+//!
+//! Every message starts with a one-byte kind; unknown kinds are refused with code 33.
+
+use crate::codec::{Reader, Writer};
+use crate::crypto::HASH_LEN;
+use crate::error::{ProtocolError, Result};
+use crate::ids::SessionRef;
+use crate::qr::EnrolSecret;
+
+/// Largest number of key/value pairs in a [`SessionInfo`].
+pub const MAX_INFO_ENTRIES: usize = 32;
+/// Largest text value (user agent, info value, user input, message body), in bytes.
+pub const MAX_TEXT_LEN: usize = 4096;
+/// Largest logo, in bytes.
+pub const MAX_INFO_LOGO_LEN: usize = 64 * 1024;
+
+/// Information about a session shown to the person (the REST API's `SessionInfo`): keyed strings
+/// from the website, a logo, and the requesting browser's IP address and user agent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// Keyed strings to show, in the website's order.
+    pub info: Vec<(String, String)>,
+    /// Logo bytes (PNG), may be empty.
+    pub logo: Vec<u8>,
+    /// The browser's IP address as the server saw it.
+    pub ip: String,
+    /// The browser's user agent.
+    pub user_agent: String,
+}
+
+impl SessionInfo {
+    pub(crate) fn encode(&self, w: &mut Writer) -> Result<()> {
+        if self.info.len() > MAX_INFO_ENTRIES {
+            return Err(ProtocolError::Oversized { field: "info", limit: MAX_INFO_ENTRIES });
+        }
+        w.u8(self.info.len() as u8);
+        for (key, value) in &self.info {
+            w.bytes8(key.as_bytes(), "info.key")?.bytes16(value.as_bytes(), "info.value", MAX_TEXT_LEN)?;
+        }
+        w.bytes32(&self.logo, "info.logo", MAX_INFO_LOGO_LEN)?;
+        w.bytes8(self.ip.as_bytes(), "info.ip")?;
+        w.bytes16(self.user_agent.as_bytes(), "info.user_agent", MAX_TEXT_LEN)?;
+        Ok(())
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let count = r.u8("info.count")? as usize;
+        if count > MAX_INFO_ENTRIES {
+            return Err(ProtocolError::Oversized { field: "info", limit: MAX_INFO_ENTRIES });
+        }
+        let mut info = Vec::with_capacity(count);
+        for _ in 0..count {
+            info.push((r.str8("info.key")?, r.str16("info.value", MAX_TEXT_LEN)?));
+        }
+        Ok(Self {
+            info,
+            logo: r.bytes32("info.logo", MAX_INFO_LOGO_LEN)?.to_vec(),
+            ip: r.str8("info.ip")?,
+            user_agent: r.str16("info.user_agent", MAX_TEXT_LEN)?,
+        })
+    }
+}
+
+/// What a transaction asks the person to approve (the REST API's `Transaction`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransactionDetails {
+    /// Amount, as the integrator formats it.
+    pub amount: String,
+    /// Who receives it.
+    pub beneficiary: String,
+    /// Free text.
+    pub description: String,
+}
+
+/// The server's purpose-specific context inside the ServerHello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerContext {
+    /// For an enrolment: what the website says about the session that shows the code.
+    Enrol {
+        /// The website's session information.
+        session: SessionInfo,
+    },
+    /// For a login: what the website announces and the browser that asks.
+    Login {
+        /// Keyed strings and logo that the website wants shown (`announceinfo`).
+        announce: SessionInfo,
+        /// The requesting browser (`sessioninfo`).
+        session: SessionInfo,
+    },
+    /// For a transaction: the details to approve.
+    Transaction(TransactionDetails),
+    /// For a connection without a session.
+    Connect,
+}
+
+impl ServerContext {
+    /// Encodes the context.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut w = Writer::new();
+        match self {
+            Self::Enrol { session } => {
+                w.u8(1);
+                session.encode(&mut w)?;
+            }
+            Self::Login { announce, session } => {
+                w.u8(2);
+                announce.encode(&mut w)?;
+                session.encode(&mut w)?;
+            }
+            Self::Transaction(t) => {
+                w.u8(3);
+                w.bytes16(t.amount.as_bytes(), "tx.amount", MAX_TEXT_LEN)?;
+                w.bytes16(t.beneficiary.as_bytes(), "tx.beneficiary", MAX_TEXT_LEN)?;
+                w.bytes16(t.description.as_bytes(), "tx.description", MAX_TEXT_LEN)?;
+            }
+            Self::Connect => {
+                w.u8(4);
+            }
+        }
+        Ok(w.into_bytes())
+    }
+
+    /// Decodes a context.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        let out = match r.u8("context.kind")? {
+            1 => Self::Enrol { session: SessionInfo::decode(&mut r)? },
+            2 => Self::Login { announce: SessionInfo::decode(&mut r)?, session: SessionInfo::decode(&mut r)? },
+            3 => Self::Transaction(TransactionDetails {
+                amount: r.str16("tx.amount", MAX_TEXT_LEN)?,
+                beneficiary: r.str16("tx.beneficiary", MAX_TEXT_LEN)?,
+                description: r.str16("tx.description", MAX_TEXT_LEN)?,
+            }),
+            4 => Self::Connect,
+            other => return Err(ProtocolError::UnknownType(other)),
+        };
+        r.finish()?;
+        Ok(out)
+    }
+}
+
+/// The app's purpose-specific request inside the ClientFinish (covered by the account's
+/// signature).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientRequest {
+    /// Create an account with the handshake's account key.
+    Enrol {
+        /// The enrol code's one-time secret.
+        secret: EnrolSecret,
+        /// A name for this device, shown in the server's account list.
+        device_name: String,
+        /// The PIN verifier key for this account ([`crate::pin`]), when the app has a PIN.
+        pin_verifier: Option<[u8; 32]>,
+    },
+    /// Log in to the session of the ClientHello.
+    Login {
+        /// Optional input the person typed for the website.
+        user_input: String,
+    },
+    /// Decide on the transaction of the ClientHello.
+    Transaction {
+        /// Approve (true) or decline (false).
+        approve: bool,
+    },
+    /// Open a connection for the account.
+    Connect,
+}
+
+impl ClientRequest {
+    /// Encodes the request.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut w = Writer::new();
+        match self {
+            Self::Enrol { secret, device_name, pin_verifier } => {
+                w.u8(1).raw(&secret.0).bytes8(device_name.as_bytes(), "device_name")?;
+                match pin_verifier {
+                    Some(v) => w.u8(1).raw(v),
+                    None => w.u8(0),
+                };
+            }
+            Self::Login { user_input } => {
+                w.u8(2).bytes16(user_input.as_bytes(), "user_input", MAX_TEXT_LEN)?;
+            }
+            Self::Transaction { approve } => {
+                w.u8(3).bool(*approve);
+            }
+            Self::Connect => {
+                w.u8(4);
+            }
+        }
+        Ok(w.into_bytes())
+    }
+
+    /// Decodes a request.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        let out = match r.u8("request.kind")? {
+            1 => {
+                let secret = EnrolSecret(r.array("enrol.secret")?);
+                let device_name = r.str8("enrol.device_name")?;
+                let pin_verifier = if r.bool("enrol.has_pin")? { Some(r.array("enrol.pin_verifier")?) } else { None };
+                Self::Enrol { secret, device_name, pin_verifier }
+            }
+            2 => Self::Login { user_input: r.str16("user_input", MAX_TEXT_LEN)? },
+            3 => Self::Transaction { approve: r.bool("approve")? },
+            4 => Self::Connect,
+            other => return Err(ProtocolError::UnknownType(other)),
+        };
+        r.finish()?;
+        Ok(out)
+    }
+}
+
+/// Records from the server to the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerRecord {
+    /// The request succeeded; for a login, the session is now logged in.
+    Accepted,
+    /// The server needs the second factor before it accepts.
+    PinRequired {
+        /// Wrong PINs left before the PIN is blocked.
+        remaining_attempts: u8,
+    },
+    /// The PIN proof was wrong.
+    PinWrong {
+        /// Wrong PINs left before the PIN is blocked.
+        remaining_attempts: u8,
+    },
+    /// Too many wrong PINs: the PIN is blocked for this account.
+    PinBlocked,
+    /// The server refused, with a numeric error code.
+    Refused {
+        /// Error code (see docs/protocol.md).
+        code: u16,
+    },
+    /// Continuous authentication: answer with [`AppRecord::Pong`] within the server's ping time.
+    Ping {
+        /// Echoed in the pong.
+        counter: u64,
+    },
+    /// The session was logged out (by the website or the server).
+    LoggedOut,
+    /// Push envelopes for this app (live delivery or the answer to a pull).
+    Messages {
+        /// Each one a [`crate::push`] envelope.
+        envelopes: Vec<Vec<u8>>,
+    },
+}
+
+/// Records from the app to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppRecord {
+    /// Proof of the PIN, bound to this session ([`crate::pin::pin_proof`]).
+    PinProof {
+        /// HMAC tag.
+        proof: [u8; HASH_LEN],
+    },
+    /// Replace the PIN verifier; `proof` is the proof of the current PIN.
+    PinChange {
+        /// Proof with the current verifier.
+        proof: [u8; HASH_LEN],
+        /// The verifier of the new PIN.
+        new_verifier: [u8; 32],
+    },
+    /// Answer to a ping.
+    Pong {
+        /// The ping's counter.
+        counter: u64,
+    },
+    /// The person logged the session out from the app.
+    Logout,
+    /// Delete this account on the server.
+    DeleteAccount,
+    /// Send the messages waiting for this app.
+    PullMessages,
+    /// Acknowledge messages up to and including these ids, so the server drops them.
+    Ack {
+        /// Message ids.
+        message_ids: Vec<[u8; 16]>,
+    },
+    /// Subscribe to a login session's logout (continuous sessions).
+    Watch {
+        /// The session.
+        session_ref: SessionRef,
+    },
+}
+
+const MAX_BATCH: usize = 256;
+
+impl ServerRecord {
+    /// Encodes the record's plaintext.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut w = Writer::new();
+        match self {
+            Self::Accepted => w.u8(1),
+            Self::PinRequired { remaining_attempts } => w.u8(2).u8(*remaining_attempts),
+            Self::PinWrong { remaining_attempts } => w.u8(3).u8(*remaining_attempts),
+            Self::PinBlocked => w.u8(4),
+            Self::Refused { code } => w.u8(5).u16(*code),
+            Self::Ping { counter } => w.u8(6).u64(*counter),
+            Self::LoggedOut => w.u8(7),
+            Self::Messages { envelopes } => {
+                if envelopes.len() > MAX_BATCH {
+                    return Err(ProtocolError::Oversized { field: "envelopes", limit: MAX_BATCH });
+                }
+                w.u8(8).u16(envelopes.len() as u16);
+                for e in envelopes {
+                    w.bytes16(e, "envelope", crate::push::MAX_ENVELOPE_LEN)?;
+                }
+                &mut w
+            }
+        };
+        Ok(w.into_bytes())
+    }
+
+    /// Decodes a record's plaintext.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        let out = match r.u8("record.kind")? {
+            1 => Self::Accepted,
+            2 => Self::PinRequired { remaining_attempts: r.u8("remaining_attempts")? },
+            3 => Self::PinWrong { remaining_attempts: r.u8("remaining_attempts")? },
+            4 => Self::PinBlocked,
+            5 => Self::Refused { code: r.u16("code")? },
+            6 => Self::Ping { counter: r.u64("counter")? },
+            7 => Self::LoggedOut,
+            8 => {
+                let count = r.u16("envelopes")? as usize;
+                if count > MAX_BATCH {
+                    return Err(ProtocolError::Oversized { field: "envelopes", limit: MAX_BATCH });
+                }
+                let envelopes = (0..count)
+                    .map(|_| r.bytes16("envelope", crate::push::MAX_ENVELOPE_LEN).map(<[u8]>::to_vec))
+                    .collect::<Result<_>>()?;
+                Self::Messages { envelopes }
+            }
+            other => return Err(ProtocolError::UnknownType(other)),
+        };
+        r.finish()?;
+        Ok(out)
+    }
+}
+
+impl AppRecord {
+    /// Encodes the record's plaintext.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut w = Writer::new();
+        match self {
+            Self::PinProof { proof } => w.u8(1).raw(proof),
+            Self::PinChange { proof, new_verifier } => w.u8(2).raw(proof).raw(new_verifier),
+            Self::Pong { counter } => w.u8(3).u64(*counter),
+            Self::Logout => w.u8(4),
+            Self::DeleteAccount => w.u8(5),
+            Self::PullMessages => w.u8(6),
+            Self::Ack { message_ids } => {
+                if message_ids.len() > MAX_BATCH {
+                    return Err(ProtocolError::Oversized { field: "message_ids", limit: MAX_BATCH });
+                }
+                w.u8(7).u16(message_ids.len() as u16);
+                for id in message_ids {
+                    w.raw(id);
+                }
+                &mut w
+            }
+            Self::Watch { session_ref } => w.u8(8).raw(&session_ref.0),
+        };
+        Ok(w.into_bytes())
+    }
+
+    /// Decodes a record's plaintext.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        let out = match r.u8("record.kind")? {
+            1 => Self::PinProof { proof: r.array("proof")? },
+            2 => Self::PinChange { proof: r.array("proof")?, new_verifier: r.array("new_verifier")? },
+            3 => Self::Pong { counter: r.u64("counter")? },
+            4 => Self::Logout,
+            5 => Self::DeleteAccount,
+            6 => Self::PullMessages,
+            7 => {
+                let count = r.u16("message_ids")? as usize;
+                if count > MAX_BATCH {
+                    return Err(ProtocolError::Oversized { field: "message_ids", limit: MAX_BATCH });
+                }
+                let message_ids = (0..count).map(|_| r.array("message_id")).collect::<Result<_>>()?;
+                Self::Ack { message_ids }
+            }
+            8 => Self::Watch { session_ref: SessionRef(r.array("session_ref")?) },
+            other => return Err(ProtocolError::UnknownType(other)),
+        };
+        r.finish()?;
+        Ok(out)
+    }
+}
