@@ -75,7 +75,10 @@ impl<'a> Reader<'a> {
         match self.u8(field)? {
             0 => Ok(false),
             1 => Ok(true),
-            _ => Err(ProtocolError::Malformed { field, reason: "boolean must be 0 or 1" }),
+            _ => Err(ProtocolError::Malformed {
+                field,
+                reason: "boolean must be 0 or 1",
+            }),
         }
     }
 
@@ -124,8 +127,10 @@ impl<'a> Reader<'a> {
 }
 
 fn utf8(bytes: &[u8], field: &'static str) -> Result<String> {
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| ProtocolError::Malformed { field, reason: "not valid UTF-8" })
+    String::from_utf8(bytes.to_vec()).map_err(|_| ProtocolError::Malformed {
+        field,
+        reason: "not valid UTF-8",
+    })
 }
 
 /// An append-only output buffer. Length-prefixed writes check their limits.
@@ -189,8 +194,10 @@ impl Writer {
 
     /// Appends bytes with a one-byte length prefix.
     pub fn bytes8(&mut self, v: &[u8], field: &'static str) -> Result<&mut Self> {
-        let len = u8::try_from(v.len())
-            .map_err(|_| ProtocolError::Oversized { field, limit: u8::MAX as usize })?;
+        let len = u8::try_from(v.len()).map_err(|_| ProtocolError::Oversized {
+            field,
+            limit: u8::MAX as usize,
+        })?;
         Ok(self.u8(len).raw(v))
     }
 
@@ -221,7 +228,10 @@ mod tests {
     fn reads_what_was_written() {
         let mut w = Writer::new();
         w.u8(7).u16(513).u32(70_000).i32(-1).u64(1 << 40).bool(true);
-        w.bytes8(b"ab", "a").unwrap().bytes16(b"cde", "b", 10).unwrap();
+        w.bytes8(b"ab", "a")
+            .unwrap()
+            .bytes16(b"cde", "b", 10)
+            .unwrap();
         w.bytes32(b"", "c", 10).unwrap();
         let bytes = w.into_bytes();
         let mut r = Reader::new(&bytes);
@@ -239,13 +249,25 @@ mod tests {
 
     #[test]
     fn refuses_short_long_and_odd_input() {
-        assert_eq!(Reader::new(&[1]).u16("n"), Err(ProtocolError::Truncated { field: "n" }));
-        assert!(matches!(Reader::new(&[2]).bool("b"), Err(ProtocolError::Malformed { .. })));
+        assert_eq!(
+            Reader::new(&[1]).u16("n"),
+            Err(ProtocolError::Truncated { field: "n" })
+        );
+        assert!(matches!(
+            Reader::new(&[2]).bool("b"),
+            Err(ProtocolError::Malformed { .. })
+        ));
         assert_eq!(
             Reader::new(&[0, 5, 1, 2, 3, 4, 5]).bytes16("f", 4),
-            Err(ProtocolError::Oversized { field: "f", limit: 4 })
+            Err(ProtocolError::Oversized {
+                field: "f",
+                limit: 4
+            })
         );
-        assert!(matches!(Reader::new(&[1, 0xff]).str8("s"), Err(ProtocolError::Malformed { .. })));
+        assert!(matches!(
+            Reader::new(&[1, 0xff]).str8("s"),
+            Err(ProtocolError::Malformed { .. })
+        ));
         let mut r = Reader::new(&[1, 2]);
         r.u8("a").unwrap();
         assert_eq!(r.finish(), Err(ProtocolError::TrailingBytes));

@@ -86,8 +86,8 @@ impl SigningKey {
     /// Makes a new random key. Returns it with its PKCS#8 encoding, for encrypted storage.
     pub fn generate(rng: &dyn SecureRandom) -> Result<(Self, Zeroizing<Vec<u8>>)> {
         let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
-        let doc = signature::EcdsaKeyPair::generate_pkcs8(alg, rng)
-            .map_err(|_| ProtocolError::Random)?;
+        let doc =
+            signature::EcdsaKeyPair::generate_pkcs8(alg, rng).map_err(|_| ProtocolError::Random)?;
         let pkcs8 = Zeroizing::new(doc.as_ref().to_vec());
         let key = Self::from_pkcs8(&pkcs8, rng)?;
         Ok((key, pkcs8))
@@ -111,7 +111,10 @@ impl Signer for SigningKey {
     }
 
     fn sign(&self, rng: &dyn SecureRandom, message: &[u8]) -> Result<Signature> {
-        let sig = self.pair.sign(rng, message).map_err(|_| ProtocolError::Random)?;
+        let sig = self
+            .pair
+            .sign(rng, message)
+            .map_err(|_| ProtocolError::Random)?;
         let mut out = [0u8; SIGNATURE_LEN];
         out.copy_from_slice(sig.as_ref());
         Ok(Signature(out))
@@ -201,7 +204,9 @@ impl Ephemeral {
     pub fn generate(rng: &dyn SecureRandom) -> Result<Self> {
         let private = agreement::EphemeralPrivateKey::generate(&agreement::X25519, rng)
             .map_err(|_| ProtocolError::Random)?;
-        let public_key = private.compute_public_key().map_err(|_| ProtocolError::Random)?;
+        let public_key = private
+            .compute_public_key()
+            .map_err(|_| ProtocolError::Random)?;
         let mut public = [0u8; EPHEMERAL_KEY_LEN];
         public.copy_from_slice(public_key.as_ref());
         Ok(Self { private, public })
@@ -228,17 +233,33 @@ impl Ephemeral {
 pub fn seal(key: &[u8; 32], nonce: [u8; 12], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
     let key = aead_key(key)?;
     let mut buf = plaintext.to_vec();
-    key.seal_in_place_append_tag(aead::Nonce::assume_unique_for_key(nonce), aead::Aad::from(aad), &mut buf)
-        .map_err(|_| ProtocolError::Oversized { field: "plaintext", limit: usize::MAX })?;
+    key.seal_in_place_append_tag(
+        aead::Nonce::assume_unique_for_key(nonce),
+        aead::Aad::from(aad),
+        &mut buf,
+    )
+    .map_err(|_| ProtocolError::Oversized {
+        field: "plaintext",
+        limit: usize::MAX,
+    })?;
     Ok(buf)
 }
 
 /// Decrypts and authenticates `ciphertext || tag`.
-pub fn open(key: &[u8; 32], nonce: [u8; 12], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+pub fn open(
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     let key = aead_key(key)?;
     let mut buf = Zeroizing::new(sealed.to_vec());
     let len = key
-        .open_in_place(aead::Nonce::assume_unique_for_key(nonce), aead::Aad::from(aad), &mut buf)
+        .open_in_place(
+            aead::Nonce::assume_unique_for_key(nonce),
+            aead::Aad::from(aad),
+            &mut buf,
+        )
         .map_err(|_| ProtocolError::Decrypt)?
         .len();
     buf.truncate(len);
@@ -262,23 +283,41 @@ mod tests {
         let (key, pkcs8) = SigningKey::generate(&rng).unwrap();
         let sig = key.sign(&rng, b"hello").unwrap();
         key.public_key().verify(b"hello", &sig).unwrap();
-        assert_eq!(key.public_key().verify(b"hellO", &sig), Err(ProtocolError::BadSignature));
+        assert_eq!(
+            key.public_key().verify(b"hellO", &sig),
+            Err(ProtocolError::BadSignature)
+        );
         let again = SigningKey::from_pkcs8(&pkcs8, &rng).unwrap();
         assert_eq!(again.public_key(), key.public_key());
         let (other, _) = SigningKey::generate(&rng).unwrap();
-        assert_eq!(other.public_key().verify(b"hello", &sig), Err(ProtocolError::BadSignature));
+        assert_eq!(
+            other.public_key().verify(b"hello", &sig),
+            Err(ProtocolError::BadSignature)
+        );
     }
 
     #[test]
     fn aead_round_trip_and_tamper() {
         let key = [7u8; 32];
         let sealed = seal(&key, [1; 12], b"aad", b"secret").unwrap();
-        assert_eq!(&open(&key, [1; 12], b"aad", &sealed).unwrap()[..], b"secret");
-        assert_eq!(open(&key, [1; 12], b"aaD", &sealed).unwrap_err(), ProtocolError::Decrypt);
-        assert_eq!(open(&key, [2; 12], b"aad", &sealed).unwrap_err(), ProtocolError::Decrypt);
+        assert_eq!(
+            &open(&key, [1; 12], b"aad", &sealed).unwrap()[..],
+            b"secret"
+        );
+        assert_eq!(
+            open(&key, [1; 12], b"aaD", &sealed).unwrap_err(),
+            ProtocolError::Decrypt
+        );
+        assert_eq!(
+            open(&key, [2; 12], b"aad", &sealed).unwrap_err(),
+            ProtocolError::Decrypt
+        );
         let mut bad = sealed.clone();
         bad[0] ^= 1;
-        assert_eq!(open(&key, [1; 12], b"aad", &bad).unwrap_err(), ProtocolError::Decrypt);
+        assert_eq!(
+            open(&key, [1; 12], b"aad", &bad).unwrap_err(),
+            ProtocolError::Decrypt
+        );
     }
 
     #[test]
@@ -295,6 +334,9 @@ mod tests {
         assert_eq!(PublicKey::from_slice(&[4; 64]), Err(ProtocolError::BadKey));
         assert_eq!(PublicKey::from_slice(&[2; 65]), Err(ProtocolError::BadKey));
         let bogus = PublicKey([4; 65]);
-        assert_eq!(bogus.verify(b"m", &Signature([1; 64])), Err(ProtocolError::BadSignature));
+        assert_eq!(
+            bogus.verify(b"m", &Signature([1; 64])),
+            Err(ProtocolError::BadSignature)
+        );
     }
 }

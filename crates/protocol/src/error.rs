@@ -96,7 +96,9 @@ impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Truncated { field } => write!(f, "input ends inside field `{field}`"),
-            Self::Malformed { field, reason } => write!(f, "field `{field}` is malformed: {reason}"),
+            Self::Malformed { field, reason } => {
+                write!(f, "field `{field}` is malformed: {reason}")
+            }
             Self::TrailingBytes => f.write_str("unexpected bytes after the end of the message"),
             Self::Oversized { field, limit } => write!(f, "`{field}` exceeds its limit of {limit}"),
             Self::NotOurs => f.write_str("not a nextauth-rs payload"),

@@ -64,13 +64,22 @@ impl SessionRef {
 }
 
 fn decode_id(text: &str) -> Result<[u8; 16]> {
-    let cleaned: String = text.trim().trim_end_matches('=').replace('+', "-").replace('/', "_");
-    let bytes = URL_SAFE_NO_PAD
-        .decode(cleaned.as_bytes())
-        .map_err(|_| ProtocolError::Malformed { field: "id", reason: "not base64" })?;
-    bytes
-        .try_into()
-        .map_err(|_| ProtocolError::Malformed { field: "id", reason: "must be 16 bytes" })
+    let cleaned: String = text
+        .trim()
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
+    let bytes =
+        URL_SAFE_NO_PAD
+            .decode(cleaned.as_bytes())
+            .map_err(|_| ProtocolError::Malformed {
+                field: "id",
+                reason: "not base64",
+            })?;
+    bytes.try_into().map_err(|_| ProtocolError::Malformed {
+        field: "id",
+        reason: "must be 16 bytes",
+    })
 }
 
 #[cfg(test)]
@@ -83,7 +92,10 @@ mod tests {
         let text = id.to_base64();
         assert_eq!(text, "-_v7-_v7-_v7-_v7-_v7-w");
         assert_eq!(ServerId::from_base64(&text).unwrap(), id);
-        assert_eq!(ServerId::from_base64("+/v7+/v7+/v7+/v7+/v7+w==").unwrap(), id);
+        assert_eq!(
+            ServerId::from_base64("+/v7+/v7+/v7+/v7+/v7+w==").unwrap(),
+            id
+        );
         assert!(ServerId::from_base64("AAAA").is_err());
         assert!(ServerId::from_base64("!!").is_err());
     }

@@ -32,11 +32,18 @@ pub struct SessionInfo {
 impl SessionInfo {
     pub(crate) fn encode(&self, w: &mut Writer) -> Result<()> {
         if self.info.len() > MAX_INFO_ENTRIES {
-            return Err(ProtocolError::Oversized { field: "info", limit: MAX_INFO_ENTRIES });
+            return Err(ProtocolError::Oversized {
+                field: "info",
+                limit: MAX_INFO_ENTRIES,
+            });
         }
         w.u8(self.info.len() as u8);
         for (key, value) in &self.info {
-            w.bytes8(key.as_bytes(), "info.key")?.bytes16(value.as_bytes(), "info.value", MAX_TEXT_LEN)?;
+            w.bytes8(key.as_bytes(), "info.key")?.bytes16(
+                value.as_bytes(),
+                "info.value",
+                MAX_TEXT_LEN,
+            )?;
         }
         w.bytes32(&self.logo, "info.logo", MAX_INFO_LOGO_LEN)?;
         w.bytes8(self.ip.as_bytes(), "info.ip")?;
@@ -47,7 +54,10 @@ impl SessionInfo {
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let count = r.u8("info.count")? as usize;
         if count > MAX_INFO_ENTRIES {
-            return Err(ProtocolError::Oversized { field: "info", limit: MAX_INFO_ENTRIES });
+            return Err(ProtocolError::Oversized {
+                field: "info",
+                limit: MAX_INFO_ENTRIES,
+            });
         }
         let mut info = Vec::with_capacity(count);
         for _ in 0..count {
@@ -125,8 +135,13 @@ impl ServerContext {
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         let out = match r.u8("context.kind")? {
-            1 => Self::Enrol { session: SessionInfo::decode(&mut r)? },
-            2 => Self::Login { announce: SessionInfo::decode(&mut r)?, session: SessionInfo::decode(&mut r)? },
+            1 => Self::Enrol {
+                session: SessionInfo::decode(&mut r)?,
+            },
+            2 => Self::Login {
+                announce: SessionInfo::decode(&mut r)?,
+                session: SessionInfo::decode(&mut r)?,
+            },
             3 => Self::Transaction(TransactionDetails {
                 amount: r.str16("tx.amount", MAX_TEXT_LEN)?,
                 beneficiary: r.str16("tx.beneficiary", MAX_TEXT_LEN)?,
@@ -172,15 +187,22 @@ impl ClientRequest {
     pub fn encode(&self) -> Result<Vec<u8>> {
         let mut w = Writer::new();
         match self {
-            Self::Enrol { secret, device_name, pin_verifier } => {
-                w.u8(1).raw(&secret.0).bytes8(device_name.as_bytes(), "device_name")?;
+            Self::Enrol {
+                secret,
+                device_name,
+                pin_verifier,
+            } => {
+                w.u8(1)
+                    .raw(&secret.0)
+                    .bytes8(device_name.as_bytes(), "device_name")?;
                 match pin_verifier {
                     Some(v) => w.u8(1).raw(v),
                     None => w.u8(0),
                 };
             }
             Self::Login { user_input } => {
-                w.u8(2).bytes16(user_input.as_bytes(), "user_input", MAX_TEXT_LEN)?;
+                w.u8(2)
+                    .bytes16(user_input.as_bytes(), "user_input", MAX_TEXT_LEN)?;
             }
             Self::Transaction { approve } => {
                 w.u8(3).bool(*approve);
@@ -199,11 +221,23 @@ impl ClientRequest {
             1 => {
                 let secret = EnrolSecret(r.array("enrol.secret")?);
                 let device_name = r.str8("enrol.device_name")?;
-                let pin_verifier = if r.bool("enrol.has_pin")? { Some(r.array("enrol.pin_verifier")?) } else { None };
-                Self::Enrol { secret, device_name, pin_verifier }
+                let pin_verifier = if r.bool("enrol.has_pin")? {
+                    Some(r.array("enrol.pin_verifier")?)
+                } else {
+                    None
+                };
+                Self::Enrol {
+                    secret,
+                    device_name,
+                    pin_verifier,
+                }
             }
-            2 => Self::Login { user_input: r.str16("user_input", MAX_TEXT_LEN)? },
-            3 => Self::Transaction { approve: r.bool("approve")? },
+            2 => Self::Login {
+                user_input: r.str16("user_input", MAX_TEXT_LEN)?,
+            },
+            3 => Self::Transaction {
+                approve: r.bool("approve")?,
+            },
             4 => Self::Connect,
             other => return Err(ProtocolError::UnknownType(other)),
         };
@@ -302,7 +336,10 @@ impl ServerRecord {
             Self::LoggedOut => w.u8(7),
             Self::Messages { envelopes } => {
                 if envelopes.len() > MAX_BATCH {
-                    return Err(ProtocolError::Oversized { field: "envelopes", limit: MAX_BATCH });
+                    return Err(ProtocolError::Oversized {
+                        field: "envelopes",
+                        limit: MAX_BATCH,
+                    });
                 }
                 w.u8(8).u16(envelopes.len() as u16);
                 for e in envelopes {
@@ -319,19 +356,33 @@ impl ServerRecord {
         let mut r = Reader::new(bytes);
         let out = match r.u8("record.kind")? {
             1 => Self::Accepted,
-            2 => Self::PinRequired { remaining_attempts: r.u8("remaining_attempts")? },
-            3 => Self::PinWrong { remaining_attempts: r.u8("remaining_attempts")? },
+            2 => Self::PinRequired {
+                remaining_attempts: r.u8("remaining_attempts")?,
+            },
+            3 => Self::PinWrong {
+                remaining_attempts: r.u8("remaining_attempts")?,
+            },
             4 => Self::PinBlocked,
-            5 => Self::Refused { code: r.u16("code")? },
-            6 => Self::Ping { counter: r.u64("counter")? },
+            5 => Self::Refused {
+                code: r.u16("code")?,
+            },
+            6 => Self::Ping {
+                counter: r.u64("counter")?,
+            },
             7 => Self::LoggedOut,
             8 => {
                 let count = r.u16("envelopes")? as usize;
                 if count > MAX_BATCH {
-                    return Err(ProtocolError::Oversized { field: "envelopes", limit: MAX_BATCH });
+                    return Err(ProtocolError::Oversized {
+                        field: "envelopes",
+                        limit: MAX_BATCH,
+                    });
                 }
                 let envelopes = (0..count)
-                    .map(|_| r.bytes16("envelope", crate::push::MAX_ENVELOPE_LEN).map(<[u8]>::to_vec))
+                    .map(|_| {
+                        r.bytes16("envelope", crate::push::MAX_ENVELOPE_LEN)
+                            .map(<[u8]>::to_vec)
+                    })
                     .collect::<Result<_>>()?;
                 Self::Messages { envelopes }
             }
@@ -348,14 +399,20 @@ impl AppRecord {
         let mut w = Writer::new();
         match self {
             Self::PinProof { proof } => w.u8(1).raw(proof),
-            Self::PinChange { proof, new_verifier } => w.u8(2).raw(proof).raw(new_verifier),
+            Self::PinChange {
+                proof,
+                new_verifier,
+            } => w.u8(2).raw(proof).raw(new_verifier),
             Self::Pong { counter } => w.u8(3).u64(*counter),
             Self::Logout => w.u8(4),
             Self::DeleteAccount => w.u8(5),
             Self::PullMessages => w.u8(6),
             Self::Ack { message_ids } => {
                 if message_ids.len() > MAX_BATCH {
-                    return Err(ProtocolError::Oversized { field: "message_ids", limit: MAX_BATCH });
+                    return Err(ProtocolError::Oversized {
+                        field: "message_ids",
+                        limit: MAX_BATCH,
+                    });
                 }
                 w.u8(7).u16(message_ids.len() as u16);
                 for id in message_ids {
@@ -372,21 +429,35 @@ impl AppRecord {
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         let out = match r.u8("record.kind")? {
-            1 => Self::PinProof { proof: r.array("proof")? },
-            2 => Self::PinChange { proof: r.array("proof")?, new_verifier: r.array("new_verifier")? },
-            3 => Self::Pong { counter: r.u64("counter")? },
+            1 => Self::PinProof {
+                proof: r.array("proof")?,
+            },
+            2 => Self::PinChange {
+                proof: r.array("proof")?,
+                new_verifier: r.array("new_verifier")?,
+            },
+            3 => Self::Pong {
+                counter: r.u64("counter")?,
+            },
             4 => Self::Logout,
             5 => Self::DeleteAccount,
             6 => Self::PullMessages,
             7 => {
                 let count = r.u16("message_ids")? as usize;
                 if count > MAX_BATCH {
-                    return Err(ProtocolError::Oversized { field: "message_ids", limit: MAX_BATCH });
+                    return Err(ProtocolError::Oversized {
+                        field: "message_ids",
+                        limit: MAX_BATCH,
+                    });
                 }
-                let message_ids = (0..count).map(|_| r.array("message_id")).collect::<Result<_>>()?;
+                let message_ids = (0..count)
+                    .map(|_| r.array("message_id"))
+                    .collect::<Result<_>>()?;
                 Self::Ack { message_ids }
             }
-            8 => Self::Watch { session_ref: SessionRef(r.array("session_ref")?) },
+            8 => Self::Watch {
+                session_ref: SessionRef(r.array("session_ref")?),
+            },
             other => return Err(ProtocolError::UnknownType(other)),
         };
         r.finish()?;

@@ -75,22 +75,32 @@ impl ServerParams {
     /// The canonical encoding: one byte string per value, which is what gets signed and hashed.
     pub fn encode(&self) -> Result<Vec<u8>> {
         if self.logo.len() > MAX_LOGO_LEN {
-            return Err(ProtocolError::Oversized { field: "logo", limit: MAX_LOGO_LEN });
+            return Err(ProtocolError::Oversized {
+                field: "logo",
+                limit: MAX_LOGO_LEN,
+            });
         }
         check_flags(&self.flags)?;
         let mut w = Writer::new();
-        w.u8(PARAMS_VERSION).raw(&self.server_id.0).u64(self.issued_at).raw(&self.public_key.0);
+        w.u8(PARAMS_VERSION)
+            .raw(&self.server_id.0)
+            .u64(self.issued_at)
+            .raw(&self.public_key.0);
         w.bytes8(self.name.as_bytes(), "name")?;
         w.bytes32(&self.logo, "logo", MAX_LOGO_LEN)?;
-        w.i32(self.pin_timeout).i32(self.pin_trans_timeout).u32(self.ping_time);
+        w.i32(self.pin_timeout)
+            .i32(self.pin_trans_timeout)
+            .u32(self.ping_time);
         w.u8(self.max_pin_attempts);
         w.u8(match self.second_factor {
             SecondFactorPolicy::None => 0,
             SecondFactorPolicy::Pin => 1,
         });
         w.bool(self.unique_display_names);
-        let count = u8::try_from(self.flags.len())
-            .map_err(|_| ProtocolError::Oversized { field: "flags", limit: 255 })?;
+        let count = u8::try_from(self.flags.len()).map_err(|_| ProtocolError::Oversized {
+            field: "flags",
+            limit: 255,
+        })?;
         w.u8(count);
         for flag in &self.flags {
             w.bytes8(flag.as_bytes(), "flag")?;
@@ -104,7 +114,10 @@ impl ServerParams {
     /// Decodes the canonical encoding, refusing any non-canonical form.
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_PARAMS_LEN {
-            return Err(ProtocolError::Oversized { field: "params", limit: MAX_PARAMS_LEN });
+            return Err(ProtocolError::Oversized {
+                field: "params",
+                limit: MAX_PARAMS_LEN,
+            });
         }
         let mut r = Reader::new(bytes);
         let version = r.u8("params.version")?;
@@ -132,16 +145,23 @@ impl ServerParams {
         };
         let unique_display_names = r.bool("params.unique_display_names")?;
         let count = r.u8("params.flags")?;
-        let flags = (0..count).map(|_| r.str8("params.flag")).collect::<Result<Vec<_>>>()?;
+        let flags = (0..count)
+            .map(|_| r.str8("params.flag"))
+            .collect::<Result<Vec<_>>>()?;
         check_flags(&flags)?;
         let endpoint = r.str8("params.endpoint")?;
         let site_url = r.str8("params.site_url")?;
         let app_url = r.str8("params.app_url")?;
         r.finish()?;
-        for (field, value) in [("params.pin_timeout", pin_timeout), ("params.pin_trans_timeout", pin_trans_timeout)]
-        {
+        for (field, value) in [
+            ("params.pin_timeout", pin_timeout),
+            ("params.pin_trans_timeout", pin_trans_timeout),
+        ] {
             if value < -1 {
-                return Err(ProtocolError::Malformed { field, reason: "must be -1 or more" });
+                return Err(ProtocolError::Malformed {
+                    field,
+                    reason: "must be -1 or more",
+                });
             }
         }
         Ok(Self {
@@ -164,7 +184,11 @@ impl ServerParams {
     }
 
     /// Encodes and signs the parameters with the server key (which must match `public_key`).
-    pub fn sign(&self, key: &dyn Signer, rng: &dyn ring::rand::SecureRandom) -> Result<SignedServerParams> {
+    pub fn sign(
+        &self,
+        key: &dyn Signer,
+        rng: &dyn ring::rand::SecureRandom,
+    ) -> Result<SignedServerParams> {
         if key.public_key() != self.public_key {
             return Err(ProtocolError::ServerMismatch);
         }
@@ -181,7 +205,10 @@ pub fn params_hash(encoded_params: &[u8]) -> [u8; HASH_LEN] {
 
 fn check_flags(flags: &[String]) -> Result<()> {
     if flags.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(ProtocolError::Malformed { field: "params.flags", reason: "must be strictly ascending" });
+        return Err(ProtocolError::Malformed {
+            field: "params.flags",
+            reason: "must be strictly ascending",
+        });
     }
     Ok(())
 }
@@ -213,7 +240,8 @@ pub enum ParamsTrust<'a> {
 impl SignedServerParams {
     /// Writes `params bytes32 | signature`.
     pub fn encode(&self, w: &mut Writer) -> Result<()> {
-        w.bytes32(&self.bytes, "params", MAX_PARAMS_LEN)?.raw(&self.signature.0);
+        w.bytes32(&self.bytes, "params", MAX_PARAMS_LEN)?
+            .raw(&self.signature.0);
         Ok(())
     }
 
@@ -230,7 +258,11 @@ impl SignedServerParams {
     }
 
     /// Decodes, checks the self-signature and applies `trust`; returns the parameters.
-    pub fn verify(&self, expected_server: &ServerId, trust: ParamsTrust<'_>) -> Result<ServerParams> {
+    pub fn verify(
+        &self,
+        expected_server: &ServerId,
+        trust: ParamsTrust<'_>,
+    ) -> Result<ServerParams> {
         let params = ServerParams::decode(&self.bytes)?;
         if &params.server_id != expected_server {
             return Err(ProtocolError::ServerMismatch);
@@ -246,11 +278,16 @@ impl SignedServerParams {
                     return Err(ProtocolError::ServerMismatch);
                 }
                 if params.issued_at < not_before {
-                    return Err(ProtocolError::Malformed { field: "params.issued_at", reason: "older than stored parameters" });
+                    return Err(ProtocolError::Malformed {
+                        field: "params.issued_at",
+                        reason: "older than stored parameters",
+                    });
                 }
             }
         }
-        params.public_key.verify(&[SIGN_LABEL, &self.bytes].concat(), &self.signature)?;
+        params
+            .public_key
+            .verify(&[SIGN_LABEL, &self.bytes].concat(), &self.signature)?;
         Ok(params)
     }
 }

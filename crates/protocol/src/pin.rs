@@ -38,7 +38,10 @@ impl Pin {
     pub fn new(digits: &str) -> Result<Self> {
         let ok_len = (MIN_PIN_LEN..=MAX_PIN_LEN).contains(&digits.len());
         if !ok_len || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ProtocolError::Malformed { field: "pin", reason: "must be 4 to 16 digits" });
+            return Err(ProtocolError::Malformed {
+                field: "pin",
+                reason: "must be 4 to 16 digits",
+            });
         }
         Ok(Self(Zeroizing::new(digits.to_owned())))
     }
@@ -125,10 +128,19 @@ mod tests {
         let server = ServerId([2; 16]);
         let key = PublicKey([4; 65]);
         let v = pin_verifier(&device, &pin, &server, &key);
-        assert_ne!(*v, *pin_verifier(&DeviceSecret::from_bytes([9; 32]), &pin, &server, &key));
-        assert_ne!(*v, *pin_verifier(&device, &Pin::new("1235").unwrap(), &server, &key));
+        assert_ne!(
+            *v,
+            *pin_verifier(&DeviceSecret::from_bytes([9; 32]), &pin, &server, &key)
+        );
+        assert_ne!(
+            *v,
+            *pin_verifier(&device, &Pin::new("1235").unwrap(), &server, &key)
+        );
         assert_ne!(*v, *pin_verifier(&device, &pin, &ServerId([3; 16]), &key));
-        assert_ne!(*v, *pin_verifier(&device, &pin, &server, &PublicKey([5; 65])));
+        assert_ne!(
+            *v,
+            *pin_verifier(&device, &pin, &server, &PublicKey([5; 65]))
+        );
     }
 
     #[test]
@@ -136,7 +148,13 @@ mod tests {
         let v = [7u8; 32];
         let proof = pin_proof(&v, &[1; 32]);
         check_pin_proof(&v, &[1; 32], &proof).unwrap();
-        assert_eq!(check_pin_proof(&v, &[2; 32], &proof), Err(ProtocolError::Decrypt));
-        assert_eq!(check_pin_proof(&[8; 32], &[1; 32], &proof), Err(ProtocolError::Decrypt));
+        assert_eq!(
+            check_pin_proof(&v, &[2; 32], &proof),
+            Err(ProtocolError::Decrypt)
+        );
+        assert_eq!(
+            check_pin_proof(&[8; 32], &[1; 32], &proof),
+            Err(ProtocolError::Decrypt)
+        );
     }
 }

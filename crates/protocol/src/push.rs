@@ -108,7 +108,11 @@ pub fn seal(
     let mut plain = Writer::new();
     plain.u64(created_at);
     match body {
-        PushBody::Login { session_ref, announce, session } => {
+        PushBody::Login {
+            session_ref,
+            announce,
+            session,
+        } => {
             plain.u8(1).raw(&session_ref.0);
             announce.encode(&mut plain)?;
             session.encode(&mut plain)?;
@@ -126,14 +130,26 @@ pub fn seal(
     }
     let plain = zeroize::Zeroizing::new(plain.into_bytes());
     let mut w = Writer::new();
-    w.u8(PUSH_VERSION).raw(&server_id.0).raw(&key_id(push_key)).raw(&message_id.0).u64(expires_at);
-    let sealed = crypto::seal(&message_key(push_key, &message_id), [0; 12], w.as_bytes(), &plain)?;
+    w.u8(PUSH_VERSION)
+        .raw(&server_id.0)
+        .raw(&key_id(push_key))
+        .raw(&message_id.0)
+        .u64(expires_at);
+    let sealed = crypto::seal(
+        &message_key(push_key, &message_id),
+        [0; 12],
+        w.as_bytes(),
+        &plain,
+    )?;
     w.bytes16(&sealed, "sealed", MAX_ENVELOPE_LEN)?;
     let signature = server_key.sign(rng, &[SIGN_LABEL, w.as_bytes()].concat())?;
     w.raw(&signature.0);
     let out = w.into_bytes();
     if out.len() > MAX_ENVELOPE_LEN {
-        return Err(ProtocolError::Oversized { field: "envelope", limit: MAX_ENVELOPE_LEN });
+        return Err(ProtocolError::Oversized {
+            field: "envelope",
+            limit: MAX_ENVELOPE_LEN,
+        });
     }
     Ok((message_id, out))
 }
@@ -159,7 +175,10 @@ impl<'a> Envelope<'a> {
     /// Parses the outer layer, so the app can find the server key and push key to use.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
         if bytes.len() > MAX_ENVELOPE_LEN {
-            return Err(ProtocolError::Oversized { field: "envelope", limit: MAX_ENVELOPE_LEN });
+            return Err(ProtocolError::Oversized {
+                field: "envelope",
+                limit: MAX_ENVELOPE_LEN,
+            });
         }
         let mut r = Reader::new(bytes);
         let version = r.u8("push.version")?;
@@ -175,7 +194,16 @@ impl<'a> Envelope<'a> {
         let signed = r.consumed();
         let signature = Signature(r.array("push.signature")?);
         r.finish()?;
-        Ok(Self { server_id, key_id, message_id, expires_at, signed, aad, sealed, signature })
+        Ok(Self {
+            server_id,
+            key_id,
+            message_id,
+            expires_at,
+            signed,
+            aad,
+            sealed,
+            signature,
+        })
     }
 
     /// Verifies the server's signature, the validity window and the replay guard, then decrypts.
@@ -197,7 +225,12 @@ impl<'a> Envelope<'a> {
         if guard.contains(&self.message_id) {
             return Err(ProtocolError::Replayed);
         }
-        let plain = crypto::open(&message_key(push_key, &self.message_id), [0; 12], self.aad, self.sealed)?;
+        let plain = crypto::open(
+            &message_key(push_key, &self.message_id),
+            [0; 12],
+            self.aad,
+            self.sealed,
+        )?;
         let mut r = Reader::new(&plain);
         let created_at = r.u64("push.created_at")?;
         let body = match r.u8("push.kind")? {
@@ -206,7 +239,9 @@ impl<'a> Envelope<'a> {
                 announce: SessionInfo::decode(&mut r)?,
                 session: SessionInfo::decode(&mut r)?,
             },
-            2 => PushBody::Logout { session_ref: SessionRef(r.array("push.session_ref")?) },
+            2 => PushBody::Logout {
+                session_ref: SessionRef(r.array("push.session_ref")?),
+            },
             3 => PushBody::DeleteAccount,
             4 => PushBody::Message {
                 title: r.str8("push.title")?,
@@ -216,7 +251,13 @@ impl<'a> Envelope<'a> {
         };
         r.finish()?;
         guard.insert(self.message_id, self.expires_at);
-        Ok(PushMessage { server_id: self.server_id, message_id: self.message_id, created_at, expires_at: self.expires_at, body })
+        Ok(PushMessage {
+            server_id: self.server_id,
+            message_id: self.message_id,
+            created_at,
+            expires_at: self.expires_at,
+            body,
+        })
     }
 }
 
@@ -235,7 +276,9 @@ impl ReplayGuard {
 
     /// Restores persisted entries `(id, expires_at)`.
     pub fn from_entries(entries: impl IntoIterator<Item = (MessageId, u64)>) -> Self {
-        Self { seen: entries.into_iter().collect() }
+        Self {
+            seen: entries.into_iter().collect(),
+        }
     }
 
     /// Whether `id` was accepted before.

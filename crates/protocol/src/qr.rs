@@ -134,7 +134,8 @@ impl QrPayload {
         };
         w.u8(ty);
         check_endpoint(self.endpoint())?;
-        w.bytes8(self.endpoint().as_bytes(), "endpoint")?.raw(&self.server_id().0);
+        w.bytes8(self.endpoint().as_bytes(), "endpoint")?
+            .raw(&self.server_id().0);
         match self {
             Self::Login(c) => {
                 w.raw(&c.session_ref.0);
@@ -144,13 +145,19 @@ impl QrPayload {
             }
             Self::Enrol(c) => {
                 check_display_name(&c.display_name)?;
-                w.raw(&c.session_ref.0).raw(&c.secret.0).u64(c.expires_at).raw(&c.params_hash);
+                w.raw(&c.session_ref.0)
+                    .raw(&c.secret.0)
+                    .u64(c.expires_at)
+                    .raw(&c.params_hash);
                 w.bytes8(c.display_name.as_bytes(), "display_name")?;
             }
         }
         let out = w.into_bytes();
         if out.len() > MAX_PAYLOAD_LEN {
-            return Err(ProtocolError::Oversized { field: "payload", limit: MAX_PAYLOAD_LEN });
+            return Err(ProtocolError::Oversized {
+                field: "payload",
+                limit: MAX_PAYLOAD_LEN,
+            });
         }
         Ok(out)
     }
@@ -169,7 +176,10 @@ impl QrPayload {
     /// Decodes raw QR bytes without looking at the clock.
     pub fn decode_unchecked(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_PAYLOAD_LEN {
-            return Err(ProtocolError::Oversized { field: "payload", limit: MAX_PAYLOAD_LEN });
+            return Err(ProtocolError::Oversized {
+                field: "payload",
+                limit: MAX_PAYLOAD_LEN,
+            });
         }
         let mut r = Reader::new(bytes);
         if r.take(2, "magic").map_err(|_| ProtocolError::NotOurs)? != MAGIC {
@@ -187,9 +197,11 @@ impl QrPayload {
         check_endpoint(&endpoint)?;
         let server_id = ServerId(r.array("server_id")?);
         let payload = match ty {
-            TYPE_LOGIN => {
-                Self::Login(LoginCode { endpoint, server_id, session_ref: SessionRef(r.array("session_ref")?) })
-            }
+            TYPE_LOGIN => Self::Login(LoginCode {
+                endpoint,
+                server_id,
+                session_ref: SessionRef(r.array("session_ref")?),
+            }),
             TYPE_TRANSACTION => Self::Transaction(TransactionCode {
                 endpoint,
                 server_id,
@@ -221,15 +233,25 @@ impl QrPayload {
     /// ends with the app's path prefix (for example `https://auth.example.com/q`).
     pub fn to_deep_link(&self, base: &str) -> Result<String> {
         if !base.starts_with("https://") {
-            return Err(ProtocolError::Malformed { field: "deep_link_base", reason: "must be https" });
+            return Err(ProtocolError::Malformed {
+                field: "deep_link_base",
+                reason: "must be https",
+            });
         }
-        Ok(format!("{}/{}", base.trim_end_matches('/'), URL_SAFE_NO_PAD.encode(self.encode()?)))
+        Ok(format!(
+            "{}/{}",
+            base.trim_end_matches('/'),
+            URL_SAFE_NO_PAD.encode(self.encode()?)
+        ))
     }
 
     /// The payload as an app-to-app URI: `<scheme>:<base64url>`.
     pub fn to_app_uri(&self, scheme: &str) -> Result<String> {
         check_scheme(scheme)?;
-        Ok(format!("{scheme}:{}", URL_SAFE_NO_PAD.encode(self.encode()?)))
+        Ok(format!(
+            "{scheme}:{}",
+            URL_SAFE_NO_PAD.encode(self.encode()?)
+        ))
     }
 }
 
@@ -246,13 +268,20 @@ pub struct LinkRules {
 pub fn link_bytes(input: &str, rules: &LinkRules) -> Result<Vec<u8>> {
     let input = input.trim();
     if input.len() > 4 * MAX_PAYLOAD_LEN {
-        return Err(ProtocolError::Oversized { field: "link", limit: 4 * MAX_PAYLOAD_LEN });
+        return Err(ProtocolError::Oversized {
+            field: "link",
+            limit: 4 * MAX_PAYLOAD_LEN,
+        });
     }
     let encoded = if input.starts_with("https://") {
         let rest = rules
             .https_prefixes
             .iter()
-            .find_map(|prefix| input.strip_prefix(prefix.trim_end_matches('/'))?.strip_prefix('/'))
+            .find_map(|prefix| {
+                input
+                    .strip_prefix(prefix.trim_end_matches('/'))?
+                    .strip_prefix('/')
+            })
             .ok_or(ProtocolError::NotOurs)?;
         // Links pass through mail clients and chat apps that add query strings or fragments.
         rest.split(['?', '#']).next().unwrap_or_default()
@@ -265,7 +294,10 @@ pub fn link_bytes(input: &str, rules: &LinkRules) -> Result<Vec<u8>> {
     };
     URL_SAFE_NO_PAD
         .decode(encoded.trim_end_matches('='))
-        .map_err(|_| ProtocolError::Malformed { field: "link", reason: "payload is not base64url" })
+        .map_err(|_| ProtocolError::Malformed {
+            field: "link",
+            reason: "payload is not base64url",
+        })
 }
 
 /// Decodes a deep link or app-to-app URI and the payload inside it.
@@ -277,17 +309,26 @@ fn check_endpoint(url: &str) -> Result<()> {
     let ok_scheme = url.starts_with("wss://") || url.starts_with("ws://");
     let ok_chars = url.bytes().all(|b| b.is_ascii_graphic());
     if !ok_scheme || !ok_chars || url.len() < 8 {
-        return Err(ProtocolError::Malformed { field: "endpoint", reason: "must be a ws:// or wss:// URL" });
+        return Err(ProtocolError::Malformed {
+            field: "endpoint",
+            reason: "must be a ws:// or wss:// URL",
+        });
     }
     Ok(())
 }
 
 fn check_display_name(name: &str) -> Result<()> {
     if name.len() > MAX_DISPLAY_NAME_LEN {
-        return Err(ProtocolError::Oversized { field: "display_name", limit: MAX_DISPLAY_NAME_LEN });
+        return Err(ProtocolError::Oversized {
+            field: "display_name",
+            limit: MAX_DISPLAY_NAME_LEN,
+        });
     }
     if name.chars().any(char::is_control) {
-        return Err(ProtocolError::Malformed { field: "display_name", reason: "control character" });
+        return Err(ProtocolError::Malformed {
+            field: "display_name",
+            reason: "control character",
+        });
     }
     Ok(())
 }
@@ -296,7 +337,10 @@ fn check_scheme(scheme: &str) -> Result<()> {
     let mut chars = scheme.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
-        return Err(ProtocolError::Malformed { field: "scheme", reason: "not a URI scheme" });
+        return Err(ProtocolError::Malformed {
+            field: "scheme",
+            reason: "not a URI scheme",
+        });
     }
     Ok(())
 }

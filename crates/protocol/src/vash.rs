@@ -55,7 +55,8 @@ pub fn png(hash: &[u8; HASH_LEN], cell_px: u32) -> Vec<u8> {
     let mut rgb = Vec::with_capacity(side * side * 3);
     for y in 0..side {
         for x in 0..side {
-            let inside = (border..side - border).contains(&x) && (border..side - border).contains(&y);
+            let inside =
+                (border..side - border).contains(&x) && (border..side - border).contains(&y);
             let colour = if inside {
                 PALETTE[cells[(y - border) / cell][(x - border) / cell] as usize]
             } else {

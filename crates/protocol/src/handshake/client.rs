@@ -5,8 +5,8 @@ use zeroize::Zeroizing;
 
 use super::schedule::{HandshakeKeys, Role, Session};
 use super::{
-    expect_frame, frame, AbortReason, Purpose, ACCOUNT_SIG_LABEL, HANDSHAKE_VERSION, MAX_CONTEXT_LEN,
-    MAX_REQUEST_LEN, MAX_SEALED_LEN, SERVER_SIG_LABEL,
+    expect_frame, frame, AbortReason, Purpose, ACCOUNT_SIG_LABEL, HANDSHAKE_VERSION,
+    MAX_CONTEXT_LEN, MAX_REQUEST_LEN, MAX_SEALED_LEN, SERVER_SIG_LABEL,
 };
 use crate::codec::{Reader, Writer};
 use crate::crypto::{self, sha256, Ephemeral, Signature, Signer};
@@ -24,7 +24,9 @@ pub struct ClientHandshake {
 
 impl core::fmt::Debug for ClientHandshake {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ClientHandshake").field("purpose", &self.purpose).finish_non_exhaustive()
+        f.debug_struct("ClientHandshake")
+            .field("purpose", &self.purpose)
+            .finish_non_exhaustive()
     }
 }
 
@@ -42,16 +44,30 @@ impl ClientHandshake {
         let ephemeral = Ephemeral::generate(rng)?;
         let random: [u8; 16] = crypto::random_array(rng)?;
         let mut w = Writer::new();
-        w.u8(frame::CLIENT_HELLO).u8(HANDSHAKE_VERSION).u8(purpose.to_byte());
-        w.raw(&server_id.0).raw(&reference).raw(&ephemeral.public()).raw(&random);
+        w.u8(frame::CLIENT_HELLO)
+            .u8(HANDSHAKE_VERSION)
+            .u8(purpose.to_byte());
+        w.raw(&server_id.0)
+            .raw(&reference)
+            .raw(&ephemeral.public())
+            .raw(&random);
         let client_hello = w.into_bytes();
-        let state = Self { ephemeral, client_hello: client_hello.clone(), server_id, purpose };
+        let state = Self {
+            ephemeral,
+            client_hello: client_hello.clone(),
+            server_id,
+            purpose,
+        };
         Ok((state, client_hello))
     }
 
     /// Reads the ServerHello: authenticates the server, checks its parameters against `trust`,
     /// and returns what the person must see before deciding.
-    pub fn read_server_hello(self, msg: &[u8], trust: ParamsTrust<'_>) -> Result<ClientAwaitingDecision> {
+    pub fn read_server_hello(
+        self,
+        msg: &[u8],
+        trust: ParamsTrust<'_>,
+    ) -> Result<ClientAwaitingDecision> {
         let mut r = Reader::new(msg);
         expect_frame(&mut r, frame::SERVER_HELLO)?;
         let server_ephemeral: [u8; 32] = r.array("server_hello.ephemeral")?;
@@ -77,12 +93,25 @@ impl ClientHandshake {
         // The parameters carry the key that must have signed; `trust` decides whether that key
         // is the right one (enrol-code hash, or the stored/pinned key).
         let params = signed_params.verify(&self.server_id, trust)?;
-        params.public_key.verify(&[SERVER_SIG_LABEL, &th_s].concat(), &signature)?;
-        crypto::hmac_sha256_verify(keys.server_finished.as_ref(), &[&th_s, &signature.0], &finished)?;
+        params
+            .public_key
+            .verify(&[SERVER_SIG_LABEL, &th_s].concat(), &signature)?;
+        crypto::hmac_sha256_verify(
+            keys.server_finished.as_ref(),
+            &[&th_s, &signature.0],
+            &finished,
+        )?;
 
         let mut transcript = self.client_hello;
         transcript.extend_from_slice(msg);
-        Ok(ClientAwaitingDecision { purpose: self.purpose, params, signed_params, context, keys, transcript })
+        Ok(ClientAwaitingDecision {
+            purpose: self.purpose,
+            params,
+            signed_params,
+            context,
+            keys,
+            transcript,
+        })
     }
 }
 
@@ -124,7 +153,8 @@ impl ClientAwaitingDecision {
         rng: &dyn SecureRandom,
     ) -> Result<(Session, Vec<u8>)> {
         let mut auth = Writer::new();
-        auth.raw(&account.public_key().0).bytes16(request, "request", MAX_REQUEST_LEN)?;
+        auth.raw(&account.public_key().0)
+            .bytes16(request, "request", MAX_REQUEST_LEN)?;
         let th_a = sha256(&[&self.transcript, auth.as_bytes()]);
         let signature = account.sign(rng, &[ACCOUNT_SIG_LABEL, &th_a].concat())?;
         let finished = crypto::hmac_sha256(self.keys.app_finished.as_ref(), &[&th_a, &signature.0]);
@@ -133,17 +163,25 @@ impl ClientAwaitingDecision {
 
         let sealed = self.keys.app.seal(&[frame::CLIENT_FINISH], &auth)?;
         let mut w = Writer::new();
-        w.u8(frame::CLIENT_FINISH).bytes32(&sealed, "client_finish.sealed", MAX_SEALED_LEN)?;
+        w.u8(frame::CLIENT_FINISH)
+            .bytes32(&sealed, "client_finish.sealed", MAX_SEALED_LEN)?;
         let client_finish = w.into_bytes();
         let th_f = sha256(&[&self.transcript, &client_finish]);
-        Ok((Session::derive(&self.keys.prk, &th_f, Role::App), client_finish))
+        Ok((
+            Session::derive(&self.keys.prk, &th_f, Role::App),
+            client_finish,
+        ))
     }
 
     /// Declines without revealing any account; returns the ClientAbort frame.
     pub fn abort(mut self, reason: AbortReason) -> Result<Vec<u8>> {
-        let sealed = self.keys.app.seal(&[frame::CLIENT_ABORT], &[reason.to_byte()])?;
+        let sealed = self
+            .keys
+            .app
+            .seal(&[frame::CLIENT_ABORT], &[reason.to_byte()])?;
         let mut w = Writer::new();
-        w.u8(frame::CLIENT_ABORT).bytes32(&sealed, "client_abort.sealed", MAX_SEALED_LEN)?;
+        w.u8(frame::CLIENT_ABORT)
+            .bytes32(&sealed, "client_abort.sealed", MAX_SEALED_LEN)?;
         Ok(w.into_bytes())
     }
 }

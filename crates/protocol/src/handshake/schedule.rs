@@ -30,7 +30,11 @@ pub(crate) struct Direction {
 
 impl Direction {
     fn new(prk: &Prk, key_label: &[u8], iv_label: &[u8], th: &[u8]) -> Self {
-        Self { key: prk.expand(key_label, th), iv: prk.expand(iv_label, th), seq: 0 }
+        Self {
+            key: prk.expand(key_label, th),
+            iv: prk.expand(iv_label, th),
+            seq: 0,
+        }
     }
 
     fn next_nonce(&mut self) -> Result<[u8; 12]> {
@@ -101,7 +105,9 @@ pub struct Session {
 
 impl core::fmt::Debug for Session {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Session").field("role", &self.role).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
     }
 }
 
@@ -113,7 +119,13 @@ impl Session {
             Role::App => (app, server),
             Role::Server => (server, app),
         };
-        Self { role, send, recv, push_key: prk.expand(b"push key", th_f), binder: prk.expand(b"binder", th_f) }
+        Self {
+            role,
+            send,
+            recv,
+            push_key: prk.expand(b"push key", th_f),
+            binder: prk.expand(b"binder", th_f),
+        }
     }
 
     /// This end's role.
@@ -125,7 +137,8 @@ impl Session {
     pub fn seal(&mut self, plaintext: &[u8]) -> Result<Vec<u8>> {
         let sealed = self.send.seal(&[frame::RECORD], plaintext)?;
         let mut w = Writer::new();
-        w.u8(frame::RECORD).bytes32(&sealed, "record", MAX_SEALED_LEN)?;
+        w.u8(frame::RECORD)
+            .bytes32(&sealed, "record", MAX_SEALED_LEN)?;
         Ok(w.into_bytes())
     }
 

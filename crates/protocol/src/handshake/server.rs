@@ -40,7 +40,13 @@ impl ClientHello {
         let client_ephemeral = r.array("client_hello.ephemeral")?;
         let _random: [u8; 16] = r.array("client_hello.random")?;
         r.finish()?;
-        Ok(Self { purpose, server_id, reference, client_ephemeral, raw: msg.to_vec() })
+        Ok(Self {
+            purpose,
+            server_id,
+            reference,
+            client_ephemeral,
+            raw: msg.to_vec(),
+        })
     }
 
     /// Answers with the server's authentication: its signed parameters, the purpose-specific
@@ -55,7 +61,10 @@ impl ClientHello {
         let ephemeral = Ephemeral::generate(rng)?;
         let random: [u8; 16] = crypto::random_array(rng)?;
         let mut header = Writer::new();
-        header.u8(frame::SERVER_HELLO).raw(&ephemeral.public()).raw(&random);
+        header
+            .u8(frame::SERVER_HELLO)
+            .raw(&ephemeral.public())
+            .raw(&random);
         let header = header.into_bytes();
 
         let th_h = sha256(&[&self.raw, &header]);
@@ -72,11 +81,19 @@ impl ClientHello {
         let sealed = keys.server.seal(&header, auth.as_bytes())?;
 
         let mut msg = Writer::new();
-        msg.raw(&header).bytes32(&sealed, "server_hello.sealed", MAX_SEALED_LEN)?;
+        msg.raw(&header)
+            .bytes32(&sealed, "server_hello.sealed", MAX_SEALED_LEN)?;
         let msg = msg.into_bytes();
         let mut transcript = self.raw;
         transcript.extend_from_slice(&msg);
-        Ok((ServerAwaitingFinish { purpose: self.purpose, keys, transcript }, msg))
+        Ok((
+            ServerAwaitingFinish {
+                purpose: self.purpose,
+                keys,
+                transcript,
+            },
+            msg,
+        ))
     }
 }
 
@@ -89,7 +106,9 @@ pub struct ServerAwaitingFinish {
 
 impl core::fmt::Debug for ServerAwaitingFinish {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ServerAwaitingFinish").field("purpose", &self.purpose).finish_non_exhaustive()
+        f.debug_struct("ServerAwaitingFinish")
+            .field("purpose", &self.purpose)
+            .finish_non_exhaustive()
     }
 }
 
@@ -105,8 +124,9 @@ pub enum ClientFinished {
         account_key: PublicKey,
         /// The purpose-specific request (see [`crate::messages`]).
         request: Vec<u8>,
-        /// The established session.
-        session: Session,
+        /// The established session (boxed: it holds all the key material and is much larger
+        /// than the other variant).
+        session: Box<Session>,
     },
     /// The app declined without revealing an account.
     Aborted(AbortReason),
@@ -132,7 +152,10 @@ impl ServerAwaitingFinish {
                 let plain = self.keys.app.open(&[frame::CLIENT_ABORT], sealed)?;
                 match plain.as_slice() {
                     [reason] => Ok(ClientFinished::Aborted(decode_abort_reason(*reason)?)),
-                    _ => Err(ProtocolError::Malformed { field: "client_abort", reason: "one byte expected" }),
+                    _ => Err(ProtocolError::Malformed {
+                        field: "client_abort",
+                        reason: "one byte expected",
+                    }),
                 }
             }
             frame::CLIENT_FINISH => {
@@ -145,10 +168,18 @@ impl ServerAwaitingFinish {
                 let finished: [u8; 32] = p.array("client_auth.finished")?;
                 p.finish()?;
                 account_key.verify(&[ACCOUNT_SIG_LABEL, &th_a].concat(), &signature)?;
-                crypto::hmac_sha256_verify(self.keys.app_finished.as_ref(), &[&th_a, &signature.0], &finished)?;
+                crypto::hmac_sha256_verify(
+                    self.keys.app_finished.as_ref(),
+                    &[&th_a, &signature.0],
+                    &finished,
+                )?;
                 let th_f = sha256(&[&self.transcript, msg]);
-                let session = Session::derive(&self.keys.prk, &th_f, Role::Server);
-                Ok(ClientFinished::Authenticated { account_key, request, session })
+                let session = Box::new(Session::derive(&self.keys.prk, &th_f, Role::Server));
+                Ok(ClientFinished::Authenticated {
+                    account_key,
+                    request,
+                    session,
+                })
             }
             other => Err(super::frame_error(other)),
         }

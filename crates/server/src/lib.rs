@@ -1,0 +1,190 @@
+//! # nextauth-server
+//!
+//! The reference server of nextauth-rs. It hosts the "Acme" demo site that users enrol their
+//! authenticator with and log in to, and will expose the nextAuth-compatible REST API.
+//!
+//! This first version serves a health check and the landing page; enrolment and login
+//! arrive with the next milestones.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), nextauth_server::ServerError> {
+//! let config = nextauth_server::ServerConfig::default();
+//! let listener = tokio::net::TcpListener::bind(config.listen).await?;
+//! nextauth_server::serve(listener, config).await
+//! # }
+//! ```
+
+mod config;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Html;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+pub use config::{
+    ArgsError, Cli, ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATA_DIR, ENV_LISTEN, USAGE,
+};
+
+/// Version of this server, reported by `GET /healthz`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Errors that stop the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory that was requested.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// Binding or serving on the socket failed.
+    #[error("server I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// State shared by all request handlers.
+#[derive(Debug)]
+struct AppState {
+    config: ServerConfig,
+}
+
+/// Body of `GET /healthz`.
+#[derive(Debug, Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+}
+
+/// Builds the HTTP routes of the server for `config`.
+pub fn router(config: ServerConfig) -> Router {
+    let state = Arc::new(AppState { config });
+    Router::new()
+        .route("/", get(landing))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serves on `listener` until Ctrl-C or SIGTERM.
+///
+/// Creates `config.data_dir` first if it does not exist.
+///
+/// # Errors
+///
+/// Fails if the data directory cannot be created or the socket fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+) -> Result<(), ServerError> {
+    serve_with_shutdown(listener, config, shutdown_signal()).await
+}
+
+/// Like [`serve`], but stops gracefully when `shutdown` completes.
+///
+/// # Errors
+///
+/// Fails if the data directory cannot be created or the socket fails.
+pub async fn serve_with_shutdown<F>(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    shutdown: F,
+) -> Result<(), ServerError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), version = VERSION, "serving");
+    axum::serve(listener, router(config))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: VERSION,
+    })
+}
+
+async fn not_found() -> (StatusCode, &'static str) {
+    (StatusCode::NOT_FOUND, "not found\n")
+}
+
+async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
+    tracing::debug!(data_dir = %state.config.data_dir.display(), "landing page");
+    Html(LANDING_HTML.replace("{version}", VERSION))
+}
+
+const LANDING_HTML: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Acme – nextAuth demo site</title>
+  <style>
+    body { font-family: system-ui, sans-serif; margin: 0; background: #f5f7fb; color: #1d2433; }
+    main { max-width: 40rem; margin: 4rem auto; padding: 2rem; background: #fff;
+           border-radius: 12px; box-shadow: 0 2px 12px rgba(0,0,0,.08); }
+    h1 { margin-top: 0; color: #2f5bea; }
+    .status { display: inline-block; padding: .2rem .6rem; border-radius: 999px;
+              background: #e3f6e8; color: #17663a; font-weight: 600; }
+    footer { margin-top: 2rem; font-size: .85rem; color: #667; }
+  </style>
+</head>
+<body>
+  <main>
+    <h1>Acme</h1>
+    <p class="status">Reference server running</p>
+    <p>This is the Acme demo site of the nextauth-rs reference server.
+       Users will enrol the nextAuth authenticator here by scanning a QR code and then log in
+       without a password.</p>
+    <p>Enrolment and login arrive with the next milestones. Until then the server answers
+       health checks at <a href="/healthz"><code>/healthz</code></a>.</p>
+    <footer>nextauth-server {version}</footer>
+  </main>
+</body>
+</html>
+"#;

@@ -1,0 +1,55 @@
+//! `nextauth-server`: runs the reference server (see `--help`).
+
+use std::process::ExitCode;
+
+use nextauth_server::{Cli, USAGE, VERSION};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let config = match Cli::parse(std::env::args().skip(1), |name| std::env::var(name).ok()) {
+        Ok(Cli::Run(config)) => config,
+        Ok(Cli::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Cli::Version) => {
+            println!("nextauth-server {VERSION}");
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("nextauth-server: {err}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("nextauth-server: cannot listen on {}: {err}", config.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        Ok(addr) => println!("nextAuth reference server listening on http://{addr}"),
+        Err(_) => println!(
+            "nextAuth reference server listening on http://{}",
+            config.listen
+        ),
+    }
+
+    match nextauth_server::serve(listener, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("nextauth-server: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

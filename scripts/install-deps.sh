@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything needed to build, test and run nextauth-rs on a fresh Debian 12 machine.
+# Run as root. Idempotent: a rerun on a prepared machine only checks and returns quickly.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+# Tauri 2 build packages (WebKitGTK 4.1 and friends) plus ImageMagick for icons and screenshots.
+APT_PACKAGES=(
+  libwebkit2gtk-4.1-dev
+  libayatana-appindicator3-dev
+  librsvg2-dev
+  libxdo-dev
+  libssl-dev
+  build-essential
+  pkg-config
+  file
+  curl
+  imagemagick
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  apt-get update
+  apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "${APT_PACKAGES[@]}"
+else
+  echo "install-deps: system packages already present"
+fi
+
+# Rust components used by .ci/run.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^${component}"; then
+    rustup component add "$component"
+  fi
+done
+
+# cargo-fuzz runs the protocol fuzz targets (needs the nightly toolchain, which is assumed present).
+if ! cargo fuzz --help >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+
+echo "install-deps: done"

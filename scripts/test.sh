@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: unit, integration and doc tests, then the protocol
+# fuzz targets for a bounded time (when scripts/fuzz.sh exists).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Unit and integration tests (plus benches/examples compiled as tests).
+cargo test --workspace --all-targets
+# Doc tests (not covered by --all-targets).
+cargo test --workspace --doc
+
+if [[ -x scripts/fuzz.sh ]]; then
+  scripts/fuzz.sh
+elif [[ -f scripts/fuzz.sh ]]; then
+  bash scripts/fuzz.sh
+fi
