@@ -4,7 +4,9 @@ mod common;
 use common::*;
 use nextauth_protocol::codec::{Reader, Writer};
 use nextauth_protocol::crypto::{Signature, Signer};
-use nextauth_protocol::params::{params_hash, ParamsTrust, ServerParams, SignedServerParams, MAX_LOGO_LEN};
+use nextauth_protocol::params::{
+    params_hash, ParamsTrust, ServerParams, SignedServerParams, MAX_LOGO_LEN,
+};
 use nextauth_protocol::ProtocolError;
 
 #[test]
@@ -16,9 +18,22 @@ fn parameters_round_trip_and_verify() {
     let bytes = w.into_bytes();
     let again = SignedServerParams::decode(&mut Reader::new(&bytes)).unwrap();
     assert_eq!(again, signed);
-    assert_eq!(signed.verify(&SERVER_ID, ParamsTrust::EnrolHash(&signed.hash())).unwrap(), params());
+    assert_eq!(
+        signed
+            .verify(&SERVER_ID, ParamsTrust::EnrolHash(&signed.hash()))
+            .unwrap(),
+        params()
+    );
     let key = server_key().public_key();
-    signed.verify(&SERVER_ID, ParamsTrust::KnownKey { key: &key, not_before: NOW - 60 }).unwrap();
+    signed
+        .verify(
+            &SERVER_ID,
+            ParamsTrust::KnownKey {
+                key: &key,
+                not_before: NOW - 60,
+            },
+        )
+        .unwrap();
     assert_eq!(signed.hash(), params_hash(&signed.bytes));
 }
 
@@ -29,27 +44,68 @@ fn every_tampered_byte_is_caught() {
     for i in 0..signed.bytes.len() {
         let mut bad = signed.clone();
         bad.bytes[i] ^= 0x01;
-        assert!(bad.verify(&SERVER_ID, ParamsTrust::EnrolHash(&signed.hash())).is_err(), "hash, byte {i}");
-        assert!(bad.verify(&SERVER_ID, ParamsTrust::KnownKey { key: &key, not_before: 0 }).is_err(), "key, byte {i}");
+        assert!(
+            bad.verify(&SERVER_ID, ParamsTrust::EnrolHash(&signed.hash()))
+                .is_err(),
+            "hash, byte {i}"
+        );
+        assert!(
+            bad.verify(
+                &SERVER_ID,
+                ParamsTrust::KnownKey {
+                    key: &key,
+                    not_before: 0
+                }
+            )
+            .is_err(),
+            "key, byte {i}"
+        );
     }
     let mut bad = signed.clone();
     bad.signature = Signature([0; 64]);
-    let err = bad.verify(&SERVER_ID, ParamsTrust::KnownKey { key: &key, not_before: 0 }).unwrap_err();
+    let err = bad
+        .verify(
+            &SERVER_ID,
+            ParamsTrust::KnownKey {
+                key: &key,
+                not_before: 0,
+            },
+        )
+        .unwrap_err();
     assert_eq!((err.clone(), err.code()), (ProtocolError::BadSignature, 48));
-    let err = signed.verify(&SERVER_ID, ParamsTrust::EnrolHash(&[0; 32])).unwrap_err();
-    assert_eq!((err.clone(), err.code()), (ProtocolError::ParamsHashMismatch, 68));
+    let err = signed
+        .verify(&SERVER_ID, ParamsTrust::EnrolHash(&[0; 32]))
+        .unwrap_err();
+    assert_eq!(
+        (err.clone(), err.code()),
+        (ProtocolError::ParamsHashMismatch, 68)
+    );
 }
 
 #[test]
 fn parameters_signed_by_another_key_or_for_another_server_are_refused() {
-    assert_eq!(params().sign(&other_key(), &fixed(1)).unwrap_err(), ProtocolError::ServerMismatch);
+    assert_eq!(
+        params().sign(&other_key(), &fixed(1)).unwrap_err(),
+        ProtocolError::ServerMismatch
+    );
     let mut forged = params();
     forged.public_key = other_key().public_key();
     let forged = forged.sign(&other_key(), &fixed(1)).unwrap();
     let pinned = server_key().public_key();
-    let err = forged.verify(&SERVER_ID, ParamsTrust::KnownKey { key: &pinned, not_before: 0 }).unwrap_err();
+    let err = forged
+        .verify(
+            &SERVER_ID,
+            ParamsTrust::KnownKey {
+                key: &pinned,
+                not_before: 0,
+            },
+        )
+        .unwrap_err();
     assert_eq!(err, ProtocolError::ServerMismatch);
-    let err = signed_params().verify(&nextauth_protocol::ids::ServerId([0; 16]), ParamsTrust::EnrolHash(&[0; 32]));
+    let err = signed_params().verify(
+        &nextauth_protocol::ids::ServerId([0; 16]),
+        ParamsTrust::EnrolHash(&[0; 32]),
+    );
     assert_eq!(err.unwrap_err(), ProtocolError::ServerMismatch);
 }
 
@@ -62,7 +118,10 @@ fn non_canonical_and_invalid_encodings_are_refused() {
     assert!(p.encode().is_err(), "duplicate flags");
     p.flags = vec![];
     p.logo = vec![0; MAX_LOGO_LEN + 1];
-    assert!(matches!(p.encode().unwrap_err(), ProtocolError::Oversized { field: "logo", .. }));
+    assert!(matches!(
+        p.encode().unwrap_err(),
+        ProtocolError::Oversized { field: "logo", .. }
+    ));
 
     let bytes = params().encode().unwrap();
     for cut in 0..bytes.len() {
@@ -70,16 +129,28 @@ fn non_canonical_and_invalid_encodings_are_refused() {
     }
     let mut wrong_version = bytes.clone();
     wrong_version[0] = 2;
-    assert_eq!(ServerParams::decode(&wrong_version).unwrap_err(), ProtocolError::UnsupportedVersion(2));
+    assert_eq!(
+        ServerParams::decode(&wrong_version).unwrap_err(),
+        ProtocolError::UnsupportedVersion(2)
+    );
     let mut long = bytes.clone();
     long.push(0);
-    assert_eq!(ServerParams::decode(&long).unwrap_err(), ProtocolError::TrailingBytes);
+    assert_eq!(
+        ServerParams::decode(&long).unwrap_err(),
+        ProtocolError::TrailingBytes
+    );
     // pin_timeout sits after version, id, issued_at, key, name and logo.
     let offset = 1 + 16 + 8 + 65 + 1 + params().name.len() + 4 + params().logo.len();
     let mut bad_timeout = bytes.clone();
     bad_timeout[offset..offset + 4].copy_from_slice(&(-2i32).to_be_bytes());
-    assert!(matches!(ServerParams::decode(&bad_timeout).unwrap_err(), ProtocolError::Malformed { .. }));
+    assert!(matches!(
+        ServerParams::decode(&bad_timeout).unwrap_err(),
+        ProtocolError::Malformed { .. }
+    ));
     let mut bad_policy = bytes.clone();
     bad_policy[offset + 13] = 7;
-    assert!(matches!(ServerParams::decode(&bad_policy).unwrap_err(), ProtocolError::Malformed { .. }));
+    assert!(matches!(
+        ServerParams::decode(&bad_policy).unwrap_err(),
+        ProtocolError::Malformed { .. }
+    ));
 }

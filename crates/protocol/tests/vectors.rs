@@ -15,7 +15,9 @@ use nextauth_protocol::crypto::Signer;
 use nextauth_protocol::handshake::{ClientFinished, ClientHandshake, ClientHello, Purpose};
 use nextauth_protocol::hex;
 use nextauth_protocol::ids::{SessionRef, TransactionRef};
-use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerContext, ServerRecord, SessionInfo};
+use nextauth_protocol::messages::{
+    AppRecord, ClientRequest, ServerContext, ServerRecord, SessionInfo,
+};
 use nextauth_protocol::params::ParamsTrust;
 use nextauth_protocol::pin::{pin_proof, pin_verifier, DeviceSecret, Pin};
 use nextauth_protocol::push::{self, PushBody};
@@ -38,9 +40,16 @@ fn compute() -> (String, Vec<u8>) {
     let vash_png = vash::png(&signed.hash(), 8);
 
     let session_ref = SessionRef::derive(&SERVER_ID, b"0123456789abcdef0123456789abcdef");
-    line("session_ref (nonce \"0123456789abcdef0123456789abcdef\")", &session_ref.0);
+    line(
+        "session_ref (nonce \"0123456789abcdef0123456789abcdef\")",
+        &session_ref.0,
+    );
     let endpoint = "wss://auth.acme.test/sigmai".to_string();
-    let login = QrPayload::Login(LoginCode { endpoint: endpoint.clone(), server_id: SERVER_ID, session_ref });
+    let login = QrPayload::Login(LoginCode {
+        endpoint: endpoint.clone(),
+        server_id: SERVER_ID,
+        session_ref,
+    });
     line("qr_login", &login.encode().unwrap());
     let enrol = QrPayload::Enrol(EnrolCode {
         endpoint: endpoint.clone(),
@@ -52,41 +61,103 @@ fn compute() -> (String, Vec<u8>) {
         display_name: "alice".into(),
     });
     line("qr_enrol", &enrol.encode().unwrap());
-    let tx = QrPayload::Transaction(TransactionCode { endpoint, server_id: SERVER_ID, transaction_ref: TransactionRef([0x7a; 16]) });
+    let tx = QrPayload::Transaction(TransactionCode {
+        endpoint,
+        server_id: SERVER_ID,
+        transaction_ref: TransactionRef([0x7a; 16]),
+    });
     line("qr_transaction", &tx.encode().unwrap());
     let link = login.to_deep_link("https://app.acme.test/q").unwrap();
 
     let context = ServerContext::Login {
-        announce: SessionInfo { info: vec![("Site".into(), "Acme".into())], ..Default::default() },
-        session: SessionInfo { ip: "192.0.2.7".into(), user_agent: "Firefox/140".into(), ..Default::default() },
+        announce: SessionInfo {
+            info: vec![("Site".into(), "Acme".into())],
+            ..Default::default()
+        },
+        session: SessionInfo {
+            ip: "192.0.2.7".into(),
+            user_agent: "Firefox/140".into(),
+            ..Default::default()
+        },
     }
     .encode()
     .unwrap();
-    let (client, m1) = ClientHandshake::start(&fixed(0x55), Purpose::Login, SERVER_ID, session_ref.0).unwrap();
+    let (client, m1) =
+        ClientHandshake::start(&fixed(0x55), Purpose::Login, SERVER_ID, session_ref.0).unwrap();
     line("client_hello (rng 0x55)", &m1);
-    let (server_state, m2) = ClientHello::decode(&m1).unwrap().respond(&fixed(0x66), &server, &signed, &context).unwrap();
+    let (server_state, m2) = ClientHello::decode(&m1)
+        .unwrap()
+        .respond(&fixed(0x66), &server, &signed, &context)
+        .unwrap();
     line("server_hello (rng 0x66, login context)", &m2);
-    let decision = client.read_server_hello(&m2, ParamsTrust::EnrolHash(&signed.hash())).unwrap();
-    let request = ClientRequest::Login { user_input: "hi".into() }.encode().unwrap();
+    let decision = client
+        .read_server_hello(&m2, ParamsTrust::EnrolHash(&signed.hash()))
+        .unwrap();
+    let request = ClientRequest::Login {
+        user_input: "hi".into(),
+    }
+    .encode()
+    .unwrap();
     let (mut app, m3) = decision.finish(&account, &request, &fixed(0x77)).unwrap();
     line("client_finish (rng 0x77, user input \"hi\")", &m3);
-    let ClientFinished::Authenticated { mut session, .. } = server_state.read_client_finish(&m3).unwrap() else {
+    let ClientFinished::Authenticated { mut session, .. } =
+        server_state.read_client_finish(&m3).unwrap()
+    else {
         panic!("the vector handshake must authenticate");
     };
-    line("record_server_0 (PinRequired 5)", &session.seal(&ServerRecord::PinRequired { remaining_attempts: 5 }.encode().unwrap()).unwrap());
+    line(
+        "record_server_0 (PinRequired 5)",
+        &session
+            .seal(
+                &ServerRecord::PinRequired {
+                    remaining_attempts: 5,
+                }
+                .encode()
+                .unwrap(),
+            )
+            .unwrap(),
+    );
     line("push_key", app.push_key());
     line("binder", app.binder());
 
-    let verifier = pin_verifier(&DeviceSecret::from_bytes([0xd5; 32]), &Pin::new("2468").unwrap(), &SERVER_ID, &account.public_key());
-    line("pin_verifier (device secret 0xd5.., PIN 2468)", verifier.as_ref());
+    let verifier = pin_verifier(
+        &DeviceSecret::from_bytes([0xd5; 32]),
+        &Pin::new("2468").unwrap(),
+        &SERVER_ID,
+        &account.public_key(),
+    );
+    line(
+        "pin_verifier (device secret 0xd5.., PIN 2468)",
+        verifier.as_ref(),
+    );
     let proof = pin_proof(&verifier, app.binder());
     line("pin_proof", &proof);
-    line("record_app_0 (PinProof)", &app.seal(&AppRecord::PinProof { proof }.encode().unwrap()).unwrap());
+    line(
+        "record_app_0 (PinProof)",
+        &app.seal(&AppRecord::PinProof { proof }.encode().unwrap())
+            .unwrap(),
+    );
 
-    let body = PushBody::Message { title: "Hello".into(), text: "From Acme".into() };
-    let (_, envelope) = push::seal(&fixed(0x88), &server, SERVER_ID, app.push_key(), NOW, NOW + 3600, &body).unwrap();
+    let body = PushBody::Message {
+        title: "Hello".into(),
+        text: "From Acme".into(),
+    };
+    let (_, envelope) = push::seal(
+        &fixed(0x88),
+        &server,
+        SERVER_ID,
+        app.push_key(),
+        NOW,
+        NOW + 3600,
+        &body,
+    )
+    .unwrap();
     line("push_message (rng 0x88)", &envelope);
-    writeln!(out, "deep_link_login (text, base https://app.acme.test/q) = {link}").unwrap();
+    writeln!(
+        out,
+        "deep_link_login (text, base https://app.acme.test/q) = {link}"
+    )
+    .unwrap();
     (out, vash_png)
 }
 
@@ -99,12 +170,20 @@ fn vectors_match_the_published_ones() {
         std::fs::write(&text_path, &text).unwrap();
         std::fs::write(&png_path, &png).unwrap();
     }
-    let published = std::fs::read_to_string(&text_path).expect("tests/vectors/vectors.txt is checked in");
+    let published =
+        std::fs::read_to_string(&text_path).expect("tests/vectors/vectors.txt is checked in");
     for (got, want) in text.lines().zip(published.lines()) {
-        assert_eq!(got, want, "a vector changed: the wire format is not what was published");
+        assert_eq!(
+            got, want,
+            "a vector changed: the wire format is not what was published"
+        );
     }
     assert_eq!(text.lines().count(), published.lines().count());
-    assert_eq!(png, std::fs::read(&png_path).unwrap(), "visual hash image changed");
+    assert_eq!(
+        png,
+        std::fs::read(&png_path).unwrap(),
+        "visual hash image changed"
+    );
 }
 
 #[test]

@@ -3,9 +3,13 @@
 #![allow(dead_code, deprecated, missing_docs)]
 
 use nextauth_protocol::crypto::{Signer, SigningKey};
-use nextauth_protocol::handshake::{ClientAwaitingDecision, ClientHandshake, ClientHello, Purpose, ServerAwaitingFinish};
+use nextauth_protocol::handshake::{
+    ClientAwaitingDecision, ClientHandshake, ClientHello, Purpose, ServerAwaitingFinish,
+};
 use nextauth_protocol::ids::ServerId;
-use nextauth_protocol::params::{ParamsTrust, SecondFactorPolicy, ServerParams, SignedServerParams};
+use nextauth_protocol::params::{
+    ParamsTrust, SecondFactorPolicy, ServerParams, SignedServerParams,
+};
 use ring::rand::SecureRandom;
 // ring's deterministic generators: the only way to give ring fixed randomness, which makes
 // signatures and ephemeral keys reproducible for the published test vectors.
@@ -58,13 +62,23 @@ pub fn signed_params() -> SignedServerParams {
 pub fn hello(
     purpose: Purpose,
     context: &[u8],
-) -> (ClientAwaitingDecision, ServerAwaitingFinish, Vec<u8>, Vec<u8>) {
+) -> (
+    ClientAwaitingDecision,
+    ServerAwaitingFinish,
+    Vec<u8>,
+    Vec<u8>,
+) {
     let signed = signed_params();
-    let (client, m1) = ClientHandshake::start(&fixed(0x55), purpose, SERVER_ID, [0xab; 16]).unwrap();
+    let (client, m1) =
+        ClientHandshake::start(&fixed(0x55), purpose, SERVER_ID, [0xab; 16]).unwrap();
     let hello = ClientHello::decode(&m1).unwrap();
-    let (server, m2) = hello.respond(&fixed(0x66), &server_key(), &signed, context).unwrap();
+    let (server, m2) = hello
+        .respond(&fixed(0x66), &server_key(), &signed, context)
+        .unwrap();
     let hash = signed.hash();
-    let decision = client.read_server_hello(&m2, ParamsTrust::EnrolHash(&hash)).unwrap();
+    let decision = client
+        .read_server_hello(&m2, ParamsTrust::EnrolHash(&hash))
+        .unwrap();
     (decision, server, m1, m2)
 }
 
