@@ -50,12 +50,17 @@ fn login_round_trip_establishes_matching_sessions() {
     let ClientFinished::Authenticated {
         account_key,
         request: got,
+        evidence,
         mut session,
     } = server.read_client_finish(&m3).unwrap()
     else {
         panic!("expected an authenticated finish");
     };
     assert_eq!(account_key, account.public_key());
+    // The evidence the server keeps verifies on its own under the account key.
+    let signed = [b"nextauth-rs/1 account signature".as_slice(), &evidence.transcript_hash].concat();
+    account_key.verify(&signed, &evidence.signature).unwrap();
+    assert_eq!(evidence.to_bytes().len(), 96);
     assert_eq!(
         ClientRequest::decode(&got).unwrap(),
         ClientRequest::Login {

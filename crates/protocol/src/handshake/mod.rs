@@ -26,7 +26,7 @@ mod server;
 
 pub use client::{ClientAwaitingDecision, ClientHandshake};
 pub use schedule::{Role, Session};
-pub use server::{ClientFinished, ClientHello, ServerAwaitingFinish};
+pub use server::{ClientFinished, ClientHello, Evidence, ServerAwaitingFinish};
 
 use crate::codec::Reader;
 use crate::error::{ProtocolError, Result};

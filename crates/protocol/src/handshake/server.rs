@@ -112,6 +112,22 @@ impl core::fmt::Debug for ServerAwaitingFinish {
     }
 }
 
+/// What the account signed: the transcript hash and the signature over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// `TH_A`.
+    pub transcript_hash: [u8; 32],
+    /// The account's signature.
+    pub signature: Signature,
+}
+
+impl Evidence {
+    /// `TH_A || signature` (96 bytes), for storage.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        [self.transcript_hash.as_slice(), &self.signature.0].concat()
+    }
+}
+
 /// How the app ended the handshake.
 #[derive(Debug)]
 pub enum ClientFinished {
@@ -124,6 +140,10 @@ pub enum ClientFinished {
         account_key: PublicKey,
         /// The purpose-specific request (see [`crate::messages`]).
         request: Vec<u8>,
+        /// Evidence of the account's consent: `TH_A` and the account's signature over
+        /// `"nextauth-rs/1 account signature" || TH_A` (docs/protocol.md, 7.1). Kept by the server
+        /// for transactions.
+        evidence: Evidence,
         /// The established session (boxed: it holds all the key material and is much larger
         /// than the other variant).
         session: Box<Session>,
@@ -175,11 +195,8 @@ impl ServerAwaitingFinish {
                 )?;
                 let th_f = sha256(&[&self.transcript, msg]);
                 let session = Box::new(Session::derive(&self.keys.prk, &th_f, Role::Server));
-                Ok(ClientFinished::Authenticated {
-                    account_key,
-                    request,
-                    session,
-                })
+                let evidence = Evidence { transcript_hash: th_a, signature };
+                Ok(ClientFinished::Authenticated { account_key, request, evidence, session })
             }
             other => Err(super::frame_error(other)),
         }
