@@ -58,7 +58,11 @@ fn login_round_trip_establishes_matching_sessions() {
     };
     assert_eq!(account_key, account.public_key());
     // The evidence the server keeps verifies on its own under the account key.
-    let signed = [b"nextauth-rs/1 account signature".as_slice(), &evidence.transcript_hash].concat();
+    let signed = [
+        b"nextauth-rs/1 account signature".as_slice(),
+        &evidence.transcript_hash,
+    ]
+    .concat();
     account_key.verify(&signed, &evidence.signature).unwrap();
     assert_eq!(evidence.to_bytes().len(), 96);
     assert_eq!(

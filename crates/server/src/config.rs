@@ -12,6 +12,10 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const ENV_LISTEN: &str = "NEXTAUTH_LISTEN";
 /// Environment variable overriding the data directory.
 pub const ENV_DATA_DIR: &str = "NEXTAUTH_DATA_DIR";
+/// Environment variable naming the database (`sqlite://…` or `postgres://…`).
+pub const ENV_DATABASE_URL: &str = "NEXTAUTH_DATABASE_URL";
+/// Environment variable giving the URL browsers and apps reach the server at.
+pub const ENV_PUBLIC_URL: &str = "NEXTAUTH_PUBLIC_URL";
 
 /// Usage text printed for `--help`.
 pub const USAGE: &str = "\
@@ -22,6 +26,11 @@ Reference server of nextauth-rs; serves the Acme demo site.
 Options:
   --listen <ADDR>      IP:port to listen on [env: NEXTAUTH_LISTEN] [default: 127.0.0.1:8080]
   --data-dir <PATH>    directory for server state [env: NEXTAUTH_DATA_DIR] [default: ./data]
+  --database-url <URL> sqlite://FILE or postgres://USER@HOST/DB [env: NEXTAUTH_DATABASE_URL]
+                       [default: sqlite://<data-dir>/server.db]
+  --public-url <URL>   URL browsers and apps use to reach this server, e.g.
+                       https://auth.example.com [env: NEXTAUTH_PUBLIC_URL]
+                       [default: http://<listen>]
   -h, --help           print this help
   -V, --version        print the version
 
@@ -35,6 +44,43 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Directory where the server keeps its state; created on start if missing.
     pub data_dir: PathBuf,
+    /// Database URL; `None` means a SQLite file in the data directory.
+    pub database_url: Option<String>,
+    /// Public base URL; `None` means `http://<listen>`.
+    pub public_url: Option<String>,
+}
+
+impl ServerConfig {
+    /// The database to use.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("server.db").display()
+            )
+        })
+    }
+
+    /// The base URL browsers use (no trailing slash).
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.listen.ip().is_unspecified() => {
+                format!("http://127.0.0.1:{}", self.listen.port())
+            }
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// The app endpoint: the public URL with a WebSocket scheme and `/sigmai`.
+    pub fn sigmai_url(&self) -> String {
+        let base = self.public_url();
+        let ws = match base.strip_prefix("https://") {
+            Some(rest) => format!("wss://{rest}"),
+            None => format!("ws://{}", base.trim_start_matches("http://")),
+        };
+        format!("{ws}/sigmai")
+    }
 }
 
 impl Default for ServerConfig {
@@ -44,6 +90,8 @@ impl Default for ServerConfig {
                 .parse()
                 .expect("default listen address is valid"),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
+            public_url: None,
         }
     }
 }
@@ -79,6 +127,9 @@ pub enum ArgsError {
     /// An empty data directory.
     #[error("the data directory must not be empty")]
     EmptyDataDir,
+    /// A public URL that is not http(s).
+    #[error("invalid public URL `{0}`: expected http://… or https://…")]
+    InvalidPublicUrl(String),
 }
 
 impl Cli {
@@ -97,6 +148,8 @@ impl Cli {
     {
         let mut listen: Option<(String, &'static str)> = None;
         let mut data_dir: Option<String> = None;
+        let mut database_url: Option<String> = None;
+        let mut public_url: Option<String> = None;
 
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -121,6 +174,18 @@ impl Cli {
                         .ok_or(ArgsError::MissingValue("--data-dir"))?;
                     data_dir = Some(value);
                 }
+                "--database-url" => {
+                    let value = inline
+                        .or_else(|| args.next())
+                        .ok_or(ArgsError::MissingValue("--database-url"))?;
+                    database_url = Some(value);
+                }
+                "--public-url" => {
+                    let value = inline
+                        .or_else(|| args.next())
+                        .ok_or(ArgsError::MissingValue("--public-url"))?;
+                    public_url = Some(value);
+                }
                 _ => return Err(ArgsError::Unknown(arg)),
             }
         }
@@ -143,9 +208,17 @@ impl Cli {
             return Err(ArgsError::EmptyDataDir);
         }
 
+        let public_url = public_url.or_else(|| env(ENV_PUBLIC_URL));
+        if let Some(url) = &public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ArgsError::InvalidPublicUrl(url.clone()));
+            }
+        }
         Ok(Self::Run(ServerConfig {
             listen,
             data_dir: PathBuf::from(data_dir),
+            database_url: database_url.or_else(|| env(ENV_DATABASE_URL)),
+            public_url,
         }))
     }
 }
@@ -197,6 +270,33 @@ mod tests {
         let config = run(Cli::parse(["--listen", "[::1]:7001"], env));
         assert_eq!(config.listen.to_string(), "[::1]:7001");
         assert_eq!(config.data_dir, PathBuf::from("/srv/nextauth"));
+    }
+
+    #[test]
+    fn urls_derive_from_listen_or_are_given() {
+        let config = run(Cli::parse(
+            ["--listen", "0.0.0.0:9000", "--data-dir", "/d"],
+            no_env,
+        ));
+        assert_eq!(config.public_url(), "http://127.0.0.1:9000");
+        assert_eq!(config.sigmai_url(), "ws://127.0.0.1:9000/sigmai");
+        assert_eq!(config.database_url(), "sqlite:///d/server.db?mode=rwc");
+        let config = run(Cli::parse(
+            [
+                "--public-url",
+                "https://auth.example.com/",
+                "--database-url",
+                "postgres://u@h/db",
+            ],
+            no_env,
+        ));
+        assert_eq!(config.public_url(), "https://auth.example.com");
+        assert_eq!(config.sigmai_url(), "wss://auth.example.com/sigmai");
+        assert_eq!(config.database_url(), "postgres://u@h/db");
+        assert_eq!(
+            Cli::parse(["--public-url", "ftp://x"], no_env),
+            Err(ArgsError::InvalidPublicUrl("ftp://x".into()))
+        );
     }
 
     #[test]

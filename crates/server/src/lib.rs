@@ -14,11 +14,21 @@
 //! # }
 //! ```
 
+pub mod app_endpoint;
+pub mod bootstrap;
+pub mod clock;
+pub mod codes;
 mod config;
+pub mod db;
+pub mod demo_assets;
+pub mod keys;
+pub mod message_center;
+pub mod state;
+pub mod store;
+pub mod user_context;
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,9 +37,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
+pub use bootstrap::DemoInfo;
 pub use config::{
-    ArgsError, Cli, ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATA_DIR, ENV_LISTEN, USAGE,
+    ArgsError, Cli, ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR,
+    ENV_LISTEN, ENV_PUBLIC_URL, USAGE,
 };
+pub use state::{AppState, SharedState};
 
 /// Version of this server, reported by `GET /healthz`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -48,12 +61,15 @@ pub enum ServerError {
     /// Binding or serving on the socket failed.
     #[error("server I/O error: {0}")]
     Io(#[from] std::io::Error),
-}
-
-/// State shared by all request handlers.
-#[derive(Debug)]
-struct AppState {
-    config: ServerConfig,
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    /// The master key could not be read or created.
+    #[error(transparent)]
+    Key(#[from] keys::KeyError),
+    /// Setting up the demo server failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
 }
 
 /// Body of `GET /healthz`.
@@ -63,23 +79,39 @@ struct Health {
     version: &'static str,
 }
 
-/// Builds the HTTP routes of the server for `config`.
-pub fn router(config: ServerConfig) -> Router {
-    let state = Arc::new(AppState { config });
+/// Opens the database and master key, ensures the demo server, and returns the shared state.
+///
+/// # Errors
+///
+/// Fails if the data directory, the database or the master key cannot be set up.
+pub async fn start(config: ServerConfig) -> Result<(SharedState, DemoInfo), ServerError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let db = db::Db::open(&config.database_url()).await?;
+    let rng = ring::rand::SystemRandom::new();
+    let master = keys::MasterKey::load_or_create(&config.data_dir.join("master.key"), &rng)?;
+    let state = AppState::new(config, db, master);
+    let demo = bootstrap::ensure_demo(&state).await?;
+    Ok((state, demo))
+}
+
+/// Builds the HTTP routes of the server.
+pub fn router(state: SharedState) -> Router {
     Router::new()
         .route("/", get(landing))
         .route("/healthz", get(healthz))
+        .route("/sigmai", get(app_endpoint::sigmai))
         .fallback(not_found)
         .with_state(state)
 }
 
 /// Serves on `listener` until Ctrl-C or SIGTERM.
 ///
-/// Creates `config.data_dir` first if it does not exist.
-///
 /// # Errors
 ///
-/// Fails if the data directory cannot be created or the socket fails.
+/// Fails if the data directory, database or master key cannot be set up, or the socket fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: ServerConfig,
@@ -91,7 +123,7 @@ pub async fn serve(
 ///
 /// # Errors
 ///
-/// Fails if the data directory cannot be created or the socket fails.
+/// Fails if the data directory, database or master key cannot be set up, or the socket fails.
 pub async fn serve_with_shutdown<F>(
     listener: tokio::net::TcpListener,
     config: ServerConfig,
@@ -100,13 +132,10 @@ pub async fn serve_with_shutdown<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
-        path: config.data_dir.clone(),
-        source,
-    })?;
+    let (state, _demo) = start(config).await?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, data_dir = %config.data_dir.display(), version = VERSION, "serving");
-    axum::serve(listener, router(config))
+    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), version = VERSION, "serving");
+    axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("server stopped");
@@ -153,7 +182,7 @@ async fn not_found() -> (StatusCode, &'static str) {
     (StatusCode::NOT_FOUND, "not found\n")
 }
 
-async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
+async fn landing(State(state): State<SharedState>) -> Html<String> {
     tracing::debug!(data_dir = %state.config.data_dir.display(), "landing page");
     Html(LANDING_HTML.replace("{version}", VERSION))
 }

@@ -34,6 +34,7 @@ async fn start(data_dir: &TempDir) -> SocketAddr {
     let config = ServerConfig {
         listen: addr,
         data_dir: data_dir.0.clone(),
+        ..ServerConfig::default()
     };
     tokio::spawn(async move {
         nextauth_server::serve(listener, config)

@@ -195,8 +195,16 @@ impl ServerAwaitingFinish {
                 )?;
                 let th_f = sha256(&[&self.transcript, msg]);
                 let session = Box::new(Session::derive(&self.keys.prk, &th_f, Role::Server));
-                let evidence = Evidence { transcript_hash: th_a, signature };
-                Ok(ClientFinished::Authenticated { account_key, request, evidence, session })
+                let evidence = Evidence {
+                    transcript_hash: th_a,
+                    signature,
+                };
+                Ok(ClientFinished::Authenticated {
+                    account_key,
+                    request,
+                    evidence,
+                    session,
+                })
             }
             other => Err(super::frame_error(other)),
         }

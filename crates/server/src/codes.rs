@@ -1,0 +1,165 @@
+//! Making enrol, login and transaction codes for a browser session: the domain operations
+//! behind the REST API's `qr/enrol`, `qr/login` and `sessions/transactions`.
+
+use nextauth_protocol::ids::{ServerId, SessionRef, TransactionRef};
+use nextauth_protocol::messages::TransactionDetails;
+use nextauth_protocol::qr::{EnrolCode, EnrolSecret, LoginCode, QrPayload, TransactionCode};
+
+use crate::state::{Change, SharedState};
+use crate::store::enrol_codes::{self, EnrolGrant};
+use crate::store::servers::ServerRow;
+use crate::store::sessions;
+use crate::store::transactions::{self, TransactionRow, TransactionStatus};
+use crate::store::{StoreError, StoreResult};
+use crate::user_context::UserContext;
+
+/// How long an enrol code stays valid.
+pub const ENROL_TTL_SECS: u64 = 600;
+/// How long a transaction can be approved.
+pub const TRANSACTION_TTL_SECS: u64 = 600;
+
+/// The session for an integrator's nonce, created if new; `context` (if given) is what the app
+/// will show with the next login.
+pub async fn session_for_nonce(
+    state: &SharedState,
+    server: &ServerRow,
+    nonce: &str,
+    context: Option<&UserContext>,
+    now: u64,
+) -> StoreResult<sessions::SessionRow> {
+    let session_ref = SessionRef::derive(&server.server_id, nonce.as_bytes());
+    let row = sessions::ensure(&state.db, &server.server_id, &session_ref, now).await?;
+    if let Some(context) = context {
+        let json = serde_json::to_string(context).map_err(|_| StoreError::Corrupt("sessions"))?;
+        sessions::set_announce(&state.db, &server.server_id, &session_ref, &json, now).await?;
+    }
+    Ok(row)
+}
+
+/// A login code for the session of `nonce`.
+pub async fn login_code(
+    state: &SharedState,
+    server: &ServerRow,
+    nonce: &str,
+    context: Option<&UserContext>,
+    now: u64,
+) -> StoreResult<QrPayload> {
+    let session = session_for_nonce(state, server, nonce, context, now).await?;
+    Ok(QrPayload::Login(LoginCode {
+        endpoint: server.settings.wsurl.clone(),
+        server_id: server.server_id,
+        session_ref: session.session_ref,
+    }))
+}
+
+/// A new one-time enrol code for the session of `nonce`.
+pub async fn enrol_code(
+    state: &SharedState,
+    server: &ServerRow,
+    nonce: &str,
+    grant: EnrolGrant,
+    now: u64,
+) -> StoreResult<QrPayload> {
+    let session = session_for_nonce(state, server, nonce, None, now).await?;
+    let secret = EnrolSecret(nextauth_protocol::crypto::random_array(&state.rng)?);
+    let expires_at = now + ENROL_TTL_SECS;
+    enrol_codes::insert(
+        &state.db,
+        &server.server_id,
+        &session.session_ref,
+        &secret,
+        &grant,
+        expires_at,
+    )
+    .await?;
+    let key = server.signing_key(&state.master, &state.rng)?;
+    let params_hash = server.signed_params(&key, &state.rng)?.hash();
+    let code = QrPayload::Enrol(EnrolCode {
+        endpoint: server.settings.wsurl.clone(),
+        server_id: server.server_id,
+        session_ref: session.session_ref,
+        secret,
+        expires_at,
+        params_hash,
+        display_name: grant.display_name,
+    });
+    // Validate now (name length, endpoint) so a bad request fails here, not in the app.
+    code.encode()?;
+    Ok(code)
+}
+
+/// Why a transaction could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum TransactionError {
+    /// No account is logged into the session (the API answers 403).
+    #[error("no account is logged into this session")]
+    NotLoggedIn,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates a transaction for the account logged into the session of `nonce`; returns the code
+/// the app scans (or opens as a deep link).
+pub async fn create_transaction(
+    state: &SharedState,
+    server: &ServerRow,
+    nonce: &str,
+    details: TransactionDetails,
+    now: u64,
+) -> Result<(TransactionRef, QrPayload), TransactionError> {
+    let session_ref = SessionRef::derive(&server.server_id, nonce.as_bytes());
+    let session = sessions::get(&state.db, &server.server_id, &session_ref).await?;
+    let Some(account_id) = session.and_then(|s| {
+        s.account_id
+            .filter(|_| s.state == sessions::SessionState::LoggedIn)
+    }) else {
+        return Err(TransactionError::NotLoggedIn);
+    };
+    let tid = TransactionRef(
+        nextauth_protocol::crypto::random_array(&state.rng).map_err(StoreError::from)?,
+    );
+    let row = TransactionRow {
+        tid,
+        server_id: server.server_id,
+        session_ref,
+        account_id,
+        details,
+        status: TransactionStatus::New,
+        created: now,
+        expires: now + TRANSACTION_TTL_SECS,
+    };
+    transactions::insert(&state.db, &row).await?;
+    state.notify(Change::Session(server.server_id, session_ref));
+    let code = QrPayload::Transaction(TransactionCode {
+        endpoint: server.settings.wsurl.clone(),
+        server_id: server.server_id,
+        transaction_ref: tid,
+    });
+    Ok((tid, code))
+}
+
+/// Logs the session of `nonce` out (REST `sessions/logout`); a continuous app session sees it.
+pub async fn logout(
+    state: &SharedState,
+    server_id: &ServerId,
+    nonce: &str,
+    now: u64,
+) -> StoreResult<bool> {
+    let session_ref = SessionRef::derive(server_id, nonce.as_bytes());
+    let Some(row) = sessions::get(&state.db, server_id, &session_ref).await? else {
+        return Ok(false);
+    };
+    if row.state != sessions::SessionState::LoggedIn {
+        return Ok(false);
+    }
+    let t = sessions::Transition {
+        state: sessions::SessionState::LoggedOut,
+        event: "LOGOUT",
+        account_id: None,
+        user_input: None,
+    };
+    sessions::transition(&state.db, server_id, &session_ref, t, now).await?;
+    state.notify(Change::Session(*server_id, session_ref));
+    Ok(true)
+}

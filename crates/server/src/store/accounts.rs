@@ -1,0 +1,347 @@
+//! Accounts: one app instance's key for one user at one server, with its sealed push key and
+//! PIN verifier and the server-side PIN attempt counter.
+
+use nextauth_protocol::crypto::PublicKey;
+use nextauth_protocol::ids::ServerId;
+use ring::rand::SecureRandom;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use zeroize::Zeroizing;
+
+use super::{fixed, StoreError, StoreResult};
+use crate::db::{flag, Db};
+use crate::keys::MasterKey;
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    /// Numeric id (the API's `accountid`).
+    pub account_id: i64,
+    /// Server.
+    pub server_id: ServerId,
+    /// The account's public key.
+    pub public_key: PublicKey,
+    /// The user it belongs to, once registered.
+    pub userid: Option<String>,
+    /// Display name from the enrol code.
+    pub display_name: String,
+    /// Device name (the API's `description`).
+    pub description: String,
+    /// App version.
+    pub client_version: String,
+    /// Blocked by the integrator.
+    pub blocked: bool,
+    /// Deleted by the server, waiting for the app to learn it.
+    pub deleted: bool,
+    /// Public id of the push key.
+    pub push_key_id: [u8; 8],
+    /// Whether the account has a PIN.
+    pub has_pin: bool,
+    /// Wrong PIN proofs in a row.
+    pub pin_failures: u8,
+    /// PIN blocked after too many failures.
+    pub pin_blocked: bool,
+    /// Last correct PIN (Unix s), for the PIN timeouts.
+    pub last_pin_at: u64,
+    /// Created (Unix s).
+    pub created: u64,
+    /// Last login (Unix s, 0 never).
+    pub lastlogin: u64,
+    /// Last push login sent (Unix s, 0 never).
+    pub lastprovoke: u64,
+    push_key_sealed: Vec<u8>,
+    pin_verifier_sealed: Option<Vec<u8>>,
+}
+
+fn context(label: &str, server: &ServerId, key: &PublicKey) -> Vec<u8> {
+    [label.as_bytes(), &server.0, &key.0].concat()
+}
+
+impl AccountRow {
+    fn from_row(row: &AnyRow) -> StoreResult<Self> {
+        let pk: Vec<u8> = row.try_get("public_key")?;
+        let pin_verifier_sealed: Option<Vec<u8>> = row.try_get("pin_verifier_sealed")?;
+        Ok(Self {
+            account_id: row.try_get("account_id")?,
+            server_id: ServerId(fixed(row.try_get("server_id")?, "accounts")?),
+            public_key: PublicKey::from_slice(&pk).map_err(|_| StoreError::Corrupt("accounts"))?,
+            userid: row.try_get("userid")?,
+            display_name: row.try_get("display_name")?,
+            description: row.try_get("description")?,
+            client_version: row.try_get("client_version")?,
+            blocked: flag(row.try_get("blocked")?),
+            deleted: flag(row.try_get("deleted")?),
+            push_key_id: fixed(row.try_get("push_key_id")?, "accounts")?,
+            has_pin: pin_verifier_sealed.is_some(),
+            pin_failures: u8::try_from(row.try_get::<i64, _>("pin_failures")?).unwrap_or(u8::MAX),
+            pin_blocked: flag(row.try_get("pin_blocked")?),
+            last_pin_at: row.try_get::<i64, _>("last_pin_at")? as u64,
+            created: row.try_get::<i64, _>("created")? as u64,
+            lastlogin: row.try_get::<i64, _>("lastlogin")? as u64,
+            lastprovoke: row.try_get::<i64, _>("lastprovoke")? as u64,
+            push_key_sealed: row.try_get("push_key_sealed")?,
+            pin_verifier_sealed,
+        })
+    }
+
+    /// The push key, unsealed.
+    pub fn push_key(&self, master: &MasterKey) -> StoreResult<Zeroizing<[u8; 32]>> {
+        Ok(master.open32(
+            &context("push key", &self.server_id, &self.public_key),
+            &self.push_key_sealed,
+        )?)
+    }
+
+    /// The PIN verifier, unsealed, if the account has a PIN.
+    pub fn pin_verifier(&self, master: &MasterKey) -> StoreResult<Option<Zeroizing<[u8; 32]>>> {
+        self.pin_verifier_sealed
+            .as_ref()
+            .map(|sealed| {
+                master.open32(
+                    &context("pin verifier", &self.server_id, &self.public_key),
+                    sealed,
+                )
+            })
+            .transpose()
+            .map_err(StoreError::from)
+    }
+}
+
+/// What an enrolment stores.
+#[derive(Debug)]
+pub struct NewAccount<'a> {
+    /// Server.
+    pub server_id: ServerId,
+    /// The new key.
+    pub public_key: PublicKey,
+    /// User, if known.
+    pub userid: Option<String>,
+    /// Display name.
+    pub display_name: String,
+    /// Device name.
+    pub description: String,
+    /// The push key from the handshake.
+    pub push_key: &'a [u8; 32],
+    /// The PIN verifier, if the app set a PIN.
+    pub pin_verifier: Option<&'a [u8; 32]>,
+}
+
+/// Creates an account; returns its id.
+pub async fn create(
+    db: &Db,
+    master: &MasterKey,
+    rng: &(dyn SecureRandom + Sync),
+    new: NewAccount<'_>,
+    now: u64,
+) -> StoreResult<i64> {
+    let push_sealed = master.seal(
+        rng,
+        &context("push key", &new.server_id, &new.public_key),
+        new.push_key,
+    )?;
+    let pin_sealed = new
+        .pin_verifier
+        .map(|v| {
+            master.seal(
+                rng,
+                &context("pin verifier", &new.server_id, &new.public_key),
+                v,
+            )
+        })
+        .transpose()?;
+    let row = sqlx::query(
+        "INSERT INTO accounts (server_id, public_key, userid, display_name, description, client_version, blocked, deleted, \
+         push_key_sealed, push_key_id, pin_verifier_sealed, pin_failures, pin_blocked, last_pin_at, created, \
+         lastlogin, lastprovoke) VALUES ($1, $2, $3, $4, $5, '', 0, 0, $6, $7, $8, 0, 0, $9, $9, 0, 0) \
+         RETURNING account_id",
+    )
+    .bind(new.server_id.0.to_vec())
+    .bind(new.public_key.0.to_vec())
+    .bind(new.userid)
+    .bind(new.display_name)
+    .bind(new.description)
+    .bind(push_sealed)
+    .bind(nextauth_protocol::push::key_id(new.push_key).to_vec())
+    .bind(pin_sealed)
+    .bind(now as i64)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(row.try_get("account_id")?)
+}
+
+/// The account with this key on this server.
+pub async fn by_key(
+    db: &Db,
+    server: &ServerId,
+    key: &PublicKey,
+) -> StoreResult<Option<AccountRow>> {
+    let row = sqlx::query("SELECT * FROM accounts WHERE server_id = $1 AND public_key = $2")
+        .bind(server.0.to_vec())
+        .bind(key.0.to_vec())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(AccountRow::from_row).transpose()
+}
+
+/// One account of a server.
+pub async fn get(db: &Db, server: &ServerId, account_id: i64) -> StoreResult<Option<AccountRow>> {
+    let row = sqlx::query("SELECT * FROM accounts WHERE server_id = $1 AND account_id = $2")
+        .bind(server.0.to_vec())
+        .bind(account_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(AccountRow::from_row).transpose()
+}
+
+/// Marks an account deleted by the server: it can no longer log in, but can still connect to
+/// fetch the message that tells the app.
+pub async fn mark_deleted(db: &Db, server: &ServerId, account_id: i64) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE accounts SET deleted = 1 WHERE server_id = $1 AND account_id = $2 AND deleted = 0",
+    )
+    .bind(server.0.to_vec())
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Every account of a user.
+pub async fn of_user(db: &Db, server: &ServerId, userid: &str) -> StoreResult<Vec<AccountRow>> {
+    let rows = sqlx::query("SELECT * FROM accounts WHERE server_id = $1 AND userid = $2 AND deleted = 0 ORDER BY account_id")
+        .bind(server.0.to_vec())
+        .bind(userid.to_owned())
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(AccountRow::from_row).collect()
+}
+
+/// Every account of a server, in id order (the REST API pages, sorts and filters on top).
+pub async fn of_server(db: &Db, server: &ServerId) -> StoreResult<Vec<AccountRow>> {
+    let rows = sqlx::query(
+        "SELECT * FROM accounts WHERE server_id = $1 AND deleted = 0 ORDER BY account_id",
+    )
+    .bind(server.0.to_vec())
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(AccountRow::from_row).collect()
+}
+
+/// Records a successful login.
+pub async fn record_login(db: &Db, account_id: i64, now: u64) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET lastlogin = $1 WHERE account_id = $2")
+        .bind(now as i64)
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Records a push login sent to the account.
+pub async fn record_provoke(db: &Db, account_id: i64, now: u64) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET lastprovoke = $1 WHERE account_id = $2")
+        .bind(now as i64)
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Counts a wrong PIN; blocks the PIN when the count reaches `max`. Returns the new count and
+/// whether the PIN is now blocked. One atomic update, so concurrent attempts all count.
+pub async fn record_pin_failure(db: &Db, account_id: i64, max: u8) -> StoreResult<(u8, bool)> {
+    let row = sqlx::query(
+        "UPDATE accounts SET pin_failures = pin_failures + 1, \
+         pin_blocked = CASE WHEN pin_failures + 1 >= $1 THEN 1 ELSE pin_blocked END \
+         WHERE account_id = $2 RETURNING pin_failures, pin_blocked",
+    )
+    .bind(i64::from(max))
+    .bind(account_id)
+    .fetch_one(&db.pool)
+    .await?;
+    let failures = u8::try_from(row.try_get::<i64, _>("pin_failures")?).unwrap_or(u8::MAX);
+    Ok((failures, flag(row.try_get("pin_blocked")?)))
+}
+
+/// Records a correct PIN: resets the counter and starts the PIN timeout.
+pub async fn record_pin_success(db: &Db, account_id: i64, now: u64) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET pin_failures = 0, last_pin_at = $1 WHERE account_id = $2 AND pin_blocked = 0")
+        .bind(now as i64)
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the PIN verifier (PIN change).
+pub async fn set_pin_verifier(
+    db: &Db,
+    master: &MasterKey,
+    rng: &(dyn SecureRandom + Sync),
+    account: &AccountRow,
+    verifier: &[u8; 32],
+    now: u64,
+) -> StoreResult<()> {
+    let sealed = master.seal(
+        rng,
+        &context("pin verifier", &account.server_id, &account.public_key),
+        verifier,
+    )?;
+    sqlx::query("UPDATE accounts SET pin_verifier_sealed = $1, pin_failures = 0, last_pin_at = $2 WHERE account_id = $3")
+        .bind(sealed)
+        .bind(now as i64)
+        .bind(account.account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Blocks or unblocks an account.
+pub async fn set_blocked(
+    db: &Db,
+    server: &ServerId,
+    account_id: i64,
+    blocked: bool,
+) -> StoreResult<bool> {
+    let done =
+        sqlx::query("UPDATE accounts SET blocked = $1 WHERE server_id = $2 AND account_id = $3")
+            .bind(i64::from(blocked))
+            .bind(server.0.to_vec())
+            .bind(account_id)
+            .execute(&db.pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves an account to a user.
+pub async fn set_user(
+    db: &Db,
+    server: &ServerId,
+    account_id: i64,
+    userid: &str,
+) -> StoreResult<bool> {
+    let done =
+        sqlx::query("UPDATE accounts SET userid = $1 WHERE server_id = $2 AND account_id = $3")
+            .bind(userid.to_owned())
+            .bind(server.0.to_vec())
+            .bind(account_id)
+            .execute(&db.pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes an account and its queued messages.
+pub async fn delete(db: &Db, server: &ServerId, account_id: i64) -> StoreResult<bool> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM messages WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    let done = sqlx::query("DELETE FROM accounts WHERE server_id = $1 AND account_id = $2")
+        .bind(server.0.to_vec())
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}

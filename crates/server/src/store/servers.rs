@@ -1,0 +1,300 @@
+//! Virtual servers: their parameters and their sealed signing key.
+
+use nextauth_protocol::crypto::{PublicKey, Signer, SigningKey};
+use nextauth_protocol::ids::ServerId;
+use nextauth_protocol::params::{SecondFactorPolicy, ServerParams, SignedServerParams};
+use ring::rand::SecureRandom;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{fixed, StoreError, StoreResult};
+use crate::db::{flag, Db};
+use crate::keys::{KeyError, MasterKey};
+
+/// The settings of a server that an integrator may set (the REST API's `Server` model, less the
+/// generated fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Name shown in the app.
+    pub name: String,
+    /// Logo (PNG bytes).
+    pub logo: Vec<u8>,
+    /// Minutes during which a login does not ask for the PIN again (-1 never, 0 always).
+    pub pin_timeout: i32,
+    /// The same for transactions.
+    pub pin_trans_timeout: i32,
+    /// Seconds the app has to answer a ping (0: one-shot logins).
+    pub ping_time: u32,
+    /// Wrong PINs before the PIN is blocked.
+    pub max_pin_attempts: u8,
+    /// Whether accounts must have a PIN.
+    pub second_factor: SecondFactorPolicy,
+    /// Whether display names must be unique within one app.
+    pub unique_display_names: bool,
+    /// Server flags.
+    pub flags: Vec<String>,
+    /// Owner role (integer, as the API has it).
+    pub owner: i64,
+    /// Name of the authenticator app shown in HTML blocks.
+    pub appname: String,
+    /// Deep-link prefix that opens the app.
+    pub appurl: String,
+    /// Android store URL.
+    pub appandroid: String,
+    /// iOS store URL.
+    pub appios: String,
+    /// The integrator's website.
+    pub siteurl: String,
+    /// The app endpoint (`ws://…/sigmai`).
+    pub wsurl: String,
+}
+
+impl ServerSettings {
+    /// Settings with sensible defaults for a new server at `wsurl`.
+    pub fn new(name: &str, wsurl: &str) -> Self {
+        Self {
+            name: name.into(),
+            logo: Vec::new(),
+            pin_timeout: 5,
+            pin_trans_timeout: 0,
+            ping_time: 0,
+            max_pin_attempts: 5,
+            second_factor: SecondFactorPolicy::Pin,
+            unique_display_names: true,
+            flags: Vec::new(),
+            owner: 0,
+            appname: "nextAuth".into(),
+            appurl: String::new(),
+            appandroid: String::new(),
+            appios: String::new(),
+            siteurl: String::new(),
+            wsurl: wsurl.into(),
+        }
+    }
+}
+
+/// A stored server.
+#[derive(Debug, Clone)]
+pub struct ServerRow {
+    /// Its id.
+    pub server_id: ServerId,
+    /// Its public key.
+    pub public_key: PublicKey,
+    /// Its settings.
+    pub settings: ServerSettings,
+    /// When the current parameters were issued.
+    pub params_issued_at: u64,
+    /// When it was created.
+    pub created: u64,
+    key_sealed: Vec<u8>,
+}
+
+fn key_context(id: &ServerId) -> Vec<u8> {
+    [b"server key ".as_slice(), &id.0].concat()
+}
+
+impl ServerRow {
+    /// The parameters the app receives.
+    pub fn params(&self) -> ServerParams {
+        let s = &self.settings;
+        ServerParams {
+            server_id: self.server_id,
+            issued_at: self.params_issued_at,
+            public_key: self.public_key,
+            name: s.name.clone(),
+            logo: s.logo.clone(),
+            pin_timeout: s.pin_timeout,
+            pin_trans_timeout: s.pin_trans_timeout,
+            ping_time: s.ping_time,
+            max_pin_attempts: s.max_pin_attempts,
+            second_factor: s.second_factor,
+            unique_display_names: s.unique_display_names,
+            flags: s.flags.clone(),
+            endpoint: s.wsurl.clone(),
+            site_url: s.siteurl.clone(),
+            app_url: s.appurl.clone(),
+        }
+    }
+
+    /// The server's signing key, unsealed.
+    pub fn signing_key(
+        &self,
+        master: &MasterKey,
+        rng: &dyn SecureRandom,
+    ) -> Result<SigningKey, KeyError> {
+        master.open_signing_key(&key_context(&self.server_id), &self.key_sealed, rng)
+    }
+
+    /// Signs the current parameters.
+    pub fn signed_params(
+        &self,
+        key: &SigningKey,
+        rng: &dyn SecureRandom,
+    ) -> StoreResult<SignedServerParams> {
+        Ok(self.params().sign(key, rng)?)
+    }
+
+    fn from_row(row: &AnyRow) -> StoreResult<Self> {
+        let flags: String = row.try_get("flags")?;
+        let second_factor = match row.try_get::<i64, _>("second_factor")? {
+            0 => SecondFactorPolicy::None,
+            _ => SecondFactorPolicy::Pin,
+        };
+        let public_key: Vec<u8> = row.try_get("public_key")?;
+        Ok(Self {
+            server_id: ServerId(fixed(row.try_get("server_id")?, "servers")?),
+            public_key: PublicKey::from_slice(&public_key)
+                .map_err(|_| StoreError::Corrupt("servers"))?,
+            settings: ServerSettings {
+                name: row.try_get("name")?,
+                logo: row.try_get("logo")?,
+                pin_timeout: to_i32(row.try_get("pin_timeout")?)?,
+                pin_trans_timeout: to_i32(row.try_get("pin_trans_timeout")?)?,
+                ping_time: u32::try_from(row.try_get::<i64, _>("ping_time")?)
+                    .map_err(|_| StoreError::Corrupt("servers"))?,
+                max_pin_attempts: u8::try_from(row.try_get::<i64, _>("max_pin_attempts")?)
+                    .map_err(|_| StoreError::Corrupt("servers"))?,
+                second_factor,
+                unique_display_names: flag(row.try_get("unique_display_names")?),
+                flags: serde_json::from_str(&flags).map_err(|_| StoreError::Corrupt("servers"))?,
+                owner: row.try_get("owner")?,
+                appname: row.try_get("appname")?,
+                appurl: row.try_get("appurl")?,
+                appandroid: row.try_get("appandroid")?,
+                appios: row.try_get("appios")?,
+                siteurl: row.try_get("siteurl")?,
+                wsurl: row.try_get("wsurl")?,
+            },
+            params_issued_at: row.try_get::<i64, _>("params_issued_at")? as u64,
+            created: row.try_get::<i64, _>("created")? as u64,
+            key_sealed: row.try_get("key_sealed")?,
+        })
+    }
+}
+
+fn to_i32(v: i64) -> StoreResult<i32> {
+    i32::try_from(v).map_err(|_| StoreError::Corrupt("servers"))
+}
+
+fn sorted_flags(flags: &[String]) -> Vec<String> {
+    let mut out = flags.to_vec();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Creates a server with a new id and signing key.
+pub async fn create(
+    db: &Db,
+    master: &MasterKey,
+    rng: &(dyn SecureRandom + Sync),
+    mut settings: ServerSettings,
+    now: u64,
+) -> StoreResult<ServerRow> {
+    let server_id = ServerId(nextauth_protocol::crypto::random_array(rng)?);
+    let (key, pkcs8) = SigningKey::generate(rng)?;
+    let key_sealed = master.seal(rng, &key_context(&server_id), &pkcs8)?;
+    settings.flags = sorted_flags(&settings.flags);
+    let row = ServerRow {
+        server_id,
+        public_key: key.public_key(),
+        settings,
+        params_issued_at: now,
+        created: now,
+        key_sealed,
+    };
+    // Refuse settings the protocol cannot carry before they are stored.
+    row.params().encode()?;
+    let s = &row.settings;
+    sqlx::query(
+        "INSERT INTO servers (server_id, key_sealed, public_key, name, logo, pin_timeout, pin_trans_timeout, \
+         ping_time, max_pin_attempts, second_factor, unique_display_names, flags, owner, appname, appurl, \
+         appandroid, appios, siteurl, wsurl, params_issued_at, created) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+    )
+    .bind(row.server_id.0.to_vec())
+    .bind(row.key_sealed.clone())
+    .bind(row.public_key.0.to_vec())
+    .bind(s.name.clone())
+    .bind(s.logo.clone())
+    .bind(i64::from(s.pin_timeout))
+    .bind(i64::from(s.pin_trans_timeout))
+    .bind(i64::from(s.ping_time))
+    .bind(i64::from(s.max_pin_attempts))
+    .bind(i64::from(s.second_factor == SecondFactorPolicy::Pin))
+    .bind(i64::from(s.unique_display_names))
+    .bind(serde_json::to_string(&s.flags).unwrap_or_else(|_| "[]".into()))
+    .bind(s.owner)
+    .bind(s.appname.clone())
+    .bind(s.appurl.clone())
+    .bind(s.appandroid.clone())
+    .bind(s.appios.clone())
+    .bind(s.siteurl.clone())
+    .bind(s.wsurl.clone())
+    .bind(now as i64)
+    .bind(now as i64)
+    .execute(&db.pool)
+    .await?;
+    Ok(row)
+}
+
+/// Replaces a server's settings; the parameters get a new `issued_at` (never going back).
+pub async fn update(
+    db: &Db,
+    server_id: &ServerId,
+    settings: &ServerSettings,
+    now: u64,
+) -> StoreResult<Option<ServerRow>> {
+    let Some(mut row) = get(db, server_id).await? else {
+        return Ok(None);
+    };
+    row.settings = settings.clone();
+    row.settings.flags = sorted_flags(&settings.flags);
+    row.params_issued_at = now.max(row.params_issued_at + 1);
+    row.params().encode()?;
+    let s = &row.settings;
+    sqlx::query(
+        "UPDATE servers SET name = $1, logo = $2, pin_timeout = $3, pin_trans_timeout = $4, ping_time = $5, \
+         max_pin_attempts = $6, second_factor = $7, unique_display_names = $8, flags = $9, owner = $10, \
+         appname = $11, appurl = $12, appandroid = $13, appios = $14, siteurl = $15, wsurl = $16, \
+         params_issued_at = $17 WHERE server_id = $18",
+    )
+    .bind(s.name.clone())
+    .bind(s.logo.clone())
+    .bind(i64::from(s.pin_timeout))
+    .bind(i64::from(s.pin_trans_timeout))
+    .bind(i64::from(s.ping_time))
+    .bind(i64::from(s.max_pin_attempts))
+    .bind(i64::from(s.second_factor == SecondFactorPolicy::Pin))
+    .bind(i64::from(s.unique_display_names))
+    .bind(serde_json::to_string(&s.flags).unwrap_or_else(|_| "[]".into()))
+    .bind(s.owner)
+    .bind(s.appname.clone())
+    .bind(s.appurl.clone())
+    .bind(s.appandroid.clone())
+    .bind(s.appios.clone())
+    .bind(s.siteurl.clone())
+    .bind(s.wsurl.clone())
+    .bind(row.params_issued_at as i64)
+    .bind(server_id.0.to_vec())
+    .execute(&db.pool)
+    .await?;
+    Ok(Some(row))
+}
+
+/// One server.
+pub async fn get(db: &Db, server_id: &ServerId) -> StoreResult<Option<ServerRow>> {
+    let row = sqlx::query("SELECT * FROM servers WHERE server_id = $1")
+        .bind(server_id.0.to_vec())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(ServerRow::from_row).transpose()
+}
+
+/// Every server, oldest first.
+pub async fn list(db: &Db) -> StoreResult<Vec<ServerRow>> {
+    let rows = sqlx::query("SELECT * FROM servers ORDER BY created, server_id")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(ServerRow::from_row).collect()
+}
