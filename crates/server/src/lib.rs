@@ -14,6 +14,7 @@
 //! # }
 //! ```
 
+pub mod api;
 pub mod app_endpoint;
 pub mod bootstrap;
 pub mod clock;
@@ -103,6 +104,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/", get(landing))
         .route("/healthz", get(healthz))
         .route("/sigmai", get(app_endpoint::sigmai))
+        .merge(api::routes())
         .fallback(not_found)
         .with_state(state)
 }

@@ -1,0 +1,134 @@
+//! Test support: a real server on a loopback port with its own data directory, and a minimal
+//! HTTP/1.1 client over a real socket.
+#![allow(dead_code, missing_docs)]
+
+pub mod app;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use nextauth_server::{DemoInfo, ServerConfig, SharedState};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A running server. The data directory is removed on drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub state: SharedState,
+    pub demo: DemoInfo,
+    dir: PathBuf,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1:0 with SQLite in a fresh directory, or on the PostgreSQL
+    /// database named by `NEXTAUTH_TEST_DATABASE_URL` when that is set.
+    pub async fn start() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("nextauth-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = ServerConfig {
+            listen: addr,
+            data_dir: dir.clone(),
+            database_url: std::env::var("NEXTAUTH_TEST_DATABASE_URL").ok(),
+            public_url: None,
+        };
+        let (state, demo) = nextauth_server::start(config).await.expect("server start");
+        let router = nextauth_server::router(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("serve");
+        });
+        Self { addr, state, demo, dir }
+    }
+
+    /// The demo server's id.
+    pub fn server_id(&self) -> nextauth_protocol::ids::ServerId {
+        nextauth_protocol::ids::ServerId::from_base64(&self.demo.serverid).expect("demo server id")
+    }
+
+    /// Sends a request; returns (status, lower-cased headers, body bytes).
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        stream.write_all(head.as_bytes()).await.expect("write head");
+        stream.write_all(body).await.expect("write body");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.expect("read");
+        Response::parse(&raw)
+    }
+
+    /// `request` with the demo API key.
+    pub async fn api(&self, method: &str, path: &str, extra: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut headers = vec![("X-apikey", self.demo.apikey.as_str())];
+        headers.extend_from_slice(extra);
+        if !body.is_empty() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        self.request(method, path, &headers, body).await
+    }
+}
+
+/// A parsed HTTP response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn parse(raw: &[u8]) -> Self {
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+        let head = std::str::from_utf8(&raw[..split]).expect("ascii head");
+        let mut lines = head.lines();
+        let status = lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).expect("status");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let mut body = raw[split + 4..].to_vec();
+        if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+            body = dechunk(&body);
+        }
+        Self { status, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.text()))
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else { break };
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap_or("0").trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+    out
+}
