@@ -163,3 +163,59 @@ pub async fn logout(
     state.notify(Change::Session(*server_id, session_ref));
     Ok(true)
 }
+
+/// Why a push login could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvokeError {
+    /// The account does not exist, is blocked or deleted.
+    #[error("no usable account")]
+    NoAccount,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Sends a push login for the session of `nonce` to `account_id`: the app shows the announce
+/// information and, on approval, logs in to that session. Browsers are told `PROVOKE` now and
+/// `CONFIRMPROVOKE` when the app picks the request up.
+pub async fn provoke_login(
+    state: &SharedState,
+    server: &ServerRow,
+    nonce: &str,
+    account_id: i64,
+    context: Option<&UserContext>,
+    now: u64,
+) -> Result<nextauth_protocol::ids::MessageId, ProvokeError> {
+    use crate::store::accounts;
+    use nextauth_protocol::push::PushBody;
+
+    let account = accounts::get(&state.db, &server.server_id, account_id).await?;
+    let Some(account) = account.filter(|a| !a.blocked && !a.deleted) else {
+        return Err(ProvokeError::NoAccount);
+    };
+    let session = session_for_nonce(state, server, nonce, context, now).await?;
+    let (announce, info) = UserContext::from_stored(
+        &sessions::get(&state.db, &server.server_id, &session.session_ref)
+            .await?
+            .map(|s| s.announce)
+            .unwrap_or_default(),
+    )
+    .to_protocol();
+    let body = PushBody::Login {
+        session_ref: session.session_ref,
+        announce,
+        session: info,
+    };
+    let id = crate::message_center::send(state, server, &account, &body, now).await?;
+    accounts::record_provoke(&state.db, account.account_id, now).await?;
+    sessions::signal(
+        &state.db,
+        &server.server_id,
+        &session.session_ref,
+        "PROVOKE",
+        now,
+    )
+    .await?;
+    state.notify(Change::Session(server.server_id, session.session_ref));
+    Ok(id)
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
-use sqlx::{Connection, Executor};
+use sqlx::Executor;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,18 +76,20 @@ impl Db {
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)")
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)")
+            .execute(&self.pool)
             .await?;
         let migrations = match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
         };
         for (version, sql) in migrations {
-            let mut tx = conn.begin().await?;
+            let mut tx = self.pool.begin().await?;
             if self.backend == Backend::Postgres {
                 // Several processes may start at once against one database: serialise them.
-                tx.execute("SELECT pg_advisory_xact_lock(7406201)").await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7406201)")
+                    .execute(&mut *tx)
+                    .await?;
             }
             let done: Option<(i64,)> =
                 sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
@@ -95,7 +97,9 @@ impl Db {
                     .fetch_optional(&mut *tx)
                     .await?;
             if done.is_none() {
-                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                for statement in statements(sql) {
+                    sqlx::query(&statement).execute(&mut *tx).await?;
+                }
                 sqlx::query("INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)")
                     .bind(*version)
                     .bind(crate::clock::now() as i64)
@@ -107,6 +111,22 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// The statements of a migration file: split at `;` ending a line, comments dropped. Our
+/// migrations keep semicolons out of strings and comments, which this relies on.
+fn statements(sql: &str) -> Vec<String> {
+    let without_comments: String = sql
+        .lines()
+        .map(|line| line.split("--").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Converts a stored 0/1 integer to a boolean.

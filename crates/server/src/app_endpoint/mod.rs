@@ -91,9 +91,15 @@ async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
                 return Err(conn.alert(codes::SESSION_UNKNOWN).await);
             };
             let (announce, info) = UserContext::from_stored(&session.announce).to_protocol();
+            // A session that was sent a push login learns that the app picked it up.
+            let event = if session.event == "PROVOKE" {
+                "CONFIRMPROVOKE"
+            } else {
+                "CONFIRMSCAN"
+            };
             let t = Transition {
                 state: SessionState::Scanned,
-                event: "CONFIRMSCAN",
+                event,
                 account_id: None,
                 user_input: None,
             };
