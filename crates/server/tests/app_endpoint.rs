@@ -1,0 +1,748 @@
+//! The app endpoint end to end: a test app speaks the protocol to the real server over a real
+//! WebSocket on loopback, and the database shows the result.
+mod support;
+
+use nextauth_protocol::crypto::Signer;
+use nextauth_protocol::handshake::{AbortReason, Purpose};
+use nextauth_protocol::ids::{ServerId, SessionRef};
+use nextauth_protocol::messages::{
+    AppRecord, ClientRequest, ServerContext, ServerRecord, TransactionDetails,
+};
+use nextauth_protocol::pin::DeviceSecret;
+use nextauth_protocol::push::{Envelope, PushBody, ReplayGuard};
+use nextauth_protocol::qr::QrPayload;
+use nextauth_server::clock::now;
+use nextauth_server::codes;
+use nextauth_server::store::enrol_codes::EnrolGrant;
+use nextauth_server::store::servers::{self, ServerRow};
+use nextauth_server::store::sessions::{self, SessionState};
+use nextauth_server::store::transactions::{self, TransactionStatus};
+use nextauth_server::store::{accounts, messages};
+use support::app::{self, AppAccount, Stop};
+use support::TestServer;
+
+const PIN: &str = "2468";
+
+async fn demo_server(server: &TestServer) -> ServerRow {
+    servers::get(&server.state.db, &server.server_id())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Changes the demo server's settings.
+async fn configure(
+    server: &TestServer,
+    change: impl FnOnce(&mut nextauth_server::store::servers::ServerSettings),
+) -> ServerRow {
+    let row = demo_server(server).await;
+    let mut settings = row.settings.clone();
+    change(&mut settings);
+    servers::update(&server.state.db, &row.server_id, &settings, now())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn session(server: &TestServer, nonce: &str) -> sessions::SessionRow {
+    let id = server.server_id();
+    sessions::get(
+        &server.state.db,
+        &id,
+        &SessionRef::derive(&id, nonce.as_bytes()),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+/// Enrols a new account with the PIN through a fresh enrol code for `nonce`.
+async fn enrol(server: &TestServer, nonce: &str, device: &DeviceSecret) -> AppAccount {
+    let row = demo_server(server).await;
+    let grant = EnrolGrant {
+        display_name: "alice".into(),
+        userid: Some("alice".into()),
+    };
+    let code = app::enrol_code(
+        codes::enrol_code(&server.state, &row, nonce, grant, now())
+            .await
+            .unwrap(),
+    );
+    let (account, ex, reply) = app::enrol(&code, device, Some(PIN)).await.unwrap();
+    assert_eq!(reply, ServerRecord::Accepted);
+    ex.close().await;
+    account
+}
+
+async fn login_ref(server: &TestServer, nonce: &str) -> [u8; 16] {
+    let row = demo_server(server).await;
+    match codes::login_code(&server.state, &row, nonce, None, now())
+        .await
+        .unwrap()
+    {
+        QrPayload::Login(code) => code.session_ref.0,
+        other => panic!("expected a login code, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([7; 32]);
+    let account = enrol(&server, "signup-nonce", &device).await;
+    let s = session(&server, "signup-nonce").await;
+    assert_eq!(
+        (s.state, s.event.as_str()),
+        (SessionState::LoggedIn, "LOGIN")
+    );
+    let stored = accounts::by_key(
+        &server.state.db,
+        &server.server_id(),
+        &account.key.public_key(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (stored.userid.as_deref(), stored.has_pin),
+        (Some("alice"), true)
+    );
+    assert_eq!(account.params.name, "Acme");
+
+    let reference = login_ref(&server, "login-nonce").await;
+    let mut ex = app::open_known(&account, Purpose::Login, reference)
+        .await
+        .unwrap();
+    assert!(matches!(
+        ServerContext::decode(&ex.decision.as_ref().unwrap().context).unwrap(),
+        ServerContext::Login { .. }
+    ));
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: "hello".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let s = session(&server, "login-nonce").await;
+    assert_eq!(
+        (s.state, s.account_id, s.user_input.as_str()),
+        (SessionState::LoggedIn, Some(stored.account_id), "hello")
+    );
+}
+
+#[tokio::test]
+async fn wrong_pins_are_counted_by_the_server_until_blocked() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([7; 32]);
+    let account = enrol(&server, "n0", &device).await;
+    configure(&server, |s| {
+        s.pin_timeout = 0;
+        s.max_pin_attempts = 3;
+    })
+    .await;
+
+    // A wrong PIN, then the right one: the counter resets.
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n1").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::PinRequired {
+            remaining_attempts: 3
+        })
+    );
+    app::prove_pin(&mut ex, &device, "0000", &account).await;
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::PinWrong {
+            remaining_attempts: 2
+        })
+    );
+    app::prove_pin(&mut ex, &device, PIN, &account).await;
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+
+    // Three wrong PINs, spread over two connections: closing one does not save an attempt.
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n2").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::PinRequired {
+            remaining_attempts: 3
+        })
+    );
+    app::prove_pin(&mut ex, &device, "1111", &account).await;
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::PinWrong {
+            remaining_attempts: 2
+        })
+    );
+    ex.close().await;
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n3").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::PinRequired {
+            remaining_attempts: 2
+        })
+    );
+    app::prove_pin(&mut ex, &device, "2222", &account).await;
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::PinWrong {
+            remaining_attempts: 1
+        })
+    );
+    app::prove_pin(&mut ex, &device, "3333", &account).await;
+    assert_eq!(ex.recv().await, Some(ServerRecord::PinBlocked));
+    assert_ne!(session(&server, "n3").await.state, SessionState::LoggedIn);
+
+    // Blocked: even the right PIN is not asked for any more.
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n4").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::PinBlocked));
+    assert_ne!(session(&server, "n4").await.state, SessionState::LoggedIn);
+}
+
+#[tokio::test]
+async fn enrol_codes_are_single_use_unexpired_and_need_a_pin_when_required() {
+    let server = TestServer::start().await;
+    let row = demo_server(&server).await;
+    let device = DeviceSecret::from_bytes([1; 32]);
+    let grant = || EnrolGrant {
+        display_name: "bob".into(),
+        userid: None,
+    };
+
+    let code = app::enrol_code(
+        codes::enrol_code(&server.state, &row, "a", grant(), now())
+            .await
+            .unwrap(),
+    );
+    let (_, _, reply) = app::enrol(&code, &device, None).await.unwrap();
+    assert_eq!(
+        reply,
+        ServerRecord::Refused { code: 110 },
+        "the demo server requires a PIN"
+    );
+    let (_, _, reply) = app::enrol(&code, &device, Some(PIN)).await.unwrap();
+    assert_eq!(
+        reply,
+        ServerRecord::Accepted,
+        "a refused attempt does not use up the code"
+    );
+    let (_, _, reply) = app::enrol(&code, &device, Some(PIN)).await.unwrap();
+    assert_eq!(reply, ServerRecord::Refused { code: 41 }, "second use");
+
+    let old = now() - 2 * codes::ENROL_TTL_SECS;
+    let expired = app::enrol_code(
+        codes::enrol_code(&server.state, &row, "b", grant(), old)
+            .await
+            .unwrap(),
+    );
+    let (_, _, reply) = app::enrol(&expired, &device, Some(PIN)).await.unwrap();
+    assert_eq!(reply, ServerRecord::Refused { code: 41 }, "expired");
+}
+
+#[tokio::test]
+async fn unknown_sessions_servers_and_garbage_get_alerts() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([2; 32]);
+    let account = enrol(&server, "x", &device).await;
+    let err = app::open_known(&account, Purpose::Login, [9; 16])
+        .await
+        .err();
+    assert_eq!(err, Some(Stop::Alert(111)), "session never created");
+    let trust = nextauth_protocol::params::ParamsTrust::EnrolHash(&[0; 32]);
+    let err = app::open(
+        &account.params.endpoint,
+        Purpose::Connect,
+        ServerId([3; 16]),
+        [0; 16],
+        trust,
+    )
+    .await
+    .err();
+    assert_eq!(err, Some(Stop::Alert(48)), "unknown server");
+
+    // Raw garbage instead of a ClientHello: an alert, and the server keeps serving.
+    use futures_util::{SinkExt, StreamExt};
+    let (mut ws, _) = tokio_tungstenite::connect_async(&account.params.endpoint)
+        .await
+        .unwrap();
+    ws.send(tokio_tungstenite::tungstenite::Message::Binary(
+        vec![0x42, 1, 2].into(),
+    ))
+    .await
+    .unwrap();
+    let reply = ws.next().await.unwrap().unwrap().into_data();
+    assert_eq!(
+        nextauth_protocol::handshake::decode_alert(&reply).unwrap(),
+        33
+    );
+    let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
+        .await
+        .unwrap();
+    ex.finish(&account.key, &ClientRequest::Connect)
+        .await
+        .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+}
+
+#[tokio::test]
+async fn declining_tells_the_browser() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([3; 32]);
+    let account = enrol(&server, "e", &device).await;
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "deny").await)
+        .await
+        .unwrap();
+    assert_eq!(session(&server, "deny").await.event, "CONFIRMSCAN");
+    ex.abort(AbortReason::Declined).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let s = session(&server, "deny").await;
+    assert_eq!((s.state, s.event.as_str()), (SessionState::New, "CANCEL"));
+
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "none").await)
+        .await
+        .unwrap();
+    ex.abort(AbortReason::NoAccounts).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(session(&server, "none").await.event, "NOACCOUNTS");
+}
+
+#[tokio::test]
+async fn transactions_are_approved_with_the_pin_or_declined() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([4; 32]);
+    let account = enrol(&server, "web", &device).await;
+    let row = demo_server(&server).await;
+    let details = TransactionDetails {
+        amount: "EUR 120.00".into(),
+        beneficiary: "Bob".into(),
+        description: "rent".into(),
+    };
+
+    let (tid, code) = codes::create_transaction(&server.state, &row, "web", details.clone(), now())
+        .await
+        .unwrap();
+    assert!(matches!(code, QrPayload::Transaction(_)));
+    let mut ex = app::open_known(&account, Purpose::Transaction, tid.0)
+        .await
+        .unwrap();
+    let context = ServerContext::decode(&ex.decision.as_ref().unwrap().context).unwrap();
+    assert_eq!(
+        context,
+        ServerContext::Transaction(details.clone()),
+        "the app shows what the server stored"
+    );
+    ex.finish(&account.key, &ClientRequest::Transaction { approve: true })
+        .await
+        .unwrap();
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::PinRequired {
+            remaining_attempts: 5
+        }),
+        "pin trans timeout 0"
+    );
+    app::prove_pin(&mut ex, &device, PIN, &account).await;
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let stored = transactions::get(&server.state.db, &row.server_id, &tid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, TransactionStatus::Approved);
+    let err = app::open_known(&account, Purpose::Transaction, tid.0)
+        .await
+        .err();
+    assert_eq!(
+        err,
+        Some(Stop::Alert(112)),
+        "a settled transaction cannot be approved again"
+    );
+
+    let (tid, _) = codes::create_transaction(&server.state, &row, "web", details, now())
+        .await
+        .unwrap();
+    let mut ex = app::open_known(&account, Purpose::Transaction, tid.0)
+        .await
+        .unwrap();
+    ex.finish(&account.key, &ClientRequest::Transaction { approve: false })
+        .await
+        .unwrap();
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::Accepted),
+        "declining needs no PIN"
+    );
+    let stored = transactions::get(&server.state.db, &row.server_id, &tid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, TransactionStatus::Declined);
+
+    // Nobody logged in: no transaction.
+    let err = codes::create_transaction(
+        &server.state,
+        &row,
+        "nobody",
+        TransactionDetails::default(),
+        now(),
+    )
+    .await;
+    assert!(matches!(err, Err(codes::TransactionError::NotLoggedIn)));
+}
+
+#[tokio::test]
+async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([5; 32]);
+    let account = enrol(&server, "s0", &device).await;
+    configure(&server, |s| s.ping_time = 2).await;
+
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c1").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    assert_eq!(
+        ex.recv_within(3).await,
+        Some(ServerRecord::Ping { counter: 1 })
+    );
+    ex.send(&AppRecord::Pong { counter: 1 }).await;
+    assert_eq!(
+        ex.recv_within(3).await,
+        Some(ServerRecord::Ping { counter: 2 })
+    );
+    ex.send(&AppRecord::Pong { counter: 2 }).await;
+    assert!(
+        codes::logout(&server.state, &server.server_id(), "c1", now())
+            .await
+            .unwrap()
+    );
+    // The next record is LoggedOut (a ping may be in flight first).
+    let mut next = ex.recv_within(3).await;
+    if let Some(ServerRecord::Ping { counter }) = next {
+        ex.send(&AppRecord::Pong { counter }).await;
+        next = ex.recv_within(3).await;
+    }
+    assert_eq!(next, Some(ServerRecord::LoggedOut));
+
+    // An app that stops answering is logged out.
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c2").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    assert_eq!(session(&server, "c2").await.state, SessionState::LoggedIn);
+    assert_eq!(
+        ex.recv_within(3).await,
+        Some(ServerRecord::Ping { counter: 1 })
+    );
+    assert_eq!(ex.recv_within(4).await, Some(ServerRecord::LoggedOut));
+    let s = session(&server, "c2").await;
+    assert_eq!(
+        (s.state, s.event.as_str()),
+        (SessionState::LoggedOut, "LOGOUT")
+    );
+
+    // The app logs out itself.
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c3").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.send(&AppRecord::Logout).await;
+    assert_eq!(ex.recv_within(3).await, Some(ServerRecord::LoggedOut));
+    assert_eq!(session(&server, "c3").await.state, SessionState::LoggedOut);
+}
+
+fn open_envelope(account: &AppAccount, envelope: &[u8], guard: &mut ReplayGuard) -> PushBody {
+    let env = Envelope::parse(envelope).unwrap();
+    env.open(&account.params.public_key, &account.push_key, now(), guard)
+        .unwrap()
+        .body
+}
+
+#[tokio::test]
+async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_account() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([6; 32]);
+    let account = enrol(&server, "p0", &device).await;
+    let row = demo_server(&server).await;
+    let stored = accounts::by_key(&server.state.db, &row.server_id, &account.key.public_key())
+        .await
+        .unwrap()
+        .unwrap();
+
+    codes::provoke_login(&server.state, &row, "p1", stored.account_id, None, now())
+        .await
+        .unwrap();
+    assert_eq!(session(&server, "p1").await.event, "PROVOKE");
+    let mut guard = ReplayGuard::new();
+    let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
+        .await
+        .unwrap();
+    ex.finish(&account.key, &ClientRequest::Connect)
+        .await
+        .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.send(&AppRecord::PullMessages).await;
+    let Some(ServerRecord::Messages { envelopes }) = ex.recv_within(3).await else {
+        panic!("expected messages")
+    };
+    assert_eq!(envelopes.len(), 1);
+    let PushBody::Login { session_ref, .. } = open_envelope(&account, &envelopes[0], &mut guard)
+    else {
+        panic!("expected a push login")
+    };
+    let id = Envelope::parse(&envelopes[0]).unwrap().message_id;
+    ex.send(&AppRecord::Ack {
+        message_ids: vec![id.0],
+    })
+    .await;
+
+    // A message queued while connected arrives without a pull.
+    let body = PushBody::Message {
+        title: "Hi".into(),
+        text: "live".into(),
+    };
+    nextauth_server::message_center::send(&server.state, &row, &stored, &body, now())
+        .await
+        .unwrap();
+    let Some(ServerRecord::Messages { envelopes }) = ex.recv_within(3).await else {
+        panic!("expected live delivery")
+    };
+    assert_eq!(open_envelope(&account, &envelopes[0], &mut guard), body);
+
+    // The push login is answered by a login to the pushed session; the browser hears of it.
+    let mut login = app::open_known(&account, Purpose::Login, session_ref.0)
+        .await
+        .unwrap();
+    assert_eq!(session(&server, "p1").await.event, "CONFIRMPROVOKE");
+    login
+        .finish(
+            &account.key,
+            &ClientRequest::Login {
+                user_input: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(login.recv().await, Some(ServerRecord::Accepted));
+    assert_eq!(session(&server, "p1").await.state, SessionState::LoggedIn);
+
+    ex.send(&AppRecord::DeleteAccount).await;
+    assert_eq!(ex.recv_within(3).await, Some(ServerRecord::Accepted));
+    assert!(
+        accounts::get(&server.state.db, &row.server_id, stored.account_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        messages::pending(&server.state.db, stored.account_id, now(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn server_side_deletion_reaches_the_app_then_removes_the_account() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([8; 32]);
+    let account = enrol(&server, "d0", &device).await;
+    let row = demo_server(&server).await;
+    let stored = accounts::by_key(&server.state.db, &row.server_id, &account.key.public_key())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        accounts::mark_deleted(&server.state.db, &row.server_id, stored.account_id)
+            .await
+            .unwrap()
+    );
+    nextauth_server::message_center::send(
+        &server.state,
+        &row,
+        &stored,
+        &PushBody::DeleteAccount,
+        now(),
+    )
+    .await
+    .unwrap();
+
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "d1").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::Refused { code: 48 }),
+        "a deleted account cannot log in"
+    );
+
+    let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
+        .await
+        .unwrap();
+    ex.finish(&account.key, &ClientRequest::Connect)
+        .await
+        .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.send(&AppRecord::PullMessages).await;
+    let Some(ServerRecord::Messages { envelopes }) = ex.recv_within(3).await else {
+        panic!("expected messages")
+    };
+    assert_eq!(
+        open_envelope(&account, &envelopes[0], &mut ReplayGuard::new()),
+        PushBody::DeleteAccount
+    );
+    let id = Envelope::parse(&envelopes[0]).unwrap().message_id;
+    ex.send(&AppRecord::Ack {
+        message_ids: vec![id.0],
+    })
+    .await;
+    assert_eq!(
+        ex.recv_within(3).await,
+        None,
+        "the server closes once the app knows"
+    );
+    assert!(
+        accounts::get(&server.state.db, &row.server_id, stored.account_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_pin_can_be_changed_with_proof_of_the_old_one() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([9; 32]);
+    let account = enrol(&server, "k0", &device).await;
+    configure(&server, |s| s.pin_timeout = 0).await;
+    let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
+        .await
+        .unwrap();
+    ex.finish(&account.key, &ClientRequest::Connect)
+        .await
+        .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+
+    let wrong = nextauth_protocol::pin::pin_proof(
+        &app::verifier(&device, "9999", &account.params.server_id, &account.key),
+        &ex.binder(),
+    );
+    let new_verifier = app::verifier(&device, "13579", &account.params.server_id, &account.key);
+    ex.send(&AppRecord::PinChange {
+        proof: wrong,
+        new_verifier,
+    })
+    .await;
+    assert_eq!(
+        ex.recv_within(3).await,
+        Some(ServerRecord::PinWrong {
+            remaining_attempts: 4
+        })
+    );
+    let right = nextauth_protocol::pin::pin_proof(
+        &app::verifier(&device, PIN, &account.params.server_id, &account.key),
+        &ex.binder(),
+    );
+    ex.send(&AppRecord::PinChange {
+        proof: right,
+        new_verifier,
+    })
+    .await;
+    assert_eq!(ex.recv_within(3).await, Some(ServerRecord::Accepted));
+    ex.close().await;
+
+    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "k1").await)
+        .await
+        .unwrap();
+    ex.finish(
+        &account.key,
+        &ClientRequest::Login {
+            user_input: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ex.recv().await,
+        Some(ServerRecord::PinRequired {
+            remaining_attempts: 5
+        }),
+        "counter reset by the change"
+    );
+    app::prove_pin(&mut ex, &device, "13579", &account).await;
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+}
