@@ -5,7 +5,8 @@ set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 
-# Tauri 2 build packages (WebKitGTK 4.1 and friends) plus ImageMagick for icons and screenshots.
+# Tauri 2 build packages (WebKitGTK 4.1 and friends), ImageMagick for icons and screenshots,
+# and PostgreSQL for the server's second database backend in tests.
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev
@@ -17,6 +18,7 @@ APT_PACKAGES=(
   file
   curl
   imagemagick
+  postgresql
 )
 
 missing=()

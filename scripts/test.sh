@@ -10,6 +10,11 @@ cargo test --workspace --all-targets
 # Doc tests (not covered by --all-targets).
 cargo test --workspace --doc
 
+# The server's tests again, on PostgreSQL (each test gets its own database).
+# (The whole workspace, so that features unify as above and nothing is rebuilt; only the
+# server's tests read the variable.)
+NEXTAUTH_TEST_DATABASE_URL=$(scripts/postgres.sh) cargo test --workspace --all-targets
+
 if [[ -x scripts/fuzz.sh ]]; then
   scripts/fuzz.sh
 elif [[ -f scripts/fuzz.sh ]]; then

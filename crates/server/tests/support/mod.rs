@@ -36,10 +36,14 @@ impl TestServer {
         let _ = std::fs::remove_dir_all(&dir);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let database_url = match std::env::var("NEXTAUTH_TEST_DATABASE_URL") {
+            Ok(admin) => Some(fresh_postgres_database(&admin, n).await),
+            Err(_) => None,
+        };
         let config = ServerConfig {
             listen: addr,
             data_dir: dir.clone(),
-            database_url: std::env::var("NEXTAUTH_TEST_DATABASE_URL").ok(),
+            database_url,
             public_url: None,
         };
         let (state, demo) = nextauth_server::start(config).await.expect("server start");
@@ -99,6 +103,30 @@ impl TestServer {
         }
         self.request(method, path, &headers, body).await
     }
+}
+
+/// Creates an empty database for one test under the PostgreSQL server at `admin_url` and
+/// returns its URL, so tests never see each other's rows.
+async fn fresh_postgres_database(admin_url: &str, n: usize) -> String {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let name = format!("nextauth_test_{}_{n}", std::process::id());
+    let mut admin = sqlx::AnyConnection::connect(admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("drop database");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .expect("URL with a database");
+    format!("{base}/{name}")
 }
 
 /// A parsed HTTP response.
