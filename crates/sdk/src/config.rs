@@ -54,7 +54,10 @@ impl Config {
             history_retention_days: DEFAULT_HISTORY_RETENTION_DAYS,
             single_account: false,
             device_name: default_device_name(),
-            link_rules: LinkRules { https_prefixes: Vec::new(), schemes: vec![DEFAULT_SCHEME.to_owned()] },
+            link_rules: LinkRules {
+                https_prefixes: Vec::new(),
+                schemes: vec![DEFAULT_SCHEME.to_owned()],
+            },
         }
     }
 

@@ -97,7 +97,10 @@ impl SdkError {
 
     /// The serialisable form for events and IPC.
     pub fn info(&self) -> ErrorInfo {
-        ErrorInfo { code: self.code(), message: self.to_string() }
+        ErrorInfo {
+            code: self.code(),
+            message: self.to_string(),
+        }
     }
 }
 

@@ -40,7 +40,9 @@ pub struct FileKeystore {
 
 impl std::fmt::Debug for FileKeystore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FileKeystore").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("FileKeystore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -48,33 +50,38 @@ impl FileKeystore {
     /// Opens the key file, creating it (0600) with a fresh key when missing.
     pub fn open_or_create(path: &Path) -> Result<Self, KeystoreError> {
         let rng = SystemRandom::new();
-        let unavailable = |e: std::io::Error| KeystoreError::Unavailable(format!("{}: {e}", path.display()));
+        let unavailable =
+            |e: std::io::Error| KeystoreError::Unavailable(format!("{}: {e}", path.display()));
         let key = match std::fs::read(path) {
             Ok(bytes) => {
                 let bytes = Zeroizing::new(bytes);
-                let key: [u8; 32] = bytes
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| KeystoreError::Unavailable(format!("{}: not a 32-byte key", path.display())))?;
+                let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                    KeystoreError::Unavailable(format!("{}: not a 32-byte key", path.display()))
+                })?;
                 key
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key: [u8; 32] =
-                    crypto::random_array(&rng).map_err(|_| KeystoreError::Unavailable("no randomness".into()))?;
+                let key: [u8; 32] = crypto::random_array(&rng)
+                    .map_err(|_| KeystoreError::Unavailable("no randomness".into()))?;
                 write_private(path, &key).map_err(unavailable)?;
                 key
             }
             Err(e) => return Err(unavailable(e)),
         };
-        Ok(Self { key: Zeroizing::new(key), rng, path: path.to_owned() })
+        Ok(Self {
+            key: Zeroizing::new(key),
+            rng,
+            path: path.to_owned(),
+        })
     }
 }
 
 impl Keystore for FileKeystore {
     fn seal(&self, label: &[u8], secret: &[u8]) -> Result<Vec<u8>, KeystoreError> {
-        let nonce: [u8; 12] =
-            crypto::random_array(&self.rng).map_err(|_| KeystoreError::Unavailable("no randomness".into()))?;
-        let sealed = crypto::seal(&self.key, nonce, label, secret).map_err(|_| KeystoreError::Unseal)?;
+        let nonce: [u8; 12] = crypto::random_array(&self.rng)
+            .map_err(|_| KeystoreError::Unavailable("no randomness".into()))?;
+        let sealed =
+            crypto::seal(&self.key, nonce, label, secret).map_err(|_| KeystoreError::Unseal)?;
         Ok([nonce.as_slice(), &sealed].concat())
     }
 
@@ -116,9 +123,16 @@ mod tests {
         assert_eq!(&ks.open(b"a", &sealed).unwrap()[..], b"secret");
         assert_eq!(ks.open(b"b", &sealed).unwrap_err(), KeystoreError::Unseal);
         let again = FileKeystore::open_or_create(&dir.join("k")).unwrap();
-        assert_eq!(&again.open(b"a", &sealed).unwrap()[..], b"secret", "the key file is reused");
+        assert_eq!(
+            &again.open(b"a", &sealed).unwrap()[..],
+            b"secret",
+            "the key file is reused"
+        );
         std::fs::write(dir.join("bad"), b"short").unwrap();
-        assert!(matches!(FileKeystore::open_or_create(&dir.join("bad")), Err(KeystoreError::Unavailable(_))));
+        assert!(matches!(
+            FileKeystore::open_or_create(&dir.join("bad")),
+            Err(KeystoreError::Unavailable(_))
+        ));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

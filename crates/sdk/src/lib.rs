@@ -18,13 +18,20 @@
 //! and effects out. [`Sdk`] drives it with a real transport, storage and clock.
 //! docs/sdk.md shows the event sequence of each flow.
 
+pub(crate) mod account_ops;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod keystore;
 pub mod model;
+mod runner;
+mod sdk;
 pub mod store;
+pub mod transport;
 
 pub use config::{Config, ConfigError, DEFAULT_HISTORY_RETENTION_DAYS, MAX_HISTORY_RETENTION_DAYS};
+pub use engine::{PinInput, Response};
 pub use error::{SdkError, SdkResult};
 pub use model::*;
+pub use sdk::Sdk;
+pub use store::HistoryQuery;

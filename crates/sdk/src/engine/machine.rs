@@ -2,9 +2,12 @@
 
 use nextauth_protocol::crypto::{Signer, SigningKey};
 use nextauth_protocol::handshake::{
-    decode_alert, frame, AbortReason, ClientAwaitingDecision, ClientHandshake, Purpose, Session as Channel,
+    decode_alert, frame, AbortReason, ClientAwaitingDecision, ClientHandshake, Purpose,
+    Session as Channel,
 };
-use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerContext, ServerRecord, TransactionDetails};
+use nextauth_protocol::messages::{
+    AppRecord, ClientRequest, ServerContext, ServerRecord, TransactionDetails,
+};
 use nextauth_protocol::params::{ParamsTrust, SecondFactorPolicy, ServerParams};
 use nextauth_protocol::pin::{pin_proof, pin_verifier, DeviceSecret, Pin};
 use nextauth_protocol::qr::{EnrolCode, QrPayload};
@@ -12,7 +15,9 @@ use nextauth_protocol::ProtocolError;
 use zeroize::Zeroizing;
 
 use super::views::{announce_view, server_info};
-use super::{Effect, Env, FlowContext, Input, KnownAccount, NewAccount, PinCheck, PinInput, Response};
+use super::{
+    Effect, Env, FlowContext, Input, KnownAccount, NewAccount, PinCheck, PinInput, Response,
+};
 use crate::error::{SdkError, SdkResult};
 use crate::model::{
     Account, Announce, Flow, FlowKind, FlowState, HistoryStatus, Interaction, Session, SessionState,
@@ -49,7 +54,9 @@ pub struct FlowMachine {
 
 impl std::fmt::Debug for FlowMachine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FlowMachine").field("flow", &self.flow).finish_non_exhaustive()
+        f.debug_struct("FlowMachine")
+            .field("flow", &self.flow)
+            .finish_non_exhaustive()
     }
 }
 
@@ -65,13 +72,26 @@ fn history_kind(kind: FlowKind) -> &'static str {
 impl FlowMachine {
     /// Starts a flow for a decoded payload: checks what can be checked offline, then asks the
     /// driver to connect and send the ClientHello.
-    pub fn start(id: String, payload: QrPayload, ctx: FlowContext, env: &dyn Env) -> (Self, Vec<Effect>) {
+    pub fn start(
+        id: String,
+        payload: QrPayload,
+        ctx: FlowContext,
+        env: &dyn Env,
+    ) -> (Self, Vec<Effect>) {
         let kind = match &payload {
             QrPayload::Enrol(_) => FlowKind::Enrol,
             QrPayload::Login(_) => FlowKind::Login,
             QrPayload::Transaction(_) => FlowKind::SignTransaction,
         };
-        let flow = Flow { id, kind, state: FlowState::Starting, interaction: None, server: None, account: None, error: None };
+        let flow = Flow {
+            id,
+            kind,
+            state: FlowState::Starting,
+            interaction: None,
+            server: None,
+            account: None,
+            error: None,
+        };
         let mut machine = Self {
             ctx,
             phase: Phase::Ended,
@@ -118,7 +138,9 @@ impl FlowMachine {
         let (hs, hello) = ClientHandshake::start(env.rng(), purpose, server_id, reference)?;
         self.phase = Phase::Hello(hs);
         Ok(vec![
-            Effect::Connect { endpoint: self.payload.endpoint().to_owned() },
+            Effect::Connect {
+                endpoint: self.payload.endpoint().to_owned(),
+            },
             Effect::Send(hello),
             Effect::Update(self.flow.clone()),
         ])
@@ -160,41 +182,61 @@ impl FlowMachine {
     fn step(&mut self, phase: Phase, input: Input, env: &dyn Env) -> SdkResult<Step> {
         Ok(match (phase, input) {
             (Phase::Hello(hs), Input::Frame(frame)) => self.on_server_hello(hs, &frame)?,
-            (Phase::Confirm(decision), Input::Respond(response)) => self.on_confirm(decision, response, env)?,
-            (Phase::NewPin(decision), Input::Respond(Response::Pin { pin })) => match pin.to_pin() {
-                Ok(p) => {
-                    let device = DeviceSecret::generate(env.rng())?;
-                    let effects = self.finish_enrol(*decision, Some((&device, &p)), env)?;
-                    self.new_pin_secret = Some(device);
-                    effects
+            (Phase::Confirm(decision), Input::Respond(response)) => {
+                self.on_confirm(decision, response, env)?
+            }
+            (Phase::NewPin(decision), Input::Respond(Response::Pin { pin })) => {
+                match pin.to_pin() {
+                    Ok(p) => {
+                        let device = DeviceSecret::generate(env.rng())?;
+                        let effects = self.finish_enrol(*decision, Some((&device, &p)), env)?;
+                        self.new_pin_secret = Some(device);
+                        effects
+                    }
+                    Err(err) => Step::Refused(Phase::NewPin(decision), err),
                 }
-                Err(err) => Step::Refused(Phase::NewPin(decision), err),
-            },
-            (Phase::ExistingPin(decision), Input::Respond(Response::Pin { pin })) => match pin.to_pin() {
-                Ok(_) => {
-                    self.set_state(FlowState::Active, None);
-                    let effects = vec![Effect::CheckPin { pin: pin.clone() }, Effect::Update(self.flow.clone())];
-                    Step::Next(Phase::CheckingPin(decision, pin), effects)
+            }
+            (Phase::ExistingPin(decision), Input::Respond(Response::Pin { pin })) => {
+                match pin.to_pin() {
+                    Ok(_) => {
+                        self.set_state(FlowState::Active, None);
+                        let effects = vec![
+                            Effect::CheckPin { pin: pin.clone() },
+                            Effect::Update(self.flow.clone()),
+                        ];
+                        Step::Next(Phase::CheckingPin(decision, pin), effects)
+                    }
+                    Err(err) => Step::Refused(Phase::ExistingPin(decision), err),
                 }
-                Err(err) => Step::Refused(Phase::ExistingPin(decision), err),
-            },
+            }
             (Phase::CheckingPin(decision, pin), Input::PinChecked(check)) => match check {
                 PinCheck::Right => {
-                    let device = env.device_secret()?.ok_or(SdkError::InvalidInput("no PIN is set"))?;
+                    let device = env
+                        .device_secret()?
+                        .ok_or(SdkError::InvalidInput("no PIN is set"))?;
                     let p = pin.to_pin()?;
                     self.finish_enrol(*decision, Some((&device, &p)), env)?
                 }
                 PinCheck::Wrong(remaining) => {
-                    let ask = Interaction::VerifySecondFactor { remaining_attempts: remaining, retry: true };
+                    let ask = Interaction::VerifySecondFactor {
+                        remaining_attempts: remaining,
+                        retry: true,
+                    };
                     self.set_state(FlowState::WaitingForInput, Some(ask));
-                    Step::Next(Phase::ExistingPin(decision), vec![Effect::Update(self.flow.clone())])
+                    Step::Next(
+                        Phase::ExistingPin(decision),
+                        vec![Effect::Update(self.flow.clone())],
+                    )
                 }
                 PinCheck::Blocked => return Ok(self.abort_with(*decision, SdkError::PinBlocked)),
-                PinCheck::Unavailable => return Ok(self.abort_with(*decision, SdkError::Unreachable)),
+                PinCheck::Unavailable => {
+                    return Ok(self.abort_with(*decision, SdkError::Unreachable))
+                }
             },
-            (Phase::NewPin(decision) | Phase::ExistingPin(decision), Input::Respond(Response::Cancel | Response::Deny)) => {
-                self.declined(*decision)?
-            }
+            (
+                Phase::NewPin(decision) | Phase::ExistingPin(decision),
+                Input::Respond(Response::Cancel | Response::Deny),
+            ) => self.declined(*decision)?,
             (Phase::Outcome(channel), Input::Frame(frame)) => self.on_outcome(channel, &frame)?,
             (Phase::ServerPin(mut channel), Input::Respond(Response::Pin { pin })) => {
                 let p = match pin.to_pin() {
@@ -208,7 +250,10 @@ impl FlowMachine {
                 let proof = pin_proof(&verifier, channel.binder());
                 let record = channel.seal(&AppRecord::PinProof { proof }.encode()?)?;
                 self.set_state(FlowState::Active, None);
-                Step::Next(Phase::Outcome(channel), vec![Effect::Send(record), Effect::Update(self.flow.clone())])
+                Step::Next(
+                    Phase::Outcome(channel),
+                    vec![Effect::Send(record), Effect::Update(self.flow.clone())],
+                )
             }
             (Phase::ServerPin(_), Input::Respond(Response::Cancel | Response::Deny)) => {
                 self.set_state(FlowState::Done, None);
@@ -223,23 +268,33 @@ impl FlowMachine {
                         Step::Next(Phase::Continuous(channel), vec![Effect::Send(pong)])
                     }
                     ServerRecord::LoggedOut => self.session_ended(None),
-                    _ => self.session_ended(Some(SdkError::Protocol(ProtocolError::UnexpectedMessage))),
+                    _ => self
+                        .session_ended(Some(SdkError::Protocol(ProtocolError::UnexpectedMessage))),
                 }
             }
             (Phase::Continuous(mut channel), Input::Respond(Response::Cancel)) => {
                 let logout = channel.seal(&AppRecord::Logout.encode()?)?;
                 Step::Next(Phase::LoggingOut(channel), vec![Effect::Send(logout)])
             }
-            (Phase::LoggingOut(mut channel), Input::Frame(frame)) => match ServerRecord::decode(&channel.open(&frame)?)? {
-                ServerRecord::LoggedOut => self.session_ended(None),
-                // A ping that crossed our logout: the session ends anyway.
-                _ => Step::Next(Phase::LoggingOut(channel), Vec::new()),
-            },
+            (Phase::LoggingOut(mut channel), Input::Frame(frame)) => {
+                match ServerRecord::decode(&channel.open(&frame)?)? {
+                    ServerRecord::LoggedOut => self.session_ended(None),
+                    // A ping that crossed our logout: the session ends anyway.
+                    _ => Step::Next(Phase::LoggingOut(channel), Vec::new()),
+                }
+            }
             (Phase::LoggingOut(_), Input::Closed | Input::TimedOut) => self.session_ended(None),
-            (Phase::Continuous(_), Input::Closed) => self.session_ended(Some(SdkError::ConnectionLost)),
+            (Phase::Continuous(_), Input::Closed) => {
+                self.session_ended(Some(SdkError::ConnectionLost))
+            }
             (Phase::Continuous(_), Input::TimedOut) => self.session_ended(Some(SdkError::Timeout)),
             (Phase::Ended, Input::Respond(_)) => Step::Refused(Phase::Ended, SdkError::UnknownFlow),
             (Phase::Ended, _) => Step::Next(Phase::Ended, Vec::new()),
+            (Phase::Continuous(_) | Phase::LoggingOut(_), Input::Unreachable) => {
+                self.session_ended(Some(SdkError::Unreachable))
+            }
+            (_, Input::Unreachable) => return Err(SdkError::Unreachable),
+            (_, Input::Failed(err)) => return Err(err),
             (_, Input::Closed) => return Err(SdkError::ConnectionLost),
             (_, Input::TimedOut) => return Err(SdkError::Timeout),
             (phase, Input::Respond(_)) => Step::Refused(phase, SdkError::WrongResponse),
@@ -264,15 +319,24 @@ impl FlowMachine {
             return Err(SdkError::Refused(decode_alert(frame_bytes)?));
         }
         let decision = match (&self.payload, &self.ctx.known_server) {
-            (QrPayload::Enrol(code), _) => hs.read_server_hello(frame_bytes, ParamsTrust::EnrolHash(&code.params_hash))?,
-            (_, Some((key, not_before))) => {
-                hs.read_server_hello(frame_bytes, ParamsTrust::KnownKey { key, not_before: *not_before })?
+            (QrPayload::Enrol(code), _) => {
+                hs.read_server_hello(frame_bytes, ParamsTrust::EnrolHash(&code.params_hash))?
             }
+            (_, Some((key, not_before))) => hs.read_server_hello(
+                frame_bytes,
+                ParamsTrust::KnownKey {
+                    key,
+                    not_before: *not_before,
+                },
+            )?,
             (_, None) => return Err(SdkError::NoAccountsForServer),
         };
         let params = decision.params.clone();
         self.flow.server = Some(server_info(&params, &decision.signed_params.bytes));
-        let save = Effect::SaveServer { signed: decision.signed_params.clone(), params: params.clone() };
+        let save = Effect::SaveServer {
+            signed: decision.signed_params.clone(),
+            params: params.clone(),
+        };
         self.params = Some(params.clone());
         let candidates = self.candidates();
         let context = match ServerContext::decode(&decision.context) {
@@ -281,7 +345,9 @@ impl FlowMachine {
         };
         let interaction = match (&self.payload, context) {
             (QrPayload::Enrol(code), ServerContext::Enrol { .. }) => {
-                let duplicate = candidates.iter().any(|a| a.account.display_name == code.display_name);
+                let duplicate = candidates
+                    .iter()
+                    .any(|a| a.account.display_name == code.display_name);
                 if params.unique_display_names && duplicate {
                     return Ok(self.abort_with(decision, SdkError::DisplayNameExists));
                 }
@@ -293,7 +359,10 @@ impl FlowMachine {
             (QrPayload::Login(_), ServerContext::Login { announce, session }) => {
                 let view = announce_view(&announce, &session);
                 self.announce = Some(view.clone());
-                Interaction::Confirm { accounts: candidates.iter().map(|a| a.account.clone()).collect(), announce: view }
+                Interaction::Confirm {
+                    accounts: candidates.iter().map(|a| a.account.clone()).collect(),
+                    announce: view,
+                }
             }
             (QrPayload::Transaction(_), ServerContext::Transaction(details)) => {
                 self.transaction = Some(details.clone());
@@ -307,23 +376,51 @@ impl FlowMachine {
             _ => return Ok(self.abort_with(decision, ProtocolError::UnexpectedMessage.into())),
         };
         self.set_state(FlowState::WaitingForConfirmation, Some(interaction));
-        Ok(Step::Next(Phase::Confirm(Box::new(decision)), vec![save, Effect::Update(self.flow.clone())]))
+        Ok(Step::Next(
+            Phase::Confirm(Box::new(decision)),
+            vec![save, Effect::Update(self.flow.clone())],
+        ))
     }
 
-    fn on_confirm(&mut self, decision: Box<ClientAwaitingDecision>, response: Response, env: &dyn Env) -> SdkResult<Step> {
+    fn on_confirm(
+        &mut self,
+        decision: Box<ClientAwaitingDecision>,
+        response: Response,
+        env: &dyn Env,
+    ) -> SdkResult<Step> {
         let (account_id, user_input, approve) = match (&self.payload, response) {
-            (_, Response::Confirm { account_id, user_input }) => (account_id, user_input, true),
+            (
+                _,
+                Response::Confirm {
+                    account_id,
+                    user_input,
+                },
+            ) => (account_id, user_input, true),
             (QrPayload::Transaction(_), Response::Deny) => (None, None, false),
             (_, Response::Deny | Response::Cancel) => return self.declined(*decision),
-            (_, Response::Pin { .. }) => return Ok(Step::Refused(Phase::Confirm(decision), SdkError::WrongResponse)),
+            (_, Response::Pin { .. }) => {
+                return Ok(Step::Refused(
+                    Phase::Confirm(decision),
+                    SdkError::WrongResponse,
+                ))
+            }
         };
         if let QrPayload::Enrol(_) = self.payload {
-            let requires_pin = self.params.as_ref().is_some_and(|p| p.second_factor == SecondFactorPolicy::Pin);
+            let requires_pin = self
+                .params
+                .as_ref()
+                .is_some_and(|p| p.second_factor == SecondFactorPolicy::Pin);
             if !requires_pin {
                 return self.finish_enrol(*decision, None, env);
             }
             let (phase, ask) = if env.device_secret()?.is_some() {
-                (Phase::ExistingPin(decision), Interaction::VerifySecondFactor { remaining_attempts: 0, retry: false })
+                (
+                    Phase::ExistingPin(decision),
+                    Interaction::VerifySecondFactor {
+                        remaining_attempts: 0,
+                        retry: false,
+                    },
+                )
             } else {
                 (Phase::NewPin(decision), Interaction::SetSecondFactor)
             };
@@ -337,11 +434,16 @@ impl FlowMachine {
             None => None,
         };
         let Some(chosen) = chosen else {
-            return Ok(Step::Refused(Phase::Confirm(decision), SdkError::UnknownAccount));
+            return Ok(Step::Refused(
+                Phase::Confirm(decision),
+                SdkError::UnknownAccount,
+            ));
         };
         let request = match self.payload {
             QrPayload::Transaction(_) => ClientRequest::Transaction { approve },
-            _ => ClientRequest::Login { user_input: user_input.unwrap_or_default() },
+            _ => ClientRequest::Login {
+                user_input: user_input.unwrap_or_default(),
+            },
         };
         let signer = env.account_signer(&chosen.account.id)?;
         let (channel, finish) = decision.finish(signer.as_ref(), &request.encode()?, env.rng())?;
@@ -351,7 +453,10 @@ impl FlowMachine {
             self.transaction_declined = true;
         }
         self.set_state(FlowState::Active, None);
-        Ok(Step::Next(Phase::Outcome(Box::new(channel)), vec![Effect::Send(finish), Effect::Update(self.flow.clone())]))
+        Ok(Step::Next(
+            Phase::Outcome(Box::new(channel)),
+            vec![Effect::Send(finish), Effect::Update(self.flow.clone())],
+        ))
     }
 }
 
@@ -369,7 +474,8 @@ impl FlowMachine {
         let code: EnrolCode = code.clone();
         let (key, pkcs8) = SigningKey::generate(env.rng())?;
         let public_key = key.public_key();
-        let verifier = pin.map(|(device, pin)| *pin_verifier(device, pin, &code.server_id, &public_key));
+        let verifier =
+            pin.map(|(device, pin)| *pin_verifier(device, pin, &code.server_id, &public_key));
         let request = ClientRequest::Enrol {
             secret: code.secret.clone(),
             device_name: self.ctx.device_name.chars().take(64).collect(),
@@ -379,7 +485,11 @@ impl FlowMachine {
         let account = Account {
             id: self.flow.id.clone(),
             server_id: code.server_id.to_base64(),
-            server_name: self.params.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+            server_name: self
+                .params
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
             display_name: code.display_name.clone(),
             created: env.now(),
             last_login: Some(env.now()),
@@ -387,7 +497,10 @@ impl FlowMachine {
             pending_delete: false,
         };
         self.flow.account = Some(account.clone());
-        self.chosen = Some(KnownAccount { account: account.clone(), public_key });
+        self.chosen = Some(KnownAccount {
+            account: account.clone(),
+            public_key,
+        });
         self.new_account = Some(NewAccount {
             account,
             public_key,
@@ -395,18 +508,28 @@ impl FlowMachine {
             push_key: Zeroizing::new(*channel.push_key()),
         });
         self.set_state(FlowState::Active, None);
-        Ok(Step::Next(Phase::Outcome(Box::new(channel)), vec![Effect::Send(finish), Effect::Update(self.flow.clone())]))
+        Ok(Step::Next(
+            Phase::Outcome(Box::new(channel)),
+            vec![Effect::Send(finish), Effect::Update(self.flow.clone())],
+        ))
     }
 
     fn on_outcome(&mut self, mut channel: Box<Channel>, frame_bytes: &[u8]) -> SdkResult<Step> {
         let record = ServerRecord::decode(&channel.open(frame_bytes)?)?;
         match record {
             ServerRecord::Accepted => Ok(self.accepted(channel)),
-            ServerRecord::PinRequired { remaining_attempts } | ServerRecord::PinWrong { remaining_attempts } => {
+            ServerRecord::PinRequired { remaining_attempts }
+            | ServerRecord::PinWrong { remaining_attempts } => {
                 let retry = matches!(record, ServerRecord::PinWrong { .. });
-                let ask = Interaction::VerifySecondFactor { remaining_attempts, retry };
+                let ask = Interaction::VerifySecondFactor {
+                    remaining_attempts,
+                    retry,
+                };
                 self.set_state(FlowState::WaitingForInput, Some(ask));
-                Ok(Step::Next(Phase::ServerPin(channel), vec![Effect::Update(self.flow.clone())]))
+                Ok(Step::Next(
+                    Phase::ServerPin(channel),
+                    vec![Effect::Update(self.flow.clone())],
+                ))
             }
             ServerRecord::PinBlocked => Err(SdkError::PinBlocked),
             ServerRecord::Refused { code } => Err(SdkError::Refused(code)),
@@ -431,7 +554,9 @@ impl FlowMachine {
             _ => HistoryStatus::LoggedInOneShot,
         };
         if let (FlowKind::Login, Some(account)) = (self.flow.kind, &self.chosen) {
-            effects.push(Effect::RecordLogin { account_id: account.account.id.clone() });
+            effects.push(Effect::RecordLogin {
+                account_id: account.account.id.clone(),
+            });
         }
         effects.push(self.history(status, None));
         self.set_state(FlowState::Done, None);
@@ -473,7 +598,15 @@ impl FlowMachine {
         let abort = decision.abort(AbortReason::Declined)?;
         self.set_state(FlowState::Done, None);
         let history = self.history(HistoryStatus::Aborted, None);
-        Ok(Step::Next(Phase::Ended, vec![Effect::Send(abort), Effect::Close, history, Effect::Update(self.flow.clone())]))
+        Ok(Step::Next(
+            Phase::Ended,
+            vec![
+                Effect::Send(abort),
+                Effect::Close,
+                history,
+                Effect::Update(self.flow.clone()),
+            ],
+        ))
     }
 
     /// Ends the flow with `err`, telling the server (without revealing an account) first.
@@ -499,7 +632,11 @@ impl FlowMachine {
         self.flow.state = FlowState::Error;
         self.flow.interaction = None;
         self.flow.error = Some(info.clone());
-        vec![self.history(HistoryStatus::Error, Some(info.code)), Effect::Close, Effect::Update(self.flow.clone())]
+        vec![
+            self.history(HistoryStatus::Error, Some(info.code)),
+            Effect::Close,
+            Effect::Update(self.flow.clone()),
+        ]
     }
 
     fn set_state(&mut self, state: FlowState, interaction: Option<Interaction>) {
@@ -518,9 +655,17 @@ impl FlowMachine {
             kind: history_kind(self.flow.kind),
             status,
             server_id: Some(*self.payload.server_id()),
-            server_name: self.params.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+            server_name: self
+                .params
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
             account_id: self.chosen.as_ref().map(|a| a.account.id.clone()),
-            account_name: self.chosen.as_ref().map(|a| a.account.display_name.clone()).unwrap_or_default(),
+            account_name: self
+                .chosen
+                .as_ref()
+                .map(|a| a.account.display_name.clone())
+                .unwrap_or_default(),
             announce: self.announce.clone(),
             error_code,
             detail,

@@ -108,7 +108,8 @@ impl PinInput {
 
     /// The protocol's PIN (checks 4 to 16 digits).
     pub fn to_pin(&self) -> SdkResult<Pin> {
-        Pin::new(&self.0).map_err(|_| crate::SdkError::InvalidInput("the PIN must be 4 to 16 digits"))
+        Pin::new(&self.0)
+            .map_err(|_| crate::SdkError::InvalidInput("the PIN must be 4 to 16 digits"))
     }
 }
 
@@ -140,10 +141,14 @@ pub enum Input {
     Respond(Response),
     /// The online PIN check the engine asked for finished.
     PinChecked(PinCheck),
+    /// The connection could not be opened.
+    Unreachable,
     /// The connection closed or failed.
     Closed,
     /// The server did not answer in time.
     TimedOut,
+    /// The driver could not carry out an effect (storage, keystore): the flow ends with it.
+    Failed(crate::SdkError),
 }
 
 /// A new account to store (its secrets still to be sealed by the driver).
@@ -160,7 +165,9 @@ pub struct NewAccount {
 
 impl std::fmt::Debug for NewAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewAccount").field("account", &self.account).finish_non_exhaustive()
+        f.debug_struct("NewAccount")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
     }
 }
 

@@ -22,16 +22,31 @@ pub fn server_info(params: &ServerParams, encoded: &[u8]) -> ServerInfo {
 
 /// Announce information merged with the requesting browser's details.
 pub fn announce_view(announce: &SessionInfo, session: &SessionInfo) -> Announce {
-    let logo = if announce.logo.is_empty() { &session.logo } else { &announce.logo };
+    let logo = if announce.logo.is_empty() {
+        &session.logo
+    } else {
+        &announce.logo
+    };
     Announce {
         info: announce
             .info
             .iter()
             .chain(&session.info)
-            .map(|(key, value)| InfoItem { key: key.clone(), value: value.clone() })
+            .map(|(key, value)| InfoItem {
+                key: key.clone(),
+                value: value.clone(),
+            })
             .collect(),
         logo: STANDARD.encode(logo),
-        ip: if session.ip.is_empty() { announce.ip.clone() } else { session.ip.clone() },
-        user_agent: if session.user_agent.is_empty() { announce.user_agent.clone() } else { session.user_agent.clone() },
+        ip: if session.ip.is_empty() {
+            announce.ip.clone()
+        } else {
+            session.ip.clone()
+        },
+        user_agent: if session.user_agent.is_empty() {
+            announce.user_agent.clone()
+        } else {
+            session.user_agent.clone()
+        },
     }
 }

@@ -49,7 +49,9 @@ impl AccountRecord {
             push_key_id: fixed(row.try_get("push_key_id")?, "account")?,
             has_pin: row.try_get::<i64, _>("has_pin")? != 0,
             created: row.try_get::<i64, _>("created")? as u64,
-            last_login: row.try_get::<Option<i64>, _>("last_login")?.map(|t| t as u64),
+            last_login: row
+                .try_get::<Option<i64>, _>("last_login")?
+                .map(|t| t as u64),
             pending_delete: row.try_get::<i64, _>("pending_delete")? != 0,
         })
     }
@@ -80,18 +82,27 @@ impl Store {
 
     /// Every account, oldest first.
     pub async fn accounts(&self) -> SdkResult<Vec<AccountRecord>> {
-        let rows = sqlx::query("SELECT * FROM accounts ORDER BY created, account_id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM accounts ORDER BY created, account_id")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(AccountRecord::from_row).collect()
     }
 
     /// One account.
     pub async fn account(&self, id: &str) -> SdkResult<Option<AccountRecord>> {
-        let row = sqlx::query("SELECT * FROM accounts WHERE account_id = ?1").bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM accounts WHERE account_id = ?1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(AccountRecord::from_row).transpose()
     }
 
     /// The account a push envelope is for.
-    pub async fn account_by_push_key_id(&self, server: &ServerId, key_id: &[u8; 8]) -> SdkResult<Option<AccountRecord>> {
+    pub async fn account_by_push_key_id(
+        &self,
+        server: &ServerId,
+        key_id: &[u8; 8],
+    ) -> SdkResult<Option<AccountRecord>> {
         let row = sqlx::query("SELECT * FROM accounts WHERE server_id = ?1 AND push_key_id = ?2")
             .bind(server.0.to_vec())
             .bind(key_id.to_vec())
@@ -112,13 +123,19 @@ impl Store {
 
     /// Marks an account deleted in the app while the server is not yet told.
     pub async fn set_pending_delete(&self, id: &str) -> SdkResult<()> {
-        sqlx::query("UPDATE accounts SET pending_delete = 1 WHERE account_id = ?1").bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE accounts SET pending_delete = 1 WHERE account_id = ?1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Removes an account. Returns whether it existed.
     pub async fn delete_account(&self, id: &str) -> SdkResult<bool> {
-        let done = sqlx::query("DELETE FROM accounts WHERE account_id = ?1").bind(id).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM accounts WHERE account_id = ?1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 }

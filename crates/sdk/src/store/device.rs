@@ -8,7 +8,9 @@ use crate::error::SdkResult;
 impl Store {
     /// The sealed PIN device secret, if a PIN is set.
     pub async fn pin_secret(&self) -> SdkResult<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT pin_secret_sealed FROM device WHERE id = 1").fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT pin_secret_sealed FROM device WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(match row {
             Some(row) => row.try_get("pin_secret_sealed")?,
             None => None,

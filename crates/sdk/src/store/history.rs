@@ -48,13 +48,20 @@ pub struct HistoryQuery {
 }
 
 fn status_text(status: HistoryStatus) -> String {
-    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 impl Store {
     /// Appends an entry; returns its id.
     pub async fn add_history(&self, d: &HistoryDraft) -> SdkResult<i64> {
-        let announce = d.announce.as_ref().map(|a| serde_json::to_string(a).unwrap_or_default()).unwrap_or_default();
+        let announce = d
+            .announce
+            .as_ref()
+            .map(|a| serde_json::to_string(a).unwrap_or_default())
+            .unwrap_or_default();
         let row = sqlx::query(
             "INSERT INTO history (at, kind, status, server_id, server_name, account_id, account_name, announce, \
              error_code, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING entry_id",
@@ -82,7 +89,8 @@ impl Store {
             sql.push(" AND entry_id < ").push_bind(before);
         }
         if let Some(server) = &q.server_id {
-            let id = ServerId::from_base64(server).map_err(|_| SdkError::InvalidInput("server id"))?;
+            let id =
+                ServerId::from_base64(server).map_err(|_| SdkError::InvalidInput("server id"))?;
             sql.push(" AND server_id = ").push_bind(id.0.to_vec());
         }
         if let Some(status) = q.status {
@@ -95,15 +103,18 @@ impl Store {
 
     /// Deletes entries older than `before` (Unix s); returns how many.
     pub async fn prune_history(&self, before: u64) -> SdkResult<u64> {
-        let done = sqlx::query("DELETE FROM history WHERE at < ?1").bind(before as i64).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM history WHERE at < ?1")
+            .bind(before as i64)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 }
 
 fn entry_from_row(row: &SqliteRow) -> SdkResult<HistoryEntry> {
     let status: String = row.try_get("status")?;
-    let status: HistoryStatus =
-        serde_json::from_value(serde_json::Value::String(status)).map_err(|_| SdkError::CorruptRow("history"))?;
+    let status: HistoryStatus = serde_json::from_value(serde_json::Value::String(status))
+        .map_err(|_| SdkError::CorruptRow("history"))?;
     let server_id: Option<Vec<u8>> = row.try_get("server_id")?;
     let server_id = server_id
         .map(|b| super::fixed::<16>(b, "history").map(|a| ServerId(a).to_base64()))
@@ -118,8 +129,14 @@ fn entry_from_row(row: &SqliteRow) -> SdkResult<HistoryEntry> {
         server_name: row.try_get("server_name")?,
         account_id: row.try_get("account_id")?,
         account_name: row.try_get("account_name")?,
-        announce: if announce.is_empty() { None } else { serde_json::from_str(&announce).ok() },
-        error_code: row.try_get::<Option<i64>, _>("error_code")?.and_then(|c| u16::try_from(c).ok()),
+        announce: if announce.is_empty() {
+            None
+        } else {
+            serde_json::from_str(&announce).ok()
+        },
+        error_code: row
+            .try_get::<Option<i64>, _>("error_code")?
+            .and_then(|c| u16::try_from(c).ok()),
         detail: row.try_get("detail")?,
     })
 }

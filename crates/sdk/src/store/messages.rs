@@ -10,9 +10,16 @@ use crate::model::Message;
 impl Store {
     /// Every remembered message id with its expiry, for the protocol's replay guard.
     pub async fn seen_messages(&self) -> SdkResult<Vec<(MessageId, u64)>> {
-        let rows = sqlx::query("SELECT message_id, expires_at FROM seen_messages").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT message_id, expires_at FROM seen_messages")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
-            .map(|r| Ok((MessageId(fixed(r.try_get("message_id")?, "seen message")?), r.try_get::<i64, _>("expires_at")? as u64)))
+            .map(|r| {
+                Ok((
+                    MessageId(fixed(r.try_get("message_id")?, "seen message")?),
+                    r.try_get::<i64, _>("expires_at")? as u64,
+                ))
+            })
             .collect()
     }
 
@@ -28,12 +35,22 @@ impl Store {
 
     /// Forgets ids of messages that have expired.
     pub async fn prune_seen(&self, now: u64) -> SdkResult<()> {
-        sqlx::query("DELETE FROM seen_messages WHERE expires_at < ?1").bind(now as i64).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM seen_messages WHERE expires_at < ?1")
+            .bind(now as i64)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Keeps a message for the person.
-    pub async fn add_message(&self, id: &MessageId, account_id: &str, received: u64, title: &str, body: &str) -> SdkResult<()> {
+    pub async fn add_message(
+        &self,
+        id: &MessageId,
+        account_id: &str,
+        received: u64,
+        title: &str,
+        body: &str,
+    ) -> SdkResult<()> {
         sqlx::query(
             "INSERT INTO messages (message_id, account_id, received, title, body, read) VALUES (?1, ?2, ?3, ?4, ?5, 0) \
              ON CONFLICT DO NOTHING",
@@ -50,7 +67,9 @@ impl Store {
 
     /// Messages, newest first.
     pub async fn messages(&self) -> SdkResult<Vec<Message>> {
-        let rows = sqlx::query("SELECT * FROM messages ORDER BY received DESC").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM messages ORDER BY received DESC")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let id: Vec<u8> = r.try_get("message_id")?;

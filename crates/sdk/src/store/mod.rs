@@ -12,7 +12,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use accounts::AccountRecord;
 pub use history::{HistoryDraft, HistoryQuery};
@@ -30,7 +32,8 @@ impl Store {
     /// Opens (creating if needed) the database file and applies migrations.
     pub async fn open(path: &Path) -> SdkResult<Self> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|_| SdkError::InvalidInput("data directory cannot be created"))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|_| SdkError::InvalidInput("data directory cannot be created"))?;
         }
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
@@ -41,8 +44,14 @@ impl Store {
             .busy_timeout(Duration::from_secs(5));
         // SQLite has one writer at a time; a small pool serves concurrent readers and queues
         // writers behind the busy timeout.
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| SdkError::Storage(e.into()))?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| SdkError::Storage(e.into()))?;
         Ok(Self { pool })
     }
 

@@ -5,7 +5,7 @@ use nextauth_protocol::ids::ServerId;
 use nextauth_protocol::params::{ServerParams, SignedServerParams};
 use sqlx::Row;
 
-use super::{Store};
+use super::Store;
 use crate::error::{SdkError, SdkResult};
 
 /// A server as stored: the parameters exactly as signed, and their decoding.
@@ -19,7 +19,12 @@ pub struct StoredServer {
 
 impl Store {
     /// Stores (or refreshes) a server's verified parameters.
-    pub async fn save_server(&self, signed: &SignedServerParams, params: &ServerParams, now: u64) -> SdkResult<()> {
+    pub async fn save_server(
+        &self,
+        signed: &SignedServerParams,
+        params: &ServerParams,
+        now: u64,
+    ) -> SdkResult<()> {
         let mut w = Writer::new();
         signed.encode(&mut w)?;
         sqlx::query(
@@ -45,8 +50,10 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let bytes: Vec<u8> = row.try_get("signed_params")?;
         let mut r = Reader::new(&bytes);
-        let signed = SignedServerParams::decode(&mut r).map_err(|_| SdkError::CorruptRow("server"))?;
-        let params = ServerParams::decode(&signed.bytes).map_err(|_| SdkError::CorruptRow("server"))?;
+        let signed =
+            SignedServerParams::decode(&mut r).map_err(|_| SdkError::CorruptRow("server"))?;
+        let params =
+            ServerParams::decode(&signed.bytes).map_err(|_| SdkError::CorruptRow("server"))?;
         if &params.server_id != server_id {
             return Err(SdkError::CorruptRow("server"));
         }

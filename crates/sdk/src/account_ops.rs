@@ -1,0 +1,117 @@
+//! Operations on one account over a CONNECT session: checking the PIN, pulling messages,
+//! deleting the account on the server, changing the PIN.
+
+use std::time::Duration;
+
+use nextauth_protocol::handshake::{
+    decode_alert, frame, ClientHandshake, Purpose, Session as Channel,
+};
+use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerRecord};
+use nextauth_protocol::params::ParamsTrust;
+use nextauth_protocol::pin::{pin_proof, pin_verifier, DeviceSecret, Pin};
+
+use crate::engine::{PinCheck, PinInput};
+use crate::error::{SdkError, SdkResult};
+use crate::sdk::Inner;
+use crate::store::AccountRecord;
+use crate::transport::Connection;
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// An authenticated CONNECT session for one account.
+pub(crate) struct AccountChannel {
+    conn: Connection,
+    channel: Channel,
+}
+
+impl AccountChannel {
+    /// Connects as `record` to its server, refreshing the stored parameters on the way.
+    pub async fn open(inner: &Inner, record: &AccountRecord) -> SdkResult<Self> {
+        let server = inner
+            .store
+            .server(&record.server_id)
+            .await?
+            .ok_or(SdkError::CorruptRow("account"))?;
+        let mut conn = Connection::open(&server.params.endpoint).await?;
+        let (hs, hello) =
+            ClientHandshake::start(&inner.rng, Purpose::Connect, record.server_id, [0; 16])?;
+        conn.send(hello).await?;
+        let reply = conn.recv_within(TIMEOUT).await?;
+        if reply.first() == Some(&frame::ALERT) {
+            return Err(SdkError::Refused(decode_alert(&reply)?));
+        }
+        let trust = ParamsTrust::KnownKey {
+            key: &server.params.public_key,
+            not_before: server.params.issued_at,
+        };
+        let decision = hs.read_server_hello(&reply, trust)?;
+        inner
+            .store
+            .save_server(&decision.signed_params, &decision.params, inner.now())
+            .await?;
+        let key = inner.signer(record)?;
+        let (channel, finish) =
+            decision.finish(&key, &ClientRequest::Connect.encode()?, &inner.rng)?;
+        conn.send(finish).await?;
+        let mut this = Self { conn, channel };
+        match this.recv().await? {
+            ServerRecord::Accepted => Ok(this),
+            ServerRecord::Refused { code } => Err(SdkError::Refused(code)),
+            _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+        }
+    }
+
+    pub async fn send(&mut self, record: &AppRecord) -> SdkResult<()> {
+        let frame = self.channel.seal(&record.encode()?)?;
+        self.conn.send(frame).await
+    }
+
+    pub async fn recv(&mut self) -> SdkResult<ServerRecord> {
+        let frame = self.conn.recv_within(TIMEOUT).await?;
+        Ok(ServerRecord::decode(&self.channel.open(&frame)?)?)
+    }
+
+    /// The proof of `pin` for this session.
+    pub fn proof(&self, device: &DeviceSecret, pin: &Pin, record: &AccountRecord) -> [u8; 32] {
+        let verifier = pin_verifier(device, pin, &record.server_id, &record.public_key);
+        pin_proof(&verifier, self.channel.binder())
+    }
+
+    pub async fn close(self) {
+        self.conn.close().await;
+    }
+}
+
+/// Checks the person's existing PIN with the first PIN-protected account whose server
+/// answers (the device itself cannot check a PIN: docs/protocol.md section 11).
+pub(crate) async fn check_pin(inner: &Inner, pin: &PinInput) -> PinCheck {
+    let Ok(pin) = pin.to_pin() else {
+        return PinCheck::Wrong(0);
+    };
+    let Ok(Some(device)) = inner.device_secret().await else {
+        return PinCheck::Unavailable;
+    };
+    let Ok(records) = inner.store.accounts().await else {
+        return PinCheck::Unavailable;
+    };
+    for record in records.iter().filter(|r| r.has_pin && !r.pending_delete) {
+        let Ok(mut ch) = AccountChannel::open(inner, record).await else {
+            continue;
+        };
+        let proof = ch.proof(&device, &pin, record);
+        let answer = match ch.send(&AppRecord::PinProof { proof }).await {
+            Ok(()) => ch.recv().await,
+            Err(err) => Err(err),
+        };
+        ch.close().await;
+        match answer {
+            Ok(ServerRecord::Accepted) => return PinCheck::Right,
+            Ok(ServerRecord::PinWrong { remaining_attempts }) => {
+                return PinCheck::Wrong(remaining_attempts)
+            }
+            Ok(ServerRecord::PinBlocked) => return PinCheck::Blocked,
+            _ => continue,
+        }
+    }
+    PinCheck::Unavailable
+}
