@@ -34,6 +34,6 @@ pub use config::{Config, ConfigError, DEFAULT_HISTORY_RETENTION_DAYS, MAX_HISTOR
 pub use engine::{PinInput, Response};
 pub use error::{SdkError, SdkResult};
 pub use model::*;
+pub use push::PushOutcome;
 pub use sdk::Sdk;
 pub use store::HistoryQuery;
-pub use push::PushOutcome;

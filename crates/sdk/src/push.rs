@@ -51,14 +51,24 @@ impl Sdk {
                     // Best effort: the server removes the account once the app acknowledges;
                     // afterwards this app has no key left to connect with.
                     if let Ok(mut ch) = AccountChannel::open(&self.inner, &record).await {
-                        let _ = ch.send(&AppRecord::Ack { message_ids: vec![message.message_id.0] }).await;
+                        let _ = ch
+                            .send(&AppRecord::Ack {
+                                message_ids: vec![message.message_id.0],
+                            })
+                            .await;
                         ch.close().await;
                     }
                 }
                 self.act(&record, message).await
             }
             Err(err) => {
-                self.inner.record_error("PUSH", &err, Envelope::parse(payload).ok().map(|e| e.server_id)).await;
+                self.inner
+                    .record_error(
+                        "PUSH",
+                        &err,
+                        Envelope::parse(payload).ok().map(|e| e.server_id),
+                    )
+                    .await;
                 Err(err)
             }
         }
@@ -72,14 +82,37 @@ impl Sdk {
             .account_by_push_key_id(&envelope.server_id, &envelope.key_id)
             .await?
             .ok_or(SdkError::UnknownAccount)?;
-        let server = inner.store.server(&envelope.server_id).await?.ok_or(SdkError::CorruptRow("account"))?;
-        let push_key = inner.keystore.open(&push_label(&record.id), &record.push_key_sealed)?;
-        let push_key: [u8; 32] = push_key.as_slice().try_into().map_err(|_| SdkError::CorruptRow("account"))?;
+        let server = inner
+            .store
+            .server(&envelope.server_id)
+            .await?
+            .ok_or(SdkError::CorruptRow("account"))?;
+        let push_key = inner
+            .keystore
+            .open(&push_label(&record.id), &record.push_key_sealed)?;
+        let push_key: [u8; 32] = push_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| SdkError::CorruptRow("account"))?;
         // Only this message's id matters for the replay check.
-        let seen = inner.store.seen_messages().await?.into_iter().filter(|(id, _)| *id == envelope.message_id);
+        let seen = inner
+            .store
+            .seen_messages()
+            .await?
+            .into_iter()
+            .filter(|(id, _)| *id == envelope.message_id);
         let mut guard = ReplayGuard::from_entries(seen);
-        let message = envelope.open(&server.params.public_key, &push_key, inner.now(), &mut guard)?;
-        if !inner.store.mark_seen(&message.message_id, message.expires_at).await? {
+        let message = envelope.open(
+            &server.params.public_key,
+            &push_key,
+            inner.now(),
+            &mut guard,
+        )?;
+        if !inner
+            .store
+            .mark_seen(&message.message_id, message.expires_at)
+            .await?
+        {
             return Err(nextauth_protocol::ProtocolError::Replayed.into());
         }
         Ok((record, message))
@@ -87,7 +120,11 @@ impl Sdk {
 
     async fn act(&self, record: &AccountRecord, message: PushMessage) -> SdkResult<PushOutcome> {
         let inner = &self.inner;
-        let server = inner.store.server(&record.server_id).await?.ok_or(SdkError::CorruptRow("account"))?;
+        let server = inner
+            .store
+            .server(&record.server_id)
+            .await?
+            .ok_or(SdkError::CorruptRow("account"))?;
         let mut history = HistoryDraft {
             at: inner.now(),
             kind: "PUSH",
@@ -101,10 +138,18 @@ impl Sdk {
             detail: String::new(),
         };
         let outcome = match message.body {
-            PushBody::Login { session_ref, announce, session } => {
+            PushBody::Login {
+                session_ref,
+                announce,
+                session,
+            } => {
                 history.announce = Some(announce_view(&announce, &session));
                 history.detail = "push login".into();
-                let code = LoginCode { endpoint: server.params.endpoint.clone(), server_id: record.server_id, session_ref };
+                let code = LoginCode {
+                    endpoint: server.params.endpoint.clone(),
+                    server_id: record.server_id,
+                    session_ref,
+                };
                 match self.start_payload(Ok(QrPayload::Login(code))).await {
                     Ok(flow) => PushOutcome::LoginStarted { flow_id: flow.id },
                     Err(SdkError::FlowActive) => {
@@ -123,11 +168,19 @@ impl Sdk {
                 history.status = HistoryStatus::Deleted;
                 history.detail = "deleted by the server".into();
                 remove_locally(inner, record).await?;
-                inner.emit(Event::AccountDeleted { account_id: record.id.clone(), by_server: true });
-                PushOutcome::AccountDeleted { account_id: record.id.clone() }
+                inner.emit(Event::AccountDeleted {
+                    account_id: record.id.clone(),
+                    by_server: true,
+                });
+                PushOutcome::AccountDeleted {
+                    account_id: record.id.clone(),
+                }
             }
             PushBody::Message { title, text } => {
-                inner.store.add_message(&message.message_id, &record.id, inner.now(), &title, &text).await?;
+                inner
+                    .store
+                    .add_message(&message.message_id, &record.id, inner.now(), &title, &text)
+                    .await?;
                 history.detail = title.clone();
                 let message = Message {
                     id: message.message_id.to_base64(),
@@ -136,7 +189,9 @@ impl Sdk {
                     title,
                     body: text,
                 };
-                inner.emit(Event::MessageReceived { message: message.clone() });
+                inner.emit(Event::MessageReceived {
+                    message: message.clone(),
+                });
                 PushOutcome::Message { message }
             }
         };
@@ -181,18 +236,26 @@ impl Sdk {
                         if deleted {
                             // Acknowledge first: the server removes the account only then, and
                             // once the key is gone here the app cannot connect again.
-                            ch.send(&AppRecord::Ack { message_ids: ids.clone() }).await?;
+                            ch.send(&AppRecord::Ack {
+                                message_ids: ids.clone(),
+                            })
+                            .await?;
                             self.act(&record, message).await?;
                             break;
                         }
                     }
                     Err(err) => {
-                        if matches!(err, SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)) {
+                        if matches!(
+                            err,
+                            SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)
+                        ) {
                             if let Ok(id) = id {
                                 ids.push(id.0);
                             }
                         } else {
-                            self.inner.record_error("PUSH", &err, Some(record.server_id)).await;
+                            self.inner
+                                .record_error("PUSH", &err, Some(record.server_id))
+                                .await;
                         }
                     }
                 }
@@ -210,12 +273,18 @@ impl Sdk {
     /// server confirmed now.
     pub async fn delete_account(&self, account_id: &str) -> SdkResult<bool> {
         let inner = &self.inner;
-        let record = inner.store.account(account_id).await?.ok_or(SdkError::UnknownAccount)?;
+        let record = inner
+            .store
+            .account(account_id)
+            .await?
+            .ok_or(SdkError::UnknownAccount)?;
         inner.store.set_pending_delete(&record.id).await?;
         match self.delete_on_server(&record).await {
             Ok(()) => Ok(true),
             Err(err @ (SdkError::Unreachable | SdkError::Timeout | SdkError::ConnectionLost)) => {
-                self.inner.record_error("DELETE", &err, Some(record.server_id)).await;
+                self.inner
+                    .record_error("DELETE", &err, Some(record.server_id))
+                    .await;
                 Ok(false)
             }
             Err(SdkError::Refused(48)) => {
@@ -241,7 +310,12 @@ impl Sdk {
 
     async fn finish_delete(&self, record: &AccountRecord) -> SdkResult<()> {
         let inner = &self.inner;
-        let server_name = inner.store.server(&record.server_id).await?.map(|s| s.params.name).unwrap_or_default();
+        let server_name = inner
+            .store
+            .server(&record.server_id)
+            .await?
+            .map(|s| s.params.name)
+            .unwrap_or_default();
         remove_locally(inner, record).await?;
         let draft = HistoryDraft {
             at: inner.now(),
@@ -256,7 +330,10 @@ impl Sdk {
             detail: "deleted in the app".into(),
         };
         inner.store.add_history(&draft).await?;
-        inner.emit(Event::AccountDeleted { account_id: record.id.clone(), by_server: false });
+        inner.emit(Event::AccountDeleted {
+            account_id: record.id.clone(),
+            by_server: false,
+        });
         Ok(())
     }
 }
@@ -265,7 +342,10 @@ impl Sdk {
 /// needs it any more (removing the last PIN account resets the PIN).
 async fn remove_locally(inner: &Inner, record: &AccountRecord) -> SdkResult<()> {
     inner.store.delete_account(&record.id).await?;
-    inner.store.forget_server_if_unused(&record.server_id).await?;
+    inner
+        .store
+        .forget_server_if_unused(&record.server_id)
+        .await?;
     let remaining = inner.store.accounts().await?;
     if !remaining.iter().any(|a| a.has_pin) {
         inner.store.set_pin_secret(None).await?;
