@@ -461,3 +461,53 @@ async fn a_restart_keeps_accounts_and_replayed_pushes_are_refused() {
     );
     let _ = PushOutcome::LoggedOut;
 }
+
+#[tokio::test]
+async fn the_pin_is_changed_on_every_server_account() {
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server, "kate").await;
+    let wrong = app
+        .sdk
+        .change_pin(&PinInput::new("9999"), &PinInput::new("1357"))
+        .await;
+    assert!(
+        matches!(wrong, Err(nextauth_sdk::SdkError::WrongPin(4))),
+        "{wrong:?}"
+    );
+    app.sdk
+        .change_pin(&PinInput::new(PIN), &PinInput::new("1357"))
+        .await
+        .unwrap();
+
+    server
+        .configure(serde_json::json!({ "pinTimeout": 0 }))
+        .await;
+    let flow = app
+        .sdk
+        .start_qr(&server.login_code("p").await)
+        .await
+        .unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    app.sdk
+        .respond(&flow.id, confirm(None, None))
+        .await
+        .unwrap();
+    let ask = app.flow_in(FlowState::WaitingForInput).await;
+    assert!(
+        matches!(
+            ask.interaction,
+            Some(Interaction::VerifySecondFactor {
+                remaining_attempts: 5,
+                ..
+            })
+        ),
+        "counter reset"
+    );
+    app.sdk.respond(&flow.id, pin("1357")).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(
+        app.sdk.history(&HistoryQuery::default()).await.unwrap()[1].status,
+        HistoryStatus::PinChanged
+    );
+}

@@ -115,3 +115,77 @@ pub(crate) async fn check_pin(inner: &Inner, pin: &PinInput) -> PinCheck {
     }
     PinCheck::Unavailable
 }
+
+impl crate::Sdk {
+    /// Changes the app's PIN on every account that has one.
+    ///
+    /// The current PIN is first proven to each server (so a wrong PIN changes nothing), then
+    /// each server receives the new verifier. Servers count wrong proofs as usual. If a server
+    /// cannot be reached in the second step, the error says so and the person should retry:
+    /// accounts already changed keep the new PIN.
+    pub async fn change_pin(&self, current: &PinInput, new: &PinInput) -> SdkResult<()> {
+        let inner = &self.inner;
+        let (current, new) = (current.to_pin()?, new.to_pin()?);
+        let device = inner
+            .device_secret()
+            .await?
+            .ok_or(SdkError::InvalidInput("no PIN is set"))?;
+        let records: Vec<AccountRecord> = inner
+            .store
+            .accounts()
+            .await?
+            .into_iter()
+            .filter(|r| r.has_pin && !r.pending_delete)
+            .collect();
+        for record in &records {
+            let mut ch = AccountChannel::open(inner, record).await?;
+            let proof = ch.proof(&device, &current, record);
+            ch.send(&AppRecord::PinProof { proof }).await?;
+            let answer = ch.recv().await;
+            ch.close().await;
+            match answer? {
+                ServerRecord::Accepted => {}
+                ServerRecord::PinWrong { remaining_attempts } => {
+                    return Err(SdkError::WrongPin(remaining_attempts))
+                }
+                ServerRecord::PinBlocked => return Err(SdkError::PinBlocked),
+                ServerRecord::Refused { code } => return Err(SdkError::Refused(code)),
+                _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+            }
+        }
+        for record in &records {
+            let mut ch = AccountChannel::open(inner, record).await?;
+            let proof = ch.proof(&device, &current, record);
+            let new_verifier = *pin_verifier(&device, &new, &record.server_id, &record.public_key);
+            ch.send(&AppRecord::PinChange {
+                proof,
+                new_verifier,
+            })
+            .await?;
+            let answer = ch.recv().await;
+            ch.close().await;
+            match answer? {
+                ServerRecord::Accepted => {}
+                ServerRecord::PinWrong { remaining_attempts } => {
+                    return Err(SdkError::WrongPin(remaining_attempts))
+                }
+                ServerRecord::PinBlocked => return Err(SdkError::PinBlocked),
+                _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+            }
+        }
+        let draft = crate::store::HistoryDraft {
+            at: inner.now(),
+            kind: "CHANGE_PIN",
+            status: crate::model::HistoryStatus::PinChanged,
+            server_id: None,
+            server_name: String::new(),
+            account_id: None,
+            account_name: String::new(),
+            announce: None,
+            error_code: None,
+            detail: format!("{} account(s)", records.len()),
+        };
+        inner.store.add_history(&draft).await?;
+        Ok(())
+    }
+}

@@ -49,6 +49,9 @@ pub enum SdkError {
     /// The server is not on the app's list of allowed servers.
     #[error("this server is not allowed")]
     ServerNotAllowed,
+    /// The PIN was wrong; this many attempts are left.
+    #[error("wrong PIN ({0} attempts left)")]
+    WrongPin(u8),
     /// The server blocked the PIN after too many wrong entries.
     #[error("the PIN is blocked")]
     PinBlocked,
@@ -81,6 +84,7 @@ impl SdkError {
             Self::ServerNotAllowed => 52,
             Self::Refused(code) => *code,
             Self::PinBlocked => 109,
+            Self::WrongPin(_) => 128,
             Self::Unreachable => 120,
             Self::ConnectionLost => 121,
             Self::FlowActive => 122,
