@@ -99,6 +99,21 @@ impl SdkError {
         }
     }
 
+    /// A copy for reporting, where the error itself must also be returned. Variants holding
+    /// non-clonable sources become [`SdkError::Refused`] with the same code.
+    pub fn clone_code(&self) -> Self {
+        match self {
+            Self::Protocol(e) => Self::Protocol(e.clone()),
+            Self::NoAccountsForServer => Self::NoAccountsForServer,
+            Self::DisplayNameExists => Self::DisplayNameExists,
+            Self::SingleAccount => Self::SingleAccount,
+            Self::ServerNotAllowed => Self::ServerNotAllowed,
+            Self::Unreachable => Self::Unreachable,
+            Self::InvalidInput(what) => Self::InvalidInput(what),
+            other => Self::Refused(other.code()),
+        }
+    }
+
     /// The serialisable form for events and IPC.
     pub fn info(&self) -> ErrorInfo {
         ErrorInfo {

@@ -287,7 +287,18 @@ impl Sdk {
             records: &records,
             device,
         };
-        let (machine, effects) = FlowMachine::start(id, payload, ctx, &env);
+        let (machine, effects) = match FlowMachine::start(id, payload, ctx, &env) {
+            Ok(started) => started,
+            Err((err, effects)) => {
+                for effect in effects {
+                    if let crate::engine::Effect::History(mut draft) = effect {
+                        draft.at = self.inner.now();
+                        self.inner.store.add_history(&draft).await?;
+                    }
+                }
+                return Err(err);
+            }
+        };
         let flow = machine.flow().clone();
         tokio::spawn(crate::runner::run(
             self.inner.clone(),

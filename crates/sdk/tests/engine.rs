@@ -244,7 +244,8 @@ fn enrol_sets_the_pin_and_creates_the_account_only_when_accepted() {
         enrol_payload(&server, "alice"),
         FlowContext::default(),
         &env,
-    );
+    )
+    .unwrap();
     assert!(matches!(effects[0], Effect::Connect { .. }));
     assert_eq!(last_flow(&effects).state, FlowState::Starting);
     let (srv, m2) = server.hello(
@@ -336,7 +337,7 @@ fn login_with_account_choice_and_server_pin_check() {
     let server = Server::new(SecondFactorPolicy::Pin, 0);
     let (ctx, env) = app_with(&server, &["a", "b"]);
     let (mut m, effects) =
-        FlowMachine::start("f2".into(), login_payload(&server), ctx.clone(), &env);
+        FlowMachine::start("f2".into(), login_payload(&server), ctx.clone(), &env).unwrap();
     let (srv, m2) = server.hello(&effects, &login_context());
     let effects = m.handle(Input::Frame(m2), &env).unwrap();
     let Some(Interaction::Confirm { accounts, announce }) = last_flow(&effects).interaction else {
@@ -442,7 +443,7 @@ fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
     let (ctx, env) = app_with(&server, &["a"]);
     for ending in ["server logout", "connection lost"] {
         let (mut m, effects) =
-            FlowMachine::start("f3".into(), login_payload(&server), ctx.clone(), &env);
+            FlowMachine::start("f3".into(), login_payload(&server), ctx.clone(), &env).unwrap();
         let (srv, m2) = server.hello(&effects, &login_context());
         m.handle(Input::Frame(m2), &env).unwrap();
         let effects = m
@@ -496,7 +497,8 @@ fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
 fn declining_aborts_without_revealing_an_account() {
     let server = Server::new(SecondFactorPolicy::Pin, 0);
     let (ctx, env) = app_with(&server, &["a"]);
-    let (mut m, effects) = FlowMachine::start("f4".into(), login_payload(&server), ctx, &env);
+    let (mut m, effects) =
+        FlowMachine::start("f4".into(), login_payload(&server), ctx, &env).unwrap();
     let (srv, m2) = server.hello(&effects, &login_context());
     m.handle(Input::Frame(m2), &env).unwrap();
     let effects = m.handle(Input::Respond(Response::Deny), &env).unwrap();
@@ -514,29 +516,33 @@ fn offline_checks_fail_before_connecting() {
         pkcs8: HashMap::new(),
         device: None,
     };
-    let (_, effects) = FlowMachine::start(
+    let (err, effects) = FlowMachine::start(
         "f5".into(),
         login_payload(&server),
         FlowContext::default(),
         &env,
-    );
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), 34, "no account for this server");
+    assert_eq!(last_flow(&effects).error.unwrap().code, 34);
     assert_eq!(
-        last_flow(&effects).error.unwrap().code,
-        34,
-        "no account for this server"
+        history(&effects),
+        Some((HistoryStatus::Error, Some(34))),
+        "recorded"
     );
     assert!(!effects.iter().any(|e| matches!(e, Effect::Connect { .. })));
 
     let (ctx, env) = app_with(&server, &["a"]);
     let mut single = ctx.clone();
     single.single_account = true;
-    let (_, effects) = FlowMachine::start("f6".into(), enrol_payload(&server, "x"), single, &env);
-    assert_eq!(last_flow(&effects).error.unwrap().code, 40);
+    let (err, _) =
+        FlowMachine::start("f6".into(), enrol_payload(&server, "x"), single, &env).unwrap_err();
+    assert_eq!(err.code(), 40);
     let mut restricted = ctx;
     restricted.allowed_servers = vec![ServerId([1; 16]).to_base64()];
-    let (_, effects) =
-        FlowMachine::start("f7".into(), enrol_payload(&server, "x"), restricted, &env);
-    assert_eq!(last_flow(&effects).error.unwrap().code, 52);
+    let (err, _) =
+        FlowMachine::start("f7".into(), enrol_payload(&server, "x"), restricted, &env).unwrap_err();
+    assert_eq!(err.code(), 52);
 }
 
 #[test]
@@ -549,7 +555,8 @@ fn duplicate_display_names_alerts_timeouts_and_tampering_end_in_errors() {
         enrol_payload(&server, "user a"),
         ctx.clone(),
         &env,
-    );
+    )
+    .unwrap();
     let (srv, m2) = server.hello(
         &effects,
         &ServerContext::Enrol {
@@ -563,12 +570,14 @@ fn duplicate_display_names_alerts_timeouts_and_tampering_end_in_errors() {
         ClientFinished::Aborted(_)
     ));
 
-    let (mut m, _) = FlowMachine::start("f9".into(), login_payload(&server), ctx.clone(), &env);
+    let (mut m, _) =
+        FlowMachine::start("f9".into(), login_payload(&server), ctx.clone(), &env).unwrap();
     let effects = m.handle(Input::Frame(encode_alert(111)), &env).unwrap();
     assert_eq!(last_flow(&effects).error.unwrap().code, 111);
     assert_eq!(history(&effects), Some((HistoryStatus::Error, Some(111))));
 
-    let (mut m, _) = FlowMachine::start("f10".into(), login_payload(&server), ctx.clone(), &env);
+    let (mut m, _) =
+        FlowMachine::start("f10".into(), login_payload(&server), ctx.clone(), &env).unwrap();
     let effects = m.handle(Input::TimedOut, &env).unwrap();
     assert_eq!(last_flow(&effects).error.unwrap().code, 50);
     assert!(matches!(
@@ -577,7 +586,7 @@ fn duplicate_display_names_alerts_timeouts_and_tampering_end_in_errors() {
     ));
 
     let (mut m, effects) =
-        FlowMachine::start("f11".into(), login_payload(&server), ctx.clone(), &env);
+        FlowMachine::start("f11".into(), login_payload(&server), ctx.clone(), &env).unwrap();
     let (_, mut m2) = server.hello(&effects, &login_context());
     let last = m2.len() - 1;
     m2[last] ^= 1;
@@ -590,7 +599,8 @@ fn duplicate_display_names_alerts_timeouts_and_tampering_end_in_errors() {
 
     // A server with another key than the one stored for it.
     let impostor = Server::new(SecondFactorPolicy::Pin, 0);
-    let (mut m, effects) = FlowMachine::start("f12".into(), login_payload(&server), ctx, &env);
+    let (mut m, effects) =
+        FlowMachine::start("f12".into(), login_payload(&server), ctx, &env).unwrap();
     let (_, m2) = impostor.hello(&effects, &login_context());
     let effects = m.handle(Input::Frame(m2), &env).unwrap();
     assert_eq!(last_flow(&effects).error.unwrap().code, 48);
@@ -605,7 +615,7 @@ fn server_refusals_and_blocked_pins_end_the_flow() {
         (ServerRecord::PinBlocked, 109),
     ] {
         let (mut m, effects) =
-            FlowMachine::start("f13".into(), login_payload(&server), ctx.clone(), &env);
+            FlowMachine::start("f13".into(), login_payload(&server), ctx.clone(), &env).unwrap();
         let (srv, m2) = server.hello(&effects, &login_context());
         m.handle(Input::Frame(m2), &env).unwrap();
         let effects = m

@@ -71,13 +71,15 @@ fn history_kind(kind: FlowKind) -> &'static str {
 
 impl FlowMachine {
     /// Starts a flow for a decoded payload: checks what can be checked offline, then asks the
-    /// driver to connect and send the ClientHello.
+    /// driver to connect and send the ClientHello. When an offline check fails, the flow never
+    /// starts: the error comes back with the effects that record it (history).
+    #[allow(clippy::result_large_err)]
     pub fn start(
         id: String,
         payload: QrPayload,
         ctx: FlowContext,
         env: &dyn Env,
-    ) -> (Self, Vec<Effect>) {
+    ) -> Result<(Self, Vec<Effect>), (SdkError, Vec<Effect>)> {
         let kind = match &payload {
             QrPayload::Enrol(_) => FlowKind::Enrol,
             QrPayload::Login(_) => FlowKind::Login,
@@ -105,11 +107,13 @@ impl FlowMachine {
             new_pin_secret: None,
             transaction_declined: false,
         };
-        let effects = match machine.begin(env) {
-            Ok(effects) => effects,
-            Err(err) => machine.fail(err, false),
-        };
-        (machine, effects)
+        match machine.begin(env) {
+            Ok(effects) => Ok((machine, effects)),
+            Err(err) => {
+                let effects = machine.fail(err.clone_code(), false);
+                Err((err, effects))
+            }
+        }
     }
 
     fn begin(&mut self, env: &dyn Env) -> SdkResult<Vec<Effect>> {
