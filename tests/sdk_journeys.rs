@@ -184,7 +184,11 @@ async fn bad_codes_give_typed_errors_and_history_entries() {
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert!(history.iter().all(|h| h.status == HistoryStatus::Error));
     let codes: Vec<u16> = history.iter().filter_map(|h| h.error_code).collect();
-    assert_eq!(codes, [34, 33, 32, 32], "every refusal is in the history, newest first");
+    assert_eq!(
+        codes,
+        [34, 33, 32, 32],
+        "every refusal is in the history, newest first"
+    );
 }
 
 #[tokio::test]
