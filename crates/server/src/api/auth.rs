@@ -57,6 +57,31 @@ impl Caller {
         }
     }
 
+    /// Fails with 403 unless the role holds one of `acls` on `server` (or globally, or is root).
+    pub async fn require_any(
+        &self,
+        state: &SharedState,
+        server: &ServerId,
+        acls: &'static [&'static str],
+    ) -> Result<(), ApiError> {
+        for acl in acls {
+            if api_keys::allowed(&state.db, &self.role, server, acl).await? {
+                return Ok(());
+            }
+        }
+        Err(ApiError::ForbiddenAny(acls))
+    }
+
+    /// Whether the role holds `acl` on `server` (or globally, or is root).
+    pub async fn holds(
+        &self,
+        state: &SharedState,
+        server: &ServerId,
+        acl: &str,
+    ) -> Result<bool, ApiError> {
+        Ok(api_keys::allowed(&state.db, &self.role, server, acl).await?)
+    }
+
     /// Fails with 403 unless the role holds `acl` globally.
     pub async fn require_global(
         &self,
