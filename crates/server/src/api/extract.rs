@@ -20,7 +20,11 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
-/// A JSON request body that may be absent (empty body: `None`).
+/// A JSON object request body (serde would also read a struct from a JSON array).
+#[derive(Debug)]
+pub struct ObjectBody<T>(pub T);
+
+/// A JSON object request body that may be absent (empty body: `None`).
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub Option<T>);
 
@@ -66,6 +70,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ObjectBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body(req, state).await?;
+        object(&bytes).map(Self)
+    }
+}
+
+/// Parses a JSON object into `T`.
+fn object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = parse_json(bytes)?;
+    if !value.is_object() {
+        return Err(ApiError::BadRequest("request body must be a JSON object"));
+    }
+    serde_json::from_value(value)
+        .map_err(|err| ApiError::Invalid(format!("request body has the wrong shape: {err}")))
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     type Rejection = ApiError;
 
@@ -74,7 +97,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(None));
         }
-        parse_json(&bytes).map(|v| Self(Some(v)))
+        object(&bytes).map(|v| Self(Some(v)))
     }
 }
 

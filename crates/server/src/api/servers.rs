@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
-use super::extract::{self, ApiPath, ApiQuery, JsonBody};
+use super::extract::{self, ApiPath, ApiQuery, ObjectBody};
 use super::ListParams;
 use crate::clock;
 use crate::state::SharedState;
@@ -302,7 +302,7 @@ async fn list(
 async fn create(
     State(state): State<SharedState>,
     caller: Caller,
-    JsonBody(input): JsonBody<ServerInput>,
+    ObjectBody(input): ObjectBody<ServerInput>,
 ) -> ApiResult<Json<ServerJson>> {
     caller.require_global(&state, "createserver").await?;
     let name = input
@@ -339,7 +339,7 @@ async fn update(
     State(state): State<SharedState>,
     caller: Caller,
     ApiPath(path): ApiPath<ServerPath>,
-    JsonBody(input): JsonBody<ServerInput>,
+    ObjectBody(input): ObjectBody<ServerInput>,
 ) -> ApiResult<Json<ServerJson>> {
     let row = super::server_for(&state, &caller, &path.serverid, &["createserver"]).await?;
     if let Some(id) = &input.serverid {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::accounts::provoke_error;
 use super::auth::{Caller, Nonce};
 use super::error::{ApiError, ApiResult};
-use super::extract::{self, ApiPath, ApiQuery, JsonBody, OptionalJson};
+use super::extract::{self, ApiPath, ApiQuery, ObjectBody, OptionalJson};
 use crate::clock;
 use crate::codes::{self, TransactionError};
 use crate::state::SharedState;
@@ -253,7 +253,7 @@ async fn create_transaction(
     caller: Caller,
     Nonce(nonce): Nonce,
     ApiPath(path): ApiPath<ServerPath>,
-    JsonBody(input): JsonBody<TransactionInput>,
+    ObjectBody(input): ObjectBody<TransactionInput>,
 ) -> ApiResult<Json<TransactionIdJson>> {
     let server = super::server_for(&state, &caller, &path.serverid, &["sessions"]).await?;
     if [&input.amount, &input.benificiary, &input.description]
