@@ -36,7 +36,7 @@ impl FromRequestParts<SharedState> for Caller {
         let may_switch = api_keys::allowed(&state.db, &role, &GLOBAL, "root").await?
             || api_keys::allowed(&state.db, &role, &GLOBAL, "setrid").await?;
         if !may_switch {
-            return Err(ApiError::Forbidden("X-su needs global root or setrid"));
+            return Err(ApiError::Forbidden("global root or setrid (to use X-su)"));
         }
         Ok(Self { role: target })
     }
