@@ -55,7 +55,11 @@ pub fn routes(router: Router<SharedState>) -> Router<SharedState> {
             .put(merge_global)
             .delete(delete_global),
     );
-    let router = router.route("/attributes/{attributekey}", delete(delete_global_key));
+    let router = super::both(
+        router,
+        "/attributes/{attributekey}",
+        delete(delete_global_key),
+    );
     let router = super::both(
         router,
         "/servers/{serverid}/attributes/",
@@ -64,7 +68,8 @@ pub fn routes(router: Router<SharedState>) -> Router<SharedState> {
             .put(merge_server)
             .delete(delete_server),
     );
-    let router = router.route(
+    let router = super::both(
+        router,
         "/servers/{serverid}/attributes/{attributekey}",
         delete(delete_server_key),
     );
@@ -76,7 +81,8 @@ pub fn routes(router: Router<SharedState>) -> Router<SharedState> {
             .put(merge_privileged)
             .delete(delete_privileged),
     );
-    router.route(
+    super::both(
+        router,
         "/servers/{serverid}/privilegedattributes/{attributekey}",
         delete(delete_privileged_key),
     )

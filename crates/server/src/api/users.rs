@@ -101,7 +101,8 @@ pub fn routes(router: Router<SharedState>) -> Router<SharedState> {
             .put(merge_attributes)
             .delete(delete_attributes),
     );
-    let router = router.route(
+    let router = super::both(
+        router,
         "/servers/{serverid}/users/{userid}/attributes/{attributekey}",
         delete(delete_attribute),
     );
