@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod app;
+pub mod openapi;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -186,10 +187,7 @@ impl Response {
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
         let size =
             usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap_or("0").trim(), 16)
                 .unwrap_or(0);
