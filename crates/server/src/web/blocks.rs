@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
-use nextauth_protocol::ids::SessionRef;
+use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_protocol::qr::QrPayload;
 use serde::Deserialize;
 
@@ -108,7 +108,7 @@ fn render(
         let hidden = if provokable { "" } else { " hidden" };
         html.push_str(&format!(
             "<button type=\"button\" class=\"nextauth-button nextauth-push\" data-nextauth-provoke{hidden}>\
-             Send a login request to my phone</button>\n\
+             Send a login request to my app</button>\n\
              <p class=\"nextauth-or\" data-nextauth-provoke{hidden}>or scan the code</p>\n"
         ));
     }
@@ -165,22 +165,45 @@ pub fn ws_url(state: &SharedState) -> String {
     }
 }
 
+/// A session a footer follows, with the state the page was rendered in (the page reloads when
+/// a later `LOGIN` or `LOGOUT` contradicts it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watched {
+    /// Server.
+    pub server_id: ServerId,
+    /// The session (hsid).
+    pub session_ref: SessionRef,
+    /// Whether it was logged in when the page was made.
+    pub logged_in: bool,
+}
+
+impl Watched {
+    /// The session as it stands in `row`.
+    pub fn of(row: &SessionRow) -> Self {
+        Self {
+            server_id: row.server_id,
+            session_ref: row.session_ref,
+            logged_in: row.state == SessionState::LoggedIn,
+        }
+    }
+}
+
 /// The footer (CSS and JS) following `sessions` of `server`'s app: it registers each session
 /// on `/ws`, shows scan progress in the blocks, reloads the page when a session logs in or out
 /// and sends `PROVOKE` from the push button.
-pub fn footer(state: &SharedState, server: &ServerRow, sessions: &[SessionRow]) -> String {
+pub fn footer(state: &SharedState, server: &ServerRow, sessions: &[Watched]) -> String {
     let app = app_name(server);
     let config = serde_json::json!({
         "ws": ws_url(state),
         "sessions": sessions.iter().take(MAX_WATCHED).map(|s| serde_json::json!({
             "hsid": s.session_ref.to_base64(),
             "server": s.server_id.to_base64(),
-            "loggedin": s.state == SessionState::LoggedIn,
+            "loggedin": s.logged_in,
         })).collect::<Vec<_>>(),
         "text": {
             "scanned": format!("Code scanned. Confirm in the {app} app…"),
             "provoked": format!("Request received. Confirm in the {app} app…"),
-            "pushed": "Login request sent. Check your phone.",
+            "pushed": format!("Login request sent. Approve it in the {app} app."),
             "cancelled": "Cancelled in the app. Scan the code to try again.",
             "noaccounts": format!("The {app} app has no account for this site yet. Sign up first."),
             "offline": "Not connected yet. Try again in a moment.",
@@ -287,7 +310,8 @@ pub async fn html_footer(
     let mut watched = Vec::new();
     match nonce {
         Ok(Nonce(nonce)) => {
-            watched.push(codes::session_for_nonce(&state, &server, &nonce, None, now).await?)
+            let row = codes::session_for_nonce(&state, &server, &nonce, None, now).await?;
+            watched.push(Watched::of(&row));
         }
         Err(err) if extra.sessions.is_empty() => return Err(err),
         Err(_) => {}
@@ -300,7 +324,8 @@ pub async fn html_footer(
         let nonce = decode_nonce(&s.sessionid)
             .ok_or(ApiError::BadRequest("sessionid must be a base64 nonce"))?;
         let session_ref = SessionRef::derive(&other.server_id, &nonce);
-        watched.push(sessions::ensure(&state.db, &other.server_id, &session_ref, now).await?);
+        let row = sessions::ensure(&state.db, &other.server_id, &session_ref, now).await?;
+        watched.push(Watched::of(&row));
     }
     Ok(html_response(footer(&state, &server, &watched)))
 }

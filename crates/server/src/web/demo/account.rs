@@ -206,7 +206,7 @@ async fn render(
          <h2 id=\"you\">Your account</h2>{facts}</section>{right}</div>",
         escape(userid),
     );
-    visit.page(state, "My account", &body).await
+    Ok(visit.page(state, "My account", &body))
 }
 
 fn transfer_form(error: Option<&str>) -> String {

@@ -17,6 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use nextauth_protocol::ids::{ServerId, SessionRef};
 
+use super::blocks::Watched;
 use super::escape;
 use crate::bootstrap::DemoInfo;
 use crate::state::SharedState;
@@ -150,18 +151,17 @@ impl Visit {
     }
 
     /// A full page with the nextauth footer following this visitor's session.
-    pub async fn page(
-        &self,
-        state: &SharedState,
-        title: &str,
-        body: &str,
-    ) -> Result<Response, PageError> {
-        let now = crate::clock::now();
-        let session =
-            crate::codes::session_for_nonce(state, &self.server, &self.nonce, None, now).await?;
-        let footer = super::blocks::footer(state, &self.server, &[session]);
+    pub fn page(&self, state: &SharedState, title: &str, body: &str) -> Response {
+        // The session row is not created here: a page without a code needs none, and /ws
+        // follows a session that appears later all the same.
+        let watched = Watched {
+            server_id: self.server.server_id,
+            session_ref: SessionRef::derive(&self.server.server_id, self.nonce.as_bytes()),
+            logged_in: self.logged_in(),
+        };
+        let footer = super::blocks::footer(state, &self.server, &[watched]);
         let html = layout(title, self.logged_in(), body, &footer);
-        Ok(self.answer(state, Html(html)))
+        self.answer(state, Html(html))
     }
 
     /// A 303 redirect (keeps the cookie).

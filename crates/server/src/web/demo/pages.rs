@@ -19,13 +19,13 @@ use crate::web::{blocks, escape};
 const HOW_TO: &str = "<section class=\"card\" aria-labelledby=\"how\">\
 <h2 id=\"how\">How to use</h2>\
 <ol class=\"steps\">\
-<li>Install and start the nextauth-rs desktop app, the authenticator (from the source tree: \
-<code>scripts/run.sh</code> starts this server and the app). A command-line authenticator, \
-<code>nextauth</code>, follows in a later milestone.</li>\
+<li>Install and start <strong>nextAuth</strong>, the desktop authenticator app of nextauth-rs \
+(from the source tree, <code>scripts/run.sh</code> starts this server and the app). A \
+command-line authenticator, <code>nextauth</code>, follows in a later milestone.</li>\
 <li><strong>Sign up:</strong> pick a username, then scan the QR code with the app and choose a PIN. \
 That creates your account on this device; no password is involved.</li>\
 <li><strong>Log in:</strong> scan the login QR code, or, once you have logged in here before, \
-press <em>Send a login request to my phone</em> and approve it in the app.</li>\
+press <em>Send a login request to my app</em> and approve it in the app.</li>\
 <li><strong>Approve a transfer</strong> from your account page: the app shows what you approve \
 and signs it.</li>\
 </ol></section>";
@@ -48,11 +48,16 @@ pub(super) async fn home(
             .to_owned()
     };
     let body = format!(
-        "<section class=\"card hero\"><h1>Welcome to Acme</h1>\
+        "<section class=\"card hero\"><div><h1>Welcome to Acme</h1>\
          <p class=\"lead\">Acme is a demo website protected by the <strong>nextauth-rs</strong> \
          authenticator. You sign up and log in by scanning a QR code with the authenticator app, \
          and you approve transfers in the app. There is no password to type, steal or forget.</p>\
-         {actions}</section>\
+         {actions}</div>\
+         <ul class=\"points\">\
+         <li><strong>No passwords</strong><span>Your key stays in the app on your device.</span></li>\
+         <li><strong>Push login</strong><span>Next time, approve a request instead of scanning.</span></li>\
+         <li><strong>Signed approvals</strong><span>Transfers are confirmed and signed in the app.</span></li>\
+         </ul></section>\
          <div class=\"grid\">{HOW_TO}\
          <section class=\"card\" aria-labelledby=\"what\"><h2 id=\"what\">What happens behind the scenes</h2>\
          <p>The app holds a key pair for Acme. Each login is a signed handshake between the app and \
@@ -60,7 +65,7 @@ pub(super) async fn home(
          <p class=\"muted\">Acme is an ordinary integrator of the server: it uses the same QR codes, \
          HTML blocks and events that any website gets from the REST API.</p></section></div>"
     );
-    visit.page(&state, "Home", &body).await
+    Ok(visit.page(&state, "Home", &body))
 }
 
 /// Query of `/signup`.
@@ -122,12 +127,13 @@ pub(super) async fn signup(
                     .await?;
             let body = format!(
                 "<div class=\"narrow\"><h1>Hello, {name}</h1>\
-                 <p>Scan this code with the nextauth-rs app to create your Acme account. This page \
+                 <p>Scan this code with the {app} app to create your Acme account. This page \
                  continues by itself once the app is done.</p>{block}\
                  <p class=\"center\"><a href=\"/signup\">Choose another username</a></p></div>",
                 name = escape(&name),
+                app = escape(crate::web::app_name(&visit.server)),
             );
-            return visit.page(&state, "Sign up", &body).await;
+            return Ok(visit.page(&state, "Sign up", &body));
         }
     }
     let error = problem
@@ -144,7 +150,7 @@ pub(super) async fn signup(
         ""
     };
     let body = format!(
-        "<div class=\"narrow\"><h1>Create your Acme account</h1>\
+        "<div class=\"narrow\"><h1>Sign up for Acme</h1>\
          <p class=\"lead\">No password: your account lives in the authenticator app.</p>\
          <form class=\"card\" method=\"get\" action=\"/signup\">{error}\
          <div class=\"field\"><label for=\"name\">Username</label>\
@@ -156,7 +162,7 @@ pub(super) async fn signup(
          <p class=\"center muted\">Already have an account? <a href=\"/login\">Log in</a></p></div>",
         value = escape(&name),
     );
-    visit.page(&state, "Sign up", &body).await
+    Ok(visit.page(&state, "Sign up", &body))
 }
 
 /// What the app shows with a login from this site.
@@ -199,7 +205,7 @@ pub(super) async fn login(
         "<div class=\"narrow\"><h1 class=\"center\">Log in to Acme</h1>{block}\
          <p class=\"center muted\">No account yet? <a href=\"/signup\">Sign up</a></p></div>"
     );
-    visit.page(&state, "Log in", &body).await
+    Ok(visit.page(&state, "Log in", &body))
 }
 
 /// `GET /logout`: asks before logging out (a link alone must not log anyone out).
@@ -215,7 +221,7 @@ pub(super) async fn logout_page(
                 <p>You can log in again with the app at any time.</p>\
                 <form method=\"post\" action=\"/logout\"><button class=\"button\" type=\"submit\">\
                 Log out</button></form></div>";
-    visit.page(&state, "Log out", body).await
+    Ok(visit.page(&state, "Log out", body))
 }
 
 /// `POST /logout`: logs the session out (the app sees it too) and goes home.
