@@ -16,8 +16,10 @@ profile="$(mktemp -d /tmp/acme-chromium.XXXXXX)"
 mkdir -p "$out"
 
 cargo build -q -p nextauth-server
-bin="${CARGO_TARGET_DIR:-target}/debug/nextauth-server"
-"$bin" --listen "$listen" --data-dir "$data" >"$data/server.log" 2>&1 &
+# Run a copy: a shared CARGO_TARGET_DIR may get another tree's build of the binary meanwhile.
+bin="$data/nextauth-server"
+cp "${CARGO_TARGET_DIR:-target}/debug/nextauth-server" "$bin"
+"$bin" --listen "$listen" --data-dir "$data/db" >"$data/server.log" 2>&1 &
 server_pid=$!
 cleanup() {
   kill "$server_pid" 2>/dev/null || true

@@ -3,8 +3,8 @@
 //! The reference server of nextauth-rs. It hosts the "Acme" demo site that users enrol their
 //! authenticator with and log in to, and will expose the nextAuth-compatible REST API.
 //!
-//! This first version serves a health check and the landing page; enrolment and login
-//! arrive with the next milestones.
+//! It serves the app endpoint (`/sigmai`), the browser WebSocket (`/ws`), the REST API's QR
+//! and HTML endpoints ([`web`]), a health check, and the Acme demo site at `/`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nextauth_server::ServerError> {

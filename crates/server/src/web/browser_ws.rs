@@ -39,9 +39,11 @@ pub async fn ws(State(state): State<SharedState>, upgrade: WebSocketUpgrade) -> 
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
+            tracing::debug!("browser WebSocket opened");
             if let Err(err) = run(&state, socket).await {
                 tracing::warn!(%err, "browser WebSocket failed on storage");
             }
+            tracing::debug!("browser WebSocket closed");
         })
 }
 
@@ -135,6 +137,7 @@ async fn command(
                     version,
                 }),
             }
+            tracing::debug!(sessions = watches.len(), "browser REGISTER");
             let logged_in = row
                 .as_ref()
                 .is_some_and(|r| r.state == SessionState::LoggedIn);
