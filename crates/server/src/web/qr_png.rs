@@ -47,7 +47,8 @@ pub fn clamp_size(requested: Option<u32>) -> u32 {
 }
 
 /// Encodes `data` as a QR code PNG whose side is the multiple of the module count (quiet zone
-/// included) closest to `size_px` (at least one pixel a module).
+/// included) closest to `size_px` (at least one pixel a module; `size_px` is capped at
+/// [`MAX_SIZE`]).
 ///
 /// # Errors
 ///
@@ -57,7 +58,7 @@ pub fn png(data: &[u8], size_px: u32) -> Result<Vec<u8>, QrImageError> {
     let width = code.width();
     let colors = code.to_colors();
     let modules = width + 2 * QUIET_ZONE;
-    let target = size_px as usize;
+    let target = size_px.min(MAX_SIZE) as usize;
     let scale = ((target + modules / 2) / modules).max(1);
     let side = modules * scale;
     let mut pixels = vec![0xffu8; side * side];
