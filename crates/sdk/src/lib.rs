@@ -1,146 +1,39 @@
 //! # nextauth-sdk
 //!
-//! The authenticator-side SDK of nextauth-rs, an open-source re-implementation of the
-//! nextAuth authenticator platform. Any front end (the Tauri desktop app in `src-tauri`,
-//! a command-line tool, a mobile shell) builds on this crate; it has no dependency on Tauri
-//! or any other UI toolkit.
+//! The authenticator side of nextauth-rs: everything an authenticator app needs, as a Rust
+//! library with no dependency on Tauri or any UI toolkit. The desktop app, the `nextauth`
+//! command-line tool and mobile shells all build on it.
 //!
-//! The SDK is grown milestone by milestone. When complete it will cover:
+//! * **Accounts** on one or more servers, with each server's verified parameters, refreshed
+//!   whenever a session starts.
+//! * **Flows**: enrol, login, transaction approval and PIN change, started from QR bytes, a
+//!   deep link, an app-to-app URI or a push message, driven through their states and reported
+//!   as [`Event`]s; the app answers with [`Response`]s.
+//! * **Second factor**: the app's PIN, checked by the server (nothing on the device can test a
+//!   PIN offline; see docs/protocol.md section 11).
+//! * **Push**: encrypted messages are verified, de-duplicated and acted on.
+//! * **History** of every interaction.
 //!
-//! * **Accounts** – enrolling the authenticator with a server by scanning its QR code,
-//!   storing the resulting keys, listing and removing accounts.
-//! * **Sessions and flows** – the login and confirmation flows started by a QR code or a
-//!   push message, including the user's decision (confirm or reject).
-//! * **Second factor** – the optional PIN/biometric check before a flow is confirmed.
-//! * **Push** – receiving and dispatching push messages from servers.
-//! * **History** – a local log of past logins and confirmations, pruned after
-//!   [`Config::history_retention_days`].
-//! * **QR processor** – turning a decoded QR payload into the right flow.
-//!
-//! The wire format and cryptography live in the separate `nextauth-protocol` crate
-//! (see `docs/protocol.md`).
-//!
-//! Today the crate provides the SDK [`Config`] and its validation.
+//! The session engine ([`engine`]) is a sans-IO state machine: bytes and answers in, new state
+//! and effects out. [`Sdk`] drives it with a real transport, storage and clock.
+//! docs/sdk.md shows the event sequence of each flow.
 
-use std::path::PathBuf;
+pub(crate) mod account_ops;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod keystore;
+pub mod model;
+pub mod push;
+mod runner;
+mod sdk;
+pub mod store;
+pub mod transport;
 
-/// Default number of days history entries are kept.
-pub const DEFAULT_HISTORY_RETENTION_DAYS: u32 = 90;
-
-/// Largest accepted history retention (about ten years).
-pub const MAX_HISTORY_RETENTION_DAYS: u32 = 3650;
-
-/// Configuration of an SDK instance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    /// Directory where the SDK keeps its state (accounts, keys, history).
-    pub data_dir: PathBuf,
-    /// Server ids the authenticator may enrol with. Empty means any server is allowed.
-    pub allowed_server_ids: Vec<String>,
-    /// Number of days history entries are kept, `1..=3650`.
-    pub history_retention_days: u32,
-}
-
-/// Why a [`Config`] was rejected by [`Config::validate`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// `data_dir` is an empty path.
-    #[error("data_dir must not be empty")]
-    EmptyDataDir,
-    /// `history_retention_days` is outside `1..=3650`.
-    #[error("history_retention_days must be between 1 and {MAX_HISTORY_RETENTION_DAYS}, got {0}")]
-    RetentionOutOfRange(u32),
-    /// An entry of `allowed_server_ids` is empty or only whitespace.
-    #[error("allowed_server_ids contains an empty id")]
-    EmptyServerId,
-}
-
-impl Config {
-    /// Creates a configuration with the given data directory, no server restriction and
-    /// the default history retention of [`DEFAULT_HISTORY_RETENTION_DAYS`] days.
-    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        Self {
-            data_dir: data_dir.into(),
-            allowed_server_ids: Vec::new(),
-            history_retention_days: DEFAULT_HISTORY_RETENTION_DAYS,
-        }
-    }
-
-    /// Checks that the configuration is usable.
-    ///
-    /// # Errors
-    ///
-    /// Returns the first problem found: an empty `data_dir`, a retention outside
-    /// `1..=3650` days, or an empty entry in `allowed_server_ids`.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.data_dir.as_os_str().is_empty() {
-            return Err(ConfigError::EmptyDataDir);
-        }
-        if !(1..=MAX_HISTORY_RETENTION_DAYS).contains(&self.history_retention_days) {
-            return Err(ConfigError::RetentionOutOfRange(
-                self.history_retention_days,
-            ));
-        }
-        if self
-            .allowed_server_ids
-            .iter()
-            .any(|id| id.trim().is_empty())
-        {
-            return Err(ConfigError::EmptyServerId);
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn new_uses_defaults_and_is_valid() {
-        let config = Config::new("/var/lib/nextauth");
-        assert_eq!(config.data_dir, PathBuf::from("/var/lib/nextauth"));
-        assert!(config.allowed_server_ids.is_empty());
-        assert_eq!(
-            config.history_retention_days,
-            DEFAULT_HISTORY_RETENTION_DAYS
-        );
-        assert_eq!(config.validate(), Ok(()));
-    }
-
-    #[test]
-    fn empty_data_dir_is_rejected() {
-        assert_eq!(Config::new("").validate(), Err(ConfigError::EmptyDataDir));
-    }
-
-    #[test]
-    fn retention_bounds_are_inclusive() {
-        let mut config = Config::new("data");
-        for (days, ok) in [(0, false), (1, true), (3650, true), (3651, false)] {
-            config.history_retention_days = days;
-            let expected = if ok {
-                Ok(())
-            } else {
-                Err(ConfigError::RetentionOutOfRange(days))
-            };
-            assert_eq!(config.validate(), expected, "retention {days}");
-        }
-    }
-
-    #[test]
-    fn blank_server_id_is_rejected() {
-        let mut config = Config::new("data");
-        config.allowed_server_ids = vec!["acme".into(), "  ".into()];
-        assert_eq!(config.validate(), Err(ConfigError::EmptyServerId));
-        config.allowed_server_ids.pop();
-        assert_eq!(config.validate(), Ok(()));
-    }
-
-    #[test]
-    fn errors_have_readable_messages() {
-        assert_eq!(
-            ConfigError::RetentionOutOfRange(0).to_string(),
-            "history_retention_days must be between 1 and 3650, got 0"
-        );
-    }
-}
+pub use config::{Config, ConfigError, DEFAULT_HISTORY_RETENTION_DAYS, MAX_HISTORY_RETENTION_DAYS};
+pub use engine::{PinInput, Response};
+pub use error::{SdkError, SdkResult};
+pub use model::*;
+pub use push::PushOutcome;
+pub use sdk::Sdk;
+pub use store::HistoryQuery;

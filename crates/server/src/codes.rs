@@ -182,9 +182,6 @@ pub enum ProvokeError {
     /// The account does not exist, is blocked or deleted.
     #[error("no usable account")]
     NoAccount,
-    /// The account was sent a push login less than [`PROVOKE_INTERVAL_SECS`] ago.
-    #[error("a push login was sent moments ago")]
-    TooSoon,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -215,6 +212,17 @@ pub async fn provoke_login(
 /// so that whoever learns a session reference cannot flood the account's phone.
 pub const PROVOKE_INTERVAL_SECS: u64 = 5;
 
+/// Why a push login by session reference ([`provoke_session`]) was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionProvokeError {
+    /// No usable account, or storage failed.
+    #[error(transparent)]
+    Provoke(#[from] ProvokeError),
+    /// The account was sent a push login less than [`PROVOKE_INTERVAL_SECS`] ago.
+    #[error("a push login was sent moments ago")]
+    TooSoon,
+}
+
 /// Sends a push login for a session, known by its reference only (the browser WebSocket's
 /// `PROVOKE`), to the account that last logged into it. The announce information is what the
 /// website last gave for the session.
@@ -223,24 +231,28 @@ pub async fn provoke_session(
     server: &ServerRow,
     session_ref: &SessionRef,
     now: u64,
-) -> Result<nextauth_protocol::ids::MessageId, ProvokeError> {
+) -> Result<nextauth_protocol::ids::MessageId, SessionProvokeError> {
     use crate::store::accounts;
 
-    let session = sessions::get(&state.db, &server.server_id, session_ref).await?;
+    let session = sessions::get(&state.db, &server.server_id, session_ref)
+        .await
+        .map_err(ProvokeError::from)?;
     let Some(account_id) = session
         .filter(|s| s.state != sessions::SessionState::LoggedIn)
         .and_then(|s| s.last_account_id)
     else {
-        return Err(ProvokeError::NoAccount);
+        return Err(ProvokeError::NoAccount.into());
     };
-    let account = accounts::get(&state.db, &server.server_id, account_id).await?;
+    let account = accounts::get(&state.db, &server.server_id, account_id)
+        .await
+        .map_err(ProvokeError::from)?;
     let Some(account) = account.filter(|a| !a.blocked && !a.deleted) else {
-        return Err(ProvokeError::NoAccount);
+        return Err(ProvokeError::NoAccount.into());
     };
     if now < account.lastprovoke.saturating_add(PROVOKE_INTERVAL_SECS) {
-        return Err(ProvokeError::TooSoon);
+        return Err(SessionProvokeError::TooSoon);
     }
-    push_login(state, server, &account, session_ref, now).await
+    Ok(push_login(state, server, &account, session_ref, now).await?)
 }
 
 /// Whether [`provoke_session`] has an account to push to: the session is not logged in and the

@@ -154,7 +154,11 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
                         return Ok(());
                     }
                     AppRecord::PinChange { proof, new_verifier } => {
-                        change_pin(state, server, conn, session, account.account_id, proof, new_verifier).await?;
+                        check_pin(state, server, conn, session, account.account_id, proof, Some(new_verifier)).await?;
+                    }
+                    AppRecord::PinProof { proof } => {
+                        // The app checks the person's PIN before enrolling another account.
+                        check_pin(state, server, conn, session, account.account_id, proof, None).await?;
                     }
                     AppRecord::Pong { .. } => {}
                     _ => return Err(conn.refuse(session, codes::UNEXPECTED).await),
@@ -203,14 +207,16 @@ async fn deliver(
     Ok(())
 }
 
-async fn change_pin(
+/// Checks a PIN proof (counting wrong ones); with `new_verifier`, replaces the verifier on
+/// success (PIN change).
+async fn check_pin(
     state: &SharedState,
     server: &ServerRow,
     conn: &mut Conn,
     session: &mut Session,
     account_id: i64,
     proof: [u8; 32],
-    new_verifier: [u8; 32],
+    new_verifier: Option<[u8; 32]>,
 ) -> EndpointResult<()> {
     // Re-read: the counter may have moved since the connection opened.
     let Some(account) = accounts::get(&state.db, &server.server_id, account_id).await? else {
@@ -235,14 +241,20 @@ async fn change_pin(
         };
         return conn.send_record(session, &record).await;
     }
-    accounts::set_pin_verifier(
-        &state.db,
-        &state.master,
-        &state.rng,
-        &account,
-        &new_verifier,
-        clock::now(),
-    )
-    .await?;
+    match new_verifier {
+        Some(new_verifier) => {
+            let now = clock::now();
+            accounts::set_pin_verifier(
+                &state.db,
+                &state.master,
+                &state.rng,
+                &account,
+                &new_verifier,
+                now,
+            )
+            .await?;
+        }
+        None => accounts::record_pin_success(&state.db, account_id, clock::now()).await?,
+    }
     conn.send_record(session, &ServerRecord::Accepted).await
 }

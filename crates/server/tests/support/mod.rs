@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod app;
+pub mod openapi;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

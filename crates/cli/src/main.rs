@@ -1,0 +1,292 @@
+//! `nextauth`: the authenticator on the command line, for people, scripts and tests.
+
+mod args;
+mod input;
+mod interact;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use args::{Command, Options};
+use interact::Failure;
+use nextauth_sdk::keystore::FileKeystore;
+use nextauth_sdk::{Config, FlowKind, HistoryQuery, PinInput, Sdk};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("NEXTAUTH_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let (opts, command) = match args::parse(std::env::args().skip(1)) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("nextauth: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&opts, command).await {
+        Ok(code) => code,
+        Err(f) if f.code == 0 => {
+            eprintln!("nextauth: {}", f.message);
+            ExitCode::FAILURE
+        }
+        Err(f) => {
+            eprintln!("nextauth: {} (code {})", f.message, f.code);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_dir(opts: &Options) -> PathBuf {
+    opts.data
+        .clone()
+        .or_else(|| std::env::var_os("NEXTAUTH_DATA").map(PathBuf::from))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/nextauth"))
+        })
+        .unwrap_or_else(|| PathBuf::from(".nextauth"))
+}
+
+async fn open(opts: &Options) -> Result<Sdk, Failure> {
+    let dir = data_dir(opts);
+    let keystore = FileKeystore::open_or_create(&dir.join("keystore.key"))
+        .map_err(nextauth_sdk::SdkError::from)?;
+    let mut config = Config::new(&dir);
+    config
+        .link_rules
+        .https_prefixes
+        .extend(opts.link_prefixes.iter().cloned());
+    Ok(Sdk::open(config, Arc::new(keystore)).await?)
+}
+
+fn print(opts: &Options, json: serde_json::Value, text: String) {
+    if opts.json {
+        println!("{json}");
+    } else if !text.is_empty() {
+        println!("{text}");
+    }
+}
+
+async fn run(opts: &Options, command: Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Help => {
+            print!("{}", args::USAGE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Version => {
+            println!("nextauth {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::QrDecode(files) => {
+            let mut all_read = true;
+            for file in files {
+                match input::decode_file(&file) {
+                    Ok(Some(bytes)) => println!("{}: {}", file.display(), input::to_hex(&bytes)),
+                    Ok(None) => println!("{}: none", file.display()),
+                    Err(message) => {
+                        eprintln!("nextauth: {message}");
+                        all_read = false;
+                    }
+                }
+            }
+            Ok(if all_read {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Enrol(text) => {
+            let start = input::parse_input(&text).map_err(|m| Failure {
+                code: 32,
+                message: m,
+            })?;
+            let sdk = open(opts).await?;
+            let flow = interact::run(&sdk, start, opts, &[FlowKind::Enrol]).await?;
+            let account = flow.account.clone();
+            let text = match &account {
+                Some(a) => format!(
+                    "enrolled {} at {} (account {})",
+                    a.display_name, a.server_name, a.id
+                ),
+                None => "declined".into(),
+            };
+            print(opts, serde_json::to_value(&flow).unwrap_or_default(), text);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Login(text) => {
+            let start = input::parse_input(&text).map_err(|m| Failure {
+                code: 32,
+                message: m,
+            })?;
+            let sdk = open(opts).await?;
+            let flow = interact::run(
+                &sdk,
+                start,
+                opts,
+                &[FlowKind::Login, FlowKind::SignTransaction],
+            )
+            .await?;
+            let text = match (&flow.kind, &flow.account) {
+                (FlowKind::SignTransaction, Some(_)) => "transaction answered".to_owned(),
+                (_, Some(a)) => format!("logged in as {} at {}", a.display_name, a.server_name),
+                _ => "declined".to_owned(),
+            };
+            print(opts, serde_json::to_value(&flow).unwrap_or_default(), text);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Accounts => {
+            let accounts = open(opts).await?.accounts().await?;
+            let text = accounts
+                .iter()
+                .map(|a| {
+                    let pending = if a.pending_delete {
+                        " (deletion pending)"
+                    } else {
+                        ""
+                    };
+                    format!("{}  {}  {}{pending}", a.id, a.server_name, a.display_name)
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(
+                opts,
+                serde_json::to_value(&accounts).unwrap_or_default(),
+                text,
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History(limit) => {
+            let query = HistoryQuery {
+                limit: Some(limit),
+                ..HistoryQuery::default()
+            };
+            let entries = open(opts).await?.history(&query).await?;
+            let text = entries
+                .iter()
+                .map(|h| {
+                    let code = h
+                        .error_code
+                        .map(|c| format!(" (code {c})"))
+                        .unwrap_or_default();
+                    let status = serde_json::to_value(h.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    format!(
+                        "{}  {:<16} {:<20} {} {}{code}",
+                        h.at, h.kind, status, h.server_name, h.account_name
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(
+                opts,
+                serde_json::to_value(&entries).unwrap_or_default(),
+                text,
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Messages => {
+            let messages = open(opts).await?.messages().await?;
+            let text = messages
+                .iter()
+                .map(|m| format!("{}  {}: {}", m.received, m.title, m.body))
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(
+                opts,
+                serde_json::to_value(&messages).unwrap_or_default(),
+                text,
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Delete(id) => {
+            let confirmed = open(opts).await?.delete_account(&id).await?;
+            let text = if confirmed {
+                "deleted"
+            } else {
+                "deletion pending: the server will be told later"
+            };
+            print(
+                opts,
+                serde_json::json!({ "deleted": confirmed }),
+                text.to_owned(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::PinChange => {
+            let sdk = open(opts).await?;
+            let current = opts
+                .pin
+                .clone()
+                .or_else(|| std::env::var("NEXTAUTH_PIN").ok());
+            let current = match current {
+                Some(p) => p,
+                None => rpassword::prompt_password("Current PIN: ").map_err(|e| Failure {
+                    code: 0,
+                    message: e.to_string(),
+                })?,
+            };
+            let new = match opts
+                .new_pin
+                .clone()
+                .or_else(|| std::env::var("NEXTAUTH_NEW_PIN").ok())
+            {
+                Some(p) => p,
+                None => rpassword::prompt_password("New PIN: ").map_err(|e| Failure {
+                    code: 0,
+                    message: e.to_string(),
+                })?,
+            };
+            sdk.change_pin(&PinInput::new(&current), &PinInput::new(&new))
+                .await?;
+            print(
+                opts,
+                serde_json::json!({ "changed": true }),
+                "PIN changed".into(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Listen => listen(opts).await,
+    }
+}
+
+/// Polls for messages every few seconds and handles them (push logins are asked like any
+/// login), until Ctrl-C.
+async fn listen(opts: &Options) -> Result<ExitCode, Failure> {
+    let sdk = open(opts).await?;
+    eprintln!("Listening for messages (Ctrl-C to stop).");
+    let mut events = sdk.subscribe();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+            handled = sdk.pull_messages() => {
+                let handled = handled?;
+                if handled > 0 && !opts.json {
+                    eprintln!("{handled} message(s) handled.");
+                }
+            }
+        }
+        // Push logins start flows: answer them here.
+        while let Ok(event) = events.try_recv() {
+            if let nextauth_sdk::Event::FlowUpdate { flow } = &event {
+                if flow.state == nextauth_sdk::FlowState::WaitingForConfirmation {
+                    let reply =
+                        interact::answer_pushed(&sdk, flow.clone(), opts, &mut events).await;
+                    if let Err(f) = reply {
+                        eprintln!("nextauth: {} (code {})", f.message, f.code);
+                    }
+                }
+            }
+            if opts.json {
+                println!("{}", serde_json::to_value(&event).unwrap_or_default());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    }
+}

@@ -1,0 +1,131 @@
+//! The `nextauth` binary against the real server process, as a script would use it.
+
+use std::process::{Command, Output};
+
+use nextauth_e2e::{ServerProcess, TempDir};
+
+fn nextauth(data: &TempDir, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nextauth"))
+        .arg("--data")
+        .arg(&data.0)
+        .args(args)
+        .env_remove("NEXTAUTH_PIN")
+        .output()
+        .expect("run nextauth")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn enrol_from_an_image_log_in_from_hex_and_manage_accounts() {
+    let server = ServerProcess::start().await;
+    let data = TempDir::new("cli");
+
+    // The enrol code as a PNG, as a person would screenshot it.
+    let path = format!(
+        "/servers/{}/sessions/qr/enrol?name=alice&userid=alice&img=png",
+        server.server_id
+    );
+    let png = server.api("GET", &path, Some("cli-signup"), None).await;
+    assert_eq!(png.status, 200, "{}", png.text());
+    let image = data.0.join("enrol.png");
+    std::fs::write(&image, &png.body).unwrap();
+    let decoded = nextauth(&data, &["qr", "decode", image.to_str().unwrap()]);
+    assert!(decoded.status.success());
+    assert!(
+        stdout(&decoded).starts_with(&format!("{}: 6e4101", image.display())),
+        "{}",
+        stdout(&decoded)
+    );
+
+    let out = nextauth(
+        &data,
+        &[
+            "--yes",
+            "--pin",
+            "2468",
+            "--json",
+            "enrol",
+            image.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "enrol failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flow: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(flow["state"], "DONE");
+    let account_id = flow["account"]["id"].as_str().unwrap().to_owned();
+
+    let code = server.login_code("cli-login").await;
+    let out = nextauth(
+        &data,
+        &[
+            "--yes",
+            "--user-input",
+            "from the CLI",
+            "login",
+            &hex(&code),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "login failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("logged in as alice"));
+    assert_eq!(server.session("cli-login").await["loggedin"], true);
+
+    // A denied login exits 0 (the person said no) and is in the history.
+    let code = server.login_code("cli-deny").await;
+    let out = nextauth(&data, &["--deny", "login", &hex(&code)]);
+    assert!(out.status.success());
+    assert_eq!(server.session("cli-deny").await["loggedin"], false);
+
+    let out = nextauth(&data, &["--json", "history"]);
+    let history: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let statuses: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["ABORTED", "LOGGED_IN_ONE_SHOT", "ENROLLED"]);
+
+    let out = nextauth(&data, &["accounts"]);
+    assert!(stdout(&out).contains(&account_id));
+    let out = nextauth(&data, &["delete", &account_id]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).trim(), "deleted");
+    let out = nextauth(&data, &["--json", "accounts"]);
+    assert_eq!(stdout(&out).trim(), "[]");
+}
+
+#[tokio::test]
+async fn failures_exit_non_zero_with_one_line() {
+    let server = ServerProcess::start().await;
+    let data = TempDir::new("cli-fail");
+    let code = server.login_code("x").await;
+    let out = nextauth(&data, &["--yes", "login", &hex(&code)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("code 34"), "{err}");
+
+    let out = nextauth(&data, &["login", "zzzz"]);
+    assert!(!out.status.success());
+    let out = nextauth(&data, &["--yes", "enrol", &hex(&code)]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("code 34") || !out.status.success());
+    let out = nextauth(&data, &["bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let missing = data.0.join("missing.png");
+    let out = nextauth(&data, &["qr", "decode", missing.to_str().unwrap()]);
+    assert!(!out.status.success());
+}

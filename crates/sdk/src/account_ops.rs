@@ -1,0 +1,236 @@
+//! Operations on one account over a CONNECT session: checking the PIN, pulling messages,
+//! deleting the account on the server, changing the PIN.
+
+use std::time::Duration;
+
+use nextauth_protocol::handshake::{
+    decode_alert, frame, ClientHandshake, Purpose, Session as Channel,
+};
+use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerRecord};
+use nextauth_protocol::params::ParamsTrust;
+use nextauth_protocol::pin::{pin_proof, pin_verifier, DeviceSecret, Pin};
+
+use crate::engine::{PinCheck, PinInput};
+use crate::error::{SdkError, SdkResult};
+use crate::sdk::Inner;
+use crate::store::AccountRecord;
+use crate::transport::Connection;
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// An authenticated CONNECT session for one account.
+pub(crate) struct AccountChannel {
+    conn: Connection,
+    channel: Channel,
+}
+
+impl AccountChannel {
+    /// Connects as `record` to its server, refreshing the stored parameters on the way.
+    pub async fn open(inner: &Inner, record: &AccountRecord) -> SdkResult<Self> {
+        let server = inner
+            .store
+            .server(&record.server_id)
+            .await?
+            .ok_or(SdkError::CorruptRow("account"))?;
+        let mut conn = Connection::open(&server.params.endpoint).await?;
+        let (hs, hello) =
+            ClientHandshake::start(&inner.rng, Purpose::Connect, record.server_id, [0; 16])?;
+        conn.send(hello).await?;
+        let reply = conn.recv_within(TIMEOUT).await?;
+        if reply.first() == Some(&frame::ALERT) {
+            return Err(SdkError::Refused(decode_alert(&reply)?));
+        }
+        let trust = ParamsTrust::KnownKey {
+            key: &server.params.public_key,
+            not_before: server.params.issued_at,
+        };
+        let decision = hs.read_server_hello(&reply, trust)?;
+        inner
+            .store
+            .save_server(&decision.signed_params, &decision.params, inner.now())
+            .await?;
+        let key = inner.signer(record)?;
+        let (channel, finish) =
+            decision.finish(&key, &ClientRequest::Connect.encode()?, &inner.rng)?;
+        conn.send(finish).await?;
+        let mut this = Self { conn, channel };
+        match this.recv().await? {
+            ServerRecord::Accepted => Ok(this),
+            ServerRecord::Refused { code } => Err(SdkError::Refused(code)),
+            _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+        }
+    }
+
+    pub async fn send(&mut self, record: &AppRecord) -> SdkResult<()> {
+        let frame = self.channel.seal(&record.encode()?)?;
+        self.conn.send(frame).await
+    }
+
+    pub async fn recv(&mut self) -> SdkResult<ServerRecord> {
+        let frame = self.conn.recv_within(TIMEOUT).await?;
+        Ok(ServerRecord::decode(&self.channel.open(&frame)?)?)
+    }
+
+    /// The proof of `pin` for this session.
+    pub fn proof(&self, device: &DeviceSecret, pin: &Pin, record: &AccountRecord) -> [u8; 32] {
+        let verifier = pin_verifier(device, pin, &record.server_id, &record.public_key);
+        pin_proof(&verifier, self.channel.binder())
+    }
+
+    pub async fn close(self) {
+        self.conn.close().await;
+    }
+}
+
+/// Checks the person's existing PIN with the first PIN-protected account whose server
+/// answers (the device itself cannot check a PIN: docs/protocol.md section 11).
+pub(crate) async fn check_pin(inner: &Inner, pin: &PinInput) -> PinCheck {
+    let Ok(pin) = pin.to_pin() else {
+        return PinCheck::Wrong(0);
+    };
+    let Ok(Some(device)) = inner.device_secret().await else {
+        return PinCheck::Unavailable;
+    };
+    let Ok(records) = inner.store.accounts().await else {
+        return PinCheck::Unavailable;
+    };
+    for record in records.iter().filter(|r| r.has_pin && !r.pending_delete) {
+        let Ok(mut ch) = AccountChannel::open(inner, record).await else {
+            continue;
+        };
+        let proof = ch.proof(&device, &pin, record);
+        let answer = match ch.send(&AppRecord::PinProof { proof }).await {
+            Ok(()) => ch.recv().await,
+            Err(err) => Err(err),
+        };
+        ch.close().await;
+        match answer {
+            Ok(ServerRecord::Accepted) => return PinCheck::Right,
+            Ok(ServerRecord::PinWrong { remaining_attempts }) => {
+                return PinCheck::Wrong(remaining_attempts)
+            }
+            Ok(ServerRecord::PinBlocked) => return PinCheck::Blocked,
+            _ => continue,
+        }
+    }
+    PinCheck::Unavailable
+}
+
+impl crate::Sdk {
+    /// Changes the app's PIN on every account that has one.
+    ///
+    /// The current PIN is first proven to each server (so a wrong PIN changes nothing), then
+    /// each server receives the new verifier. Servers count wrong proofs as usual. If a server
+    /// cannot be reached in the second step, the error says so and the person should retry:
+    /// accounts already changed keep the new PIN.
+    pub async fn change_pin(&self, current: &PinInput, new: &PinInput) -> SdkResult<()> {
+        let inner = &self.inner;
+        let (current, new) = (current.to_pin()?, new.to_pin()?);
+        let device = inner
+            .device_secret()
+            .await?
+            .ok_or(SdkError::InvalidInput("no PIN is set"))?;
+        let records: Vec<AccountRecord> = inner
+            .store
+            .accounts()
+            .await?
+            .into_iter()
+            .filter(|r| r.has_pin && !r.pending_delete)
+            .collect();
+        for record in &records {
+            let mut ch = AccountChannel::open(inner, record).await?;
+            let proof = ch.proof(&device, &current, record);
+            ch.send(&AppRecord::PinProof { proof }).await?;
+            let answer = ch.recv().await;
+            ch.close().await;
+            match answer? {
+                ServerRecord::Accepted => {}
+                ServerRecord::PinWrong { remaining_attempts } => {
+                    return Err(SdkError::WrongPin(remaining_attempts))
+                }
+                ServerRecord::PinBlocked => return Err(SdkError::PinBlocked),
+                ServerRecord::Refused { code } => return Err(SdkError::Refused(code)),
+                _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+            }
+        }
+        for record in &records {
+            let mut ch = AccountChannel::open(inner, record).await?;
+            let proof = ch.proof(&device, &current, record);
+            let new_verifier = *pin_verifier(&device, &new, &record.server_id, &record.public_key);
+            ch.send(&AppRecord::PinChange {
+                proof,
+                new_verifier,
+            })
+            .await?;
+            let answer = ch.recv().await;
+            ch.close().await;
+            match answer? {
+                ServerRecord::Accepted => {}
+                ServerRecord::PinWrong { remaining_attempts } => {
+                    return Err(SdkError::WrongPin(remaining_attempts))
+                }
+                ServerRecord::PinBlocked => return Err(SdkError::PinBlocked),
+                _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+            }
+        }
+        let draft = crate::store::HistoryDraft {
+            at: inner.now(),
+            kind: "CHANGE_PIN",
+            status: crate::model::HistoryStatus::PinChanged,
+            server_id: None,
+            server_name: String::new(),
+            account_id: None,
+            account_name: String::new(),
+            announce: None,
+            error_code: None,
+            detail: format!("{} account(s)", records.len()),
+        };
+        inner.store.add_history(&draft).await?;
+        Ok(())
+    }
+}
+
+impl crate::Sdk {
+    /// Tells every account's server where its push service reaches this app (call it after
+    /// enrolment and whenever the platform hands out a new token). Returns how many servers
+    /// confirmed; unreachable ones are retried at the next call.
+    pub async fn register_push_token(
+        &self,
+        platform: nextauth_protocol::messages::PushPlatform,
+        token: &str,
+    ) -> SdkResult<usize> {
+        let inner = &self.inner;
+        let mut confirmed = 0;
+        for record in inner
+            .store
+            .accounts()
+            .await?
+            .iter()
+            .filter(|r| !r.pending_delete)
+        {
+            let mut ch = match AccountChannel::open(inner, record).await {
+                Ok(ch) => ch,
+                Err(err) => {
+                    tracing::info!(
+                        code = err.code(),
+                        "cannot register the push token with a server"
+                    );
+                    continue;
+                }
+            };
+            ch.send(&AppRecord::RegisterPushToken {
+                platform,
+                token: token.to_owned(),
+            })
+            .await?;
+            let answer = ch.recv().await;
+            ch.close().await;
+            match answer? {
+                ServerRecord::Accepted => confirmed += 1,
+                ServerRecord::Refused { code } => return Err(SdkError::Refused(code)),
+                _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+            }
+        }
+        Ok(confirmed)
+    }
+}

@@ -1,0 +1,214 @@
+//! The session engine: a sans-IO state machine per flow.
+//!
+//! ```text
+//!  start(payload) ──▶ Starting ──ServerHello──▶ WaitingForConfirmation ──Confirm──▶ Active
+//!                        │                          │ Deny/Cancel                     │
+//!                        ▼ error                    ▼                                 ▼
+//!                      Error                   Done (aborted)        PinRequired ─▶ WaitingForInput
+//!                                                                    Accepted ───▶ Done / continuous
+//! ```
+//!
+//! The machine never touches a socket, a clock, a database or a random source of its own: it
+//! takes [`Input`]s (frames from the server, the person's [`Response`]s, transport events) and
+//! an [`Env`] (time, randomness, key access), and returns [`Effect`]s for the driver to carry
+//! out (connect, send, store, report). Tests drive every path with fixed inputs.
+
+mod machine;
+mod views;
+
+pub use machine::FlowMachine;
+pub use views::{announce_view, server_info};
+
+use nextauth_protocol::crypto::{PublicKey, Signer};
+use nextauth_protocol::params::{ServerParams, SignedServerParams};
+use nextauth_protocol::pin::{DeviceSecret, Pin};
+use ring::rand::SecureRandom;
+use zeroize::Zeroizing;
+
+use crate::error::SdkResult;
+use crate::model::{Account, Flow, Session};
+use crate::store::HistoryDraft;
+
+/// What the engine needs from its surroundings, synchronously.
+pub trait Env {
+    /// Unix seconds now.
+    fn now(&self) -> u64;
+    /// The random source.
+    fn rng(&self) -> &dyn SecureRandom;
+    /// The signing key of an account (opened from the keystore for this use only).
+    fn account_signer(&self, account_id: &str) -> SdkResult<Box<dyn Signer + Send + Sync>>;
+    /// The PIN device secret, if a PIN is set.
+    fn device_secret(&self) -> SdkResult<Option<DeviceSecret>>;
+}
+
+/// An account as the engine sees it: the public view plus its key's public half.
+#[derive(Debug, Clone)]
+pub struct KnownAccount {
+    /// The public view.
+    pub account: Account,
+    /// Its public key.
+    pub public_key: PublicKey,
+}
+
+/// What the engine knows when a flow starts.
+#[derive(Debug, Clone, Default)]
+pub struct FlowContext {
+    /// Every account in the app.
+    pub accounts: Vec<KnownAccount>,
+    /// The stored key and `issued_at` of the payload's server, if the app knows it.
+    pub known_server: Option<(PublicKey, u64)>,
+    /// Server ids (base64url) the app may enrol with; empty allows all.
+    pub allowed_servers: Vec<String>,
+    /// At most one account in the app.
+    pub single_account: bool,
+    /// This device's name for the server's account list.
+    pub device_name: String,
+}
+
+/// The person's answer to an interaction.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Response {
+    /// Yes; for a login, with the chosen account and optional input for the website.
+    Confirm {
+        /// The account (needed when several fit).
+        #[serde(default, rename = "accountId")]
+        account_id: Option<String>,
+        /// Text for the website.
+        #[serde(default, rename = "userInput")]
+        user_input: Option<String>,
+    },
+    /// No (declines a login or enrolment; declines a transaction).
+    Deny,
+    /// The PIN.
+    Pin {
+        /// The digits; wiped after use.
+        pin: PinInput,
+    },
+    /// Stop the flow (or log a continuous session out).
+    Cancel,
+}
+
+/// A PIN as the app hands it over: wiped from memory when dropped, never printed.
+#[derive(Clone)]
+pub struct PinInput(Zeroizing<String>);
+
+impl<'de> serde::Deserialize<'de> for PinInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // The String is moved into the zeroising wrapper, so no unwiped copy remains.
+        String::deserialize(deserializer).map(|s| Self(Zeroizing::new(s)))
+    }
+}
+
+impl PinInput {
+    /// Wraps digits.
+    pub fn new(digits: &str) -> Self {
+        Self(Zeroizing::new(digits.to_owned()))
+    }
+
+    /// The protocol's PIN (checks 4 to 16 digits).
+    pub fn to_pin(&self) -> SdkResult<Pin> {
+        Pin::new(&self.0)
+            .map_err(|_| crate::SdkError::InvalidInput("the PIN must be 4 to 16 digits"))
+    }
+}
+
+impl std::fmt::Debug for PinInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinInput(..)")
+    }
+}
+
+/// Result of checking an existing PIN online (enrolment on a device that already has a PIN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinCheck {
+    /// The server accepted the PIN.
+    Right,
+    /// Wrong; this many attempts left.
+    Wrong(u8),
+    /// Blocked.
+    Blocked,
+    /// No server could check it (unreachable).
+    Unavailable,
+}
+
+/// Something that happened to the flow.
+#[derive(Debug)]
+pub enum Input {
+    /// A frame from the server.
+    Frame(Vec<u8>),
+    /// The person answered.
+    Respond(Response),
+    /// The online PIN check the engine asked for finished.
+    PinChecked(PinCheck),
+    /// The connection could not be opened.
+    Unreachable,
+    /// The connection closed or failed.
+    Closed,
+    /// The server did not answer in time.
+    TimedOut,
+    /// The driver could not carry out an effect (storage, keystore): the flow ends with it.
+    Failed(crate::SdkError),
+}
+
+/// A new account to store (its secrets still to be sealed by the driver).
+pub struct NewAccount {
+    /// The public view.
+    pub account: Account,
+    /// Its public key.
+    pub public_key: PublicKey,
+    /// PKCS#8 of the private key.
+    pub pkcs8: Zeroizing<Vec<u8>>,
+    /// The push key from the handshake.
+    pub push_key: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the driver must do.
+#[derive(Debug)]
+pub enum Effect {
+    /// Open a connection to the server's app endpoint.
+    Connect {
+        /// `ws://` or `wss://` URL.
+        endpoint: String,
+    },
+    /// Send a frame.
+    Send(Vec<u8>),
+    /// Report the flow's new state.
+    Update(Flow),
+    /// Store the server's verified, refreshed parameters.
+    SaveServer {
+        /// As signed.
+        signed: SignedServerParams,
+        /// Decoded.
+        params: ServerParams,
+    },
+    /// Store a new account.
+    CreateAccount(Box<NewAccount>),
+    /// Store the device secret of a newly set PIN.
+    SetPinSecret(DeviceSecret),
+    /// Check the person's existing PIN online with another account, then feed
+    /// [`Input::PinChecked`].
+    CheckPin {
+        /// The PIN to check.
+        pin: PinInput,
+    },
+    /// Record a successful login of an account.
+    RecordLogin {
+        /// The account.
+        account_id: String,
+    },
+    /// Append to the history.
+    History(HistoryDraft),
+    /// A login session became active (continuous) or ended.
+    Session(Session),
+    /// Close the connection.
+    Close,
+}

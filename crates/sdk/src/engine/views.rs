@@ -1,0 +1,52 @@
+//! Conversions from protocol data to the public views the app shows.
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use nextauth_protocol::messages::SessionInfo;
+use nextauth_protocol::params::{params_hash, SecondFactorPolicy, ServerParams};
+
+use crate::model::{Announce, InfoItem, ServerInfo};
+
+/// The app's view of a server, with its visual hash (8 px cells).
+pub fn server_info(params: &ServerParams, encoded: &[u8]) -> ServerInfo {
+    ServerInfo {
+        server_id: params.server_id.to_base64(),
+        name: params.name.clone(),
+        logo: STANDARD.encode(&params.logo),
+        site_url: params.site_url.clone(),
+        ping_time: params.ping_time,
+        pin_timeout: params.pin_timeout,
+        requires_pin: params.second_factor == SecondFactorPolicy::Pin,
+        visual_hash: STANDARD.encode(nextauth_protocol::vash::png(&params_hash(encoded), 8)),
+    }
+}
+
+/// Announce information merged with the requesting browser's details.
+pub fn announce_view(announce: &SessionInfo, session: &SessionInfo) -> Announce {
+    let logo = if announce.logo.is_empty() {
+        &session.logo
+    } else {
+        &announce.logo
+    };
+    Announce {
+        info: announce
+            .info
+            .iter()
+            .chain(&session.info)
+            .map(|(key, value)| InfoItem {
+                key: key.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        logo: STANDARD.encode(logo),
+        ip: if session.ip.is_empty() {
+            announce.ip.clone()
+        } else {
+            session.ip.clone()
+        },
+        user_agent: if session.user_agent.is_empty() {
+            announce.user_agent.clone()
+        } else {
+            session.user_agent.clone()
+        },
+    }
+}

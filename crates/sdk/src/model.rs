@@ -1,0 +1,315 @@
+//! The SDK's public data: what it reports in events and returns from calls. Everything here
+//! is plain data with serde derives, so an app can pass it through IPC unchanged.
+
+use serde::{Deserialize, Serialize};
+
+/// An account in the app: one key for one user at one server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// Local id (UUID).
+    pub id: String,
+    /// The server's id (base64url).
+    pub server_id: String,
+    /// The server's name.
+    pub server_name: String,
+    /// The name the integrator gave this account.
+    pub display_name: String,
+    /// When it was enrolled (Unix seconds).
+    pub created: u64,
+    /// Last successful login (Unix seconds).
+    pub last_login: Option<u64>,
+    /// Whether the account is protected by the app's PIN.
+    pub has_pin: bool,
+    /// Deleted in the app; the server has not confirmed yet (retried).
+    pub pending_delete: bool,
+}
+
+/// What the app shows about a server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    /// Id (base64url).
+    pub server_id: String,
+    /// Name.
+    pub name: String,
+    /// Logo, base64 PNG (may be empty).
+    pub logo: String,
+    /// The integrator's website.
+    pub site_url: String,
+    /// Seconds to answer a ping; 0 for one-shot logins.
+    pub ping_time: u32,
+    /// Minutes a PIN entry is remembered for logins (-1 never asked, 0 always).
+    pub pin_timeout: i32,
+    /// Whether the server requires a PIN.
+    pub requires_pin: bool,
+    /// Visual hash of the parameters, base64 PNG.
+    pub visual_hash: String,
+}
+
+/// One keyed string the website wants shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoItem {
+    /// Label.
+    pub key: String,
+    /// Value.
+    pub value: String,
+}
+
+/// Announce and browser information shown with a login.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Announce {
+    /// Keyed strings from the website.
+    pub info: Vec<InfoItem>,
+    /// Website logo, base64 PNG (may be empty).
+    pub logo: String,
+    /// The browser's IP address.
+    pub ip: String,
+    /// The browser's user agent.
+    pub user_agent: String,
+}
+
+/// The kinds of flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FlowKind {
+    /// Create an account.
+    Enrol,
+    /// Log in.
+    Login,
+    /// Approve or decline a transaction.
+    SignTransaction,
+    /// Change the PIN.
+    ChangePin,
+}
+
+/// Where a flow stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FlowState {
+    /// Connecting and authenticating the server.
+    Starting,
+    /// The person must confirm (see the interaction).
+    WaitingForConfirmation,
+    /// The person must enter something (PIN).
+    WaitingForInput,
+    /// Working on the person's answer.
+    Active,
+    /// Finished successfully (or declined as asked).
+    Done,
+    /// Finished with an error (see `error`).
+    Error,
+}
+
+/// What the person is asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Interaction {
+    /// Confirm a login: pick one of `accounts`, optionally type input for the website.
+    Confirm {
+        /// The accounts of this server.
+        accounts: Vec<Account>,
+        /// What the website announces and who asks.
+        announce: Announce,
+    },
+    /// Confirm an enrolment after comparing the visual hash with the website's.
+    ConfirmEnrol {
+        /// The name the account will have.
+        #[serde(rename = "displayName")]
+        display_name: String,
+        /// Accounts already on this server in this app.
+        #[serde(rename = "existingAccounts")]
+        existing_accounts: Vec<Account>,
+    },
+    /// Approve or decline a transaction.
+    ConfirmTransaction {
+        /// The accounts that may approve (the server accepts only the one logged in).
+        accounts: Vec<Account>,
+        /// Amount.
+        amount: String,
+        /// Beneficiary.
+        beneficiary: String,
+        /// Description.
+        description: String,
+    },
+    /// Choose the app's PIN (first account that needs one).
+    SetSecondFactor,
+    /// Enter the PIN.
+    VerifySecondFactor {
+        /// Wrong PINs left before the server blocks the PIN (0 when unknown).
+        #[serde(rename = "remainingAttempts")]
+        remaining_attempts: u8,
+        /// The previous entry was wrong.
+        retry: bool,
+    },
+}
+
+/// An error as the app sees it: a stable numeric code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// Numeric code (docs/protocol.md section 14, docs/sdk.md).
+    pub code: u16,
+    /// Text without secrets.
+    pub message: String,
+}
+
+/// A flow's state as reported in [`crate::Event::FlowUpdate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Flow {
+    /// Flow id (UUID).
+    pub id: String,
+    /// Kind.
+    pub kind: FlowKind,
+    /// State.
+    pub state: FlowState,
+    /// What the person is asked now, in the waiting states.
+    pub interaction: Option<Interaction>,
+    /// The server, once authenticated.
+    pub server: Option<ServerInfo>,
+    /// The account used, once chosen.
+    pub account: Option<Account>,
+    /// Why it failed, in the error state.
+    pub error: Option<ErrorInfo>,
+}
+
+/// The state of a login session after its flow is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SessionState {
+    /// Logged in; for continuous sessions the app answers pings.
+    Active,
+    /// Logged out (by the website, the app, or a lost connection).
+    LoggedOut,
+}
+
+/// A login session, reported in [`crate::Event::SessionUpdate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// Session id: the flow id that opened it.
+    pub id: String,
+    /// Account.
+    pub account: Account,
+    /// Server.
+    pub server: ServerInfo,
+    /// State.
+    pub state: SessionState,
+    /// Whether the server keeps it alive with pings.
+    pub continuous: bool,
+    /// Why it ended, if it ended on an error (lost connection).
+    pub error: Option<ErrorInfo>,
+}
+
+/// How a recorded interaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HistoryStatus {
+    /// A continuous login that is (or was) active.
+    LoggedIn,
+    /// A one-shot login.
+    LoggedInOneShot,
+    /// A session that was logged out.
+    LoggedOut,
+    /// The person declined or cancelled.
+    Aborted,
+    /// An account was deleted.
+    Deleted,
+    /// Something failed (see the error code).
+    Error,
+    /// An account was created.
+    Enrolled,
+    /// A transaction was approved.
+    Approved,
+    /// A transaction was declined.
+    Declined,
+    /// A message from a server.
+    Message,
+    /// The PIN was changed.
+    PinChanged,
+}
+
+/// One entry of the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// Id (increasing).
+    pub id: i64,
+    /// When (Unix seconds).
+    pub at: u64,
+    /// What kind of interaction.
+    pub kind: String,
+    /// How it ended.
+    pub status: HistoryStatus,
+    /// Server id (base64url), when known.
+    pub server_id: Option<String>,
+    /// Server name.
+    pub server_name: String,
+    /// Account id, when known.
+    pub account_id: Option<String>,
+    /// Account name.
+    pub account_name: String,
+    /// Announce information shown at the time.
+    pub announce: Option<Announce>,
+    /// Error code, for failures.
+    pub error_code: Option<u16>,
+    /// Free text (transaction details, message text).
+    pub detail: String,
+}
+
+/// A message a server sent to the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// Message id (base64url).
+    pub id: String,
+    /// The account it was sent to.
+    pub account_id: String,
+    /// When it arrived (Unix seconds).
+    pub received: u64,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub body: String,
+}
+
+/// Everything the SDK reports: the callbacks, as one tagged stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Event {
+    /// A flow changed state or asks something.
+    FlowUpdate {
+        /// The flow.
+        flow: Flow,
+    },
+    /// A login session changed.
+    SessionUpdate {
+        /// The session.
+        session: Session,
+    },
+    /// An account was added or changed.
+    AccountUpdate {
+        /// The account.
+        account: Account,
+    },
+    /// An account was removed.
+    AccountDeleted {
+        /// Its id.
+        #[serde(rename = "accountId")]
+        account_id: String,
+        /// Whether the server deleted it (true) or the person did (false).
+        #[serde(rename = "byServer")]
+        by_server: bool,
+    },
+    /// A message from a server arrived.
+    MessageReceived {
+        /// The message.
+        message: Message,
+    },
+    /// An error outside any flow (push handling, background retries).
+    Error {
+        /// The error.
+        error: ErrorInfo,
+    },
+}

@@ -1,0 +1,359 @@
+//! Push messages: verified, decrypted, de-duplicated and acted on; and the pull of messages
+//! that push did not deliver.
+
+use nextauth_protocol::ids::MessageId;
+use nextauth_protocol::messages::{AppRecord, ServerRecord};
+use nextauth_protocol::push::{Envelope, PushBody, PushMessage, ReplayGuard};
+use nextauth_protocol::qr::{LoginCode, QrPayload};
+use serde::{Deserialize, Serialize};
+
+use crate::account_ops::AccountChannel;
+use crate::engine::announce_view;
+use crate::error::{SdkError, SdkResult};
+use crate::model::{Event, HistoryStatus, Message};
+use crate::sdk::{push_label, Inner, Sdk};
+use crate::store::{AccountRecord, HistoryDraft};
+
+/// What handling a push message did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PushOutcome {
+    /// A login flow started (answer it like any flow).
+    LoginStarted {
+        /// The flow id.
+        #[serde(rename = "flowId")]
+        flow_id: String,
+    },
+    /// A login could not start because another flow is running; it is in the history.
+    LoginSkipped,
+    /// A session was logged out.
+    LoggedOut,
+    /// The server deleted the account; it is gone from the app.
+    AccountDeleted {
+        /// The account.
+        #[serde(rename = "accountId")]
+        account_id: String,
+    },
+    /// A message was stored.
+    Message {
+        /// The message.
+        message: Message,
+    },
+}
+
+impl Sdk {
+    /// Handles one push payload (as FCM, APNs or the live connection delivered it). Tampered,
+    /// replayed, expired or foreign messages are refused with a typed error and recorded.
+    pub async fn handle_push(&self, payload: &[u8]) -> SdkResult<PushOutcome> {
+        match self.open_push(payload).await {
+            Ok((record, message)) => {
+                if matches!(message.body, PushBody::DeleteAccount) {
+                    // Best effort: the server removes the account once the app acknowledges;
+                    // afterwards this app has no key left to connect with.
+                    if let Ok(mut ch) = AccountChannel::open(&self.inner, &record).await {
+                        let _ = ch
+                            .send(&AppRecord::Ack {
+                                message_ids: vec![message.message_id.0],
+                            })
+                            .await;
+                        ch.close().await;
+                    }
+                }
+                self.act(&record, message).await
+            }
+            Err(err) => {
+                self.inner
+                    .record_error(
+                        "PUSH",
+                        &err,
+                        Envelope::parse(payload).ok().map(|e| e.server_id),
+                    )
+                    .await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn open_push(&self, payload: &[u8]) -> SdkResult<(AccountRecord, PushMessage)> {
+        let inner = &self.inner;
+        let envelope = Envelope::parse(payload)?;
+        let record = inner
+            .store
+            .account_by_push_key_id(&envelope.server_id, &envelope.key_id)
+            .await?
+            .ok_or(SdkError::UnknownAccount)?;
+        let server = inner
+            .store
+            .server(&envelope.server_id)
+            .await?
+            .ok_or(SdkError::CorruptRow("account"))?;
+        let push_key = inner
+            .keystore
+            .open(&push_label(&record.id), &record.push_key_sealed)?;
+        let push_key: [u8; 32] = push_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| SdkError::CorruptRow("account"))?;
+        // Only this message's id matters for the replay check.
+        let seen = inner
+            .store
+            .seen_messages()
+            .await?
+            .into_iter()
+            .filter(|(id, _)| *id == envelope.message_id);
+        let mut guard = ReplayGuard::from_entries(seen);
+        let message = envelope.open(
+            &server.params.public_key,
+            &push_key,
+            inner.now(),
+            &mut guard,
+        )?;
+        if !inner
+            .store
+            .mark_seen(&message.message_id, message.expires_at)
+            .await?
+        {
+            return Err(nextauth_protocol::ProtocolError::Replayed.into());
+        }
+        Ok((record, message))
+    }
+
+    async fn act(&self, record: &AccountRecord, message: PushMessage) -> SdkResult<PushOutcome> {
+        let inner = &self.inner;
+        let server = inner
+            .store
+            .server(&record.server_id)
+            .await?
+            .ok_or(SdkError::CorruptRow("account"))?;
+        let mut history = HistoryDraft {
+            at: inner.now(),
+            kind: "PUSH",
+            status: HistoryStatus::Message,
+            server_id: Some(record.server_id),
+            server_name: server.params.name.clone(),
+            account_id: Some(record.id.clone()),
+            account_name: record.display_name.clone(),
+            announce: None,
+            error_code: None,
+            detail: String::new(),
+        };
+        let outcome = match message.body {
+            PushBody::Login {
+                session_ref,
+                announce,
+                session,
+            } => {
+                history.announce = Some(announce_view(&announce, &session));
+                history.detail = "push login".into();
+                let code = LoginCode {
+                    endpoint: server.params.endpoint.clone(),
+                    server_id: record.server_id,
+                    session_ref,
+                };
+                match self.start_payload(Ok(QrPayload::Login(code))).await {
+                    Ok(flow) => PushOutcome::LoginStarted { flow_id: flow.id },
+                    Err(SdkError::FlowActive) => {
+                        history.status = HistoryStatus::Aborted;
+                        history.error_code = Some(SdkError::FlowActive.code());
+                        PushOutcome::LoginSkipped
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
+            PushBody::Logout { .. } => {
+                history.status = HistoryStatus::LoggedOut;
+                PushOutcome::LoggedOut
+            }
+            PushBody::DeleteAccount => {
+                history.status = HistoryStatus::Deleted;
+                history.detail = "deleted by the server".into();
+                remove_locally(inner, record).await?;
+                inner.emit(Event::AccountDeleted {
+                    account_id: record.id.clone(),
+                    by_server: true,
+                });
+                PushOutcome::AccountDeleted {
+                    account_id: record.id.clone(),
+                }
+            }
+            PushBody::Message { title, text } => {
+                inner
+                    .store
+                    .add_message(&message.message_id, &record.id, inner.now(), &title, &text)
+                    .await?;
+                history.detail = title.clone();
+                let message = Message {
+                    id: message.message_id.to_base64(),
+                    account_id: record.id.clone(),
+                    received: inner.now(),
+                    title,
+                    body: text,
+                };
+                inner.emit(Event::MessageReceived {
+                    message: message.clone(),
+                });
+                PushOutcome::Message { message }
+            }
+        };
+        inner.store.add_history(&history).await?;
+        Ok(outcome)
+    }
+
+    /// Fetches the messages push did not deliver, for every account, and handles them; also
+    /// retries deletions the server has not confirmed. Returns how many messages were handled.
+    pub async fn pull_messages(&self) -> SdkResult<usize> {
+        let inner = &self.inner;
+        let mut handled = 0;
+        for record in inner.store.accounts().await? {
+            if record.pending_delete {
+                let _ = self.delete_on_server(&record).await;
+                continue;
+            }
+            let mut ch = match AccountChannel::open(inner, &record).await {
+                Ok(ch) => ch,
+                Err(err) => {
+                    tracing::info!(code = err.code(), "cannot pull messages for an account");
+                    continue;
+                }
+            };
+            ch.send(&AppRecord::PullMessages).await?;
+            let envelopes = match ch.recv().await? {
+                ServerRecord::Messages { envelopes } => envelopes,
+                _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+            };
+            let mut ids: Vec<[u8; 16]> = Vec::new();
+            let mut deleted = false;
+            for envelope in &envelopes {
+                let id = Envelope::parse(envelope).map(|e| e.message_id);
+                match self.open_push(envelope).await {
+                    Ok((record, message)) => {
+                        deleted |= matches!(message.body, PushBody::DeleteAccount);
+                        if !deleted {
+                            self.act(&record, message.clone()).await?;
+                        }
+                        ids.push(message.message_id.0);
+                        handled += 1;
+                        if deleted {
+                            // Acknowledge first: the server removes the account only then, and
+                            // once the key is gone here the app cannot connect again.
+                            ch.send(&AppRecord::Ack {
+                                message_ids: ids.clone(),
+                            })
+                            .await?;
+                            self.act(&record, message).await?;
+                            break;
+                        }
+                    }
+                    Err(err) => {
+                        if matches!(
+                            err,
+                            SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)
+                        ) {
+                            if let Ok(id) = id {
+                                ids.push(id.0);
+                            }
+                        } else {
+                            self.inner
+                                .record_error("PUSH", &err, Some(record.server_id))
+                                .await;
+                        }
+                    }
+                }
+            }
+            if !deleted && !ids.is_empty() {
+                ch.send(&AppRecord::Ack { message_ids: ids }).await?;
+            }
+            ch.close().await;
+        }
+        Ok(handled)
+    }
+
+    /// Deletes an account: the server is told first; if it cannot be reached, the account is
+    /// marked and the deletion retried at the next [`Sdk::pull_messages`]. Returns whether the
+    /// server confirmed now.
+    pub async fn delete_account(&self, account_id: &str) -> SdkResult<bool> {
+        let inner = &self.inner;
+        let record = inner
+            .store
+            .account(account_id)
+            .await?
+            .ok_or(SdkError::UnknownAccount)?;
+        inner.store.set_pending_delete(&record.id).await?;
+        match self.delete_on_server(&record).await {
+            Ok(()) => Ok(true),
+            Err(err @ (SdkError::Unreachable | SdkError::Timeout | SdkError::ConnectionLost)) => {
+                self.inner
+                    .record_error("DELETE", &err, Some(record.server_id))
+                    .await;
+                Ok(false)
+            }
+            Err(SdkError::Refused(48)) => {
+                // The server no longer knows the account: it is gone there already.
+                self.finish_delete(&record).await?;
+                Ok(true)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn delete_on_server(&self, record: &AccountRecord) -> SdkResult<()> {
+        let mut ch = AccountChannel::open(&self.inner, record).await?;
+        ch.send(&AppRecord::DeleteAccount).await?;
+        let answer = ch.recv().await?;
+        ch.close().await;
+        match answer {
+            ServerRecord::Accepted => self.finish_delete(record).await,
+            ServerRecord::Refused { code } => Err(SdkError::Refused(code)),
+            _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+        }
+    }
+
+    async fn finish_delete(&self, record: &AccountRecord) -> SdkResult<()> {
+        let inner = &self.inner;
+        let server_name = inner
+            .store
+            .server(&record.server_id)
+            .await?
+            .map(|s| s.params.name)
+            .unwrap_or_default();
+        remove_locally(inner, record).await?;
+        let draft = HistoryDraft {
+            at: inner.now(),
+            kind: "DELETE",
+            status: HistoryStatus::Deleted,
+            server_id: Some(record.server_id),
+            server_name,
+            account_id: Some(record.id.clone()),
+            account_name: record.display_name.clone(),
+            announce: None,
+            error_code: None,
+            detail: "deleted in the app".into(),
+        };
+        inner.store.add_history(&draft).await?;
+        inner.emit(Event::AccountDeleted {
+            account_id: record.id.clone(),
+            by_server: false,
+        });
+        Ok(())
+    }
+}
+
+/// Removes the account row, the server if no account uses it, and the PIN if no account
+/// needs it any more (removing the last PIN account resets the PIN).
+async fn remove_locally(inner: &Inner, record: &AccountRecord) -> SdkResult<()> {
+    inner.store.delete_account(&record.id).await?;
+    inner
+        .store
+        .forget_server_if_unused(&record.server_id)
+        .await?;
+    let remaining = inner.store.accounts().await?;
+    if !remaining.iter().any(|a| a.has_pin) {
+        inner.store.set_pin_secret(None).await?;
+    }
+    Ok(())
+}
+
+/// The message id of an envelope, for logs.
+pub fn message_id(payload: &[u8]) -> Option<MessageId> {
+    Envelope::parse(payload).ok().map(|e| e.message_id)
+}

@@ -1,0 +1,225 @@
+//! The task that runs one flow: carries out the engine's effects and feeds it inputs from the
+//! connection, the person and the clock.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::engine::{Effect, FlowMachine, Input, Response};
+use crate::error::SdkResult;
+use crate::model::{Event, FlowState};
+use crate::sdk::{key_label, push_label, Inner, Reply, StepEnv, PIN_LABEL};
+use crate::store::AccountRecord;
+use crate::transport::Connection;
+
+/// How long the server may take to answer.
+const SERVER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the person may take; the server gives up at about the same time.
+const PERSON_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Runs the flow to its end (and, for a continuous login, until the session ends).
+pub(crate) async fn run(
+    inner: Arc<Inner>,
+    mut machine: FlowMachine,
+    effects: Vec<Effect>,
+    mut records: Vec<AccountRecord>,
+    mut answers: mpsc::Receiver<(Response, Reply)>,
+) {
+    let id = machine.flow().id.clone();
+    let mut conn: Option<Connection> = None;
+    let mut pending: VecDeque<Effect> = effects.into();
+    let mut in_session = false;
+    let mut device = inner
+        .device_secret()
+        .await
+        .ok()
+        .flatten()
+        .map(|d| *d.expose());
+    loop {
+        while let Some(effect) = pending.pop_front() {
+            let next = execute(&inner, &mut conn, effect, &mut records, &mut device).await;
+            if let Some(input) = next {
+                let env = StepEnv {
+                    inner: &inner,
+                    records: &records,
+                    device,
+                };
+                pending.extend(machine.handle(input, &env).unwrap_or_default());
+            }
+        }
+        if machine.is_finished() {
+            break;
+        }
+        if machine.is_session() && !in_session {
+            // The flow is done; the session lives on without holding the flow slot.
+            in_session = true;
+            if let Some((_, tx)) = inner.active.lock().ok().and_then(|mut a| a.take()) {
+                if let Ok(mut sessions) = inner.sessions.lock() {
+                    sessions.insert(id.clone(), tx);
+                }
+            }
+        }
+        let timeout = match machine.flow().state {
+            _ if in_session => ping_timeout(&machine),
+            FlowState::WaitingForConfirmation | FlowState::WaitingForInput => PERSON_TIMEOUT,
+            _ => SERVER_TIMEOUT,
+        };
+        let input = tokio::select! {
+            frame = recv(&mut conn) => match frame {
+                Ok(frame) => Input::Frame(frame),
+                Err(_) => Input::Closed,
+            },
+            answer = answers.recv() => match answer {
+                Some((response, reply)) => {
+                    let env = StepEnv { inner: &inner, records: &records, device };
+                    let result = machine.handle(Input::Respond(response), &env);
+                    match result {
+                        Ok(effects) => {
+                            let _ = reply.send(Ok(()));
+                            pending.extend(effects);
+                        }
+                        Err(err) => {
+                            let _ = reply.send(Err(err));
+                        }
+                    }
+                    continue;
+                }
+                // Every handle to the SDK is gone: stop.
+                None => Input::Respond(Response::Cancel),
+            },
+            () = tokio::time::sleep(timeout) => Input::TimedOut,
+        };
+        let env = StepEnv {
+            inner: &inner,
+            records: &records,
+            device,
+        };
+        pending.extend(machine.handle(input, &env).unwrap_or_default());
+    }
+    if let Some(conn) = conn.take() {
+        conn.close().await;
+    }
+    inner.release(&id);
+    if let Ok(mut sessions) = inner.sessions.lock() {
+        sessions.remove(&id);
+    }
+}
+
+fn ping_timeout(machine: &FlowMachine) -> Duration {
+    let ping = machine
+        .flow()
+        .server
+        .as_ref()
+        .map_or(30, |s| u64::from(s.ping_time));
+    // The server pings at least every ping time; allow for one missed ping and some latency.
+    Duration::from_secs(2 * ping + 5)
+}
+
+async fn recv(conn: &mut Option<Connection>) -> SdkResult<Vec<u8>> {
+    match conn {
+        Some(conn) => conn.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Carries out one effect; returns an input for the engine when the effect produced one.
+async fn execute(
+    inner: &Arc<Inner>,
+    conn: &mut Option<Connection>,
+    effect: Effect,
+    records: &mut Vec<AccountRecord>,
+    device: &mut Option<[u8; 32]>,
+) -> Option<Input> {
+    let result: SdkResult<Option<Input>> = async {
+        match effect {
+            Effect::Connect { endpoint } => match Connection::open(&endpoint).await {
+                Ok(c) => {
+                    *conn = Some(c);
+                    Ok(None)
+                }
+                Err(_) => Ok(Some(Input::Unreachable)),
+            },
+            Effect::Send(frame) => match conn.as_mut() {
+                Some(c) => Ok(c.send(frame).await.err().map(|_| Input::Closed)),
+                None => Ok(Some(Input::Closed)),
+            },
+            Effect::Update(flow) => {
+                inner.emit(Event::FlowUpdate { flow });
+                Ok(None)
+            }
+            Effect::SaveServer { signed, params } => {
+                inner
+                    .store
+                    .save_server(&signed, &params, inner.now())
+                    .await?;
+                Ok(None)
+            }
+            Effect::CreateAccount(new) => {
+                let id = new.account.id.clone();
+                let record = AccountRecord {
+                    id: id.clone(),
+                    server_id: nextauth_protocol::ids::ServerId::from_base64(
+                        &new.account.server_id,
+                    )?,
+                    display_name: new.account.display_name.clone(),
+                    public_key: new.public_key,
+                    key_sealed: inner.keystore.seal(&key_label(&id), &new.pkcs8)?,
+                    push_key_sealed: inner
+                        .keystore
+                        .seal(&push_label(&id), new.push_key.as_ref())?,
+                    push_key_id: nextauth_protocol::push::key_id(&new.push_key),
+                    has_pin: new.account.has_pin,
+                    created: new.account.created,
+                    last_login: new.account.last_login,
+                    pending_delete: false,
+                };
+                inner.store.insert_account(&record).await?;
+                records.push(record);
+                inner.emit(Event::AccountUpdate {
+                    account: new.account.clone(),
+                });
+                Ok(None)
+            }
+            Effect::SetPinSecret(secret) => {
+                let sealed = inner.keystore.seal(PIN_LABEL, secret.expose())?;
+                inner.store.set_pin_secret(Some(&sealed)).await?;
+                *device = Some(*secret.expose());
+                Ok(None)
+            }
+            Effect::CheckPin { pin } => Ok(Some(Input::PinChecked(
+                crate::account_ops::check_pin(inner, &pin).await,
+            ))),
+            Effect::RecordLogin { account_id } => {
+                inner.store.record_login(&account_id, inner.now()).await?;
+                Ok(None)
+            }
+            Effect::History(mut draft) => {
+                draft.at = inner.now();
+                inner.store.add_history(&draft).await?;
+                Ok(None)
+            }
+            Effect::Session(session) => {
+                inner.emit(Event::SessionUpdate { session });
+                Ok(None)
+            }
+            Effect::Close => {
+                if let Some(c) = conn.take() {
+                    c.close().await;
+                }
+                Ok(None)
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(next) => next,
+        Err(err) => {
+            // Storage or keystore failures end the flow with a typed error; nothing is
+            // half-written because each effect is one statement.
+            tracing::warn!(code = err.code(), %err, "a flow effect failed");
+            Some(Input::Failed(err))
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! [`Sdk`]: the driver that runs the engine with real storage, keystore, transport and clock.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use nextauth_protocol::crypto::{Signer, SigningKey};
+use nextauth_protocol::pin::DeviceSecret;
+use nextauth_protocol::qr::{decode_link, QrPayload};
+use ring::rand::{SecureRandom, SystemRandom};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::config::Config;
+use crate::engine::{Env, FlowContext, FlowMachine, KnownAccount, Response};
+use crate::error::{SdkError, SdkResult};
+use crate::keystore::Keystore;
+use crate::model::{Account, Event, Flow, HistoryEntry, Message};
+use crate::store::{AccountRecord, HistoryQuery, Store};
+
+/// Labels that bind sealed secrets to their purpose and owner.
+pub(crate) fn key_label(account_id: &str) -> Vec<u8> {
+    [b"account key ".as_slice(), account_id.as_bytes()].concat()
+}
+pub(crate) fn push_label(account_id: &str) -> Vec<u8> {
+    [b"push key ".as_slice(), account_id.as_bytes()].concat()
+}
+pub(crate) const PIN_LABEL: &[u8] = b"pin device secret";
+
+pub(crate) type Reply = oneshot::Sender<SdkResult<()>>;
+
+/// The shared inside of an [`Sdk`].
+pub(crate) struct Inner {
+    pub config: Config,
+    pub store: Store,
+    pub keystore: Arc<dyn Keystore>,
+    pub rng: SystemRandom,
+    pub events: broadcast::Sender<Event>,
+    /// The one running flow (id and where its answers go).
+    pub active: Mutex<Option<(String, mpsc::Sender<(Response, Reply)>)>>,
+    /// Continuous sessions by id, to log them out.
+    pub sessions: Mutex<HashMap<String, mpsc::Sender<(Response, Reply)>>>,
+}
+
+impl Inner {
+    pub fn now(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+
+    pub fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    pub fn account_view(&self, record: &AccountRecord, server_name: &str) -> Account {
+        Account {
+            id: record.id.clone(),
+            server_id: record.server_id.to_base64(),
+            server_name: server_name.to_owned(),
+            display_name: record.display_name.clone(),
+            created: record.created,
+            last_login: record.last_login,
+            has_pin: record.has_pin,
+            pending_delete: record.pending_delete,
+        }
+    }
+
+    /// Every account with its public view.
+    pub async fn known_accounts(&self) -> SdkResult<Vec<(AccountRecord, Account)>> {
+        let mut out = Vec::new();
+        let mut names: HashMap<[u8; 16], String> = HashMap::new();
+        for record in self.store.accounts().await? {
+            let name = match names.get(&record.server_id.0) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = self
+                        .store
+                        .server(&record.server_id)
+                        .await?
+                        .map(|s| s.params.name)
+                        .unwrap_or_default();
+                    names.insert(record.server_id.0, name.clone());
+                    name
+                }
+            };
+            let view = self.account_view(&record, &name);
+            out.push((record, view));
+        }
+        Ok(out)
+    }
+
+    /// The signing key of an account, opened from the keystore.
+    pub fn signer(&self, record: &AccountRecord) -> SdkResult<SigningKey> {
+        let pkcs8 = self
+            .keystore
+            .open(&key_label(&record.id), &record.key_sealed)?;
+        SigningKey::from_pkcs8(&pkcs8, &self.rng).map_err(|_| SdkError::CorruptRow("account"))
+    }
+
+    /// The PIN device secret, if set.
+    pub async fn device_secret(&self) -> SdkResult<Option<DeviceSecret>> {
+        let Some(sealed) = self.store.pin_secret().await? else {
+            return Ok(None);
+        };
+        let bytes = self.keystore.open(PIN_LABEL, &sealed)?;
+        let arr: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| SdkError::CorruptRow("device"))?;
+        Ok(Some(DeviceSecret::from_bytes(arr)))
+    }
+}
+
+/// The engine's view of the surroundings for one step: preloaded records, so it stays sync.
+pub(crate) struct StepEnv<'a> {
+    pub inner: &'a Inner,
+    pub records: &'a [AccountRecord],
+    pub device: Option<[u8; 32]>,
+}
+
+impl Env for StepEnv<'_> {
+    fn now(&self) -> u64 {
+        self.inner.now()
+    }
+    fn rng(&self) -> &dyn SecureRandom {
+        &self.inner.rng
+    }
+    fn account_signer(&self, account_id: &str) -> SdkResult<Box<dyn Signer + Send + Sync>> {
+        let record = self
+            .records
+            .iter()
+            .find(|r| r.id == account_id)
+            .ok_or(SdkError::UnknownAccount)?;
+        Ok(Box::new(self.inner.signer(record)?))
+    }
+    fn device_secret(&self) -> SdkResult<Option<DeviceSecret>> {
+        Ok(self.device.map(DeviceSecret::from_bytes))
+    }
+}
+
+/// The authenticator SDK. Cheap to clone; all clones share one database and event stream.
+#[derive(Clone)]
+pub struct Sdk {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Sdk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sdk")
+            .field("data_dir", &self.inner.config.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sdk {
+    /// Opens the SDK: validates the configuration, opens (or creates) the database in the data
+    /// directory, and prunes expired history and message ids.
+    pub async fn open(config: Config, keystore: Arc<dyn Keystore>) -> SdkResult<Self> {
+        config.validate()?;
+        let store = Store::open(&config.data_dir.join("nextauth.db")).await?;
+        let (events, _) = broadcast::channel(256);
+        let inner = Inner {
+            config,
+            store,
+            keystore,
+            rng: SystemRandom::new(),
+            events,
+            active: Mutex::new(None),
+            sessions: Mutex::new(HashMap::new()),
+        };
+        let now = inner.now();
+        inner.store.prune_seen(now).await?;
+        let retention = u64::from(inner.config.history_retention_days) * 86_400;
+        inner
+            .store
+            .prune_history(now.saturating_sub(retention))
+            .await?;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Subscribes to the event stream (every callback of the SDK).
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Every account.
+    pub async fn accounts(&self) -> SdkResult<Vec<Account>> {
+        Ok(self
+            .inner
+            .known_accounts()
+            .await?
+            .into_iter()
+            .map(|(_, view)| view)
+            .collect())
+    }
+
+    /// The history, newest first.
+    pub async fn history(&self, query: &HistoryQuery) -> SdkResult<Vec<HistoryEntry>> {
+        self.inner.store.history(query).await
+    }
+
+    /// Messages servers sent, newest first.
+    pub async fn messages(&self) -> SdkResult<Vec<Message>> {
+        self.inner.store.messages().await
+    }
+
+    /// Starts a flow from the raw bytes of a scanned QR code.
+    pub async fn start_qr(&self, bytes: &[u8]) -> SdkResult<Flow> {
+        let payload = QrPayload::decode(bytes, self.inner.now());
+        self.start_payload(payload).await
+    }
+
+    /// Starts a flow from a deep link or app-to-app URI.
+    pub async fn start_link(&self, link: &str) -> SdkResult<Flow> {
+        let payload = decode_link(link, &self.inner.config.link_rules, self.inner.now());
+        self.start_payload(payload).await
+    }
+
+    /// Starts a flow from a decoded payload (or records why it could not be decoded).
+    pub(crate) async fn start_payload(
+        &self,
+        payload: nextauth_protocol::Result<QrPayload>,
+    ) -> SdkResult<Flow> {
+        let payload = match payload {
+            Ok(payload) => payload,
+            Err(err) => {
+                let err = SdkError::from(err);
+                self.inner.record_error("SCAN", &err, None).await;
+                return Err(err);
+            }
+        };
+        let (tx, rx) = mpsc::channel(8);
+        let id = uuid::Uuid::new_v4().to_string();
+        {
+            let mut active = self.inner.active.lock().map_err(|_| SdkError::FlowActive)?;
+            if active.is_some() {
+                return Err(SdkError::FlowActive);
+            }
+            *active = Some((id.clone(), tx));
+        }
+        match self.prepare_and_spawn(id.clone(), payload, rx).await {
+            Ok(flow) => Ok(flow),
+            Err(err) => {
+                self.inner.release(&id);
+                Err(err)
+            }
+        }
+    }
+
+    async fn prepare_and_spawn(
+        &self,
+        id: String,
+        payload: QrPayload,
+        rx: mpsc::Receiver<(Response, Reply)>,
+    ) -> SdkResult<Flow> {
+        let accounts = self.inner.known_accounts().await?;
+        let known_server = self
+            .inner
+            .store
+            .server(payload.server_id())
+            .await?
+            .map(|s| (s.params.public_key, s.params.issued_at));
+        let ctx = FlowContext {
+            accounts: accounts
+                .iter()
+                .map(|(record, view)| KnownAccount {
+                    account: view.clone(),
+                    public_key: record.public_key,
+                })
+                .collect(),
+            known_server,
+            allowed_servers: self.inner.config.allowed_server_ids.clone(),
+            single_account: self.inner.config.single_account,
+            device_name: self.inner.config.device_name.clone(),
+        };
+        let records: Vec<AccountRecord> = accounts.into_iter().map(|(r, _)| r).collect();
+        let device = self.inner.device_secret().await?.map(|d| *d.expose());
+        let env = StepEnv {
+            inner: &self.inner,
+            records: &records,
+            device,
+        };
+        let (machine, effects) = match FlowMachine::start(id, payload, ctx, &env) {
+            Ok(started) => started,
+            Err((err, effects)) => {
+                for effect in effects {
+                    if let crate::engine::Effect::History(mut draft) = effect {
+                        draft.at = self.inner.now();
+                        self.inner.store.add_history(&draft).await?;
+                    }
+                }
+                return Err(err);
+            }
+        };
+        let flow = machine.flow().clone();
+        tokio::spawn(crate::runner::run(
+            self.inner.clone(),
+            machine,
+            effects,
+            records,
+            rx,
+        ));
+        Ok(flow)
+    }
+
+    /// Answers the running flow (or logs out a continuous session with [`Response::Cancel`]).
+    pub async fn respond(&self, flow_id: &str, response: Response) -> SdkResult<()> {
+        let sender = {
+            let active = self
+                .inner
+                .active
+                .lock()
+                .map_err(|_| SdkError::UnknownFlow)?;
+            match active.as_ref() {
+                Some((id, tx)) if id == flow_id => Some(tx.clone()),
+                _ => None,
+            }
+        };
+        let sender = match sender {
+            Some(tx) => tx,
+            None => {
+                let sessions = self
+                    .inner
+                    .sessions
+                    .lock()
+                    .map_err(|_| SdkError::UnknownFlow)?;
+                sessions
+                    .get(flow_id)
+                    .cloned()
+                    .ok_or(SdkError::UnknownFlow)?
+            }
+        };
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send((response, reply))
+            .await
+            .map_err(|_| SdkError::UnknownFlow)?;
+        answer.await.map_err(|_| SdkError::UnknownFlow)?
+    }
+
+    /// Stops the running flow (same as answering [`Response::Cancel`]).
+    pub async fn stop(&self, flow_id: &str) -> SdkResult<()> {
+        self.respond(flow_id, Response::Cancel).await
+    }
+
+    /// The id of the running flow, if any.
+    pub fn active_flow(&self) -> Option<String> {
+        self.inner
+            .active
+            .lock()
+            .ok()
+            .and_then(|a| a.as_ref().map(|(id, _)| id.clone()))
+    }
+}
+
+impl Inner {
+    /// Frees the flow slot held by `id`.
+    pub fn release(&self, id: &str) {
+        if let Ok(mut active) = self.active.lock() {
+            if active.as_ref().is_some_and(|(a, _)| a == id) {
+                *active = None;
+            }
+        }
+    }
+
+    /// Records an error outside a flow in the history and reports it.
+    pub async fn record_error(
+        &self,
+        kind: &'static str,
+        err: &SdkError,
+        server: Option<nextauth_protocol::ids::ServerId>,
+    ) {
+        let draft = crate::store::HistoryDraft {
+            at: self.now(),
+            kind,
+            status: crate::model::HistoryStatus::Error,
+            server_id: server,
+            server_name: String::new(),
+            account_id: None,
+            account_name: String::new(),
+            announce: None,
+            error_code: Some(err.code()),
+            detail: err.to_string(),
+        };
+        if let Err(e) = self.store.add_history(&draft).await {
+            tracing::warn!(%e, "cannot record an error in the history");
+        }
+        self.emit(Event::Error { error: err.info() });
+    }
+}

@@ -1,0 +1,635 @@
+//! The flow engine driven input by input, with the server side played by the protocol crate:
+//! no sockets, no database, no clock, so every path (including the odd ones) is checked.
+
+use std::collections::HashMap;
+
+use nextauth_protocol::crypto::{Signer, SigningKey};
+use nextauth_protocol::handshake::{encode_alert, ClientFinished, ClientHello, Session as Channel};
+use nextauth_protocol::ids::{ServerId, SessionRef};
+use nextauth_protocol::messages::{
+    AppRecord, ClientRequest, ServerContext, ServerRecord, SessionInfo,
+};
+use nextauth_protocol::params::{SecondFactorPolicy, ServerParams, SignedServerParams};
+use nextauth_protocol::pin::{check_pin_proof, pin_verifier, DeviceSecret, Pin};
+use nextauth_protocol::qr::{EnrolCode, EnrolSecret, LoginCode, QrPayload};
+use nextauth_sdk::engine::{Effect, Env, FlowContext, FlowMachine, Input, KnownAccount, Response};
+use nextauth_sdk::{
+    Account, FlowState, HistoryStatus, Interaction, PinInput, SdkError, SdkResult, SessionState,
+};
+use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroizing;
+
+const NOW: u64 = 1_800_000_000;
+const SERVER: ServerId = ServerId([7; 16]);
+
+struct TestEnv {
+    rng: SystemRandom,
+    pkcs8: HashMap<String, Zeroizing<Vec<u8>>>,
+    device: Option<[u8; 32]>,
+}
+
+impl Env for TestEnv {
+    fn now(&self) -> u64 {
+        NOW
+    }
+    fn rng(&self) -> &dyn SecureRandom {
+        &self.rng
+    }
+    fn account_signer(&self, id: &str) -> SdkResult<Box<dyn Signer + Send + Sync>> {
+        let pkcs8 = self.pkcs8.get(id).ok_or(SdkError::UnknownAccount)?;
+        Ok(Box::new(SigningKey::from_pkcs8(pkcs8, &self.rng)?))
+    }
+    fn device_secret(&self) -> SdkResult<Option<DeviceSecret>> {
+        Ok(self.device.map(DeviceSecret::from_bytes))
+    }
+}
+
+/// The server side, played with the protocol crate.
+struct Server {
+    key: SigningKey,
+    params: ServerParams,
+    signed: SignedServerParams,
+}
+
+impl Server {
+    fn new(second_factor: SecondFactorPolicy, ping_time: u32) -> Self {
+        let rng = SystemRandom::new();
+        let (key, _) = SigningKey::generate(&rng).unwrap();
+        let params = ServerParams {
+            server_id: SERVER,
+            issued_at: NOW - 10,
+            public_key: key.public_key(),
+            name: "Acme".into(),
+            logo: vec![],
+            pin_timeout: 0,
+            pin_trans_timeout: 0,
+            ping_time,
+            max_pin_attempts: 3,
+            second_factor,
+            unique_display_names: true,
+            flags: vec![],
+            endpoint: "ws://127.0.0.1:1/sigmai".into(),
+            site_url: String::new(),
+            app_url: String::new(),
+        };
+        let signed = params.sign(&key, &rng).unwrap();
+        Self {
+            key,
+            params,
+            signed,
+        }
+    }
+
+    /// Answers the ClientHello found in `effects` with `context`.
+    fn hello(
+        &self,
+        effects: &[Effect],
+        context: &ServerContext,
+    ) -> (nextauth_protocol::handshake::ServerAwaitingFinish, Vec<u8>) {
+        let m1 = sent(effects).expect("a ClientHello was sent");
+        let hello = ClientHello::decode(&m1).unwrap();
+        hello
+            .respond(
+                &SystemRandom::new(),
+                &self.key,
+                &self.signed,
+                &context.encode().unwrap(),
+            )
+            .unwrap()
+    }
+}
+
+fn sent(effects: &[Effect]) -> Option<Vec<u8>> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::Send(bytes) => Some(bytes.clone()),
+        _ => None,
+    })
+}
+
+fn last_flow(effects: &[Effect]) -> nextauth_sdk::Flow {
+    effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::Update(flow) => Some(flow.clone()),
+            _ => None,
+        })
+        .expect("a flow update")
+}
+
+fn history(effects: &[Effect]) -> Option<(HistoryStatus, Option<u16>)> {
+    effects.iter().find_map(|e| match e {
+        Effect::History(h) => Some((h.status, h.error_code)),
+        _ => None,
+    })
+}
+
+fn finish(
+    server_state: nextauth_protocol::handshake::ServerAwaitingFinish,
+    effects: &[Effect],
+) -> (
+    ClientRequest,
+    Box<Channel>,
+    nextauth_protocol::crypto::PublicKey,
+) {
+    match server_state
+        .read_client_finish(&sent(effects).expect("finish sent"))
+        .unwrap()
+    {
+        ClientFinished::Authenticated {
+            request,
+            session,
+            account_key,
+            ..
+        } => (
+            ClientRequest::decode(&request).unwrap(),
+            session,
+            account_key,
+        ),
+        ClientFinished::Aborted(reason) => panic!("aborted: {reason:?}"),
+    }
+}
+
+fn record(channel: &mut Channel, r: &ServerRecord) -> Input {
+    Input::Frame(channel.seal(&r.encode().unwrap()).unwrap())
+}
+
+fn enrol_payload(server: &Server, name: &str) -> QrPayload {
+    QrPayload::Enrol(EnrolCode {
+        endpoint: server.params.endpoint.clone(),
+        server_id: SERVER,
+        session_ref: SessionRef([1; 16]),
+        secret: EnrolSecret([2; 16]),
+        expires_at: NOW + 60,
+        params_hash: server.signed.hash(),
+        display_name: name.into(),
+    })
+}
+
+fn login_payload(server: &Server) -> QrPayload {
+    QrPayload::Login(LoginCode {
+        endpoint: server.params.endpoint.clone(),
+        server_id: SERVER,
+        session_ref: SessionRef([3; 16]),
+    })
+}
+
+fn account(id: &str, name: &str) -> Account {
+    Account {
+        id: id.into(),
+        server_id: SERVER.to_base64(),
+        server_name: "Acme".into(),
+        display_name: name.into(),
+        created: NOW - 100,
+        last_login: None,
+        has_pin: true,
+        pending_delete: false,
+    }
+}
+
+/// An app with accounts `ids` on the test server.
+fn app_with(server: &Server, ids: &[&str]) -> (FlowContext, TestEnv) {
+    let rng = SystemRandom::new();
+    let mut pkcs8 = HashMap::new();
+    let mut accounts = Vec::new();
+    for id in ids {
+        let (key, doc) = SigningKey::generate(&rng).unwrap();
+        accounts.push(KnownAccount {
+            account: account(id, &format!("user {id}")),
+            public_key: key.public_key(),
+        });
+        pkcs8.insert((*id).to_owned(), doc);
+    }
+    let ctx = FlowContext {
+        accounts,
+        known_server: Some((server.params.public_key, server.params.issued_at)),
+        allowed_servers: vec![],
+        single_account: false,
+        device_name: "test".into(),
+    };
+    (
+        ctx,
+        TestEnv {
+            rng,
+            pkcs8,
+            device: Some([9; 32]),
+        },
+    )
+}
+
+fn login_context() -> ServerContext {
+    ServerContext::Login {
+        announce: SessionInfo {
+            info: vec![("Site".into(), "Acme".into())],
+            ..Default::default()
+        },
+        session: SessionInfo {
+            ip: "192.0.2.1".into(),
+            user_agent: "Firefox".into(),
+            ..Default::default()
+        },
+    }
+}
+
+#[test]
+fn enrol_sets_the_pin_and_creates_the_account_only_when_accepted() {
+    let server = Server::new(SecondFactorPolicy::Pin, 0);
+    let env = TestEnv {
+        rng: SystemRandom::new(),
+        pkcs8: HashMap::new(),
+        device: None,
+    };
+    let (mut m, effects) = FlowMachine::start(
+        "f1".into(),
+        enrol_payload(&server, "alice"),
+        FlowContext::default(),
+        &env,
+    )
+    .unwrap();
+    assert!(matches!(effects[0], Effect::Connect { .. }));
+    assert_eq!(last_flow(&effects).state, FlowState::Starting);
+    let (srv, m2) = server.hello(
+        &effects,
+        &ServerContext::Enrol {
+            session: SessionInfo::default(),
+        },
+    );
+    let effects = m.handle(Input::Frame(m2), &env).unwrap();
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::SaveServer { .. })));
+    let flow = last_flow(&effects);
+    assert!(matches!(
+        flow.interaction,
+        Some(Interaction::ConfirmEnrol { .. })
+    ));
+    assert!(!flow.server.unwrap().visual_hash.is_empty());
+    let effects = m
+        .handle(
+            Input::Respond(Response::Confirm {
+                account_id: None,
+                user_input: None,
+            }),
+            &env,
+        )
+        .unwrap();
+    assert_eq!(
+        last_flow(&effects).interaction,
+        Some(Interaction::SetSecondFactor)
+    );
+    let bad = m.handle(
+        Input::Respond(Response::Pin {
+            pin: PinInput::new("1"),
+        }),
+        &env,
+    );
+    assert!(
+        matches!(bad, Err(SdkError::InvalidInput(_))),
+        "a refused answer leaves the question open"
+    );
+    let effects = m
+        .handle(
+            Input::Respond(Response::Pin {
+                pin: PinInput::new("2468"),
+            }),
+            &env,
+        )
+        .unwrap();
+    let (request, mut channel, key) = finish(srv, &effects);
+    let ClientRequest::Enrol {
+        pin_verifier: Some(verifier),
+        device_name,
+        ..
+    } = request
+    else {
+        panic!("enrol request")
+    };
+    assert_eq!(device_name, "");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::CreateAccount(_) | Effect::SetPinSecret(_))),
+        "not before the server accepts"
+    );
+    let effects = m
+        .handle(record(&mut channel, &ServerRecord::Accepted), &env)
+        .unwrap();
+    let secret = effects.iter().find_map(|e| match e {
+        Effect::SetPinSecret(s) => Some(*s.expose()),
+        _ => None,
+    });
+    let secret = DeviceSecret::from_bytes(secret.expect("the PIN secret is stored"));
+    assert_eq!(
+        verifier,
+        *pin_verifier(&secret, &Pin::new("2468").unwrap(), &SERVER, &key),
+        "verifier of the PIN entered"
+    );
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::CreateAccount(a) if a.account.display_name == "alice")));
+    assert_eq!(history(&effects), Some((HistoryStatus::Enrolled, None)));
+    assert_eq!(last_flow(&effects).state, FlowState::Done);
+    assert!(m.is_finished());
+}
+
+#[test]
+fn login_with_account_choice_and_server_pin_check() {
+    let server = Server::new(SecondFactorPolicy::Pin, 0);
+    let (ctx, env) = app_with(&server, &["a", "b"]);
+    let (mut m, effects) =
+        FlowMachine::start("f2".into(), login_payload(&server), ctx.clone(), &env).unwrap();
+    let (srv, m2) = server.hello(&effects, &login_context());
+    let effects = m.handle(Input::Frame(m2), &env).unwrap();
+    let Some(Interaction::Confirm { accounts, announce }) = last_flow(&effects).interaction else {
+        panic!("confirm")
+    };
+    assert_eq!(
+        (
+            accounts.len(),
+            announce.ip.as_str(),
+            announce.user_agent.as_str()
+        ),
+        (2, "192.0.2.1", "Firefox")
+    );
+    let unchosen = m.handle(
+        Input::Respond(Response::Confirm {
+            account_id: None,
+            user_input: None,
+        }),
+        &env,
+    );
+    assert!(matches!(unchosen, Err(SdkError::UnknownAccount)));
+    let wrong = m.handle(
+        Input::Respond(Response::Pin {
+            pin: PinInput::new("1234"),
+        }),
+        &env,
+    );
+    assert!(matches!(wrong, Err(SdkError::WrongResponse)));
+    let effects = m
+        .handle(
+            Input::Respond(Response::Confirm {
+                account_id: Some("b".into()),
+                user_input: Some("hi".into()),
+            }),
+            &env,
+        )
+        .unwrap();
+    let (request, mut channel, key) = finish(srv, &effects);
+    assert_eq!(
+        request,
+        ClientRequest::Login {
+            user_input: "hi".into()
+        }
+    );
+    assert_eq!(key, ctx.accounts[1].public_key, "account b signed");
+
+    let effects = m
+        .handle(
+            record(
+                &mut channel,
+                &ServerRecord::PinRequired {
+                    remaining_attempts: 3,
+                },
+            ),
+            &env,
+        )
+        .unwrap();
+    assert!(matches!(
+        last_flow(&effects).interaction,
+        Some(Interaction::VerifySecondFactor {
+            remaining_attempts: 3,
+            retry: false
+        })
+    ));
+    let effects = m
+        .handle(
+            Input::Respond(Response::Pin {
+                pin: PinInput::new("1357"),
+            }),
+            &env,
+        )
+        .unwrap();
+    let proof_frame = sent(&effects).unwrap();
+    let AppRecord::PinProof { proof } =
+        AppRecord::decode(&channel.open(&proof_frame).unwrap()).unwrap()
+    else {
+        panic!("proof")
+    };
+    let verifier = pin_verifier(
+        &DeviceSecret::from_bytes([9; 32]),
+        &Pin::new("1357").unwrap(),
+        &SERVER,
+        &key,
+    );
+    check_pin_proof(&verifier, channel.binder(), &proof).unwrap();
+    let effects = m
+        .handle(record(&mut channel, &ServerRecord::Accepted), &env)
+        .unwrap();
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::RecordLogin { account_id } if account_id == "b")));
+    assert_eq!(
+        history(&effects),
+        Some((HistoryStatus::LoggedInOneShot, None))
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::Close)));
+    assert!(m.is_finished());
+}
+
+#[test]
+fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
+    let server = Server::new(SecondFactorPolicy::None, 5);
+    let (ctx, env) = app_with(&server, &["a"]);
+    for ending in ["server logout", "connection lost"] {
+        let (mut m, effects) =
+            FlowMachine::start("f3".into(), login_payload(&server), ctx.clone(), &env).unwrap();
+        let (srv, m2) = server.hello(&effects, &login_context());
+        m.handle(Input::Frame(m2), &env).unwrap();
+        let effects = m
+            .handle(
+                Input::Respond(Response::Confirm {
+                    account_id: None,
+                    user_input: None,
+                }),
+                &env,
+            )
+            .unwrap();
+        let (_, mut channel, _) = finish(srv, &effects);
+        let effects = m
+            .handle(record(&mut channel, &ServerRecord::Accepted), &env)
+            .unwrap();
+        assert!(effects
+            .iter()
+            .any(|e| matches!(e, Effect::Session(s) if s.state == SessionState::Active)));
+        assert_eq!(history(&effects), Some((HistoryStatus::LoggedIn, None)));
+        assert!(m.is_session());
+        let effects = m
+            .handle(
+                record(&mut channel, &ServerRecord::Ping { counter: 7 }),
+                &env,
+            )
+            .unwrap();
+        let pong = AppRecord::decode(&channel.open(&sent(&effects).unwrap()).unwrap()).unwrap();
+        assert_eq!(pong, AppRecord::Pong { counter: 7 });
+        let (effects, code) = if ending == "server logout" {
+            (
+                m.handle(record(&mut channel, &ServerRecord::LoggedOut), &env)
+                    .unwrap(),
+                None,
+            )
+        } else {
+            (m.handle(Input::Closed, &env).unwrap(), Some(121))
+        };
+        assert!(effects
+            .iter()
+            .any(|e| matches!(e, Effect::Session(s) if s.state == SessionState::LoggedOut)));
+        assert_eq!(
+            history(&effects),
+            Some((HistoryStatus::LoggedOut, code)),
+            "{ending}"
+        );
+        assert!(m.is_finished());
+    }
+}
+
+#[test]
+fn declining_aborts_without_revealing_an_account() {
+    let server = Server::new(SecondFactorPolicy::Pin, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, effects) =
+        FlowMachine::start("f4".into(), login_payload(&server), ctx, &env).unwrap();
+    let (srv, m2) = server.hello(&effects, &login_context());
+    m.handle(Input::Frame(m2), &env).unwrap();
+    let effects = m.handle(Input::Respond(Response::Deny), &env).unwrap();
+    let outcome = srv.read_client_finish(&sent(&effects).unwrap()).unwrap();
+    assert!(matches!(outcome, ClientFinished::Aborted(_)));
+    assert_eq!(history(&effects), Some((HistoryStatus::Aborted, None)));
+    assert_eq!(last_flow(&effects).state, FlowState::Done);
+}
+
+#[test]
+fn offline_checks_fail_before_connecting() {
+    let server = Server::new(SecondFactorPolicy::Pin, 0);
+    let env = TestEnv {
+        rng: SystemRandom::new(),
+        pkcs8: HashMap::new(),
+        device: None,
+    };
+    let (err, effects) = FlowMachine::start(
+        "f5".into(),
+        login_payload(&server),
+        FlowContext::default(),
+        &env,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), 34, "no account for this server");
+    assert_eq!(last_flow(&effects).error.unwrap().code, 34);
+    assert_eq!(
+        history(&effects),
+        Some((HistoryStatus::Error, Some(34))),
+        "recorded"
+    );
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Connect { .. })));
+
+    let (ctx, env) = app_with(&server, &["a"]);
+    let mut single = ctx.clone();
+    single.single_account = true;
+    let (err, _) =
+        FlowMachine::start("f6".into(), enrol_payload(&server, "x"), single, &env).unwrap_err();
+    assert_eq!(err.code(), 40);
+    let mut restricted = ctx;
+    restricted.allowed_servers = vec![ServerId([1; 16]).to_base64()];
+    let (err, _) =
+        FlowMachine::start("f7".into(), enrol_payload(&server, "x"), restricted, &env).unwrap_err();
+    assert_eq!(err.code(), 52);
+}
+
+#[test]
+fn duplicate_display_names_alerts_timeouts_and_tampering_end_in_errors() {
+    let server = Server::new(SecondFactorPolicy::Pin, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    // "user a" already exists and the server wants unique names.
+    let (mut m, effects) = FlowMachine::start(
+        "f8".into(),
+        enrol_payload(&server, "user a"),
+        ctx.clone(),
+        &env,
+    )
+    .unwrap();
+    let (srv, m2) = server.hello(
+        &effects,
+        &ServerContext::Enrol {
+            session: SessionInfo::default(),
+        },
+    );
+    let effects = m.handle(Input::Frame(m2), &env).unwrap();
+    assert_eq!(last_flow(&effects).error.unwrap().code, 35);
+    assert!(matches!(
+        srv.read_client_finish(&sent(&effects).unwrap()).unwrap(),
+        ClientFinished::Aborted(_)
+    ));
+
+    let (mut m, _) =
+        FlowMachine::start("f9".into(), login_payload(&server), ctx.clone(), &env).unwrap();
+    let effects = m.handle(Input::Frame(encode_alert(111)), &env).unwrap();
+    assert_eq!(last_flow(&effects).error.unwrap().code, 111);
+    assert_eq!(history(&effects), Some((HistoryStatus::Error, Some(111))));
+
+    let (mut m, _) =
+        FlowMachine::start("f10".into(), login_payload(&server), ctx.clone(), &env).unwrap();
+    let effects = m.handle(Input::TimedOut, &env).unwrap();
+    assert_eq!(last_flow(&effects).error.unwrap().code, 50);
+    assert!(matches!(
+        m.handle(Input::Respond(Response::Deny), &env),
+        Err(SdkError::UnknownFlow)
+    ));
+
+    let (mut m, effects) =
+        FlowMachine::start("f11".into(), login_payload(&server), ctx.clone(), &env).unwrap();
+    let (_, mut m2) = server.hello(&effects, &login_context());
+    let last = m2.len() - 1;
+    m2[last] ^= 1;
+    let effects = m.handle(Input::Frame(m2), &env).unwrap();
+    assert_eq!(
+        last_flow(&effects).error.unwrap().code,
+        101,
+        "tampered ServerHello"
+    );
+
+    // A server with another key than the one stored for it.
+    let impostor = Server::new(SecondFactorPolicy::Pin, 0);
+    let (mut m, effects) =
+        FlowMachine::start("f12".into(), login_payload(&server), ctx, &env).unwrap();
+    let (_, m2) = impostor.hello(&effects, &login_context());
+    let effects = m.handle(Input::Frame(m2), &env).unwrap();
+    assert_eq!(last_flow(&effects).error.unwrap().code, 48);
+}
+
+#[test]
+fn server_refusals_and_blocked_pins_end_the_flow() {
+    let server = Server::new(SecondFactorPolicy::Pin, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    for (answer, code) in [
+        (ServerRecord::Refused { code: 108 }, 108),
+        (ServerRecord::PinBlocked, 109),
+    ] {
+        let (mut m, effects) =
+            FlowMachine::start("f13".into(), login_payload(&server), ctx.clone(), &env).unwrap();
+        let (srv, m2) = server.hello(&effects, &login_context());
+        m.handle(Input::Frame(m2), &env).unwrap();
+        let effects = m
+            .handle(
+                Input::Respond(Response::Confirm {
+                    account_id: None,
+                    user_input: None,
+                }),
+                &env,
+            )
+            .unwrap();
+        let (_, mut channel, _) = finish(srv, &effects);
+        let effects = m.handle(record(&mut channel, &answer), &env).unwrap();
+        assert_eq!(last_flow(&effects).error.unwrap().code, code);
+        assert!(m.is_finished());
+    }
+}
