@@ -105,6 +105,8 @@ async fn a_login_through_one_process_reaches_a_browser_on_the_other() {
     let code = b.login_code("multi").await;
     let flow = app.sdk.start_qr(&code).await.unwrap();
     app.flow_in(FlowState::WaitingForConfirmation).await;
+    // While the person looks at the prompt, the browser on B learns of the scan on A.
+    wait_for(&mut ws, &mut seen, "CONFIRMSCAN ").await;
     app.sdk
         .respond(
             &flow.id,
@@ -116,22 +118,27 @@ async fn a_login_through_one_process_reaches_a_browser_on_the_other() {
         .await
         .unwrap();
     app.flow_in(FlowState::Done).await;
-
-    // B learns of A's work through the database alone.
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !seen.iter().any(|m| m.starts_with("LOGIN ")) {
-        let msg = tokio::time::timeout_at(deadline, next_text(&mut ws))
-            .await
-            .expect("LOGIN reaches the browser on B");
-        seen.push(msg);
-    }
+    wait_for(&mut ws, &mut seen, "LOGIN ").await;
     assert!(seen[0].starts_with("LOGOUT "), "{seen:?}");
-    assert!(
-        seen.iter().any(|m| m.starts_with("CONFIRMSCAN ")),
-        "{seen:?}"
-    );
     assert_eq!(b.session("multi").await["loggedin"], true);
     assert_eq!(a.session("multi").await["loggedin"], true);
+}
+
+/// Reads browser messages until one starts with `prefix` (10 s at most).
+async fn wait_for(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    seen: &mut Vec<String>,
+    prefix: &str,
+) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seen.iter().any(|m| m.starts_with(prefix)) {
+        let msg = tokio::time::timeout_at(deadline, next_text(ws))
+            .await
+            .unwrap_or_else(|_| panic!("{prefix} did not reach the browser on B: {seen:?}"));
+        seen.push(msg);
+    }
 }
 
 async fn next_text(
