@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use nextauth_protocol::crypto::{Signer, SigningKey};
@@ -414,6 +414,18 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         "data-nextauth-hsid=\"{}\"",
         code.session_ref.to_base64()
     )));
+    let text = html
+        .split("readonly value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the code as text");
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text.strip_prefix("nextauth:").expect("app URI"))
+        .unwrap();
+    assert_eq!(
+        QrPayload::decode(&bytes, now()).unwrap(),
+        QrPayload::Login(code.clone())
+    );
 
     configure(&server, |s| {
         s.appname = "Acme <Key>".into();

@@ -30,6 +30,9 @@ use crate::user_context::UserContext;
 
 /// Side of the QR image inside a block (pixels; shown at 240 CSS pixels).
 pub const BLOCK_QR_PX: u32 = 300;
+/// The app-to-app URI scheme of the nextauth-rs apps (the SDK's default), used for the code
+/// as text when the server has no `appurl`.
+pub const DEFAULT_SCHEME: &str = "nextauth";
 /// Most sessions one footer (and one browser WebSocket) follows.
 pub const MAX_WATCHED: usize = 16;
 
@@ -112,11 +115,12 @@ fn render(
              <p class=\"nextauth-or\" data-nextauth-provoke{hidden}>or scan the code</p>\n"
         ));
     }
-    if let Some(link) = app_link(server, payload) {
+    let link = app_link(server, payload);
+    if let Some(link) = &link {
         html.push_str(&format!(
             "<a class=\"nextauth-button nextauth-app\" href=\"{}\" data-nextauth-mobile hidden>\
              Open the {app} app</a>\n",
-            escape(&link)
+            escape(link)
         ));
     }
     html.push_str(&format!(
@@ -125,6 +129,19 @@ fn render(
          </figure>\n<p class=\"nextauth-hint\">{hint}</p>\n",
         STANDARD.encode(png)
     ));
+    let command = match kind {
+        Kind::Login => "login",
+        Kind::Enrol => "enrol",
+    };
+    if let Some(text) = link.or_else(|| payload.to_app_uri(DEFAULT_SCHEME).ok()) {
+        html.push_str(&format!(
+            "<details class=\"nextauth-copy\"><summary>Can't scan? Use the code as text</summary>\
+             <input type=\"text\" readonly value=\"{}\" aria-label=\"The code as text\" \
+             spellcheck=\"false\"><p>Paste it into the {app} app, or run \
+             <code>nextauth {command} '…'</code> on the command line.</p></details>\n",
+            escape(&text)
+        ));
+    }
     if let QrPayload::Enrol(code) = payload {
         let vash = nextauth_protocol::vash::png(&code.params_hash, 4);
         html.push_str(&format!(

@@ -18,6 +18,7 @@ use crate::codes::{self, TransactionError};
 use crate::state::SharedState;
 use crate::store::transactions::{self, TransactionRow, TransactionStatus};
 use crate::store::StoreError;
+use crate::web::blocks::DEFAULT_SCHEME;
 use crate::web::{escape, qr_png};
 
 /// Query of `/account`.
@@ -252,12 +253,17 @@ fn transaction_panel(visit: &Visit, tx: &TransactionRow) -> Result<String, PageE
          <span class=\"status-pill {status}\" role=\"status\" aria-live=\"polite\">{label}</span></dd></dl>\
          <div class=\"tx-qr center\"{hidden}><p>Scan this code with the app to approve or decline.</p>\
          <img src=\"data:image/png;base64,{png}\" width=\"220\" height=\"220\" \
-         alt=\"QR code of the transfer, to scan with the authenticator app\"></div>\
+         alt=\"QR code of the transfer, to scan with the authenticator app\">\
+         <details class=\"copy\"><summary>Can't scan? Use the code as text</summary>\
+         <input type=\"text\" readonly value=\"{text}\" aria-label=\"The transfer code as text\" \
+         spellcheck=\"false\"><p class=\"hint\">Paste it into the app, or run \
+         <code>nextauth login '…'</code>.</p></details></div>\
          <p><a href=\"/account\">New transfer</a></p></section>{POLL_JS}",
         tid = tx.tid.to_base64(),
         amount = escape(&tx.details.amount),
         beneficiary = escape(&tx.details.beneficiary),
         description = escape(if tx.details.description.is_empty() { "–" } else { &tx.details.description }),
         png = STANDARD.encode(png),
+        text = escape(&code.to_app_uri(DEFAULT_SCHEME).map_err(StoreError::from)?),
     ))
 }

@@ -20,8 +20,9 @@ const HOW_TO: &str = "<section class=\"card\" aria-labelledby=\"how\">\
 <h2 id=\"how\">How to use</h2>\
 <ol class=\"steps\">\
 <li>Install and start <strong>nextAuth</strong>, the desktop authenticator app of nextauth-rs \
-(from the source tree, <code>scripts/run.sh</code> starts this server and the app). A \
-command-line authenticator, <code>nextauth</code>, follows in a later milestone.</li>\
+(from the source tree, <code>scripts/run.sh</code> starts this server and the app), or use the \
+command-line authenticator <code>nextauth</code>: give it the code as text (under <em>Can't scan?</em>) \
+or a screenshot of the QR code, as in <code>nextauth enrol code.png</code>.</li>\
 <li><strong>Sign up:</strong> pick a username, then scan the QR code with the app and choose a PIN. \
 That creates your account on this device; no password is involved.</li>\
 <li><strong>Log in:</strong> scan the login QR code, or, once you have logged in here before, \
