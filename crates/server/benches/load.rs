@@ -5,7 +5,6 @@
 //! `LOAD_SECONDS` sets the measuring time per row (default 5).
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code, missing_docs)]
 mod support;
 
 use std::time::{Duration, Instant};
