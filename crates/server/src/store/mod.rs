@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod enrol_codes;
 pub mod messages;
+pub mod push_tokens;
 pub mod servers;
 pub mod sessions;
 pub mod transactions;
