@@ -24,6 +24,7 @@ pub mod db;
 pub mod demo_assets;
 pub mod keys;
 pub mod message_center;
+pub mod push_senders;
 pub mod state;
 pub mod store;
 pub mod user_context;
@@ -39,8 +40,8 @@ use serde::Serialize;
 
 pub use bootstrap::DemoInfo;
 pub use config::{
-    ArgsError, Cli, ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR,
-    ENV_LISTEN, ENV_PUBLIC_URL, USAGE,
+    ArgsError, Cli, PushConfig, ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL,
+    ENV_DATA_DIR, ENV_LISTEN, ENV_PUBLIC_URL, USAGE,
 };
 pub use state::{AppState, SharedState};
 
@@ -70,6 +71,9 @@ pub enum ServerError {
     /// Setting up the demo server failed.
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// A configured push sender could not be set up.
+    #[error(transparent)]
+    Push(#[from] push_senders::PushError),
 }
 
 /// Body of `GET /healthz`.
@@ -83,8 +87,13 @@ struct Health {
 ///
 /// # Errors
 ///
-/// Fails if the data directory, the database or the master key cannot be set up.
+/// Fails if the data directory, the database, the master key or a configured push sender
+/// cannot be set up.
 pub async fn start(config: ServerConfig) -> Result<(SharedState, DemoInfo), ServerError> {
+    let senders = push_senders::Senders::from_config(&config.push)?;
+    if !senders.is_empty() {
+        tracing::info!(?senders, "push senders configured");
+    }
     std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
         path: config.data_dir.clone(),
         source,
@@ -92,7 +101,7 @@ pub async fn start(config: ServerConfig) -> Result<(SharedState, DemoInfo), Serv
     let db = db::Db::open(&config.database_url()).await?;
     let rng = ring::rand::SystemRandom::new();
     let master = keys::MasterKey::load_or_create(&config.data_dir.join("master.key"), &rng)?;
-    let state = AppState::new(config, db, master);
+    let state = AppState::with_senders(config, db, master, senders);
     let demo = bootstrap::ensure_demo(&state).await?;
     Ok((state, demo))
 }

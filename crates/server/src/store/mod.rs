@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod enrol_codes;
 pub mod messages;
 pub mod query;
+pub mod push_tokens;
 pub mod servers;
 pub mod sessions;
 pub mod transactions;

@@ -31,6 +31,11 @@ impl TestServer {
     /// Starts a server on 127.0.0.1:0 with SQLite in a fresh directory, or on the PostgreSQL
     /// database named by `NEXTAUTH_TEST_DATABASE_URL` when that is set.
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with `configure` changing the configuration first.
+    pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("nextauth-test-{}-{n}", std::process::id()));
@@ -41,12 +46,14 @@ impl TestServer {
             Ok(admin) => Some(fresh_postgres_database(&admin, n).await),
             Err(_) => None,
         };
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             listen: addr,
             data_dir: dir.clone(),
             database_url,
             public_url: None,
+            ..ServerConfig::default()
         };
+        configure(&mut config);
         let (state, demo) = nextauth_server::start(config).await.expect("server start");
         let router = nextauth_server::router(state.clone());
         tokio::spawn(async move {
