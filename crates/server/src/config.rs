@@ -32,7 +32,7 @@ pub const ENV_APNS_TOPIC: &str = "NEXTAUTH_APNS_TOPIC";
 pub const ENV_APNS_ENDPOINT: &str = "NEXTAUTH_APNS_ENDPOINT";
 
 /// The push-sender options: flag, environment variable, in [`PushConfig`] field order.
-const PUSH_OPTIONS: [(&str, &str); 7] = [
+pub(crate) const PUSH_OPTIONS: [(&str, &str); 7] = [
     ("--fcm-credentials", ENV_FCM_CREDENTIALS),
     ("--fcm-endpoint", ENV_FCM_ENDPOINT),
     ("--apns-key", ENV_APNS_KEY),
@@ -49,6 +49,8 @@ Usage: nextauth-server [OPTIONS]
 Reference server of nextauth-rs; serves the Acme demo site.
 
 Options:
+  --config <FILE>      read options from FILE (`key = value` lines, keys are the long option
+                       names without --; flags and env win over it) [env: NEXTAUTH_CONFIG]
   --listen <ADDR>      IP:port to listen on [env: NEXTAUTH_LISTEN] [default: 127.0.0.1:8080]
   --data-dir <PATH>    directory for server state [env: NEXTAUTH_DATA_DIR] [default: ./data]
   --database-url <URL> sqlite://FILE or postgres://USER@HOST/DB [env: NEXTAUTH_DATABASE_URL]
@@ -240,6 +242,9 @@ pub enum ArgsError {
     /// A public URL that is not http(s).
     #[error("invalid public URL `{0}`: expected http://… or https://…")]
     InvalidPublicUrl(String),
+    /// The configuration file could not be read or has a bad line.
+    #[error("configuration file: {0}")]
+    ConfigFile(String),
     /// A push endpoint that is not http(s).
     #[error("invalid {option} `{value}`: expected http://… or https://…")]
     InvalidPushEndpoint {

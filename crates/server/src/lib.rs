@@ -20,6 +20,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod codes;
 mod config;
+pub mod config_file;
 pub mod db;
 pub mod demo_assets;
 pub mod keys;
