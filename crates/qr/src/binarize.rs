@@ -1,0 +1,147 @@
+//! Local adaptive binarisation (block "black points" averaged over a 5×5 block neighbourhood,
+//! after ZXing's hybrid binariser), with a per-block threshold map kept for module sampling.
+
+use crate::plane::Plane;
+
+/// Block side in pixels.
+pub(crate) const BLOCK: usize = 8;
+/// Blocks whose grey range is at most this are treated as flat (no local contrast).
+const MIN_RANGE: u8 = 24;
+
+/// A binarised plane: `bits[y * w + x]` is 1 for dark, 0 for light, plus the threshold map.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Binary {
+    pub w: usize,
+    pub h: usize,
+    pub bits: Vec<u8>,
+    /// Threshold per block (`bw` × `bh` blocks of [`BLOCK`] pixels).
+    pub thr: Vec<u8>,
+    pub bw: usize,
+    pub bh: usize,
+    /// Scratch: per-block black point.
+    bp: Vec<u8>,
+}
+
+impl Binary {
+    /// The local threshold at pixel (x, y) (nearest block).
+    #[inline]
+    pub fn threshold_at(&self, x: usize, y: usize) -> u8 {
+        let bx = (x / BLOCK).min(self.bw.saturating_sub(1));
+        let by = (y / BLOCK).min(self.bh.saturating_sub(1));
+        self.thr.get(by * self.bw + bx).copied().unwrap_or(128)
+    }
+
+    /// Is pixel (x, y) dark? Out of bounds counts as light.
+    #[inline]
+    pub fn dark(&self, x: isize, y: isize) -> bool {
+        x >= 0
+            && y >= 0
+            && (x as usize) < self.w
+            && (y as usize) < self.h
+            && self.bits[y as usize * self.w + x as usize] != 0
+    }
+
+    /// Binarises `p` into `self` (buffers are reused).
+    pub fn compute(&mut self, p: &Plane) {
+        let (w, h) = (p.w, p.h);
+        self.w = w;
+        self.h = h;
+        self.bw = w.div_ceil(BLOCK);
+        self.bh = h.div_ceil(BLOCK);
+        let (bw, bh) = (self.bw, self.bh);
+        self.bits.clear();
+        self.bits.resize(w * h, 0);
+        self.thr.clear();
+        self.thr.resize(bw * bh, 0);
+        self.bp.clear();
+        self.bp.resize(bw * bh, 0);
+        if w == 0 || h == 0 {
+            return;
+        }
+        // Per-block black points.
+        let mut sums = vec![0u32; bw];
+        let mut mins = vec![255u8; bw];
+        let mut maxs = vec![0u8; bw];
+        for by in 0..bh {
+            sums.iter_mut().for_each(|s| *s = 0);
+            mins.iter_mut().for_each(|s| *s = 255);
+            maxs.iter_mut().for_each(|s| *s = 0);
+            let y0 = by * BLOCK;
+            let y1 = (y0 + BLOCK).min(h);
+            for y in y0..y1 {
+                let row = &p.data[y * w..(y + 1) * w];
+                for (bx, chunk) in row.chunks(BLOCK).enumerate() {
+                    let mut s = 0u32;
+                    let mut lo = 255u8;
+                    let mut hi = 0u8;
+                    for &v in chunk {
+                        s += v as u32;
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    }
+                    sums[bx] += s;
+                    mins[bx] = mins[bx].min(lo);
+                    maxs[bx] = maxs[bx].max(hi);
+                }
+            }
+            for bx in 0..bw {
+                let x0 = bx * BLOCK;
+                let n = ((x0 + BLOCK).min(w) - x0) * (y1 - y0);
+                let (lo, hi) = (mins[bx], maxs[bx]);
+                let mut avg = if hi - lo > MIN_RANGE {
+                    (sums[bx] / n as u32) as u8
+                } else {
+                    // Flat: assume light background, unless the neighbours say this is a
+                    // dark area (dark symbols are surrounded by light).
+                    let mut a = lo / 2;
+                    if by > 0 && bx > 0 {
+                        let nb = (self.bp[(by - 1) * bw + bx] as u32
+                            + 2 * self.bp[by * bw + bx - 1] as u32
+                            + self.bp[(by - 1) * bw + bx - 1] as u32)
+                            / 4;
+                        if (lo as u32) < nb {
+                            a = nb as u8;
+                        }
+                    }
+                    a
+                };
+                if avg == 0 && hi - lo > MIN_RANGE {
+                    avg = 1;
+                }
+                self.bp[by * bw + bx] = avg;
+            }
+        }
+        // Thresholds: average of the 5×5 neighbourhood of black points (sliding sums).
+        let r = 2usize;
+        for by in 0..bh {
+            let cy = by.clamp(r, bh.saturating_sub(r + 1).max(r));
+            let ylo = cy.saturating_sub(r);
+            let yhi = (cy + r + 1).min(bh);
+            for bx in 0..bw {
+                let cx = bx.clamp(r, bw.saturating_sub(r + 1).max(r));
+                let xlo = cx.saturating_sub(r);
+                let xhi = (cx + r + 1).min(bw);
+                let mut s = 0u32;
+                for yy in ylo..yhi {
+                    for v in &self.bp[yy * bw + xlo..yy * bw + xhi] {
+                        s += *v as u32;
+                    }
+                }
+                let n = ((yhi - ylo) * (xhi - xlo)) as u32;
+                self.thr[by * bw + bx] = (s / n.max(1)) as u8;
+            }
+        }
+        // Apply.
+        for y in 0..h {
+            let by = y / BLOCK;
+            let row = &p.data[y * w..(y + 1) * w];
+            let out = &mut self.bits[y * w..(y + 1) * w];
+            let trow = &self.thr[by * bw..(by + 1) * bw];
+            for ((o, i), t) in out.chunks_mut(BLOCK).zip(row.chunks(BLOCK)).zip(trow) {
+                for (ob, &v) in o.iter_mut().zip(i) {
+                    *ob = (v <= *t) as u8;
+                }
+            }
+        }
+    }
+}

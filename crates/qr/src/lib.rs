@@ -1,0 +1,267 @@
+//! # nextauth-qr
+//!
+//! A fast, robust reader of binary (byte-mode) QR codes in camera frames, still images and
+//! desktop screenshots, returning the code's exact raw bytes. Used by the SDK, the `nextauth`
+//! command-line tool and the app's scanner.
+//!
+//! Pipeline (see `docs/qr.md` for the measurements behind each choice):
+//!
+//! 1. **Scale.** Large frames are first read at reduced resolution (box-filter downscale:
+//!    1280×720 and 1920×1080 by 2, a 4K screenshot by 4), which is cheaper and averages away
+//!    sensor noise.
+//! 2. **Adaptive binarisation** with a local threshold map (8×8 blocks, 5×5 neighbourhood).
+//! 3. **Finder patterns** by a row scan for 1:1:3:1:1 runs in *both* polarities at once (dark on
+//!    light and light on dark), each confirmed by vertical, horizontal and diagonal cross-checks.
+//!    A frame without candidates is rejected here (the idle cost).
+//! 4. **Geometry**: finder triples, module size and dimension, the alignment pattern, a
+//!    perspective transform, and sampling of module values.
+//! 5. **Decoding** of the sampled grid by [`rqrr`]'s decoder (format information, Reed-Solomon
+//!    error correction, data segments) into bytes, with up to three thresholdings of the
+//!    samples.
+//! 6. **Refinement**: if the reduced scale found candidates but no code, the region around them
+//!    is read again at full resolution (small codes); a [`QrProcessor`] also remembers where the
+//!    last code was and looks there first in the next frame.
+//!
+//! ```
+//! let mut qr = nextauth_qr::QrProcessor::new();
+//! let frame = vec![128u8; 640 * 480]; // a grey frame: no code in it
+//! assert_eq!(qr.process_frame(&frame, 640, 480, 640), None);
+//! ```
+
+mod binarize;
+mod finder;
+mod grid;
+mod plane;
+
+pub use plane::{luma_from_nv12, luma_from_yuyv};
+
+use binarize::Binary;
+use finder::Finder;
+use grid::{Located, Triple};
+use plane::{Plane, Rect, View};
+
+/// Upper bound on grid decode attempts per pass (bounds the time on frames full of clutter).
+const ATTEMPTS_PER_PASS: u32 = 24;
+/// Most finder candidates combined into triples per pass.
+const TRIPLE_CANDIDATES: usize = 12;
+
+/// Reusable buffers of one pass.
+#[derive(Debug, Default)]
+struct Work {
+    plane: Plane,
+    bin: Binary,
+    finders: Vec<Finder>,
+    triples: Vec<Triple>,
+}
+
+/// What one pass over a plane produced.
+enum Pass {
+    Found(Vec<u8>, Located),
+    /// No code; the candidates' bounding box (with the code extent they imply), in plane
+    /// pixels, and the smallest candidate module size.
+    Candidates {
+        min: (f64, f64),
+        max: (f64, f64),
+        module: f64,
+    },
+    Nothing,
+}
+
+impl Work {
+    /// Extracts `rect` of `src` at factor `f`, then binarises, searches and decodes it.
+    fn pass(&mut self, src: &View<'_>, rect: Rect, f: usize) -> Pass {
+        plane::extract(src, rect, f, &mut self.plane);
+        if self.plane.w < 21 || self.plane.h < 21 {
+            return Pass::Nothing;
+        }
+        self.bin.compute(&self.plane);
+        finder::find(&self.bin, 1, &mut self.finders);
+        if self.finders.is_empty() {
+            return Pass::Nothing;
+        }
+        // Keep the best-confirmed candidates.
+        self.finders.sort_by_key(|f| std::cmp::Reverse(f.count));
+        let n = self.finders.len().min(TRIPLE_CANDIDATES);
+        grid::triples(&self.finders[..n], &mut self.triples);
+        let mut budget = ATTEMPTS_PER_PASS;
+        for t in &self.triples {
+            if let Some((bytes, loc)) = grid::read_triple(&self.plane, &self.bin, t, &mut budget) {
+                if bytes.is_empty() {
+                    continue;
+                }
+                return Pass::Found(bytes, to_source(loc, rect, f));
+            }
+            if budget == 0 {
+                break;
+            }
+        }
+        // Region implied by the candidates (the code extends beyond the finder centres).
+        let mut min = (f64::MAX, f64::MAX);
+        let mut max = (f64::MIN, f64::MIN);
+        let mut module = f64::MAX;
+        let mut grow = |x: f64, y: f64| {
+            min = (min.0.min(x), min.1.min(y));
+            max = (max.0.max(x), max.1.max(y));
+        };
+        for t in self.triples.iter().take(3) {
+            grow(t.b.x + t.c.x - t.a.x, t.b.y + t.c.y - t.a.y);
+        }
+        for c in &self.finders[..n] {
+            grow(c.x, c.y);
+            module = module.min(c.module);
+        }
+        let s = f as f64;
+        Pass::Candidates {
+            min: (rect.x0 as f64 + min.0 * s, rect.y0 as f64 + min.1 * s),
+            max: (rect.x0 as f64 + max.0 * s, rect.y0 as f64 + max.1 * s),
+            module: module * s,
+        }
+    }
+}
+
+fn to_source(loc: Located, rect: Rect, f: usize) -> Located {
+    let s = f as f64;
+    let map = |(x, y): (f64, f64)| (rect.x0 as f64 + x * s, rect.y0 as f64 + y * s);
+    Located {
+        corners: loc.corners.map(map),
+        module: loc.module * s,
+    }
+}
+
+/// Factor by which a frame is first read: the long side at most about 1000 pixels.
+fn coarse_factor(w: usize, h: usize) -> usize {
+    let long = w.max(h);
+    if long <= 1024 {
+        1
+    } else if long <= 2048 {
+        2
+    } else {
+        long.div_ceil(1024).min(8)
+    }
+}
+
+/// Factor at which a region with candidate modules of `module` source pixels is re-read.
+fn refine_factor(module: f64, coarse: usize) -> usize {
+    let mut f = coarse / 2;
+    while f > 1 && module / (f as f64) < 3.0 {
+        f /= 2;
+    }
+    f.max(1)
+}
+
+/// A stateful QR reader for a stream of camera frames.
+///
+/// Reuse one processor for consecutive frames: it keeps its buffers and remembers where the
+/// last code was found, which it tries first in the next frame.
+#[derive(Debug, Default)]
+pub struct QrProcessor {
+    work: Work,
+    last: Option<Located>,
+}
+
+impl QrProcessor {
+    /// A processor with empty buffers and no remembered code location.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets the remembered location of the last code.
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
+
+    /// Reads one camera frame: an 8-bit luma (grey) plane of `width` × `height` pixels whose
+    /// rows start `stride` bytes apart. Returns the raw bytes of the first QR code read, or
+    /// `None` (also for invalid dimensions or a too short buffer; it never panics).
+    ///
+    /// Codes may be dark on light or light on dark, rotated, tilted, blurred or noisy. Cost
+    /// is bounded per frame: a frame without finder-pattern candidates is rejected after the
+    /// coarse scan. See [`luma_from_yuyv`] and [`luma_from_nv12`] for camera buffers.
+    pub fn process_frame(
+        &mut self,
+        luma: &[u8],
+        width: usize,
+        height: usize,
+        stride: usize,
+    ) -> Option<Vec<u8>> {
+        let view = View::new(luma, width, height, stride)?;
+        // Where the last code was.
+        if let Some(last) = self.last.take() {
+            if let Some((bytes, loc)) = self.read_near(&view, &last) {
+                self.last = Some(loc);
+                return Some(bytes);
+            }
+        }
+        let found = read(&mut self.work, &view, false);
+        self.last = found.as_ref().map(|(_, l)| *l);
+        found.map(|(b, _)| b)
+    }
+
+    fn read_near(&mut self, view: &View<'_>, last: &Located) -> Option<(Vec<u8>, Located)> {
+        let xs = last.corners.map(|c| c.0);
+        let ys = last.corners.map(|c| c.1);
+        let min = (
+            xs.iter().cloned().fold(f64::MAX, f64::min),
+            ys.iter().cloned().fold(f64::MAX, f64::min),
+        );
+        let max = (
+            xs.iter().cloned().fold(f64::MIN, f64::max),
+            ys.iter().cloned().fold(f64::MIN, f64::max),
+        );
+        let side = (max.0 - min.0).max(max.1 - min.1);
+        let rect = Rect::around(min, max, side * 0.3 + 8.0 * last.module, view.w, view.h);
+        let f = refine_factor(last.module, 8);
+        match self.work.pass(view, rect, f) {
+            Pass::Found(b, l) => Some((b, l)),
+            _ => None,
+        }
+    }
+}
+
+/// The full pipeline on one frame. `exhaustive` (still images) adds full-frame passes at every
+/// finer scale when the coarse pass finds nothing.
+fn read(work: &mut Work, view: &View<'_>, exhaustive: bool) -> Option<(Vec<u8>, Located)> {
+    let full = Rect::full(view.w, view.h);
+    let mut f = coarse_factor(view.w, view.h);
+    loop {
+        match work.pass(view, full, f) {
+            Pass::Found(b, l) => return Some((b, l)),
+            Pass::Candidates { min, max, module } if f > 1 => {
+                // Read the candidates' region again at a finer scale.
+                let margin = (max.0 - min.0).max(max.1 - min.1) * 0.25 + 12.0 * module.max(2.0);
+                let rect = Rect::around(min, max, margin, view.w, view.h);
+                let rf = refine_factor(module, f);
+                if let Pass::Found(b, l) = work.pass(view, rect, rf) {
+                    return Some((b, l));
+                }
+            }
+            _ => {}
+        }
+        if !exhaustive || f == 1 {
+            return None;
+        }
+        f /= 2;
+    }
+}
+
+/// Reads a QR code from a still image or a screenshot (e.g. a whole multi-monitor desktop
+/// at HiDPI): an 8-bit luma plane of `width` × `height` pixels, `width` bytes per row.
+///
+/// Searches at a coarse scale first, refines around candidates at full resolution, and falls
+/// back to full-frame passes at every finer scale, so a code anywhere on a 4K screenshot is
+/// found in a few tens of milliseconds. Returns the raw bytes of the first code read.
+pub fn decode_image(luma: &[u8], width: usize, height: usize) -> Option<Vec<u8>> {
+    decode_image_strided(luma, width, height, width)
+}
+
+/// [`decode_image`] for a plane whose rows start `stride` bytes apart.
+pub fn decode_image_strided(
+    luma: &[u8],
+    width: usize,
+    height: usize,
+    stride: usize,
+) -> Option<Vec<u8>> {
+    let view = View::new(luma, width, height, stride)?;
+    let mut work = Work::default();
+    read(&mut work, &view, true).map(|(b, _)| b)
+}
