@@ -77,9 +77,11 @@ fn rxing_decode(luma: &[u8], w: usize, h: usize) -> Option<Vec<u8>> {
     use rxing::common::HybridBinarizer;
     use rxing::qrcode::QRCodeReader;
     use rxing::{BinaryBitmap, DecodeHints, Luma8LuminanceSource, RXingResultMetadataType, Reader};
-    let src = Luma8LuminanceSource::new(luma.to_vec(), w as u32, h as u32);
+    let src = Luma8LuminanceSource::new(luma.to_vec(), w as u32, h as u32).ok()?;
     let mut bmp = BinaryBitmap::new(HybridBinarizer::new(src));
-    let hints = DecodeHints::default().with(rxing::DecodeHintValue::TryHarder(true));
+    let hints = DecodeHints::default()
+        .with(rxing::DecodeHintValue::TryHarder(true))
+        .with(rxing::DecodeHintValue::AlsoInverted(true));
     let r = QRCodeReader::default()
         .decode_with_hints(&mut bmp, &hints)
         .ok()?;

@@ -1,5 +1,6 @@
-//! Local adaptive binarisation (block "black points" averaged over a 5×5 block neighbourhood,
-//! after ZXing's hybrid binariser), with a per-block threshold map kept for module sampling.
+//! Local adaptive binarisation: per 8×8 block the midpoint of its grey range, if it has
+//! contrast, averaged over the contrasty blocks of a 5×5 block neighbourhood (a variant of
+//! ZXing's hybrid binariser); areas without contrast come out light, with a per-block threshold map kept for module sampling.
 
 use crate::plane::Plane;
 
@@ -59,11 +60,9 @@ impl Binary {
             return;
         }
         // Per-block black points.
-        let mut sums = vec![0u32; bw];
         let mut mins = vec![255u8; bw];
         let mut maxs = vec![0u8; bw];
         for by in 0..bh {
-            sums.iter_mut().for_each(|s| *s = 0);
             mins.iter_mut().for_each(|s| *s = 255);
             maxs.iter_mut().for_each(|s| *s = 0);
             let y0 = by * BLOCK;
@@ -71,43 +70,25 @@ impl Binary {
             for y in y0..y1 {
                 let row = &p.data[y * w..(y + 1) * w];
                 for (bx, chunk) in row.chunks(BLOCK).enumerate() {
-                    let mut s = 0u32;
                     let mut lo = 255u8;
                     let mut hi = 0u8;
                     for &v in chunk {
-                        s += v as u32;
                         lo = lo.min(v);
                         hi = hi.max(v);
                     }
-                    sums[bx] += s;
                     mins[bx] = mins[bx].min(lo);
                     maxs[bx] = maxs[bx].max(hi);
                 }
             }
             for bx in 0..bw {
-                let x0 = bx * BLOCK;
-                let n = ((x0 + BLOCK).min(w) - x0) * (y1 - y0);
                 let (lo, hi) = (mins[bx], maxs[bx]);
-                let mut avg = if hi - lo > MIN_RANGE {
-                    (sums[bx] / n as u32) as u8
+                // Contrasty blocks vote with the midpoint of their range (unbiased by how much
+                // of the block is dark); flat blocks (0) do not vote.
+                let avg = if hi - lo > MIN_RANGE {
+                    (((lo as u16 + hi as u16) / 2) as u8).max(1)
                 } else {
-                    // Flat: assume light background, unless the neighbours say this is a
-                    // dark area (dark symbols are surrounded by light).
-                    let mut a = lo / 2;
-                    if by > 0 && bx > 0 {
-                        let nb = (self.bp[(by - 1) * bw + bx] as u32
-                            + 2 * self.bp[by * bw + bx - 1] as u32
-                            + self.bp[(by - 1) * bw + bx - 1] as u32)
-                            / 4;
-                        if (lo as u32) < nb {
-                            a = nb as u8;
-                        }
-                    }
-                    a
+                    0
                 };
-                if avg == 0 && hi - lo > MIN_RANGE {
-                    avg = 1;
-                }
                 self.bp[by * bw + bx] = avg;
             }
         }
@@ -122,12 +103,13 @@ impl Binary {
                 let xlo = cx.saturating_sub(r);
                 let xhi = (cx + r + 1).min(bw);
                 let mut s = 0u32;
+                let mut n = 0u32;
                 for yy in ylo..yhi {
-                    for v in &self.bp[yy * bw + xlo..yy * bw + xhi] {
-                        s += *v as u32;
+                    for &v in &self.bp[yy * bw + xlo..yy * bw + xhi] {
+                        s += v as u32;
+                        n += (v != 0) as u32;
                     }
                 }
-                let n = ((yhi - ylo) * (xhi - xlo)) as u32;
                 self.thr[by * bw + bx] = (s / n.max(1)) as u8;
             }
         }
@@ -139,7 +121,7 @@ impl Binary {
             let trow = &self.thr[by * bw..(by + 1) * bw];
             for ((o, i), t) in out.chunks_mut(BLOCK).zip(row.chunks(BLOCK)).zip(trow) {
                 for (ob, &v) in o.iter_mut().zip(i) {
-                    *ob = (v <= *t) as u8;
+                    *ob = (v < *t) as u8;
                 }
             }
         }

@@ -42,6 +42,8 @@ use plane::{Plane, Rect, View};
 
 /// Upper bound on grid decode attempts per pass (bounds the time on frames full of clutter).
 const ATTEMPTS_PER_PASS: u32 = 24;
+/// Estimated noise sigma (grey levels) above which a plane is smoothed before binarising.
+const NOISY_SIGMA: f64 = 3.5;
 /// Most finder candidates combined into triples per pass.
 const TRIPLE_CANDIDATES: usize = 12;
 
@@ -52,6 +54,8 @@ struct Work {
     bin: Binary,
     finders: Vec<Finder>,
     triples: Vec<Triple>,
+    scratch32: Vec<u32>,
+    scratch16: Vec<u16>,
 }
 
 /// What one pass over a plane produced.
@@ -73,6 +77,11 @@ impl Work {
         plane::extract(src, rect, f, &mut self.plane);
         if self.plane.w < 21 || self.plane.h < 21 {
             return Pass::Nothing;
+        }
+        // Noisy frames (dim rooms, cheap sensors): smooth before binarising, or the noise
+        // breaks runs and fakes finder patterns.
+        if plane::noise_sigma(&self.plane, &mut self.scratch32) > NOISY_SIGMA {
+            plane::smooth3(&mut self.plane, &mut self.scratch16);
         }
         self.bin.compute(&self.plane);
         finder::find(&self.bin, 1, &mut self.finders);
@@ -242,6 +251,48 @@ fn read(work: &mut Work, view: &View<'_>, exhaustive: bool) -> Option<(Vec<u8>, 
         }
         f /= 2;
     }
+}
+
+/// Diagnostics for development (not a stable API): what one coarse pass over a frame saw.
+#[doc(hidden)]
+pub fn trace_pass(luma: &[u8], width: usize, height: usize, factor: usize) -> String {
+    use std::fmt::Write;
+    let Some(view) = View::new(luma, width, height, width) else {
+        return "invalid".into();
+    };
+    let mut work = Work::default();
+    let rect = Rect::full(width, height);
+    let r = work.pass(&view, rect, factor);
+    let mut s = String::new();
+    let _ = writeln!(s, "plane {}x{} factor {factor}", work.plane.w, work.plane.h);
+    if let Ok(path) = std::env::var("QR_TRACE_BIN") {
+        let mut pgm = format!("P5\n{} {}\n255\n", work.bin.w, work.bin.h).into_bytes();
+        pgm.extend(
+            work.bin
+                .bits
+                .iter()
+                .map(|&b| if b != 0 { 0u8 } else { 255 }),
+        );
+        let _ = std::fs::write(path, pgm);
+    }
+    for f in &work.finders {
+        let _ = writeln!(
+            s,
+            "  finder ({:.1},{:.1}) m={:.2} n={} inv={}",
+            f.x, f.y, f.module, f.count, f.inv
+        );
+    }
+    let _ = writeln!(s, "  triples {}", work.triples.len());
+    let _ = writeln!(
+        s,
+        "  result {}",
+        match r {
+            Pass::Found(b, l) => format!("found {} bytes, module {:.2}", b.len(), l.module),
+            Pass::Candidates { module, .. } => format!("candidates only, min module {module:.2}"),
+            Pass::Nothing => "nothing".into(),
+        }
+    );
+    s
 }
 
 /// Reads a QR code from a still image or a screenshot (e.g. a whole multi-monitor desktop

@@ -160,3 +160,55 @@ pub fn luma_from_nv12(data: &[u8], width: usize, height: usize, stride: usize) -
     let len = stride.checked_mul(height - 1)?.checked_add(width)?;
     Some(&data[..len])
 }
+
+/// Estimated sensor-noise sigma of a plane, in grey levels: the 10th percentile, over blocks
+/// of 16 pixels on every 4th row, of the mean absolute difference of horizontal neighbours
+/// (flat areas hold only noise; `E|n1 - n2| = 2σ/√π`).
+pub(crate) fn noise_sigma(p: &Plane, scratch: &mut Vec<u32>) -> f64 {
+    scratch.clear();
+    if p.w < 17 || p.h == 0 {
+        return 0.0;
+    }
+    for y in (0..p.h).step_by(4) {
+        let row = &p.data[y * p.w..(y + 1) * p.w];
+        for chunk in row.windows(17).step_by(16) {
+            let s: u32 = chunk.windows(2).map(|d| d[0].abs_diff(d[1]) as u32).sum();
+            scratch.push(s);
+        }
+    }
+    if scratch.is_empty() {
+        return 0.0;
+    }
+    let k = scratch.len() / 10;
+    let (_, v, _) = scratch.select_nth_unstable(k);
+    *v as f64 / 16.0 / 1.128
+}
+
+/// 3×3 binomial ([1 2 1] ⊗ [1 2 1] / 16) smoothing in place: noise sigma × 0.375 while
+/// keeping modules of 2-3 pixels (a box filter would wash them out). Edges are clamped.
+pub(crate) fn smooth3(p: &mut Plane, scratch: &mut Vec<u16>) {
+    let (w, h) = (p.w, p.h);
+    if w < 3 || h < 3 {
+        return;
+    }
+    scratch.clear();
+    scratch.resize(w * h, 0);
+    for y in 0..h {
+        let r = &p.data[y * w..(y + 1) * w];
+        let o = &mut scratch[y * w..(y + 1) * w];
+        o[0] = r[0] as u16 * 3 + r[1] as u16;
+        for x in 1..w - 1 {
+            o[x] = r[x - 1] as u16 + 2 * r[x] as u16 + r[x + 1] as u16;
+        }
+        o[w - 1] = r[w - 2] as u16 + r[w - 1] as u16 * 3;
+    }
+    for y in 0..h {
+        let a = &scratch[y.saturating_sub(1) * w..][..w];
+        let b = &scratch[y * w..][..w];
+        let c = &scratch[(y + 1).min(h - 1) * w..][..w];
+        let o = &mut p.data[y * w..(y + 1) * w];
+        for x in 0..w {
+            o[x] = ((a[x] + 2 * b[x] + c[x] + 8) >> 4) as u8;
+        }
+    }
+}
