@@ -186,12 +186,13 @@ fn main() {
     }
     let t0 = Instant::now();
     // Corpus.
-    let mut frames: Vec<(usize, usize, Frame)> = Vec::new();
+    let mut frames: Vec<(usize, usize, Frame, u64)> = Vec::new();
     let sizes: &[(usize, usize)] = if full { &SIZES } else { &SIZES[..1] };
     for (ci, cat) in Category::ALL.iter().enumerate() {
         for (si, &(w, h)) in sizes.iter().enumerate() {
             for i in 0..n {
-                frames.push((ci, si, corpus::frame(*cat, w, h, seed_for(ci, si, i, base))));
+                let seed = seed_for(ci, si, i, base);
+                frames.push((ci, si, corpus::frame(*cat, w, h, seed), seed));
             }
         }
     }
@@ -224,16 +225,16 @@ fn main() {
     let mut results: Vec<Results> = Vec::new();
     for d in decs.iter_mut() {
         let mut per = vec![vec![Acc::default(); SIZES.len()]; ncat];
-        for (ci, si, f) in &frames {
+        for (ci, si, f, seed) in &frames {
             let (r, ms) = timed(d, f);
             let ok = r.is_some() && r == f.payload;
             if verbose && !ok {
                 eprintln!(
-                    "{} miss: {} {}x{} v{} m={:.2} got {:?}",
+                    "{} miss: {} {} {} v{} m={:.2} got {:?}",
                     d.name,
                     Category::ALL[*ci].name(),
                     f.width,
-                    f.height,
+                    seed,
                     f.version,
                     f.module_px,
                     r.map(|b| b.len())

@@ -18,7 +18,18 @@ fn main() {
         .map(|s| s.1)
         .unwrap_or(480);
     let seed: u64 = a.get(3).and_then(|v| v.parse().ok()).unwrap_or(1);
-    let f = corpus::frame(cat, w, h, seed);
+    let kind = a.get(1).and_then(|k| k.strip_prefix("nocode:"));
+    let f = match kind {
+        Some(k) => corpus::Frame {
+            width: w,
+            height: h,
+            luma: corpus::no_code_frame(k, w, h, seed),
+            payload: None,
+            version: 0,
+            module_px: 0.0,
+        },
+        None => corpus::frame(cat, w, h, seed),
+    };
     let factor: usize = a
         .get(4)
         .and_then(|v| v.parse().ok())
@@ -31,7 +42,9 @@ fn main() {
     );
     print!("{}", nextauth_qr::trace_pass(&f.luma, w, h, factor));
     let mut qr = nextauth_qr::QrProcessor::new();
+    let t = std::time::Instant::now();
     let r = qr.process_frame(&f.luma, w, h, w);
+    println!("time {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
     println!(
         "process_frame: {}",
         if r.is_some() && r == f.payload {

@@ -2,7 +2,76 @@
 //! contrast, averaged over the contrasty blocks of a 5×5 block neighbourhood (a variant of
 //! ZXing's hybrid binariser); areas without contrast come out light, with a per-block threshold map kept for module sampling.
 
-use crate::plane::Plane;
+use crate::plane::{Plane, View};
+
+/// Something that says which pixels are dark: a materialised [`Binary`] or a [`Lazy`]
+/// thresholding of a full-resolution view.
+pub(crate) trait BitSource {
+    fn width(&self) -> usize;
+    fn height(&self) -> usize;
+    /// Is (x, y) dark? Out of bounds counts as light.
+    fn dark(&self, x: isize, y: isize) -> bool;
+    /// Row `y` as 0/1 bytes (1 = dark) into `out`.
+    fn row_bits(&self, y: usize, out: &mut Vec<u8>);
+}
+
+impl BitSource for Binary {
+    fn width(&self) -> usize {
+        self.w
+    }
+    fn height(&self) -> usize {
+        self.h
+    }
+    #[inline]
+    fn dark(&self, x: isize, y: isize) -> bool {
+        Binary::dark(self, x, y)
+    }
+    fn row_bits(&self, y: usize, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(&self.bits[y * self.w..(y + 1) * self.w]);
+    }
+}
+
+/// Full-resolution pixels thresholded on demand with the threshold map of a coarser
+/// [`Binary`] made from the same frame downscaled by `f` (nothing is materialised).
+pub(crate) struct Lazy<'a> {
+    pub view: View<'a>,
+    pub coarse: &'a Binary,
+    pub f: usize,
+}
+
+impl Lazy<'_> {
+    #[inline]
+    fn thr(&self, x: usize, y: usize) -> u8 {
+        self.coarse.threshold_at(x / self.f, y / self.f)
+    }
+}
+
+impl BitSource for Lazy<'_> {
+    fn width(&self) -> usize {
+        self.view.w
+    }
+    fn height(&self) -> usize {
+        self.view.h
+    }
+    #[inline]
+    fn dark(&self, x: isize, y: isize) -> bool {
+        if x < 0 || y < 0 || x as usize >= self.view.w || y as usize >= self.view.h {
+            return false;
+        }
+        let (x, y) = (x as usize, y as usize);
+        self.view.data[y * self.view.stride + x] < self.thr(x, y)
+    }
+    fn row_bits(&self, y: usize, out: &mut Vec<u8>) {
+        out.clear();
+        let row = &self.view.data[y * self.view.stride..y * self.view.stride + self.view.w];
+        let span = BLOCK * self.f;
+        for (i, chunk) in row.chunks(span).enumerate() {
+            let t = self.thr(i * span, y);
+            out.extend(chunk.iter().map(|&v| (v < t) as u8));
+        }
+    }
+}
 
 /// Block side in pixels.
 pub(crate) const BLOCK: usize = 8;

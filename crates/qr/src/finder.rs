@@ -1,7 +1,7 @@
 //! Finder-pattern search: row scan for 1:1:3:1:1 runs in both polarities, confirmed by
 //! vertical, horizontal and diagonal cross-checks, merged into candidates.
 
-use crate::binarize::Binary;
+use crate::binarize::BitSource;
 
 /// A finder-pattern candidate in plane coordinates (pixel centres at `i + 0.5`).
 #[derive(Clone, Copy, Debug)]
@@ -36,21 +36,22 @@ fn ratio_ok(c: &[u32; 5], loose: bool) -> Option<f64> {
 }
 
 /// Scans `bin` for finder patterns of both polarities; `step` is the row step.
-pub(crate) fn find(bin: &Binary, step: usize, out: &mut Vec<Finder>) {
+pub(crate) fn find<B: BitSource>(bin: &B, step: usize, out: &mut Vec<Finder>) {
     out.clear();
-    let (w, h) = (bin.w, bin.h);
+    let (w, h) = (bin.width(), bin.height());
     if w < 7 || h < 7 {
         return;
     }
     let mut runs: Vec<u32> = Vec::with_capacity(w);
+    let mut row: Vec<u8> = Vec::with_capacity(w);
     let mut y = step / 2;
     while y < h {
-        let row = &bin.bits[y * w..(y + 1) * w];
+        bin.row_bits(y, &mut row);
         runs.clear();
         let first = row[0];
         let mut cur = first;
         let mut len = 0u32;
-        for &b in row {
+        for &b in &row {
             if b == cur {
                 len += 1;
             } else {
@@ -81,8 +82,8 @@ pub(crate) fn find(bin: &Binary, step: usize, out: &mut Vec<Finder>) {
 /// Counts a 1:1:3:1:1 pattern through (cx, cy) along direction (dx, dy) (unit steps in
 /// pixels), returning the five run lengths and the offset (in steps) of the centre run's middle
 /// from the start point, or `None` if the pattern does not fit within `max_run` per outer run.
-fn cross(
-    bin: &Binary,
+fn cross<B: BitSource>(
+    bin: &B,
     cx: f64,
     cy: f64,
     dx: isize,
@@ -149,7 +150,14 @@ fn cross(
     Some((c, centre))
 }
 
-fn confirm(bin: &Binary, cx: f64, cy: f64, hc: &[u32; 5], inv: bool, out: &mut Vec<Finder>) {
+fn confirm<B: BitSource>(
+    bin: &B,
+    cx: f64,
+    cy: f64,
+    hc: &[u32; 5],
+    inv: bool,
+    out: &mut Vec<Finder>,
+) {
     let htotal: u32 = hc.iter().sum();
     let max_run = (hc[2] as f64 / 3.0 * 2.0 + 2.0) as u32;
     // Vertical.

@@ -190,25 +190,41 @@ impl Homography {
     }
 }
 
-/// Searches for the alignment pattern (on-centre, off ring, on ring) near (ex, ey).
+/// Searches for the alignment pattern (on-centre, off ring, on ring) near (ex, ey); `axes`
+/// are one module along the code's rows and columns. Returns up to two candidates, best first
+/// (by how well the 5×5 module structure matches, then by distance).
 fn find_alignment(
     bin: &Binary,
-    ex: f64,
-    ey: f64,
+    (ex, ey): (f64, f64),
     module: f64,
     inv: bool,
     radius: f64,
-) -> Option<(f64, f64)> {
+    axes: ((f64, f64), (f64, f64)),
+) -> Vec<(f64, f64)> {
     let x0 = (ex - radius).max(0.0) as usize;
     let x1 = ((ex + radius) as usize).min(bin.w);
     let y0 = (ey - radius).max(0.0) as usize;
     let y1 = ((ey + radius) as usize).min(bin.h);
     if x1 <= x0 + 3 || y1 <= y0 + 3 {
-        return None;
+        return Vec::new();
     }
     let on = |x: usize, y: usize| (bin.bits[y * bin.w + x] != 0) != inv;
+    // How many of the 25 modules of the pattern around (cx, cy) have the right colour.
+    let (u, v) = axes;
+    let structure = |cx: f64, cy: f64| -> usize {
+        let mut good = 0;
+        for j in -2i32..=2 {
+            for i in -2i32..=2 {
+                let x = cx + i as f64 * u.0 + j as f64 * v.0;
+                let y = cy + i as f64 * u.1 + j as f64 * v.1;
+                let want_on = i.abs().max(j.abs()) != 1;
+                good += ((bin.dark(x as isize, y as isize) != inv) == want_on) as usize;
+            }
+        }
+        good
+    };
     let close = |len: u32| (len as f64 - module).abs() < module * 0.7 + 0.75;
-    let mut best: Option<(f64, f64, f64)> = None;
+    let mut found: Vec<(usize, f64, f64, f64)> = Vec::new();
     for y in y0..y1 {
         // Runs off, on, off each ≈ one module.
         let mut x = x0;
@@ -268,12 +284,18 @@ fn find_alignment(
             }
             let cy = (t + b + 1) as f64 / 2.0;
             let d = (cx - ex).powi(2) + (cy - ey).powi(2);
-            if best.is_none_or(|(_, _, bd)| d < bd) {
-                best = Some((cx, cy, d));
+            let st = structure(cx, cy);
+            if st >= 20
+                && !found
+                    .iter()
+                    .any(|f| (f.1 - cx).abs() < module && (f.2 - cy).abs() < module)
+            {
+                found.push((st, cx, cy, d));
             }
         }
     }
-    best.map(|(x, y, _)| (x, y))
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.3.total_cmp(&b.3)));
+    found.into_iter().take(2).map(|f| (f.1, f.2)).collect()
 }
 
 /// Sampled module values of a candidate grid.
@@ -430,10 +452,12 @@ pub(crate) fn read_triple(
         3 => est + 2, // 3 mod 4 is ambiguous; try the larger, then smaller below
         _ => est,
     };
-    let mut dims: Vec<i64> = vec![base, base - 4, base + 4];
+    let mut dims: Vec<i64> = vec![base, base - 4, base + 4, base - 8, base + 8];
     if est & 3 == 3 {
         dims.insert(1, est - 2);
     }
+    // Candidate transforms, checked cheaply with the timing patterns, best first.
+    let mut cands: Vec<(f64, usize, Homography)> = Vec::with_capacity(8);
     for dim in dims {
         if !(21..=177).contains(&dim) {
             continue;
@@ -443,48 +467,91 @@ pub(crate) fn read_triple(
         // Parallelogram corner for the bottom-right finder-centre position.
         let (dx, dy) = (b.x + c.x - a.x, b.y + c.y - a.y);
         let src3 = [(3.5, 3.5), (df - 3.5, 3.5), (3.5, df - 3.5)];
-        let mut attempts: Vec<Homography> = Vec::with_capacity(2);
+        let mut hs: Vec<Homography> = Vec::with_capacity(2);
         if dim >= 25 {
             // Alignment pattern centre at module (dim - 7) + 0.5.
             let k = 1.0 - 3.0 / (df - 7.0);
             let ex = a.x + k * (dx - a.x);
             let ey = a.y + k * (dy - a.y);
+            let axes = (
+                ((b.x - a.x) / (df - 7.0), (b.y - a.y) / (df - 7.0)),
+                ((c.x - a.x) / (df - 7.0), (c.y - a.y) / (df - 7.0)),
+            );
             for allowance in [4.0, 8.0, 14.0] {
-                if let Some(ap) = find_alignment(bin, ex, ey, module, inv, allowance * module) {
+                let aps = find_alignment(bin, (ex, ey), module, inv, allowance * module, axes);
+                for ap in &aps {
                     let src = [src3[0], src3[1], src3[2], (df - 6.5, df - 6.5)];
-                    let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), ap];
+                    let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), *ap];
                     if let Some(h) = Homography::from_points(&src, &dst) {
-                        attempts.push(h);
+                        hs.push(h);
                     }
+                }
+                if !aps.is_empty() {
                     break;
                 }
             }
         }
-        {
-            let src = [src3[0], src3[1], src3[2], (df - 3.5, df - 3.5)];
-            let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), (dx, dy)];
-            if let Some(h) = Homography::from_points(&src, &dst) {
-                attempts.push(h);
+        let src = [src3[0], src3[1], src3[2], (df - 3.5, df - 3.5)];
+        let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), (dx, dy)];
+        if let Some(h) = Homography::from_points(&src, &dst) {
+            hs.push(h);
+        }
+        for h in hs {
+            let score = timing_score(grey, bin, &h, dim, inv);
+            if score >= MIN_TIMING_SCORE {
+                cands.push((score, dim, h));
             }
         }
-        for h in attempts {
-            if *budget == 0 {
-                return None;
-            }
-            *budget -= 1;
-            let Some(s) = sample(grey, bin, &h, dim, module) else {
-                continue;
-            };
-            if let Some(bytes) = decode_samples(&s, inv) {
-                let corners = [
-                    h.map(0.0, 0.0),
-                    h.map(df, 0.0),
-                    h.map(df, df),
-                    h.map(0.0, df),
-                ];
-                return Some((bytes, Located { corners, module }));
-            }
+    }
+    cands.sort_by(|x, y| y.0.total_cmp(&x.0));
+    for (_, dim, h) in cands {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        let Some(s) = sample(grey, bin, &h, dim, module) else {
+            continue;
+        };
+        if let Some(bytes) = decode_samples(&s, inv) {
+            let df = dim as f64;
+            let corners = [
+                h.map(0.0, 0.0),
+                h.map(df, 0.0),
+                h.map(df, df),
+                h.map(0.0, df),
+            ];
+            return Some((bytes, Located { corners, module }));
         }
     }
     None
 }
+
+/// Fraction of timing-pattern modules (row and column 6 between the finders) that alternate
+/// as they must.
+fn timing_score(grey: &Plane, bin: &Binary, h: &Homography, dim: usize, inv: bool) -> f64 {
+    let mut good = 0usize;
+    let mut n = 0usize;
+    let (w, hh) = (grey.w as f64, grey.h as f64);
+    for i in 8..dim - 8 {
+        let want_dark = i % 2 == 0;
+        for (u, v) in [(i as f64 + 0.5, 6.5), (6.5, i as f64 + 0.5)] {
+            let (x, y) = h.map(u, v);
+            if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
+                return 0.0;
+            }
+            let val = bilinear(grey, x - 0.5, y - 0.5);
+            let t = bin.threshold_at(x as usize, y as usize) as f64;
+            let dark = (val < t) != inv;
+            good += (dark == want_dark) as usize;
+            n += 1;
+        }
+    }
+    if n == 0 {
+        0.0
+    } else {
+        good as f64 / n as f64
+    }
+}
+
+/// Smallest timing score for which a transform is sampled and decoded.
+const MIN_TIMING_SCORE: f64 = 0.7;

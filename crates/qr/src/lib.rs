@@ -61,13 +61,8 @@ struct Work {
 /// What one pass over a plane produced.
 enum Pass {
     Found(Vec<u8>, Located),
-    /// No code; the candidates' bounding box (with the code extent they imply), in plane
-    /// pixels, and the smallest candidate module size.
-    Candidates {
-        min: (f64, f64),
-        max: (f64, f64),
-        module: f64,
-    },
+    /// No code, but finder candidates.
+    Candidates,
     Nothing,
 }
 
@@ -104,27 +99,52 @@ impl Work {
                 break;
             }
         }
-        // Region implied by the candidates (the code extends beyond the finder centres).
-        let mut min = (f64::MAX, f64::MAX);
-        let mut max = (f64::MIN, f64::MIN);
-        let mut module = f64::MAX;
-        let mut grow = |x: f64, y: f64| {
-            min = (min.0.min(x), min.1.min(y));
-            max = (max.0.max(x), max.1.max(y));
+        Pass::Candidates
+    }
+
+    /// After a failed pass at factor `f > 1` (whose binarisation is still in `self.bin`):
+    /// scans every other row of the full-resolution frame, thresholded with that pass's
+    /// threshold map, for finder patterns too small for the coarse scale, and returns the
+    /// region to read again at full resolution.
+    fn fine_region(&mut self, src: &View<'_>, f: usize) -> Option<Rect> {
+        let lazy = binarize::Lazy {
+            view: *src,
+            coarse: &self.bin,
+            f,
         };
-        for t in self.triples.iter().take(3) {
-            grow(t.b.x + t.c.x - t.a.x, t.b.y + t.c.y - t.a.y);
+        finder::find(&lazy, 2, &mut self.finders);
+        let small = 2.0 * f as f64 + 1.0;
+        self.finders.retain(|c| c.module < small);
+        if self.finders.is_empty() {
+            return None;
         }
-        for c in &self.finders[..n] {
-            grow(c.x, c.y);
-            module = module.min(c.module);
-        }
-        let s = f as f64;
-        Pass::Candidates {
-            min: (rect.x0 as f64 + min.0 * s, rect.y0 as f64 + min.1 * s),
-            max: (rect.x0 as f64 + max.0 * s, rect.y0 as f64 + max.1 * s),
-            module: module * s,
-        }
+        self.finders.sort_by_key(|c| std::cmp::Reverse(c.count));
+        let n = self.finders.len().min(TRIPLE_CANDIDATES);
+        grid::triples(&self.finders[..n], &mut self.triples);
+        let (min, max, module) = match self.triples.first() {
+            Some(t) => {
+                let d = (t.b.x + t.c.x - t.a.x, t.b.y + t.c.y - t.a.y);
+                let xs = [t.a.x, t.b.x, t.c.x, d.0];
+                let ys = [t.a.y, t.b.y, t.c.y, d.1];
+                let min = (
+                    xs.iter().cloned().fold(f64::MAX, f64::min),
+                    ys.iter().cloned().fold(f64::MAX, f64::min),
+                );
+                let max = (
+                    xs.iter().cloned().fold(f64::MIN, f64::max),
+                    ys.iter().cloned().fold(f64::MIN, f64::max),
+                );
+                (min, max, t.a.module)
+            }
+            None => {
+                // A lone finder: the code may extend up to ~70 modules from it either way.
+                let c = self.finders[0];
+                let r = 66.0 * c.module;
+                ((c.x - r, c.y - r), (c.x + r, c.y + r), c.module)
+            }
+        };
+        let margin = 10.0 * module + 0.1 * (max.0 - min.0).max(max.1 - min.1);
+        Some(Rect::around(min, max, margin, src.w, src.h))
     }
 }
 
@@ -149,13 +169,13 @@ fn coarse_factor(w: usize, h: usize) -> usize {
     }
 }
 
-/// Factor at which a region with candidate modules of `module` source pixels is re-read.
-fn refine_factor(module: f64, coarse: usize) -> usize {
-    let mut f = coarse / 2;
-    while f > 1 && module / (f as f64) < 3.0 {
-        f /= 2;
+/// Factor at which a region with modules of `module` source pixels is read again.
+fn refine_factor(module: f64) -> usize {
+    let mut f = 1;
+    while f < 8 && module / (2 * f) as f64 >= 3.0 {
+        f *= 2;
     }
-    f.max(1)
+    f
 }
 
 /// A stateful QR reader for a stream of camera frames.
@@ -219,7 +239,7 @@ impl QrProcessor {
         );
         let side = (max.0 - min.0).max(max.1 - min.1);
         let rect = Rect::around(min, max, side * 0.3 + 8.0 * last.module, view.w, view.h);
-        let f = refine_factor(last.module, 8);
+        let f = refine_factor(last.module);
         match self.work.pass(view, rect, f) {
             Pass::Found(b, l) => Some((b, l)),
             _ => None,
@@ -233,18 +253,15 @@ fn read(work: &mut Work, view: &View<'_>, exhaustive: bool) -> Option<(Vec<u8>, 
     let full = Rect::full(view.w, view.h);
     let mut f = coarse_factor(view.w, view.h);
     loop {
-        match work.pass(view, full, f) {
-            Pass::Found(b, l) => return Some((b, l)),
-            Pass::Candidates { min, max, module } if f > 1 => {
-                // Read the candidates' region again at a finer scale.
-                let margin = (max.0 - min.0).max(max.1 - min.1) * 0.25 + 12.0 * module.max(2.0);
-                let rect = Rect::around(min, max, margin, view.w, view.h);
-                let rf = refine_factor(module, f);
-                if let Pass::Found(b, l) = work.pass(view, rect, rf) {
+        if let Pass::Found(b, l) = work.pass(view, full, f) {
+            return Some((b, l));
+        }
+        if f > 1 {
+            if let Some(rect) = work.fine_region(view, f) {
+                if let Pass::Found(b, l) = work.pass(view, rect, 1) {
                     return Some((b, l));
                 }
             }
-            _ => {}
         }
         if !exhaustive || f == 1 {
             return None;
@@ -288,7 +305,7 @@ pub fn trace_pass(luma: &[u8], width: usize, height: usize, factor: usize) -> St
         "  result {}",
         match r {
             Pass::Found(b, l) => format!("found {} bytes, module {:.2}", b.len(), l.module),
-            Pass::Candidates { module, .. } => format!("candidates only, min module {module:.2}"),
+            Pass::Candidates => "candidates only".into(),
             Pass::Nothing => "nothing".into(),
         }
     );
