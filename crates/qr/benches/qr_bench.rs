@@ -163,10 +163,21 @@ impl Acc {
 /// positives, 4K screenshots.
 type Results = (Vec<Vec<Acc>>, Acc, Acc, usize, Acc);
 
+/// Decodes `f` `QR_BENCH_REPEAT` times (default 3) and keeps the fastest time: the machine is
+/// shared, and the minimum is the time without preemption by other processes.
 fn timed(d: &mut Decoder, f: &Frame) -> (Option<Vec<u8>>, f64) {
-    let t = Instant::now();
-    let r = (d.run)(&f.luma, f.width, f.height);
-    (r, t.elapsed().as_secs_f64() * 1e3)
+    let repeat: usize = std::env::var("QR_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let mut best = f64::MAX;
+    let mut r = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        r = (d.run)(&f.luma, f.width, f.height);
+        best = best.min(t.elapsed().as_secs_f64() * 1e3);
+    }
+    (r, best)
 }
 
 fn main() {

@@ -42,9 +42,15 @@ fn main() {
     );
     print!("{}", nextauth_qr::trace_pass(&f.luma, w, h, factor));
     let mut qr = nextauth_qr::QrProcessor::new();
-    let t = std::time::Instant::now();
-    let r = qr.process_frame(&f.luma, w, h, w);
-    println!("time {:.2} ms", t.elapsed().as_secs_f64() * 1e3);
+    let mut best = f64::MAX;
+    let mut r = None;
+    for _ in 0..15 {
+        qr.reset();
+        let t = std::time::Instant::now();
+        r = qr.process_frame(&f.luma, w, h, w);
+        best = best.min(t.elapsed().as_secs_f64() * 1e3);
+    }
+    println!("time {best:.2} ms (best of 15)");
     println!(
         "process_frame: {}",
         if r.is_some() && r == f.payload {

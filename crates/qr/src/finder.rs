@@ -19,20 +19,33 @@ pub(crate) struct Finder {
 /// Most candidates kept per polarity (the best confirmed ones).
 pub(crate) const MAX_CANDIDATES: usize = 64;
 
+/// Does `c` look like 1:1:3:1:1? Each 1-run may deviate by half a module (three quarters if
+/// `loose`) plus half a pixel, the centre by three times that. Integer arithmetic (this runs
+/// for every 5-run window of every scanned row).
 #[inline]
-fn ratio_ok(c: &[u32; 5], loose: bool) -> Option<f64> {
-    let total: u32 = c.iter().sum();
-    if total < 7 || c.contains(&0) {
-        return None;
+fn ratio_ok(c: &[u32; 5], loose: bool) -> bool {
+    let t: u32 = c[0] + c[1] + c[2] + c[3] + c[4];
+    if t < 7 || c.contains(&0) {
+        return false;
     }
-    let m = total as f64 / 7.0;
-    let var = if loose { m / 1.333 } else { m / 2.0 } + 0.5;
-    let ok = (m - c[0] as f64).abs() < var
-        && (m - c[1] as f64).abs() < var
-        && (3.0 * m - c[2] as f64).abs() < 3.0 * var
-        && (m - c[3] as f64).abs() < var
-        && (m - c[4] as f64).abs() < var;
-    ok.then_some(m)
+    let t = t as i64;
+    let d = |v: u32| (t - 7 * v as i64).abs();
+    let dc = (3 * t - 7 * c[2] as i64).abs();
+    if loose {
+        let lim = 3 * t + 14;
+        4 * d(c[0]) < lim
+            && 4 * d(c[1]) < lim
+            && 4 * d(c[3]) < lim
+            && 4 * d(c[4]) < lim
+            && 4 * dc < 3 * lim
+    } else {
+        let lim = t + 7;
+        2 * d(c[0]) < lim
+            && 2 * d(c[1]) < lim
+            && 2 * d(c[3]) < lim
+            && 2 * d(c[4]) < lim
+            && 2 * dc < 3 * lim
+    }
 }
 
 /// Scans `bin` for finder patterns of both polarities; `step` is the row step.
@@ -44,23 +57,24 @@ pub(crate) fn find<B: BitSource>(bin: &B, step: usize, out: &mut Vec<Finder>) {
     }
     let mut runs: Vec<u32> = Vec::with_capacity(w);
     let mut row: Vec<u8> = Vec::with_capacity(w);
+    let mut edges: Vec<u32> = Vec::with_capacity(w + 1);
     let mut y = step / 2;
     while y < h {
         bin.row_bits(y, &mut row);
-        runs.clear();
+        // Run boundaries, branch-free (rows of fine texture have a boundary every pixel or
+        // two, and a branch per pixel would mispredict constantly).
         let first = row[0];
-        let mut cur = first;
-        let mut len = 0u32;
-        for &b in &row {
-            if b == cur {
-                len += 1;
-            } else {
-                runs.push(len);
-                cur = b;
-                len = 1;
-            }
+        edges.clear();
+        edges.resize(w + 1, 0);
+        let mut n = 1usize; // edges[0] = 0
+        for x in 1..w {
+            edges[n] = x as u32;
+            n += (row[x] != row[x - 1]) as usize;
         }
-        runs.push(len);
+        edges[n] = w as u32;
+        n += 1;
+        runs.clear();
+        runs.extend(edges[..n].windows(2).map(|e| e[1] - e[0]));
         // Run i has colour `first` if i is even, else the other.
         let mut start = 0usize; // pixel start of run i
         for i in 0..runs.len() {
@@ -68,7 +82,7 @@ pub(crate) fn find<B: BitSource>(bin: &B, step: usize, out: &mut Vec<Finder>) {
                 let c = [runs[i], runs[i + 1], runs[i + 2], runs[i + 3], runs[i + 4]];
                 // Colour of run i: dark if (first==1) xor (i odd).
                 let dark_first = (first == 1) != (i % 2 == 1);
-                if let Some(_m) = ratio_ok(&c, false) {
+                if ratio_ok(&c, false) {
                     let cx = start as f64 + (c[0] + c[1]) as f64 + c[2] as f64 / 2.0;
                     confirm(bin, cx, y as f64 + 0.5, &c, !dark_first, out);
                 }
@@ -164,7 +178,7 @@ fn confirm<B: BitSource>(
     let Some((vc, off)) = cross(bin, cx, cy, 0, 1, inv, max_run) else {
         return;
     };
-    if ratio_ok(&vc, false).is_none() {
+    if !ratio_ok(&vc, false) {
         return;
     }
     let vtotal: u32 = vc.iter().sum();
@@ -176,7 +190,7 @@ fn confirm<B: BitSource>(
     let Some((hc2, offx)) = cross(bin, cx, cy, 1, 0, inv, max_run) else {
         return;
     };
-    if ratio_ok(&hc2, false).is_none() {
+    if !ratio_ok(&hc2, false) {
         return;
     }
     let cx = cx.floor() + 0.5 + offx;
@@ -184,7 +198,7 @@ fn confirm<B: BitSource>(
     let Some((dc, _)) = cross(bin, cx, cy, 1, 1, inv, max_run * 3 / 2 + 1) else {
         return;
     };
-    if ratio_ok(&dc, true).is_none() {
+    if !ratio_ok(&dc, true) {
         return;
     }
     let h2: u32 = hc2.iter().sum();

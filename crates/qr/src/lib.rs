@@ -44,6 +44,8 @@ use plane::{Plane, Rect, View};
 const ATTEMPTS_PER_PASS: u32 = 24;
 /// Estimated noise sigma (grey levels) above which a plane is smoothed before binarising.
 const NOISY_SIGMA: f64 = 3.5;
+/// Coarse-plane noise sigma above which the full-resolution fine scan is skipped.
+const FINE_MAX_NOISE: f64 = 2.5;
 /// Most finder candidates combined into triples per pass.
 const TRIPLE_CANDIDATES: usize = 12;
 
@@ -56,6 +58,8 @@ struct Work {
     triples: Vec<Triple>,
     scratch32: Vec<u32>,
     scratch16: Vec<u16>,
+    /// Noise sigma estimated for the last plane.
+    noise: f64,
 }
 
 /// What one pass over a plane produced.
@@ -75,11 +79,12 @@ impl Work {
         }
         // Noisy frames (dim rooms, cheap sensors): smooth before binarising, or the noise
         // breaks runs and fakes finder patterns.
-        if plane::noise_sigma(&self.plane, &mut self.scratch32) > NOISY_SIGMA {
+        self.noise = plane::noise_sigma(&self.plane, &mut self.scratch32);
+        if self.noise > NOISY_SIGMA {
             plane::smooth3(&mut self.plane, &mut self.scratch16);
         }
         self.bin.compute(&self.plane);
-        finder::find(&self.bin, 1, &mut self.finders);
+        finder::find(&self.bin, 2, &mut self.finders);
         if self.finders.is_empty() {
             return Pass::Nothing;
         }
@@ -103,16 +108,20 @@ impl Work {
     }
 
     /// After a failed pass at factor `f > 1` (whose binarisation is still in `self.bin`):
-    /// scans every other row of the full-resolution frame, thresholded with that pass's
+    /// scans every third row of the full-resolution frame, thresholded with that pass's
     /// threshold map, for finder patterns too small for the coarse scale, and returns the
     /// region to read again at full resolution.
     fn fine_region(&mut self, src: &View<'_>, f: usize) -> Option<Rect> {
+        if self.noise > FINE_MAX_NOISE {
+            // Full resolution is noisier still: nothing that small is readable there.
+            return None;
+        }
         let lazy = binarize::Lazy {
             view: *src,
             coarse: &self.bin,
             f,
         };
-        finder::find(&lazy, 2, &mut self.finders);
+        finder::find(&lazy, 3, &mut self.finders);
         let small = 2.0 * f as f64 + 1.0;
         self.finders.retain(|c| c.module < small);
         if self.finders.is_empty() {
@@ -256,7 +265,7 @@ fn read(work: &mut Work, view: &View<'_>, exhaustive: bool) -> Option<(Vec<u8>, 
         if let Pass::Found(b, l) = work.pass(view, full, f) {
             return Some((b, l));
         }
-        if f > 1 {
+        if f > 1 && std::env::var("QR_NOFINE").is_err() {
             if let Some(rect) = work.fine_region(view, f) {
                 if let Pass::Found(b, l) = work.pass(view, rect, 1) {
                     return Some((b, l));
@@ -270,17 +279,58 @@ fn read(work: &mut Work, view: &View<'_>, exhaustive: bool) -> Option<(Vec<u8>, 
     }
 }
 
-/// Diagnostics for development (not a stable API): what one coarse pass over a frame saw.
+/// Diagnostics for development (not a stable API): what one coarse pass over a frame saw,
+/// with the time of each stage (best of 10).
 #[doc(hidden)]
 pub fn trace_pass(luma: &[u8], width: usize, height: usize, factor: usize) -> String {
     use std::fmt::Write;
+    use std::time::Instant;
     let Some(view) = View::new(luma, width, height, width) else {
         return "invalid".into();
     };
     let mut work = Work::default();
     let rect = Rect::full(width, height);
-    let r = work.pass(&view, rect, factor);
     let mut s = String::new();
+    let mut times = [f64::MAX; 7];
+    let mut fine = 0;
+    for _ in 0..10 {
+        let mut t = Instant::now();
+        let mut lap = |i: usize, t: &mut Instant| {
+            times[i] = times[i].min(t.elapsed().as_secs_f64() * 1e3);
+            *t = Instant::now();
+        };
+        plane::extract(&view, rect, factor, &mut work.plane);
+        lap(0, &mut t);
+        let noisy = plane::noise_sigma(&work.plane, &mut work.scratch32) > NOISY_SIGMA;
+        lap(1, &mut t);
+        if noisy {
+            plane::smooth3(&mut work.plane, &mut work.scratch16);
+        }
+        lap(2, &mut t);
+        work.bin.compute(&work.plane);
+        lap(3, &mut t);
+        finder::find(&work.bin, 2, &mut work.finders);
+        lap(4, &mut t);
+        let _ = work.pass(&view, rect, factor);
+        lap(5, &mut t);
+        if factor > 1 {
+            let lazy = binarize::Lazy {
+                view,
+                coarse: &work.bin,
+                f: factor,
+            };
+            let mut v = Vec::new();
+            finder::find(&lazy, 3, &mut v);
+            fine = v.len();
+        }
+        lap(6, &mut t);
+    }
+    let _ = writeln!(
+        s,
+        "ms: extract {:.2} noise {:.2} smooth {:.2} binarise {:.2} find {:.2} | whole pass {:.2} | fine scan {:.2} ({fine} cands)",
+        times[0], times[1], times[2], times[3], times[4], times[5], times[6]
+    );
+    let r = work.pass(&view, rect, factor);
     let _ = writeln!(s, "plane {}x{} factor {factor}", work.plane.w, work.plane.h);
     if let Ok(path) = std::env::var("QR_TRACE_BIN") {
         let mut pgm = format!("P5\n{} {}\n255\n", work.bin.w, work.bin.h).into_bytes();
