@@ -29,6 +29,8 @@
 //! ```
 
 mod binarize;
+#[cfg(feature = "files")]
+pub mod files;
 mod finder;
 mod grid;
 mod plane;
@@ -382,4 +384,12 @@ pub fn decode_image_strided(
     let view = View::new(luma, width, height, stride)?;
     let mut work = Work::default();
     read(&mut work, &view, true).map(|(b, _)| b)
+}
+
+/// Reads a QR code from the bytes of a PNG or JPEG file (see [`decode_image`]).
+/// `Ok(None)` if the image holds no readable code.
+#[cfg(feature = "files")]
+pub fn decode_file(bytes: &[u8]) -> Result<Option<Vec<u8>>, files::ImageError> {
+    let img = files::load_luma(bytes)?;
+    Ok(decode_image(&img.data, img.width, img.height))
 }
