@@ -68,7 +68,12 @@ impl BitSource for Lazy<'_> {
         let span = BLOCK * self.f;
         for (i, chunk) in row.chunks(span).enumerate() {
             let t = self.thr(i * span, y);
-            out.extend(chunk.iter().map(|&v| (v < t) as u8));
+            if t == 0 {
+                // No contrast around: all light.
+                out.resize(out.len() + chunk.len(), 0);
+            } else {
+                out.extend(chunk.iter().map(|&v| (v < t) as u8));
+            }
         }
     }
 }
@@ -129,25 +134,28 @@ impl Binary {
             return;
         }
         // Per-block black points.
+        let mut colmin: Vec<u8> = Vec::with_capacity(w);
+        let mut colmax: Vec<u8> = Vec::with_capacity(w);
         let mut mins = vec![255u8; bw];
         let mut maxs = vec![0u8; bw];
         for by in 0..bh {
-            mins.iter_mut().for_each(|s| *s = 255);
-            maxs.iter_mut().for_each(|s| *s = 0);
             let y0 = by * BLOCK;
             let y1 = (y0 + BLOCK).min(h);
-            for y in y0..y1 {
+            // Column-wise min/max over the block row (vectorises), then per block.
+            colmin.clear();
+            colmin.extend_from_slice(&p.data[y0 * w..(y0 + 1) * w]);
+            colmax.clear();
+            colmax.extend_from_slice(&p.data[y0 * w..(y0 + 1) * w]);
+            for y in y0 + 1..y1 {
                 let row = &p.data[y * w..(y + 1) * w];
-                for (bx, chunk) in row.chunks(BLOCK).enumerate() {
-                    let mut lo = 255u8;
-                    let mut hi = 0u8;
-                    for &v in chunk {
-                        lo = lo.min(v);
-                        hi = hi.max(v);
-                    }
-                    mins[bx] = mins[bx].min(lo);
-                    maxs[bx] = maxs[bx].max(hi);
+                for ((lo, hi), &v) in colmin.iter_mut().zip(colmax.iter_mut()).zip(row) {
+                    *lo = (*lo).min(v);
+                    *hi = (*hi).max(v);
                 }
+            }
+            for (bx, (lo, hi)) in colmin.chunks(BLOCK).zip(colmax.chunks(BLOCK)).enumerate() {
+                mins[bx] = lo.iter().copied().fold(255, u8::min);
+                maxs[bx] = hi.iter().copied().fold(0, u8::max);
             }
             for bx in 0..bw {
                 let (lo, hi) = (mins[bx], maxs[bx]);

@@ -61,9 +61,14 @@ pub(crate) fn find<B: BitSource>(bin: &B, step: usize, out: &mut Vec<Finder>) {
     let mut y = step / 2;
     while y < h {
         bin.row_bits(y, &mut row);
+        // A pattern needs both colours.
+        let first = row[0];
+        if row.iter().all(|&b| b == first) {
+            y += step;
+            continue;
+        }
         // Run boundaries, branch-free (rows of fine texture have a boundary every pixel or
         // two, and a branch per pixel would mispredict constantly).
-        let first = row[0];
         edges.clear();
         edges.resize(w + 1, 0);
         let mut n = 1usize; // edges[0] = 0

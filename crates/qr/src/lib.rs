@@ -46,6 +46,8 @@ use plane::{Plane, Rect, View};
 const ATTEMPTS_PER_PASS: u32 = 24;
 /// Estimated noise sigma (grey levels) above which a plane is smoothed before binarising.
 const NOISY_SIGMA: f64 = 3.5;
+/// A coarse candidate with a module below this (coarse pixels) triggers the fine scan.
+const FINE_TRIGGER_MODULE: f64 = 3.0;
 /// Coarse-plane noise sigma above which the full-resolution fine scan is skipped.
 const FINE_MAX_NOISE: f64 = 2.5;
 /// Most finder candidates combined into triples per pass.
@@ -116,6 +118,11 @@ impl Work {
     fn fine_region(&mut self, src: &View<'_>, f: usize) -> Option<Rect> {
         if self.noise > FINE_MAX_NOISE {
             // Full resolution is noisier still: nothing that small is readable there.
+            return None;
+        }
+        // Only when the coarse pass saw a small finder-like candidate: small codes show one
+        // there often enough, and idle frames skip the full-resolution scan.
+        if !self.finders.iter().any(|c| c.module < FINE_TRIGGER_MODULE) {
             return None;
         }
         let lazy = binarize::Lazy {
@@ -267,7 +274,7 @@ fn read(work: &mut Work, view: &View<'_>, exhaustive: bool) -> Option<(Vec<u8>, 
         if let Pass::Found(b, l) = work.pass(view, full, f) {
             return Some((b, l));
         }
-        if f > 1 && std::env::var("QR_NOFINE").is_err() {
+        if f > 1 {
             if let Some(rect) = work.fine_region(view, f) {
                 if let Pass::Found(b, l) = work.pass(view, rect, 1) {
                     return Some((b, l));

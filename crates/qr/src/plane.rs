@@ -105,11 +105,8 @@ pub(crate) fn extract(src: &View<'_>, rect: Rect, f: usize, out: &mut Plane) {
                 let r0 = &src.row(rect.y0 + 2 * y)[rect.x0..rect.x0 + 2 * w];
                 let r1 = &src.row(rect.y0 + 2 * y + 1)[rect.x0..rect.x0 + 2 * w];
                 let o = &mut out.data[y * w..(y + 1) * w];
-                for (i, px) in o.iter_mut().enumerate() {
-                    let s = r0[2 * i] as u16
-                        + r0[2 * i + 1] as u16
-                        + r1[2 * i] as u16
-                        + r1[2 * i + 1] as u16;
+                for ((px, a), b) in o.iter_mut().zip(r0.chunks_exact(2)).zip(r1.chunks_exact(2)) {
+                    let s = a[0] as u16 + a[1] as u16 + b[0] as u16 + b[1] as u16;
                     *px = ((s + 2) >> 2) as u8;
                 }
             }
