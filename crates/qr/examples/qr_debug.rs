@@ -49,6 +49,9 @@ fn main() {
         let t = std::time::Instant::now();
         r = qr.process_frame(&f.luma, w, h, w);
         best = best.min(t.elapsed().as_secs_f64() * 1e3);
+        if std::env::var("QR_EACH").is_ok() {
+            println!("  run: {}", r.is_some());
+        }
     }
     println!("time {best:.2} ms (best of 15)");
     println!(

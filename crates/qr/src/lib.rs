@@ -46,6 +46,8 @@ use plane::{Plane, Rect, View};
 const ATTEMPTS_PER_PASS: u32 = 24;
 /// Estimated noise sigma (grey levels) above which a plane is smoothed before binarising.
 const NOISY_SIGMA: f64 = 3.5;
+/// In a stream, every this many consecutive frames without a code the fine scan runs anyway.
+const FORCED_FINE_EVERY: u32 = 4;
 /// A coarse candidate with a module below this (coarse pixels) triggers the fine scan.
 const FINE_TRIGGER_MODULE: f64 = 3.0;
 /// Coarse-plane noise sigma above which the full-resolution fine scan is skipped.
@@ -115,14 +117,15 @@ impl Work {
     /// scans every third row of the full-resolution frame, thresholded with that pass's
     /// threshold map, for finder patterns too small for the coarse scale, and returns the
     /// region to read again at full resolution.
-    fn fine_region(&mut self, src: &View<'_>, f: usize) -> Option<Rect> {
+    ///
+    /// Runs only when the coarse pass saw a small finder-like candidate (small codes show one
+    /// there often enough, and idle frames skip the full-resolution scan), or when `force`d.
+    fn fine_region(&mut self, src: &View<'_>, f: usize, force: bool) -> Option<Rect> {
         if self.noise > FINE_MAX_NOISE {
             // Full resolution is noisier still: nothing that small is readable there.
             return None;
         }
-        // Only when the coarse pass saw a small finder-like candidate: small codes show one
-        // there often enough, and idle frames skip the full-resolution scan.
-        if !self.finders.iter().any(|c| c.module < FINE_TRIGGER_MODULE) {
+        if !force && !self.finders.iter().any(|c| c.module < FINE_TRIGGER_MODULE) {
             return None;
         }
         let lazy = binarize::Lazy {
@@ -204,6 +207,8 @@ fn refine_factor(module: f64) -> usize {
 pub struct QrProcessor {
     work: Work,
     last: Option<Located>,
+    /// Consecutive frames without a code.
+    misses: u32,
 }
 
 impl QrProcessor {
@@ -212,9 +217,11 @@ impl QrProcessor {
         Self::default()
     }
 
-    /// Forgets the remembered location of the last code.
+    /// Forgets the stream's history: the remembered location of the last code and the count
+    /// of frames without a code (after a reset, a frame is read exactly as the first one).
     pub fn reset(&mut self) {
         self.last = None;
+        self.misses = 0;
     }
 
     /// Reads one camera frame: an 8-bit luma (grey) plane of `width` × `height` pixels whose
@@ -239,7 +246,16 @@ impl QrProcessor {
                 return Some(bytes);
             }
         }
-        let found = read(&mut self.work, &view, false);
+        // Every few frames without a code, scan the full resolution even without a coarse
+        // hint: codes with modules of about 2 px leave none at the coarse scale, and this
+        // finds them within a few frames at a fraction of the cost per frame.
+        let force_fine = self.misses % FORCED_FINE_EVERY == FORCED_FINE_EVERY - 1;
+        let found = read(&mut self.work, &view, false, force_fine);
+        self.misses = if found.is_some() {
+            0
+        } else {
+            self.misses.wrapping_add(1)
+        };
         self.last = found.as_ref().map(|(_, l)| *l);
         found.map(|(b, _)| b)
     }
@@ -267,7 +283,12 @@ impl QrProcessor {
 
 /// The full pipeline on one frame. `exhaustive` (still images) adds full-frame passes at every
 /// finer scale when the coarse pass finds nothing.
-fn read(work: &mut Work, view: &View<'_>, exhaustive: bool) -> Option<(Vec<u8>, Located)> {
+fn read(
+    work: &mut Work,
+    view: &View<'_>,
+    exhaustive: bool,
+    force_fine: bool,
+) -> Option<(Vec<u8>, Located)> {
     let full = Rect::full(view.w, view.h);
     let mut f = coarse_factor(view.w, view.h);
     loop {
@@ -275,7 +296,7 @@ fn read(work: &mut Work, view: &View<'_>, exhaustive: bool) -> Option<(Vec<u8>, 
             return Some((b, l));
         }
         if f > 1 {
-            if let Some(rect) = work.fine_region(view, f) {
+            if let Some(rect) = work.fine_region(view, f, force_fine || exhaustive) {
                 if let Pass::Found(b, l) = work.pass(view, rect, 1) {
                     return Some((b, l));
                 }
@@ -390,7 +411,7 @@ pub fn decode_image_strided(
 ) -> Option<Vec<u8>> {
     let view = View::new(luma, width, height, stride)?;
     let mut work = Work::default();
-    read(&mut work, &view, true).map(|(b, _)| b)
+    read(&mut work, &view, true, true).map(|(b, _)| b)
 }
 
 /// Reads a QR code from the bytes of a PNG or JPEG file (see [`decode_image`]).

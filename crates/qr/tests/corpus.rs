@@ -186,3 +186,20 @@ fn still_image_files() {
     assert!(nextauth_qr::decode_file(&png_bytes[..60]).is_err());
     assert!(nextauth_qr::decode_file(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J']).is_err());
 }
+
+#[test]
+fn tiny_modules_without_a_coarse_hint_are_found_within_a_few_stream_frames() {
+    // About 2 px per module at 1280x720: the coarse (half-scale) pass sees no finder at all,
+    // so a single frame is not read; a stream forces the full-resolution scan every 4th
+    // frame without a code.
+    let f = corpus::frame(Category::Small, 1280, 720, 4402342478431);
+    assert!(f.module_px < 2.1);
+    let mut qr = QrProcessor::new();
+    let found = (0..4).find(|_| qr.process_frame(&f.luma, f.width, f.height, f.width) == f.payload);
+    assert!(found.is_some(), "not read within 4 frames");
+    // And then every frame, from the remembered location.
+    assert_eq!(
+        qr.process_frame(&f.luma, f.width, f.height, f.width),
+        f.payload
+    );
+}
