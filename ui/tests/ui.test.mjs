@@ -323,7 +323,10 @@ test('history: statuses, details, filters by server and status, load more', asyn
   await page.waitForFunction(() => document.querySelectorAll('.history-entry').length === 60);
   assert.ok(await page.getByRole('button', { name: 'Load more' }).isHidden(), 'no more pages');
   await page.getByLabel('Status').selectOption('ERROR');
-  await page.waitForFunction(() => [...document.querySelectorAll('.history-entry')].every((e) => e.dataset.status === 'ERROR'));
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('.history-entry')];
+    return rows.length > 0 && rows.every((e) => e.dataset.status === 'ERROR');
+  });
   assert.equal(await page.locator('.history-entry').count(), 12);
   assert.match(await page.locator('.history-entry').first().innerText(), /could not be reached.*\(error 120\)/);
   await page.getByLabel('Server').selectOption(ids.BANK);

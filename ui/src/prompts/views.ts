@@ -138,6 +138,9 @@ export function describeAgent(ua: string): string {
 }
 
 function requestFrom(announce: Announce): HTMLElement {
+  if (!announce.ip && !announce.userAgent && announce.info.length === 0) {
+    return h('p', { class: 'muted small request-from-none' }, 'The website did not say which browser is asking.');
+  }
   return h(
     'section',
     { class: 'request-from', 'aria-label': 'Who is asking' },

@@ -22,7 +22,7 @@ function entry(e: HistoryEntry): HTMLElement {
   const failed = e.errorCode !== null && e.errorCode !== undefined;
   if (e.detail && !failed) details.push(h('p', { class: 'small' }, e.detail));
   if (failed) {
-    details.push(h('p', { class: 'small bad-text' }, `${explain({ code: e.errorCode, message: e.detail })} (error ${e.errorCode})`));
+    details.push(h('p', { class: 'small bad-text' }, `${explain({ code: e.errorCode ?? 0, message: e.detail })} (error ${e.errorCode})`));
   }
   if (e.announce && (e.announce.ip || e.announce.userAgent)) {
     details.push(
