@@ -13,8 +13,8 @@ export NEXTAUTH_LISTEN="${NEXTAUTH_LISTEN:-127.0.0.1:8080}"
 export NEXTAUTH_DATA_DIR="${NEXTAUTH_DATA_DIR:-./data}"
 url="http://${NEXTAUTH_LISTEN}"
 
-echo "run: building the server and the app (first build takes a few minutes)"
-cargo build -p nextauth-server -p nextauth-app
+echo "run: building the server, the app and the nextauth CLI (the first build takes a few minutes)"
+cargo build --workspace --bins
 
 server_pid=""
 app_pid=""

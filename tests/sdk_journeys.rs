@@ -510,3 +510,22 @@ async fn the_pin_is_changed_on_every_server_account() {
         HistoryStatus::PinChanged
     );
 }
+
+#[tokio::test]
+async fn the_push_token_reaches_every_server() {
+    use nextauth_protocol::messages::PushPlatform;
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server, "leo").await;
+    let confirmed = app
+        .sdk
+        .register_push_token(PushPlatform::Fcm, "fcm-token-123")
+        .await
+        .unwrap();
+    assert_eq!(confirmed, 1);
+    let refused = app
+        .sdk
+        .register_push_token(PushPlatform::Apns, "not hex!")
+        .await;
+    assert_eq!(refused.unwrap_err().code(), 32, "APNs tokens are hex");
+}

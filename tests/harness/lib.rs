@@ -80,6 +80,11 @@ impl ServerProcess {
 
     /// Starts the server on `data` (keeping its database), on `port` or a free one.
     pub async fn start_in(data: TempDir, port: Option<u16>) -> Self {
+        Self::start_with(data, port, &[]).await
+    }
+
+    /// Like [`ServerProcess::start_in`], with extra command-line arguments.
+    pub async fn start_with(data: TempDir, port: Option<u16>, extra: &[String]) -> Self {
         let port = port.unwrap_or_else(|| {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
             probe.local_addr().expect("addr").port()
@@ -88,6 +93,7 @@ impl ServerProcess {
         let child = Command::new(server_binary())
             .args(["--listen", &addr.to_string(), "--data-dir"])
             .arg(&data.0)
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -121,6 +127,11 @@ impl ServerProcess {
         let port = self.addr.port();
         let data = std::mem::replace(&mut self.data, TempDir(PathBuf::new()));
         (data, port)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data.0
     }
 
     /// A REST call with the demo key.

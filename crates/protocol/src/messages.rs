@@ -318,7 +318,46 @@ pub enum AppRecord {
         /// The session.
         session_ref: SessionRef,
     },
+    /// Where the server's push service reaches this app (sent after enrolment and whenever the
+    /// platform hands the app a new token).
+    RegisterPushToken {
+        /// The push service.
+        platform: PushPlatform,
+        /// The platform's device token (FCM registration token, APNs device token in hex).
+        token: String,
+    },
 }
+
+/// The push services a server can deliver through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushPlatform {
+    /// Firebase Cloud Messaging (Android).
+    Fcm,
+    /// Apple Push Notification service (iOS, macOS).
+    Apns,
+}
+
+impl PushPlatform {
+    /// Wire value.
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Self::Fcm => 1,
+            Self::Apns => 2,
+        }
+    }
+
+    /// Parses the wire value.
+    pub fn from_byte(b: u8) -> Result<Self> {
+        match b {
+            1 => Ok(Self::Fcm),
+            2 => Ok(Self::Apns),
+            other => Err(ProtocolError::UnknownType(other)),
+        }
+    }
+}
+
+/// The longest push token accepted, in bytes.
+pub const MAX_PUSH_TOKEN_LEN: usize = 4096;
 
 const MAX_BATCH: usize = 256;
 
@@ -421,6 +460,11 @@ impl AppRecord {
                 &mut w
             }
             Self::Watch { session_ref } => w.u8(8).raw(&session_ref.0),
+            Self::RegisterPushToken { platform, token } => w.u8(9).u8(platform.to_byte()).bytes16(
+                token.as_bytes(),
+                "push_token",
+                MAX_PUSH_TOKEN_LEN,
+            )?,
         };
         Ok(w.into_bytes())
     }
@@ -457,6 +501,10 @@ impl AppRecord {
             }
             8 => Self::Watch {
                 session_ref: SessionRef(r.array("session_ref")?),
+            },
+            9 => Self::RegisterPushToken {
+                platform: PushPlatform::from_byte(r.u8("platform")?)?,
+                token: r.str16("push_token", MAX_PUSH_TOKEN_LEN)?,
             },
             other => return Err(ProtocolError::UnknownType(other)),
         };

@@ -283,6 +283,14 @@ fn app_record() -> impl Strategy<Value = AppRecord> {
         arr16().prop_map(|id| AppRecord::Watch {
             session_ref: SessionRef(id)
         }),
+        (any::<bool>(), "[ -~]{0,200}").prop_map(|(apns, token)| AppRecord::RegisterPushToken {
+            platform: if apns {
+                nextauth_protocol::messages::PushPlatform::Apns
+            } else {
+                nextauth_protocol::messages::PushPlatform::Fcm
+            },
+            token,
+        }),
     ]
 }
 

@@ -189,3 +189,48 @@ impl crate::Sdk {
         Ok(())
     }
 }
+
+impl crate::Sdk {
+    /// Tells every account's server where its push service reaches this app (call it after
+    /// enrolment and whenever the platform hands out a new token). Returns how many servers
+    /// confirmed; unreachable ones are retried at the next call.
+    pub async fn register_push_token(
+        &self,
+        platform: nextauth_protocol::messages::PushPlatform,
+        token: &str,
+    ) -> SdkResult<usize> {
+        let inner = &self.inner;
+        let mut confirmed = 0;
+        for record in inner
+            .store
+            .accounts()
+            .await?
+            .iter()
+            .filter(|r| !r.pending_delete)
+        {
+            let mut ch = match AccountChannel::open(inner, record).await {
+                Ok(ch) => ch,
+                Err(err) => {
+                    tracing::info!(
+                        code = err.code(),
+                        "cannot register the push token with a server"
+                    );
+                    continue;
+                }
+            };
+            ch.send(&AppRecord::RegisterPushToken {
+                platform,
+                token: token.to_owned(),
+            })
+            .await?;
+            let answer = ch.recv().await;
+            ch.close().await;
+            match answer? {
+                ServerRecord::Accepted => confirmed += 1,
+                ServerRecord::Refused { code } => return Err(SdkError::Refused(code)),
+                _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+            }
+        }
+        Ok(confirmed)
+    }
+}

@@ -26,6 +26,8 @@ pub(crate) fn push_label(account_id: &str) -> Vec<u8> {
 pub(crate) const PIN_LABEL: &[u8] = b"pin device secret";
 
 pub(crate) type Reply = oneshot::Sender<SdkResult<()>>;
+/// Where a running flow or session receives the person's answers.
+pub(crate) type Answers = mpsc::Sender<(Response, Reply)>;
 
 /// The shared inside of an [`Sdk`].
 pub(crate) struct Inner {
@@ -35,9 +37,9 @@ pub(crate) struct Inner {
     pub rng: SystemRandom,
     pub events: broadcast::Sender<Event>,
     /// The one running flow (id and where its answers go).
-    pub active: Mutex<Option<(String, mpsc::Sender<(Response, Reply)>)>>,
+    pub active: Mutex<Option<(String, Answers)>>,
     /// Continuous sessions by id, to log them out.
-    pub sessions: Mutex<HashMap<String, mpsc::Sender<(Response, Reply)>>>,
+    pub sessions: Mutex<HashMap<String, Answers>>,
 }
 
 impl Inner {

@@ -147,6 +147,18 @@ pub async fn logout(
     now: u64,
 ) -> StoreResult<bool> {
     let session_ref = SessionRef::derive(server_id, nonce.as_bytes());
+    logout_session(state, server_id, &session_ref, now).await
+}
+
+/// Logs a session out by its reference (the browser WebSocket's `LOGOUT`); `false` if it was
+/// not logged in.
+pub async fn logout_session(
+    state: &SharedState,
+    server_id: &ServerId,
+    session_ref: &SessionRef,
+    now: u64,
+) -> StoreResult<bool> {
+    let session_ref = *session_ref;
     let Some(row) = sessions::get(&state.db, server_id, &session_ref).await? else {
         return Ok(false);
     };
@@ -187,35 +199,100 @@ pub async fn provoke_login(
     now: u64,
 ) -> Result<nextauth_protocol::ids::MessageId, ProvokeError> {
     use crate::store::accounts;
-    use nextauth_protocol::push::PushBody;
 
     let account = accounts::get(&state.db, &server.server_id, account_id).await?;
     let Some(account) = account.filter(|a| !a.blocked && !a.deleted) else {
         return Err(ProvokeError::NoAccount);
     };
     let session = session_for_nonce(state, server, nonce, context, now).await?;
+    push_login(state, server, &account, &session.session_ref, now).await
+}
+
+/// Least time between two push logins to one account through [`provoke_session`] (seconds),
+/// so that whoever learns a session reference cannot flood the account's phone.
+pub const PROVOKE_INTERVAL_SECS: u64 = 5;
+
+/// Why a push login by session reference ([`provoke_session`]) was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionProvokeError {
+    /// No usable account, or storage failed.
+    #[error(transparent)]
+    Provoke(#[from] ProvokeError),
+    /// The account was sent a push login less than [`PROVOKE_INTERVAL_SECS`] ago.
+    #[error("a push login was sent moments ago")]
+    TooSoon,
+}
+
+/// Sends a push login for a session, known by its reference only (the browser WebSocket's
+/// `PROVOKE`), to the account that last logged into it. The announce information is what the
+/// website last gave for the session.
+pub async fn provoke_session(
+    state: &SharedState,
+    server: &ServerRow,
+    session_ref: &SessionRef,
+    now: u64,
+) -> Result<nextauth_protocol::ids::MessageId, SessionProvokeError> {
+    use crate::store::accounts;
+
+    let session = sessions::get(&state.db, &server.server_id, session_ref)
+        .await
+        .map_err(ProvokeError::from)?;
+    let Some(account_id) = session
+        .filter(|s| s.state != sessions::SessionState::LoggedIn)
+        .and_then(|s| s.last_account_id)
+    else {
+        return Err(ProvokeError::NoAccount.into());
+    };
+    let account = accounts::get(&state.db, &server.server_id, account_id)
+        .await
+        .map_err(ProvokeError::from)?;
+    let Some(account) = account.filter(|a| !a.blocked && !a.deleted) else {
+        return Err(ProvokeError::NoAccount.into());
+    };
+    if now < account.lastprovoke.saturating_add(PROVOKE_INTERVAL_SECS) {
+        return Err(SessionProvokeError::TooSoon);
+    }
+    Ok(push_login(state, server, &account, session_ref, now).await?)
+}
+
+/// Whether [`provoke_session`] has an account to push to: the session is not logged in and the
+/// account that last logged into it is still usable.
+pub async fn can_provoke(state: &SharedState, session: &sessions::SessionRow) -> StoreResult<bool> {
+    let Some(account_id) = session
+        .last_account_id
+        .filter(|_| session.state != sessions::SessionState::LoggedIn)
+    else {
+        return Ok(false);
+    };
+    let account = crate::store::accounts::get(&state.db, &session.server_id, account_id).await?;
+    Ok(account.is_some_and(|a| !a.blocked && !a.deleted))
+}
+
+async fn push_login(
+    state: &SharedState,
+    server: &ServerRow,
+    account: &crate::store::accounts::AccountRow,
+    session_ref: &SessionRef,
+    now: u64,
+) -> Result<nextauth_protocol::ids::MessageId, ProvokeError> {
+    use crate::store::accounts;
+    use nextauth_protocol::push::PushBody;
+
     let (announce, info) = UserContext::from_stored(
-        &sessions::get(&state.db, &server.server_id, &session.session_ref)
+        &sessions::get(&state.db, &server.server_id, session_ref)
             .await?
             .map(|s| s.announce)
             .unwrap_or_default(),
     )
     .to_protocol();
     let body = PushBody::Login {
-        session_ref: session.session_ref,
+        session_ref: *session_ref,
         announce,
         session: info,
     };
-    let id = crate::message_center::send(state, server, &account, &body, now).await?;
+    let id = crate::message_center::send(state, server, account, &body, now).await?;
     accounts::record_provoke(&state.db, account.account_id, now).await?;
-    sessions::signal(
-        &state.db,
-        &server.server_id,
-        &session.session_ref,
-        "PROVOKE",
-        now,
-    )
-    .await?;
-    state.notify(Change::Session(server.server_id, session.session_ref));
+    sessions::signal(&state.db, &server.server_id, session_ref, "PROVOKE", now).await?;
+    state.notify(Change::Session(server.server_id, *session_ref));
     Ok(id)
 }

@@ -16,6 +16,31 @@ pub const ENV_DATA_DIR: &str = "NEXTAUTH_DATA_DIR";
 pub const ENV_DATABASE_URL: &str = "NEXTAUTH_DATABASE_URL";
 /// Environment variable giving the URL browsers and apps reach the server at.
 pub const ENV_PUBLIC_URL: &str = "NEXTAUTH_PUBLIC_URL";
+/// Environment variable naming the Firebase service-account JSON file (FCM sender).
+pub const ENV_FCM_CREDENTIALS: &str = "NEXTAUTH_FCM_CREDENTIALS";
+/// Environment variable overriding the FCM endpoint (default `https://fcm.googleapis.com`).
+pub const ENV_FCM_ENDPOINT: &str = "NEXTAUTH_FCM_ENDPOINT";
+/// Environment variable naming the APNs signing key file (`AuthKey_XXXXXXXXXX.p8`).
+pub const ENV_APNS_KEY: &str = "NEXTAUTH_APNS_KEY";
+/// Environment variable giving the APNs key id (the 10 characters of the key's name).
+pub const ENV_APNS_KEY_ID: &str = "NEXTAUTH_APNS_KEY_ID";
+/// Environment variable giving the Apple developer team id.
+pub const ENV_APNS_TEAM_ID: &str = "NEXTAUTH_APNS_TEAM_ID";
+/// Environment variable giving the APNs topic (the app's bundle id).
+pub const ENV_APNS_TOPIC: &str = "NEXTAUTH_APNS_TOPIC";
+/// Environment variable overriding the APNs endpoint (default `https://api.push.apple.com`).
+pub const ENV_APNS_ENDPOINT: &str = "NEXTAUTH_APNS_ENDPOINT";
+
+/// The push-sender options: flag, environment variable, in [`PushConfig`] field order.
+pub(crate) const PUSH_OPTIONS: [(&str, &str); 7] = [
+    ("--fcm-credentials", ENV_FCM_CREDENTIALS),
+    ("--fcm-endpoint", ENV_FCM_ENDPOINT),
+    ("--apns-key", ENV_APNS_KEY),
+    ("--apns-key-id", ENV_APNS_KEY_ID),
+    ("--apns-team-id", ENV_APNS_TEAM_ID),
+    ("--apns-topic", ENV_APNS_TOPIC),
+    ("--apns-endpoint", ENV_APNS_ENDPOINT),
+];
 
 /// Usage text printed for `--help`.
 pub const USAGE: &str = "\
@@ -24,6 +49,8 @@ Usage: nextauth-server [OPTIONS]
 Reference server of nextauth-rs; serves the Acme demo site.
 
 Options:
+  --config <FILE>      read options from FILE (`key = value` lines, keys are the long option
+                       names without --; flags and env win over it) [env: NEXTAUTH_CONFIG]
   --listen <ADDR>      IP:port to listen on [env: NEXTAUTH_LISTEN] [default: 127.0.0.1:8080]
   --data-dir <PATH>    directory for server state [env: NEXTAUTH_DATA_DIR] [default: ./data]
   --database-url <URL> sqlite://FILE or postgres://USER@HOST/DB [env: NEXTAUTH_DATABASE_URL]
@@ -31,6 +58,17 @@ Options:
   --public-url <URL>   URL browsers and apps use to reach this server, e.g.
                        https://auth.example.com [env: NEXTAUTH_PUBLIC_URL]
                        [default: http://<listen>]
+
+Push senders (optional; without them messages reach apps over their live connection and pull):
+  --fcm-credentials <FILE>  Firebase service-account JSON [env: NEXTAUTH_FCM_CREDENTIALS]
+  --fcm-endpoint <URL>      [env: NEXTAUTH_FCM_ENDPOINT] [default: https://fcm.googleapis.com]
+  --apns-key <FILE>         APNs signing key (.p8) [env: NEXTAUTH_APNS_KEY]
+  --apns-key-id <ID>        its key id [env: NEXTAUTH_APNS_KEY_ID]
+  --apns-team-id <ID>       Apple team id [env: NEXTAUTH_APNS_TEAM_ID]
+  --apns-topic <BUNDLE>     the app's bundle id [env: NEXTAUTH_APNS_TOPIC]
+  --apns-endpoint <URL>     [env: NEXTAUTH_APNS_ENDPOINT] [default: https://api.push.apple.com;
+                            development builds: https://api.sandbox.push.apple.com]
+
   -h, --help           print this help
   -V, --version        print the version
 
@@ -48,6 +86,77 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// Public base URL; `None` means `http://<listen>`.
     pub public_url: Option<String>,
+    /// Push senders (FCM, APNs); all `None` by default: no sender.
+    pub push: PushConfig,
+}
+
+/// Configuration of the push senders (see docs/push.md). A sender is built for each platform
+/// whose key material is given; the endpoints default to Google's and Apple's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushConfig {
+    /// Firebase service-account JSON file; enables the FCM sender.
+    pub fcm_credentials: Option<PathBuf>,
+    /// FCM base URL (default `https://fcm.googleapis.com`).
+    pub fcm_endpoint: Option<String>,
+    /// APNs signing key (`.p8`, PKCS#8 P-256 PEM); enables the APNs sender.
+    pub apns_key: Option<PathBuf>,
+    /// The APNs key's id.
+    pub apns_key_id: Option<String>,
+    /// The Apple developer team id.
+    pub apns_team_id: Option<String>,
+    /// The app's bundle id (`apns-topic`).
+    pub apns_topic: Option<String>,
+    /// APNs base URL (default `https://api.push.apple.com`).
+    pub apns_endpoint: Option<String>,
+}
+
+impl PushConfig {
+    /// Builds and checks the configuration from the option values in [`PUSH_OPTIONS`] order.
+    fn from_values(values: [Option<String>; 7]) -> Result<Self, ArgsError> {
+        let [fcm_credentials, fcm_endpoint, apns_key, apns_key_id, apns_team_id, apns_topic, apns_endpoint] =
+            values;
+        let config = Self {
+            fcm_credentials: fcm_credentials.map(PathBuf::from),
+            fcm_endpoint,
+            apns_key: apns_key.map(PathBuf::from),
+            apns_key_id,
+            apns_team_id,
+            apns_topic,
+            apns_endpoint,
+        };
+        for (url, flag) in [
+            (&config.fcm_endpoint, "--fcm-endpoint"),
+            (&config.apns_endpoint, "--apns-endpoint"),
+        ] {
+            if let Some(url) = url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(ArgsError::InvalidPushEndpoint {
+                        option: flag,
+                        value: url.clone(),
+                    });
+                }
+            }
+        }
+        if config.fcm_endpoint.is_some() && config.fcm_credentials.is_none() {
+            return Err(ArgsError::IncompletePush {
+                missing: "--fcm-credentials",
+                given: "--fcm-endpoint",
+            });
+        }
+        let apns_given = [
+            (config.apns_key.is_some(), "--apns-key"),
+            (config.apns_key_id.is_some(), "--apns-key-id"),
+            (config.apns_team_id.is_some(), "--apns-team-id"),
+            (config.apns_topic.is_some(), "--apns-topic"),
+            (config.apns_endpoint.is_some(), "--apns-endpoint"),
+        ];
+        if let Some((_, given)) = apns_given.iter().find(|(set, _)| *set) {
+            if let Some((_, missing)) = apns_given[..4].iter().find(|(set, _)| !set) {
+                return Err(ArgsError::IncompletePush { missing, given });
+            }
+        }
+        Ok(config)
+    }
 }
 
 impl ServerConfig {
@@ -92,12 +201,15 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             database_url: None,
             public_url: None,
+            push: PushConfig::default(),
         }
     }
 }
 
 /// What the command line asks the binary to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Parsed once at start; boxing the configuration would only complicate every caller.
+#[allow(clippy::large_enum_variant)]
 pub enum Cli {
     /// Run the server with this configuration.
     Run(ServerConfig),
@@ -130,6 +242,25 @@ pub enum ArgsError {
     /// A public URL that is not http(s).
     #[error("invalid public URL `{0}`: expected http://… or https://…")]
     InvalidPublicUrl(String),
+    /// The configuration file could not be read or has a bad line.
+    #[error("configuration file: {0}")]
+    ConfigFile(String),
+    /// A push endpoint that is not http(s).
+    #[error("invalid {option} `{value}`: expected http://… or https://…")]
+    InvalidPushEndpoint {
+        /// The option (flag spelling; the environment variable is named in the usage).
+        option: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// A push sender option given without another one the sender needs.
+    #[error("{given} needs {missing} too (or its environment variable)")]
+    IncompletePush {
+        /// The option that is missing.
+        missing: &'static str,
+        /// An option that was given.
+        given: &'static str,
+    },
 }
 
 impl Cli {
@@ -150,6 +281,7 @@ impl Cli {
         let mut data_dir: Option<String> = None;
         let mut database_url: Option<String> = None;
         let mut public_url: Option<String> = None;
+        let mut push: [Option<String>; 7] = Default::default();
 
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -186,9 +318,27 @@ impl Cli {
                         .ok_or(ArgsError::MissingValue("--public-url"))?;
                     public_url = Some(value);
                 }
-                _ => return Err(ArgsError::Unknown(arg)),
+                other => {
+                    let Some(i) = PUSH_OPTIONS.iter().position(|(flag, _)| *flag == other) else {
+                        return Err(ArgsError::Unknown(arg));
+                    };
+                    let value = inline
+                        .or_else(|| args.next())
+                        .ok_or(ArgsError::MissingValue(PUSH_OPTIONS[i].0))?;
+                    push[i] = Some(value);
+                }
             }
         }
+        for (value, (_, var)) in push.iter_mut().zip(PUSH_OPTIONS) {
+            if value.is_none() {
+                *value = env(var);
+            }
+            // An empty value (e.g. `NEXTAUTH_APNS_KEY=`) means "not set".
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        let push = PushConfig::from_values(push)?;
 
         let (listen, source_name) = listen
             .or_else(|| env(ENV_LISTEN).map(|v| (v, ENV_LISTEN)))
@@ -219,6 +369,7 @@ impl Cli {
             data_dir: PathBuf::from(data_dir),
             database_url: database_url.or_else(|| env(ENV_DATABASE_URL)),
             public_url,
+            push,
         }))
     }
 }
@@ -296,6 +447,86 @@ mod tests {
         assert_eq!(
             Cli::parse(["--public-url", "ftp://x"], no_env),
             Err(ArgsError::InvalidPublicUrl("ftp://x".into()))
+        );
+    }
+
+    #[test]
+    fn push_senders_from_flags_and_env() {
+        let config = run(Cli::parse(Vec::<String>::new(), no_env));
+        assert_eq!(config.push, PushConfig::default());
+
+        let env = |name: &str| match name {
+            ENV_FCM_CREDENTIALS => Some("/etc/nextauth/firebase.json".to_owned()),
+            ENV_APNS_KEY => Some("/etc/nextauth/AuthKey.p8".to_owned()),
+            ENV_APNS_KEY_ID => Some("ABC123DEFG".to_owned()),
+            ENV_APNS_TEAM_ID => Some("TEAM123456".to_owned()),
+            ENV_APNS_TOPIC => Some("com.example.app".to_owned()),
+            ENV_APNS_ENDPOINT => Some(String::new()),
+            _ => None,
+        };
+        let config = run(Cli::parse(
+            [
+                "--fcm-endpoint=http://127.0.0.1:9",
+                "--apns-endpoint",
+                "https://api.sandbox.push.apple.com",
+                "--apns-topic",
+                "com.example.other",
+            ],
+            env,
+        ));
+        assert_eq!(
+            config.push,
+            PushConfig {
+                fcm_credentials: Some(PathBuf::from("/etc/nextauth/firebase.json")),
+                fcm_endpoint: Some("http://127.0.0.1:9".into()),
+                apns_key: Some(PathBuf::from("/etc/nextauth/AuthKey.p8")),
+                apns_key_id: Some("ABC123DEFG".into()),
+                apns_team_id: Some("TEAM123456".into()),
+                apns_topic: Some("com.example.other".into()),
+                apns_endpoint: Some("https://api.sandbox.push.apple.com".into()),
+            }
+        );
+        // An empty environment value counts as unset.
+        let config = run(Cli::parse(Vec::<String>::new(), env));
+        assert_eq!(config.push.apns_endpoint, None);
+    }
+
+    #[test]
+    fn push_sender_errors() {
+        assert_eq!(
+            Cli::parse(["--apns-key", "k.p8", "--apns-key-id", "K"], no_env),
+            Err(ArgsError::IncompletePush {
+                missing: "--apns-team-id",
+                given: "--apns-key",
+            })
+        );
+        assert_eq!(
+            Cli::parse(["--apns-topic", "com.example.app"], no_env),
+            Err(ArgsError::IncompletePush {
+                missing: "--apns-key",
+                given: "--apns-topic",
+            })
+        );
+        assert_eq!(
+            Cli::parse(["--fcm-endpoint", "http://127.0.0.1:9"], no_env),
+            Err(ArgsError::IncompletePush {
+                missing: "--fcm-credentials",
+                given: "--fcm-endpoint",
+            })
+        );
+        assert_eq!(
+            Cli::parse(
+                ["--fcm-credentials", "f.json", "--fcm-endpoint", "fcm.local"],
+                no_env
+            ),
+            Err(ArgsError::InvalidPushEndpoint {
+                option: "--fcm-endpoint",
+                value: "fcm.local".into(),
+            })
+        );
+        assert_eq!(
+            Cli::parse(["--apns-key-id"], no_env),
+            Err(ArgsError::MissingValue("--apns-key-id"))
         );
     }
 

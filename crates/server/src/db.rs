@@ -39,10 +39,25 @@ pub struct Db {
     pub backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_api_key_creator.sql"),
+    ),
+    (3, include_str!("../migrations/sqlite/0003_push_tokens.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_api_key_creator.sql"),
+    ),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_push_tokens.sql"),
+    ),
+];
 
 impl Db {
     /// Opens the database at `url` and applies pending migrations.

@@ -3,8 +3,8 @@
 //! The reference server of nextauth-rs. It hosts the "Acme" demo site that users enrol their
 //! authenticator with and log in to, and will expose the nextAuth-compatible REST API.
 //!
-//! This first version serves a health check and the landing page; enrolment and login
-//! arrive with the next milestones.
+//! It serves the app endpoint (`/sigmai`), the browser WebSocket (`/ws`), the REST API's QR
+//! and HTML endpoints ([`web`]), a health check, and the Acme demo site at `/`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nextauth_server::ServerError> {
@@ -20,28 +20,29 @@ pub mod bootstrap;
 pub mod clock;
 pub mod codes;
 mod config;
+pub mod config_file;
 pub mod db;
 pub mod demo_assets;
 pub mod keys;
 pub mod message_center;
+pub mod push_senders;
 pub mod state;
 pub mod store;
 pub mod user_context;
+pub mod web;
 
 use std::future::Future;
 use std::path::PathBuf;
 
-use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
 pub use bootstrap::DemoInfo;
 pub use config::{
-    ArgsError, Cli, ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR,
-    ENV_LISTEN, ENV_PUBLIC_URL, USAGE,
+    ArgsError, Cli, PushConfig, ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL,
+    ENV_DATA_DIR, ENV_LISTEN, ENV_PUBLIC_URL, USAGE,
 };
 pub use state::{AppState, SharedState};
 
@@ -71,6 +72,9 @@ pub enum ServerError {
     /// Setting up the demo server failed.
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// A configured push sender could not be set up.
+    #[error(transparent)]
+    Push(#[from] push_senders::PushError),
 }
 
 /// Body of `GET /healthz`.
@@ -84,8 +88,13 @@ struct Health {
 ///
 /// # Errors
 ///
-/// Fails if the data directory, the database or the master key cannot be set up.
+/// Fails if the data directory, the database, the master key or a configured push sender
+/// cannot be set up.
 pub async fn start(config: ServerConfig) -> Result<(SharedState, DemoInfo), ServerError> {
+    let senders = push_senders::Senders::from_config(&config.push)?;
+    if !senders.is_empty() {
+        tracing::info!(?senders, "push senders configured");
+    }
     std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
         path: config.data_dir.clone(),
         source,
@@ -93,7 +102,7 @@ pub async fn start(config: ServerConfig) -> Result<(SharedState, DemoInfo), Serv
     let db = db::Db::open(&config.database_url()).await?;
     let rng = ring::rand::SystemRandom::new();
     let master = keys::MasterKey::load_or_create(&config.data_dir.join("master.key"), &rng)?;
-    let state = AppState::new(config, db, master);
+    let state = AppState::with_senders(config, db, master, senders);
     let demo = bootstrap::ensure_demo(&state).await?;
     Ok((state, demo))
 }
@@ -101,10 +110,10 @@ pub async fn start(config: ServerConfig) -> Result<(SharedState, DemoInfo), Serv
 /// Builds the HTTP routes of the server.
 pub fn router(state: SharedState) -> Router {
     Router::new()
-        .route("/", get(landing))
         .route("/healthz", get(healthz))
         .route("/sigmai", get(app_endpoint::sigmai))
         .merge(api::routes())
+        .merge(web::routes())
         .fallback(not_found)
         .with_state(state)
 }
@@ -183,39 +192,3 @@ async fn healthz() -> Json<Health> {
 async fn not_found() -> (StatusCode, &'static str) {
     (StatusCode::NOT_FOUND, "not found\n")
 }
-
-async fn landing(State(state): State<SharedState>) -> Html<String> {
-    tracing::debug!(data_dir = %state.config.data_dir.display(), "landing page");
-    Html(LANDING_HTML.replace("{version}", VERSION))
-}
-
-const LANDING_HTML: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Acme – nextAuth demo site</title>
-  <style>
-    body { font-family: system-ui, sans-serif; margin: 0; background: #f5f7fb; color: #1d2433; }
-    main { max-width: 40rem; margin: 4rem auto; padding: 2rem; background: #fff;
-           border-radius: 12px; box-shadow: 0 2px 12px rgba(0,0,0,.08); }
-    h1 { margin-top: 0; color: #2f5bea; }
-    .status { display: inline-block; padding: .2rem .6rem; border-radius: 999px;
-              background: #e3f6e8; color: #17663a; font-weight: 600; }
-    footer { margin-top: 2rem; font-size: .85rem; color: #667; }
-  </style>
-</head>
-<body>
-  <main>
-    <h1>Acme</h1>
-    <p class="status">Reference server running</p>
-    <p>This is the Acme demo site of the nextauth-rs reference server.
-       Users will enrol the nextAuth authenticator here by scanning a QR code and then log in
-       without a password.</p>
-    <p>Enrolment and login arrive with the next milestones. Until then the server answers
-       health checks at <a href="/healthz"><code>/healthz</code></a>.</p>
-    <footer>nextauth-server {version}</footer>
-  </main>
-</body>
-</html>
-"#;

@@ -14,7 +14,9 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let config = match Cli::parse(std::env::args().skip(1), |name| std::env::var(name).ok()) {
+    let config = match nextauth_server::config_file::load(std::env::args().skip(1), |name| {
+        std::env::var(name).ok()
+    }) {
         Ok(Cli::Run(config)) => config,
         Ok(Cli::Help) => {
             print!("{USAGE}");

@@ -4,6 +4,7 @@
 use nextauth_protocol::ids::MessageId;
 use nextauth_protocol::push::{self, PushBody};
 
+use crate::push_senders::{self, Notice};
 use crate::state::{Change, SharedState};
 use crate::store::accounts::AccountRow;
 use crate::store::servers::ServerRow;
@@ -59,5 +60,8 @@ pub async fn send(
     )
     .await?;
     state.notify(Change::Messages(account.account_id));
+    // Wake the app through its push service too, where it registered a token (background).
+    let notice = Notice::for_body(&server.settings.name, body);
+    push_senders::dispatch(state, account.account_id, envelope, notice);
     Ok(id)
 }

@@ -9,6 +9,7 @@ use tokio::sync::broadcast;
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::keys::MasterKey;
+use crate::push_senders::Senders;
 
 /// Shared state behind an `Arc`.
 #[derive(Debug)]
@@ -25,6 +26,8 @@ pub struct AppState {
     /// share the database see the same changes by polling; the nudge only makes this process
     /// react at once.
     pub changes: broadcast::Sender<Change>,
+    /// Push senders (FCM, APNs); empty when none is configured.
+    pub senders: Senders,
 }
 
 /// Something that watchers may want to re-read.
@@ -40,8 +43,18 @@ pub enum Change {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    /// Builds the state.
+    /// Builds the state, without push senders.
     pub fn new(config: ServerConfig, db: Db, master: MasterKey) -> SharedState {
+        Self::with_senders(config, db, master, Senders::default())
+    }
+
+    /// Builds the state with these push senders.
+    pub fn with_senders(
+        config: ServerConfig,
+        db: Db,
+        master: MasterKey,
+        senders: Senders,
+    ) -> SharedState {
         let (changes, _) = broadcast::channel(1024);
         Arc::new(Self {
             config,
@@ -49,6 +62,7 @@ impl AppState {
             master,
             rng: SystemRandom::new(),
             changes,
+            senders,
         })
     }
 

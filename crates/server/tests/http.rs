@@ -85,8 +85,8 @@ async fn landing_page_names_the_demo_site() {
     let (status, head, body) = get(addr, "/").await;
     assert_eq!(status, 200);
     assert!(head.contains("content-type: text/html"), "{head}");
-    assert!(body.contains("<h1>Acme</h1>"), "{body}");
-    assert!(body.contains("Reference server running"));
+    assert!(body.contains("Welcome to Acme"), "{body}");
+    assert!(body.contains("href=\"/signup\""));
     assert!(body.contains(env!("CARGO_PKG_VERSION")));
 }
 

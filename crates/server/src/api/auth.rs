@@ -36,7 +36,7 @@ impl FromRequestParts<SharedState> for Caller {
         let may_switch = api_keys::allowed(&state.db, &role, &GLOBAL, "root").await?
             || api_keys::allowed(&state.db, &role, &GLOBAL, "setrid").await?;
         if !may_switch {
-            return Err(ApiError::Forbidden("X-su needs global root or setrid"));
+            return Err(ApiError::Forbidden("global root or setrid (to use X-su)"));
         }
         Ok(Self { role: target })
     }
@@ -55,6 +55,31 @@ impl Caller {
         } else {
             Err(ApiError::Forbidden(acl))
         }
+    }
+
+    /// Fails with 403 unless the role holds one of `acls` on `server` (or globally, or is root).
+    pub async fn require_any(
+        &self,
+        state: &SharedState,
+        server: &ServerId,
+        acls: &'static [&'static str],
+    ) -> Result<(), ApiError> {
+        for acl in acls {
+            if api_keys::allowed(&state.db, &self.role, server, acl).await? {
+                return Ok(());
+            }
+        }
+        Err(ApiError::ForbiddenAny(acls))
+    }
+
+    /// Whether the role holds `acl` on `server` (or globally, or is root).
+    pub async fn holds(
+        &self,
+        state: &SharedState,
+        server: &ServerId,
+        acl: &str,
+    ) -> Result<bool, ApiError> {
+        Ok(api_keys::allowed(&state.db, &self.role, server, acl).await?)
     }
 
     /// Fails with 403 unless the role holds `acl` globally.

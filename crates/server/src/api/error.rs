@@ -14,18 +14,30 @@ pub enum ApiError {
     /// 400: the request is malformed.
     #[error("{0}")]
     BadRequest(&'static str),
+    /// 400: the request is malformed (with a message built from the request's own content).
+    #[error("{0}")]
+    Invalid(String),
     /// 401: no or unknown API key.
     #[error("missing or unknown X-apikey")]
     Unauthorized,
     /// 403: the key's role lacks the named permission.
     #[error("permission required: {0}")]
     Forbidden(&'static str),
+    /// 403: the key's role lacks every one of the named permissions.
+    #[error("permission required: {}", .0.join(" or "))]
+    ForbiddenAny(&'static [&'static str]),
+    /// 403: the operation needs an account logged into the session, and there is none.
+    #[error("no account is logged into this session")]
+    NotLoggedIn,
     /// 404: the named thing does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
     /// 409: the request conflicts with the current state.
     #[error("{0}")]
     Conflict(&'static str),
+    /// 413: the request body is over the API's limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
     /// 500: storage failed (details go to the log only).
     #[error("internal error")]
     Internal(#[from] StoreError),
@@ -40,11 +52,12 @@ struct Body {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::ForbiddenAny(_) | Self::NotLoggedIn => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(err) => {
                 tracing::error!(%err, "API request failed on storage");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -60,3 +73,6 @@ impl IntoResponse for ApiError {
             .into_response()
     }
 }
+
+/// Result of an API handler.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -13,9 +13,11 @@ use tokio::sync::broadcast::error::RecvError;
 use super::flows::Exchange;
 use super::{codes, Conn, EndpointError, EndpointResult};
 use crate::clock;
+use crate::push_senders;
 use crate::state::{Change, SharedState};
 use crate::store::accounts;
 use crate::store::messages;
+use crate::store::push_tokens;
 use crate::store::servers::ServerRow;
 use crate::store::sessions::{self, SessionState, Transition};
 
@@ -25,6 +27,8 @@ const POLL: Duration = Duration::from_secs(1);
 const IDLE: Duration = Duration::from_secs(600);
 /// Envelopes per `Messages` record.
 const BATCH: i64 = 64;
+/// Refusal code for a malformed value (docs/protocol.md, section 14).
+const MALFORMED: u16 = 32;
 
 /// After a successful login: one-shot servers close; continuous ones ping until logout.
 pub async fn after_login(
@@ -159,6 +163,22 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
                     AppRecord::PinProof { proof } => {
                         // The app checks the person's PIN before enrolling another account.
                         check_pin(state, server, conn, session, account.account_id, proof, None).await?;
+                    }
+                    AppRecord::RegisterPushToken { platform, token } => {
+                        // A bad token is refused; the session goes on.
+                        let record = if push_senders::is_valid_token(platform, &token) {
+                            push_tokens::set_push_token(&state.db, account.account_id, platform, &token).await?;
+                            tracing::info!(
+                                account_id = account.account_id,
+                                ?platform,
+                                token = %push_senders::token_tag(&token),
+                                "push token registered"
+                            );
+                            ServerRecord::Accepted
+                        } else {
+                            ServerRecord::Refused { code: MALFORMED }
+                        };
+                        conn.send_record(session, &record).await?;
                     }
                     AppRecord::Pong { .. } => {}
                     _ => return Err(conn.refuse(session, codes::UNEXPECTED).await),

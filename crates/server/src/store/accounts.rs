@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use zeroize::Zeroizing;
 
+use super::query::{self, Bind, ListQuery, SortColumn, Sql};
 use super::{fixed, StoreError, StoreResult};
 use crate::db::{flag, Db};
 use crate::keys::MasterKey;
@@ -344,4 +345,91 @@ pub async fn delete(db: &Db, server: &ServerId, account_id: i64) -> StoreResult<
         .await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Columns the account lists sort by (the REST API's `Account` field names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountSort {
+    /// `id`.
+    Id,
+    /// `userid` (accounts without a user sort as the empty string).
+    Userid,
+    /// `description`.
+    Description,
+    /// `clientVersion`.
+    ClientVersion,
+    /// `created`.
+    Created,
+    /// `lastlogin`.
+    Lastlogin,
+    /// `lastprovoke`.
+    Lastprovoke,
+    /// `blocked`.
+    Blocked,
+}
+
+impl SortColumn for AccountSort {
+    fn expression(self) -> &'static str {
+        match self {
+            Self::Id => "a.account_id",
+            Self::Userid => "COALESCE(a.userid, '')",
+            Self::Description => "a.description",
+            Self::ClientVersion => "a.client_version",
+            Self::Created => "a.created",
+            Self::Lastlogin => "a.lastlogin",
+            Self::Lastprovoke => "a.lastprovoke",
+            Self::Blocked => "a.blocked",
+        }
+    }
+}
+
+fn accounts_where(
+    sql: &mut Sql,
+    server: &ServerId,
+    userid: Option<&str>,
+    q: &ListQuery<AccountSort>,
+) {
+    sql.push(" WHERE a.server_id = ");
+    sql.bind(Bind::Bytes(server.0.to_vec()));
+    sql.push(" AND a.deleted = 0");
+    if let Some(userid) = userid {
+        sql.push(" AND a.userid = ");
+        sql.bind(Bind::Text(userid.to_owned()));
+    }
+    if let Some(filter) = &q.filter {
+        query::push_attribute_filter(sql, filter, "a.server_id", "a.userid");
+    }
+}
+
+/// A page of a server's live accounts (of one user, if given) and how many match in all.
+pub async fn list(
+    db: &Db,
+    server: &ServerId,
+    userid: Option<&str>,
+    q: &ListQuery<AccountSort>,
+) -> StoreResult<(Vec<AccountRow>, i64)> {
+    let mut count = Sql::new("SELECT COUNT(*) AS n FROM accounts a");
+    accounts_where(&mut count, server, userid, q);
+    let total: i64 = count.query().fetch_one(&db.pool).await?.try_get("n")?;
+    let mut sql = Sql::new("SELECT a.* FROM accounts a");
+    accounts_where(&mut sql, server, userid, q);
+    query::push_order_and_page(&mut sql, q, "a.account_id");
+    let rows = sql.query().fetch_all(&db.pool).await?;
+    let accounts = rows
+        .iter()
+        .map(AccountRow::from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((accounts, total))
+}
+
+/// A server's number of live accounts and their latest login (Unix s, 0 never).
+pub async fn stats(db: &Db, server: &ServerId) -> StoreResult<(i64, u64)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, COALESCE(MAX(lastlogin), 0) AS last FROM accounts \
+         WHERE server_id = $1 AND deleted = 0",
+    )
+    .bind(server.0.to_vec())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((row.try_get("n")?, row.try_get::<i64, _>("last")? as u64))
 }

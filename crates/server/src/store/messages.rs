@@ -85,3 +85,13 @@ pub async fn prune(db: &Db, now: u64) -> StoreResult<u64> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Drops every queued envelope of an account (before it is deleted: a pending login prompt
+/// for a deleted account is of no use); returns how many there were.
+pub async fn delete_for_account(db: &Db, account_id: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM messages WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -3,8 +3,11 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod attributes;
 pub mod enrol_codes;
 pub mod messages;
+pub mod push_tokens;
+pub mod query;
 pub mod servers;
 pub mod sessions;
 pub mod transactions;

@@ -202,3 +202,21 @@ pub async fn signal(
         .await?;
     Ok(())
 }
+
+/// The sessions of `server` that `account_id` is logged into.
+pub async fn logged_in_with(
+    db: &Db,
+    server: &ServerId,
+    account_id: i64,
+) -> StoreResult<Vec<SessionRef>> {
+    let rows = sqlx::query(
+        "SELECT session_ref FROM sessions WHERE server_id = $1 AND account_id = $2 AND state = 'loggedin'",
+    )
+    .bind(server.0.to_vec())
+    .bind(account_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(SessionRef(fixed(r.try_get("session_ref")?, "sessions")?)))
+        .collect()
+}

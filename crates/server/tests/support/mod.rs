@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod app;
+pub mod openapi;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,6 +31,11 @@ impl TestServer {
     /// Starts a server on 127.0.0.1:0 with SQLite in a fresh directory, or on the PostgreSQL
     /// database named by `NEXTAUTH_TEST_DATABASE_URL` when that is set.
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with `configure` changing the configuration first.
+    pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("nextauth-test-{}-{n}", std::process::id()));
@@ -40,12 +46,14 @@ impl TestServer {
             Ok(admin) => Some(fresh_postgres_database(&admin, n).await),
             Err(_) => None,
         };
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             listen: addr,
             data_dir: dir.clone(),
             database_url,
             public_url: None,
+            ..ServerConfig::default()
         };
+        configure(&mut config);
         let (state, demo) = nextauth_server::start(config).await.expect("server start");
         let router = nextauth_server::router(state.clone());
         tokio::spawn(async move {
@@ -186,10 +194,7 @@ impl Response {
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
         let size =
             usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap_or("0").trim(), 16)
                 .unwrap_or(0);

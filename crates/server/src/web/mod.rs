@@ -1,0 +1,146 @@
+//! Everything a browser sees: the REST API's QR and HTML endpoints, the browser WebSocket
+//! (`/ws`) and the Acme demo site.
+//!
+//! * [`qr_api`]: `sessions/qr/{login,enrol}` and `vash` (raw bytes or PNG images).
+//! * [`blocks`]: `sessions/html/{login,enrol,footer}`, the drop-in HTML an integrator shows.
+//! * [`browser_ws`]: `REGISTER`/`PROVOKE`/`LOGOUT` in, session events out.
+//! * [`demo`]: the Acme site at `/`, itself an integrator of this server (in-process).
+
+pub mod blocks;
+pub mod browser_ws;
+pub mod demo;
+pub mod qr_api;
+pub mod qr_png;
+
+use axum::body::Bytes;
+use axum::routing::get;
+use axum::Router;
+use nextauth_protocol::ids::ServerId;
+
+use crate::api::auth::Caller;
+use crate::api::error::ApiError;
+use crate::state::SharedState;
+use crate::store::servers::{self, ServerRow};
+use crate::user_context::UserContext;
+
+/// The routes of this module: API endpoints (with and without a trailing slash), `/ws` and the
+/// demo site.
+pub fn routes() -> Router<SharedState> {
+    let mut router = Router::new();
+    let api = [
+        (
+            "/servers/{serverid}/sessions/qr/login",
+            get(qr_api::qr_login),
+        ),
+        (
+            "/servers/{serverid}/sessions/qr/enrol",
+            get(qr_api::qr_enrol),
+        ),
+        ("/servers/{serverid}/vash", get(qr_api::vash)),
+        (
+            "/servers/{serverid}/sessions/html/login",
+            get(blocks::html_login),
+        ),
+        (
+            "/servers/{serverid}/sessions/html/enrol",
+            get(blocks::html_enrol),
+        ),
+        (
+            "/servers/{serverid}/sessions/html/footer",
+            get(blocks::html_footer),
+        ),
+    ];
+    for (path, handler) in api {
+        router = router
+            .route(path, handler.clone())
+            .route(&format!("{path}/"), handler);
+    }
+    router
+        .route("/ws", get(browser_ws::ws))
+        .merge(demo::routes())
+}
+
+/// Escapes text for HTML element content and double- or single-quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Checks that `caller` holds `acl` on the server named by a path's base64 id, then loads it.
+/// A malformed id is 404; the permission is checked before the server's existence is revealed.
+pub async fn authorize(
+    state: &SharedState,
+    caller: &Caller,
+    serverid: &str,
+    acl: &'static str,
+) -> Result<ServerRow, ApiError> {
+    let id = ServerId::from_base64(serverid).map_err(|_| ApiError::NotFound("server"))?;
+    caller.require(state, &id, acl).await?;
+    servers::get(&state.db, &id)
+        .await?
+        .ok_or(ApiError::NotFound("server"))
+}
+
+/// An optional JSON `UserContext` body (GET requests may carry one); empty means none.
+pub fn user_context(body: &Bytes) -> Result<Option<UserContext>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|_| ApiError::BadRequest("body is not a UserContext JSON object"))
+}
+
+/// The `s` query parameter: absent, or a non-negative integer.
+pub fn size_param(s: Option<&str>) -> Result<Option<u32>, ApiError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<u64>()
+            .map(|n| Some(u32::try_from(n).unwrap_or(u32::MAX)))
+            .map_err(|_| ApiError::BadRequest("s must be a size in pixels")),
+    }
+}
+
+/// The display name of the authenticator app on `server` ("nextAuth" unless configured).
+pub fn app_name(server: &ServerRow) -> &str {
+    let name = server.settings.appname.trim();
+    if name.is_empty() {
+        "nextAuth"
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_covers_the_five_characters() {
+        assert_eq!(
+            escape(r#"<a href="x" title='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(escape("plain été"), "plain été");
+    }
+
+    #[test]
+    fn size_param_parses_or_refuses() {
+        assert_eq!(size_param(None).ok(), Some(None));
+        assert_eq!(size_param(Some("300")).ok(), Some(Some(300)));
+        assert_eq!(size_param(Some("99999999999")).ok(), Some(Some(u32::MAX)));
+        assert!(size_param(Some("big")).is_err());
+        assert!(size_param(Some("-1")).is_err());
+    }
+}

@@ -1,0 +1,183 @@
+//! Bad input from the network and from the disk: replayed and tampered push messages taken
+//! from the real server's queue, a server that answers garbage, a corrupt database row.
+
+use futures_util::{SinkExt, StreamExt};
+use nextauth_e2e::{App, ServerProcess};
+use nextauth_sdk::{FlowState, HistoryQuery, HistoryStatus, PinInput, PushOutcome, Response};
+use sqlx::{Connection, Row};
+
+async fn enrol(app: &mut App, server: &ServerProcess) {
+    let code = server.enrol_code("signup", "neg").await;
+    let flow = app.sdk.start_qr(&code).await.unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    app.sdk
+        .respond(
+            &flow.id,
+            Response::Confirm {
+                account_id: None,
+                user_input: None,
+            },
+        )
+        .await
+        .unwrap();
+    app.flow_in(FlowState::WaitingForInput).await;
+    app.sdk
+        .respond(
+            &flow.id,
+            Response::Pin {
+                pin: PinInput::new("2468"),
+            },
+        )
+        .await
+        .unwrap();
+    app.flow_in(FlowState::Done).await;
+}
+
+/// The sealed envelopes the server queued, read straight from its database.
+async fn queued_envelopes(server: &ServerProcess) -> Vec<Vec<u8>> {
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        server.data_dir().join("server.db").display()
+    );
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("open the server database");
+    let rows = sqlx::query("SELECT envelope FROM messages ORDER BY created")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.get::<Vec<u8>, _>("envelope"))
+        .collect()
+}
+
+#[tokio::test]
+async fn replayed_and_tampered_push_messages_are_refused_and_recorded() {
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server).await;
+    let accounts = server
+        .api(
+            "GET",
+            &format!("/servers/{}/accounts/", server.server_id),
+            None,
+            None,
+        )
+        .await
+        .json();
+    let id = accounts["accounts"][0]["id"].as_i64().unwrap();
+    let r = server
+        .api(
+            "POST",
+            &format!("/servers/{}/accounts/{id}/provokelogin", server.server_id),
+            Some("p"),
+            None,
+        )
+        .await;
+    assert!(r.status == 200 || r.status == 204);
+    let envelope = queued_envelopes(&server)
+        .await
+        .pop()
+        .expect("a queued push login");
+
+    let mut tampered = envelope.clone();
+    let at = tampered.len() / 2;
+    tampered[at] ^= 1;
+    let err = app.sdk.handle_push(&tampered).await.unwrap_err();
+    assert_eq!(err.code(), 48, "the server's signature no longer verifies");
+
+    let outcome = app.sdk.handle_push(&envelope).await.unwrap();
+    let PushOutcome::LoginStarted { flow_id } = outcome else {
+        panic!("expected a login, got {outcome:?}")
+    };
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    app.sdk.stop(&flow_id).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+
+    let err = app.sdk.handle_push(&envelope).await.unwrap_err();
+    assert_eq!(err.code(), 103, "the same message twice is a replay");
+    assert_eq!(
+        app.sdk.handle_push(b"garbage").await.unwrap_err().code(),
+        32
+    );
+
+    let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
+    let codes: Vec<Option<u16>> = history.iter().take(5).map(|h| h.error_code).collect();
+    assert_eq!(codes[..2], [Some(32), Some(103)], "{history:?}");
+    assert!(history.iter().any(|h| h.error_code == Some(48)));
+    assert!(history.iter().any(|h| h.status == HistoryStatus::Aborted));
+}
+
+#[tokio::test]
+async fn a_server_answering_garbage_is_a_typed_error() {
+    // A WebSocket endpoint that answers every message with junk.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                    return;
+                };
+                while let Some(Ok(_)) = ws.next().await {
+                    let junk =
+                        tokio_tungstenite::tungstenite::Message::Binary(vec![2, 0xde, 0xad].into());
+                    if ws.send(junk).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let server = ServerProcess::start().await;
+    let mut code = server.enrol_code("g", "garbage").await;
+    // Point the enrol code at the junk endpoint (same length keeps the layout simple).
+    let real = format!("ws://{}/sigmai", server.addr);
+    let fake = format!("ws://{addr}/sigmai");
+    let fake = format!("{fake:<width$}", width = real.len()).replace(' ', "x");
+    let text = String::from_utf8_lossy(&code).into_owned();
+    assert!(text.contains(&real));
+    let at = code
+        .windows(real.len())
+        .position(|w| w == real.as_bytes())
+        .unwrap();
+    code[at..at + real.len()].copy_from_slice(&fake.as_bytes()[..real.len()]);
+    let mut app = App::new().await;
+    app.sdk.start_qr(&code).await.unwrap();
+    let failed = app.flow_in(FlowState::Error).await;
+    let code = failed.error.unwrap().code;
+    assert!(
+        code == 32 || code == 120,
+        "garbage is a parse error (or the endpoint is unusable): {code}"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_row_is_reported_not_dropped() {
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server).await;
+    let dir = app.dir.clone();
+    let db = dir.0.join("nextauth.db");
+    drop(app);
+    {
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("UPDATE accounts SET public_key = x'0102'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let app = App::open(dir).await;
+    let err = app.sdk.accounts().await.unwrap_err();
+    assert_eq!(err.code(), 201, "{err}");
+    // The row is still there, untouched, for a person (or a fix) to look at.
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let count: i64 = sqlx::query("SELECT count(*) AS n FROM accounts")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(count, 1);
+}
