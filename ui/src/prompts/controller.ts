@@ -80,12 +80,13 @@ class PromptController {
       },
       stop: async () => {
         this.lastAnswer = 'CANCEL';
+        // Close first: the person asked to leave; the flow's own DONE is not shown again.
+        this.close();
         try {
           await api.stopFlow(flow.id);
         } catch {
           /* already finished: nothing to stop */
         }
-        this.close();
       },
       close: () => this.close(),
       lastAnswer: this.lastAnswer,
