@@ -3,6 +3,7 @@
 #   * Xvfb, xauth, dbus: a headless X display (and a session bus) for the real app;
 #   * webkit2gtk-driver: WebKitWebDriver, which tauri-driver drives;
 #   * chromium: the headless browser of the UI tests (Tauri IPC mocked);
+#   * libclang-dev: only for the app's optional `camera` feature (nokhwa's V4L2 bindings);
 #   * tauri-driver (cargo, pinned to 2.x: crates.io also serves 3.0 alphas);
 #   * the UI's npm packages (ui/node_modules, from ui/package-lock.json).
 # Idempotent: a rerun on a prepared machine only checks and returns quickly.
@@ -18,6 +19,7 @@ APT_PACKAGES=(
   webkit2gtk-driver
   chromium
   imagemagick
+  libclang-dev
 )
 
 missing=()

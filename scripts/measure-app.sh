@@ -30,6 +30,8 @@ cleanup() {
 trap cleanup EXIT
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# Proportional set size: shared pages split between the processes that map them.
+pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 children_of() { # all descendants of $1
   local p
   for p in $(ps -o pid= --ppid "$1"); do
@@ -40,8 +42,8 @@ children_of() { # all descendants of $1
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 echo "binary: $APP ($(du -h "$APP" | cut -f1))"
-printf '%-4s %12s %12s %14s %14s %10s %12s\n' run "setup(ms)" "ui(ms)" "setup wall" "ui wall" "app MiB" "total MiB"
-declare -a ui_list=() total_list=()
+printf '%-4s %10s %8s %11s %8s %12s %14s %14s\n' run "setup(ms)" "ui(ms)" "setup wall" "ui wall" "app RSS MiB" "total RSS MiB" "total PSS MiB"
+declare -a ui_list=() total_list=() pss_list=()
 for run in $(seq 1 "$RUNS"); do
   data="$work/data-$run"
   log="$work/app-$run.log"
@@ -67,15 +69,20 @@ for run in $(seq 1 "$RUNS"); do
   sleep 2
   app_kb=$(rss_kb "$pid")
   total_kb=$app_kb
-  for c in $(children_of "$pid"); do total_kb=$((total_kb + $(rss_kb "$c"))); done
+  pss_total=$(pss_kb "$pid")
+  for c in $(children_of "$pid"); do
+    total_kb=$((total_kb + $(rss_kb "$c")))
+    pss_total=$((pss_total + $(pss_kb "$c")))
+  done
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   setup_ms=$(sed -nE 's/.*app set up elapsed_ms=([0-9]+).*/\1/p' "$log" | head -1)
   ui_ms=$(sed -nE 's/.*ui ready elapsed_ms=([0-9]+).*/\1/p' "$log" | head -1)
   ui_list+=("$ui_wall")
   total_list+=("$total_kb")
-  printf '%-4s %12s %12s %14s %14s %10.1f %12.1f\n' "$run" "$setup_ms" "$ui_ms" "$setup_wall" "$ui_wall" \
-    "$(awk "BEGIN {print $app_kb / 1024}")" "$(awk "BEGIN {print $total_kb / 1024}")"
+  pss_list+=("$pss_total")
+  printf '%-4s %10s %8s %11s %8s %12.1f %14.1f %14.1f\n' "$run" "$setup_ms" "$ui_ms" "$setup_wall" "$ui_wall" \
+    "$(awk "BEGIN {print $app_kb / 1024}")" "$(awk "BEGIN {print $total_kb / 1024}")" "$(awk "BEGIN {print $pss_total / 1024}")"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "median UI ready (wall): $(median "${ui_list[@]}") ms; median total RSS: $(awk "BEGIN {printf \"%.1f\", $(median "${total_list[@]}") / 1024}") MiB"
+echo "median UI ready (wall): $(median "${ui_list[@]}") ms; median total RSS: $(awk "BEGIN {printf \"%.1f\", $(median "${total_list[@]}") / 1024}") MiB; median total PSS: $(awk "BEGIN {printf \"%.1f\", $(median "${pss_list[@]}") / 1024}") MiB"

@@ -1,9 +1,15 @@
 //! Work the app does on its own: the periodic pull of push messages (so push logins reach a
 //! desktop that has no push service), and deep links from the command line.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use nextauth_sdk::Sdk;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::error::IpcError;
+use crate::events::NOTICE_EVENT;
+use crate::state::AppState;
 
 /// Environment variable with the pull interval in seconds (`0` turns the pull off; tests).
 pub const PULL_INTERVAL_ENV: &str = "NEXTAUTH_PULL_SECS";
@@ -42,6 +48,37 @@ pub fn spawn_pull(sdk: Sdk, interval: Duration) {
                 Ok(0) => {}
                 Ok(handled) => tracing::info!(handled, "pulled push messages"),
                 Err(err) => tracing::info!(code = err.code(), %err, "pull of push messages failed"),
+            }
+        }
+    });
+}
+
+/// Opens deep links (from the command line, a second launch, or the OS): queued until the UI
+/// is ready to show their prompt, started at once afterwards. A link that cannot start is
+/// reported to the UI as [`NOTICE_EVENT`].
+pub fn open_links<R: Runtime>(app: &AppHandle<R>, links: Vec<String>) {
+    if links.is_empty() {
+        return;
+    }
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    {
+        // The same lock as `app_ready` takes, so no link slips between the check and the queue.
+        let Ok(mut pending) = state.pending_links.lock() else {
+            return;
+        };
+        if !state.ui_ready.load(Ordering::SeqCst) {
+            pending.extend(links);
+            return;
+        }
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        for link in links {
+            if let Err(err) = state.sdk.start_link(&link).await {
+                let _ = app.emit(NOTICE_EVENT, IpcError::from(err));
             }
         }
     });

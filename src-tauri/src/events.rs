@@ -19,6 +19,9 @@ use crate::state::AppState;
 pub const SDK_EVENT: &str = "sdk://event";
 /// Name of the Tauri event sent when SDK events were missed (payload [`Resync`]).
 pub const RESYNC_EVENT: &str = "sdk://resync";
+/// Name of the Tauri event with a problem to show once (payload
+/// [`IpcError`](crate::error::IpcError)): a deep link from a second launch that did not start.
+pub const NOTICE_EVENT: &str = "app://notice";
 
 /// Payload of [`RESYNC_EVENT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -34,7 +34,8 @@ use crate::state::{AppState, DATA_DIR_ENV};
 ///
 /// The data directory is `NEXTAUTH_APP_DATA` when set, else the platform's app data directory
 /// (`~/.local/share/io.github.nextauth_rs.app` on Linux). Deep links given as arguments
-/// (`nextauth:…`, `https://…`) open their prompt once the UI is ready.
+/// (`nextauth:…`, `https://…`) open their prompt once the UI is ready; a second launch hands its
+/// links to the running app and brings its window forward (single-instance plugin).
 ///
 /// # Panics
 ///
@@ -44,7 +45,20 @@ use crate::state::{AppState, DATA_DIR_ENV};
 pub fn run() {
     let started = Instant::now();
     init_tracing();
-    tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // First, so a second launch hands its arguments over before anything else starts. Without
+    // a D-Bus session bus (tests, CI) the plugin logs it and the app starts normally.
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+        background::open_links(app, background::links_from_args(argv.into_iter().skip(1)));
+    }));
+    builder
+        .plugin(tauri_plugin_deep_link::init())
         .setup(move |app| {
             let data_dir = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) if !dir.is_empty() => PathBuf::from(dir),
@@ -62,6 +76,16 @@ pub fn run() {
                 background::spawn_pull(state.sdk.clone(), interval);
             }
             app.manage(state);
+            // On phones the OS delivers app links and the nextauth: scheme to the running app.
+            #[cfg(mobile)]
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                let handle = app.handle().clone();
+                app.deep_link().on_open_url(move |event| {
+                    let links = event.urls().into_iter().map(|u| u.to_string()).collect();
+                    background::open_links(&handle, links);
+                });
+            }
             tracing::info!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 data_dir = %data_dir.display(),

@@ -121,6 +121,107 @@ pub fn capture_screen() -> IpcResult<GrayImage> {
     ))
 }
 
+/// Whether a camera scanner is built in (the `camera` feature, desktop only).
+pub fn camera_supported() -> bool {
+    cfg!(all(feature = "camera", desktop))
+}
+
+/// How long a camera scan looks for a code before giving up.
+pub const CAMERA_SCAN_SECS: u64 = 20;
+
+/// Looks through the first camera until a QR code is seen (at most [`CAMERA_SCAN_SECS`]).
+///
+/// Formats whose luma plane can be read directly (YUYV, NV12, grey) are preferred, so frames
+/// are not converted to RGB just to find a code; MJPEG frames are decoded to greyscale.
+#[cfg(all(feature = "camera", desktop))]
+pub fn scan_camera() -> IpcResult<Vec<u8>> {
+    use nokhwa::utils::{ApiBackend, FrameFormat, RequestedFormat, RequestedFormatType};
+
+    let no_camera = |what: String| IpcError::new(codes::NO_CAMERA, what);
+    let cameras = nokhwa::query(ApiBackend::Auto)
+        .map_err(|e| no_camera(format!("cameras cannot be listed: {e}")))?;
+    let first = cameras
+        .first()
+        .ok_or_else(|| no_camera("no camera was found".into()))?;
+    let formats = [
+        FrameFormat::YUYV,
+        FrameFormat::NV12,
+        FrameFormat::GRAY,
+        FrameFormat::MJPEG,
+    ];
+    let requested =
+        RequestedFormat::with_formats(RequestedFormatType::AbsoluteHighestFrameRate, &formats);
+    let mut camera = nokhwa::Camera::new(first.index().clone(), requested)
+        .map_err(|e| no_camera(format!("the camera cannot be opened: {e}")))?;
+    camera
+        .open_stream()
+        .map_err(|e| no_camera(format!("the camera cannot be started: {e}")))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(CAMERA_SCAN_SECS);
+    let result = loop {
+        if std::time::Instant::now() > deadline {
+            break Err(IpcError::new(
+                codes::NO_QR_CODE,
+                "the camera saw no QR code",
+            ));
+        }
+        let frame = match camera.frame() {
+            Ok(frame) => frame,
+            Err(e) => break Err(no_camera(format!("the camera stopped: {e}"))),
+        };
+        let res = frame.resolution();
+        let Some(luma) = frame_luma(
+            frame.source_frame_format(),
+            res.width_x,
+            res.height_y,
+            frame.buffer(),
+        ) else {
+            continue;
+        };
+        if let Ok(code) = decode_luma(&luma) {
+            break Ok(code);
+        }
+    };
+    let _ = camera.stop_stream();
+    result
+}
+
+/// Looks through a camera (not built in: the `camera` feature is off, or not a desktop).
+#[cfg(not(all(feature = "camera", desktop)))]
+pub fn scan_camera() -> IpcResult<Vec<u8>> {
+    Err(IpcError::new(
+        codes::NO_CAMERA,
+        "no camera is available: this build has no camera scanner; scan from the screen or \
+         open an image instead",
+    ))
+}
+
+/// The greyscale picture in a camera frame, without an RGB step where the format allows.
+#[cfg(all(feature = "camera", desktop))]
+fn frame_luma(
+    format: nokhwa::utils::FrameFormat,
+    w: u32,
+    h: u32,
+    data: &[u8],
+) -> Option<GrayImage> {
+    use nokhwa::utils::FrameFormat;
+    let pixels = (w as usize).checked_mul(h as usize)?;
+    match format {
+        // Y0 U Y1 V: every other byte is luma.
+        FrameFormat::YUYV => {
+            let luma: Vec<u8> = data.iter().step_by(2).copied().take(pixels).collect();
+            GrayImage::from_raw(w, h, luma)
+        }
+        // The luma plane comes first.
+        FrameFormat::NV12 | FrameFormat::GRAY => {
+            GrayImage::from_raw(w, h, data.get(..pixels)?.to_vec())
+        }
+        FrameFormat::MJPEG => image::load_from_memory_with_format(data, image::ImageFormat::Jpeg)
+            .ok()
+            .map(|i| i.to_luma8()),
+        FrameFormat::RAWRGB | FrameFormat::RAWBGR => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +250,36 @@ mod tests {
         let payload: Vec<u8> = (0u8..=255).step_by(3).chain([0, 0xff, 0x80]).collect();
         let png = qr_png(&payload, 4);
         assert_eq!(decode_image(&png).expect("decoded"), payload);
+    }
+
+    #[cfg(all(feature = "camera", desktop))]
+    #[test]
+    fn camera_frames_give_their_luma_plane() {
+        use nokhwa::utils::FrameFormat;
+        let yuyv = [10, 0, 20, 0, 30, 0, 40, 0];
+        let luma = frame_luma(FrameFormat::YUYV, 2, 2, &yuyv).expect("yuyv");
+        assert_eq!(luma.into_raw(), vec![10, 20, 30, 40]);
+        let nv12 = [1, 2, 3, 4, 99, 99];
+        assert_eq!(
+            frame_luma(FrameFormat::NV12, 2, 2, &nv12)
+                .expect("nv12")
+                .into_raw(),
+            vec![1, 2, 3, 4]
+        );
+        assert!(
+            frame_luma(FrameFormat::GRAY, 4, 4, &nv12).is_none(),
+            "short frame"
+        );
+    }
+
+    #[cfg(all(feature = "camera", desktop))]
+    #[test]
+    fn without_a_camera_the_error_is_typed() {
+        // These machines have no camera: the scan must fail with the "no camera" code.
+        if std::path::Path::new("/dev/video0").exists() {
+            return;
+        }
+        assert_eq!(scan_camera().unwrap_err().code, codes::NO_CAMERA);
     }
 
     #[test]

@@ -45,6 +45,8 @@ export function applyTheme(settings: Settings): void {
 export function toast(text: string, tone: 'ok' | 'bad' | 'info' = 'info'): void {
   const root = document.getElementById('toasts');
   if (!root) return;
+  // One failure can arrive twice (the SDK's ERROR event and the command's answer): show it once.
+  if ([...root.children].some((t) => t.textContent === text)) return;
   const el = h('div', { class: `toast ${tone}` }, icon(tone === 'bad' ? 'alert' : 'check', 18), text);
   root.appendChild(el);
   setTimeout(() => el.remove(), 5000);

@@ -21,6 +21,8 @@ import type { Settings } from './bindings/Settings';
 export const SDK_EVENT = 'sdk://event';
 /** Tauri event sent when SDK events were missed: reload everything. */
 export const RESYNC_EVENT = 'sdk://resync';
+/** Tauri event with a problem to show once (a deep link that could not start). */
+export const NOTICE_EVENT = 'app://notice';
 
 interface TauriGlobal {
   core: { invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown> };
@@ -88,6 +90,11 @@ export function onSdkEvent(cb: (event: SdkEvent) => void): Promise<() => void> {
 /** Calls `cb` when the bridge missed events. */
 export function onResync(cb: (resync: Resync) => void): Promise<() => void> {
   return tauri().event.listen(RESYNC_EVENT, (e) => cb(e.payload as Resync));
+}
+
+/** Calls `cb` with problems to show once. */
+export function onNotice(cb: (notice: IpcError) => void): Promise<() => void> {
+  return tauri().event.listen(NOTICE_EVENT, (e) => cb(asIpcError(e.payload)));
 }
 
 /** Whether the Tauri bridge is present at all. */

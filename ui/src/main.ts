@@ -4,7 +4,7 @@ import './style.css';
 import { applyTheme, focusHeading, loadAccounts, state, toast } from './app';
 import { h, icon } from './dom';
 import { explain } from './format';
-import { api, asIpcError, hasTauri, onResync, onSdkEvent } from './ipc';
+import { api, asIpcError, hasTauri, onNotice, onResync, onSdkEvent } from './ipc';
 import { prompts } from './prompts/controller';
 import { renderAccount } from './screens/account';
 import { renderAccounts } from './screens/accounts';
@@ -140,6 +140,7 @@ async function start(): Promise<void> {
         break;
     }
   });
+  await onNotice((notice) => toast(explain(notice), 'bad'));
   await onResync(() => {
     void refreshAccounts();
     historyChanged();

@@ -404,7 +404,7 @@ test('high contrast and a deep link that opened the app at a prompt', async () =
   await page.context().close();
 });
 
-test('resync and account events refresh the list', async () => {
+test('resync and account events refresh the list; notices from a second launch show', async () => {
   const page = await open();
   await page.evaluate(() => {
     window.__mock.accounts = window.__mock.accounts.slice(0, 1);
@@ -416,6 +416,8 @@ test('resync and account events refresh the list', async () => {
     window.__mock.emit('sdk://event', { type: 'ACCOUNT_UPDATE', account: a });
   }, accounts[2]);
   await page.waitForFunction(() => document.querySelectorAll('.account-row').length === 2);
+  await page.evaluate(() => window.__mock.emit('app://notice', { code: 122, message: 'another flow is in progress' }));
+  await page.getByText('Another request is still open.').waitFor();
   await page.context().close();
 });
 

@@ -58,7 +58,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         data_dir: state.data_dir.display().to_string(),
         keystore: "file".into(),
         screen_capture: crate::scanner::screen_capture_supported(),
-        camera: false,
+        camera: crate::scanner::camera_supported(),
     }
 }
 
@@ -66,17 +66,19 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 /// started now (their events reach the UI), and the open flow is returned.
 #[tauri::command]
 pub async fn app_ready(state: State<'_, AppState>) -> Result<ReadyState, IpcError> {
-    if !state.ui_ready.swap(true, Ordering::SeqCst) {
-        tracing::info!(
-            elapsed_ms = state.started.elapsed().as_millis() as u64,
-            "ui ready"
-        );
-    }
-    let links = state
-        .pending_links
-        .lock()
-        .map(|mut links| std::mem::take(&mut *links))
-        .unwrap_or_default();
+    let links = match state.pending_links.lock() {
+        Ok(mut pending) => {
+            // Under the queue's lock: see background::open_links.
+            if !state.ui_ready.swap(true, Ordering::SeqCst) {
+                tracing::info!(
+                    elapsed_ms = state.started.elapsed().as_millis() as u64,
+                    "ui ready"
+                );
+            }
+            std::mem::take(&mut *pending)
+        }
+        Err(_) => Vec::new(),
+    };
     let mut notices = Vec::new();
     let mut started = None;
     for link in links {

@@ -59,15 +59,12 @@ pub async fn scan_screen(state: State<'_, AppState>) -> IpcResult<Flow> {
     Ok(state.sdk.start_qr(&code).await?)
 }
 
-/// Scans with a camera. No camera scanner is built into this version: the answer is always
-/// the typed "no camera" error (docs/app.md explains what is missing).
+/// Looks through the camera for a QR code (up to 20 s) and starts its flow. Without a camera,
+/// or in a build without the `camera` feature, the answer is the typed "no camera" error (303).
 #[tauri::command]
-pub fn scan_camera() -> IpcResult<Flow> {
-    Err(IpcError::new(
-        codes::NO_CAMERA,
-        "no camera is available: this build has no camera scanner yet; scan from the screen \
-         or open an image instead",
-    ))
+pub async fn scan_camera(state: State<'_, AppState>) -> IpcResult<Flow> {
+    let code = blocking(scanner::scan_camera).await?;
+    Ok(state.sdk.start_qr(&code).await?)
 }
 
 async fn start_from_image(state: &AppState, bytes: Vec<u8>) -> IpcResult<Flow> {

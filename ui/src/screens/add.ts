@@ -91,7 +91,7 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
       class: 'action',
       id: 'scan-camera',
       type: 'button',
-      onclick: () => void run(cameraBtn, 'Starting camera…', api.scanCamera),
+      onclick: () => void run(cameraBtn, 'Looking through the camera…', api.scanCamera),
     },
     icon('camera', 22),
     h('span', { class: 'label' }, 'Use camera'),
