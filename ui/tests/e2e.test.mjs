@@ -68,8 +68,16 @@ children.push(serverProc);
 const base = `http://127.0.0.1:${port}`;
 await until('the server', async () => (await fetch(`${base}/healthz`)).ok);
 const demo = JSON.parse(fs.readFileSync(path.join(serverData, 'demo.json'), 'utf8'));
-const api = (p, nonce) =>
-  fetch(`${base}${p}`, { headers: { 'X-apikey': demo.apikey, ...(nonce ? { 'X-nonce': nonce } : {}) } });
+const api = (p, nonce, { method = 'GET', body } = {}) =>
+  fetch(`${base}${p}`, {
+    method,
+    headers: {
+      'X-apikey': demo.apikey,
+      ...(nonce ? { 'X-nonce': nonce } : {}),
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
 
 /** The QR code of `p` as a PNG file: the server's own PNG when it offers `img=png`, else the
  *  raw code bytes drawn with the qrcode package. */
@@ -88,13 +96,13 @@ async function qrImage(p, nonce, file) {
 }
 
 // tauri-driver (which starts WebKitWebDriver, which starts the app) with the app's data
-// directory and no background pull.
+// directory and a short background pull (push logins arrive within 2 s).
 const driverPort = await freePort();
 const nativePort = await freePort();
 const appData = path.join(tmp, 'app');
 const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], {
   stdio: ['ignore', 'ignore', 'pipe'],
-  env: { ...process.env, NEXTAUTH_APP_DATA: appData, NEXTAUTH_PULL_SECS: '0', RUST_LOG: 'info' },
+  env: { ...process.env, NEXTAUTH_APP_DATA: appData, NEXTAUTH_PULL_SECS: '2', RUST_LOG: 'info' },
 });
 let appLog = '';
 driver.stderr.on('data', (d) => (appLog += d));
@@ -149,6 +157,19 @@ async function enterPin() {
   const input = await waitFor('#pin-input');
   await input.setValue(PIN);
   await click('#pin-ok');
+}
+
+/** After Approve: enters the PIN if the server asks for it, then waits for the result. */
+async function finishAfterApprove() {
+  const state = await until('done or PIN', async () => {
+    const el = await $('#prompt');
+    const s = (await el.isExisting()) && (await el.getAttribute('data-state'));
+    return s === 'DONE' || s === 'WAITING_FOR_INPUT' ? s : null;
+  });
+  if (state === 'WAITING_FOR_INPUT') {
+    await enterPin();
+    await waitFor('#prompt[data-state="DONE"]');
+  }
 }
 
 const steps = [];
@@ -229,6 +250,40 @@ step('log in again by scanning the screen (the QR shown in another X window)', a
   const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-2')).json();
   assert.equal(session.loggedin, true, 'the website sees the second login');
   await click('#close');
+});
+
+step('a push login the website provokes reaches the app through the periodic pull', async () => {
+  const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, 'browser-1', { method: 'POST' });
+  assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-push-login.png'));
+  await click('#approve');
+  await finishAfterApprove();
+  assert.match(await text('#prompt-title'), /Logged in to Acme/);
+  await click('#close');
+});
+
+step('approve a transaction from its QR image', async () => {
+  const r = await api(`/servers/${demo.serverid}/sessions/transactions`, 'browser-1', {
+    method: 'POST',
+    body: { amount: '42.00 EUR', beneficiary: 'Contoso Ltd', description: 'Order 1001' },
+  });
+  assert.equal(r.status, 200, `create transaction: ${r.status}`);
+  const { tid, qrdata } = await r.json();
+  const file = path.join(tmp, 'transaction.png');
+  await QRCode.toFile(file, [{ data: Buffer.from(qrdata, 'base64'), mode: 'byte' }], { margin: 4, scale: 6 });
+  await click('#add-account');
+  await openImage(file);
+  await waitFor('#prompt[data-interaction="CONFIRM_TRANSACTION"]');
+  const shown = await text('#prompt');
+  for (const s of ['42.00 EUR', 'Contoso Ltd', 'Order 1001']) assert.ok(shown.includes(s), `prompt shows ${s}`);
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-transaction.png'));
+  await click('#approve');
+  await finishAfterApprove();
+  assert.equal(await text('#prompt-title'), 'Transaction approved');
+  await click('#close');
+  const result = await (await api(`/servers/${demo.serverid}/transactions/${encodeURIComponent(tid)}`)).json();
+  assert.equal(result.tstatus, '1', 'the website sees the approval');
 });
 
 step('the history shows the login and the new account', async () => {
