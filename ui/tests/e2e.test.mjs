@@ -22,6 +22,7 @@ const shots = path.resolve(here, '../../docs/screenshots');
 const APP = process.env.APP;
 const SERVER = process.env.SERVER;
 const PIN = '2468';
+const NEW_PIN = '135790';
 assert.ok(APP && fs.existsSync(APP), 'APP must point at the debug nextauth-app binary');
 assert.ok(SERVER && fs.existsSync(SERVER), 'SERVER must point at the nextauth-server binary');
 assert.ok(process.env.DISPLAY, 'DISPLAY must be set (Xvfb)');
@@ -295,8 +296,43 @@ step('the history shows the login and the new account', async () => {
   await browser.saveScreenshot(path.join(shots, 'app-e2e-history.png'));
 });
 
-step('the PIN never reaches the log', async () => {
-  assert.ok(!appLog.includes(PIN), 'the PIN appears in the app log');
+step('camera: a clear message when there is none', async () => {
+  await click('#add-account');
+  await click('#scan-camera');
+  await until('the no-camera message', async () => (await text('.add-card .form-status')).startsWith('No camera is available'));
+});
+
+step('settings: the theme is saved, the PIN is changed with the server', async () => {
+  await click('a[href="#/settings"]');
+  await waitFor('#theme-dark');
+  await browser.execute(() => document.getElementById('theme-dark').click());
+  await until('the dark theme', () => browser.execute(() => document.documentElement.dataset.theme === 'dark'));
+  await (await waitFor('#pin-current')).setValue(PIN);
+  await (await waitFor('#pin-new')).setValue(NEW_PIN);
+  await (await waitFor('#pin-again')).setValue(NEW_PIN);
+  await click('#pin-change');
+  await until('the PIN change', async () => (await text('.pin-change .form-status')) === 'Your PIN was changed.');
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-settings-dark.png'));
+  const saved = JSON.parse(fs.readFileSync(path.join(appData, 'settings.json'), 'utf8'));
+  assert.equal(saved.theme, 'dark');
+});
+
+step('delete the account: confirmed, the server is told, back to the welcome screen', async () => {
+  await click('a[href="#/accounts"]');
+  await click('.account-row');
+  await click('#delete-account');
+  await click('#confirm-delete');
+  await until('the welcome screen', async () => (await text('h1')) === 'Welcome to nextAuth');
+  await until('the confirmation', async () => (await text('#toasts')).includes('alice was deleted.'));
+  const statuses = await browser.execute(async () => {
+    const page = await window.__TAURI__.core.invoke('history_list', { filter: { limit: 50 } });
+    return page.entries.map((e) => e.status);
+  });
+  assert.ok(statuses.includes('DELETED'), `statuses: ${statuses}`);
+});
+
+step('the PINs never reach the log', async () => {
+  assert.ok(!appLog.includes(PIN) && !appLog.includes(NEW_PIN), 'a PIN appears in the app log');
   assert.match(appLog, /ui ready/);
 });
 
