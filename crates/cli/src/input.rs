@@ -56,22 +56,11 @@ pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads an image file and returns the raw bytes of the first QR code in it, if any.
+/// Reads an image file (PNG or JPEG) and returns the raw bytes of the first QR code in it.
 pub fn decode_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
-    let image =
-        image::open(path).map_err(|e| format!("{}: cannot read image: {e}", path.display()))?;
-    let luma = image.to_luma8();
-    let (w, h) = (luma.width() as usize, luma.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-        luma.get_pixel(x as u32, y as u32).0[0]
-    });
-    for grid in prepared.detect_grids() {
-        let mut out = Vec::new();
-        if grid.decode_to(&mut out).is_ok() {
-            return Ok(Some(out));
-        }
-    }
-    Ok(None)
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    nextauth_qr::decode_file(&bytes)
+        .map_err(|e| format!("{}: cannot read image: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@
 //!   PIN offline; see docs/protocol.md section 11).
 //! * **Push**: encrypted messages are verified, de-duplicated and acted on.
 //! * **History** of every interaction.
+//! * **QR processor**: [`qr::QrProcessor::process_frame`] reads the raw bytes of binary QR codes
+//!   from camera frames (luma planes, straight from YUYV or NV12 buffers), and
+//!   [`qr::decode_image`] from stills and screenshots (the `nextauth-qr` crate).
 //!
 //! The session engine ([`engine`]) is a sans-IO state machine: bytes and answers in, new state
 //! and effects out. [`Sdk`] drives it with a real transport, storage and clock.
@@ -34,6 +37,7 @@ pub use config::{Config, ConfigError, DEFAULT_HISTORY_RETENTION_DAYS, MAX_HISTOR
 pub use engine::{PinInput, Response};
 pub use error::{SdkError, SdkResult};
 pub use model::*;
+pub use nextauth_qr as qr;
 pub use push::PushOutcome;
 pub use sdk::Sdk;
 pub use store::HistoryQuery;

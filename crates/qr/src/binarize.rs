@@ -1,0 +1,206 @@
+//! Local adaptive binarisation: per 8×8 block the midpoint of its grey range, if it has
+//! contrast, averaged over the contrasty blocks of a 5×5 block neighbourhood (a variant of
+//! ZXing's hybrid binariser); areas without contrast come out light, with a per-block threshold map kept for module sampling.
+
+use crate::plane::{Plane, View};
+
+/// Something that says which pixels are dark: a materialised [`Binary`] or a [`Lazy`]
+/// thresholding of a full-resolution view.
+pub(crate) trait BitSource {
+    fn width(&self) -> usize;
+    fn height(&self) -> usize;
+    /// Is (x, y) dark? Out of bounds counts as light.
+    fn dark(&self, x: isize, y: isize) -> bool;
+    /// Row `y` as 0/1 bytes (1 = dark) into `out`.
+    fn row_bits(&self, y: usize, out: &mut Vec<u8>);
+}
+
+impl BitSource for Binary {
+    fn width(&self) -> usize {
+        self.w
+    }
+    fn height(&self) -> usize {
+        self.h
+    }
+    #[inline]
+    fn dark(&self, x: isize, y: isize) -> bool {
+        Binary::dark(self, x, y)
+    }
+    fn row_bits(&self, y: usize, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(&self.bits[y * self.w..(y + 1) * self.w]);
+    }
+}
+
+/// Full-resolution pixels thresholded on demand with the threshold map of a coarser
+/// [`Binary`] made from the same frame downscaled by `f` (nothing is materialised).
+pub(crate) struct Lazy<'a> {
+    pub view: View<'a>,
+    pub coarse: &'a Binary,
+    pub f: usize,
+}
+
+impl Lazy<'_> {
+    #[inline]
+    fn thr(&self, x: usize, y: usize) -> u8 {
+        self.coarse.threshold_at(x / self.f, y / self.f)
+    }
+}
+
+impl BitSource for Lazy<'_> {
+    fn width(&self) -> usize {
+        self.view.w
+    }
+    fn height(&self) -> usize {
+        self.view.h
+    }
+    #[inline]
+    fn dark(&self, x: isize, y: isize) -> bool {
+        if x < 0 || y < 0 || x as usize >= self.view.w || y as usize >= self.view.h {
+            return false;
+        }
+        let (x, y) = (x as usize, y as usize);
+        self.view.data[y * self.view.stride + x] < self.thr(x, y)
+    }
+    fn row_bits(&self, y: usize, out: &mut Vec<u8>) {
+        out.clear();
+        let row = &self.view.data[y * self.view.stride..y * self.view.stride + self.view.w];
+        let span = BLOCK * self.f;
+        for (i, chunk) in row.chunks(span).enumerate() {
+            let t = self.thr(i * span, y);
+            if t == 0 {
+                // No contrast around: all light.
+                out.resize(out.len() + chunk.len(), 0);
+            } else {
+                out.extend(chunk.iter().map(|&v| (v < t) as u8));
+            }
+        }
+    }
+}
+
+/// Block side in pixels.
+pub(crate) const BLOCK: usize = 8;
+/// Blocks whose grey range is at most this are treated as flat (no local contrast).
+const MIN_RANGE: u8 = 24;
+
+/// A binarised plane: `bits[y * w + x]` is 1 for dark, 0 for light, plus the threshold map.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Binary {
+    pub w: usize,
+    pub h: usize,
+    pub bits: Vec<u8>,
+    /// Threshold per block (`bw` × `bh` blocks of [`BLOCK`] pixels).
+    pub thr: Vec<u8>,
+    pub bw: usize,
+    pub bh: usize,
+    /// Scratch: per-block black point.
+    bp: Vec<u8>,
+}
+
+impl Binary {
+    /// The local threshold at pixel (x, y) (nearest block).
+    #[inline]
+    pub fn threshold_at(&self, x: usize, y: usize) -> u8 {
+        let bx = (x / BLOCK).min(self.bw.saturating_sub(1));
+        let by = (y / BLOCK).min(self.bh.saturating_sub(1));
+        self.thr.get(by * self.bw + bx).copied().unwrap_or(128)
+    }
+
+    /// Is pixel (x, y) dark? Out of bounds counts as light.
+    #[inline]
+    pub fn dark(&self, x: isize, y: isize) -> bool {
+        x >= 0
+            && y >= 0
+            && (x as usize) < self.w
+            && (y as usize) < self.h
+            && self.bits[y as usize * self.w + x as usize] != 0
+    }
+
+    /// Binarises `p` into `self` (buffers are reused).
+    pub fn compute(&mut self, p: &Plane) {
+        let (w, h) = (p.w, p.h);
+        self.w = w;
+        self.h = h;
+        self.bw = w.div_ceil(BLOCK);
+        self.bh = h.div_ceil(BLOCK);
+        let (bw, bh) = (self.bw, self.bh);
+        self.bits.clear();
+        self.bits.resize(w * h, 0);
+        self.thr.clear();
+        self.thr.resize(bw * bh, 0);
+        self.bp.clear();
+        self.bp.resize(bw * bh, 0);
+        if w == 0 || h == 0 {
+            return;
+        }
+        // Per-block black points.
+        let mut colmin: Vec<u8> = Vec::with_capacity(w);
+        let mut colmax: Vec<u8> = Vec::with_capacity(w);
+        let mut mins = vec![255u8; bw];
+        let mut maxs = vec![0u8; bw];
+        for by in 0..bh {
+            let y0 = by * BLOCK;
+            let y1 = (y0 + BLOCK).min(h);
+            // Column-wise min/max over the block row (vectorises), then per block.
+            colmin.clear();
+            colmin.extend_from_slice(&p.data[y0 * w..(y0 + 1) * w]);
+            colmax.clear();
+            colmax.extend_from_slice(&p.data[y0 * w..(y0 + 1) * w]);
+            for y in y0 + 1..y1 {
+                let row = &p.data[y * w..(y + 1) * w];
+                for ((lo, hi), &v) in colmin.iter_mut().zip(colmax.iter_mut()).zip(row) {
+                    *lo = (*lo).min(v);
+                    *hi = (*hi).max(v);
+                }
+            }
+            for (bx, (lo, hi)) in colmin.chunks(BLOCK).zip(colmax.chunks(BLOCK)).enumerate() {
+                mins[bx] = lo.iter().copied().fold(255, u8::min);
+                maxs[bx] = hi.iter().copied().fold(0, u8::max);
+            }
+            for bx in 0..bw {
+                let (lo, hi) = (mins[bx], maxs[bx]);
+                // Contrasty blocks vote with the midpoint of their range (unbiased by how much
+                // of the block is dark); flat blocks (0) do not vote.
+                let avg = if hi - lo > MIN_RANGE {
+                    (((lo as u16 + hi as u16) / 2) as u8).max(1)
+                } else {
+                    0
+                };
+                self.bp[by * bw + bx] = avg;
+            }
+        }
+        // Thresholds: average of the 5×5 neighbourhood of black points (sliding sums).
+        let r = 2usize;
+        for by in 0..bh {
+            let cy = by.clamp(r, bh.saturating_sub(r + 1).max(r));
+            let ylo = cy.saturating_sub(r);
+            let yhi = (cy + r + 1).min(bh);
+            for bx in 0..bw {
+                let cx = bx.clamp(r, bw.saturating_sub(r + 1).max(r));
+                let xlo = cx.saturating_sub(r);
+                let xhi = (cx + r + 1).min(bw);
+                let mut s = 0u32;
+                let mut n = 0u32;
+                for yy in ylo..yhi {
+                    for &v in &self.bp[yy * bw + xlo..yy * bw + xhi] {
+                        s += v as u32;
+                        n += (v != 0) as u32;
+                    }
+                }
+                self.thr[by * bw + bx] = (s / n.max(1)) as u8;
+            }
+        }
+        // Apply.
+        for y in 0..h {
+            let by = y / BLOCK;
+            let row = &p.data[y * w..(y + 1) * w];
+            let out = &mut self.bits[y * w..(y + 1) * w];
+            let trow = &self.thr[by * bw..(by + 1) * bw];
+            for ((o, i), t) in out.chunks_mut(BLOCK).zip(row.chunks(BLOCK)).zip(trow) {
+                for (ob, &v) in o.iter_mut().zip(i) {
+                    *ob = (v < *t) as u8;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! # nextauth-qr
+//!
+//! A fast, robust reader of binary (byte-mode) QR codes in camera frames, still images and
+//! desktop screenshots, returning the code's exact raw bytes. Used by the SDK, the `nextauth`
+//! command-line tool and the app's scanner.
+//!
+//! Pipeline (see `docs/qr.md` for the measurements behind each choice):
+//!
+//! 1. **Scale.** Large frames are first read at reduced resolution (box-filter downscale:
+//!    1280×720 and 1920×1080 by 2, a 4K screenshot by 4), which is cheaper and averages away
+//!    sensor noise.
+//! 2. **Adaptive binarisation** with a local threshold map (8×8 blocks, 5×5 neighbourhood).
+//! 3. **Finder patterns** by a row scan for 1:1:3:1:1 runs in *both* polarities at once (dark on
+//!    light and light on dark), each confirmed by vertical, horizontal and diagonal cross-checks.
+//!    A frame without candidates is rejected here (the idle cost).
+//! 4. **Geometry**: finder triples, module size and dimension, the alignment pattern, a
+//!    perspective transform, and sampling of module values.
+//! 5. **Decoding** of the sampled grid by [`rqrr`]'s decoder (format information, Reed-Solomon
+//!    error correction, data segments) into bytes, with up to three thresholdings of the
+//!    samples.
+//! 6. **Refinement**: if the reduced scale found candidates but no code, the region around them
+//!    is read again at full resolution (small codes); a [`QrProcessor`] also remembers where the
+//!    last code was and looks there first in the next frame.
+//!
+//! ```
+//! let mut qr = nextauth_qr::QrProcessor::new();
+//! let frame = vec![128u8; 640 * 480]; // a grey frame: no code in it
+//! assert_eq!(qr.process_frame(&frame, 640, 480, 640), None);
+//! ```
+
+mod binarize;
+#[cfg(feature = "files")]
+pub mod files;
+mod finder;
+mod grid;
+mod plane;
+
+pub use plane::{luma_from_nv12, luma_from_yuyv};
+
+use binarize::Binary;
+use finder::Finder;
+use grid::{Located, Triple};
+use plane::{Plane, Rect, View};
+
+/// Upper bound on grid decode attempts per pass (bounds the time on frames full of clutter).
+const ATTEMPTS_PER_PASS: u32 = 24;
+/// Estimated noise sigma (grey levels) above which a plane is smoothed before binarising.
+const NOISY_SIGMA: f64 = 3.5;
+/// In a stream, every this many consecutive frames without a code the fine scan runs anyway.
+const FORCED_FINE_EVERY: u32 = 4;
+/// A coarse candidate with a module below this (coarse pixels) triggers the fine scan.
+const FINE_TRIGGER_MODULE: f64 = 3.0;
+/// Coarse-plane noise sigma above which the full-resolution fine scan is skipped.
+const FINE_MAX_NOISE: f64 = 2.5;
+/// Most finder candidates combined into triples per pass.
+const TRIPLE_CANDIDATES: usize = 12;
+
+/// Reusable buffers of one pass.
+#[derive(Debug, Default)]
+struct Work {
+    plane: Plane,
+    bin: Binary,
+    finders: Vec<Finder>,
+    triples: Vec<Triple>,
+    scratch32: Vec<u32>,
+    scratch16: Vec<u16>,
+    /// Noise sigma estimated for the last plane.
+    noise: f64,
+}
+
+/// What one pass over a plane produced.
+enum Pass {
+    Found(Vec<u8>, Located),
+    /// No code, but finder candidates.
+    Candidates,
+    Nothing,
+}
+
+impl Work {
+    /// Extracts `rect` of `src` at factor `f`, then binarises, searches and decodes it.
+    fn pass(&mut self, src: &View<'_>, rect: Rect, f: usize) -> Pass {
+        plane::extract(src, rect, f, &mut self.plane);
+        if self.plane.w < 21 || self.plane.h < 21 {
+            return Pass::Nothing;
+        }
+        // Noisy frames (dim rooms, cheap sensors): smooth before binarising, or the noise
+        // breaks runs and fakes finder patterns.
+        self.noise = plane::noise_sigma(&self.plane, &mut self.scratch32);
+        if self.noise > NOISY_SIGMA {
+            plane::smooth3(&mut self.plane, &mut self.scratch16);
+        }
+        self.bin.compute(&self.plane);
+        finder::find(&self.bin, 2, &mut self.finders);
+        if self.finders.is_empty() {
+            return Pass::Nothing;
+        }
+        // Keep the best-confirmed candidates.
+        self.finders.sort_by_key(|f| std::cmp::Reverse(f.count));
+        let n = self.finders.len().min(TRIPLE_CANDIDATES);
+        grid::triples(&self.finders[..n], &mut self.triples);
+        let mut budget = ATTEMPTS_PER_PASS;
+        for t in &self.triples {
+            if let Some((bytes, loc)) = grid::read_triple(&self.plane, &self.bin, t, &mut budget) {
+                if bytes.is_empty() {
+                    continue;
+                }
+                return Pass::Found(bytes, to_source(loc, rect, f));
+            }
+            if budget == 0 {
+                break;
+            }
+        }
+        Pass::Candidates
+    }
+
+    /// After a failed pass at factor `f > 1` (whose binarisation is still in `self.bin`):
+    /// scans every third row of the full-resolution frame, thresholded with that pass's
+    /// threshold map, for finder patterns too small for the coarse scale, and returns the
+    /// region to read again at full resolution.
+    ///
+    /// Runs only when the coarse pass saw a small finder-like candidate (small codes show one
+    /// there often enough, and idle frames skip the full-resolution scan), or when `force`d.
+    fn fine_region(&mut self, src: &View<'_>, f: usize, force: bool) -> Option<Rect> {
+        if self.noise > FINE_MAX_NOISE {
+            // Full resolution is noisier still: nothing that small is readable there.
+            return None;
+        }
+        if !force && !self.finders.iter().any(|c| c.module < FINE_TRIGGER_MODULE) {
+            return None;
+        }
+        let lazy = binarize::Lazy {
+            view: *src,
+            coarse: &self.bin,
+            f,
+        };
+        finder::find(&lazy, 3, &mut self.finders);
+        let small = 2.0 * f as f64 + 1.0;
+        self.finders.retain(|c| c.module < small);
+        if self.finders.is_empty() {
+            return None;
+        }
+        self.finders.sort_by_key(|c| std::cmp::Reverse(c.count));
+        let n = self.finders.len().min(TRIPLE_CANDIDATES);
+        grid::triples(&self.finders[..n], &mut self.triples);
+        let (min, max, module) = match self.triples.first() {
+            Some(t) => {
+                let d = (t.b.x + t.c.x - t.a.x, t.b.y + t.c.y - t.a.y);
+                let xs = [t.a.x, t.b.x, t.c.x, d.0];
+                let ys = [t.a.y, t.b.y, t.c.y, d.1];
+                let min = (
+                    xs.iter().cloned().fold(f64::MAX, f64::min),
+                    ys.iter().cloned().fold(f64::MAX, f64::min),
+                );
+                let max = (
+                    xs.iter().cloned().fold(f64::MIN, f64::max),
+                    ys.iter().cloned().fold(f64::MIN, f64::max),
+                );
+                (min, max, t.a.module)
+            }
+            None => {
+                // A lone finder: the code may extend up to ~70 modules from it either way.
+                let c = self.finders[0];
+                let r = 66.0 * c.module;
+                ((c.x - r, c.y - r), (c.x + r, c.y + r), c.module)
+            }
+        };
+        let margin = 10.0 * module + 0.1 * (max.0 - min.0).max(max.1 - min.1);
+        Some(Rect::around(min, max, margin, src.w, src.h))
+    }
+}
+
+fn to_source(loc: Located, rect: Rect, f: usize) -> Located {
+    let s = f as f64;
+    let map = |(x, y): (f64, f64)| (rect.x0 as f64 + x * s, rect.y0 as f64 + y * s);
+    Located {
+        corners: loc.corners.map(map),
+        module: loc.module * s,
+    }
+}
+
+/// Factor by which a frame is first read: the long side at most about 1000 pixels.
+fn coarse_factor(w: usize, h: usize) -> usize {
+    let long = w.max(h);
+    if long <= 1024 {
+        1
+    } else if long <= 2048 {
+        2
+    } else {
+        long.div_ceil(1024).min(8)
+    }
+}
+
+/// Factor at which a region with modules of `module` source pixels is read again.
+fn refine_factor(module: f64) -> usize {
+    let mut f = 1;
+    while f < 8 && module / (2 * f) as f64 >= 3.0 {
+        f *= 2;
+    }
+    f
+}
+
+/// A stateful QR reader for a stream of camera frames.
+///
+/// Reuse one processor for consecutive frames: it keeps its buffers and remembers where the
+/// last code was found, which it tries first in the next frame.
+#[derive(Debug, Default)]
+pub struct QrProcessor {
+    work: Work,
+    last: Option<Located>,
+    /// Consecutive frames without a code.
+    misses: u32,
+}
+
+impl QrProcessor {
+    /// A processor with empty buffers and no remembered code location.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets the stream's history: the remembered location of the last code and the count
+    /// of frames without a code (after a reset, a frame is read exactly as the first one).
+    pub fn reset(&mut self) {
+        self.last = None;
+        self.misses = 0;
+    }
+
+    /// Reads one camera frame: an 8-bit luma (grey) plane of `width` × `height` pixels whose
+    /// rows start `stride` bytes apart. Returns the raw bytes of the first QR code read, or
+    /// `None` (also for invalid dimensions or a too short buffer; it never panics).
+    ///
+    /// Codes may be dark on light or light on dark, rotated, tilted, blurred or noisy. Cost
+    /// is bounded per frame: a frame without finder-pattern candidates is rejected after the
+    /// coarse scan. See [`luma_from_yuyv`] and [`luma_from_nv12`] for camera buffers.
+    pub fn process_frame(
+        &mut self,
+        luma: &[u8],
+        width: usize,
+        height: usize,
+        stride: usize,
+    ) -> Option<Vec<u8>> {
+        let view = View::new(luma, width, height, stride)?;
+        // Where the last code was.
+        if let Some(last) = self.last.take() {
+            if let Some((bytes, loc)) = self.read_near(&view, &last) {
+                self.last = Some(loc);
+                return Some(bytes);
+            }
+        }
+        // Every few frames without a code, scan the full resolution even without a coarse
+        // hint: codes with modules of about 2 px leave none at the coarse scale, and this
+        // finds them within a few frames at a fraction of the cost per frame.
+        let force_fine = self.misses % FORCED_FINE_EVERY == FORCED_FINE_EVERY - 1;
+        let found = read(&mut self.work, &view, false, force_fine);
+        self.misses = if found.is_some() {
+            0
+        } else {
+            self.misses.wrapping_add(1)
+        };
+        self.last = found.as_ref().map(|(_, l)| *l);
+        found.map(|(b, _)| b)
+    }
+
+    fn read_near(&mut self, view: &View<'_>, last: &Located) -> Option<(Vec<u8>, Located)> {
+        let xs = last.corners.map(|c| c.0);
+        let ys = last.corners.map(|c| c.1);
+        let min = (
+            xs.iter().cloned().fold(f64::MAX, f64::min),
+            ys.iter().cloned().fold(f64::MAX, f64::min),
+        );
+        let max = (
+            xs.iter().cloned().fold(f64::MIN, f64::max),
+            ys.iter().cloned().fold(f64::MIN, f64::max),
+        );
+        let side = (max.0 - min.0).max(max.1 - min.1);
+        let rect = Rect::around(min, max, side * 0.3 + 8.0 * last.module, view.w, view.h);
+        let f = refine_factor(last.module);
+        match self.work.pass(view, rect, f) {
+            Pass::Found(b, l) => Some((b, l)),
+            _ => None,
+        }
+    }
+}
+
+/// The full pipeline on one frame. `exhaustive` (still images) adds full-frame passes at every
+/// finer scale when the coarse pass finds nothing.
+fn read(
+    work: &mut Work,
+    view: &View<'_>,
+    exhaustive: bool,
+    force_fine: bool,
+) -> Option<(Vec<u8>, Located)> {
+    let full = Rect::full(view.w, view.h);
+    let mut f = coarse_factor(view.w, view.h);
+    loop {
+        if let Pass::Found(b, l) = work.pass(view, full, f) {
+            return Some((b, l));
+        }
+        if f > 1 {
+            if let Some(rect) = work.fine_region(view, f, force_fine || exhaustive) {
+                if let Pass::Found(b, l) = work.pass(view, rect, 1) {
+                    return Some((b, l));
+                }
+            }
+        }
+        if !exhaustive || f == 1 {
+            return None;
+        }
+        f /= 2;
+    }
+}
+
+/// Diagnostics for development (not a stable API): what one coarse pass over a frame saw,
+/// with the time of each stage (best of 10).
+#[doc(hidden)]
+pub fn trace_pass(luma: &[u8], width: usize, height: usize, factor: usize) -> String {
+    use std::fmt::Write;
+    use std::time::Instant;
+    let Some(view) = View::new(luma, width, height, width) else {
+        return "invalid".into();
+    };
+    let mut work = Work::default();
+    let rect = Rect::full(width, height);
+    let mut s = String::new();
+    let mut times = [f64::MAX; 7];
+    let mut fine = 0;
+    for _ in 0..10 {
+        let mut t = Instant::now();
+        let mut lap = |i: usize, t: &mut Instant| {
+            times[i] = times[i].min(t.elapsed().as_secs_f64() * 1e3);
+            *t = Instant::now();
+        };
+        plane::extract(&view, rect, factor, &mut work.plane);
+        lap(0, &mut t);
+        let noisy = plane::noise_sigma(&work.plane, &mut work.scratch32) > NOISY_SIGMA;
+        lap(1, &mut t);
+        if noisy {
+            plane::smooth3(&mut work.plane, &mut work.scratch16);
+        }
+        lap(2, &mut t);
+        work.bin.compute(&work.plane);
+        lap(3, &mut t);
+        finder::find(&work.bin, 2, &mut work.finders);
+        lap(4, &mut t);
+        let _ = work.pass(&view, rect, factor);
+        lap(5, &mut t);
+        if factor > 1 {
+            let lazy = binarize::Lazy {
+                view,
+                coarse: &work.bin,
+                f: factor,
+            };
+            let mut v = Vec::new();
+            finder::find(&lazy, 3, &mut v);
+            fine = v.len();
+        }
+        lap(6, &mut t);
+    }
+    let _ = writeln!(
+        s,
+        "ms: extract {:.2} noise {:.2} smooth {:.2} binarise {:.2} find {:.2} | whole pass {:.2} | fine scan {:.2} ({fine} cands)",
+        times[0], times[1], times[2], times[3], times[4], times[5], times[6]
+    );
+    let r = work.pass(&view, rect, factor);
+    let _ = writeln!(s, "plane {}x{} factor {factor}", work.plane.w, work.plane.h);
+    if let Ok(path) = std::env::var("QR_TRACE_BIN") {
+        let mut pgm = format!("P5\n{} {}\n255\n", work.bin.w, work.bin.h).into_bytes();
+        pgm.extend(
+            work.bin
+                .bits
+                .iter()
+                .map(|&b| if b != 0 { 0u8 } else { 255 }),
+        );
+        let _ = std::fs::write(path, pgm);
+    }
+    for f in &work.finders {
+        let _ = writeln!(
+            s,
+            "  finder ({:.1},{:.1}) m={:.2} n={} inv={}",
+            f.x, f.y, f.module, f.count, f.inv
+        );
+    }
+    let _ = writeln!(s, "  triples {}", work.triples.len());
+    let _ = writeln!(
+        s,
+        "  result {}",
+        match r {
+            Pass::Found(b, l) => format!("found {} bytes, module {:.2}", b.len(), l.module),
+            Pass::Candidates => "candidates only".into(),
+            Pass::Nothing => "nothing".into(),
+        }
+    );
+    s
+}
+
+/// Reads a QR code from a still image or a screenshot (e.g. a whole multi-monitor desktop
+/// at HiDPI): an 8-bit luma plane of `width` × `height` pixels, `width` bytes per row.
+///
+/// Searches at a coarse scale first, refines around candidates at full resolution, and falls
+/// back to full-frame passes at every finer scale, so a code anywhere on a 4K screenshot is
+/// found in a few tens of milliseconds. Returns the raw bytes of the first code read.
+pub fn decode_image(luma: &[u8], width: usize, height: usize) -> Option<Vec<u8>> {
+    decode_image_strided(luma, width, height, width)
+}
+
+/// [`decode_image`] for a plane whose rows start `stride` bytes apart.
+pub fn decode_image_strided(
+    luma: &[u8],
+    width: usize,
+    height: usize,
+    stride: usize,
+) -> Option<Vec<u8>> {
+    let view = View::new(luma, width, height, stride)?;
+    let mut work = Work::default();
+    read(&mut work, &view, true, true).map(|(b, _)| b)
+}
+
+/// Reads a QR code from the bytes of a PNG or JPEG file (see [`decode_image`]).
+/// `Ok(None)` if the image holds no readable code.
+#[cfg(feature = "files")]
+pub fn decode_file(bytes: &[u8]) -> Result<Option<Vec<u8>>, files::ImageError> {
+    let img = files::load_luma(bytes)?;
+    Ok(decode_image(&img.data, img.width, img.height))
+}
