@@ -28,7 +28,12 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
     status.className = `form-status ${tone}`;
   };
 
-  async function run(button: HTMLButtonElement | null, busy: string, start: () => Promise<Flow>) {
+  async function run(
+    button: HTMLButtonElement | null,
+    busy: string,
+    start: () => Promise<Flow>,
+    noCode = '',
+  ) {
     const label = button?.querySelector('.label');
     const before = label?.textContent;
     if (button) {
@@ -40,7 +45,8 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
     try {
       prompts.started(await start());
     } catch (err) {
-      setStatus(explain(asIpcError(err)), 'bad');
+      const e = asIpcError(err);
+      setStatus(e.code === 300 && noCode ? noCode : explain(e), 'bad');
     } finally {
       if (button) {
         button.disabled = false;
@@ -72,7 +78,13 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
       id: 'scan-screen',
       type: 'button',
       disabled: state.info ? !state.info.screenCapture : false,
-      onclick: () => void run(screenBtn, 'Looking for a code…', api.scanScreen),
+      onclick: () =>
+        void run(
+          screenBtn,
+          'Looking for a code…',
+          api.scanScreen,
+          'No QR code is visible on the screen. Show the website’s code, or open a saved image of it.',
+        ),
     },
     icon('screen', 22),
     h('span', { class: 'label' }, 'Scan from screen'),
