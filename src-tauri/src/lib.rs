@@ -19,6 +19,8 @@ mod bindings;
 pub mod commands;
 pub mod error;
 pub mod events;
+#[cfg(test)]
+mod ipc_tests;
 pub mod scanner;
 pub mod settings;
 pub mod state;
@@ -26,7 +28,7 @@ pub mod state;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use tauri::Manager;
+use tauri::{Manager, Runtime};
 
 use crate::state::{AppState, DATA_DIR_ENV};
 
@@ -57,7 +59,7 @@ pub fn run() {
         }
         background::open_links(app, background::links_from_args(argv.into_iter().skip(1)));
     }));
-    builder
+    with_commands(builder)
         .plugin(tauri_plugin_deep_link::init())
         .setup(move |app| {
             let data_dir = match std::env::var_os(DATA_DIR_ENV) {
@@ -93,28 +95,32 @@ pub fn run() {
             );
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::accounts::account_delete,
-            commands::accounts::account_detail,
-            commands::accounts::account_list,
-            commands::app::app_info,
-            commands::app::app_ready,
-            commands::flows::flow_current,
-            commands::flows::flow_respond,
-            commands::flows::flow_start_link,
-            commands::flows::flow_stop,
-            commands::history::history_list,
-            commands::history::message_list,
-            commands::scan::scan_camera,
-            commands::scan::scan_image,
-            commands::scan::scan_image_data,
-            commands::scan::scan_screen,
-            commands::settings::pin_change,
-            commands::settings::settings_get,
-            commands::settings::settings_update,
-        ])
         .run(tauri::generate_context!())
         .expect("error while running the nextAuth app");
+}
+
+/// Registers every command of [`commands`] (the real app and the IPC tests share this list).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::accounts::account_delete,
+        commands::accounts::account_detail,
+        commands::accounts::account_list,
+        commands::app::app_info,
+        commands::app::app_ready,
+        commands::flows::flow_current,
+        commands::flows::flow_respond,
+        commands::flows::flow_start_link,
+        commands::flows::flow_stop,
+        commands::history::history_list,
+        commands::history::message_list,
+        commands::scan::scan_camera,
+        commands::scan::scan_image,
+        commands::scan::scan_image_data,
+        commands::scan::scan_screen,
+        commands::settings::pin_change,
+        commands::settings::settings_get,
+        commands::settings::settings_update,
+    ])
 }
 
 /// Logs to stderr; `RUST_LOG` filters (default: info for the app and the SDK, warnings else).
