@@ -529,3 +529,63 @@ async fn the_push_token_reaches_every_server() {
         .await;
     assert_eq!(refused.unwrap_err().code(), 32, "APNs tokens are hex");
 }
+
+#[tokio::test]
+async fn app_login_gives_the_backend_a_nonce_and_ends_on_inactivity() {
+    let server = ServerProcess::start().await;
+    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("applogin"));
+    let mut app = App::open(dir.clone()).await;
+    enrol(&mut app, &server, "otto").await;
+    server
+        .configure(serde_json::json!({ "pingTime": 2, "pinTimeout": -1 }))
+        .await;
+    drop(app);
+    // The app configures its AppLogin limits.
+    let keystore = std::sync::Arc::new(
+        nextauth_sdk::keystore::FileKeystore::open_or_create(&dir.0.join("keystore.key")).unwrap(),
+    );
+    let mut config = nextauth_sdk::Config::new(&dir.0);
+    config.app_login_inactivity = Some(std::time::Duration::from_secs(3));
+    let sdk = nextauth_sdk::Sdk::open(config, keystore).await.unwrap();
+    let mut events = sdk.subscribe();
+
+    let login = sdk.app_login().await.unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("session")
+            .unwrap();
+        if matches!(event, Event::SessionUpdate { ref session } if session.state == SessionState::Active)
+        {
+            break;
+        }
+    }
+    // The app's backend asks the server about the nonce the app gave it.
+    let status = server.session(&login.nonce).await;
+    assert_eq!(
+        (status["loggedin"].as_bool(), status["userid"].as_str()),
+        (Some(true), Some("otto"))
+    );
+
+    // Activity keeps it alive past the inactivity limit...
+    for _ in 0..4 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        sdk.app_login_activity();
+    }
+    assert_eq!(server.session(&login.nonce).await["loggedin"], true);
+    // ...silence ends it.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("logout")
+            .unwrap();
+        if matches!(event, Event::SessionUpdate { ref session } if session.state == SessionState::LoggedOut)
+        {
+            break;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(server.session(&login.nonce).await["loggedin"], false);
+}

@@ -28,6 +28,10 @@ pub struct Config {
     pub device_name: String,
     /// Accepted deep-link prefixes (`https://host/path`) and app-to-app URI schemes.
     pub link_rules: LinkRules,
+    /// AppLogin: log out when the app reports no activity for this long (`None`: never).
+    pub app_login_inactivity: Option<std::time::Duration>,
+    /// AppLogin: log out this long after the login at the latest (`None`: never).
+    pub app_login_lifetime: Option<std::time::Duration>,
 }
 
 /// Why a [`Config`] was rejected by [`Config::validate`].
@@ -58,6 +62,8 @@ impl Config {
                 https_prefixes: Vec::new(),
                 schemes: vec![DEFAULT_SCHEME.to_owned()],
             },
+            app_login_inactivity: None,
+            app_login_lifetime: None,
         }
     }
 

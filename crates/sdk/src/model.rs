@@ -293,6 +293,16 @@ pub struct Message {
     pub body: String,
 }
 
+/// An AppLogin in progress: the flow and the web nonce the app's backend asks the server about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppLogin {
+    /// The login flow (and, on continuous servers, the session) id.
+    pub flow_id: String,
+    /// The web nonce (base64url of 32 random bytes): the backend's `X-nonce` for `getSession`.
+    pub nonce: String,
+}
+
 /// Everything the SDK reports: the callbacks, as one tagged stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

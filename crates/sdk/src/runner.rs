@@ -90,6 +90,10 @@ pub(crate) async fn run(
                 None => Input::Respond(Response::Cancel),
             },
             () = tokio::time::sleep(timeout) => Input::TimedOut,
+            () = app_login_deadline(&inner, &id, in_session) => {
+                tracing::info!("AppLogin session ended by its time limit");
+                Input::Respond(Response::Cancel)
+            }
         };
         let env = StepEnv {
             inner: &inner,
@@ -104,6 +108,32 @@ pub(crate) async fn run(
     inner.release(&id);
     if let Ok(mut sessions) = inner.sessions.lock() {
         sessions.remove(&id);
+    }
+}
+
+/// Completes when the AppLogin session `id` passes its inactivity or lifetime limit; never for
+/// other flows.
+async fn app_login_deadline(inner: &Inner, id: &str, in_session: bool) {
+    let slot = inner.app_login.lock().ok().and_then(|s| s.clone());
+    let deadline = match slot {
+        Some((flow, started, last)) if in_session && flow == id => {
+            let by_inactivity = inner.config.app_login_inactivity.map(|d| last + d);
+            let by_lifetime = inner.config.app_login_lifetime.map(|d| started + d);
+            by_inactivity.into_iter().chain(by_lifetime).min()
+        }
+        _ => None,
+    };
+    match deadline {
+        // Re-checked at least every second, so reported activity moves the deadline.
+        Some(at) => {
+            let now = std::time::Instant::now();
+            if at <= now {
+                return;
+            }
+            tokio::time::sleep((at - now).min(Duration::from_secs(1))).await;
+            std::future::pending::<()>().await
+        }
+        None => std::future::pending().await,
     }
 }
 

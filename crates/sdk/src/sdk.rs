@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub active: Mutex<Option<(String, Answers)>>,
     /// Continuous sessions by id, to log them out.
     pub sessions: Mutex<HashMap<String, Answers>>,
+    /// The AppLogin session, if one runs: its flow id, start and last reported activity.
+    pub app_login: Mutex<Option<(String, std::time::Instant, std::time::Instant)>>,
 }
 
 impl Inner {
@@ -169,6 +171,7 @@ impl Sdk {
             events,
             active: Mutex::new(None),
             sessions: Mutex::new(HashMap::new()),
+            app_login: Mutex::new(None),
         };
         let now = inner.now();
         inner.store.prune_seen(now).await?;
@@ -230,6 +233,14 @@ impl Sdk {
         &self,
         payload: nextauth_protocol::Result<QrPayload>,
     ) -> SdkResult<Flow> {
+        self.start_payload_as(payload, false).await
+    }
+
+    async fn start_payload_as(
+        &self,
+        payload: nextauth_protocol::Result<QrPayload>,
+        app_login: bool,
+    ) -> SdkResult<Flow> {
         let payload = match payload {
             Ok(payload) => payload,
             Err(err) => {
@@ -247,7 +258,10 @@ impl Sdk {
             }
             *active = Some((id.clone(), tx));
         }
-        match self.prepare_and_spawn(id.clone(), payload, rx).await {
+        match self
+            .prepare_and_spawn(id.clone(), payload, rx, app_login)
+            .await
+        {
             Ok(flow) => Ok(flow),
             Err(err) => {
                 self.inner.release(&id);
@@ -261,6 +275,7 @@ impl Sdk {
         id: String,
         payload: QrPayload,
         rx: mpsc::Receiver<(Response, Reply)>,
+        app_login: bool,
     ) -> SdkResult<Flow> {
         let accounts = self.inner.known_accounts().await?;
         let known_server = self
@@ -281,6 +296,7 @@ impl Sdk {
             allowed_servers: self.inner.config.allowed_server_ids.clone(),
             single_account: self.inner.config.single_account,
             device_name: self.inner.config.device_name.clone(),
+            app_login,
         };
         let records: Vec<AccountRecord> = accounts.into_iter().map(|(r, _)| r).collect();
         let device = self.inner.device_secret().await?.map(|d| *d.expose());
@@ -345,6 +361,65 @@ impl Sdk {
             .await
             .map_err(|_| SdkError::UnknownFlow)?;
         answer.await.map_err(|_| SdkError::UnknownFlow)?
+    }
+
+    /// AppLogin: logs the app itself into its backend with its single account. Returns the
+    /// flow id (watch it like any login; the PIN is asked when due) and the web nonce, which
+    /// the app hands to its backend: the backend asks the server about that session with the
+    /// REST API (`getSession` with `X-nonce`) and so learns which user is logged in. The nonce
+    /// is the bearer token of this login; treat it as a secret. On a continuous server the
+    /// session lasts until [`Sdk::stop`], the server's logout, or the configured inactivity
+    /// ([`Sdk::app_login_activity`]) or lifetime limits.
+    pub async fn app_login(&self) -> SdkResult<crate::model::AppLogin> {
+        let records: Vec<AccountRecord> = self
+            .inner
+            .store
+            .accounts()
+            .await?
+            .into_iter()
+            .filter(|r| !r.pending_delete)
+            .collect();
+        let record = match records.as_slice() {
+            [one] => one,
+            [] => return Err(SdkError::NoAccountsForServer),
+            _ => return Err(SdkError::SingleAccount),
+        };
+        let server = self
+            .inner
+            .store
+            .server(&record.server_id)
+            .await?
+            .ok_or(SdkError::CorruptRow("account"))?;
+        let bytes: [u8; 32] = nextauth_protocol::crypto::random_array(&self.inner.rng)?;
+        let nonce =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+        let session_ref =
+            nextauth_protocol::ids::SessionRef::derive(&record.server_id, nonce.as_bytes());
+        let code = nextauth_protocol::qr::LoginCode {
+            endpoint: server.params.endpoint.clone(),
+            server_id: record.server_id,
+            session_ref,
+        };
+        let flow = self
+            .start_payload_as(Ok(QrPayload::Login(code)), true)
+            .await?;
+        let now = std::time::Instant::now();
+        if let Ok(mut slot) = self.inner.app_login.lock() {
+            *slot = Some((flow.id.clone(), now, now));
+        }
+        Ok(crate::model::AppLogin {
+            flow_id: flow.id,
+            nonce,
+        })
+    }
+
+    /// AppLogin: the person is using the app (resets the inactivity limit).
+    pub fn app_login_activity(&self) {
+        if let Ok(mut slot) = self.inner.app_login.lock() {
+            if let Some((_, _, last)) = slot.as_mut() {
+                *last = std::time::Instant::now();
+            }
+        }
     }
 
     /// Stops the running flow (same as answering [`Response::Cancel`]).

@@ -206,6 +206,7 @@ fn app_with(server: &Server, ids: &[&str]) -> (FlowContext, TestEnv) {
         allowed_servers: vec![],
         single_account: false,
         device_name: "test".into(),
+        app_login: false,
     };
     (
         ctx,

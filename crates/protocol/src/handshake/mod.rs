@@ -68,6 +68,10 @@ pub enum Purpose {
     /// A connection for an existing account without a browser session: message delivery and
     /// pull, PIN change, account deletion.
     Connect,
+    /// Log the app itself into its own backend (AppLogin): like [`Purpose::Login`], but the
+    /// session is the app's own (its reference derived from a nonce the app made), so the
+    /// server creates it if it does not exist yet.
+    AppLogin,
 }
 
 impl Purpose {
@@ -78,6 +82,7 @@ impl Purpose {
             Self::Login => 2,
             Self::Transaction => 3,
             Self::Connect => 4,
+            Self::AppLogin => 5,
         }
     }
 
@@ -88,6 +93,7 @@ impl Purpose {
             2 => Self::Login,
             3 => Self::Transaction,
             4 => Self::Connect,
+            5 => Self::AppLogin,
             other => return Err(ProtocolError::UnknownType(other)),
         })
     }

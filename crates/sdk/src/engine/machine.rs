@@ -136,6 +136,7 @@ impl FlowMachine {
         }
         let (purpose, reference) = match &self.payload {
             QrPayload::Enrol(c) => (Purpose::Enrol, c.session_ref.0),
+            QrPayload::Login(c) if self.ctx.app_login => (Purpose::AppLogin, c.session_ref.0),
             QrPayload::Login(c) => (Purpose::Login, c.session_ref.0),
             QrPayload::Transaction(c) => (Purpose::Transaction, c.transaction_ref.0),
         };
@@ -185,7 +186,7 @@ impl FlowMachine {
 
     fn step(&mut self, phase: Phase, input: Input, env: &dyn Env) -> SdkResult<Step> {
         Ok(match (phase, input) {
-            (Phase::Hello(hs), Input::Frame(frame)) => self.on_server_hello(hs, &frame)?,
+            (Phase::Hello(hs), Input::Frame(frame)) => self.on_server_hello(hs, &frame, env)?,
             (Phase::Confirm(decision), Input::Respond(response)) => {
                 self.on_confirm(decision, response, env)?
             }
@@ -318,7 +319,12 @@ impl FlowMachine {
             .collect()
     }
 
-    fn on_server_hello(&mut self, hs: ClientHandshake, frame_bytes: &[u8]) -> SdkResult<Step> {
+    fn on_server_hello(
+        &mut self,
+        hs: ClientHandshake,
+        frame_bytes: &[u8],
+        env: &dyn Env,
+    ) -> SdkResult<Step> {
         if frame_bytes.first() == Some(&frame::ALERT) {
             return Err(SdkError::Refused(decode_alert(frame_bytes)?));
         }
@@ -379,6 +385,20 @@ impl FlowMachine {
             }
             _ => return Ok(self.abort_with(decision, ProtocolError::UnexpectedMessage.into())),
         };
+        if self.ctx.app_login {
+            // The app logs itself in: there is no one to ask, the single account answers.
+            let response = Response::Confirm {
+                account_id: None,
+                user_input: None,
+            };
+            return match self.on_confirm(Box::new(decision), response, env)? {
+                Step::Next(phase, mut effects) => {
+                    effects.insert(0, save);
+                    Ok(Step::Next(phase, effects))
+                }
+                Step::Refused(phase, err) => Ok(Step::Refused(phase, err)),
+            };
+        }
         self.set_state(FlowState::WaitingForConfirmation, Some(interaction));
         Ok(Step::Next(
             Phase::Confirm(Box::new(decision)),

@@ -63,6 +63,9 @@ pub struct FlowContext {
     pub single_account: bool,
     /// This device's name for the server's account list.
     pub device_name: String,
+    /// The flow logs the app itself into its backend (AppLogin): no confirmation is asked
+    /// (the PIN still is, when due) and the server creates the session.
+    pub app_login: bool,
 }
 
 /// The person's answer to an interaction.

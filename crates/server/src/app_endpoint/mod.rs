@@ -84,9 +84,14 @@ async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
     let now = clock::now();
     let purpose = hello.purpose;
     let (context, target) = match purpose {
-        Purpose::Enrol | Purpose::Login => {
+        Purpose::Enrol | Purpose::Login | Purpose::AppLogin => {
             let session_ref = SessionRef(hello.reference);
-            let session = sessions::get(&state.db, &server.server_id, &session_ref).await?;
+            let session = if purpose == Purpose::AppLogin {
+                // The app's own session: it exists once the app asks for it.
+                Some(sessions::ensure(&state.db, &server.server_id, &session_ref, now).await?)
+            } else {
+                sessions::get(&state.db, &server.server_id, &session_ref).await?
+            };
             let Some(session) = session.filter(|s| s.state != SessionState::LoggedOut) else {
                 return Err(conn.alert(codes::SESSION_UNKNOWN).await);
             };
@@ -194,7 +199,7 @@ async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
             .await
         }
         (Target::Session(session_ref), ClientRequest::Login { user_input })
-            if purpose == Purpose::Login =>
+            if purpose == Purpose::Login || purpose == Purpose::AppLogin =>
         {
             flows::login(ctx, &mut conn, session_ref, user_input).await
         }
