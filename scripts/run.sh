@@ -14,6 +14,12 @@ export NEXTAUTH_DATA_DIR="${NEXTAUTH_DATA_DIR:-./data}"
 url="http://${NEXTAUTH_LISTEN}"
 
 echo "run: building the server, the app and the nextauth CLI (the first build takes a few minutes)"
+# The app embeds the built UI (ui/dist); build it first (docs/app.md).
+if [[ -d ui/node_modules ]]; then
+  (cd ui && npm run build)
+else
+  echo "run: ui/node_modules is missing (scripts/install-app-deps.sh): the app shows a placeholder page"
+fi
 cargo build --workspace --bins
 
 server_pid=""

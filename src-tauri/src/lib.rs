@@ -1,20 +1,136 @@
 //! # nextauth-app
 //!
-//! The nextAuth authenticator desktop app, built with Tauri 2. The Rust side is a thin shell:
-//! Tauri commands (in [`commands`]) translate between the web UI in `ui/` and the
-//! `nextauth-sdk` crate, which holds the actual authenticator logic.
+//! The nextAuth authenticator app, built with Tauri 2. The Rust side is a thin shell around
+//! `nextauth-sdk`:
+//!
+//! * [`commands`]: one module per entity; each command adapts `invoke` arguments to an SDK
+//!   call and returns `Result<T, IpcError>` ([`error::IpcError`], `{code, message}`).
+//! * [`events`]: every SDK event goes to the webview as the `sdk://event` Tauri event.
+//! * [`scanner`]: QR codes from image files, image bytes and the screen.
+//! * [`background`]: the periodic pull of push messages and deep links from the command line.
+//!
+//! The TypeScript types of everything crossing IPC are generated from these Rust types with
+//! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose test fails when they drift).
+//! docs/app.md describes the whole app.
 
+pub mod background;
+#[cfg(test)]
+mod bindings;
 pub mod commands;
+pub mod error;
+pub mod events;
+#[cfg(test)]
+mod ipc_tests;
+pub mod scanner;
+pub mod settings;
+pub mod state;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tauri::{Manager, Runtime};
+
+use crate::state::{AppState, DATA_DIR_ENV};
 
 /// Builds and runs the Tauri application; returns when the last window is closed.
 ///
+/// The data directory is `NEXTAUTH_APP_DATA` when set, else the platform's app data directory
+/// (`~/.local/share/io.github.nextauth_rs.app` on Linux). Deep links given as arguments
+/// (`nextauth:…`, `https://…`) open their prompt once the UI is ready; a second launch hands its
+/// links to the running app and brings its window forward (single-instance plugin).
+///
 /// # Panics
 ///
-/// Panics if Tauri cannot start (for example, no display is available).
+/// Panics if Tauri cannot start (for example, no display is available) or the data directory
+/// cannot be opened (the error is logged first).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::app::app_info])
+    let started = Instant::now();
+    init_tracing();
+    let builder = tauri::Builder::default();
+    // First, so a second launch hands its arguments over before anything else starts. Without
+    // a D-Bus session bus (tests, CI) the plugin logs it and the app starts normally.
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+        background::open_links(app, background::links_from_args(argv.into_iter().skip(1)));
+    }));
+    with_commands(builder)
+        .plugin(tauri_plugin_deep_link::init())
+        .setup(move |app| {
+            let data_dir = match std::env::var_os(DATA_DIR_ENV) {
+                Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+                _ => app.path().app_data_dir()?,
+            };
+            let state = tauri::async_runtime::block_on(AppState::open(&data_dir, started))
+                .inspect_err(|err| {
+                    tracing::error!(%err, dir = %data_dir.display(), "cannot open the app data");
+                })?;
+            if let Ok(mut pending) = state.pending_links.lock() {
+                pending.extend(background::links_from_args(std::env::args().skip(1)));
+            }
+            events::spawn_bridge(app.handle().clone(), &state.sdk);
+            if let Some(interval) = background::pull_interval() {
+                background::spawn_pull(state.sdk.clone(), interval);
+            }
+            app.manage(state);
+            // On phones the OS delivers app links and the nextauth: scheme to the running app.
+            #[cfg(mobile)]
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                let handle = app.handle().clone();
+                app.deep_link().on_open_url(move |event| {
+                    let links = event.urls().into_iter().map(|u| u.to_string()).collect();
+                    background::open_links(&handle, links);
+                });
+            }
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                data_dir = %data_dir.display(),
+                "app set up"
+            );
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("error while running the nextAuth app");
+}
+
+/// Registers every command of [`commands`] (the real app and the IPC tests share this list).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::accounts::account_delete,
+        commands::accounts::account_detail,
+        commands::accounts::account_list,
+        commands::app::app_info,
+        commands::app::app_ready,
+        commands::flows::flow_current,
+        commands::flows::flow_respond,
+        commands::flows::flow_start_link,
+        commands::flows::flow_stop,
+        commands::history::history_list,
+        commands::history::message_list,
+        commands::scan::scan_camera,
+        commands::scan::scan_image,
+        commands::scan::scan_image_data,
+        commands::scan::scan_screen,
+        commands::settings::pin_change,
+        commands::settings::settings_get,
+        commands::settings::settings_update,
+    ])
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default: info for the app and the SDK, warnings else).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,nextauth_app_lib=info,nextauth_sdk=info")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }

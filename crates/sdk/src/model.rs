@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// An account in the app: one key for one user at one server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     /// Local id (UUID).
@@ -16,8 +17,10 @@ pub struct Account {
     /// The name the integrator gave this account.
     pub display_name: String,
     /// When it was enrolled (Unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created: u64,
     /// Last successful login (Unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub last_login: Option<u64>,
     /// Whether the account is protected by the app's PIN.
     pub has_pin: bool,
@@ -27,6 +30,7 @@ pub struct Account {
 
 /// What the app shows about a server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct ServerInfo {
     /// Id (base64url).
@@ -49,6 +53,7 @@ pub struct ServerInfo {
 
 /// One keyed string the website wants shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct InfoItem {
     /// Label.
     pub key: String,
@@ -58,6 +63,7 @@ pub struct InfoItem {
 
 /// Announce and browser information shown with a login.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Announce {
     /// Keyed strings from the website.
@@ -72,6 +78,7 @@ pub struct Announce {
 
 /// The kinds of flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FlowKind {
     /// Create an account.
@@ -86,6 +93,7 @@ pub enum FlowKind {
 
 /// Where a flow stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FlowState {
     /// Connecting and authenticating the server.
@@ -104,6 +112,7 @@ pub enum FlowState {
 
 /// What the person is asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Interaction {
     /// Confirm a login: pick one of `accounts`, optionally type input for the website.
@@ -147,6 +156,7 @@ pub enum Interaction {
 
 /// An error as the app sees it: a stable numeric code and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ErrorInfo {
     /// Numeric code (docs/protocol.md section 14, docs/sdk.md).
     pub code: u16,
@@ -156,6 +166,7 @@ pub struct ErrorInfo {
 
 /// A flow's state as reported in [`crate::Event::FlowUpdate`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Flow {
     /// Flow id (UUID).
@@ -176,6 +187,7 @@ pub struct Flow {
 
 /// The state of a login session after its flow is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SessionState {
     /// Logged in; for continuous sessions the app answers pings.
@@ -186,6 +198,7 @@ pub enum SessionState {
 
 /// A login session, reported in [`crate::Event::SessionUpdate`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     /// Session id: the flow id that opened it.
@@ -204,6 +217,7 @@ pub struct Session {
 
 /// How a recorded interaction ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum HistoryStatus {
     /// A continuous login that is (or was) active.
@@ -232,11 +246,14 @@ pub enum HistoryStatus {
 
 /// One entry of the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// Id (increasing).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     /// When (Unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: u64,
     /// What kind of interaction.
     pub kind: String,
@@ -260,6 +277,7 @@ pub struct HistoryEntry {
 
 /// A message a server sent to the person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     /// Message id (base64url).
@@ -267,6 +285,7 @@ pub struct Message {
     /// The account it was sent to.
     pub account_id: String,
     /// When it arrived (Unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub received: u64,
     /// Title.
     pub title: String,
@@ -286,6 +305,7 @@ pub struct AppLogin {
 
 /// Everything the SDK reports: the callbacks, as one tagged stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Event {
     /// A flow changed state or asks something.

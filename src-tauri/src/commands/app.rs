@@ -1,42 +1,95 @@
-//! Commands describing the app itself.
+//! Commands about the app itself: what it is, and the UI's "I am listening" handshake.
 
+use std::sync::atomic::Ordering;
+
+use nextauth_sdk::Flow;
 use serde::Serialize;
+use tauri::State;
 
-/// Name and version of the app, shown in the UI.
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// Name, versions and where the data lives (the settings screen's "About").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     /// Product name.
-    pub name: &'static str,
-    /// Version of the `nextauth-app` crate.
-    pub version: &'static str,
+    pub name: String,
+    /// Version of the app (and of the SDK: one workspace version).
+    pub version: String,
+    /// Version of the Tauri runtime.
+    pub tauri_version: String,
+    /// Version of the system webview, when known.
+    pub webview_version: Option<String>,
+    /// Operating system (`linux`, `windows`, `macos`, `android`, `ios`).
+    pub platform: String,
+    /// Directory holding the database, the keystore file and the settings.
+    pub data_dir: String,
+    /// How secrets at rest are protected (`file`: a wrapping key in a 0600 file).
+    pub keystore: String,
+    /// Whether "scan from screen" can work in this build and session.
+    pub screen_capture: bool,
+    /// Whether a camera scanner is built in.
+    pub camera: bool,
 }
 
-/// Returns the app's name and version (`invoke('app_info')`).
+/// What the UI needs right after it attached its listeners.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyState {
+    /// The open flow (a prompt to show), if any: started by a deep link on the command line
+    /// or by a push message before the UI was listening.
+    pub flow: Option<Flow>,
+    /// Problems the UI should show once (deep links that could not start).
+    pub notices: Vec<IpcError>,
+}
+
+/// Returns the app's name, versions and data location (`invoke('app_info')`).
 #[tauri::command]
-pub fn app_info() -> AppInfo {
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     AppInfo {
-        name: "nextAuth",
-        version: env!("CARGO_PKG_VERSION"),
+        name: "nextAuth".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        tauri_version: tauri::VERSION.into(),
+        webview_version: tauri::webview_version().ok(),
+        platform: std::env::consts::OS.into(),
+        data_dir: state.data_dir.display().to_string(),
+        keystore: "file".into(),
+        screen_capture: crate::scanner::screen_capture_supported(),
+        camera: crate::scanner::camera_supported(),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn app_info_reports_name_and_crate_version() {
-        let info = app_info();
-        assert_eq!(info.name, "nextAuth");
-        assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+/// The UI calls this once its event listeners are attached: deep links received at start are
+/// started now (their events reach the UI), and the open flow is returned.
+#[tauri::command]
+pub async fn app_ready(state: State<'_, AppState>) -> Result<ReadyState, IpcError> {
+    let links = match state.pending_links.lock() {
+        Ok(mut pending) => {
+            // Under the queue's lock: see background::open_links.
+            if !state.ui_ready.swap(true, Ordering::SeqCst) {
+                tracing::info!(
+                    elapsed_ms = state.started.elapsed().as_millis() as u64,
+                    "ui ready"
+                );
+            }
+            std::mem::take(&mut *pending)
+        }
+        Err(_) => Vec::new(),
+    };
+    let mut notices = Vec::new();
+    let mut started = None;
+    for link in links {
+        match state.sdk.start_link(&link).await {
+            Ok(flow) => started = Some(flow),
+            Err(err) => notices.push(IpcError::from(err)),
+        }
     }
-
-    #[test]
-    fn app_info_serialises_for_the_ui() {
-        let json = serde_json::to_value(app_info()).expect("serialise");
-        assert_eq!(
-            json,
-            serde_json::json!({ "name": "nextAuth", "version": env!("CARGO_PKG_VERSION") })
-        );
-    }
+    Ok(ReadyState {
+        // The bridge may not have seen the new flow's first event yet.
+        flow: state.current_flow().or(started),
+        notices,
+    })
 }

@@ -1,6 +1,13 @@
-//! Tauri commands callable from the UI with `invoke(name, args)`.
+//! Tauri commands callable from the UI with `invoke(name, args)`, one module per entity.
 //!
-//! Commands stay thin: they validate input, call into `nextauth-sdk` and map the result
-//! into serialisable types for the UI.
+//! Every command is a thin adapter: it takes the managed [`AppState`](crate::state::AppState),
+//! checks the shape of its input, calls the SDK (or the scanner) and returns
+//! `Result<T, IpcError>`; a rejected `invoke` carries `{code, message}`
+//! ([`IpcError`](crate::error::IpcError)). No business rule lives here.
 
+pub mod accounts;
 pub mod app;
+pub mod flows;
+pub mod history;
+pub mod scan;
+pub mod settings;

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the desktop app for development and tests: the UI (ui/dist, embedded by the Rust
+# build), then the debug binary target/debug/nextauth-app and the reference server used by
+# the end-to-end test (not built when NEXTAUTH_SERVER_BIN names a server binary). Assumes scripts/install-app-deps.sh has run (ui/node_modules).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+(cd ui && npm run build)
+if [[ -n ${NEXTAUTH_SERVER_BIN:-} ]]; then
+  cargo build -p nextauth-app
+else
+  cargo build -p nextauth-app -p nextauth-server
+fi

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what the desktop app's tests need on top of scripts/install-deps.sh (Debian 12, root):
+#   * Xvfb, xauth, dbus: a headless X display (and a session bus) for the real app;
+#   * webkit2gtk-driver: WebKitWebDriver, which tauri-driver drives;
+#   * chromium: the headless browser of the UI tests (Tauri IPC mocked);
+#   * libclang-dev: only for the app's optional `camera` feature (nokhwa's V4L2 bindings);
+#   * tauri-driver (cargo, pinned to 2.x: crates.io also serves 3.0 alphas);
+#   * the UI's npm packages (ui/node_modules, from ui/package-lock.json).
+# Idempotent: a rerun on a prepared machine only checks and returns quickly.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+APT_PACKAGES=(
+  xvfb
+  xauth
+  dbus
+  webkit2gtk-driver
+  chromium
+  imagemagick
+  libclang-dev
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]} > 0)); then
+  echo "install-app-deps: installing ${missing[*]}"
+  apt-get update
+  apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
+else
+  echo "install-app-deps: system packages already present"
+fi
+
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "install-app-deps: installing tauri-driver 2.x"
+  cargo install tauri-driver --version '^2' --locked
+fi
+
+# The UI: Vite, TypeScript, and the test clients (playwright-core drives Debian's Chromium,
+# webdriverio drives tauri-driver). `npm ci` is skipped when the lock file has not changed.
+if [[ ! -f ui/node_modules/.package-lock.json ]] ||
+  ! cmp -s ui/package-lock.json ui/node_modules/.install-stamp 2>/dev/null; then
+  echo "install-app-deps: npm ci in ui/"
+  (cd ui && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.install-stamp)
+else
+  echo "install-app-deps: ui/node_modules up to date"
+fi
+
+echo "install-app-deps: done"

@@ -1,0 +1,69 @@
+//! Commands on accounts: list, detail, delete.
+
+use nextauth_protocol::ids::ServerId;
+use nextauth_sdk::{Account, ServerInfo};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::{IpcError, IpcResult};
+use crate::state::AppState;
+
+/// An account with its server's parameters, for the detail screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AccountDetail {
+    /// The account.
+    pub account: Account,
+    /// Its server as last verified (None if the stored parameters are missing).
+    pub server: Option<ServerInfo>,
+}
+
+/// What deleting an account did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteResult {
+    /// The server confirmed now; `false`: it could not be reached, the account is marked and
+    /// the deletion is retried in the background.
+    pub server_confirmed: bool,
+}
+
+/// Every account (`invoke('account_list')`).
+#[tauri::command]
+pub async fn account_list(state: State<'_, AppState>) -> IpcResult<Vec<Account>> {
+    Ok(state.sdk.accounts().await?)
+}
+
+/// One account with its server's parameters and visual hash.
+#[tauri::command]
+pub async fn account_detail(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> IpcResult<AccountDetail> {
+    let account = state
+        .sdk
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.id == account_id)
+        .ok_or(nextauth_sdk::SdkError::UnknownAccount)?;
+    let server_id = ServerId::from_base64(&account.server_id)
+        .map_err(|_| IpcError::bad_request("the account's server id is not valid"))?;
+    let server = state
+        .store
+        .server(&server_id)
+        .await?
+        .map(|s| nextauth_sdk::engine::server_info(&s.params, &s.signed.bytes));
+    Ok(AccountDetail { account, server })
+}
+
+/// Deletes an account (the server is told first; see [`DeleteResult`]).
+#[tauri::command]
+pub async fn account_delete(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> IpcResult<DeleteResult> {
+    let server_confirmed = state.sdk.delete_account(&account_id).await?;
+    Ok(DeleteResult { server_confirmed })
+}

@@ -1,0 +1,80 @@
+//! The one error type every command returns: `{code, message}` on the wire.
+//!
+//! `code` is the SDK's stable numeric code ([`SdkError::code`], listed in docs/sdk.md) or one
+//! of the app's own codes below (3xx), which the UI branches on. `message` is for people and
+//! never carries a secret: SDK messages are secret-free by contract, and the app's own
+//! messages name paths and platform facts only.
+
+use nextauth_sdk::SdkError;
+use serde::Serialize;
+
+/// App-level error codes (the SDK uses 1–299).
+pub mod codes {
+    /// The image holds no readable QR code.
+    pub const NO_QR_CODE: u16 = 300;
+    /// The image file cannot be read or decoded.
+    pub const IMAGE_UNREADABLE: u16 = 301;
+    /// The screen cannot be captured here (no X11 display, Wayland without XWayland, an
+    /// unsupported platform).
+    pub const SCREEN_CAPTURE_UNAVAILABLE: u16 = 302;
+    /// No camera can be used (none present, none supported by this build, access denied).
+    pub const NO_CAMERA: u16 = 303;
+    /// The app's settings file cannot be read or written.
+    pub const SETTINGS_IO: u16 = 304;
+    /// Input from the UI is not acceptable (too long, empty).
+    pub const BAD_REQUEST: u16 = 305;
+}
+
+/// An error as the UI receives it from a rejected `invoke`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[error("{message} (code {code})")]
+pub struct IpcError {
+    /// Stable numeric code: the SDK's (docs/sdk.md) or the app's (3xx, [`codes`]).
+    pub code: u16,
+    /// Text for people; never contains secrets.
+    pub message: String,
+}
+
+impl IpcError {
+    /// An app-level error.
+    pub fn new(code: u16, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Input from the UI that is not acceptable.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(codes::BAD_REQUEST, message)
+    }
+}
+
+impl From<SdkError> for IpcError {
+    fn from(err: SdkError) -> Self {
+        Self {
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// Result of a command.
+pub type IpcResult<T> = Result<T, IpcError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_errors_keep_their_code() {
+        let err = IpcError::from(SdkError::WrongPin(2));
+        assert_eq!(err.code, 128);
+        assert_eq!(
+            serde_json::to_value(&err).expect("serialise"),
+            serde_json::json!({ "code": 128, "message": "wrong PIN (2 attempts left)" }),
+            "the UI receives {{code, message}}"
+        );
+    }
+}

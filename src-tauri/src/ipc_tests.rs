@@ -1,0 +1,200 @@
+//! The commands through Tauri's own IPC layer (mock runtime, no window system): command names,
+//! argument names as the UI sends them (camelCase), results, and `{code, message}` rejections.
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+use crate::error::codes;
+use crate::state::AppState;
+
+fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("url"),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.into(),
+    };
+    tauri::test::get_ipc_response(webview, request)
+        .map(|body| body.deserialize::<Value>().expect("JSON answer"))
+}
+
+fn code(answer: Result<Value, Value>) -> u64 {
+    let err = answer.expect_err("the command must fail");
+    assert!(
+        err["message"].is_string(),
+        "an IpcError has a message: {err}"
+    );
+    err["code"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("not an IpcError: {err}"))
+}
+
+/// A PNG holding a QR code of `payload`.
+fn qr_png(payload: &[u8]) -> Vec<u8> {
+    let code = qrcode::QrCode::new(payload).expect("qr");
+    let width = code.width() as u32;
+    let colors = code.to_colors();
+    let img = image::GrayImage::from_fn((width + 8) * 4, (width + 8) * 4, |x, y| {
+        let (mx, my) = ((x / 4).wrapping_sub(4), (y / 4).wrapping_sub(4));
+        let dark =
+            mx < width && my < width && colors[(my * width + mx) as usize] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("png");
+    out
+}
+
+#[test]
+fn commands_answer_through_tauri_ipc() {
+    let dir = std::env::temp_dir().join(format!("nextauth-app-ipc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = crate::with_commands(mock_builder())
+        .build(mock_context(noop_assets()))
+        .expect("app");
+    let state =
+        tauri::async_runtime::block_on(AppState::open(&dir, Instant::now())).expect("state");
+    app.manage(state);
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("webview");
+
+    // Reads on an empty app.
+    assert_eq!(invoke(&w, "account_list", json!({})), Ok(json!([])));
+    assert_eq!(invoke(&w, "message_list", json!({})), Ok(json!([])));
+    assert_eq!(invoke(&w, "flow_current", json!({})), Ok(Value::Null));
+    assert_eq!(
+        invoke(&w, "app_ready", json!({})),
+        Ok(json!({ "flow": null, "notices": [] }))
+    );
+    let info = invoke(&w, "app_info", json!({})).expect("app_info");
+    assert_eq!(info["dataDir"], json!(dir.display().to_string()));
+    assert_eq!(info["keystore"], json!("file"));
+
+    // Settings round trip (and the file on disk).
+    let settings = json!({ "notifications": false, "theme": "dark" });
+    assert_eq!(
+        invoke(&w, "settings_update", json!({ "settings": settings })),
+        Ok(settings.clone())
+    );
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings));
+    assert!(dir.join("settings.json").exists());
+
+    // Typed errors for bad input, as the UI branches on them.
+    assert_eq!(
+        code(invoke(&w, "account_detail", json!({ "accountId": "nope" }))),
+        125
+    );
+    assert_eq!(
+        code(invoke(&w, "account_delete", json!({ "accountId": "nope" }))),
+        125
+    );
+    assert_eq!(
+        code(invoke(&w, "flow_start_link", json!({ "link": "  " }))),
+        u64::from(codes::BAD_REQUEST)
+    );
+    let not_ours = code(invoke(
+        &w,
+        "flow_start_link",
+        json!({ "link": "nextauth:AAAA" }),
+    ));
+    assert!(
+        not_ours == 32 || not_ours == 33,
+        "a link that is not ours: {not_ours}"
+    );
+    assert_eq!(
+        code(invoke(
+            &w,
+            "flow_respond",
+            json!({ "flowId": "x", "answer": { "type": "DENY" } })
+        )),
+        123
+    );
+    assert!(
+        invoke(
+            &w,
+            "flow_respond",
+            json!({ "flowId": "x", "answer": { "type": "PIN" } })
+        )
+        .is_err(),
+        "an answer without its PIN is refused"
+    );
+    assert_eq!(
+        code(invoke(
+            &w,
+            "pin_change",
+            json!({ "current": "1234", "new": "5678" })
+        )),
+        126,
+        "no PIN is set yet"
+    );
+    assert_eq!(
+        code(invoke(&w, "scan_camera", json!({}))),
+        u64::from(codes::NO_CAMERA)
+    );
+
+    // Images: not base64, no code, a code that is not ours (the SDK's decode error).
+    assert_eq!(
+        code(invoke(&w, "scan_image_data", json!({ "data": "%%%" }))),
+        u64::from(codes::BAD_REQUEST)
+    );
+    let blank = {
+        let img = image::GrayImage::from_pixel(40, 40, image::Luma([255]));
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .expect("png");
+        out
+    };
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    assert_eq!(
+        code(invoke(
+            &w,
+            "scan_image_data",
+            json!({ "data": b64.encode(&blank) })
+        )),
+        u64::from(codes::NO_QR_CODE)
+    );
+    let file = dir.join("foreign.png");
+    std::fs::write(&file, qr_png(b"not a nextAuth payload")).expect("write");
+    let foreign = code(invoke(
+        &w,
+        "scan_image",
+        json!({ "path": file.display().to_string() }),
+    ));
+    assert!(foreign == 32 || foreign == 33, "a foreign code: {foreign}");
+    assert_eq!(
+        code(invoke(
+            &w,
+            "scan_image",
+            json!({ "path": dir.join("missing.png").display().to_string() })
+        )),
+        u64::from(codes::IMAGE_UNREADABLE)
+    );
+
+    // Refused codes are in the history, newest first, paged.
+    let page = invoke(&w, "history_list", json!({ "filter": { "limit": 1 } })).expect("history");
+    assert_eq!(page["entries"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["entries"][0]["status"], json!("ERROR"));
+    assert_eq!(page["more"], json!(true));
+    let all = invoke(
+        &w,
+        "history_list",
+        json!({ "filter": { "status": "ERROR" } }),
+    )
+    .expect("all");
+    assert!(all["entries"].as_array().is_some_and(|e| e.len() >= 2));
+
+    drop(w);
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+}

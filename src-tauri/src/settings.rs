@@ -1,0 +1,112 @@
+//! The person's preferences, kept in `settings.json` next to the SDK's database.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{codes, IpcError, IpcResult};
+
+const FILE: &str = "settings.json";
+
+/// Colour theme of the UI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the system (`prefers-color-scheme`).
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// What the person can change in the settings screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// Show a desktop notification when a login request arrives while the window is not
+    /// focused.
+    pub notifications: bool,
+    /// Colour theme.
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            notifications: true,
+            theme: Theme::System,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings; a missing or unreadable file gives the defaults (logged).
+    pub fn load(dir: &Path) -> Self {
+        let path = dir.join(FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|err| {
+                tracing::warn!(%err, "settings.json is not valid; using the defaults");
+                Self::default()
+            }),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Self::default(),
+            Err(err) => {
+                tracing::warn!(%err, "cannot read settings.json; using the defaults");
+                Self::default()
+            }
+        }
+    }
+
+    /// Writes the settings (atomically: temporary file, then rename).
+    pub fn save(&self, dir: &Path) -> IpcResult<()> {
+        let io = |err: std::io::Error| {
+            IpcError::new(
+                codes::SETTINGS_IO,
+                format!("cannot save the settings: {err}"),
+            )
+        };
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|err| IpcError::new(codes::SETTINGS_IO, err.to_string()))?;
+        let tmp = dir.join(format!("{FILE}.tmp"));
+        std::fs::write(&tmp, json).map_err(io)?;
+        std::fs::rename(&tmp, dir.join(FILE)).map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_defaults() {
+        let dir =
+            std::env::temp_dir().join(format!("nextauth-app-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        assert_eq!(
+            Settings::load(&dir),
+            Settings::default(),
+            "no file: defaults"
+        );
+        let s = Settings {
+            notifications: false,
+            theme: Theme::Dark,
+        };
+        s.save(&dir).expect("save");
+        assert_eq!(Settings::load(&dir), s);
+        std::fs::write(dir.join(FILE), b"{\"theme\":\"light\"}").expect("write");
+        assert_eq!(
+            Settings::load(&dir),
+            Settings {
+                notifications: true,
+                theme: Theme::Light
+            },
+            "missing fields take their defaults"
+        );
+        std::fs::write(dir.join(FILE), b"not json").expect("write");
+        assert_eq!(Settings::load(&dir), Settings::default());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,130 @@
+// Words and numbers as people read them.
+
+import type { FlowKind } from './bindings/FlowKind';
+import type { HistoryStatus } from './bindings/HistoryStatus';
+import type { IpcError } from './bindings/IpcError';
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** "12 Mar 2026, 14:05" from Unix seconds. */
+export function when(unixSeconds: number): string {
+  return dateTime.format(new Date(unixSeconds * 1000));
+}
+
+/** "5 minutes ago", "yesterday" from Unix seconds (`now` for tests). */
+export function ago(unixSeconds: number, now = Date.now() / 1000): string {
+  const d = unixSeconds - now;
+  const abs = Math.abs(d);
+  if (abs < 45) return 'just now';
+  if (abs < 3600) return relative.format(Math.round(d / 60), 'minute');
+  if (abs < 86400) return relative.format(Math.round(d / 3600), 'hour');
+  if (abs < 86400 * 30) return relative.format(Math.round(d / 86400), 'day');
+  return when(unixSeconds);
+}
+
+export const STATUS_LABEL: Record<HistoryStatus, string> = {
+  LOGGED_IN: 'Logged in',
+  LOGGED_IN_ONE_SHOT: 'Logged in',
+  LOGGED_OUT: 'Logged out',
+  ABORTED: 'Declined',
+  DELETED: 'Deleted',
+  ERROR: 'Failed',
+  ENROLLED: 'Account added',
+  APPROVED: 'Approved',
+  DECLINED: 'Declined',
+  MESSAGE: 'Message',
+  PIN_CHANGED: 'PIN changed',
+};
+
+/** The tone of a status badge. */
+export function statusTone(status: HistoryStatus): 'ok' | 'bad' | 'neutral' {
+  switch (status) {
+    case 'LOGGED_IN':
+    case 'LOGGED_IN_ONE_SHOT':
+    case 'ENROLLED':
+    case 'APPROVED':
+    case 'PIN_CHANGED':
+      return 'ok';
+    case 'ERROR':
+    case 'DECLINED':
+    case 'ABORTED':
+      return 'bad';
+    default:
+      return 'neutral';
+  }
+}
+
+export const KIND_LABEL: Record<string, string> = {
+  ENROL: 'New account',
+  LOGIN: 'Login',
+  SIGN_TRANSACTION: 'Transaction',
+  CHANGE_PIN: 'PIN change',
+  PUSH: 'Push message',
+  DELETE: 'Account deletion',
+  SCAN: 'Scan',
+};
+
+export const FLOW_LABEL: Record<FlowKind, string> = {
+  ENROL: 'Adding an account',
+  LOGIN: 'Login',
+  SIGN_TRANSACTION: 'Transaction',
+  CHANGE_PIN: 'PIN change',
+};
+
+/** A sentence for people about an error, by its stable code (docs/sdk.md, docs/app.md). */
+export function explain(err: IpcError): string {
+  switch (err.code) {
+    case 32:
+    case 33:
+      return 'This is not a nextAuth code, or it is damaged.';
+    case 34:
+      return 'You have no account at this website yet. Scan its sign-up code first.';
+    case 35:
+      return 'An account with this name already exists for this website.';
+    case 40:
+      return 'This app holds a single account and already has one.';
+    case 41:
+      return 'This sign-up code has expired or was already used. Ask the website for a new one.';
+    case 48:
+      return 'The website could not be verified, or it no longer knows this account.';
+    case 50:
+      return 'The website did not answer in time. Try again.';
+    case 52:
+      return 'This website is not allowed in this app.';
+    case 68:
+      return 'The website’s details do not match its code. Do not continue with this code.';
+    case 102:
+      return 'This request has expired.';
+    case 103:
+      return 'This request was already handled.';
+    case 108:
+      return 'The website has blocked this account.';
+    case 109:
+      return 'Your PIN is blocked after too many wrong attempts. Contact the website to unblock it.';
+    case 111:
+      return 'This login has expired. Reload the page on the website and scan again.';
+    case 112:
+      return 'This transaction has expired or was already answered.';
+    case 120:
+      return 'The website’s server could not be reached. Check your connection and try again.';
+    case 121:
+      return 'The connection to the website was lost.';
+    case 122:
+      return 'Another request is still open. Finish or cancel it first.';
+    case 126:
+      return err.message.replace(/^invalid input: /, '').replace(/^./, (c) => c.toUpperCase()) + '.';
+    case 128:
+      return 'The current PIN is wrong.';
+    case 300:
+      return 'No QR code was found in that image.';
+    case 301:
+      return 'That file could not be read as an image (PNG or JPEG).';
+    case 302:
+      return 'The screen cannot be captured here. Open a saved image of the code instead.';
+    case 303:
+      return 'No camera is available. Scan the code from your screen or open an image of it.';
+    default:
+      return err.message.replace(/^./, (c) => c.toUpperCase());
+  }
+}

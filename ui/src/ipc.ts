@@ -1,0 +1,103 @@
+// The only module that talks to Tauri. Every command has one typed wrapper here; the types
+// come from ui/src/bindings (generated from the Rust types by ts-rs, checked by a Rust test).
+// Tests replace window.__TAURI__ with a mock, so this edge is also the mocking seam.
+
+import type { Account } from './bindings/Account';
+import type { AccountDetail } from './bindings/AccountDetail';
+import type { Answer } from './bindings/Answer';
+import type { AppInfo } from './bindings/AppInfo';
+import type { DeleteResult } from './bindings/DeleteResult';
+import type { Event as SdkEvent } from './bindings/Event';
+import type { Flow } from './bindings/Flow';
+import type { HistoryFilter } from './bindings/HistoryFilter';
+import type { HistoryPage } from './bindings/HistoryPage';
+import type { IpcError } from './bindings/IpcError';
+import type { Message } from './bindings/Message';
+import type { ReadyState } from './bindings/ReadyState';
+import type { Resync } from './bindings/Resync';
+import type { Settings } from './bindings/Settings';
+
+/** Tauri event carrying every SDK event (src-tauri/src/events.rs). */
+export const SDK_EVENT = 'sdk://event';
+/** Tauri event sent when SDK events were missed: reload everything. */
+export const RESYNC_EVENT = 'sdk://resync';
+/** Tauri event with a problem to show once (a deep link that could not start). */
+export const NOTICE_EVENT = 'app://notice';
+
+interface TauriGlobal {
+  core: { invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown> };
+  event: {
+    listen: (name: string, cb: (e: { payload: unknown }) => void) => Promise<() => void>;
+  };
+}
+
+declare global {
+  interface Window {
+    __TAURI__?: TauriGlobal;
+  }
+}
+
+/** Any rejection as the `{code, message}` the Rust side sends (code 0: not from Rust). */
+export function asIpcError(err: unknown): IpcError {
+  if (err && typeof err === 'object' && 'code' in err && 'message' in err) {
+    const e = err as { code: unknown; message: unknown };
+    return { code: Number(e.code) || 0, message: String(e.message) };
+  }
+  return { code: 0, message: err instanceof Error ? err.message : String(err) };
+}
+
+function tauri(): TauriGlobal {
+  const t = window.__TAURI__;
+  if (!t) throw { code: 0, message: 'This page runs outside the nextAuth app.' } as IpcError;
+  return t;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return (await tauri().core.invoke(cmd, args)) as T;
+  } catch (err) {
+    throw asIpcError(err);
+  }
+}
+
+/** The app's commands (src-tauri/src/commands). All reject with an IpcError. */
+export const api = {
+  appInfo: () => call<AppInfo>('app_info'),
+  appReady: () => call<ReadyState>('app_ready'),
+  accounts: () => call<Account[]>('account_list'),
+  accountDetail: (accountId: string) => call<AccountDetail>('account_detail', { accountId }),
+  deleteAccount: (accountId: string) => call<DeleteResult>('account_delete', { accountId }),
+  startLink: (link: string) => call<Flow>('flow_start_link', { link }),
+  respond: (flowId: string, answer: Answer) => call<null>('flow_respond', { flowId, answer }),
+  stopFlow: (flowId: string) => call<null>('flow_stop', { flowId }),
+  currentFlow: () => call<Flow | null>('flow_current'),
+  history: (filter: HistoryFilter) => call<HistoryPage>('history_list', { filter }),
+  messages: () => call<Message[]>('message_list'),
+  scanImage: (path: string) => call<Flow>('scan_image', { path }),
+  scanImageData: (data: string) => call<Flow>('scan_image_data', { data }),
+  scanScreen: () => call<Flow>('scan_screen'),
+  scanCamera: () => call<Flow>('scan_camera'),
+  settings: () => call<Settings>('settings_get'),
+  updateSettings: (settings: Settings) => call<Settings>('settings_update', { settings }),
+  changePin: (current: string, next: string) => call<null>('pin_change', { current, new: next }),
+};
+
+/** Calls `cb` for every SDK event. */
+export function onSdkEvent(cb: (event: SdkEvent) => void): Promise<() => void> {
+  return tauri().event.listen(SDK_EVENT, (e) => cb(e.payload as SdkEvent));
+}
+
+/** Calls `cb` when the bridge missed events. */
+export function onResync(cb: (resync: Resync) => void): Promise<() => void> {
+  return tauri().event.listen(RESYNC_EVENT, (e) => cb(e.payload as Resync));
+}
+
+/** Calls `cb` with problems to show once. */
+export function onNotice(cb: (notice: IpcError) => void): Promise<() => void> {
+  return tauri().event.listen(NOTICE_EVENT, (e) => cb(asIpcError(e.payload)));
+}
+
+/** Whether the Tauri bridge is present at all. */
+export function hasTauri(): boolean {
+  return !!window.__TAURI__;
+}

@@ -1,0 +1,169 @@
+// Entry point: the top bar, the router (#/…), the SDK event subscription and first load.
+
+import './style.css';
+import { applyTheme, focusHeading, loadAccounts, state, toast } from './app';
+import { h, icon } from './dom';
+import { explain } from './format';
+import { api, asIpcError, hasTauri, onNotice, onResync, onSdkEvent } from './ipc';
+import { prompts } from './prompts/controller';
+import { renderAccount } from './screens/account';
+import { renderAccounts } from './screens/accounts';
+import { renderAdd } from './screens/add';
+import { historyChanged, renderHistory } from './screens/history';
+import { renderSettings } from './screens/settings';
+import { renderWelcome } from './screens/welcome';
+
+const main = document.getElementById('main') as HTMLElement;
+const topbar = document.getElementById('topbar') as HTMLElement;
+
+const NAV: [string, string, Parameters<typeof icon>[0]][] = [
+  ['#/accounts', 'Accounts', 'users'],
+  ['#/history', 'History', 'clock'],
+  ['#/settings', 'Settings', 'gear'],
+];
+
+function renderTopbar(): void {
+  const route = location.hash || '#/accounts';
+  topbar.replaceChildren(
+    h(
+      'a',
+      { class: 'brand', href: '#/accounts', 'aria-label': 'nextAuth, accounts' },
+      h('span', { class: 'mark', 'aria-hidden': 'true' }, icon('shield', 18)),
+      h('span', { class: 'brand-name' }, 'nextAuth'),
+    ),
+    h(
+      'nav',
+      { 'aria-label': 'Main' },
+      h(
+        'ul',
+        null,
+        NAV.map(([href, label, ic]) =>
+          h(
+            'li',
+            null,
+            h(
+              'a',
+              {
+                href,
+                class: 'nav-link',
+                'aria-current': route.startsWith(href) || (href === '#/accounts' && route.startsWith('#/account')) ? 'page' : undefined,
+              },
+              icon(ic, 18),
+              h('span', null, label),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h('a', { class: 'button primary add-button', href: '#/add', id: 'add-account' }, icon('plus', 18), h('span', null, 'Add')),
+  );
+}
+
+let rendering = Promise.resolve();
+
+/** Renders the screen for the current route. */
+async function route(focus = true): Promise<void> {
+  const hash = location.hash || '#/accounts';
+  const [, name, arg] = hash.split('/');
+  const firstRun = state.accounts.length === 0;
+  document.body.dataset.screen = firstRun && (name === 'accounts' || !name) ? 'welcome' : name || 'accounts';
+  renderTopbar();
+  switch (name) {
+    case 'account':
+      await renderAccount(main, decodeURIComponent(arg ?? ''));
+      break;
+    case 'history':
+      await renderHistory(main);
+      break;
+    case 'settings':
+      await renderSettings(main);
+      break;
+    case 'add':
+      renderAdd(main);
+      break;
+    default:
+      if (firstRun) renderWelcome(main);
+      else renderAccounts(main);
+  }
+  if (focus) focusHeading(main);
+}
+
+function rerender(focus: boolean): void {
+  rendering = rendering.then(() => route(focus)).catch(() => undefined);
+}
+
+async function refreshAccounts(): Promise<void> {
+  try {
+    await loadAccounts();
+  } catch (err) {
+    toast(explain(asIpcError(err)), 'bad');
+  }
+  const name = (location.hash || '#/accounts').split('/')[1];
+  // Lists follow account changes; other screens keep the person's place.
+  if (!name || name === 'accounts' || name === 'account' || (name === 'add' && state.accounts.length === 1)) {
+    rerender(false);
+  }
+}
+
+async function start(): Promise<void> {
+  if (!hasTauri()) {
+    main.replaceChildren(
+      h('div', { class: 'screen narrow' }, h('h1', null, 'nextAuth'), h('p', null, 'This page runs outside the nextAuth app.')),
+    );
+    return;
+  }
+  window.addEventListener('hashchange', () => rerender(true));
+  prompts.onFinished = (flow) => {
+    historyChanged();
+    if (flow.kind === 'ENROL' && flow.state === 'DONE') void refreshAccounts();
+  };
+  await onSdkEvent((event) => {
+    switch (event.type) {
+      case 'FLOW_UPDATE':
+        prompts.update(event.flow);
+        break;
+      case 'ACCOUNT_UPDATE':
+      case 'ACCOUNT_DELETED':
+        void refreshAccounts();
+        historyChanged();
+        break;
+      case 'SESSION_UPDATE':
+        historyChanged();
+        break;
+      case 'MESSAGE_RECEIVED':
+        toast(`${event.message.title}: ${event.message.body}`, 'info');
+        historyChanged();
+        break;
+      case 'ERROR':
+        toast(explain(event.error), 'bad');
+        historyChanged();
+        break;
+    }
+  });
+  await onNotice((notice) => toast(explain(notice), 'bad'));
+  await onResync(() => {
+    void refreshAccounts();
+    historyChanged();
+    void api.currentFlow().then((flow) => flow && prompts.update(flow));
+  });
+  try {
+    const [settings, info] = await Promise.all([api.settings(), api.appInfo()]);
+    state.settings = settings;
+    state.info = info;
+    applyTheme(settings);
+    await loadAccounts();
+  } catch (err) {
+    toast(explain(asIpcError(err)), 'bad');
+  }
+  await route(false);
+  // Listeners are attached: deep links from the command line start now.
+  const ready = await api.appReady().catch((err) => {
+    toast(explain(asIpcError(err)), 'bad');
+    return null;
+  });
+  if (ready?.flow) prompts.update(ready.flow);
+  for (const notice of ready?.notices ?? []) toast(explain(notice), 'bad');
+  document.body.dataset.ready = 'true';
+}
+
+void start();

@@ -1,0 +1,143 @@
+// The history: every interaction, filterable by server and status, paged.
+
+import type { HistoryEntry } from '../bindings/HistoryEntry';
+import type { HistoryFilter } from '../bindings/HistoryFilter';
+import type { HistoryStatus } from '../bindings/HistoryStatus';
+import { state } from '../app';
+import { h } from '../dom';
+import { ago, explain, KIND_LABEL, STATUS_LABEL, statusTone, when } from '../format';
+import { api, asIpcError } from '../ipc';
+import { describeAgent } from '../prompts/views';
+
+const PAGE = 25;
+
+let reloadList: (() => void) | null = null;
+
+let filter: { serverId: string; status: HistoryStatus | '' } = { serverId: '', status: '' };
+
+function entry(e: HistoryEntry): HTMLElement {
+  const tone = statusTone(e.status);
+  const kind = KIND_LABEL[e.kind] ?? e.kind;
+  const details: (HTMLElement | null)[] = [];
+  const failed = e.errorCode !== null && e.errorCode !== undefined;
+  if (e.detail && !failed) details.push(h('p', { class: 'small' }, e.detail));
+  if (failed) {
+    details.push(h('p', { class: 'small bad-text' }, `${explain({ code: e.errorCode ?? 0, message: e.detail })} (error ${e.errorCode})`));
+  }
+  if (e.announce && (e.announce.ip || e.announce.userAgent)) {
+    details.push(
+      h(
+        'p',
+        { class: 'small muted' },
+        `From ${describeAgent(e.announce.userAgent)}${e.announce.ip ? `, ${e.announce.ip}` : ''}`,
+      ),
+    );
+  }
+  return h(
+    'li',
+    { class: 'history-entry', dataset: { id: String(e.id), status: e.status } },
+    h('span', { class: `badge ${tone}` }, STATUS_LABEL[e.status] ?? e.status),
+    h(
+      'div',
+      { class: 'history-text' },
+      h(
+        'p',
+        { class: 'history-title' },
+        h('strong', null, kind),
+        e.serverName ? ` · ${e.serverName}` : '',
+        e.accountName ? h('span', { class: 'muted' }, ` · ${e.accountName}`) : '',
+      ),
+      details,
+    ),
+    h('time', { class: 'muted small', datetime: new Date(e.at * 1000).toISOString(), title: when(e.at) }, ago(e.at)),
+  );
+}
+
+export async function renderHistory(main: HTMLElement): Promise<void> {
+  const list = h('ol', { class: 'history-list', 'aria-label': 'History entries' });
+  const status = h('p', { class: 'form-status', role: 'status' });
+  const more = h('button', { type: 'button', class: 'secondary', id: 'load-more', hidden: true }, 'Load more');
+  let before: number | null = null;
+
+  const servers = new Map<string, string>();
+  for (const a of state.accounts) servers.set(a.serverId, a.serverName);
+
+  const serverSelect = h(
+    'select',
+    { id: 'filter-server' },
+    h('option', { value: '' }, 'All servers'),
+    [...servers.entries()].map(([id, name]) => h('option', { value: id, selected: filter.serverId === id }, name)),
+  );
+  const statusSelect = h(
+    'select',
+    { id: 'filter-status' },
+    h('option', { value: '' }, 'All statuses'),
+    (Object.keys(STATUS_LABEL) as HistoryStatus[])
+      .filter((s) => s !== 'LOGGED_IN_ONE_SHOT')
+      .map((s) => h('option', { value: s, selected: filter.status === s }, STATUS_LABEL[s])),
+  );
+
+  async function load(reset: boolean): Promise<void> {
+    if (reset) {
+      before = null;
+      list.replaceChildren();
+    }
+    more.disabled = true;
+    const query: HistoryFilter = { limit: PAGE };
+    if (before !== null) query.beforeId = before;
+    if (filter.serverId) query.serverId = filter.serverId;
+    if (filter.status) query.status = filter.status;
+    try {
+      const page = await api.history(query);
+      list.append(...page.entries.map(entry));
+      before = page.entries.length ? page.entries[page.entries.length - 1].id : before;
+      more.hidden = !page.more;
+      const count = list.children.length;
+      status.textContent = count
+        ? `${count} ${count === 1 ? 'entry' : 'entries'}${page.more ? ' shown' : ''}`
+        : filter.serverId || filter.status
+          ? 'Nothing matches these filters.'
+          : 'Nothing yet: logins, new accounts and approvals appear here.';
+    } catch (err) {
+      status.textContent = explain(asIpcError(err));
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  serverSelect.addEventListener('change', () => {
+    filter = { ...filter, serverId: serverSelect.value };
+    void load(true);
+  });
+  statusSelect.addEventListener('change', () => {
+    filter = { ...filter, status: statusSelect.value as HistoryStatus | '' };
+    void load(true);
+  });
+  more.addEventListener('click', () => void load(false));
+  reloadList = () => void load(true);
+
+  main.replaceChildren(
+    h(
+      'div',
+      { class: 'screen' },
+      h('div', { class: 'screen-head' }, h('h1', null, 'History')),
+      h(
+        'div',
+        { class: 'filters', role: 'group', 'aria-label': 'Filter the history' },
+        h('label', { for: 'filter-server' }, 'Server'),
+        serverSelect,
+        h('label', { for: 'filter-status' }, 'Status'),
+        statusSelect,
+      ),
+      status,
+      list,
+      h('div', { class: 'more-row' }, more),
+    ),
+  );
+  await load(true);
+}
+
+/** Refreshes the list if the history screen is shown (new entries after a flow). */
+export function historyChanged(): void {
+  if (location.hash.startsWith('#/history')) reloadList?.();
+}

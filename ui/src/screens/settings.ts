@@ -1,0 +1,174 @@
+// Settings: PIN change, notifications, theme, about.
+
+import type { Settings } from '../bindings/Settings';
+import type { Theme } from '../bindings/Theme';
+import { applyTheme, state, toast } from '../app';
+import { h } from '../dom';
+import { explain } from '../format';
+import { api, asIpcError } from '../ipc';
+
+async function save(next: Settings): Promise<void> {
+  try {
+    state.settings = await api.updateSettings(next);
+    applyTheme(state.settings);
+  } catch (err) {
+    toast(explain(asIpcError(err)), 'bad');
+  }
+}
+
+function pinSection(): HTMLElement {
+  const hasPin = state.accounts.some((a) => a.hasPin);
+  if (!hasPin) {
+    return h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'pin-heading' },
+      h('h2', { id: 'pin-heading' }, 'PIN'),
+      h('p', { class: 'muted' }, 'No PIN is set. You choose one when you add the first account whose website asks for it.'),
+    );
+  }
+  const field = (id: string, label: string) =>
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id }, label),
+      h('input', { id, type: 'password', inputmode: 'numeric', pattern: '[0-9]*', autocomplete: 'off', minlength: '4', maxlength: '16', required: true }),
+    );
+  const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'pin-change',
+      onsubmit: async (e: SubmitEvent) => {
+        e.preventDefault();
+        const get = (id: string) => form.querySelector<HTMLInputElement>(`#${id}`)!;
+        const [cur, next, again] = [get('pin-current'), get('pin-new'), get('pin-again')];
+        const clear = () => [cur, next, again].forEach((i) => (i.value = ''));
+        if (!/^\d{4,16}$/.test(next.value)) {
+          status.textContent = 'The new PIN has 4 to 16 digits.';
+          status.className = 'form-status bad';
+          next.focus();
+          return;
+        }
+        if (next.value !== again.value) {
+          status.textContent = 'The new PINs differ.';
+          status.className = 'form-status bad';
+          again.value = '';
+          again.focus();
+          return;
+        }
+        const button = form.querySelector('button');
+        if (button) button.disabled = true;
+        status.textContent = 'Changing the PIN with every website…';
+        status.className = 'form-status info';
+        try {
+          await api.changePin(cur.value, next.value);
+          status.textContent = 'Your PIN was changed.';
+          status.className = 'form-status ok';
+        } catch (err) {
+          status.textContent = explain(asIpcError(err));
+          status.className = 'form-status bad';
+        } finally {
+          clear();
+          if (button) button.disabled = false;
+        }
+      },
+    },
+    field('pin-current', 'Current PIN'),
+    field('pin-new', 'New PIN (4 to 16 digits)'),
+    field('pin-again', 'New PIN again'),
+    h('button', { type: 'submit', class: 'primary', id: 'pin-change' }, 'Change PIN'),
+    status,
+  );
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'pin-heading' },
+    h('h2', { id: 'pin-heading' }, 'Change PIN'),
+    h('p', { class: 'muted' }, 'Each website checks your current PIN before it accepts the new one.'),
+    form,
+  );
+}
+
+export async function renderSettings(main: HTMLElement): Promise<void> {
+  const info = state.info ?? (state.info = await api.appInfo().catch(() => null));
+  const notify = h('input', {
+    type: 'checkbox',
+    id: 'notifications',
+    role: 'switch',
+    checked: state.settings.notifications,
+    onchange: () => void save({ ...state.settings, notifications: notify.checked }),
+  });
+  const themes: [Theme, string][] = [
+    ['system', 'System'],
+    ['light', 'Light'],
+    ['dark', 'Dark'],
+  ];
+  const themeGroup = h(
+    'fieldset',
+    { class: 'segmented' },
+    h('legend', null, 'Theme'),
+    themes.map(([value, label]) =>
+      h(
+        'label',
+        null,
+        h('input', {
+          type: 'radio',
+          name: 'theme',
+          value,
+          id: `theme-${value}`,
+          checked: state.settings.theme === value,
+          onchange: () => void save({ ...state.settings, theme: value }),
+        }),
+        h('span', null, label),
+      ),
+    ),
+  );
+  main.replaceChildren(
+    h(
+      'div',
+      { class: 'screen narrow' },
+      h('div', { class: 'screen-head' }, h('h1', null, 'Settings')),
+      pinSection(),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'prefs-heading' },
+        h('h2', { id: 'prefs-heading' }, 'Preferences'),
+        h(
+          'div',
+          { class: 'switch-row' },
+          h(
+            'label',
+            { for: 'notifications' },
+            h('span', null, 'Notifications'),
+            h('span', { class: 'muted small' }, 'Tell me about login requests while the app is in the background'),
+          ),
+          notify,
+        ),
+        themeGroup,
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'about-heading' },
+        h('h2', { id: 'about-heading' }, 'About'),
+        info
+          ? h(
+              'dl',
+              { class: 'facts' },
+              h('dt', null, 'Version'),
+              h('dd', null, `${info.name} ${info.version}`),
+              h('dt', null, 'Tauri'),
+              h('dd', null, info.tauriVersion),
+              h('dt', null, 'Web view'),
+              h('dd', null, info.webviewVersion ?? 'unknown'),
+              h('dt', null, 'Platform'),
+              h('dd', null, info.platform),
+              h('dt', null, 'Data folder'),
+              h('dd', { class: 'mono' }, info.dataDir),
+              h('dt', null, 'Key storage'),
+              h('dd', null, info.keystore === 'file' ? 'Key file in the data folder (OS keychain planned)' : info.keystore),
+            )
+          : h('p', null, 'Version information is unavailable.'),
+        h('p', { class: 'muted small' }, 'nextauth-rs is open source under the Apache-2.0 licence.'),
+      ),
+    ),
+  );
+}

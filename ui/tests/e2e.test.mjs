@@ -1,0 +1,369 @@
+// End-to-end test of the real app binary (WebKitGTK under Xvfb, driven through tauri-driver
+// and WebKitWebDriver) against the real reference server process:
+//   enrol from the demo site's QR (fed as an image), set the PIN, log in with a login QR image,
+//   see both in the history.
+//
+// Needs: DISPLAY (Xvfb), tauri-driver and WebKitWebDriver on PATH, and the debug binaries:
+//   APP=<target>/debug/nextauth-app SERVER=<target>/debug/nextauth-server node tests/e2e.test.mjs
+// scripts/test-app.sh sets all of this up. Prints one line per step and "N passed, N failed".
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import QRCode from 'qrcode';
+import { remote } from 'webdriverio';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots = path.resolve(here, '../../docs/screenshots');
+const APP = process.env.APP;
+const SERVER = process.env.SERVER;
+const PIN = '2468';
+const NEW_PIN = '135790';
+assert.ok(APP && fs.existsSync(APP), 'APP must point at the debug nextauth-app binary');
+assert.ok(SERVER && fs.existsSync(SERVER), 'SERVER must point at the nextauth-server binary');
+assert.ok(process.env.DISPLAY, 'DISPLAY must be set (Xvfb)');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nextauth-app-e2e-'));
+const children = [];
+const cleanup = () => {
+  for (const c of children) if (c.exitCode === null) c.kill();
+};
+process.on('exit', cleanup);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, fn, timeout = 20000) {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+// The reference server with a fresh data directory.
+const port = await freePort();
+const serverData = path.join(tmp, 'server');
+fs.mkdirSync(serverData);
+const serverProc = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--data-dir', serverData], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, RUST_LOG: 'warn' },
+});
+children.push(serverProc);
+const base = `http://127.0.0.1:${port}`;
+await until('the server', async () => (await fetch(`${base}/healthz`)).ok);
+const demo = JSON.parse(fs.readFileSync(path.join(serverData, 'demo.json'), 'utf8'));
+const api = (p, nonce, { method = 'GET', body } = {}) =>
+  fetch(`${base}${p}`, {
+    method,
+    headers: {
+      'X-apikey': demo.apikey,
+      ...(nonce ? { 'X-nonce': nonce } : {}),
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+
+/** The QR code of `p` as a PNG file: the server's own PNG when it offers `img=png`, else the
+ *  raw code bytes drawn with the qrcode package. */
+async function qrImage(p, nonce, file) {
+  const sep = p.includes('?') ? '&' : '?';
+  const r = await api(`${p}${sep}img=png`, nonce);
+  assert.equal(r.status, 200, `${p}: ${r.status}`);
+  let bytes = Buffer.from(await r.arrayBuffer());
+  const isPng = bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  if (!isPng) {
+    await QRCode.toFile(file, [{ data: bytes, mode: 'byte' }], { margin: 4, scale: 6 });
+  } else {
+    fs.writeFileSync(file, bytes);
+  }
+  return { file, served: isPng };
+}
+
+// tauri-driver (which starts WebKitWebDriver, which starts the app) with the app's data
+// directory and a short background pull (push logins arrive within 2 s).
+const driverPort = await freePort();
+const nativePort = await freePort();
+const appData = path.join(tmp, 'app');
+const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], {
+  stdio: ['ignore', 'ignore', 'pipe'],
+  env: { ...process.env, NEXTAUTH_APP_DATA: appData, NEXTAUTH_PULL_SECS: '2', RUST_LOG: 'info' },
+});
+let appLog = '';
+driver.stderr.on('data', (d) => (appLog += d));
+children.push(driver);
+await until('tauri-driver', () => new Promise((resolve) => {
+  const s = net.connect(driverPort, '127.0.0.1', () => { s.end(); resolve(true); });
+  s.on('error', () => resolve(false));
+}));
+
+const t0 = Date.now();
+const browser = await remote({
+  hostname: '127.0.0.1',
+  port: driverPort,
+  logLevel: 'error',
+  capabilities: { 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: APP } },
+});
+const sessionMs = Date.now() - t0;
+
+const $ = (sel) => browser.$(sel);
+const waitFor = async (sel, timeout = 20000) => {
+  const el = await $(sel);
+  await el.waitForExist({ timeout, timeoutMsg: `${sel} did not appear` });
+  return el;
+};
+const text = async (sel) => {
+  await waitFor(sel);
+  return browser.execute((s) => document.querySelector(s)?.textContent?.trim() ?? '', sel);
+};
+const click = async (sel) => (await waitFor(sel)).click();
+
+/** Feeds an image to the app: the "Open image…" file input when WebKitWebDriver supports file
+ *  upload, else the image's path in the link field (which the app scans with scan_image). */
+let imageRoute = '';
+async function openImage(file) {
+  try {
+    const input = await waitFor('#open-image-input');
+    await browser.elementSendKeys(input.elementId, file);
+    await waitFor('#prompt', 5000);
+    imageRoute = 'file input';
+    return;
+  } catch {
+    /* fall back to the path */
+  }
+  const link = await waitFor('#link-input');
+  await link.setValue(file);
+  await click('#link-go');
+  await waitFor('#prompt');
+  imageRoute = 'pasted path (scan_image)';
+}
+
+async function enterPin() {
+  const input = await waitFor('#pin-input');
+  await input.setValue(PIN);
+  await click('#pin-ok');
+}
+
+/** After Approve: enters the PIN if the server asks for it, then waits for the result. */
+async function finishAfterApprove() {
+  const state = await until('done or PIN', async () => {
+    const el = await $('#prompt');
+    const s = (await el.isExisting()) && (await el.getAttribute('data-state'));
+    return s === 'DONE' || s === 'WAITING_FOR_INPUT' ? s : null;
+  });
+  if (state === 'WAITING_FOR_INPUT') {
+    await enterPin();
+    await waitFor('#prompt[data-state="DONE"]');
+  }
+}
+
+const steps = [];
+const step = (name, fn) => steps.push([name, fn]);
+
+step('the app starts on the welcome screen', async () => {
+  await waitFor('body[data-ready="true"]');
+  assert.equal(await text('h1'), 'Welcome to nextAuth');
+});
+
+step('enrol from the demo site’s QR image: visual hash, confirm, PIN twice', async () => {
+  const { file, served } = await qrImage(`/servers/${demo.serverid}/sessions/qr/enrol?name=alice&userid=alice`, 'signup-alice', path.join(tmp, 'enrol.png'));
+  console.log(`# enrol QR: ${served ? 'PNG from the server (img=png)' : 'raw code drawn locally'}`);
+  await openImage(file);
+  console.log(`# image fed through: ${imageRoute}`);
+  await waitFor('#prompt[data-interaction="CONFIRM_ENROL"]');
+  assert.match(await text('#prompt-title'), /Add an account at Acme\?/);
+  assert.ok(await (await $('#prompt .vash img')).isDisplayed(), 'visual hash shown');
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-enrol.png'));
+  await click('#approve');
+  await waitFor('#prompt[data-interaction="SET_SECOND_FACTOR"]');
+  await enterPin();
+  await until('the repeat step', async () => (await text('#prompt-title')) === 'Repeat your PIN');
+  await enterPin();
+  await waitFor('#prompt[data-state="DONE"]');
+  assert.equal(await text('#prompt-title'), 'Account added');
+  await click('#close');
+  await until('the account in the list', async () => (await text('.account-name')) === 'alice');
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'signup-alice')).json();
+  assert.equal(session.loggedin, true, 'the website sees the sign-up as logged in');
+});
+
+step('log in with a login QR image and approve', async () => {
+  const { file } = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-1', path.join(tmp, 'login.png'));
+  await click('#add-account');
+  await openImage(file);
+  await waitFor('#prompt[data-interaction="CONFIRM"]');
+  assert.match(await text('#prompt-title'), /Log in to Acme\?/);
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-login.png'));
+  await click('#approve');
+  const state = await until('done or PIN', async () => {
+    const el = await $('#prompt');
+    const s = (await el.isExisting()) && (await el.getAttribute('data-state'));
+    return s === 'DONE' || s === 'WAITING_FOR_INPUT' ? s : null;
+  });
+  if (state === 'WAITING_FOR_INPUT') {
+    await enterPin();
+    await waitFor('#prompt[data-state="DONE"]');
+  }
+  assert.match(await text('#prompt-title'), /Logged in to Acme/);
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-1')).json();
+  assert.equal(session.loggedin, true, 'the website sees the login');
+  assert.equal(session.userid, 'alice');
+  await click('#close');
+});
+
+step('log in again by scanning the screen (the QR shown in another X window)', async (skip) => {
+  const viewer = ['/usr/bin/display', '/usr/bin/display-im6.q16'].find((p) => fs.existsSync(p));
+  if (!viewer) return skip('ImageMagick display is not installed');
+  const { file } = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-2', path.join(tmp, 'login2.png'));
+  const shown = spawn(viewer, ['-geometry', '+790+40', '-resize', '460x460', '-title', 'website QR', file], { stdio: 'ignore' });
+  children.push(shown);
+  await sleep(1500);
+  await click('#add-account');
+  await click('#scan-screen');
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  shown.kill();
+  await click('#approve');
+  const state = await until('done or PIN', async () => {
+    const el = await $('#prompt');
+    const s = (await el.isExisting()) && (await el.getAttribute('data-state'));
+    return s === 'DONE' || s === 'WAITING_FOR_INPUT' ? s : null;
+  });
+  if (state === 'WAITING_FOR_INPUT') {
+    await enterPin();
+    await waitFor('#prompt[data-state="DONE"]');
+  }
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-2')).json();
+  assert.equal(session.loggedin, true, 'the website sees the second login');
+  await click('#close');
+});
+
+step('a push login the website provokes reaches the app through the periodic pull', async () => {
+  const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, 'browser-1', { method: 'POST' });
+  assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-push-login.png'));
+  await click('#approve');
+  await finishAfterApprove();
+  assert.match(await text('#prompt-title'), /Logged in to Acme/);
+  await click('#close');
+});
+
+step('approve a transaction from its QR image', async () => {
+  const r = await api(`/servers/${demo.serverid}/sessions/transactions`, 'browser-1', {
+    method: 'POST',
+    body: { amount: '42.00 EUR', beneficiary: 'Contoso Ltd', description: 'Order 1001' },
+  });
+  assert.equal(r.status, 200, `create transaction: ${r.status}`);
+  const { tid, qrdata } = await r.json();
+  const file = path.join(tmp, 'transaction.png');
+  await QRCode.toFile(file, [{ data: Buffer.from(qrdata, 'base64'), mode: 'byte' }], { margin: 4, scale: 6 });
+  await click('#add-account');
+  await openImage(file);
+  await waitFor('#prompt[data-interaction="CONFIRM_TRANSACTION"]');
+  const shown = await text('#prompt');
+  for (const s of ['42.00 EUR', 'Contoso Ltd', 'Order 1001']) assert.ok(shown.includes(s), `prompt shows ${s}`);
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-transaction.png'));
+  await click('#approve');
+  await finishAfterApprove();
+  assert.equal(await text('#prompt-title'), 'Transaction approved');
+  await click('#close');
+  const result = await (await api(`/servers/${demo.serverid}/transactions/${encodeURIComponent(tid)}`)).json();
+  assert.equal(result.tstatus, '1', 'the website sees the approval');
+});
+
+step('the history shows the login and the new account', async () => {
+  await click('a[href="#/history"]');
+  await until('two entries', async () => (await $$('.history-entry')).length >= 2);
+  const statuses = await browser.execute(() => [...document.querySelectorAll('.history-entry')].map((e) => e.dataset.status));
+  assert.ok(statuses.includes('ENROLLED'), `statuses: ${statuses}`);
+  assert.ok(statuses.some((s) => s === 'LOGGED_IN_ONE_SHOT' || s === 'LOGGED_IN'), `statuses: ${statuses}`);
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-history.png'));
+});
+
+step('camera: a clear message when there is none', async () => {
+  await click('#add-account');
+  await click('#scan-camera');
+  await until('the no-camera message', async () => (await text('.add-card .form-status')).startsWith('No camera is available'));
+});
+
+step('settings: the theme is saved, the PIN is changed with the server', async () => {
+  await click('a[href="#/settings"]');
+  await waitFor('#theme-dark');
+  await browser.execute(() => document.getElementById('theme-dark').click());
+  await until('the dark theme', () => browser.execute(() => document.documentElement.dataset.theme === 'dark'));
+  await (await waitFor('#pin-current')).setValue(PIN);
+  await (await waitFor('#pin-new')).setValue(NEW_PIN);
+  await (await waitFor('#pin-again')).setValue(NEW_PIN);
+  await click('#pin-change');
+  await until('the PIN change', async () => (await text('.pin-change .form-status')) === 'Your PIN was changed.');
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-settings-dark.png'));
+  const saved = JSON.parse(fs.readFileSync(path.join(appData, 'settings.json'), 'utf8'));
+  assert.equal(saved.theme, 'dark');
+});
+
+step('delete the account: confirmed, the server is told, back to the welcome screen', async () => {
+  await click('a[href="#/accounts"]');
+  await click('.account-row');
+  await click('#delete-account');
+  await click('#confirm-delete');
+  await until('the welcome screen', async () => (await text('h1')) === 'Welcome to nextAuth');
+  await until('the confirmation', async () => (await text('#toasts')).includes('alice was deleted.'));
+  const statuses = await browser.execute(async () => {
+    const page = await window.__TAURI__.core.invoke('history_list', { filter: { limit: 50 } });
+    return page.entries.map((e) => e.status);
+  });
+  assert.ok(statuses.includes('DELETED'), `statuses: ${statuses}`);
+});
+
+step('the PINs never reach the log', async () => {
+  assert.ok(!appLog.includes(PIN) && !appLog.includes(NEW_PIN), 'a PIN appears in the app log');
+  assert.match(appLog, /ui ready/);
+});
+
+const $$ = (sel) => browser.$$(sel);
+let passed = 0;
+let failed = 0;
+let broken = false;
+for (const [name, fn] of steps) {
+  if (broken) {
+    failed++;
+    console.log(`not ok ${passed + failed} - ${name} # skipped after an earlier failure`);
+    continue;
+  }
+  const s0 = Date.now();
+  try {
+    let skipped = null;
+    await fn((why) => (skipped = why));
+    passed++;
+    console.log(`ok ${passed + failed} - ${name} (${Date.now() - s0} ms)${skipped ? ` # SKIP ${skipped}` : ''}`);
+  } catch (err) {
+    failed++;
+    broken = true;
+    console.log(`not ok ${passed + failed} - ${name}\n  ${String(err?.stack ?? err).split('\n').slice(0, 8).join('\n  ')}`);
+    await browser.saveScreenshot(path.join(tmp, 'failure.png')).catch(() => {});
+    console.log(`# failure screenshot: ${path.join(tmp, 'failure.png')}`);
+  }
+}
+console.log(`# WebDriver session (app start) took ${sessionMs} ms`);
+await browser.deleteSession().catch(() => {});
+cleanup();
+if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
+else console.log(`# app log:\n${appLog.split('\n').slice(-30).join('\n')}`);
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

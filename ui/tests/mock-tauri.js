@@ -1,0 +1,110 @@
+// A stand-in for the Tauri bridge (window.__TAURI__ with withGlobalTauri), so the built UI
+// runs in a plain browser. It answers every command of src-tauri/src/commands from an
+// in-memory model and emits `sdk://event` like the real events bridge. Tests drive it
+// through window.__mock (show flows, inspect calls, override commands).
+//
+// Loaded with the fixtures in window.__MOCK_FIXTURES__ (see ui/tests/fixtures.mjs).
+(() => {
+  const fx = window.__MOCK_FIXTURES__ || {};
+  const listeners = {};
+  const clone = (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+  const mock = {
+    calls: [],
+    info: clone(fx.info),
+    settings: clone(fx.settings) || { notifications: true, theme: 'system' },
+    accounts: clone(fx.accounts) || [],
+    servers: clone(fx.servers) || {},
+    history: clone(fx.history) || [],
+    messages: [],
+    ready: clone(fx.ready) || { flow: null, notices: [] },
+    current: null,
+    /** Per-command overrides: name -> (args) => result (throw {code, message} to reject). */
+    overrides: {},
+    /** What a start command (scan, link) returns and then emits, in order. */
+    nextFlow: null,
+    emit(name, payload) {
+      for (const cb of listeners[name] || []) cb({ event: name, id: 0, payload: clone(payload) });
+    },
+    /** Emits a FLOW_UPDATE. */
+    show(flow) {
+      mock.current = flow;
+      mock.emit('sdk://event', { type: 'FLOW_UPDATE', flow });
+    },
+    answers() {
+      return mock.calls.filter(([c]) => c === 'flow_respond').map(([, a]) => a.answer);
+    },
+    /** Called for each flow_respond; default: nothing (tests emit what follows). */
+    onRespond: null,
+  };
+  const reject = (code, message) => {
+    throw { code, message };
+  };
+  const startFlow = () => {
+    const steps = mock.nextFlow;
+    if (!steps || !steps.length) reject(300, 'no QR code was found in the image');
+    const [first, ...rest] = steps;
+    mock.current = first;
+    setTimeout(() => {
+      mock.emit('sdk://event', { type: 'FLOW_UPDATE', flow: first });
+      rest.forEach((f, i) => setTimeout(() => mock.show(f), 30 * (i + 1)));
+    }, 10);
+    return first;
+  };
+  const commands = {
+    app_info: () => mock.info,
+    app_ready: () => mock.ready,
+    settings_get: () => mock.settings,
+    settings_update: ({ settings }) => (mock.settings = settings),
+    account_list: () => mock.accounts,
+    account_detail: ({ accountId }) => {
+      const account = mock.accounts.find((a) => a.id === accountId) || reject(125, 'no such account');
+      return { account, server: mock.servers[account.serverId] || null };
+    },
+    account_delete: ({ accountId }) => {
+      mock.accounts = mock.accounts.filter((a) => a.id !== accountId);
+      setTimeout(() => mock.emit('sdk://event', { type: 'ACCOUNT_DELETED', accountId, byServer: false }), 10);
+      return { serverConfirmed: true };
+    },
+    history_list: ({ filter }) => {
+      let rows = mock.history.slice().sort((a, b) => b.id - a.id);
+      if (filter.beforeId != null) rows = rows.filter((e) => e.id < filter.beforeId);
+      if (filter.serverId) rows = rows.filter((e) => e.serverId === filter.serverId);
+      if (filter.status) rows = rows.filter((e) => e.status === filter.status);
+      const limit = filter.limit || 50;
+      return { entries: rows.slice(0, limit), more: rows.length > limit };
+    },
+    message_list: () => mock.messages,
+    flow_current: () => mock.current,
+    flow_start_link: ({ link }) => (link.startsWith('nextauth:') ? startFlow() : reject(32, 'the link is not valid')),
+    flow_respond: (args) => {
+      if (mock.onRespond) mock.onRespond(args.answer, args.flowId);
+      return null;
+    },
+    flow_stop: () => null,
+    scan_screen: () => startFlow(),
+    scan_image: () => startFlow(),
+    scan_image_data: ({ data }) => (data ? startFlow() : reject(301, 'the image cannot be read')),
+    scan_camera: () => reject(303, 'no camera is available'),
+    pin_change: ({ current }) => (current === '2468' ? null : reject(128, 'wrong PIN (2 attempts left)')),
+  };
+  window.__mock = mock;
+  window.__TAURI__ = {
+    core: {
+      invoke: async (cmd, args = {}) => {
+        mock.calls.push([cmd, clone(args)]);
+        await new Promise((r) => setTimeout(r, 5));
+        const fn = mock.overrides[cmd] || commands[cmd];
+        if (!fn) throw { code: 0, message: `unmocked command ${cmd}` };
+        return clone(fn(args));
+      },
+    },
+    event: {
+      listen: async (name, cb) => {
+        (listeners[name] ||= []).push(cb);
+        return () => {
+          listeners[name] = listeners[name].filter((x) => x !== cb);
+        };
+      },
+    },
+  };
+})();

@@ -1,0 +1,443 @@
+// UI tests: the built UI (ui/dist) in Debian's headless Chromium, driven with playwright-core,
+// with Tauri's IPC mocked at the edge (tests/mock-tauri.js stands in for window.__TAURI__).
+// Covers every screen and prompt, and saves screenshots (light and dark) to docs/screenshots.
+//
+//   cd ui && npm run build && node tests/ui.test.mjs      (CHROMIUM=/path overrides the browser)
+//
+// Prints one line per test and closes with "N passed, N failed".
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { accounts, fixtures, flow, ids, servers } from './fixtures.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.resolve(here, '../dist');
+const shots = path.resolve(here, '../../docs/screenshots');
+const mockSource = fs.readFileSync(path.join(here, 'mock-tauri.js'), 'utf8');
+fs.mkdirSync(shots, { recursive: true });
+assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'ui/dist is missing: run npm run build first');
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const file = path.join(dist, url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname));
+  if (!file.startsWith(dist) || !fs.existsSync(file)) {
+    res.writeHead(404).end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+
+const DESKTOP = { width: 960, height: 720 };
+const PHONE = { width: 360, height: 740 };
+const pageErrors = [];
+
+/** A fresh page on the built UI with the mock and `fx` fixtures; waits until it is ready. */
+async function open(fx = fixtures(), { viewport = DESKTOP, hash = '' } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme: 'light', reducedMotion: 'reduce', deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  await page.addInitScript(`window.__MOCK_FIXTURES__ = ${JSON.stringify(fx)};\n${mockSource}`);
+  await page.goto(base + hash);
+  await page.waitForSelector('body[data-ready="true"]');
+  return page;
+}
+
+/** Screenshots in light and dark (prefers-color-scheme, theme "system"); whole page unless a
+ *  dialog is open. Focus is dropped first so no focus ring shows. */
+async function shoot(page, name) {
+  await page.evaluate(() => document.activeElement?.blur?.());
+  const fullPage = (await page.locator('.backdrop').count()) === 0;
+  await page.waitForTimeout(50);
+  await page.screenshot({ path: path.join(shots, `app-${name}-light.png`), fullPage });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(50);
+  await page.screenshot({ path: path.join(shots, `app-${name}-dark.png`), fullPage });
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** Emits a FLOW_UPDATE through the mock and waits for the prompt to show it. */
+async function show(page, f) {
+  await page.evaluate((f) => window.__mock.show(f), f);
+  await page.waitForSelector(`#prompt[data-state="${f.state}"]`);
+}
+
+const answers = (page) => page.evaluate(() => window.__mock.answers());
+const noOverflow = async (page) => {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `horizontal overflow: ${scroll} > ${width}`);
+};
+
+const enrolFlow = (state, interaction, extra) => flow('ENROL', state, interaction, { id: 'enrol-1', ...extra });
+
+const tests = [];
+const test = (name, fn) => tests.push([name, fn]);
+
+test('first run: welcome explains the app and offers every way to add an account', async () => {
+  const page = await open(fixtures({ accounts: [], history: [] }));
+  await page.getByRole('heading', { name: 'Welcome to nextAuth' }).waitFor();
+  for (const name of ['Scan from screen', 'Open image…', 'Use camera']) {
+    assert.ok(await page.getByRole('button', { name: new RegExp(name) }).isVisible(), name);
+  }
+  assert.ok(await page.getByLabel('Paste a link').isVisible());
+  await shoot(page, 'welcome');
+  await page.setViewportSize(PHONE);
+  await noOverflow(page);
+  await shoot(page, 'mobile-welcome');
+  await page.context().close();
+});
+
+test('enrol: scan from screen, compare the visual hash, set the PIN twice, done', async () => {
+  const page = await open(fixtures({ accounts: [], history: [] }));
+  await page.evaluate((f) => (window.__mock.nextFlow = f), [
+    enrolFlow('STARTING', null),
+    enrolFlow('WAITING_FOR_CONFIRMATION', { type: 'CONFIRM_ENROL', displayName: 'alice', existingAccounts: [] }),
+  ]);
+  await page.getByRole('button', { name: /Scan from screen/ }).click();
+  await page.waitForSelector('#prompt[data-interaction="CONFIRM_ENROL"]');
+  const dialog = page.getByRole('dialog');
+  assert.match(await dialog.getByRole('heading', { level: 2 }).innerText(), /Add an account at Acme\?/);
+  assert.ok(await dialog.getByRole('img', { name: /Visual hash/ }).isVisible(), 'visual hash shown');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'approve', 'focus on the main action');
+  await shoot(page, 'prompt-enrol');
+  await page.getByRole('button', { name: 'Add account' }).click();
+  assert.deepEqual((await answers(page)).at(-1), { type: 'CONFIRM' });
+
+  await show(page, enrolFlow('WAITING_FOR_INPUT', { type: 'SET_SECOND_FACTOR' }));
+  assert.equal(await page.getByRole('heading', { name: 'Choose a PIN' }).count(), 1);
+  for (const d of '24') await page.getByRole('button', { name: `Digit ${d}` }).click();
+  await page.keyboard.type('68');
+  await shoot(page, 'prompt-pin-set');
+  await page.locator('#pin-input').focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Repeat your PIN' }).waitFor();
+  await page.keyboard.type('2469');
+  await page.keyboard.press('Enter');
+  await page.getByText('The two PINs differ').waitFor();
+  assert.equal((await answers(page)).length, 1, 'a mismatch sends nothing');
+  await page.keyboard.type('2468');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('2468');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.__mock.answers().length === 2);
+  assert.deepEqual((await answers(page)).at(-1), { type: 'PIN', pin: '2468' });
+  assert.equal(await page.locator('#pin-input').inputValue(), '', 'the PIN is cleared after sending');
+
+  await page.evaluate((a) => {
+    window.__mock.accounts = [a];
+  }, accounts[0]);
+  await show(page, enrolFlow('DONE', null, { account: accounts[0] }));
+  await page.getByRole('heading', { name: 'Account added' }).waitFor();
+  await shoot(page, 'prompt-enrol-done');
+  await page.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+  assert.equal(await page.locator('.account-row').count(), 1, 'the new account is listed');
+  await page.context().close();
+});
+
+test('enrol with existing accounts warns; Escape cancels', async () => {
+  const page = await open();
+  await show(page, enrolFlow('WAITING_FOR_CONFIRMATION', { type: 'CONFIRM_ENROL', displayName: 'alice-2', existingAccounts: accounts.slice(0, 2) }));
+  await page.getByText('You already have 2 accounts at this website').waitFor();
+  await shoot(page, 'prompt-enrol-existing');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(page))[0], { type: 'DENY' });
+  await page.context().close();
+});
+
+test('accounts: grouped by server with logos, names and last login', async () => {
+  const page = await open();
+  const groups = page.locator('.server-group');
+  assert.equal(await groups.count(), 2);
+  assert.deepEqual(await page.locator('.server-group h2').allInnerTexts(), ['Acme', 'Northwind Bank']);
+  assert.equal(await groups.nth(0).locator('.account-row').count(), 2);
+  assert.match(await groups.nth(0).innerText(), /Last login \d+ minutes ago/);
+  assert.match(await groups.nth(0).innerText(), /Not used yet/);
+  assert.equal(await page.locator('.server-head img.logo').count(), 2, 'server logos shown');
+  await shoot(page, 'accounts');
+  await page.setViewportSize(PHONE);
+  await noOverflow(page);
+  await shoot(page, 'mobile-accounts');
+  await page.context().close();
+});
+
+test('account detail: server parameters, visual hash, enrolled date; delete with confirmation', async () => {
+  const page = await open();
+  await page.locator('.account-row').first().click();
+  await page.getByRole('heading', { name: 'alice@acme.example', level: 1 }).waitFor();
+  const text = await page.locator('main').innerText();
+  for (const s of ['Added', 'Last login', 'https://acme.example', 'One-shot logins', 'Required · Asked again after 15 min', ids.ACME]) {
+    assert.ok(text.includes(s), `detail shows ${s}`);
+  }
+  assert.ok(await page.getByRole('img', { name: /Visual hash/ }).isVisible());
+  await shoot(page, 'account-detail');
+  await page.getByRole('button', { name: 'Delete account' }).click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'cancel-delete', 'the safe choice has focus');
+  await shoot(page, 'account-delete');
+  await page.keyboard.press('Escape');
+  assert.equal(await dialog.count(), 0, 'Escape keeps the account');
+  await page.getByRole('button', { name: 'Delete account' }).click();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+  await page.getByText('alice@acme.example was deleted.').waitFor();
+  assert.equal(await page.locator('.account-row').count(), 2);
+  await page.context().close();
+});
+
+test('login prompt: logo and name, browser and IP, announce info, account choice, note, approve', async () => {
+  const page = await open();
+  const login = flow('LOGIN', 'WAITING_FOR_CONFIRMATION', {
+    type: 'CONFIRM',
+    accounts: accounts.slice(0, 2),
+    announce: {
+      info: [{ key: 'Location', value: 'Amsterdam, NL' }, { key: 'Reason', value: 'Sign in to the shop' }],
+      logo: '', ip: '198.51.100.23',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+    },
+  });
+  await show(page, login);
+  const dialog = page.getByRole('dialog', { name: 'Log in to Acme?' });
+  await dialog.waitFor();
+  const text = await dialog.innerText();
+  for (const s of ['Chrome on Linux', '198.51.100.23', 'Amsterdam, NL', 'Sign in to the shop']) assert.ok(text.includes(s), s);
+  assert.ok(await dialog.locator('img.logo').isVisible(), 'server logo');
+  await dialog.getByRole('radio', { name: 'Alice (admin)' }).check();
+  await dialog.getByText('Add a note for the website').click();
+  await dialog.getByLabel('Note').fill('from my desk');
+  await shoot(page, 'prompt-login');
+  await dialog.getByRole('button', { name: 'Approve' }).click();
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(page))[0], { type: 'CONFIRM', accountId: 'a2', userInput: 'from my desk' });
+  await show(page, { ...login, state: 'DONE', interaction: null, account: accounts[1] });
+  await page.getByRole('heading', { name: 'Logged in to Acme' }).waitFor();
+  await shoot(page, 'prompt-login-done');
+  await page.setViewportSize(PHONE);
+  await show(page, { ...login, id: 'login-2' });
+  await noOverflow(page);
+  await shoot(page, 'mobile-prompt-login');
+  await page.context().close();
+});
+
+test('login prompt with one account; deny', async () => {
+  const page = await open();
+  await show(page, flow('LOGIN', 'WAITING_FOR_CONFIRMATION', {
+    type: 'CONFIRM', accounts: accounts.slice(2), announce: { info: [], logo: '', ip: '192.0.2.1', userAgent: '' },
+  }, { serverId: ids.BANK }));
+  assert.match(await page.getByRole('dialog').innerText(), /as\s+Alice Example/);
+  await page.getByRole('button', { name: 'Deny' }).click();
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(page))[0], { type: 'DENY' });
+  await page.context().close();
+});
+
+test('transaction approval: amount, beneficiary, description; decline', async () => {
+  const page = await open();
+  await show(page, flow('SIGN_TRANSACTION', 'WAITING_FOR_CONFIRMATION', {
+    type: 'CONFIRM_TRANSACTION', accounts: accounts.slice(2), amount: '1,250.00 EUR', beneficiary: 'Contoso Ltd · NL91 ABNA 0417 1643 00', description: 'Invoice 2026-114',
+  }, { serverId: ids.BANK }));
+  const text = await page.getByRole('dialog').innerText();
+  for (const s of ['Approve this transaction?', '1,250.00 EUR', 'Contoso Ltd', 'Invoice 2026-114']) assert.ok(text.includes(s), s);
+  await shoot(page, 'prompt-transaction');
+  await page.getByRole('button', { name: 'Decline' }).click();
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(page))[0], { type: 'DENY' });
+  await show(page, flow('SIGN_TRANSACTION', 'DONE', null, { serverId: ids.BANK }));
+  await page.getByRole('heading', { name: 'Transaction declined' }).waitFor();
+  await page.context().close();
+});
+
+test('PIN verify: remaining attempts, retry, then the blocked state', async () => {
+  const page = await open();
+  const verify = (remaining, retry) => flow('LOGIN', 'WAITING_FOR_INPUT', { type: 'VERIFY_SECOND_FACTOR', remainingAttempts: remaining, retry });
+  await show(page, verify(3, false));
+  await page.getByRole('heading', { name: 'Enter your PIN' }).waitFor();
+  await page.keyboard.type('1111');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  await show(page, { ...verify(2, true), state: 'ACTIVE', interaction: null });
+  await show(page, verify(2, true));
+  await page.getByText('Wrong PIN. 2 attempts left before it is blocked.').waitFor();
+  await shoot(page, 'prompt-pin-retry');
+  await show(page, flow('LOGIN', 'ERROR', null, { error: { code: 109, message: 'the PIN is blocked' } }));
+  await page.getByRole('heading', { name: 'PIN blocked' }).waitFor();
+  await shoot(page, 'prompt-pin-blocked');
+  await page.context().close();
+});
+
+test('progress and errors: connecting spinner, cancel, unreachable server', async () => {
+  const page = await open();
+  await show(page, flow('LOGIN', 'STARTING'));
+  assert.ok(await page.getByRole('progressbar').isVisible());
+  await shoot(page, 'prompt-connecting');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.waitForFunction(() => window.__mock.calls.some(([c]) => c === 'flow_stop'));
+  assert.equal(await page.getByRole('dialog').count(), 0, 'cancel closes the prompt');
+  await show(page, flow('LOGIN', 'ERROR', null, { id: 'f2', error: { code: 120, message: 'the server could not be reached' } }));
+  await page.getByText('could not be reached').waitFor();
+  await shoot(page, 'prompt-error');
+  await page.context().close();
+});
+
+test('add: no QR code in an image, no camera, bad link, image by path', async () => {
+  const page = await open(fixtures(), { hash: '#/add' });
+  await page.getByRole('heading', { name: 'Add an account', level: 1 }).waitFor();
+  await page.setInputFiles('#open-image-input', { name: 'blank.png', mimeType: 'image/png', buffer: Buffer.from('x') });
+  await page.getByText('No QR code was found in that image.').waitFor();
+  await page.getByRole('button', { name: /Use camera/ }).click();
+  await page.getByText('No camera is available.').waitFor();
+  await page.getByLabel('Paste a link').fill('https://evil.example/x');
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.getByText('This is not a nextAuth code').waitFor();
+  await shoot(page, 'add-error');
+  await page.evaluate((f) => (window.__mock.nextFlow = f), [flow('LOGIN', 'STARTING')]);
+  await page.getByLabel('Paste a link').fill('/tmp/login-code.png');
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.waitForSelector('#prompt');
+  const call = await page.evaluate(() => window.__mock.calls.find(([c]) => c === 'scan_image'));
+  assert.deepEqual(call, ['scan_image', { path: '/tmp/login-code.png' }], 'a pasted image path is scanned');
+  await page.context().close();
+});
+
+test('history: statuses, details, filters by server and status, load more', async () => {
+  const page = await open(fixtures(), { hash: '#/history' });
+  await page.waitForSelector('.history-entry');
+  assert.equal(await page.locator('.history-entry').count(), 25);
+  await shoot(page, 'history');
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.history-entry').length === 50);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.history-entry').length === 60);
+  assert.ok(await page.getByRole('button', { name: 'Load more' }).isHidden(), 'no more pages');
+  await page.getByLabel('Status').selectOption('ERROR');
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('.history-entry')];
+    return rows.length > 0 && rows.every((e) => e.dataset.status === 'ERROR');
+  });
+  assert.equal(await page.locator('.history-entry').count(), 12);
+  assert.match(await page.locator('.history-entry').first().innerText(), /could not be reached.*\(error 120\)/);
+  await page.getByLabel('Server').selectOption(ids.BANK);
+  await page.waitForFunction(() => document.querySelectorAll('.history-entry').length === 4);
+  const last = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'history_list').at(-1)[1].filter);
+  assert.deepEqual(last, { limit: 25, serverId: ids.BANK, status: 'ERROR' });
+  await page.setViewportSize(PHONE);
+  await page.getByLabel('Status').selectOption('');
+  await page.getByLabel('Server').selectOption('');
+  await page.waitForFunction(() => document.querySelectorAll('.history-entry').length === 25);
+  await noOverflow(page);
+  await shoot(page, 'mobile-history');
+  await page.context().close();
+});
+
+test('settings: PIN change, notifications, theme, about', async () => {
+  const page = await open(fixtures(), { hash: '#/settings' });
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  const about = await page.locator('main').innerText();
+  for (const s of ['nextAuth 0.1.0', '2.12.5', '/home/alice/.local/share/io.github.nextauth_rs.app', 'OS keychain planned']) assert.ok(about.includes(s), s);
+  await shoot(page, 'settings');
+  await page.getByLabel('Current PIN').fill('1111');
+  await page.getByLabel('New PIN (4 to 16 digits)').fill('13579');
+  await page.getByLabel('New PIN again').fill('13579');
+  await page.getByRole('button', { name: 'Change PIN' }).click();
+  await page.getByText('The current PIN is wrong.').waitFor();
+  assert.equal(await page.getByLabel('Current PIN').inputValue(), '', 'PIN fields are cleared');
+  await page.getByLabel('Current PIN').fill('2468');
+  await page.getByLabel('New PIN (4 to 16 digits)').fill('13579');
+  await page.getByLabel('New PIN again').fill('13579');
+  await page.getByRole('button', { name: 'Change PIN' }).click();
+  await page.getByText('Your PIN was changed.').waitFor();
+  const pinCall = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'pin_change').at(-1)[1]);
+  assert.deepEqual(pinCall, { current: '2468', new: '13579' });
+  await page.getByRole('switch', { name: /Notifications/ }).uncheck();
+  await page.waitForFunction(() => window.__mock.settings.notifications === false);
+  await page.getByRole('radio', { name: 'Dark' }).check();
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  assert.equal(await page.evaluate(() => window.__mock.settings.theme), 'dark');
+  await page.screenshot({ path: path.join(shots, 'app-settings-manual-dark.png') });
+  await page.context().close();
+});
+
+test('keyboard: skip link, visible focus, navigation, focus returns after a prompt', async () => {
+  const page = await open();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.equal(outline, 'solid', 'focus is visible');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  const opener = await page.evaluate(() => document.activeElement?.textContent);
+  await show(page, flow('LOGIN', 'ERROR', null, { error: { code: 111, message: 'session expired' } }));
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => !!document.activeElement?.closest('#prompt')), true, 'focus stays in the dialog');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByRole('dialog').count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), opener, 'focus returns');
+  await page.context().close();
+});
+
+test('high contrast and a deep link that opened the app at a prompt', async () => {
+  const ready = { flow: flow('LOGIN', 'WAITING_FOR_CONFIRMATION', { type: 'CONFIRM', accounts: accounts.slice(0, 1), announce: { info: [], logo: '', ip: '192.0.2.9', userAgent: 'curl/8.5' } }), notices: [{ code: 32, message: 'parse error' }] };
+  const page = await open(fixtures({ ready }));
+  await page.getByRole('dialog', { name: 'Log in to Acme?' }).waitFor();
+  await page.getByText('This is not a nextAuth code').waitFor();
+  await page.emulateMedia({ contrast: 'more' });
+  const border = await page.evaluate(() => getComputedStyle(document.querySelector('.dialog')).borderTopWidth);
+  assert.equal(border, '2px', 'prefers-contrast: more thickens lines');
+  await page.screenshot({ path: path.join(shots, 'app-prompt-login-high-contrast.png') });
+  await page.context().close();
+});
+
+test('resync and account events refresh the list; notices from a second launch show', async () => {
+  const page = await open();
+  await page.evaluate(() => {
+    window.__mock.accounts = window.__mock.accounts.slice(0, 1);
+    window.__mock.emit('sdk://resync', { missed: 3 });
+  });
+  await page.waitForFunction(() => document.querySelectorAll('.account-row').length === 1);
+  await page.evaluate((a) => {
+    window.__mock.accounts.push(a);
+    window.__mock.emit('sdk://event', { type: 'ACCOUNT_UPDATE', account: a });
+  }, accounts[2]);
+  await page.waitForFunction(() => document.querySelectorAll('.account-row').length === 2);
+  await page.evaluate(() => window.__mock.emit('app://notice', { code: 122, message: 'another flow is in progress' }));
+  await page.getByText('Another request is still open.').waitFor();
+  await page.context().close();
+});
+
+let passed = 0;
+let failed = 0;
+for (const [name, fn] of tests) {
+  const errorsBefore = pageErrors.length;
+  const t0 = Date.now();
+  try {
+    await fn();
+    assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no uncaught errors in the page');
+    passed++;
+    console.log(`ok ${passed + failed} - ${name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    failed++;
+    console.log(`not ok ${passed + failed} - ${name}\n  ${String(err?.stack ?? err).split('\n').slice(0, 20).join('\n  ')}`);
+  }
+}
+await browser.close();
+server.close();
+void servers;
+console.log(`ui: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
