@@ -5,8 +5,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 (cd ui && npm run build)
-if [[ -n ${NEXTAUTH_SERVER_BIN:-} ]]; then
-  cargo build -p nextauth-app
-else
-  cargo build -p nextauth-app -p nextauth-server
-fi
+# The whole workspace's binaries, so that dependency features unify as in `cargo test
+# --workspace` and nothing is compiled twice.
+cargo build --workspace --bins

@@ -48,4 +48,7 @@ if ! cargo fuzz --help >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
+# The desktop app's test tools: Xvfb, WebKitWebDriver, Chromium, tauri-driver, the UI's npm packages.
+"$(dirname "${BASH_SOURCE[0]}")/install-app-deps.sh"
+
 echo "install-deps: done"

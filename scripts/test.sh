@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: unit, integration and doc tests, then the protocol
-# fuzz targets for a bounded time (when scripts/fuzz.sh exists).
+# Runs every test: the workspace's unit, integration, end-to-end and doc tests (SQLite), the
+# same again with the server on PostgreSQL, the fuzz targets for a bounded time, and the
+# desktop app's UI and end-to-end tests. Assumes scripts/install-deps.sh has run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -20,3 +21,7 @@ if [[ -x scripts/fuzz.sh ]]; then
 elif [[ -f scripts/fuzz.sh ]]; then
   bash scripts/fuzz.sh
 fi
+
+# The desktop app: UI tests in headless Chromium and the real app under Xvfb (last line:
+# "N passed, N failed").
+scripts/test-app.sh
