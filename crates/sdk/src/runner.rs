@@ -92,6 +92,10 @@ pub(crate) async fn run(
             () = tokio::time::sleep(timeout) => Input::TimedOut,
             () = app_login_deadline(&inner, &id, in_session) => {
                 tracing::info!("AppLogin session ended by its time limit");
+                // Fire once: the logout is under way, the limit no longer applies.
+                if let Ok(mut slot) = inner.app_login.lock() {
+                    *slot = None;
+                }
                 Input::Respond(Response::Cancel)
             }
         };
@@ -114,26 +118,25 @@ pub(crate) async fn run(
 /// Completes when the AppLogin session `id` passes its inactivity or lifetime limit; never for
 /// other flows.
 async fn app_login_deadline(inner: &Inner, id: &str, in_session: bool) {
-    let slot = inner.app_login.lock().ok().and_then(|s| s.clone());
-    let deadline = match slot {
-        Some((flow, started, last)) if in_session && flow == id => {
-            let by_inactivity = inner.config.app_login_inactivity.map(|d| last + d);
-            let by_lifetime = inner.config.app_login_lifetime.map(|d| started + d);
-            by_inactivity.into_iter().chain(by_lifetime).min()
-        }
-        _ => None,
-    };
-    match deadline {
-        // Re-checked at least every second, so reported activity moves the deadline.
-        Some(at) => {
-            let now = std::time::Instant::now();
-            if at <= now {
-                return;
+    loop {
+        // Re-read every second, so reported activity moves the deadline.
+        let slot = inner.app_login.lock().ok().and_then(|s| s.clone());
+        let deadline = match slot {
+            Some((flow, started, last)) if in_session && flow == id => {
+                let by_inactivity = inner.config.app_login_inactivity.map(|d| last + d);
+                let by_lifetime = inner.config.app_login_lifetime.map(|d| started + d);
+                by_inactivity.into_iter().chain(by_lifetime).min()
             }
-            tokio::time::sleep((at - now).min(Duration::from_secs(1))).await;
-            std::future::pending::<()>().await
+            _ => None,
+        };
+        let Some(at) = deadline else {
+            return std::future::pending().await;
+        };
+        let now = std::time::Instant::now();
+        if at <= now {
+            return;
         }
-        None => std::future::pending().await,
+        tokio::time::sleep((at - now).min(Duration::from_secs(1))).await;
     }
 }
 
