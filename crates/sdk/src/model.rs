@@ -295,6 +295,7 @@ pub struct Message {
 
 /// An AppLogin in progress: the flow and the web nonce the app's backend asks the server about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct AppLogin {
     /// The login flow (and, on continuous servers, the session) id.
