@@ -1617,6 +1617,65 @@ fn sample_request(template: &str, method: &str, serverid: &str) -> (String, bool
     (path, needs_nonce, body)
 }
 
+/// The endpoints browsers' pages are built from: QR codes (raw and PNG), HTML blocks, the
+/// footer, the visual hash.
+async fn scenario_codes_and_blocks() {
+    let server = TestServer::start().await;
+    let sid = server.demo.serverid.clone();
+    let demo = Client::demo(&server);
+    let raw = demo
+        .with_nonce(
+            "GET",
+            &format!("/servers/{sid}/sessions/qr/login"),
+            "blocks",
+            b"",
+        )
+        .await;
+    assert_eq!(raw.status, 200, "{}", raw.text());
+    assert!(matches!(
+        nextauth_protocol::qr::QrPayload::decode_unchecked(&raw.body),
+        Ok(nextauth_protocol::qr::QrPayload::Login(_))
+    ));
+    let png = demo
+        .with_nonce(
+            "GET",
+            &format!("/servers/{sid}/sessions/qr/login?img=png&s=200"),
+            "blocks",
+            b"",
+        )
+        .await;
+    assert_eq!(
+        (png.status, png.header("content-type")),
+        (200, Some("image/png"))
+    );
+    let enrol = demo
+        .with_nonce(
+            "GET",
+            &format!("/servers/{sid}/sessions/qr/enrol?name=alice"),
+            "blocks",
+            b"",
+        )
+        .await;
+    assert!(matches!(
+        nextauth_protocol::qr::QrPayload::decode_unchecked(&enrol.body),
+        Ok(nextauth_protocol::qr::QrPayload::Enrol(_))
+    ));
+    for path in ["html/login", "html/enrol?name=bob", "html/footer"] {
+        let r = demo
+            .with_nonce(
+                "GET",
+                &format!("/servers/{sid}/sessions/{path}"),
+                "blocks",
+                b"",
+            )
+            .await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert!(r.text().contains("nextauth"), "{path}");
+    }
+    let vash = demo.get(&format!("/servers/{sid}/vash")).await;
+    assert_eq!((vash.status, &vash.body[..4]), (200, &b"\x89PNG"[..]));
+}
+
 /// Every operation: 401 without a key, 403 for a key without permissions, 400 for a bad
 /// server id, 404 for an unknown server, 413 for an oversized body.
 async fn scenario_sweeps() {
@@ -1689,6 +1748,11 @@ async fn sessions_logins_and_transactions_through_the_real_app() {
 }
 
 #[tokio::test]
+async fn qr_codes_html_blocks_and_the_visual_hash() {
+    scenario_codes_and_blocks().await;
+}
+
+#[tokio::test]
 async fn every_operation_refuses_bad_keys_ids_and_bodies() {
     scenario_sweeps().await;
 }
@@ -1703,6 +1767,7 @@ async fn every_documented_operation_succeeds() {
     scenario_servers().await;
     scenario_accounts_and_users().await;
     scenario_sessions_and_transactions().await;
+    scenario_codes_and_blocks().await;
     let seen = spec().seen();
     let missing: Vec<String> = spec()
         .operations()

@@ -355,7 +355,7 @@ async fn qr_and_html_endpoints_check_the_caller() {
             b"",
         )
         .await;
-    assert_eq!(r.status, 404);
+    assert_eq!(r.status, 400, "a malformed server id is bad input");
 }
 
 #[tokio::test]

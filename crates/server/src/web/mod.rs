@@ -77,14 +77,15 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Checks that `caller` holds `acl` on the server named by a path's base64 id, then loads it.
-/// A malformed id is 404; the permission is checked before the server's existence is revealed.
+/// A malformed id is 400, as in the rest of the API; the permission is checked before the
+/// server's existence is revealed.
 pub async fn authorize(
     state: &SharedState,
     caller: &Caller,
     serverid: &str,
     acl: &'static str,
 ) -> Result<ServerRow, ApiError> {
-    let id = ServerId::from_base64(serverid).map_err(|_| ApiError::NotFound("server"))?;
+    let id: ServerId = crate::api::extract::server_id(serverid)?;
     caller.require(state, &id, acl).await?;
     servers::get(&state.db, &id)
         .await?

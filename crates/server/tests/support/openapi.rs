@@ -142,8 +142,21 @@ impl OpenApi {
                     .map_err(|e| format!("{at}: body is not JSON: {e}"))?;
                 self.validate(schema, &body, &at)
             }
-            None if response.body.is_empty() => Ok(()),
-            None => Err(format!("{at}: undocumented body {:?}", response.text())),
+            None => match documented.get("content").and_then(Value::as_object) {
+                // Images, raw bytes, HTML: the content type must be one the document names.
+                Some(types) if !types.is_empty() => {
+                    let content_type = response.header("content-type").unwrap_or_default();
+                    if types.keys().any(|t| content_type.starts_with(t.as_str())) {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "{at}: content-type {content_type:?} is not documented"
+                        ))
+                    }
+                }
+                _ if response.body.is_empty() => Ok(()),
+                _ => Err(format!("{at}: undocumented body {:?}", response.text())),
+            },
         }
     }
 
