@@ -262,9 +262,11 @@ impl FlowMachine {
             }
             (Phase::ServerPin(_), Input::Respond(Response::Cancel | Response::Deny)) => {
                 self.set_state(FlowState::Done, None);
-                let mut effects = vec![Effect::Close, Effect::Update(self.flow.clone())];
-                effects.push(self.history(HistoryStatus::Aborted, None));
-                Step::Next(Phase::Ended, effects)
+                let history = self.history(HistoryStatus::Aborted, None);
+                Step::Next(
+                    Phase::Ended,
+                    vec![Effect::Close, history, Effect::Update(self.flow.clone())],
+                )
             }
             (Phase::Continuous(mut channel), Input::Frame(frame)) => {
                 match ServerRecord::decode(&channel.open(&frame)?)? {
@@ -608,11 +610,13 @@ impl FlowMachine {
     }
 
     fn session_ended(&mut self, error: Option<SdkError>) -> Step {
-        let mut effects = Vec::new();
+        // The history entry is written before the app hears of the logout, so what it reads
+        // after the event is already there.
+        let mut effects =
+            vec![self.history(HistoryStatus::LoggedOut, error.as_ref().map(SdkError::code))];
         if let Some(session) = self.session_view(SessionState::LoggedOut, error.as_ref()) {
             effects.push(Effect::Session(session));
         }
-        effects.push(self.history(HistoryStatus::LoggedOut, error.as_ref().map(SdkError::code)));
         effects.push(Effect::Close);
         Step::Next(Phase::Ended, effects)
     }
