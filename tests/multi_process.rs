@@ -5,7 +5,7 @@
 use futures_util::{SinkExt, StreamExt};
 use nextauth_e2e::{App, ServerProcess, TempDir};
 use nextauth_protocol::ids::{ServerId, SessionRef};
-use nextauth_sdk::{FlowState, PinInput, Response};
+use nextauth_sdk::{FlowState, Response};
 use tokio_tungstenite::tungstenite::Message;
 
 async fn fresh_database(data: &TempDir) -> String {
@@ -77,30 +77,7 @@ async fn a_login_through_one_process_reaches_a_browser_on_the_other() {
 
     // The app enrols and logs in through A (the endpoint in the codes is A's).
     let mut app = App::new().await;
-    let code = a.enrol_code("multi-signup", "mia").await;
-    let flow = app.sdk.start_qr(&code).await.unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk
-        .respond(
-            &flow.id,
-            Response::Confirm {
-                account_id: None,
-                user_input: None,
-            },
-        )
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForInput).await;
-    app.sdk
-        .respond(
-            &flow.id,
-            Response::Pin {
-                pin: PinInput::new("2468"),
-            },
-        )
-        .await
-        .unwrap();
-    app.flow_in(FlowState::Done).await;
+    app.enrol(&a, "mia", "2468").await;
 
     let code = b.login_code("multi").await;
     let flow = app.sdk.start_qr(&code).await.unwrap();

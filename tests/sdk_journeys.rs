@@ -25,28 +25,7 @@ fn pin(digits: &str) -> Response {
 
 /// Enrols `name` through the enrol code of a fresh session; returns the account id.
 async fn enrol(app: &mut App, server: &ServerProcess, name: &str) -> String {
-    let code = server.enrol_code(&format!("signup-{name}"), name).await;
-    let flow = app.sdk.start_qr(&code).await.expect("start enrol");
-    let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
-    assert!(
-        matches!(asked.interaction, Some(Interaction::ConfirmEnrol { ref display_name, .. }) if display_name == name)
-    );
-    assert!(
-        !asked.server.as_ref().unwrap().visual_hash.is_empty(),
-        "the visual hash is shown"
-    );
-    app.sdk
-        .respond(&flow.id, confirm(None, None))
-        .await
-        .unwrap();
-    let ask = app.flow_in(FlowState::WaitingForInput).await;
-    match ask.interaction {
-        Some(Interaction::SetSecondFactor) | Some(Interaction::VerifySecondFactor { .. }) => {}
-        other => panic!("expected a PIN question, got {other:?}"),
-    }
-    app.sdk.respond(&flow.id, pin(PIN)).await.unwrap();
-    let done = app.flow_in(FlowState::Done).await;
-    done.account.expect("the new account").id
+    app.enrol(server, name, PIN).await
 }
 
 #[tokio::test]

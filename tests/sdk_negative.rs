@@ -3,35 +3,8 @@
 
 use futures_util::{SinkExt, StreamExt};
 use nextauth_e2e::{App, ServerProcess};
-use nextauth_sdk::{FlowState, HistoryQuery, HistoryStatus, PinInput, PushOutcome, Response};
+use nextauth_sdk::{FlowState, HistoryQuery, HistoryStatus, PushOutcome};
 use sqlx::{Connection, Row};
-
-async fn enrol(app: &mut App, server: &ServerProcess) {
-    let code = server.enrol_code("signup", "neg").await;
-    let flow = app.sdk.start_qr(&code).await.unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk
-        .respond(
-            &flow.id,
-            Response::Confirm {
-                account_id: None,
-                user_input: None,
-            },
-        )
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForInput).await;
-    app.sdk
-        .respond(
-            &flow.id,
-            Response::Pin {
-                pin: PinInput::new("2468"),
-            },
-        )
-        .await
-        .unwrap();
-    app.flow_in(FlowState::Done).await;
-}
 
 /// The sealed envelopes the server queued, read straight from its database.
 async fn queued_envelopes(server: &ServerProcess) -> Vec<Vec<u8>> {
@@ -55,7 +28,7 @@ async fn queued_envelopes(server: &ServerProcess) -> Vec<Vec<u8>> {
 async fn replayed_and_tampered_push_messages_are_refused_and_recorded() {
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
-    enrol(&mut app, &server).await;
+    app.enrol(&server, "neg", "2468").await;
     let accounts = server
         .api(
             "GET",
@@ -156,7 +129,7 @@ async fn a_server_answering_garbage_is_a_typed_error() {
 async fn a_corrupt_row_is_reported_not_dropped() {
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
-    enrol(&mut app, &server).await;
+    app.enrol(&server, "neg", "2468").await;
     let dir = app.dir.clone();
     let db = dir.0.join("nextauth.db");
     drop(app);

@@ -321,6 +321,51 @@ impl App {
         Self { sdk, events, dir }
     }
 
+    /// Enrols `name` (user `name`) through the enrol code of the fresh session `signup-<name>`,
+    /// confirming after the visual hash is shown and answering the PIN question with `pin`;
+    /// returns the new account's id.
+    pub async fn enrol(&mut self, server: &ServerProcess, name: &str, pin: &str) -> String {
+        use nextauth_sdk::{Interaction, PinInput, Response};
+        let code = server.enrol_code(&format!("signup-{name}"), name).await;
+        let flow = self.sdk.start_qr(&code).await.expect("start enrol");
+        let asked = self
+            .flow_in(nextauth_sdk::FlowState::WaitingForConfirmation)
+            .await;
+        assert!(
+            matches!(asked.interaction, Some(Interaction::ConfirmEnrol { ref display_name, .. }) if display_name == name)
+        );
+        assert!(
+            !asked
+                .server
+                .as_ref()
+                .expect("server")
+                .visual_hash
+                .is_empty(),
+            "the visual hash is shown"
+        );
+        let confirm = Response::Confirm {
+            account_id: None,
+            user_input: None,
+        };
+        self.sdk.respond(&flow.id, confirm).await.expect("confirm");
+        let ask = self.flow_in(nextauth_sdk::FlowState::WaitingForInput).await;
+        match ask.interaction {
+            Some(Interaction::SetSecondFactor) | Some(Interaction::VerifySecondFactor { .. }) => {}
+            other => panic!("expected a PIN question, got {other:?}"),
+        }
+        self.sdk
+            .respond(
+                &flow.id,
+                Response::Pin {
+                    pin: PinInput::new(pin),
+                },
+            )
+            .await
+            .expect("PIN");
+        let done = self.flow_in(nextauth_sdk::FlowState::Done).await;
+        done.account.expect("the new account").id
+    }
+
     /// The next flow update whose state is `state` (skipping others), within 15 s.
     pub async fn flow_in(&mut self, state: nextauth_sdk::FlowState) -> nextauth_sdk::Flow {
         self.next_event(|e| match e {
