@@ -1,7 +1,6 @@
 //! Push messages: verified, decrypted, de-duplicated and acted on; and the pull of messages
 //! that push did not deliver.
 
-use nextauth_protocol::ids::MessageId;
 use nextauth_protocol::messages::{AppRecord, ServerRecord};
 use nextauth_protocol::push::{Envelope, PushBody, PushMessage, ReplayGuard};
 use nextauth_protocol::qr::{LoginCode, QrPayload};
@@ -351,9 +350,4 @@ async fn remove_locally(inner: &Inner, record: &AccountRecord) -> SdkResult<()> 
         inner.store.set_pin_secret(None).await?;
     }
     Ok(())
-}
-
-/// The message id of an envelope, for logs.
-pub fn message_id(payload: &[u8]) -> Option<MessageId> {
-    Envelope::parse(payload).ok().map(|e| e.message_id)
 }

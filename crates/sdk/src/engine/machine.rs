@@ -110,7 +110,7 @@ impl FlowMachine {
         match machine.begin(env) {
             Ok(effects) => Ok((machine, effects)),
             Err(err) => {
-                let effects = machine.fail(err.clone_code(), false);
+                let effects = machine.fail(err.clone_code());
                 Err((err, effects))
             }
         }
@@ -180,7 +180,7 @@ impl FlowMachine {
                 self.phase = phase;
                 Err(err)
             }
-            Err(err) => Ok(self.fail(err, false)),
+            Err(err) => Ok(self.fail(err)),
         }
     }
 
@@ -647,12 +647,12 @@ impl FlowMachine {
         if let Ok(abort) = decision.abort(reason) {
             effects.push(Effect::Send(abort));
         }
-        effects.extend(self.fail(err, true));
+        effects.extend(self.fail(err));
         Step::Next(Phase::Ended, effects)
     }
 
     /// Puts the flow into the error state.
-    fn fail(&mut self, err: SdkError, _told_server: bool) -> Vec<Effect> {
+    fn fail(&mut self, err: SdkError) -> Vec<Effect> {
         self.phase = Phase::Ended;
         self.new_account = None;
         self.new_pin_secret = None;
