@@ -11,6 +11,10 @@ use tokio_tungstenite::tungstenite::Message;
 async fn fresh_database(data: &TempDir) -> String {
     match std::env::var("NEXTAUTH_TEST_DATABASE_URL") {
         Ok(admin) => {
+            assert!(
+                admin.starts_with("postgres://") && !admin.contains('\n'),
+                "NEXTAUTH_TEST_DATABASE_URL must be one postgres:// URL (scripts/postgres.sh prints it)"
+            );
             // One database for both processes, created through psql-free SQL over the server's
             // own driver is not available here; use the admin URL's server with a new name.
             let name = format!("nextauth_multi_{}", std::process::id());
