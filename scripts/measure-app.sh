@@ -48,7 +48,7 @@ for run in $(seq 1 "$RUNS"); do
   data="$work/data-$run"
   log="$work/app-$run.log"
   t0=$(now_ms)
-  DISPLAY=":$DISPLAY_NUM" NEXTAUTH_APP_DATA="$data" NEXTAUTH_PULL_SECS=0 RUST_LOG=info \
+  DISPLAY=":$DISPLAY_NUM" NEXTAUTH_APP_DATA="$data" NEXTAUTH_LIVE=0 RUST_LOG=info \
     "$APP" >"$log" 2>&1 &
   pid=$!
   setup_wall="" ui_wall=""

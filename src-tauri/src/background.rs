@@ -1,56 +1,25 @@
-//! Work the app does on its own: the periodic pull of push messages (so push logins reach a
+//! Work the app does on its own: live delivery of push messages (so push logins reach a
 //! desktop that has no push service), and deep links from the command line.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use nextauth_sdk::Sdk;
+use nextauth_sdk::{LiveDelivery, Sdk};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::error::IpcError;
 use crate::events::NOTICE_EVENT;
 use crate::state::AppState;
 
-/// Environment variable with the pull interval in seconds (`0` turns the pull off; tests).
-pub const PULL_INTERVAL_ENV: &str = "NEXTAUTH_PULL_SECS";
-/// Default pull interval.
-pub const DEFAULT_PULL_SECS: u64 = 15;
+/// Environment variable that turns live delivery off when `0` (startup measurements).
+pub const LIVE_ENV: &str = "NEXTAUTH_LIVE";
 
-/// The pull interval from the environment, or the default.
-pub fn pull_interval() -> Option<Duration> {
-    let secs = std::env::var(PULL_INTERVAL_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(DEFAULT_PULL_SECS);
-    (secs > 0).then(|| Duration::from_secs(secs))
-}
-
-/// Pulls messages for every account every `interval`, skipping while a flow runs (a push
-/// login would otherwise be refused as "another flow is in progress").
-pub fn spawn_pull(sdk: Sdk, interval: Duration) {
-    tauri::async_runtime::spawn(async move {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if sdk.active_flow().is_some() {
-                continue;
-            }
-            match sdk.accounts().await {
-                Ok(accounts) if accounts.is_empty() => continue,
-                Ok(_) => {}
-                Err(err) => {
-                    tracing::warn!(code = err.code(), "cannot list accounts for the pull");
-                    continue;
-                }
-            }
-            match sdk.pull_messages().await {
-                Ok(0) => {}
-                Ok(handled) => tracing::info!(handled, "pulled push messages"),
-                Err(err) => tracing::info!(code = err.code(), %err, "pull of push messages failed"),
-            }
-        }
-    });
+/// Starts the SDK's live delivery (one connection per account, so push logins reach a desktop
+/// that has no push service) unless [`LIVE_ENV`] is `0`. Keep the handle: dropping it stops
+/// delivery.
+pub fn start_live_delivery(sdk: &Sdk) -> Option<LiveDelivery> {
+    let off = std::env::var(LIVE_ENV).is_ok_and(|v| v.trim() == "0");
+    // The SDK spawns its tasks on the runtime it is called from: Tauri's.
+    (!off).then(|| tauri::async_runtime::block_on(async { sdk.start_live_delivery() }))
 }
 
 /// Opens deep links (from the command line, a second launch, or the OS): queued until the UI

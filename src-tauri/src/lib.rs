@@ -7,7 +7,7 @@
 //!   call and returns `Result<T, IpcError>` ([`error::IpcError`], `{code, message}`).
 //! * [`events`]: every SDK event goes to the webview as the `sdk://event` Tauri event.
 //! * [`scanner`]: QR codes from image files, image bytes and the screen.
-//! * [`background`]: the periodic pull of push messages and deep links from the command line.
+//! * [`background`]: live delivery of push messages and deep links from the command line.
 //!
 //! The TypeScript types of everything crossing IPC are generated from these Rust types with
 //! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose test fails when they drift).
@@ -74,8 +74,8 @@ pub fn run() {
                 pending.extend(background::links_from_args(std::env::args().skip(1)));
             }
             events::spawn_bridge(app.handle().clone(), &state.sdk);
-            if let Some(interval) = background::pull_interval() {
-                background::spawn_pull(state.sdk.clone(), interval);
+            if let Some(live) = background::start_live_delivery(&state.sdk) {
+                app.manage(live);
             }
             app.manage(state);
             // On phones the OS delivers app links and the nextauth: scheme to the running app.

@@ -194,6 +194,46 @@ impl ServerProcess {
         r.json()
     }
 
+    /// The server's ids of its accounts, in the order the API lists them.
+    pub async fn account_ids(&self) -> Vec<i64> {
+        let path = format!("/servers/{}/accounts/", self.server_id);
+        let r = self.api("GET", &path, None, None).await;
+        assert_eq!(r.status, 200, "accounts: {}", r.text());
+        r.json()["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .map(|a| a["id"].as_i64().expect("account id"))
+            .collect()
+    }
+
+    /// Asks the server to send account `account` a push login for session `nonce`.
+    pub async fn provoke_login(&self, account: i64, nonce: &str) {
+        let path = format!(
+            "/servers/{}/accounts/{account}/provokelogin",
+            self.server_id
+        );
+        let r = self.api("POST", &path, Some(nonce), None).await;
+        assert!(
+            r.status == 200 || r.status == 204,
+            "provoke: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+
+    /// Deletes account `account` on the server (the app learns it by a message).
+    pub async fn delete_account(&self, account: i64) {
+        let path = format!("/servers/{}/accounts/{account}/", self.server_id);
+        let r = self.api("DELETE", &path, None, None).await;
+        assert!(
+            r.status == 200 || r.status == 204,
+            "delete: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+
     /// Changes server settings (a partial `Server` JSON merged over the current one).
     pub async fn configure(&self, changes: serde_json::Value) {
         let path = format!("/servers/{}/", self.server_id);

@@ -97,13 +97,13 @@ async function qrImage(p, nonce, file) {
 }
 
 // tauri-driver (which starts WebKitWebDriver, which starts the app) with the app's data
-// directory and a short background pull (push logins arrive within 2 s).
+// directory; push logins arrive through the SDK's live delivery.
 const driverPort = await freePort();
 const nativePort = await freePort();
 const appData = path.join(tmp, 'app');
 const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], {
   stdio: ['ignore', 'ignore', 'pipe'],
-  env: { ...process.env, NEXTAUTH_APP_DATA: appData, NEXTAUTH_PULL_SECS: '2', RUST_LOG: 'info' },
+  env: { ...process.env, NEXTAUTH_APP_DATA: appData, RUST_LOG: 'info' },
 });
 let appLog = '';
 driver.stderr.on('data', (d) => (appLog += d));
@@ -253,7 +253,7 @@ step('log in again by scanning the screen (the QR shown in another X window)', a
   await click('#close');
 });
 
-step('a push login the website provokes reaches the app through the periodic pull', async () => {
+step('a push login the website provokes reaches the app through live delivery', async () => {
   const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, 'browser-1', { method: 'POST' });
   assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);

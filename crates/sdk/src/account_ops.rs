@@ -71,6 +71,13 @@ impl AccountChannel {
         Ok(ServerRecord::decode(&self.channel.open(&frame)?)?)
     }
 
+    /// The next record, however long the server takes (live delivery). Cancel-safe: a frame
+    /// is taken off the connection and opened in one step.
+    pub async fn recv_unhurried(&mut self) -> SdkResult<ServerRecord> {
+        let frame = self.conn.recv().await?;
+        Ok(ServerRecord::decode(&self.channel.open(&frame)?)?)
+    }
+
     /// The proof of `pin` for this session.
     pub fn proof(&self, device: &DeviceSecret, pin: &Pin, record: &AccountRecord) -> [u8; 32] {
         let verifier = pin_verifier(device, pin, &record.server_id, &record.public_key);

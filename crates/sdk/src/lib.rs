@@ -11,7 +11,8 @@
 //!   as [`Event`]s; the app answers with [`Response`]s.
 //! * **Second factor**: the app's PIN, checked by the server (nothing on the device can test a
 //!   PIN offline; see docs/protocol.md section 11).
-//! * **Push**: encrypted messages are verified, de-duplicated and acted on.
+//! * **Push**: encrypted messages are verified, de-duplicated and acted on, whether a platform
+//!   push service delivered them or the SDK's own live connection ([`Sdk::start_live_delivery`]).
 //! * **History** of every interaction.
 //! * **QR processor**: [`qr::QrProcessor::process_frame`] reads the raw bytes of binary QR codes
 //!   from camera frames (luma planes, straight from YUYV or NV12 buffers), and
@@ -26,6 +27,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod keystore;
+pub mod live;
 pub mod model;
 pub mod push;
 mod runner;
@@ -36,6 +38,7 @@ pub mod transport;
 pub use config::{Config, ConfigError, DEFAULT_HISTORY_RETENTION_DAYS, MAX_HISTORY_RETENTION_DAYS};
 pub use engine::{PinInput, Response};
 pub use error::{SdkError, SdkResult};
+pub use live::LiveDelivery;
 pub use model::*;
 pub use nextauth_qr as qr;
 pub use push::PushOutcome;

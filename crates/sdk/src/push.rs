@@ -205,7 +205,9 @@ impl Sdk {
         let mut handled = 0;
         for record in inner.store.accounts().await? {
             if record.pending_delete {
-                let _ = self.delete_on_server(&record).await;
+                if let Err(err) = self.retry_delete(&record, true).await {
+                    tracing::info!(code = err.code(), "deletion not confirmed by the server");
+                }
                 continue;
             }
             let mut ch = match AccountChannel::open(inner, &record).await {
@@ -220,51 +222,55 @@ impl Sdk {
                 ServerRecord::Messages { envelopes } => envelopes,
                 _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
             };
-            let mut ids: Vec<[u8; 16]> = Vec::new();
-            let mut deleted = false;
-            for envelope in &envelopes {
-                let id = Envelope::parse(envelope).map(|e| e.message_id);
-                match self.open_push(envelope).await {
-                    Ok((record, message)) => {
-                        deleted |= matches!(message.body, PushBody::DeleteAccount);
-                        if !deleted {
-                            self.act(&record, message.clone()).await?;
-                        }
-                        ids.push(message.message_id.0);
-                        handled += 1;
-                        if deleted {
-                            // Acknowledge first: the server removes the account only then, and
-                            // once the key is gone here the app cannot connect again.
-                            ch.send(&AppRecord::Ack {
-                                message_ids: ids.clone(),
-                            })
-                            .await?;
-                            self.act(&record, message).await?;
-                            break;
-                        }
-                    }
-                    Err(err) => {
-                        if matches!(
-                            err,
-                            SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)
-                        ) {
-                            if let Ok(id) = id {
-                                ids.push(id.0);
-                            }
-                        } else {
-                            self.inner
-                                .record_error("PUSH", &err, Some(record.server_id))
-                                .await;
-                        }
-                    }
-                }
-            }
-            if !deleted && !ids.is_empty() {
-                ch.send(&AppRecord::Ack { message_ids: ids }).await?;
-            }
+            handled += self.handle_envelopes(&mut ch, &record, &envelopes).await?.0;
             ch.close().await;
         }
         Ok(handled)
+    }
+
+    /// Handles envelopes that arrived on `ch` (a pull's answer or a live delivery) and
+    /// acknowledges them. Returns how many were handled and whether the account was deleted
+    /// (the channel is of no further use then).
+    pub(crate) async fn handle_envelopes(
+        &self,
+        ch: &mut AccountChannel,
+        record: &AccountRecord,
+        envelopes: &[Vec<u8>],
+    ) -> SdkResult<(usize, bool)> {
+        let mut handled = 0;
+        let mut ids: Vec<[u8; 16]> = Vec::new();
+        for envelope in envelopes {
+            let id = Envelope::parse(envelope).map(|e| e.message_id);
+            match self.open_push(envelope).await {
+                Ok((opened, message)) => {
+                    ids.push(message.message_id.0);
+                    handled += 1;
+                    if matches!(message.body, PushBody::DeleteAccount) {
+                        // Acknowledge first: the server removes the account only then, and
+                        // once the key is gone here the app cannot connect again.
+                        ch.send(&AppRecord::Ack { message_ids: ids }).await?;
+                        self.act(&opened, message).await?;
+                        return Ok((handled, true));
+                    }
+                    self.act(&opened, message).await?;
+                }
+                // Already handled (by push, a pull or another connection): just acknowledge.
+                Err(SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)) => {
+                    if let Ok(id) = id {
+                        ids.push(id.0);
+                    }
+                }
+                Err(err) => {
+                    self.inner
+                        .record_error("PUSH", &err, Some(record.server_id))
+                        .await;
+                }
+            }
+        }
+        if !ids.is_empty() {
+            ch.send(&AppRecord::Ack { message_ids: ids }).await?;
+        }
+        Ok((handled, false))
     }
 
     /// Deletes an account: the server is told first; if it cannot be reached, the account is
@@ -278,17 +284,30 @@ impl Sdk {
             .await?
             .ok_or(SdkError::UnknownAccount)?;
         inner.store.set_pending_delete(&record.id).await?;
-        match self.delete_on_server(&record).await {
+        self.retry_delete(&record, true).await
+    }
+
+    /// Tells the server about a deletion (again). `Ok(false)`: the server could not be
+    /// reached; the account stays marked and is tried again later (recorded in the history
+    /// when `record_failure`; background retries do not fill it).
+    pub(crate) async fn retry_delete(
+        &self,
+        record: &AccountRecord,
+        record_failure: bool,
+    ) -> SdkResult<bool> {
+        match self.delete_on_server(record).await {
             Ok(()) => Ok(true),
             Err(err @ (SdkError::Unreachable | SdkError::Timeout | SdkError::ConnectionLost)) => {
-                self.inner
-                    .record_error("DELETE", &err, Some(record.server_id))
-                    .await;
+                if record_failure {
+                    self.inner
+                        .record_error("DELETE", &err, Some(record.server_id))
+                        .await;
+                }
                 Ok(false)
             }
             Err(SdkError::Refused(48)) => {
                 // The server no longer knows the account: it is gone there already.
-                self.finish_delete(&record).await?;
+                self.finish_delete(record).await?;
                 Ok(true)
             }
             Err(err) => Err(err),
