@@ -352,10 +352,16 @@ impl App {
 
     /// Opens (or reopens) the app on `dir`.
     pub async fn open(dir: Arc<TempDir>) -> Self {
+        Self::open_with(dir, |_| {}).await
+    }
+
+    /// Opens the app on `dir` with the test configuration changed by `adjust`.
+    pub async fn open_with(dir: Arc<TempDir>, adjust: impl FnOnce(&mut Config)) -> Self {
         let keystore =
             Arc::new(FileKeystore::open_or_create(&dir.0.join("keystore.key")).expect("keystore"));
         let mut config = Config::new(&dir.0);
         config.device_name = "e2e test".into();
+        adjust(&mut config);
         let sdk = Sdk::open(config, keystore).await.expect("sdk open");
         let events = sdk.subscribe();
         Self { sdk, events, dir }

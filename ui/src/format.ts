@@ -112,6 +112,8 @@ export function explain(err: IpcError): string {
       return 'The connection to the website was lost.';
     case 122:
       return 'Another request is still open. Finish or cancel it first.';
+    case 129:
+      return 'The website’s server could not prove who it is (its certificate is not trusted). Nothing was sent.';
     case 126:
       return err.message.replace(/^invalid input: /, '').replace(/^./, (c) => c.toUpperCase()) + '.';
     case 128:

@@ -32,7 +32,7 @@ impl AccountChannel {
             .server(&record.server_id)
             .await?
             .ok_or(SdkError::CorruptRow("account"))?;
-        let mut conn = Connection::open(&server.params.endpoint).await?;
+        let mut conn = Connection::open(&server.params.endpoint, &inner.tls).await?;
         let (hs, hello) =
             ClientHandshake::start(&inner.rng, Purpose::Connect, record.server_id, [0; 16])?;
         conn.send(hello).await?;

@@ -32,6 +32,10 @@ pub struct Config {
     pub app_login_inactivity: Option<std::time::Duration>,
     /// AppLogin: log out this long after the login at the latest (`None`: never).
     pub app_login_lifetime: Option<std::time::Duration>,
+    /// Certificate authorities (DER) trusted for `wss://` servers besides the platform's own
+    /// trust store: a private deployment's CA, or a test CA. Not used on Android, where the
+    /// system's store is the only one (install the CA there).
+    pub extra_root_certificates: Vec<Vec<u8>>,
 }
 
 /// Why a [`Config`] was rejected by [`Config::validate`].
@@ -64,6 +68,7 @@ impl Config {
             },
             app_login_inactivity: None,
             app_login_lifetime: None,
+            extra_root_certificates: Vec::new(),
         }
     }
 

@@ -28,6 +28,10 @@ pub enum SdkError {
     /// The server could not be reached.
     #[error("the server could not be reached")]
     Unreachable,
+    /// The server's TLS certificate is not trusted (not issued for it by a trusted authority,
+    /// expired or revoked).
+    #[error("the server's certificate is not trusted")]
+    UntrustedServer,
     /// The connection to the server broke off.
     #[error("the connection to the server was lost")]
     ConnectionLost,
@@ -87,6 +91,7 @@ impl SdkError {
             Self::WrongPin(_) => 128,
             Self::Unreachable => 120,
             Self::ConnectionLost => 121,
+            Self::UntrustedServer => 129,
             Self::FlowActive => 122,
             Self::UnknownFlow => 123,
             Self::WrongResponse => 124,
@@ -109,6 +114,7 @@ impl SdkError {
             Self::SingleAccount => Self::SingleAccount,
             Self::ServerNotAllowed => Self::ServerNotAllowed,
             Self::Unreachable => Self::Unreachable,
+            Self::UntrustedServer => Self::UntrustedServer,
             Self::InvalidInput(what) => Self::InvalidInput(what),
             other => Self::Refused(other.code()),
         }

@@ -167,11 +167,12 @@ async fn execute(
 ) -> Option<Input> {
     let result: SdkResult<Option<Input>> = async {
         match effect {
-            Effect::Connect { endpoint } => match Connection::open(&endpoint).await {
+            Effect::Connect { endpoint } => match Connection::open(&endpoint, &inner.tls).await {
                 Ok(c) => {
                     *conn = Some(c);
                     Ok(None)
                 }
+                Err(err @ crate::SdkError::UntrustedServer) => Ok(Some(Input::Failed(err))),
                 Err(_) => Ok(Some(Input::Unreachable)),
             },
             Effect::Send(frame) => match conn.as_mut() {

@@ -34,6 +34,8 @@ pub(crate) struct Inner {
     pub config: Config,
     pub store: Store,
     pub keystore: Arc<dyn Keystore>,
+    /// How `wss://` servers are checked.
+    pub tls: crate::transport::Tls,
     pub rng: SystemRandom,
     pub events: broadcast::Sender<Event>,
     /// The one running flow (id and where its answers go).
@@ -164,6 +166,7 @@ impl Sdk {
         let store = Store::open(&config.data_dir.join("nextauth.db")).await?;
         let (events, _) = broadcast::channel(256);
         let inner = Inner {
+            tls: crate::transport::Tls::new(&config.extra_root_certificates),
             config,
             store,
             keystore,

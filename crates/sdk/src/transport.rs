@@ -1,9 +1,14 @@
-//! The connection to a server's app endpoint: binary WebSocket messages.
+//! The connection to a server's app endpoint: binary WebSocket messages, over TLS for
+//! `wss://` endpoints (rustls with ring; certificates checked by the platform's verifier).
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Message;
+use rustls::pki_types::CertificateDer;
+use rustls::ClientConfig;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::Connector;
 
 use crate::error::{SdkError, SdkResult};
 
@@ -26,15 +31,87 @@ impl std::fmt::Debug for Connection {
     }
 }
 
+/// How `wss://` servers are checked: the platform's verifier (the OS trust store and its
+/// revocation and policy checks where the OS has them) plus configured extra authorities.
+/// The rustls configuration is made on first use: loading a trust store takes a moment that
+/// apps on `ws://` or with no accounts need not spend.
+pub struct Tls {
+    extra_roots: Vec<CertificateDer<'static>>,
+    config: OnceLock<Option<Arc<ClientConfig>>>,
+}
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tls")
+            .field("extra_roots", &self.extra_roots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tls {
+    /// Trusts the platform's authorities and `extra_roots` (DER certificates).
+    pub fn new(extra_roots: &[Vec<u8>]) -> Self {
+        Self {
+            extra_roots: extra_roots
+                .iter()
+                .map(|der| CertificateDer::from(der.clone()))
+                .collect(),
+            config: OnceLock::new(),
+        }
+    }
+
+    fn client_config(&self) -> Option<Arc<ClientConfig>> {
+        self.config
+            .get_or_init(|| match self.build() {
+                Ok(config) => Some(Arc::new(config)),
+                Err(err) => {
+                    tracing::warn!(%err, "no TLS configuration: wss:// servers are unreachable");
+                    None
+                }
+            })
+            .clone()
+    }
+
+    fn build(&self) -> Result<ClientConfig, rustls::Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        #[cfg(not(target_os = "android"))]
+        let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(
+            self.extra_roots.iter().cloned(),
+            provider.clone(),
+        )?;
+        #[cfg(target_os = "android")]
+        let verifier = rustls_platform_verifier::Verifier::new(provider.clone())?;
+        Ok(ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth())
+    }
+}
+
 impl Connection {
-    /// Connects to `endpoint` (`ws://…`; `wss://` needs TLS support, see docs/sdk.md).
-    pub async fn open(endpoint: &str) -> SdkResult<Self> {
-        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+    /// Connects to `endpoint`: `ws://…`, or `wss://…` checked with `tls`.
+    pub async fn open(endpoint: &str, tls: &Tls) -> SdkResult<Self> {
+        let config = tungstenite::protocol::WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE))
             .max_frame_size(Some(MAX_MESSAGE));
-        let connect = tokio_tungstenite::connect_async_with_config(endpoint, Some(config), false);
+        let connector = if endpoint.starts_with("wss:") {
+            Connector::Rustls(tls.client_config().ok_or(SdkError::Unreachable)?)
+        } else {
+            Connector::Plain
+        };
+        let connect = tokio_tungstenite::connect_async_tls_with_config(
+            endpoint,
+            Some(config),
+            false,
+            Some(connector),
+        );
         match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
             Ok(Ok((ws, _))) => Ok(Self { ws }),
+            Ok(Err(err)) if is_untrusted_certificate(&err) => {
+                tracing::warn!(%err, "the server's certificate is not trusted");
+                Err(SdkError::UntrustedServer)
+            }
             Ok(Err(err)) => {
                 tracing::info!(%err, "cannot reach the server");
                 Err(SdkError::Unreachable)
@@ -78,4 +155,17 @@ impl Connection {
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
     }
+}
+
+/// Whether a failed connection was refused because of the server's certificate.
+fn is_untrusted_certificate(err: &tungstenite::Error) -> bool {
+    let rustls_error = match err {
+        tungstenite::Error::Io(io) => io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()),
+        tungstenite::Error::Tls(tungstenite::error::TlsError::Rustls(e)) => Some(&**e),
+        _ => None,
+    };
+    matches!(
+        rustls_error,
+        Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+    )
 }
