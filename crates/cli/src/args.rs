@@ -14,7 +14,7 @@ Commands:
   messages             show messages from servers
   delete ACCOUNT       delete an account (on the server too)
   pin change           change the PIN (--pin OLD --new-pin NEW, or prompts)
-  listen               wait for push messages and handle them (Ctrl-C to stop)
+  listen               stay connected and handle push messages as they arrive (Ctrl-C to stop)
   qr decode FILE...    print the payload of the QR code in each image file
 
 INPUT is a deep link (https://…), an app-to-app URI (nextauth:…), the QR bytes as hex, or

@@ -256,37 +256,43 @@ async fn run(opts: &Options, command: Command) -> Result<ExitCode, Failure> {
     }
 }
 
-/// Polls for messages every few seconds and handles them (push logins are asked like any
-/// login), until Ctrl-C.
+/// Keeps a live connection to every account's server and handles what arrives (push logins
+/// are asked like any login; with `--json` every event is printed as a line), until Ctrl-C.
 async fn listen(opts: &Options) -> Result<ExitCode, Failure> {
+    use nextauth_sdk::{Event, FlowState};
+    use tokio::sync::broadcast::error::RecvError;
+
     let sdk = open(opts).await?;
-    eprintln!("Listening for messages (Ctrl-C to stop).");
     let mut events = sdk.subscribe();
+    let _live = sdk.start_live_delivery();
+    eprintln!("Listening for messages (Ctrl-C to stop).");
     loop {
-        tokio::select! {
+        let event = tokio::select! {
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
-            handled = sdk.pull_messages() => {
-                let handled = handled?;
-                if handled > 0 && !opts.json {
-                    eprintln!("{handled} message(s) handled.");
+            event = events.recv() => match event {
+                Ok(event) => event,
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return Ok(ExitCode::SUCCESS),
+            },
+        };
+        if opts.json {
+            println!("{}", serde_json::to_value(&event).unwrap_or_default());
+        }
+        match &event {
+            // A push login: answer it here (its later events are printed by `drive`).
+            Event::FlowUpdate { flow } if flow.state == FlowState::WaitingForConfirmation => {
+                if let Err(f) = interact::answer_pushed(&sdk, flow.clone(), opts, &mut events).await
+                {
+                    eprintln!("nextauth: {} (code {})", f.message, f.code);
                 }
             }
-        }
-        // Push logins start flows: answer them here.
-        while let Ok(event) = events.try_recv() {
-            if let nextauth_sdk::Event::FlowUpdate { flow } = &event {
-                if flow.state == nextauth_sdk::FlowState::WaitingForConfirmation {
-                    let reply =
-                        interact::answer_pushed(&sdk, flow.clone(), opts, &mut events).await;
-                    if let Err(f) = reply {
-                        eprintln!("nextauth: {} (code {})", f.message, f.code);
-                    }
-                }
+            Event::MessageReceived { message } if !opts.json => {
+                println!("{}: {}", message.title, message.body);
             }
-            if opts.json {
-                println!("{}", serde_json::to_value(&event).unwrap_or_default());
+            Event::AccountDeleted { account_id, .. } if !opts.json => {
+                eprintln!("Account {account_id} was deleted by its server.");
             }
+            _ => {}
         }
-        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     }
 }

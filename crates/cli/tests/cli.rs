@@ -129,3 +129,43 @@ async fn failures_exit_non_zero_with_one_line() {
     let out = nextauth(&data, &["qr", "decode", missing.to_str().unwrap()]);
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn listen_answers_a_push_login_as_it_arrives() {
+    let server = ServerProcess::start().await;
+    let data = TempDir::new("cli-listen");
+    let code = server.enrol_code("cli-listen-signup", "olivia").await;
+    let out = nextauth(&data, &["--yes", "--pin", "2468", "enrol", &hex(&code)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut listener = std::process::Command::new(env!("CARGO_BIN_EXE_nextauth"))
+        .arg("--data")
+        .arg(&data.0)
+        .args(["--yes", "--json", "listen"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run nextauth listen");
+    let account = server.account_ids().await[0];
+    server.provoke_login(account, "cli-push").await;
+    let mut logged_in = false;
+    for _ in 0..100 {
+        if server.session("cli-push").await["loggedin"] == true {
+            logged_in = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = listener.kill();
+    let output = listener.wait_with_output().expect("listen output");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(logged_in, "the push login was approved; printed: {printed}");
+    assert!(
+        printed.contains("WAITING_FOR_CONFIRMATION"),
+        "events are printed as JSON lines: {printed}"
+    );
+}
