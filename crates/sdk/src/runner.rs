@@ -37,6 +37,10 @@ pub(crate) async fn run(
         .ok()
         .flatten()
         .map(|d| *d.expose());
+    // What the journal of open flows holds for this one (written when it changes, so that a
+    // restart can end it in the history).
+    let mut journaled: Option<(crate::model::Flow, bool)> = None;
+    journal(&inner, &machine, &mut journaled).await;
     loop {
         while let Some(effect) = pending.pop_front() {
             let next = execute(&inner, &mut conn, effect, &mut records, &mut device).await;
@@ -61,6 +65,7 @@ pub(crate) async fn run(
                 }
             }
         }
+        journal(&inner, &machine, &mut journaled).await;
         let timeout = match machine.flow().state {
             _ if in_session => ping_timeout(&machine),
             FlowState::WaitingForConfirmation | FlowState::WaitingForInput => PERSON_TIMEOUT,
@@ -109,9 +114,32 @@ pub(crate) async fn run(
     if let Some(conn) = conn.take() {
         conn.close().await;
     }
+    if journaled.is_some() {
+        if let Err(err) = inner.store.end_open_flow(&id).await {
+            tracing::warn!(
+                code = err.code(),
+                "cannot remove an ended flow from the journal"
+            );
+        }
+    }
     inner.release(&id);
     if let Ok(mut sessions) = inner.sessions.lock() {
         sessions.remove(&id);
+    }
+}
+
+/// Writes the flow's state to the journal of open flows when it changed since `journaled`.
+async fn journal(
+    inner: &Inner,
+    machine: &FlowMachine,
+    journaled: &mut Option<(crate::model::Flow, bool)>,
+) {
+    let now = (machine.flow().clone(), machine.is_session());
+    if journaled.as_ref() != Some(&now) {
+        if let Err(err) = inner.store.save_open_flow(&now.0, now.1, inner.now()).await {
+            tracing::warn!(code = err.code(), "cannot journal an open flow");
+        }
+        *journaled = Some(now);
     }
 }
 
@@ -180,6 +208,16 @@ async fn execute(
                 None => Ok(Some(Input::Closed)),
             },
             Effect::Update(flow) => {
+                if matches!(flow.state, FlowState::Done | FlowState::Error) {
+                    // Out of the journal before anyone hears of the end: an app may exit at
+                    // once. (A continuous session is journaled again as such.)
+                    if let Err(err) = inner.store.end_open_flow(&flow.id).await {
+                        tracing::warn!(
+                            code = err.code(),
+                            "cannot remove an ended flow from the journal"
+                        );
+                    }
+                }
                 inner.emit(Event::FlowUpdate { flow });
                 Ok(None)
             }

@@ -47,6 +47,53 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// Ends in the history what the last run left under way (the app was killed or crashed):
+    /// a flow as `ABORTED`, a continuous session as `LOGGED_OUT` (its server ends it when the
+    /// pings stop).
+    async fn record_interrupted(&self) -> SdkResult<()> {
+        for interrupted in self.store.take_open_flows().await? {
+            let flow = interrupted.flow;
+            let draft = crate::store::HistoryDraft {
+                at: self.now(),
+                kind: flow
+                    .as_ref()
+                    .map_or("LOGIN", |f| crate::engine::history_kind(f.kind)),
+                status: if interrupted.session {
+                    crate::model::HistoryStatus::LoggedOut
+                } else {
+                    crate::model::HistoryStatus::Aborted
+                },
+                server_id: flow
+                    .as_ref()
+                    .and_then(|f| f.server.as_ref())
+                    .and_then(|s| nextauth_protocol::ids::ServerId::from_base64(&s.server_id).ok()),
+                server_name: flow
+                    .as_ref()
+                    .and_then(|f| f.server.as_ref())
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default(),
+                account_id: flow
+                    .as_ref()
+                    .and_then(|f| f.account.as_ref())
+                    .map(|a| a.id.clone()),
+                account_name: flow
+                    .as_ref()
+                    .and_then(|f| f.account.as_ref())
+                    .map(|a| a.display_name.clone())
+                    .unwrap_or_default(),
+                announce: None,
+                error_code: None,
+                detail: if interrupted.session {
+                    "session ended: the app was stopped".into()
+                } else {
+                    "interrupted: the app was stopped".into()
+                },
+            };
+            self.store.add_history(&draft).await?;
+        }
+        Ok(())
+    }
+
     pub fn now(&self) -> u64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -177,6 +224,7 @@ impl Sdk {
             app_login: Mutex::new(None),
         };
         let now = inner.now();
+        inner.record_interrupted().await?;
         inner.store.prune_seen(now).await?;
         let retention = u64::from(inner.config.history_retention_days) * 86_400;
         inner

@@ -60,7 +60,8 @@ impl std::fmt::Debug for FlowMachine {
     }
 }
 
-fn history_kind(kind: FlowKind) -> &'static str {
+/// The history's name for a flow kind.
+pub(crate) fn history_kind(kind: FlowKind) -> &'static str {
     match kind {
         FlowKind::Enrol => "ENROL",
         FlowKind::Login => "LOGIN",

@@ -16,6 +16,7 @@
 mod machine;
 mod views;
 
+pub(crate) use machine::history_kind;
 pub use machine::FlowMachine;
 pub use views::{announce_view, server_info};
 

@@ -6,6 +6,7 @@ mod accounts;
 mod device;
 mod history;
 mod messages;
+mod open_flows;
 mod servers;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ use sqlx::sqlite::{
 
 pub use accounts::AccountRecord;
 pub use history::{HistoryDraft, HistoryQuery};
+pub use open_flows::InterruptedFlow;
 pub use servers::StoredServer;
 
 use crate::error::{SdkError, SdkResult};
