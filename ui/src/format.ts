@@ -112,6 +112,12 @@ export function explain(err: IpcError): string {
       return 'The connection to the website was lost.';
     case 122:
       return 'Another request is still open. Finish or cancel it first.';
+    case 130:
+      return 'The website’s server is not the one this app was set up to trust. Nothing was sent.';
+    case 131:
+      return 'Biometrics are not available on this device. Use your PIN.';
+    case 132:
+      return 'The biometric check was not passed.';
     case 129:
       return 'The website’s server could not prove who it is (its certificate is not trusted). Nothing was sent.';
     case 126:

@@ -40,6 +40,13 @@ impl AccountChannel {
         if reply.first() == Some(&frame::ALERT) {
             return Err(SdkError::Refused(decode_alert(&reply)?));
         }
+        if inner
+            .config
+            .pinned_key(&record.server_id)
+            .is_some_and(|pinned| pinned != server.params.public_key)
+        {
+            return Err(SdkError::PinnedKeyMismatch);
+        }
         let trust = ParamsTrust::KnownKey {
             key: &server.params.public_key,
             not_before: server.params.issued_at,
@@ -132,6 +139,7 @@ impl crate::Sdk {
     /// accounts already changed keep the new PIN.
     pub async fn change_pin(&self, current: &PinInput, new: &PinInput) -> SdkResult<()> {
         let inner = &self.inner;
+        let new_input = new;
         let (current, new) = (current.to_pin()?, new.to_pin()?);
         let device = inner
             .device_secret()
@@ -193,6 +201,14 @@ impl crate::Sdk {
             detail: format!("{} account(s)", records.len()),
         };
         inner.store.add_history(&draft).await?;
+        // Biometric unlock follows the PIN.
+        if inner.store.biometric_pin().await?.is_some() {
+            let sealed = inner.keystore.seal(
+                crate::biometrics::BIOMETRIC_PIN_LABEL,
+                new_input.expose().as_bytes(),
+            )?;
+            inner.store.set_biometric_pin(Some(&sealed)).await?;
+        }
         Ok(())
     }
 }

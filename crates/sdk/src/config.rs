@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use nextauth_protocol::crypto::PublicKey;
+use nextauth_protocol::ids::ServerId;
 pub use nextauth_protocol::qr::LinkRules;
 
 /// The app-to-app URI scheme accepted by default.
@@ -20,6 +22,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Server ids the authenticator may enrol with. Empty means any server is allowed.
     pub allowed_server_ids: Vec<String>,
+    /// Servers whose signing key is fixed in the app: their parameters must be signed by this
+    /// key (besides matching the enrol code's hash), at enrolment and at every session. Other
+    /// servers are trusted on first use through the enrol code, as usual.
+    pub pinned_server_keys: Vec<PinnedServerKey>,
     /// Number of days history entries are kept, `1..=3650`.
     pub history_retention_days: u32,
     /// Hold at most one account (apps that log the person into themselves).
@@ -38,6 +44,16 @@ pub struct Config {
     pub extra_root_certificates: Vec<Vec<u8>>,
 }
 
+/// A server's public key fixed in the app's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinnedServerKey {
+    /// The server id (base64url, as in the REST API).
+    pub server_id: String,
+    /// Its ECDSA P-256 public key, uncompressed SEC1 (65 bytes, as the server's `GET
+    /// /servers/{id}/` reports it in base64).
+    pub public_key: Vec<u8>,
+}
+
 /// Why a [`Config`] was rejected by [`Config::validate`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -50,6 +66,9 @@ pub enum ConfigError {
     /// An entry of `allowed_server_ids` is empty or only whitespace.
     #[error("allowed_server_ids contains an empty id")]
     EmptyServerId,
+    /// An entry of `pinned_server_keys` has a malformed server id or key.
+    #[error("pinned_server_keys entry {0} is not a server id and a P-256 public key")]
+    BadPinnedKey(usize),
 }
 
 impl Config {
@@ -59,6 +78,7 @@ impl Config {
         Self {
             data_dir: data_dir.into(),
             allowed_server_ids: Vec::new(),
+            pinned_server_keys: Vec::new(),
             history_retention_days: DEFAULT_HISTORY_RETENTION_DAYS,
             single_account: false,
             device_name: default_device_name(),
@@ -94,7 +114,23 @@ impl Config {
         {
             return Err(ConfigError::EmptyServerId);
         }
+        for (i, pinned) in self.pinned_server_keys.iter().enumerate() {
+            if ServerId::from_base64(&pinned.server_id).is_err()
+                || PublicKey::from_slice(&pinned.public_key).is_err()
+            {
+                return Err(ConfigError::BadPinnedKey(i));
+            }
+        }
         Ok(())
+    }
+
+    /// The key pinned for `server_id`, if any (entries were checked by [`Config::validate`]).
+    pub fn pinned_key(&self, server_id: &ServerId) -> Option<PublicKey> {
+        let id = server_id.to_base64();
+        self.pinned_server_keys
+            .iter()
+            .find(|p| p.server_id == id)
+            .and_then(|p| PublicKey::from_slice(&p.public_key).ok())
     }
 }
 
@@ -150,6 +186,31 @@ mod tests {
         assert_eq!(config.validate(), Err(ConfigError::EmptyServerId));
         config.allowed_server_ids.pop();
         assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn pinned_keys_must_be_well_formed_and_are_found_by_server() {
+        let mut config = Config::new("data");
+        let server = ServerId([7; 16]);
+        let mut key = vec![4u8];
+        key.extend([1u8; 64]);
+        config.pinned_server_keys = vec![PinnedServerKey {
+            server_id: server.to_base64(),
+            public_key: key.clone(),
+        }];
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.pinned_key(&server).map(|k| k.0.to_vec()), Some(key));
+        assert_eq!(config.pinned_key(&ServerId([8; 16])), None);
+        config.pinned_server_keys.push(PinnedServerKey {
+            server_id: "not base64!".into(),
+            public_key: vec![4; 65],
+        });
+        assert_eq!(config.validate(), Err(ConfigError::BadPinnedKey(1)));
+        config.pinned_server_keys[1] = PinnedServerKey {
+            server_id: server.to_base64(),
+            public_key: vec![4; 33],
+        };
+        assert_eq!(config.validate(), Err(ConfigError::BadPinnedKey(1)));
     }
 
     #[test]

@@ -32,6 +32,15 @@ pub enum SdkError {
     /// expired or revoked).
     #[error("the server's certificate is not trusted")]
     UntrustedServer,
+    /// The server's parameters are not signed by the key the configuration pins for it.
+    #[error("the server's key is not the one pinned for it")]
+    PinnedKeyMismatch,
+    /// Biometric unlock is not available on this device.
+    #[error("biometrics are not available on this device")]
+    BiometricsUnavailable,
+    /// The person did not pass (or cancelled) the biometric check.
+    #[error("the biometric check was not passed")]
+    BiometricsDeclined,
     /// The connection to the server broke off.
     #[error("the connection to the server was lost")]
     ConnectionLost,
@@ -92,6 +101,9 @@ impl SdkError {
             Self::Unreachable => 120,
             Self::ConnectionLost => 121,
             Self::UntrustedServer => 129,
+            Self::PinnedKeyMismatch => 130,
+            Self::BiometricsUnavailable => 131,
+            Self::BiometricsDeclined => 132,
             Self::FlowActive => 122,
             Self::UnknownFlow => 123,
             Self::WrongResponse => 124,
@@ -115,6 +127,9 @@ impl SdkError {
             Self::ServerNotAllowed => Self::ServerNotAllowed,
             Self::Unreachable => Self::Unreachable,
             Self::UntrustedServer => Self::UntrustedServer,
+            Self::PinnedKeyMismatch => Self::PinnedKeyMismatch,
+            Self::BiometricsUnavailable => Self::BiometricsUnavailable,
+            Self::BiometricsDeclined => Self::BiometricsDeclined,
             Self::InvalidInput(what) => Self::InvalidInput(what),
             other => Self::Refused(other.code()),
         }

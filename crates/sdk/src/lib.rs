@@ -10,7 +10,8 @@
 //!   deep link, an app-to-app URI or a push message, driven through their states and reported
 //!   as [`Event`]s; the app answers with [`Response`]s.
 //! * **Second factor**: the app's PIN, checked by the server (nothing on the device can test a
-//!   PIN offline; see docs/protocol.md section 11).
+//!   PIN offline; see docs/protocol.md section 11), optionally unlocked by the platform's
+//!   biometrics ([`Biometrics`]).
 //! * **Push**: encrypted messages are verified, de-duplicated and acted on, whether a platform
 //!   push service delivered them or the SDK's own live connection ([`Sdk::start_live_delivery`]).
 //! * **History** of every interaction.
@@ -23,6 +24,7 @@
 //! docs/sdk.md shows the event sequence of each flow.
 
 pub(crate) mod account_ops;
+pub mod biometrics;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -35,7 +37,11 @@ mod sdk;
 pub mod store;
 pub mod transport;
 
-pub use config::{Config, ConfigError, DEFAULT_HISTORY_RETENTION_DAYS, MAX_HISTORY_RETENTION_DAYS};
+pub use biometrics::{BiometricStatus, Biometrics};
+pub use config::{
+    Config, ConfigError, PinnedServerKey, DEFAULT_HISTORY_RETENTION_DAYS,
+    MAX_HISTORY_RETENTION_DAYS,
+};
 pub use engine::{PinInput, Response};
 pub use error::{SdkError, SdkResult};
 pub use live::LiveDelivery;

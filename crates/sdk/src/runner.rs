@@ -41,6 +41,8 @@ pub(crate) async fn run(
     // restart can end it in the history).
     let mut journaled: Option<(crate::model::Flow, bool)> = None;
     journal(&inner, &machine, &mut journaled).await;
+    // Biometric unlock is offered once per flow, at the first PIN question.
+    let mut biometrics_offered = false;
     loop {
         while let Some(effect) = pending.pop_front() {
             let next = execute(&inner, &mut conn, effect, &mut records, &mut device).await;
@@ -66,6 +68,10 @@ pub(crate) async fn run(
             }
         }
         journal(&inner, &machine, &mut journaled).await;
+        if !biometrics_offered && asks_for_existing_pin(machine.flow()) {
+            biometrics_offered = true;
+            offer_biometrics(&inner, machine.flow());
+        }
         let timeout = match machine.flow().state {
             _ if in_session => ping_timeout(&machine),
             FlowState::WaitingForConfirmation | FlowState::WaitingForInput => PERSON_TIMEOUT,
@@ -126,6 +132,37 @@ pub(crate) async fn run(
     if let Ok(mut sessions) = inner.sessions.lock() {
         sessions.remove(&id);
     }
+}
+
+/// Whether the flow asks for the PIN the first time (not after a wrong one).
+fn asks_for_existing_pin(flow: &crate::model::Flow) -> bool {
+    flow.state == FlowState::WaitingForInput
+        && matches!(
+            flow.interaction,
+            Some(crate::model::Interaction::VerifySecondFactor { retry: false, .. })
+        )
+}
+
+/// Answers the PIN question with the biometrically unlocked PIN, if biometrics are on and the
+/// person passes the platform's check; otherwise the question stays for the PIN pad. The answer
+/// goes in like the person's own (a PIN typed first wins; the later one is refused).
+fn offer_biometrics(inner: &Arc<Inner>, flow: &crate::model::Flow) {
+    let server = flow
+        .server
+        .as_ref()
+        .map_or("the website", |s| s.name.as_str());
+    let reason = format!("Confirm with {server}");
+    let sdk = crate::Sdk {
+        inner: inner.clone(),
+    };
+    let id = flow.id.clone();
+    tokio::spawn(async move {
+        if let Some(pin) = crate::biometrics::unlock_pin(&sdk.inner, &reason).await {
+            if let Err(err) = sdk.respond(&id, Response::Pin { pin }).await {
+                tracing::info!(code = err.code(), "biometric answer not taken");
+            }
+        }
+    });
 }
 
 /// Writes the flow's state to the journal of open flows when it changed since `journaled`.

@@ -36,6 +36,8 @@ pub(crate) struct Inner {
     pub keystore: Arc<dyn Keystore>,
     /// How `wss://` servers are checked.
     pub tls: crate::transport::Tls,
+    /// The platform's biometric check, when the app provides one.
+    pub biometrics: std::sync::RwLock<Option<Arc<dyn crate::biometrics::Biometrics>>>,
     pub rng: SystemRandom,
     pub events: broadcast::Sender<Event>,
     /// The one running flow (id and where its answers go).
@@ -214,6 +216,7 @@ impl Sdk {
         let (events, _) = broadcast::channel(256);
         let inner = Inner {
             tls: crate::transport::Tls::new(&config.extra_root_certificates),
+            biometrics: std::sync::RwLock::new(None),
             config,
             store,
             keystore,
@@ -225,6 +228,12 @@ impl Sdk {
         };
         let now = inner.now();
         inner.record_interrupted().await?;
+        // A PIN belongs to the accounts that need it: without one (the last was deleted, or a
+        // kill fell between storing a new PIN and its account), the PIN is reset, as it is when
+        // the last PIN account is removed.
+        if !inner.store.any_pin_account().await? {
+            inner.store.set_pin_secret(None).await?;
+        }
         inner.store.prune_seen(now).await?;
         let retention = u64::from(inner.config.history_retention_days) * 86_400;
         inner
@@ -345,6 +354,7 @@ impl Sdk {
                 .collect(),
             known_server,
             allowed_servers: self.inner.config.allowed_server_ids.clone(),
+            pinned_key: self.inner.config.pinned_key(payload.server_id()),
             single_account: self.inner.config.single_account,
             device_name: self.inner.config.device_name.clone(),
             app_login,

@@ -204,6 +204,7 @@ fn app_with(server: &Server, ids: &[&str]) -> (FlowContext, TestEnv) {
         accounts,
         known_server: Some((server.params.public_key, server.params.issued_at)),
         allowed_servers: vec![],
+        pinned_key: None,
         single_account: false,
         device_name: "test".into(),
         app_login: false,
@@ -633,4 +634,52 @@ fn server_refusals_and_blocked_pins_end_the_flow() {
         assert_eq!(last_flow(&effects).error.unwrap().code, code);
         assert!(m.is_finished());
     }
+}
+
+#[test]
+fn a_pinned_server_key_must_sign_the_parameters() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let env = TestEnv {
+        rng: SystemRandom::new(),
+        pkcs8: HashMap::new(),
+        device: None,
+    };
+    let enrol = |pinned: Option<nextauth_protocol::crypto::PublicKey>, id: &str| {
+        let ctx = FlowContext {
+            pinned_key: pinned,
+            ..FlowContext::default()
+        };
+        let (mut m, effects) =
+            FlowMachine::start(id.into(), enrol_payload(&server, "alice"), ctx, &env).unwrap();
+        let (srv, m2) = server.hello(
+            &effects,
+            &ServerContext::Enrol {
+                session: SessionInfo::default(),
+            },
+        );
+        (m.handle(Input::Frame(m2), &env).unwrap(), srv)
+    };
+
+    // The pinned key is the server's: enrolment goes on to the confirmation.
+    let (effects, _) = enrol(Some(server.params.public_key), "p1");
+    assert!(matches!(
+        last_flow(&effects).interaction,
+        Some(Interaction::ConfirmEnrol { .. })
+    ));
+
+    // Another key is pinned: the server is refused (even though the enrol code's hash
+    // matches), told so, and the failure is recorded.
+    let other = Server::new(SecondFactorPolicy::None, 0).params.public_key;
+    let (effects, srv) = enrol(Some(other), "p2");
+    let flow = last_flow(&effects);
+    assert_eq!(flow.state, FlowState::Error);
+    assert_eq!(flow.error.unwrap().code, 130);
+    assert_eq!(history(&effects), Some((HistoryStatus::Error, Some(130))));
+    assert!(matches!(
+        srv.read_client_finish(&sent(&effects).unwrap()).unwrap(),
+        ClientFinished::Aborted(_)
+    ));
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::SaveServer { .. })));
 }

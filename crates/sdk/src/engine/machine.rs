@@ -344,6 +344,13 @@ impl FlowMachine {
             )?,
             (_, None) => return Err(SdkError::NoAccountsForServer),
         };
+        if self
+            .ctx
+            .pinned_key
+            .is_some_and(|pinned| pinned != decision.params.public_key)
+        {
+            return Ok(self.abort_with(decision, SdkError::PinnedKeyMismatch));
+        }
         let params = decision.params.clone();
         self.flow.server = Some(server_info(&params, &decision.signed_params.bytes));
         let save = Effect::SaveServer {

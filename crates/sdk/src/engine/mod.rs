@@ -60,6 +60,8 @@ pub struct FlowContext {
     pub known_server: Option<(PublicKey, u64)>,
     /// Server ids (base64url) the app may enrol with; empty allows all.
     pub allowed_servers: Vec<String>,
+    /// The key the configuration pins for the payload's server, if it pins one.
+    pub pinned_key: Option<PublicKey>,
     /// At most one account in the app.
     pub single_account: bool,
     /// This device's name for the server's account list.
@@ -108,6 +110,11 @@ impl PinInput {
     /// Wraps digits.
     pub fn new(digits: &str) -> Self {
         Self(Zeroizing::new(digits.to_owned()))
+    }
+
+    /// The digits, for sealing (biometric unlock); never for display or logs.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
     }
 
     /// The protocol's PIN (checks 4 to 16 digits).
