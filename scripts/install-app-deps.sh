@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the desktop app's tests need on top of scripts/install-deps.sh (Debian 12, root):
 #   * Xvfb, xauth, dbus: a headless X display (and a session bus) for the real app;
+#   * gnome-keyring: a Secret Service for the OS-keychain keystore (the SDK's keychain test
+#     and the app's end-to-end test start it on a private bus);
 #   * webkit2gtk-driver: WebKitWebDriver, which tauri-driver drives;
 #   * chromium: the headless browser of the UI tests (Tauri IPC mocked);
 #   * libclang-dev: only for the app's optional `camera` feature (nokhwa's V4L2 bindings);
@@ -16,6 +18,7 @@ APT_PACKAGES=(
   xvfb
   xauth
   dbus
+  gnome-keyring
   webkit2gtk-driver
   chromium
   imagemagick

@@ -50,8 +50,10 @@ if [[ -z $DISPLAY_NUM ]]; then
   echo "test-app: Xvfb did not start"
   total_failed=$((total_failed + 1))
 else
-  (cd ui && DISPLAY=":$DISPLAY_NUM" APP="$TARGET_DIR/debug/nextauth-app" \
-    SERVER="${NEXTAUTH_SERVER_BIN:-$TARGET_DIR/debug/nextauth-server}" node tests/e2e.test.mjs) 2>&1 | tee "$logs/e2e.log"
+  # With a Secret Service, as on a desktop: the app keeps its keystore key in the keychain.
+  (cd ui && DISPLAY=":$DISPLAY_NUM" APP="$TARGET_DIR/debug/nextauth-app" NEXTAUTH_EXPECT_KEYCHAIN=1 \
+    SERVER="${NEXTAUTH_SERVER_BIN:-$TARGET_DIR/debug/nextauth-server}" \
+    ../scripts/with-keyring.sh node tests/e2e.test.mjs) 2>&1 | tee "$logs/e2e.log"
   count "$logs/e2e.log"
 fi
 kill "$XVFB_PID" 2>/dev/null

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use nextauth_sdk::keystore::FileKeystore;
+use nextauth_sdk::keystore::{FileKeystore, Keystore, KeystoreError};
 use nextauth_sdk::store::Store;
 use nextauth_sdk::{Config, Flow, Sdk, SdkError};
 
@@ -23,6 +23,8 @@ pub struct AppState {
     pub store: Store,
     /// Where the SDK, the keystore file and the settings live.
     pub data_dir: PathBuf,
+    /// Which keystore protects secrets at rest: `os-keychain` or `file`.
+    pub keystore: &'static str,
     /// The person's preferences (persisted in `settings.json`).
     pub settings: Mutex<Settings>,
     /// The last flow update seen, so a UI that (re)loads can show the open prompt.
@@ -36,21 +38,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the SDK (database, keystore) in `data_dir`.
-    ///
-    /// The keystore is [`FileKeystore`]: a wrapping key in `data_dir/keystore.key` (0600).
-    /// The OS keychain (Secret Service, macOS Keychain, Windows Credential Manager) is the
-    /// next step; docs/app.md says so.
+    /// Opens the SDK (database, keystore) in `data_dir`, with the keystore of
+    /// [`open_keystore`].
     pub async fn open(data_dir: &Path, started: Instant) -> Result<Self, SdkError> {
-        let keystore = Arc::new(FileKeystore::open_or_create(
-            &data_dir.join("keystore.key"),
-        )?);
+        let (keystore, kind) = open_keystore(data_dir)?;
         let sdk = Sdk::open(Config::new(data_dir), keystore).await?;
         let store = Store::open(&data_dir.join("nextauth.db")).await?;
         Ok(Self {
             sdk,
             store,
             data_dir: data_dir.to_owned(),
+            keystore: kind,
             settings: Mutex::new(Settings::load(data_dir)),
             last_flow: Mutex::new(None),
             pending_links: Mutex::new(Vec::new()),
@@ -70,4 +68,53 @@ impl AppState {
     pub fn settings(&self) -> Settings {
         self.settings.lock().map(|s| s.clone()).unwrap_or_default()
     }
+}
+
+/// The keychain service under which desktops keep the wrapping key.
+pub const KEYCHAIN_SERVICE: &str = "io.github.nextauth_rs.app";
+/// File in the data directory that records that the key lives in the keychain.
+const KEYCHAIN_MARKER: &str = "keystore.keychain";
+
+/// The keystore for `data_dir`: on desktops the OS keychain (Secret Service, macOS Keychain,
+/// Windows Credential Manager) holds the wrapping key, one entry per data directory; a key file
+/// from earlier versions moves into it. Where no keychain service runs (a bare window manager,
+/// a headless session) the key stays in `keystore.key` (0600). Once the key is in the keychain
+/// (the marker file says so), a missing keychain is an error: starting over with a new key
+/// would leave every stored secret unreadable.
+pub fn open_keystore(data_dir: &Path) -> Result<(Arc<dyn Keystore>, &'static str), KeystoreError> {
+    let file = data_dir.join("keystore.key");
+    #[cfg(desktop)]
+    {
+        use nextauth_sdk::keystore::KeychainKeystore;
+        let account = format!("wrapping key for {}", data_dir.display());
+        let marker = data_dir.join(KEYCHAIN_MARKER);
+        if marker.exists() {
+            let keystore =
+                KeychainKeystore::open_existing(KEYCHAIN_SERVICE, &account).map_err(|err| {
+                    KeystoreError::Unavailable(format!(
+                        "this app's key is in the OS keychain, which cannot be read now ({err}); \
+                         unlock the keychain or start its service, then open the app again"
+                    ))
+                })?;
+            return Ok((Arc::new(keystore), "os-keychain"));
+        }
+        match KeychainKeystore::open_or_create(KEYCHAIN_SERVICE, &account, Some(&file)) {
+            Ok(keystore) => {
+                std::fs::create_dir_all(data_dir)
+                    .and_then(|()| {
+                        std::fs::write(&marker, b"The keystore's key is in the OS keychain.\n")
+                    })
+                    .map_err(|e| {
+                        KeystoreError::Unavailable(format!("{}: {e}", marker.display()))
+                    })?;
+                return Ok((Arc::new(keystore), "os-keychain"));
+            }
+            Err(err) => {
+                tracing::warn!(%err, "no OS keychain: the keystore's key is kept in a 0600 file");
+            }
+        }
+    }
+    #[cfg(not(desktop))]
+    let _ = KEYCHAIN_MARKER;
+    Ok((Arc::new(FileKeystore::open_or_create(&file)?), "file"))
 }

@@ -315,6 +315,11 @@ step('settings: the theme is saved, the PIN is changed with the server', async (
   await browser.saveScreenshot(path.join(shots, 'app-e2e-settings-dark.png'));
   const saved = JSON.parse(fs.readFileSync(path.join(appData, 'settings.json'), 'utf8'));
   assert.equal(saved.theme, 'dark');
+  // scripts/test-app.sh runs the app with a Secret Service (GNOME Keyring on a private bus).
+  if (process.env.NEXTAUTH_EXPECT_KEYCHAIN) {
+    assert.equal(await text('#about-keystore'), 'OS keychain');
+    assert.ok(!fs.existsSync(path.join(appData, 'keystore.key')), 'no key file next to the data');
+  }
 });
 
 step('delete the account: confirmed, the server is told, back to the welcome screen', async () => {

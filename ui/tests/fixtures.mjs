@@ -110,7 +110,7 @@ export const history = Array.from({ length: 60 }, (_, n) => {
 
 export const info = {
   name: 'nextAuth', version: '0.1.0', tauriVersion: '2.12.5', webviewVersion: '2.48.7', platform: 'linux',
-  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'file', screenCapture: true, camera: false,
+  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'os-keychain', screenCapture: true, camera: false,
 };
 
 export const ids = { ACME, BANK };

@@ -1,9 +1,10 @@
 //! Where the keys that protect secrets at rest come from.
 //!
 //! The SDK never writes a private key, push key or PIN device secret in the clear: it asks a
-//! [`Keystore`] to seal it first. A platform supplies its own (the desktop app uses the OS
-//! keychain, a phone its hardware keystore); [`FileKeystore`] keeps a wrapping key in a file
-//! (mode 0600) and serves tests, the CLI and platforms without a keychain.
+//! [`Keystore`] to seal it first. A platform supplies its own (a phone its hardware keystore);
+//! `KeychainKeystore` (feature `os-keychain`) keeps the wrapping key in the OS keychain (the
+//! desktop app); [`FileKeystore`] keeps it in a file (mode 0600) and serves tests, the CLI and
+//! desktops without a keychain service.
 
 use std::path::{Path, PathBuf};
 
@@ -31,52 +32,34 @@ pub trait Keystore: Send + Sync {
     fn open(&self, label: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeystoreError>;
 }
 
-/// A keystore whose wrapping key lives in a file.
-pub struct FileKeystore {
+/// A 32-byte wrapping key and the AEAD sealing under it (ChaCha20-Poly1305, random nonce,
+/// the label as associated data): what [`FileKeystore`] and `KeychainKeystore` share.
+struct WrappingKey {
     key: Zeroizing<[u8; 32]>,
     rng: SystemRandom,
-    path: PathBuf,
 }
 
-impl std::fmt::Debug for FileKeystore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FileKeystore")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+impl WrappingKey {
+    fn from_bytes(bytes: &[u8], whence: &dyn std::fmt::Display) -> Result<Self, KeystoreError> {
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeystoreError::Unavailable(format!("{whence}: not a 32-byte key")))?;
+        Ok(Self {
+            key: Zeroizing::new(key),
+            rng: SystemRandom::new(),
+        })
     }
-}
 
-impl FileKeystore {
-    /// Opens the key file, creating it (0600) with a fresh key when missing.
-    pub fn open_or_create(path: &Path) -> Result<Self, KeystoreError> {
+    fn generate() -> Result<Self, KeystoreError> {
         let rng = SystemRandom::new();
-        let unavailable =
-            |e: std::io::Error| KeystoreError::Unavailable(format!("{}: {e}", path.display()));
-        let key = match std::fs::read(path) {
-            Ok(bytes) => {
-                let bytes = Zeroizing::new(bytes);
-                let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-                    KeystoreError::Unavailable(format!("{}: not a 32-byte key", path.display()))
-                })?;
-                key
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key: [u8; 32] = crypto::random_array(&rng)
-                    .map_err(|_| KeystoreError::Unavailable("no randomness".into()))?;
-                write_private(path, &key).map_err(unavailable)?;
-                key
-            }
-            Err(e) => return Err(unavailable(e)),
-        };
+        let key: [u8; 32] = crypto::random_array(&rng)
+            .map_err(|_| KeystoreError::Unavailable("no randomness".into()))?;
         Ok(Self {
             key: Zeroizing::new(key),
             rng,
-            path: path.to_owned(),
         })
     }
-}
 
-impl Keystore for FileKeystore {
     fn seal(&self, label: &[u8], secret: &[u8]) -> Result<Vec<u8>, KeystoreError> {
         let nonce: [u8; 12] = crypto::random_array(&self.rng)
             .map_err(|_| KeystoreError::Unavailable("no randomness".into()))?;
@@ -92,6 +75,167 @@ impl Keystore for FileKeystore {
         let (nonce, body) = sealed.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| KeystoreError::Unseal)?;
         crypto::open(&self.key, nonce, label, body).map_err(|_| KeystoreError::Unseal)
+    }
+}
+
+/// A keystore whose wrapping key lives in a file.
+pub struct FileKeystore {
+    key: WrappingKey,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for FileKeystore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileKeystore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileKeystore {
+    /// Opens the key file, creating it (0600) with a fresh key when missing.
+    pub fn open_or_create(path: &Path) -> Result<Self, KeystoreError> {
+        let unavailable =
+            |e: std::io::Error| KeystoreError::Unavailable(format!("{}: {e}", path.display()));
+        let key = match std::fs::read(path) {
+            Ok(bytes) => WrappingKey::from_bytes(&Zeroizing::new(bytes), &path.display())?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = WrappingKey::generate()?;
+                write_private(path, key.key.as_slice()).map_err(unavailable)?;
+                key
+            }
+            Err(e) => return Err(unavailable(e)),
+        };
+        Ok(Self {
+            key,
+            path: path.to_owned(),
+        })
+    }
+}
+
+impl Keystore for FileKeystore {
+    fn seal(&self, label: &[u8], secret: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        self.key.seal(label, secret)
+    }
+
+    fn open(&self, label: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+        self.key.open(label, sealed)
+    }
+}
+
+/// A keystore whose wrapping key lives in the OS keychain: the Secret Service (GNOME Keyring,
+/// KWallet) on Linux, the Keychain on macOS, the Credential Manager on Windows. The key never
+/// touches the disk in the clear; the keychain releases it to this user's session only.
+#[cfg(feature = "os-keychain")]
+pub struct KeychainKeystore {
+    key: WrappingKey,
+    service: String,
+    account: String,
+}
+
+#[cfg(feature = "os-keychain")]
+impl std::fmt::Debug for KeychainKeystore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeychainKeystore")
+            .field("service", &self.service)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "os-keychain")]
+impl KeychainKeystore {
+    /// Reads the wrapping key stored under `service` / `account`; a missing key is an error
+    /// (an app that keeps its key there must not silently start over with a new one).
+    pub fn open_existing(service: &str, account: &str) -> Result<Self, KeystoreError> {
+        let entry = keyring::Entry::new(service, account)
+            .map_err(|e| KeystoreError::Unavailable(format!("keychain: {e}")))?;
+        let bytes = entry.get_secret().map_err(|e| match e {
+            keyring::Error::NoEntry => {
+                KeystoreError::Unavailable(format!("keychain: no key for {account}"))
+            }
+            e => KeystoreError::Unavailable(format!("keychain: {e}")),
+        })?;
+        Ok(Self {
+            key: WrappingKey::from_bytes(
+                &Zeroizing::new(bytes),
+                &format!("keychain entry {service}/{account}"),
+            )?,
+            service: service.to_owned(),
+            account: account.to_owned(),
+        })
+    }
+
+    /// Reads the wrapping key stored under `service` / `account`, creating it when missing.
+    /// When `import` names a key file of a [`FileKeystore`] and the keychain has no key yet,
+    /// that key moves into the keychain (secrets sealed under it keep opening) and the file
+    /// is deleted once the keychain gives the key back.
+    pub fn open_or_create(
+        service: &str,
+        account: &str,
+        import: Option<&Path>,
+    ) -> Result<Self, KeystoreError> {
+        let unavailable = |e: keyring::Error| KeystoreError::Unavailable(format!("keychain: {e}"));
+        let entry = keyring::Entry::new(service, account).map_err(unavailable)?;
+        let whence = format!("keychain entry {service}/{account}");
+        let key = match entry.get_secret() {
+            Ok(bytes) => WrappingKey::from_bytes(&Zeroizing::new(bytes), &whence)?,
+            Err(keyring::Error::NoEntry) => {
+                let from_file = match import {
+                    Some(path) => match std::fs::read(path) {
+                        Ok(bytes) => Some(WrappingKey::from_bytes(
+                            &Zeroizing::new(bytes),
+                            &path.display(),
+                        )?),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                        Err(e) => {
+                            return Err(KeystoreError::Unavailable(format!(
+                                "{}: {e}",
+                                path.display()
+                            )))
+                        }
+                    },
+                    None => None,
+                };
+                let key = match from_file {
+                    Some(key) => key,
+                    None => WrappingKey::generate()?,
+                };
+                entry.set_secret(key.key.as_slice()).map_err(unavailable)?;
+                // Only once the keychain returns the very key is the file let go.
+                let stored = Zeroizing::new(entry.get_secret().map_err(unavailable)?);
+                if stored.as_slice() != key.key.as_slice() {
+                    return Err(KeystoreError::Unavailable(
+                        "keychain: the stored key reads back differently".into(),
+                    ));
+                }
+                if let Some(path) = import {
+                    if path.exists() {
+                        std::fs::remove_file(path).map_err(|e| {
+                            KeystoreError::Unavailable(format!("{}: {e}", path.display()))
+                        })?;
+                    }
+                }
+                key
+            }
+            Err(e) => return Err(unavailable(e)),
+        };
+        Ok(Self {
+            key,
+            service: service.to_owned(),
+            account: account.to_owned(),
+        })
+    }
+}
+
+#[cfg(feature = "os-keychain")]
+impl Keystore for KeychainKeystore {
+    fn seal(&self, label: &[u8], secret: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        self.key.seal(label, secret)
+    }
+
+    fn open(&self, label: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+        self.key.open(label, sealed)
     }
 }
 

@@ -26,7 +26,8 @@ pub struct AppInfo {
     pub platform: String,
     /// Directory holding the database, the keystore file and the settings.
     pub data_dir: String,
-    /// How secrets at rest are protected (`file`: a wrapping key in a 0600 file).
+    /// How secrets at rest are protected: `os-keychain` (the wrapping key in the OS keychain)
+    /// or `file` (in a 0600 file in the data directory).
     pub keystore: String,
     /// Whether "scan from screen" can work in this build and session.
     pub screen_capture: bool,
@@ -56,7 +57,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         webview_version: tauri::webview_version().ok(),
         platform: std::env::consts::OS.into(),
         data_dir: state.data_dir.display().to_string(),
-        keystore: "file".into(),
+        keystore: state.keystore.into(),
         screen_capture: crate::scanner::screen_capture_supported(),
         camera: crate::scanner::camera_supported(),
     }

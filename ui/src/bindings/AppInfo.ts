@@ -29,7 +29,8 @@ platform: string,
  */
 dataDir: string, 
 /**
- * How secrets at rest are protected (`file`: a wrapping key in a 0600 file).
+ * How secrets at rest are protected: `os-keychain` (the wrapping key in the OS keychain)
+ * or `file` (in a 0600 file in the data directory).
  */
 keystore: string, 
 /**

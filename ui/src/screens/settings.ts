@@ -164,7 +164,15 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
               h('dt', null, 'Data folder'),
               h('dd', { class: 'mono' }, info.dataDir),
               h('dt', null, 'Key storage'),
-              h('dd', null, info.keystore === 'file' ? 'Key file in the data folder (OS keychain planned)' : info.keystore),
+              h(
+                'dd',
+                { id: 'about-keystore' },
+                info.keystore === 'os-keychain'
+                  ? 'OS keychain'
+                  : info.keystore === 'file'
+                    ? 'Key file in the data folder (no keychain service was found)'
+                    : info.keystore,
+              ),
             )
           : h('p', null, 'Version information is unavailable.'),
         h('p', { class: 'muted small' }, 'nextauth-rs is open source under the Apache-2.0 licence.'),
