@@ -15,7 +15,7 @@
     accounts: clone(fx.accounts) || [],
     servers: clone(fx.servers) || {},
     history: clone(fx.history) || [],
-    messages: [],
+    messages: clone(fx.messages) || [],
     ready: clone(fx.ready) || { flow: null, notices: [] },
     current: null,
     /** Per-command overrides: name -> (args) => result (throw {code, message} to reject). */

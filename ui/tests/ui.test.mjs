@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { accounts, fixtures, flow, ids, servers } from './fixtures.mjs';
+import { accounts, fixtures, flow, ids, messages, servers } from './fixtures.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../dist');
@@ -339,6 +339,80 @@ test('history: statuses, details, filters by server and status, load more', asyn
   await page.waitForFunction(() => document.querySelectorAll('.history-entry').length === 25);
   await noOverflow(page);
   await shoot(page, 'mobile-history');
+  await page.context().close();
+});
+
+test('messages: empty state explains what appears here', async () => {
+  const page = await open(fixtures({ messages: [] }), { hash: '#/messages' });
+  await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'No messages yet' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /Websites where you have an account can send you messages/);
+  assert.equal(await page.locator('.message').count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Messages' }).getAttribute('aria-current'), 'page');
+  await shoot(page, 'messages-empty');
+  await page.context().close();
+});
+
+test('messages: newest first with website, account and time; reached by keyboard; 360 px', async () => {
+  const page = await open();
+  // Keyboard: skip link, brand, Accounts, History, Messages.
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('href')), '#/messages');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
+  await page.waitForSelector('.message');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Messages', 'focus on the heading');
+  const list = page.getByRole('list', { name: 'Messages, newest first' });
+  assert.equal(await list.getByRole('listitem').count(), 3);
+  assert.deepEqual(
+    await page.locator('.message-title').allInnerTexts(),
+    ['Your order has shipped', 'New payee added', 'Welcome to Acme'],
+    'newest first',
+  );
+  const first = page.getByRole('article', { name: 'Your order has shipped' });
+  const text = await first.innerText();
+  for (const s of ['Acme', 'alice@acme.example', '5 minutes ago', 'Order #4711 left our warehouse today.']) assert.ok(text.includes(s), s);
+  assert.ok(await first.locator('img.logo').isVisible(), 'server logo');
+  const iso = new Date(messages[1].received * 1000).toISOString();
+  assert.equal(await first.locator('time').getAttribute('datetime'), iso);
+  assert.match(await page.getByRole('article', { name: 'New payee added' }).innerText(), /Northwind Bank · Alice Example[\s\S]*5 hours ago/);
+  assert.match(await page.getByRole('article', { name: 'Welcome to Acme' }).innerText(), /account removed/);
+  assert.equal(await page.getByRole('status').filter({ hasText: '3 messages' }).count(), 1);
+  await shoot(page, 'messages');
+  await page.setViewportSize(PHONE);
+  await noOverflow(page);
+  assert.ok(await page.getByRole('link', { name: 'Messages' }).isVisible(), 'the tab bar has room for Messages');
+  await shoot(page, 'mobile-messages');
+  await page.context().close();
+});
+
+test('messages: a MESSAGE_RECEIVED event updates the list, or badges the tab elsewhere', async () => {
+  const page = await open(fixtures({ messages: [] }), { hash: '#/messages' });
+  await page.getByRole('heading', { name: 'No messages yet' }).waitFor();
+  const arrive = (m) =>
+    page.evaluate((m) => {
+      window.__mock.messages.push(m);
+      window.__mock.emit('sdk://event', { type: 'MESSAGE_RECEIVED', message: m });
+    }, m);
+  const now = Math.floor(Date.now() / 1000);
+  await arrive({ id: 'bmV3LTE', accountId: 'a2', received: now, title: 'Password policy', body: 'Logins now need nextAuth.' });
+  await page.getByRole('article', { name: 'Password policy' }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'No messages yet' }).count(), 0, 'the empty state is gone');
+  assert.match(await page.locator('.message').first().innerText(), /Acme · Alice \(admin\)[\s\S]*just now/);
+  await page.getByRole('status').filter({ hasText: '1 message' }).waitFor();
+  assert.equal(await page.locator('#messages-badge').isHidden(), true, 'no badge on the messages screen');
+
+  // Elsewhere, a new message badges the tab; opening the screen clears it.
+  await page.getByRole('link', { name: 'History' }).click();
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  await arrive({ id: 'bmV3LTI', accountId: 'b1', received: now + 1, title: 'Statement ready', body: 'Your March statement is ready.' });
+  await page.getByRole('link', { name: 'Messages, 1 new' }).waitFor();
+  assert.equal(await page.locator('#messages-badge').innerText(), '1');
+  await page.getByRole('link', { name: 'Messages, 1 new' }).click();
+  await page.getByRole('article', { name: 'Statement ready' }).waitFor();
+  assert.equal(await page.locator('.message').count(), 2);
+  assert.equal(await page.locator('.message-title').first().innerText(), 'Statement ready', 'the new one on top');
+  assert.ok(await page.locator('#messages-badge').isHidden(), 'seen: no badge');
   await page.context().close();
 });
 
