@@ -80,14 +80,40 @@ fn commands_answer_through_tauri_ipc() {
     assert_eq!(info["dataDir"], json!(dir.display().to_string()));
     assert_eq!(info["keystore"], json!("file"));
 
-    // Settings round trip (and the file on disk).
-    let settings = json!({ "notifications": false, "theme": "dark" });
+    assert_eq!(
+        info["startOnLogin"],
+        json!(false),
+        "no autostart plugin registered here"
+    );
+
+    // Settings round trip (and the file on disk); a settings object from an older UI, without
+    // startOnLogin, takes the default.
+    let settings = json!({ "notifications": false, "theme": "dark", "startOnLogin": false });
     assert_eq!(
         invoke(&w, "settings_update", json!({ "settings": settings })),
         Ok(settings.clone())
     );
-    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings));
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings.clone()));
     assert!(dir.join("settings.json").exists());
+    assert_eq!(
+        invoke(
+            &w,
+            "settings_update",
+            json!({ "settings": { "notifications": false, "theme": "dark" } })
+        ),
+        Ok(settings.clone())
+    );
+    // Start on login without the autostart plugin (as on a phone): a typed refusal, and
+    // nothing changes.
+    assert_eq!(
+        code(invoke(
+            &w,
+            "settings_update",
+            json!({ "settings": { "notifications": true, "theme": "light", "startOnLogin": true } })
+        )),
+        u64::from(codes::START_ON_LOGIN)
+    );
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings));
 
     // Typed errors for bad input, as the UI branches on them.
     assert_eq!(

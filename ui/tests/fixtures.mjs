@@ -126,7 +126,7 @@ export const messages = [
 
 export const info = {
   name: 'nextAuth', version: '0.1.0', tauriVersion: '2.12.5', webviewVersion: '2.48.7', platform: 'linux',
-  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'file', screenCapture: true, camera: false,
+  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'file', screenCapture: true, camera: false, startOnLogin: true,
 };
 
 export const ids = { ACME, BANK };
@@ -137,5 +137,5 @@ export function flow(kind, state, interaction = null, extra = {}) {
 }
 
 export function fixtures(overrides = {}) {
-  return { info, settings: { notifications: true, theme: 'system' }, accounts, servers, history, messages, ...overrides };
+  return { info, settings: { notifications: true, theme: 'system', startOnLogin: false }, accounts, servers, history, messages, ...overrides };
 }

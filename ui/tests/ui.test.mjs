@@ -444,6 +444,35 @@ test('settings: PIN change, notifications, theme, about', async () => {
   await page.context().close();
 });
 
+test('settings: start on login switch, a refusal by the OS, hidden where unavailable', async () => {
+  const page = await open(fixtures(), { hash: '#/settings' });
+  const toggle = page.getByRole('switch', { name: /Start on login/ });
+  assert.equal(await toggle.isChecked(), false);
+  // Keyboard: Space flips a focused switch.
+  await toggle.focus();
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => window.__mock.settings.startOnLogin === true);
+  const sent = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'settings_update').at(-1)[1].settings);
+  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true }, 'the other preferences are kept');
+  assert.equal(await toggle.isChecked(), true);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-on-login', 'focus stays on the switch');
+  await page.evaluate(() => {
+    window.__mock.overrides.settings_update = () => {
+      throw { code: 306, message: 'cannot turn off starting at login: permission denied' };
+    };
+  });
+  await toggle.click(); // the UI puts it back on
+  await page.getByText('Starting nextAuth when you log in could not be changed').waitFor();
+  await page.waitForFunction(() => document.getElementById('start-on-login')?.checked === true);
+  assert.equal(await page.evaluate(() => window.__mock.settings.startOnLogin), true, 'nothing changed');
+  await page.context().close();
+
+  const phone = await open(fixtures({ info: { ...fixtures().info, platform: 'android', startOnLogin: false } }), { hash: '#/settings' });
+  await phone.getByRole('heading', { name: 'Settings' }).waitFor();
+  assert.equal(await phone.getByRole('switch', { name: /Start on login/ }).count(), 0, 'no switch without autostart');
+  await phone.context().close();
+});
+
 test('keyboard: skip link, visible focus, navigation, focus returns after a prompt', async () => {
   const page = await open();
   await page.keyboard.press('Tab');

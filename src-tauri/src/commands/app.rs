@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use nextauth_sdk::Flow;
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::error::IpcError;
 use crate::state::AppState;
@@ -32,6 +32,8 @@ pub struct AppInfo {
     pub screen_capture: bool,
     /// Whether a camera scanner is built in.
     pub camera: bool,
+    /// Whether the app can be started at login here (desktops with the autostart plugin).
+    pub start_on_login: bool,
 }
 
 /// What the UI needs right after it attached its listeners.
@@ -48,7 +50,7 @@ pub struct ReadyState {
 
 /// Returns the app's name, versions and data location (`invoke('app_info')`).
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> AppInfo {
     AppInfo {
         name: "nextAuth".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -59,6 +61,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         keystore: "file".into(),
         screen_capture: crate::scanner::screen_capture_supported(),
         camera: crate::scanner::camera_supported(),
+        start_on_login: crate::autostart::with_item(&app, |item| item.is_some()),
     }
 }
 
