@@ -23,6 +23,9 @@ pub mod codes {
     pub const SETTINGS_IO: u16 = 304;
     /// Input from the UI is not acceptable (too long, empty).
     pub const BAD_REQUEST: u16 = 305;
+    /// The app cannot be made to start at login, or to stop doing so (the OS refused, or
+    /// this platform has no such thing).
+    pub const START_ON_LOGIN: u16 = 306;
 }
 
 /// An error as the UI receives it from a rejected `invoke`.

@@ -1,5 +1,7 @@
 //! The commands through Tauri's own IPC layer (mock runtime, no window system): command names,
-//! argument names as the UI sends them (camelCase), results, and `{code, message}` rejections.
+//! argument names as the UI sends them (camelCase), results, and `{code, message}` rejections,
+//! all under the app's real command ACL (capabilities/default.json): the mock runtime goes
+//! through the same ACL check as the real one once the context carries the app's ACL.
 
 use std::time::Instant;
 
@@ -7,10 +9,29 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::{Context, Manager, WebviewWindow, WebviewWindowBuilder};
 
+use crate::commands::NAMES;
 use crate::error::codes;
 use crate::state::AppState;
+
+/// The mock context (no assets, no configured windows) with the app's real runtime authority:
+/// the capabilities and the permissions build.rs generated for the app's commands.
+fn context_with_acl() -> Context<MockRuntime> {
+    let mut context = mock_context(noop_assets());
+    let mut real: Context<MockRuntime> =
+        tauri::generate_context!(test = true, assets = noop_assets());
+    std::mem::swap(
+        context.runtime_authority_mut(),
+        real.runtime_authority_mut(),
+    );
+    context
+}
+
+/// Whether a rejection is Tauri's ACL refusing the command (not the command's own answer).
+fn refused_by_acl(answer: &Result<Value, Value>) -> bool {
+    matches!(answer, Err(Value::String(text)) if text.contains("not allowed"))
+}
 
 fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     let request = InvokeRequest {
@@ -59,7 +80,7 @@ fn commands_answer_through_tauri_ipc() {
     let dir = std::env::temp_dir().join(format!("nextauth-app-ipc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let app = crate::with_commands(mock_builder())
-        .build(mock_context(noop_assets()))
+        .build(context_with_acl())
         .expect("app");
     let state =
         tauri::async_runtime::block_on(AppState::open(&dir, Instant::now())).expect("state");
@@ -80,14 +101,40 @@ fn commands_answer_through_tauri_ipc() {
     assert_eq!(info["dataDir"], json!(dir.display().to_string()));
     assert_eq!(info["keystore"], json!("file"));
 
-    // Settings round trip (and the file on disk).
-    let settings = json!({ "notifications": false, "theme": "dark" });
+    assert_eq!(
+        info["startOnLogin"],
+        json!(false),
+        "no autostart plugin registered here"
+    );
+
+    // Settings round trip (and the file on disk); a settings object from an older UI, without
+    // startOnLogin, takes the default.
+    let settings = json!({ "notifications": false, "theme": "dark", "startOnLogin": false });
     assert_eq!(
         invoke(&w, "settings_update", json!({ "settings": settings })),
         Ok(settings.clone())
     );
-    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings));
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings.clone()));
     assert!(dir.join("settings.json").exists());
+    assert_eq!(
+        invoke(
+            &w,
+            "settings_update",
+            json!({ "settings": { "notifications": false, "theme": "dark" } })
+        ),
+        Ok(settings.clone())
+    );
+    // Start on login without the autostart plugin (as on a phone): a typed refusal, and
+    // nothing changes.
+    assert_eq!(
+        code(invoke(
+            &w,
+            "settings_update",
+            json!({ "settings": { "notifications": true, "theme": "light", "startOnLogin": true } })
+        )),
+        u64::from(codes::START_ON_LOGIN)
+    );
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings));
 
     // Typed errors for bad input, as the UI branches on them.
     assert_eq!(
@@ -195,6 +242,76 @@ fn commands_answer_through_tauri_ipc() {
     assert!(all["entries"].as_array().is_some_and(|e| e.len() >= 2));
 
     drop(w);
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_command_acl_grants_the_app_commands_to_the_main_window_only() {
+    // The capability file grants exactly the generated allow-<command> of every command.
+    let capability: Value = serde_json::from_str(include_str!("../capabilities/default.json"))
+        .expect("capabilities/default.json");
+    assert_eq!(capability["windows"], json!(["main"]));
+    let mut granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect();
+    granted.sort();
+    let mut expected: Vec<String> = NAMES
+        .iter()
+        .map(|name| format!("allow-{}", name.replace('_', "-")))
+        .chain(["core:default".to_owned()])
+        .collect();
+    expected.sort();
+    assert_eq!(granted, expected);
+
+    let dir = std::env::temp_dir().join(format!("nextauth-app-acl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app = crate::with_commands(mock_builder())
+        .build(context_with_acl())
+        .expect("app");
+    let state =
+        tauri::async_runtime::block_on(AppState::open(&dir, Instant::now())).expect("state");
+    app.manage(state);
+    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main webview");
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .expect("other webview");
+
+    // The main window reaches every command, and every listed name is a registered command
+    // (without arguments, those that take some answer with their own argument error).
+    for name in NAMES {
+        let answer = invoke(&main, name, json!({}));
+        assert!(!refused_by_acl(&answer), "{name} refused: {answer:?}");
+        if let Err(Value::String(text)) = &answer {
+            assert!(
+                !text.contains("not found"),
+                "{name} is not registered: {text}"
+            );
+        }
+    }
+    // A window without a capability is refused, before the command runs.
+    for name in ["account_list", "settings_update", "flow_start_link"] {
+        let answer = invoke(&other, name, json!({}));
+        assert!(
+            refused_by_acl(&answer),
+            "{name} from another window: {answer:?}"
+        );
+    }
+    // So is a command no permission names, and a plugin's command the window was not given
+    // (the autostart plugin is driven from Rust only).
+    assert!(refused_by_acl(&invoke(&main, "not_a_command", json!({}))));
+    assert!(refused_by_acl(&invoke(
+        &main,
+        "plugin:autostart|enable",
+        json!({})
+    )));
+
+    drop((main, other));
     drop(app);
     let _ = std::fs::remove_dir_all(&dir);
 }

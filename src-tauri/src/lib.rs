@@ -7,12 +7,14 @@
 //!   call and returns `Result<T, IpcError>` ([`error::IpcError`], `{code, message}`).
 //! * [`events`]: every SDK event goes to the webview as the `sdk://event` Tauri event.
 //! * [`scanner`]: QR codes from image files, image bytes and the screen.
+//! * [`autostart`]: the "start on login" preference (tauri-plugin-autostart on desktops).
 //! * [`background`]: live delivery of push messages and deep links from the command line.
 //!
 //! The TypeScript types of everything crossing IPC are generated from these Rust types with
 //! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose test fails when they drift).
 //! docs/app.md describes the whole app.
 
+pub mod autostart;
 pub mod background;
 #[cfg(test)]
 mod bindings;
@@ -59,6 +61,9 @@ pub fn run() {
         }
         background::open_links(app, background::links_from_args(argv.into_iter().skip(1)));
     }));
+    // "Start on login" (desktops): settings_update turns the OS entry on and off.
+    #[cfg(desktop)]
+    let builder = builder.plugin(tauri_plugin_autostart::Builder::new().build());
     with_commands(builder)
         .plugin(tauri_plugin_deep_link::init())
         .setup(move |app| {

@@ -32,6 +32,9 @@ pub struct Settings {
     pub notifications: bool,
     /// Colour theme.
     pub theme: Theme,
+    /// Start the app when the person logs in to the desktop (desktops only; the OS keeps
+    /// the actual entry, see `autostart.rs`).
+    pub start_on_login: bool,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
         Self {
             notifications: true,
             theme: Theme::System,
+            start_on_login: false,
         }
     }
 }
@@ -93,17 +97,26 @@ mod tests {
         let s = Settings {
             notifications: false,
             theme: Theme::Dark,
+            start_on_login: true,
         };
         s.save(&dir).expect("save");
         assert_eq!(Settings::load(&dir), s);
+        let on_disk: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join(FILE)).expect("read")).expect("json");
+        assert_eq!(
+            on_disk,
+            serde_json::json!({ "notifications": false, "theme": "dark", "startOnLogin": true }),
+            "camelCase on disk and on the wire"
+        );
         std::fs::write(dir.join(FILE), b"{\"theme\":\"light\"}").expect("write");
         assert_eq!(
             Settings::load(&dir),
             Settings {
                 notifications: true,
-                theme: Theme::Light
+                theme: Theme::Light,
+                start_on_login: false,
             },
-            "missing fields take their defaults"
+            "missing fields take their defaults (a file from before startOnLogin)"
         );
         std::fs::write(dir.join(FILE), b"not json").expect("write");
         assert_eq!(Settings::load(&dir), Settings::default());

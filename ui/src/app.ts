@@ -14,7 +14,7 @@ export const state = {
   /** Server parameters by server id (logo, visual hash), filled from account details. */
   servers: new Map<string, ServerInfo>(),
   info: null as AppInfo | null,
-  settings: { notifications: true, theme: 'system' } as Settings,
+  settings: { notifications: true, theme: 'system', startOnLogin: false } as Settings,
 };
 
 /** Reloads the accounts and the servers they belong to. */

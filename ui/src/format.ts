@@ -132,6 +132,8 @@ export function explain(err: IpcError): string {
       return 'The screen cannot be captured here. Open a saved image of the code instead.';
     case 303:
       return 'No camera is available. Scan the code from your screen or open an image of it.';
+    case 306:
+      return 'Starting nextAuth when you log in could not be changed on this computer.';
     default:
       return err.message.replace(/^./, (c) => c.toUpperCase());
   }

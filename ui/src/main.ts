@@ -10,6 +10,7 @@ import { renderAccount } from './screens/account';
 import { renderAccounts } from './screens/accounts';
 import { renderAdd } from './screens/add';
 import { historyChanged, renderHistory } from './screens/history';
+import { markMessagesSeen, messagesChanged, renderMessages, unreadMessages } from './screens/messages';
 import { renderSettings } from './screens/settings';
 import { renderWelcome } from './screens/welcome';
 
@@ -19,6 +20,7 @@ const topbar = document.getElementById('topbar') as HTMLElement;
 const NAV: [string, string, Parameters<typeof icon>[0]][] = [
   ['#/accounts', 'Accounts', 'users'],
   ['#/history', 'History', 'clock'],
+  ['#/messages', 'Messages', 'mail'],
   ['#/settings', 'Settings', 'gear'],
 ];
 
@@ -47,9 +49,11 @@ function renderTopbar(): void {
                 href,
                 class: 'nav-link',
                 'aria-current': route.startsWith(href) || (href === '#/accounts' && route.startsWith('#/account')) ? 'page' : undefined,
+                'aria-label': href === '#/messages' ? messagesLabel() : undefined,
               },
               icon(ic, 18),
               h('span', null, label),
+              href === '#/messages' ? unreadBadge() : null,
             ),
           ),
         ),
@@ -57,6 +61,29 @@ function renderTopbar(): void {
     ),
     h('a', { class: 'button primary add-button', href: '#/add', id: 'add-account' }, icon('plus', 18), h('span', null, 'Add')),
   );
+}
+
+/** The count of messages that arrived while the messages screen was not shown (the link's
+ *  accessible name says it: "Messages, 2 new"). */
+function unreadBadge(): HTMLElement {
+  const n = unreadMessages();
+  return h('span', { class: 'nav-badge', id: 'messages-badge', 'aria-hidden': 'true', hidden: n === 0 }, n > 99 ? '99+' : String(n));
+}
+
+function messagesLabel(): string | undefined {
+  const n = unreadMessages();
+  return n ? `Messages, ${n} new` : undefined;
+}
+
+/** Updates the badge in place (the top bar keeps its focus). */
+function updateUnreadBadge(): void {
+  const badge = document.getElementById('messages-badge');
+  const link = badge?.closest('a');
+  if (!badge || !link) return;
+  badge.replaceWith(unreadBadge());
+  const label = messagesLabel();
+  if (label) link.setAttribute('aria-label', label);
+  else link.removeAttribute('aria-label');
 }
 
 let rendering = Promise.resolve();
@@ -67,6 +94,7 @@ async function route(focus = true): Promise<void> {
   const [, name, arg] = hash.split('/');
   const firstRun = state.accounts.length === 0;
   document.body.dataset.screen = firstRun && (name === 'accounts' || !name) ? 'welcome' : name || 'accounts';
+  if (name === 'messages') markMessagesSeen();
   renderTopbar();
   switch (name) {
     case 'account':
@@ -74,6 +102,9 @@ async function route(focus = true): Promise<void> {
       break;
     case 'history':
       await renderHistory(main);
+      break;
+    case 'messages':
+      await renderMessages(main);
       break;
     case 'settings':
       await renderSettings(main);
@@ -102,6 +133,8 @@ async function refreshAccounts(): Promise<void> {
   // Lists follow account changes; other screens keep the person's place.
   if (!name || name === 'accounts' || name === 'account' || (name === 'add' && state.accounts.length === 1)) {
     rerender(false);
+  } else if (name === 'messages') {
+    messagesChanged(); // account names and logos
   }
 }
 
@@ -133,6 +166,7 @@ async function start(): Promise<void> {
       case 'MESSAGE_RECEIVED':
         toast(`${event.message.title}: ${event.message.body}`, 'info');
         historyChanged();
+        if (!messagesChanged(true)) updateUnreadBadge();
         break;
       case 'ERROR':
         toast(explain(event.error), 'bad');

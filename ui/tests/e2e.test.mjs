@@ -101,9 +101,13 @@ async function qrImage(p, nonce, file) {
 const driverPort = await freePort();
 const nativePort = await freePort();
 const appData = path.join(tmp, 'app');
+// A private home: "start on login" writes ~/.config/autostart/nextAuth.desktop there.
+const home = path.join(tmp, 'home');
+fs.mkdirSync(home, { recursive: true });
+const autostartFile = path.join(home, '.config', 'autostart', 'nextAuth.desktop');
 const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], {
   stdio: ['ignore', 'ignore', 'pipe'],
-  env: { ...process.env, NEXTAUTH_APP_DATA: appData, RUST_LOG: 'info' },
+  env: { ...process.env, HOME: home, NEXTAUTH_APP_DATA: appData, RUST_LOG: 'info' },
 });
 let appLog = '';
 driver.stderr.on('data', (d) => (appLog += d));
@@ -320,6 +324,18 @@ step('settings: the theme is saved, the PIN is changed with the server', async (
     assert.equal(await text('#about-keystore'), 'OS keychain');
     assert.ok(!fs.existsSync(path.join(appData, 'keystore.key')), 'no key file next to the data');
   }
+});
+
+step('settings: start on login writes and removes the XDG autostart entry', async () => {
+  await waitFor('#start-on-login');
+  assert.ok(!fs.existsSync(autostartFile), 'no entry at first');
+  await browser.execute(() => document.getElementById('start-on-login').click());
+  await until('the autostart entry', () => fs.existsSync(autostartFile));
+  assert.match(fs.readFileSync(autostartFile, 'utf8'), new RegExp(`Exec=.*${path.basename(APP)}`));
+  await until('startOnLogin saved', () => JSON.parse(fs.readFileSync(path.join(appData, 'settings.json'), 'utf8')).startOnLogin === true);
+  await browser.execute(() => document.getElementById('start-on-login').click());
+  await until('the entry removed', () => !fs.existsSync(autostartFile));
+  assert.equal(await browser.execute(() => document.getElementById('start-on-login').checked), false);
 });
 
 step('delete the account: confirmed, the server is told, back to the welcome screen', async () => {

@@ -108,9 +108,25 @@ export const history = Array.from({ length: 60 }, (_, n) => {
   };
 });
 
+/** Messages from the websites' message centres (deliberately not in order: the UI sorts). */
+export const messages = [
+  {
+    id: 'bXNnLTI', accountId: 'b1', received: now - 3600 * 5, title: 'New payee added',
+    body: 'Contoso Ltd was added to your payees. If this was not you, call us on 0800 123 456.',
+  },
+  {
+    id: 'bXNnLTE', accountId: 'a1', received: now - 300, title: 'Your order has shipped',
+    body: 'Order #4711 left our warehouse today.\nTrack it in your account.',
+  },
+  {
+    id: 'bXNnLTA', accountId: 'gone', received: now - 86400 * 3, title: 'Welcome to Acme',
+    body: 'Thanks for signing up.',
+  },
+];
+
 export const info = {
   name: 'nextAuth', version: '0.1.0', tauriVersion: '2.12.5', webviewVersion: '2.48.7', platform: 'linux',
-  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'os-keychain', screenCapture: true, camera: false,
+  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'os-keychain', screenCapture: true, camera: false, startOnLogin: true,
 };
 
 export const ids = { ACME, BANK };
@@ -121,5 +137,5 @@ export function flow(kind, state, interaction = null, extra = {}) {
 }
 
 export function fixtures(overrides = {}) {
-  return { info, settings: { notifications: true, theme: 'system' }, accounts, servers, history, ...overrides };
+  return { info, settings: { notifications: true, theme: 'system', startOnLogin: false }, accounts, servers, history, messages, ...overrides };
 }

@@ -11,11 +11,11 @@
   const mock = {
     calls: [],
     info: clone(fx.info),
-    settings: clone(fx.settings) || { notifications: true, theme: 'system' },
+    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false },
     accounts: clone(fx.accounts) || [],
     servers: clone(fx.servers) || {},
     history: clone(fx.history) || [],
-    messages: [],
+    messages: clone(fx.messages) || [],
     ready: clone(fx.ready) || { flow: null, notices: [] },
     current: null,
     /** Per-command overrides: name -> (args) => result (throw {code, message} to reject). */

@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { accounts, fixtures, flow, ids, servers } from './fixtures.mjs';
+import { accounts, fixtures, flow, ids, messages, servers } from './fixtures.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../dist');
@@ -342,6 +342,80 @@ test('history: statuses, details, filters by server and status, load more', asyn
   await page.context().close();
 });
 
+test('messages: empty state explains what appears here', async () => {
+  const page = await open(fixtures({ messages: [] }), { hash: '#/messages' });
+  await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'No messages yet' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /Websites where you have an account can send you messages/);
+  assert.equal(await page.locator('.message').count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Messages' }).getAttribute('aria-current'), 'page');
+  await shoot(page, 'messages-empty');
+  await page.context().close();
+});
+
+test('messages: newest first with website, account and time; reached by keyboard; 360 px', async () => {
+  const page = await open();
+  // Keyboard: skip link, brand, Accounts, History, Messages.
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('href')), '#/messages');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
+  await page.waitForSelector('.message');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Messages', 'focus on the heading');
+  const list = page.getByRole('list', { name: 'Messages, newest first' });
+  assert.equal(await list.getByRole('listitem').count(), 3);
+  assert.deepEqual(
+    await page.locator('.message-title').allInnerTexts(),
+    ['Your order has shipped', 'New payee added', 'Welcome to Acme'],
+    'newest first',
+  );
+  const first = page.getByRole('article', { name: 'Your order has shipped' });
+  const text = await first.innerText();
+  for (const s of ['Acme', 'alice@acme.example', '5 minutes ago', 'Order #4711 left our warehouse today.']) assert.ok(text.includes(s), s);
+  assert.ok(await first.locator('img.logo').isVisible(), 'server logo');
+  const iso = new Date(messages[1].received * 1000).toISOString();
+  assert.equal(await first.locator('time').getAttribute('datetime'), iso);
+  assert.match(await page.getByRole('article', { name: 'New payee added' }).innerText(), /Northwind Bank · Alice Example[\s\S]*5 hours ago/);
+  assert.match(await page.getByRole('article', { name: 'Welcome to Acme' }).innerText(), /account removed/);
+  assert.equal(await page.getByRole('status').filter({ hasText: '3 messages' }).count(), 1);
+  await shoot(page, 'messages');
+  await page.setViewportSize(PHONE);
+  await noOverflow(page);
+  assert.ok(await page.getByRole('link', { name: 'Messages' }).isVisible(), 'the tab bar has room for Messages');
+  await shoot(page, 'mobile-messages');
+  await page.context().close();
+});
+
+test('messages: a MESSAGE_RECEIVED event updates the list, or badges the tab elsewhere', async () => {
+  const page = await open(fixtures({ messages: [] }), { hash: '#/messages' });
+  await page.getByRole('heading', { name: 'No messages yet' }).waitFor();
+  const arrive = (m) =>
+    page.evaluate((m) => {
+      window.__mock.messages.push(m);
+      window.__mock.emit('sdk://event', { type: 'MESSAGE_RECEIVED', message: m });
+    }, m);
+  const now = Math.floor(Date.now() / 1000);
+  await arrive({ id: 'bmV3LTE', accountId: 'a2', received: now, title: 'Password policy', body: 'Logins now need nextAuth.' });
+  await page.getByRole('article', { name: 'Password policy' }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'No messages yet' }).count(), 0, 'the empty state is gone');
+  assert.match(await page.locator('.message').first().innerText(), /Acme · Alice \(admin\)[\s\S]*just now/);
+  await page.getByRole('status').filter({ hasText: '1 message' }).waitFor();
+  assert.equal(await page.locator('#messages-badge').isHidden(), true, 'no badge on the messages screen');
+
+  // Elsewhere, a new message badges the tab; opening the screen clears it.
+  await page.getByRole('link', { name: 'History' }).click();
+  await page.getByRole('heading', { name: 'History' }).waitFor();
+  await arrive({ id: 'bmV3LTI', accountId: 'b1', received: now + 1, title: 'Statement ready', body: 'Your March statement is ready.' });
+  await page.getByRole('link', { name: 'Messages, 1 new' }).waitFor();
+  assert.equal(await page.locator('#messages-badge').innerText(), '1');
+  await page.getByRole('link', { name: 'Messages, 1 new' }).click();
+  await page.getByRole('article', { name: 'Statement ready' }).waitFor();
+  assert.equal(await page.locator('.message').count(), 2);
+  assert.equal(await page.locator('.message-title').first().innerText(), 'Statement ready', 'the new one on top');
+  assert.ok(await page.locator('#messages-badge').isHidden(), 'seen: no badge');
+  await page.context().close();
+});
+
 test('settings: PIN change, notifications, theme, about', async () => {
   const page = await open(fixtures(), { hash: '#/settings' });
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
@@ -368,6 +442,35 @@ test('settings: PIN change, notifications, theme, about', async () => {
   assert.equal(await page.evaluate(() => window.__mock.settings.theme), 'dark');
   await page.screenshot({ path: path.join(shots, 'app-settings-manual-dark.png') });
   await page.context().close();
+});
+
+test('settings: start on login switch, a refusal by the OS, hidden where unavailable', async () => {
+  const page = await open(fixtures(), { hash: '#/settings' });
+  const toggle = page.getByRole('switch', { name: /Start on login/ });
+  assert.equal(await toggle.isChecked(), false);
+  // Keyboard: Space flips a focused switch.
+  await toggle.focus();
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => window.__mock.settings.startOnLogin === true);
+  const sent = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'settings_update').at(-1)[1].settings);
+  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true }, 'the other preferences are kept');
+  assert.equal(await toggle.isChecked(), true);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-on-login', 'focus stays on the switch');
+  await page.evaluate(() => {
+    window.__mock.overrides.settings_update = () => {
+      throw { code: 306, message: 'cannot turn off starting at login: permission denied' };
+    };
+  });
+  await toggle.click(); // the UI puts it back on
+  await page.getByText('Starting nextAuth when you log in could not be changed').waitFor();
+  await page.waitForFunction(() => document.getElementById('start-on-login')?.checked === true);
+  assert.equal(await page.evaluate(() => window.__mock.settings.startOnLogin), true, 'nothing changed');
+  await page.context().close();
+
+  const phone = await open(fixtures({ info: { ...fixtures().info, platform: 'android', startOnLogin: false } }), { hash: '#/settings' });
+  await phone.getByRole('heading', { name: 'Settings' }).waitFor();
+  assert.equal(await phone.getByRole('switch', { name: /Start on login/ }).count(), 0, 'no switch without autostart');
+  await phone.context().close();
 });
 
 test('keyboard: skip link, visible focus, navigation, focus returns after a prompt', async () => {

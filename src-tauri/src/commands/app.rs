@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use nextauth_sdk::Flow;
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::error::IpcError;
 use crate::state::AppState;
@@ -33,6 +33,8 @@ pub struct AppInfo {
     pub screen_capture: bool,
     /// Whether a camera scanner is built in.
     pub camera: bool,
+    /// Whether the app can be started at login here (desktops with the autostart plugin).
+    pub start_on_login: bool,
 }
 
 /// What the UI needs right after it attached its listeners.
@@ -49,7 +51,7 @@ pub struct ReadyState {
 
 /// Returns the app's name, versions and data location (`invoke('app_info')`).
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> AppInfo {
     AppInfo {
         name: "nextAuth".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -60,6 +62,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         keystore: state.keystore.into(),
         screen_capture: crate::scanner::screen_capture_supported(),
         camera: crate::scanner::camera_supported(),
+        start_on_login: crate::autostart::with_item(&app, |item| item.is_some()),
     }
 }
 

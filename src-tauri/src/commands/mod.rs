@@ -4,6 +4,10 @@
 //! checks the shape of its input, calls the SDK (or the scanner) and returns
 //! `Result<T, IpcError>`; a rejected `invoke` carries `{code, message}`
 //! ([`IpcError`](crate::error::IpcError)). No business rule lives here.
+//!
+//! The main window may call exactly the commands in [`NAMES`]: build.rs generates an
+//! `allow-<name>` permission for each and `capabilities/default.json` grants them (the command
+//! ACL; docs/app.md).
 
 pub mod accounts;
 pub mod app;
@@ -11,3 +15,5 @@ pub mod flows;
 pub mod history;
 pub mod scan;
 pub mod settings;
+
+include!("names.rs");

@@ -40,4 +40,8 @@ screenCapture: boolean,
 /**
  * Whether a camera scanner is built in.
  */
-camera: boolean, };
+camera: boolean, 
+/**
+ * Whether the app can be started at login here (desktops with the autostart plugin).
+ */
+startOnLogin: boolean, };

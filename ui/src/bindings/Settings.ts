@@ -13,4 +13,9 @@ notifications: boolean,
 /**
  * Colour theme.
  */
-theme: Theme, };
+theme: Theme, 
+/**
+ * Start the app when the person logs in to the desktop (desktops only; the OS keeps
+ * the actual entry, see `autostart.rs`).
+ */
+startOnLogin: boolean, };

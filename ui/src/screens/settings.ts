@@ -7,12 +7,15 @@ import { h } from '../dom';
 import { explain } from '../format';
 import { api, asIpcError } from '../ipc';
 
-async function save(next: Settings): Promise<void> {
+/** Saves the preferences; on failure shows why and returns false (nothing was changed). */
+async function save(next: Settings): Promise<boolean> {
   try {
     state.settings = await api.updateSettings(next);
     applyTheme(state.settings);
+    return true;
   } catch (err) {
     toast(explain(asIpcError(err)), 'bad');
+    return false;
   }
 }
 
@@ -97,6 +100,20 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
     checked: state.settings.notifications,
     onchange: () => void save({ ...state.settings, notifications: notify.checked }),
   });
+  const startOnLogin = h('input', {
+    type: 'checkbox',
+    id: 'start-on-login',
+    role: 'switch',
+    checked: state.settings.startOnLogin,
+    onchange: async () => {
+      startOnLogin.disabled = true;
+      const ok = await save({ ...state.settings, startOnLogin: startOnLogin.checked });
+      // The OS may refuse: the switch shows what is true.
+      if (!ok) startOnLogin.checked = state.settings.startOnLogin;
+      startOnLogin.disabled = false;
+      startOnLogin.focus();
+    },
+  });
   const themes: [Theme, string][] = [
     ['system', 'System'],
     ['light', 'Light'],
@@ -143,6 +160,19 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
           ),
           notify,
         ),
+        info?.startOnLogin
+          ? h(
+              'div',
+              { class: 'switch-row' },
+              h(
+                'label',
+                { for: 'start-on-login' },
+                h('span', null, 'Start on login'),
+                h('span', { class: 'muted small' }, 'Open nextAuth when you log in to this computer, so login requests reach you'),
+              ),
+              startOnLogin,
+            )
+          : null,
         themeGroup,
       ),
       h(

@@ -1,0 +1,26 @@
+// The names of the app's own commands, one list for the build script (which generates an
+// `allow-<name>`/`deny-<name>` permission for each, `_` written `-`) and for the tests (which
+// check that capabilities/default.json grants each to the main window, and that each is
+// registered in `with_commands`). Included with `include!` by build.rs and commands/mod.rs.
+
+/// Every command the UI may invoke (keep in step with `with_commands` in lib.rs).
+pub const NAMES: &[&str] = &[
+    "account_delete",
+    "account_detail",
+    "account_list",
+    "app_info",
+    "app_ready",
+    "flow_current",
+    "flow_respond",
+    "flow_start_link",
+    "flow_stop",
+    "history_list",
+    "message_list",
+    "scan_camera",
+    "scan_image",
+    "scan_image_data",
+    "scan_screen",
+    "pin_change",
+    "settings_get",
+    "settings_update",
+];
