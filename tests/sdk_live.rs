@@ -74,7 +74,7 @@ async fn push_logins_and_deletions_arrive_live_across_a_server_restart() {
     assert_eq!(deleted, (account, true));
     assert!(app.sdk.accounts().await.unwrap().is_empty());
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    assert_eq!(history[0].status, HistoryStatus::Deleted);
+    assert_eq!(history[0].status, HistoryStatus::Deleted, "{history:#?}");
     let count = |status| history.iter().filter(|h| h.status == status).count();
     assert_eq!(
         count(HistoryStatus::LoggedInOneShot),
@@ -128,4 +128,43 @@ async fn a_deletion_the_server_missed_is_retried_in_the_background() {
         1,
         "one failure recorded (the first attempt), not one per background retry"
     );
+}
+
+#[tokio::test]
+async fn messages_from_the_message_center_arrive_live_and_are_kept() {
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    let account = app.enrol(&server, "nora", PIN).await;
+    let server_account = server.account_ids().await[0];
+    let _live = app.sdk.start_live_delivery();
+    server
+        .send_message(
+            server_account,
+            "Your order has shipped",
+            "Order 4711 left today.",
+        )
+        .await;
+    let message = app
+        .next_event(|e| match e {
+            Event::MessageReceived { message } => Some(message.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (
+            message.title.as_str(),
+            message.body.as_str(),
+            message.account_id.as_str()
+        ),
+        (
+            "Your order has shipped",
+            "Order 4711 left today.",
+            account.as_str()
+        )
+    );
+    assert_eq!(app.sdk.messages().await.unwrap(), vec![message]);
+    assert_eq!(app.sdk.pull_messages().await.unwrap(), 0, "acknowledged");
+    let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
+    assert_eq!(history[0].status, HistoryStatus::Message);
+    assert_eq!(history[0].detail, "Your order has shipped");
 }

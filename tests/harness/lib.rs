@@ -222,6 +222,14 @@ impl ServerProcess {
         );
     }
 
+    /// Sends account `account` a message through the message center (REST extension).
+    pub async fn send_message(&self, account: i64, title: &str, text: &str) {
+        let path = format!("/servers/{}/accounts/{account}/messages", self.server_id);
+        let body = serde_json::json!({ "title": title, "text": text });
+        let r = self.api("POST", &path, None, Some(&body)).await;
+        assert_eq!(r.status, 200, "message: {}", r.text());
+    }
+
     /// Deletes account `account` on the server (the app learns it by a message).
     pub async fn delete_account(&self, account: i64) {
         let path = format!("/servers/{}/accounts/{account}/", self.server_id);

@@ -268,6 +268,21 @@ step('a push login the website provokes reaches the app through live delivery', 
   await click('#close');
 });
 
+step('a message the website sends arrives live and shows on the Messages screen', async () => {
+  const accounts = await (await api(`/servers/${demo.serverid}/accounts/`)).json();
+  const id = accounts.accounts[0].id;
+  const r = await api(`/servers/${demo.serverid}/accounts/${id}/messages`, null, {
+    method: 'POST',
+    body: { title: 'Your order has shipped', text: 'Order 4711 left our warehouse today.' },
+  });
+  assert.equal(r.status, 200, `send message: ${r.status} ${await r.text()}`);
+  await click('a[href="#/messages"]');
+  await until('the message on screen', async () => (await text('main')).includes('Your order has shipped'));
+  assert.match(await text('main'), /Order 4711 left our warehouse today\./);
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-messages.png'));
+  await click('a[href="#/accounts"]');
+});
+
 step('approve a transaction from its QR image', async () => {
   const r = await api(`/servers/${demo.serverid}/sessions/transactions`, 'browser-1', {
     method: 'POST',
@@ -333,6 +348,13 @@ step('settings: start on login writes and removes the XDG autostart entry', asyn
   await until('the autostart entry', () => fs.existsSync(autostartFile));
   assert.match(fs.readFileSync(autostartFile, 'utf8'), new RegExp(`Exec=.*${path.basename(APP)}`));
   await until('startOnLogin saved', () => JSON.parse(fs.readFileSync(path.join(appData, 'settings.json'), 'utf8')).startOnLogin === true);
+  // The switch is disabled until the save returns to the UI (the file is written just before).
+  await until('the switch on and ready', () =>
+    browser.execute(() => {
+      const s = document.getElementById('start-on-login');
+      return s.checked && !s.disabled;
+    }),
+  );
   await browser.execute(() => document.getElementById('start-on-login').click());
   await until('the entry removed', () => !fs.existsSync(autostartFile));
   assert.equal(await browser.execute(() => document.getElementById('start-on-login').checked), false);

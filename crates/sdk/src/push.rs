@@ -136,6 +136,8 @@ impl Sdk {
             error_code: None,
             detail: String::new(),
         };
+        // Reported only once the history has the entry, so the app reads what it announces.
+        let mut report: Option<Event> = None;
         let outcome = match message.body {
             PushBody::Login {
                 session_ref,
@@ -167,7 +169,7 @@ impl Sdk {
                 history.status = HistoryStatus::Deleted;
                 history.detail = "deleted by the server".into();
                 remove_locally(inner, record).await?;
-                inner.emit(Event::AccountDeleted {
+                report = Some(Event::AccountDeleted {
                     account_id: record.id.clone(),
                     by_server: true,
                 });
@@ -188,13 +190,16 @@ impl Sdk {
                     title,
                     body: text,
                 };
-                inner.emit(Event::MessageReceived {
+                report = Some(Event::MessageReceived {
                     message: message.clone(),
                 });
                 PushOutcome::Message { message }
             }
         };
         inner.store.add_history(&history).await?;
+        if let Some(event) = report {
+            inner.emit(event);
+        }
         Ok(outcome)
     }
 

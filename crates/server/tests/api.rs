@@ -885,6 +885,18 @@ async fn scenario_accounts_and_users() {
     // Push logins: a blocked account cannot get one.
     let provoke = format!("/servers/{sid}/accounts/{a1}/provokelogin");
     expect(&demo.with_nonce("POST", &provoke, "web", b"").await, 409);
+    let blocked_note = br#"{"title": "t", "text": "x"}"#;
+    expect(
+        &demo
+            .call(
+                "POST",
+                &format!("/servers/{sid}/accounts/{a1}/messages"),
+                &[],
+                blocked_note,
+            )
+            .await,
+        409,
+    );
     let r = demo
         .call("PUT", &format!("{path}?blocked=false"), &[], b"")
         .await;
@@ -910,6 +922,49 @@ async fn scenario_accounts_and_users() {
             .unwrap()
             .len(),
         2
+    );
+
+    // Messages through the message center (extension): queued for the app like push logins.
+    let send = format!("/servers/{sid}/accounts/{a1}/messages");
+    let note = json!({"title": "Your order has shipped", "text": "Order 4711 left today."});
+    let r = demo
+        .call("POST", &send, &[], note.to_string().as_bytes())
+        .await;
+    assert!(expect(&r, 200)["messageid"]
+        .as_str()
+        .is_some_and(|id| id.len() == 22));
+    assert_eq!(
+        messages::pending(&server.state.db, a1, now(), 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    for bad in [
+        json!({"title": "", "text": "x"}),
+        json!({"title": "x".repeat(101), "text": "x"}),
+        json!({"title": "x", "text": " "}),
+        json!({"title": "x", "text": "x".repeat(4097)}),
+        json!({"title": "x"}),
+        json!(["x"]),
+    ] {
+        expect(
+            &demo
+                .call("POST", &send, &[], bad.to_string().as_bytes())
+                .await,
+            400,
+        );
+    }
+    expect(
+        &demo
+            .call(
+                "POST",
+                &format!("/servers/{sid}/accounts/999999/messages"),
+                &[],
+                note.to_string().as_bytes(),
+            )
+            .await,
+        404,
     );
 
     // Move an account to another (new) user.
@@ -1611,8 +1666,20 @@ fn sample_request(template: &str, method: &str, serverid: &str) -> (String, bool
     {
         Some("#/components/schemas/ServerInput") => br#"{"serverName":"x"}"#.to_vec(),
         Some("#/components/schemas/PermissionNames") => br#"["sessions"]"#.to_vec(),
-        Some("#/components/schemas/UserContext") | None => Vec::new(),
+        Some("#/components/schemas/UserContext") => Vec::new(),
         Some(_) => b"{}".to_vec(),
+        // An inline object schema: its required string fields, each "x".
+        None => match op.pointer("/requestBody/content/application~1json/schema/required") {
+            Some(Value::Array(fields)) => {
+                let sample: serde_json::Map<String, Value> = fields
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|f| (f.to_owned(), json!("x")))
+                    .collect();
+                Value::Object(sample).to_string().into_bytes()
+            }
+            _ => Vec::new(),
+        },
     };
     (path, needs_nonce, body)
 }

@@ -1,7 +1,7 @@
 //! `/servers/{serverid}/accounts/`: the accounts (app instances) of a server.
 //!
-//! Listing, blocking, deleting and moving need `accounts`; reading and push logins need
-//! `sessions` or `accounts`.
+//! Listing, blocking, deleting, moving and messages need `accounts`; reading and push logins
+//! need `sessions` or `accounts`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{Caller, Nonce};
 use super::error::{ApiError, ApiResult};
-use super::extract::{self, ApiPath, ApiQuery, OptionalJson};
+use super::extract::{self, ApiPath, ApiQuery, ObjectBody, OptionalJson};
 use super::{ops, ListParams};
 use crate::clock;
 use crate::codes::{self, ProvokeError};
@@ -116,6 +116,11 @@ pub fn routes(router: Router<SharedState>) -> Router<SharedState> {
         router,
         "/servers/{serverid}/accounts/{accountid}/provokelogin",
         post(provoke),
+    );
+    let router = super::both(
+        router,
+        "/servers/{serverid}/accounts/{accountid}/messages",
+        post(send_message),
     );
     super::both(
         router,
@@ -248,6 +253,52 @@ async fn provoke(
     .await
     .map_err(provoke_error)?;
     Ok(StatusCode::OK)
+}
+
+/// Body of `POST …/accounts/{accountid}/messages` (extension: the message center).
+#[derive(Debug, Deserialize)]
+pub struct MessageBody {
+    /// Short title (1 to 100 characters).
+    pub title: String,
+    /// The text (1 to 4096 bytes).
+    pub text: String,
+}
+
+/// Answer of `POST …/accounts/{accountid}/messages`.
+#[derive(Debug, Serialize)]
+pub struct MessageSent {
+    /// The message's id (base64url), as the app reports it.
+    pub messageid: String,
+}
+
+/// Sends the account a message through the message center: sealed for the account, delivered
+/// on its live connection or at its next pull, and announced through its push service.
+async fn send_message(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiPath(path): ApiPath<AccountPath>,
+    ObjectBody(body): ObjectBody<MessageBody>,
+) -> ApiResult<Json<MessageSent>> {
+    let server = super::server_for(&state, &caller, &path.serverid, &["accounts"]).await?;
+    let account = load(&state, &server, &path.accountid).await?;
+    let title = body.title.trim();
+    if title.is_empty() || title.chars().count() > 100 || title.len() > 255 {
+        return Err(ApiError::BadRequest("title must be 1 to 100 characters"));
+    }
+    if body.text.trim().is_empty() || body.text.len() > nextauth_protocol::messages::MAX_TEXT_LEN {
+        return Err(ApiError::BadRequest("text must be 1 to 4096 bytes"));
+    }
+    if account.blocked {
+        return Err(ApiError::Conflict("the account is blocked"));
+    }
+    let message = nextauth_protocol::push::PushBody::Message {
+        title: title.to_owned(),
+        text: body.text,
+    };
+    let id = crate::message_center::send(&state, &server, &account, &message, clock::now()).await?;
+    Ok(Json(MessageSent {
+        messageid: id.to_base64(),
+    }))
 }
 
 /// Moves the account to `userid`, creating the user if needed.
