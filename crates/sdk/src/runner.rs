@@ -117,6 +117,11 @@ pub(crate) async fn run(
         };
         pending.extend(machine.handle(input, &env).unwrap_or_default());
     }
+    // The slot first, with no await before it: whoever saw the end may start the next flow.
+    inner.release(&id);
+    if let Ok(mut sessions) = inner.sessions.lock() {
+        sessions.remove(&id);
+    }
     if let Some(conn) = conn.take() {
         conn.close().await;
     }
@@ -127,10 +132,6 @@ pub(crate) async fn run(
                 "cannot remove an ended flow from the journal"
             );
         }
-    }
-    inner.release(&id);
-    if let Ok(mut sessions) = inner.sessions.lock() {
-        sessions.remove(&id);
     }
 }
 

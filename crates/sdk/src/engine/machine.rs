@@ -594,15 +594,18 @@ impl FlowMachine {
         }
         effects.push(self.history(status, None));
         self.set_state(FlowState::Done, None);
-        effects.push(Effect::Update(self.flow.clone()));
         let logs_in = matches!(self.flow.kind, FlowKind::Login | FlowKind::Enrol);
         if logs_in && continuous {
             if let Some(session) = self.session_view(SessionState::Active, None) {
+                effects.push(Effect::Update(self.flow.clone()));
                 effects.push(Effect::Session(session));
                 return Step::Next(Phase::Continuous(channel), effects);
             }
         }
+        // Closed before the end is reported, so nothing of the flow is left once the app
+        // hears of it (it may start the next flow at once).
         effects.push(Effect::Close);
+        effects.push(Effect::Update(self.flow.clone()));
         Step::Next(Phase::Ended, effects)
     }
 
