@@ -309,7 +309,9 @@ async fn continuous_sessions_end_on_website_logout_app_logout_or_lost_connection
         Event::SessionUpdate { session } => Some(session.clone()),
         _ => None,
     });
-    assert_eq!(active.await.state, SessionState::Active);
+    let active = active.await;
+    assert_eq!(active.state, SessionState::Active);
+    assert_eq!(app.sdk.sessions(), vec![active], "listed while active");
     assert!(
         app.sdk.active_flow().is_none(),
         "a continuous session does not hold the flow slot"
@@ -331,6 +333,7 @@ async fn continuous_sessions_end_on_website_logout_app_logout_or_lost_connection
         _ => None,
     });
     assert!(ended.await.error.is_none());
+    assert!(app.sdk.sessions().is_empty(), "no longer listed");
 
     // App logout.
     let flow = app.sdk.start_qr(&login("w2").await).await.unwrap();
@@ -340,7 +343,10 @@ async fn continuous_sessions_end_on_website_logout_app_logout_or_lost_connection
         .await
         .unwrap();
     app.flow_in(FlowState::Done).await;
-    app.sdk.stop(&flow.id).await.unwrap();
+    let listed = app.sdk.sessions();
+    assert_eq!(listed.len(), 1);
+    // Logged out from the app by the session's id (its flow's id).
+    app.sdk.stop(&listed[0].id).await.unwrap();
     app.next_event(|e| {
         matches!(e, Event::SessionUpdate { session } if session.state == SessionState::LoggedOut)
             .then_some(())

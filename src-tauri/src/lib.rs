@@ -122,6 +122,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::scan::scan_image,
         commands::scan::scan_image_data,
         commands::scan::scan_screen,
+        commands::sessions::session_list,
+        commands::sessions::session_logout,
         commands::settings::pin_change,
         commands::settings::settings_get,
         commands::settings::settings_update,

@@ -4,6 +4,7 @@ import type { Account } from './bindings/Account';
 import type { AppInfo } from './bindings/AppInfo';
 import type { IpcError } from './bindings/IpcError';
 import type { ServerInfo } from './bindings/ServerInfo';
+import type { Session } from './bindings/Session';
 import type { Settings } from './bindings/Settings';
 import { h, icon } from './dom';
 import { api } from './ipc';
@@ -11,15 +12,17 @@ import { explain } from './format';
 
 export const state = {
   accounts: [] as Account[],
+  /** Continuous sessions active now (websites the person stays logged in to). */
+  sessions: [] as Session[],
   /** Server parameters by server id (logo, visual hash), filled from account details. */
   servers: new Map<string, ServerInfo>(),
   info: null as AppInfo | null,
   settings: { notifications: true, theme: 'system', startOnLogin: false } as Settings,
 };
 
-/** Reloads the accounts and the servers they belong to. */
+/** Reloads the accounts (with the sessions active now) and the servers they belong to. */
 export async function loadAccounts(): Promise<void> {
-  state.accounts = await api.accounts();
+  [state.accounts, state.sessions] = await Promise.all([api.accounts(), api.sessions()]);
   const missing = new Map<string, string>();
   for (const a of state.accounts) {
     if (!state.servers.has(a.serverId) && !missing.has(a.serverId)) missing.set(a.serverId, a.id);

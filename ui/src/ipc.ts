@@ -15,6 +15,7 @@ import type { IpcError } from './bindings/IpcError';
 import type { Message } from './bindings/Message';
 import type { ReadyState } from './bindings/ReadyState';
 import type { Resync } from './bindings/Resync';
+import type { Session } from './bindings/Session';
 import type { Settings } from './bindings/Settings';
 
 /** Tauri event carrying every SDK event (src-tauri/src/events.rs). */
@@ -73,6 +74,8 @@ export const api = {
   currentFlow: () => call<Flow | null>('flow_current'),
   history: (filter: HistoryFilter) => call<HistoryPage>('history_list', { filter }),
   messages: () => call<Message[]>('message_list'),
+  sessions: () => call<Session[]>('session_list'),
+  logoutSession: (sessionId: string) => call<null>('session_logout', { sessionId }),
   scanImage: (path: string) => call<Flow>('scan_image', { path }),
   scanImageData: (data: string) => call<Flow>('scan_image_data', { data }),
   scanScreen: () => call<Flow>('scan_screen'),

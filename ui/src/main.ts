@@ -162,6 +162,7 @@ async function start(): Promise<void> {
         break;
       case 'SESSION_UPDATE':
         historyChanged();
+        void refreshAccounts(); // the "Logged in now" list
         break;
       case 'MESSAGE_RECEIVED':
         toast(`${event.message.title}: ${event.message.body}`, 'info');

@@ -306,6 +306,32 @@ step('approve a transaction from its QR image', async () => {
   assert.equal(result.tstatus, '1', 'the website sees the approval');
 });
 
+step('a continuous login is listed under "Logged in now" and logged out from the app', async () => {
+  const serverPath = `/servers/${demo.serverid}/`;
+  const current = await (await api(serverPath)).json();
+  const put = (body) => api(serverPath, null, { method: 'PUT', body });
+  assert.equal((await put({ ...current, pingTime: 5 })).status, 200, 'continuous sessions on');
+  try {
+    const { file } = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-3', path.join(tmp, 'login-3.png'));
+    await click('#add-account');
+    await openImage(file);
+    await waitFor('#prompt[data-interaction="CONFIRM"]');
+    await click('#approve');
+    await finishAfterApprove();
+    await click('#close');
+    await click('a[href="#/accounts"]');
+    await until('the session listed', async () => (await text('main')).includes('Logged in now'));
+    await browser.saveScreenshot(path.join(shots, 'app-e2e-sessions.png'));
+    const session = async () => (await api(`/servers/${demo.serverid}/sessions/`, 'browser-3')).json();
+    assert.equal((await session()).loggedin, true, 'the website sees the login');
+    await click('.session-row button');
+    await until('the website logged out', async () => (await session()).loggedin === false);
+    await until('the list emptied', async () => !(await text('main')).includes('Logged in now'));
+  } finally {
+    await put(current);
+  }
+});
+
 step('the history shows the login and the new account', async () => {
   await click('a[href="#/history"]');
   await until('two entries', async () => (await $$('.history-entry')).length >= 2);

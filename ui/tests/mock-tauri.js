@@ -16,6 +16,7 @@
     servers: clone(fx.servers) || {},
     history: clone(fx.history) || [],
     messages: clone(fx.messages) || [],
+    sessions: clone(fx.sessions) || [],
     ready: clone(fx.ready) || { flow: null, notices: [] },
     current: null,
     /** Per-command overrides: name -> (args) => result (throw {code, message} to reject). */
@@ -74,6 +75,16 @@
       return { entries: rows.slice(0, limit), more: rows.length > limit };
     },
     message_list: () => mock.messages,
+    session_list: () => mock.sessions,
+    session_logout: ({ sessionId }) => {
+      const session = mock.sessions.find((x) => x.id === sessionId) || reject(123, 'no such flow');
+      mock.sessions = mock.sessions.filter((x) => x.id !== sessionId);
+      setTimeout(
+        () => mock.emit('sdk://event', { type: 'SESSION_UPDATE', session: { ...session, state: 'LOGGED_OUT' } }),
+        10,
+      );
+      return null;
+    },
     flow_current: () => mock.current,
     flow_start_link: ({ link }) => (link.startsWith('nextauth:') ? startFlow() : reject(32, 'the link is not valid')),
     flow_respond: (args) => {

@@ -173,6 +173,31 @@ test('accounts: grouped by server with logos, names and last login', async () =>
   await page.context().close();
 });
 
+test('accounts: websites logged in now, each with a log-out button', async () => {
+  const session = (id, account, server) => ({
+    id, account, server: { ...server, serverId: server.serverId }, state: 'ACTIVE', continuous: true, error: null,
+  });
+  const sessions = [session('s1', accounts[2], servers[ids.BANK]), session('s2', accounts[0], servers[ids.ACME])];
+  const page = await open(fixtures({ sessions }));
+  const card = page.getByRole('region', { name: 'Logged in now' });
+  await card.waitFor();
+  assert.equal(await card.locator('.session-row').count(), 2);
+  assert.match(await card.innerText(), /Northwind Bank\s+as Alice Example/);
+  await shoot(page, 'accounts-sessions');
+  const logout = page.getByRole('button', { name: 'Log out of Northwind Bank as Alice Example' });
+  await logout.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.session-row').length === 1);
+  const calls = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'session_logout'));
+  assert.deepEqual(calls, [['session_logout', { sessionId: 's1' }]]);
+  // The last one: the card goes away.
+  await page.getByRole('button', { name: /Log out of Acme/ }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.sessions').length === 0);
+  await page.setViewportSize(PHONE);
+  await noOverflow(page);
+  await page.context().close();
+});
+
 test('account detail: server parameters, visual hash, enrolled date; delete with confirmation', async () => {
   const page = await open();
   await page.locator('.account-row').first().click();

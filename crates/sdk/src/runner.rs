@@ -122,6 +122,9 @@ pub(crate) async fn run(
     if let Ok(mut sessions) = inner.sessions.lock() {
         sessions.remove(&id);
     }
+    if let Ok(mut views) = inner.session_views.lock() {
+        views.remove(&id);
+    }
     if let Some(conn) = conn.take() {
         conn.close().await;
     }
@@ -311,6 +314,13 @@ async fn execute(
                 Ok(None)
             }
             Effect::Session(session) => {
+                if let Ok(mut views) = inner.session_views.lock() {
+                    if session.state == crate::model::SessionState::Active {
+                        views.insert(session.id.clone(), session.clone());
+                    } else {
+                        views.remove(&session.id);
+                    }
+                }
                 inner.emit(Event::SessionUpdate { session });
                 Ok(None)
             }

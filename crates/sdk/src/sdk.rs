@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     pub active: Mutex<Option<(String, Answers)>>,
     /// Continuous sessions by id, to log them out.
     pub sessions: Mutex<HashMap<String, Answers>>,
+    /// The last report of each active continuous session (for [`Sdk::sessions`]).
+    pub session_views: Mutex<HashMap<String, crate::model::Session>>,
     /// The AppLogin session, if one runs: its flow id, start and last reported activity.
     pub app_login: Mutex<Option<(String, std::time::Instant, std::time::Instant)>>,
 }
@@ -224,6 +226,7 @@ impl Sdk {
             events,
             active: Mutex::new(None),
             sessions: Mutex::new(HashMap::new()),
+            session_views: Mutex::new(HashMap::new()),
             app_login: Mutex::new(None),
         };
         let now = inner.now();
@@ -486,6 +489,25 @@ impl Sdk {
     /// Stops the running flow (same as answering [`Response::Cancel`]).
     pub async fn stop(&self, flow_id: &str) -> SdkResult<()> {
         self.respond(flow_id, Response::Cancel).await
+    }
+
+    /// The continuous sessions that are active now (log one out with [`Sdk::stop`] and its
+    /// id), ordered by server name and account.
+    pub fn sessions(&self) -> Vec<crate::model::Session> {
+        let mut sessions: Vec<_> = self
+            .inner
+            .session_views
+            .lock()
+            .map(|views| views.values().cloned().collect())
+            .unwrap_or_default();
+        sessions.sort_by(|a, b| {
+            (&a.server.name, &a.account.display_name, &a.id).cmp(&(
+                &b.server.name,
+                &b.account.display_name,
+                &b.id,
+            ))
+        });
+        sessions
     }
 
     /// The id of the running flow, if any.

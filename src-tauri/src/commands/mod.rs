@@ -14,6 +14,7 @@ pub mod app;
 pub mod flows;
 pub mod history;
 pub mod scan;
+pub mod sessions;
 pub mod settings;
 
 include!("names.rs");

@@ -20,6 +20,8 @@ pub const NAMES: &[&str] = &[
     "scan_image",
     "scan_image_data",
     "scan_screen",
+    "session_list",
+    "session_logout",
     "pin_change",
     "settings_get",
     "settings_update",

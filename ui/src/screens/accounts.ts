@@ -1,9 +1,11 @@
 // The accounts, grouped by server.
 
 import type { Account } from '../bindings/Account';
-import { logo, state } from '../app';
+import type { Session } from '../bindings/Session';
+import { logo, state, toastError } from '../app';
 import { h, icon } from '../dom';
 import { ago } from '../format';
+import { api, asIpcError } from '../ipc';
 
 function initials(name: string): string {
   const parts = name
@@ -35,6 +37,61 @@ function row(a: Account): HTMLElement {
   );
 }
 
+/** One active session with its log-out button. */
+function sessionRow(session: Session): HTMLElement {
+  const label = `Log out of ${session.server.name} as ${session.account.displayName}`;
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary small',
+      id: `logout-${session.id}`,
+      'aria-label': label,
+      onclick: async () => {
+        button.disabled = true;
+        button.textContent = 'Logging out…';
+        try {
+          // The list refreshes on the session's LOGGED_OUT event.
+          await api.logoutSession(session.id);
+        } catch (err) {
+          toastError(asIpcError(err));
+          button.disabled = false;
+          button.textContent = 'Log out';
+        }
+      },
+    },
+    'Log out',
+  ) as HTMLButtonElement;
+  return h(
+    'li',
+    { class: 'session-row', dataset: { session: session.id } },
+    logo(session.server, 32),
+    h(
+      'span',
+      { class: 'account-text' },
+      h('span', { class: 'account-name' }, session.server.name),
+      h('span', { class: 'muted small' }, `as ${session.account.displayName}`),
+    ),
+    button,
+  );
+}
+
+/** The websites the person is logged in to now (continuous sessions), if any. */
+function sessionsCard(): HTMLElement | null {
+  if (state.sessions.length === 0) return null;
+  return h(
+    'section',
+    { class: 'card sessions', 'aria-labelledby': 'sessions-heading' },
+    h('h2', { id: 'sessions-heading' }, 'Logged in now'),
+    h(
+      'p',
+      { class: 'muted small' },
+      'These websites keep you logged in while this app is running. Log out here to end the session on the website too.',
+    ),
+    h('ul', { class: 'session-list' }, state.sessions.map(sessionRow)),
+  );
+}
+
 export function renderAccounts(main: HTMLElement): void {
   const groups = new Map<string, Account[]>();
   for (const a of state.accounts) {
@@ -55,6 +112,7 @@ export function renderAccounts(main: HTMLElement): void {
         h('h1', null, 'Accounts'),
         h('span', { class: 'muted' }, `${state.accounts.length} ${state.accounts.length === 1 ? 'account' : 'accounts'}`),
       ),
+      sessionsCard(),
       sorted.map(([serverId, accounts]) => {
         const server = state.servers.get(serverId);
         const name = server?.name || accounts[0]?.serverName || 'Unknown server';
