@@ -133,3 +133,22 @@ async fn biometrics_unlock_the_pin_only_after_it_was_proven_and_follow_pin_chang
     );
     app.sdk.stop(&flow).await.unwrap();
 }
+
+#[tokio::test]
+async fn the_configuration_can_turn_biometrics_off() {
+    let server = ServerProcess::start().await;
+    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("app"));
+    let mut app = App::open_with(dir, |config| config.biometrics_disabled = true).await;
+    app.enrol(&server, "sybil", PIN).await;
+    let platform = Arc::new(TestPlatform::default());
+    platform.pass.store(true, Ordering::SeqCst);
+    app.sdk.set_biometrics(platform.clone());
+    assert!(!app.sdk.biometric_status().await.unwrap().available);
+    let err = app
+        .sdk
+        .enable_biometrics(&PinInput::new(PIN))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), 131);
+    assert_eq!(platform.asked.load(Ordering::SeqCst), 0);
+}

@@ -53,7 +53,7 @@ impl Sdk {
     }
 
     fn platform_biometrics(&self) -> Option<Arc<dyn Biometrics>> {
-        self.inner.biometrics.read().ok().and_then(|b| b.clone())
+        platform(&self.inner)
     }
 
     /// Whether biometric unlock is available and on.
@@ -101,6 +101,14 @@ impl Sdk {
     }
 }
 
+/// The platform's check, unless the configuration turns biometrics off.
+fn platform(inner: &crate::sdk::Inner) -> Option<Arc<dyn Biometrics>> {
+    if inner.config.biometrics_disabled {
+        return None;
+    }
+    inner.biometrics.read().ok().and_then(|b| b.clone())
+}
+
 /// Runs the platform's check off the async threads.
 async fn verify(platform: Arc<dyn Biometrics>, reason: &str) -> bool {
     let reason = reason.to_owned();
@@ -112,12 +120,7 @@ async fn verify(platform: Arc<dyn Biometrics>, reason: &str) -> bool {
 /// For a flow asking for the PIN: the sealed PIN, once the platform has verified the person;
 /// `None` when biometrics are off, unavailable or the person did not pass.
 pub(crate) async fn unlock_pin(inner: &crate::sdk::Inner, reason: &str) -> Option<PinInput> {
-    let platform = inner
-        .biometrics
-        .read()
-        .ok()
-        .and_then(|b| b.clone())
-        .filter(|b| b.available())?;
+    let platform = platform(inner).filter(|b| b.available())?;
     let sealed = inner.store.biometric_pin().await.ok().flatten()?;
     if !verify(platform, reason).await {
         return None;

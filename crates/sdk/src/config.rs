@@ -38,6 +38,8 @@ pub struct Config {
     pub app_login_inactivity: Option<std::time::Duration>,
     /// AppLogin: log out this long after the login at the latest (`None`: never).
     pub app_login_lifetime: Option<std::time::Duration>,
+    /// Never offer biometric unlock, whatever the platform can do (`biometricsDisabled`).
+    pub biometrics_disabled: bool,
     /// Certificate authorities (DER) trusted for `wss://` servers besides the platform's own
     /// trust store: a private deployment's CA, or a test CA. Not used on Android, where the
     /// system's store is the only one (install the CA there).
@@ -89,6 +91,7 @@ impl Config {
             app_login_inactivity: None,
             app_login_lifetime: None,
             extra_root_certificates: Vec::new(),
+            biometrics_disabled: false,
         }
     }
 
