@@ -31,23 +31,21 @@ impl Biometrics for TestPlatform {
 
 /// Logs in to session `nonce` up to the PIN question; returns the flow id.
 async fn login_until_pin(app: &mut App, server: &ServerProcess, nonce: &str) -> String {
-    let flow = app
-        .sdk
-        .start_qr(&server.login_code(nonce).await)
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    let confirm = Response::Confirm {
-        account_id: None,
-        user_input: None,
-    };
-    app.sdk.respond(&flow.id, confirm).await.unwrap();
+    let flow = app.approve_login(server, nonce).await;
     let ask = app.flow_in(FlowState::WaitingForInput).await;
     assert!(matches!(
         ask.interaction,
         Some(Interaction::VerifySecondFactor { retry: false, .. })
     ));
-    flow.id
+    flow
+}
+
+/// Hands `app` a platform check that passes; returns it.
+fn passing_platform(app: &App) -> Arc<TestPlatform> {
+    let platform = Arc::new(TestPlatform::default());
+    platform.pass.store(true, Ordering::SeqCst);
+    app.sdk.set_biometrics(platform.clone());
+    platform
 }
 
 #[tokio::test]
@@ -73,9 +71,7 @@ async fn biometrics_unlock_the_pin_only_after_it_was_proven_and_follow_pin_chang
     assert_eq!(err.code(), 131);
 
     // With one: a wrong PIN is refused by the server (and counted) before anyone is asked.
-    let platform = Arc::new(TestPlatform::default());
-    platform.pass.store(true, Ordering::SeqCst);
-    app.sdk.set_biometrics(platform.clone());
+    let platform = passing_platform(&app);
     assert!(matches!(
         app.sdk.enable_biometrics(&PinInput::new("1357")).await,
         Err(SdkError::WrongPin(4))
@@ -140,9 +136,7 @@ async fn the_configuration_can_turn_biometrics_off() {
     let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("app"));
     let mut app = App::open_with(dir, |config| config.biometrics_disabled = true).await;
     app.enrol(&server, "sybil", PIN).await;
-    let platform = Arc::new(TestPlatform::default());
-    platform.pass.store(true, Ordering::SeqCst);
-    app.sdk.set_biometrics(platform.clone());
+    let platform = passing_platform(&app);
     assert!(!app.sdk.biometric_status().await.unwrap().available);
     let err = app
         .sdk

@@ -62,15 +62,7 @@ async fn push_logins_and_deletions_arrive_live_across_a_server_restart() {
     // Live again: the server deletes the account and the app learns it at once.
     let _live = app.sdk.start_live_delivery();
     server.delete_account(server_account).await;
-    let deleted = app
-        .next_event(|e| match e {
-            Event::AccountDeleted {
-                account_id,
-                by_server,
-            } => Some((account_id.clone(), *by_server)),
-            _ => None,
-        })
-        .await;
+    let deleted = app.account_deleted().await;
     assert_eq!(deleted, (account, true));
     assert!(app.sdk.accounts().await.unwrap().is_empty());
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
@@ -105,15 +97,7 @@ async fn a_deletion_the_server_missed_is_retried_in_the_background() {
     );
     let _live = app.sdk.start_live_delivery();
     let server = ServerProcess::start_in(data, Some(port)).await;
-    let deleted = app
-        .next_event(|e| match e {
-            Event::AccountDeleted {
-                account_id,
-                by_server,
-            } => Some((account_id.clone(), *by_server)),
-            _ => None,
-        })
-        .await;
+    let deleted = app.account_deleted().await;
     assert_eq!(deleted, (account, false));
     assert!(
         server.account_ids().await.is_empty(),

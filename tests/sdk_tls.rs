@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use nextauth_e2e::{App, ServerProcess, TempDir};
-use nextauth_sdk::{Event, FlowState, HistoryQuery, HistoryStatus, Response};
+use nextauth_sdk::{Event, FlowState, HistoryQuery, HistoryStatus};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -77,17 +77,7 @@ async fn enrol_log_in_and_pull_over_wss_when_the_authority_is_trusted() {
     app.enrol(&server, "trent", PIN).await;
     assert_eq!(app.sdk.accounts().await.unwrap().len(), 1);
 
-    let flow = app
-        .sdk
-        .start_qr(&server.login_code("tls-login").await)
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    let confirm = Response::Confirm {
-        account_id: None,
-        user_input: None,
-    };
-    app.sdk.respond(&flow.id, confirm).await.unwrap();
+    app.approve_login(&server, "tls-login").await;
     app.flow_in(FlowState::Done).await;
     assert_eq!(server.session("tls-login").await["loggedin"], true);
 

@@ -420,6 +420,34 @@ impl App {
         done.account.expect("the new account").id
     }
 
+    /// Starts a login with the code of session `nonce`, waits for the confirmation question
+    /// and approves it (the only account); returns the flow id (a PIN question or the end
+    /// comes next).
+    pub async fn approve_login(&mut self, server: &ServerProcess, nonce: &str) -> String {
+        let code = server.login_code(nonce).await;
+        let flow = self.sdk.start_qr(&code).await.expect("start login");
+        self.flow_in(nextauth_sdk::FlowState::WaitingForConfirmation)
+            .await;
+        let confirm = nextauth_sdk::Response::Confirm {
+            account_id: None,
+            user_input: None,
+        };
+        self.sdk.respond(&flow.id, confirm).await.expect("confirm");
+        flow.id
+    }
+
+    /// Waits for the next `AccountDeleted` event: the account and whether the server did it.
+    pub async fn account_deleted(&mut self) -> (String, bool) {
+        self.next_event(|e| match e {
+            Event::AccountDeleted {
+                account_id,
+                by_server,
+            } => Some((account_id.clone(), *by_server)),
+            _ => None,
+        })
+        .await
+    }
+
     /// The next flow update whose state is `state` (skipping others), within 15 s.
     pub async fn flow_in(&mut self, state: nextauth_sdk::FlowState) -> nextauth_sdk::Flow {
         self.next_event(|e| match e {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nextauth_e2e::{App, ServerProcess, TempDir};
-use nextauth_sdk::{FlowState, HistoryQuery, HistoryStatus, Response};
+use nextauth_sdk::{FlowState, HistoryQuery, HistoryStatus};
 
 const PIN: &str = "2468";
 
@@ -141,17 +141,7 @@ async fn a_continuous_session_killed_with_its_app_ends_cleanly_and_the_app_works
     assert_eq!(history[0].account_name, "quentin");
 
     // And the next login works.
-    let flow = app
-        .sdk
-        .start_qr(&server.login_code("after").await)
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    let confirm = Response::Confirm {
-        account_id: None,
-        user_input: None,
-    };
-    app.sdk.respond(&flow.id, confirm).await.unwrap();
+    app.approve_login(&server, "after").await;
     app.flow_in(FlowState::Done).await;
     assert_eq!(server.session("after").await["loggedin"], true);
 }
