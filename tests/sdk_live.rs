@@ -146,9 +146,26 @@ async fn messages_from_the_message_center_arrive_live_and_are_kept() {
             account.as_str()
         )
     );
-    assert_eq!(app.sdk.messages().await.unwrap(), vec![message]);
+    assert!(!message.read);
+    assert_eq!(app.sdk.messages().await.unwrap(), vec![message.clone()]);
     assert_eq!(app.sdk.pull_messages().await.unwrap(), 0, "acknowledged");
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert_eq!(history[0].status, HistoryStatus::Message);
     assert_eq!(history[0].detail, "Your order has shipped");
+
+    // Read, then deleted, by the person.
+    assert_eq!(app.sdk.mark_messages_read().await.unwrap(), 1);
+    assert!(app.sdk.messages().await.unwrap()[0].read);
+    assert_eq!(app.sdk.mark_messages_read().await.unwrap(), 0);
+    assert!(app.sdk.delete_message(&message.id).await.unwrap());
+    assert!(app.sdk.messages().await.unwrap().is_empty());
+    assert!(!app.sdk.delete_message(&message.id).await.unwrap());
+    assert_eq!(
+        app.sdk
+            .delete_message("not an id")
+            .await
+            .unwrap_err()
+            .code(),
+        126
+    );
 }

@@ -10,7 +10,7 @@ import { renderAccount } from './screens/account';
 import { renderAccounts } from './screens/accounts';
 import { renderAdd } from './screens/add';
 import { historyChanged, renderHistory } from './screens/history';
-import { markMessagesSeen, messagesChanged, renderMessages, unreadMessages } from './screens/messages';
+import { loadUnread, markMessagesSeen, messagesChanged, renderMessages, unreadMessages } from './screens/messages';
 import { renderSettings } from './screens/settings';
 import { renderWelcome } from './screens/welcome';
 
@@ -186,7 +186,7 @@ async function start(): Promise<void> {
     state.settings = settings;
     state.info = info;
     applyTheme(settings);
-    await loadAccounts();
+    await Promise.all([loadAccounts(), loadUnread()]);
   } catch (err) {
     toast(explain(asIpcError(err)), 'bad');
   }

@@ -280,6 +280,11 @@ step('a message the website sends arrives live and shows on the Messages screen'
   await until('the message on screen', async () => (await text('main')).includes('Your order has shipped'));
   assert.match(await text('main'), /Order 4711 left our warehouse today\./);
   await browser.saveScreenshot(path.join(shots, 'app-e2e-messages.png'));
+  const stored = () => browser.execute(() => window.__TAURI__.core.invoke('message_list'));
+  await until('marked read', async () => (await stored()).every((m) => m.read));
+  await click('.message .icon-button');
+  await until('the message deleted', async () => (await stored()).length === 0);
+  await until('the empty state', async () => (await text('main')).includes('No messages yet'));
   await click('a[href="#/accounts"]');
 });
 

@@ -111,15 +111,15 @@ export const history = Array.from({ length: 60 }, (_, n) => {
 /** Messages from the websites' message centres (deliberately not in order: the UI sorts). */
 export const messages = [
   {
-    id: 'bXNnLTI', accountId: 'b1', received: now - 3600 * 5, title: 'New payee added',
+    id: 'bXNnLTI', accountId: 'b1', received: now - 3600 * 5, read: true, title: 'New payee added',
     body: 'Contoso Ltd was added to your payees. If this was not you, call us on 0800 123 456.',
   },
   {
-    id: 'bXNnLTE', accountId: 'a1', received: now - 300, title: 'Your order has shipped',
+    id: 'bXNnLTE', accountId: 'a1', received: now - 300, read: true, title: 'Your order has shipped',
     body: 'Order #4711 left our warehouse today.\nTrack it in your account.',
   },
   {
-    id: 'bXNnLTA', accountId: 'gone', received: now - 86400 * 3, title: 'Welcome to Acme',
+    id: 'bXNnLTA', accountId: 'gone', received: now - 86400 * 3, read: true, title: 'Welcome to Acme',
     body: 'Thanks for signing up.',
   },
 ];

@@ -75,6 +75,16 @@
       return { entries: rows.slice(0, limit), more: rows.length > limit };
     },
     message_list: () => mock.messages,
+    message_mark_read: () => {
+      const n = mock.messages.filter((m) => !m.read).length;
+      mock.messages = mock.messages.map((m) => ({ ...m, read: true }));
+      return n;
+    },
+    message_delete: ({ messageId }) => {
+      const before = mock.messages.length;
+      mock.messages = mock.messages.filter((m) => m.id !== messageId);
+      return mock.messages.length < before;
+    },
     session_list: () => mock.sessions,
     session_logout: ({ sessionId }) => {
       const session = mock.sessions.find((x) => x.id === sessionId) || reject(123, 'no such flow');

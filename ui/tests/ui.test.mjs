@@ -441,6 +441,25 @@ test('messages: a MESSAGE_RECEIVED event updates the list, or badges the tab els
   await page.context().close();
 });
 
+test('messages: unread ones badge the tab at start, are marked read when shown, and can be deleted', async () => {
+  const unread = { ...messages[1], read: false };
+  const page = await open(fixtures({ messages: [messages[0], unread, messages[2]] }));
+  await page.getByRole('link', { name: 'Messages, 1 new' }).waitFor();
+  await page.getByRole('link', { name: 'Messages, 1 new' }).click();
+  const fresh = page.getByRole('article', { name: unread.title });
+  await fresh.waitFor();
+  assert.equal(await fresh.locator('.badge').innerText(), 'New');
+  assert.equal(await page.locator('.message .badge').count(), 1, 'only the unread one is marked');
+  await page.waitForFunction(() => window.__mock.calls.some(([c]) => c === 'message_mark_read'));
+  assert.equal(await page.evaluate(() => window.__mock.messages.filter((m) => !m.read).length), 0);
+  await page.getByRole('button', { name: `Delete message “${unread.title}”` }).click();
+  await page.getByText('Message deleted.').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.message').length === 2);
+  const deleted = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'message_delete'));
+  assert.deepEqual(deleted, [['message_delete', { messageId: unread.id }]]);
+  await page.context().close();
+});
+
 test('settings: PIN change, notifications, theme, about', async () => {
   const page = await open(fixtures(), { hash: '#/settings' });
   await page.getByRole('heading', { name: 'Settings' }).waitFor();

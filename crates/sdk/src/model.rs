@@ -291,6 +291,8 @@ pub struct Message {
     pub title: String,
     /// Text.
     pub body: String,
+    /// Whether the person has seen it ([`crate::Sdk::mark_messages_read`]).
+    pub read: bool,
 }
 
 /// An AppLogin in progress: the flow and the web nonce the app's backend asks the server about.

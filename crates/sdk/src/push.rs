@@ -189,6 +189,7 @@ impl Sdk {
                     received: inner.now(),
                     title,
                     body: text,
+                    read: false,
                 };
                 report = Some(Event::MessageReceived {
                     message: message.clone(),

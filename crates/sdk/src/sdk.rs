@@ -486,6 +486,18 @@ impl Sdk {
         }
     }
 
+    /// Marks every message read (the app showed them); returns how many were unread.
+    pub async fn mark_messages_read(&self) -> SdkResult<u64> {
+        self.inner.store.mark_messages_read().await
+    }
+
+    /// Deletes the message `id` (base64url); returns whether it existed.
+    pub async fn delete_message(&self, id: &str) -> SdkResult<bool> {
+        let id = nextauth_protocol::ids::MessageId::from_base64(id)
+            .map_err(|_| SdkError::InvalidInput("not a message id"))?;
+        self.inner.store.delete_message(&id).await
+    }
+
     /// Stops the running flow (same as answering [`Response::Cancel`]).
     pub async fn stop(&self, flow_id: &str) -> SdkResult<()> {
         self.respond(flow_id, Response::Cancel).await

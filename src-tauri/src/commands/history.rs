@@ -1,4 +1,5 @@
-//! Commands on the history of interactions and the messages servers sent.
+//! Commands on the history of interactions and the messages servers sent (listed, marked
+//! read, deleted).
 
 use nextauth_sdk::{HistoryEntry, HistoryQuery, HistoryStatus, Message};
 use serde::{Deserialize, Serialize};
@@ -66,4 +67,18 @@ pub async fn history_list(
 #[tauri::command]
 pub async fn message_list(state: State<'_, AppState>) -> IpcResult<Vec<Message>> {
     Ok(state.sdk.messages().await?)
+}
+
+/// Marks every message read (the person opened the messages screen); returns how many were
+/// unread.
+#[tauri::command]
+pub async fn message_mark_read(state: State<'_, AppState>) -> IpcResult<u32> {
+    let marked = state.sdk.mark_messages_read().await?;
+    Ok(u32::try_from(marked).unwrap_or(u32::MAX))
+}
+
+/// Deletes one message; returns whether it existed.
+#[tauri::command]
+pub async fn message_delete(state: State<'_, AppState>, message_id: String) -> IpcResult<bool> {
+    Ok(state.sdk.delete_message(&message_id).await?)
 }

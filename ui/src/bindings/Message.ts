@@ -23,4 +23,8 @@ title: string,
 /**
  * Text.
  */
-body: string, };
+body: string, 
+/**
+ * Whether the person has seen it ([`crate::Sdk::mark_messages_read`]).
+ */
+read: boolean, };

@@ -2,7 +2,7 @@
 // "message"), newest first, with the website, the account and the time.
 
 import type { Message } from '../bindings/Message';
-import { logo, state } from '../app';
+import { logo, state, toast, toastError } from '../app';
 import { h, icon } from '../dom';
 import { ago, explain, when } from '../format';
 import { api, asIpcError } from '../ipc';
@@ -18,9 +18,14 @@ export function unreadMessages(): number {
   return unread;
 }
 
-/** The person opened the messages screen. */
+/** The person opened the messages screen (the screen marks the messages read once shown). */
 export function markMessagesSeen(): void {
   unread = 0;
+}
+
+/** Counts the messages not read yet (at start: those that arrived while the app was closed). */
+export async function loadUnread(): Promise<void> {
+  unread = (await api.messages()).filter((m) => !m.read).length;
 }
 
 function item(m: Message, index: number): HTMLElement {
@@ -50,7 +55,31 @@ function item(m: Message, index: number): HTMLElement {
           ago(m.received),
         ),
       ),
-      h('h2', { class: 'message-title', id: titleId }, m.title || 'Message'),
+      h(
+        'div',
+        { class: 'message-title-row' },
+        h('h2', { class: 'message-title', id: titleId }, m.title || 'Message'),
+        m.read ? null : h('span', { class: 'badge ok' }, 'New'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'icon-button',
+            'aria-label': `Delete message “${m.title || 'Message'}”`,
+            title: 'Delete',
+            onclick: async () => {
+              try {
+                await api.deleteMessage(m.id);
+                toast('Message deleted.', 'ok');
+              } catch (err) {
+                toastError(asIpcError(err));
+              }
+              if (reloadList) await reloadList();
+            },
+          },
+          icon('trash', 18),
+        ),
+      ),
       m.body ? h('p', { class: 'message-body' }, m.body) : null,
     ),
   );
@@ -89,6 +118,8 @@ export async function renderMessages(main: HTMLElement): Promise<void> {
         ? `${messages.length} ${messages.length === 1 ? 'message' : 'messages'}`
         : '';
       body.replaceChildren(messages.length ? list : emptyState());
+      // Shown now: read (they keep their "New" mark until the next visit).
+      if (messages.some((m) => !m.read)) void api.markMessagesRead().catch(() => undefined);
     } catch (err) {
       if (mine !== generation) return;
       status.textContent = explain(asIpcError(err));

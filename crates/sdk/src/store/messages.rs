@@ -79,8 +79,26 @@ impl Store {
                     received: r.try_get::<i64, _>("received")? as u64,
                     title: r.try_get("title")?,
                     body: r.try_get("body")?,
+                    read: r.try_get::<i64, _>("read")? != 0,
                 })
             })
             .collect()
+    }
+
+    /// Marks every message read; returns how many were unread.
+    pub async fn mark_messages_read(&self) -> SdkResult<u64> {
+        let done = sqlx::query("UPDATE messages SET read = 1 WHERE read = 0")
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Deletes one message; returns whether it existed.
+    pub async fn delete_message(&self, id: &MessageId) -> SdkResult<bool> {
+        let done = sqlx::query("DELETE FROM messages WHERE message_id = ?1")
+            .bind(id.0.to_vec())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 }
