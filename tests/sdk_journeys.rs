@@ -37,6 +37,14 @@ async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
     // A second account on the same server: the existing PIN is checked online.
     let bob = enrol(&mut app, &server, "bob").await;
     assert_eq!(app.sdk.accounts().await.unwrap().len(), 2);
+    // The stored parameters of their server, as the app shows them.
+    let info = app.sdk.server(&server.server_id).await.unwrap().unwrap();
+    assert_eq!(
+        (info.server_id.as_str(), info.name.as_str()),
+        (server.server_id.as_str(), "Acme")
+    );
+    assert!(!info.visual_hash.is_empty());
+    assert_eq!(app.sdk.server("!!").await.unwrap_err().code(), 126);
 
     server
         .configure(serde_json::json!({ "pinTimeout": 0 }))

@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use nextauth_sdk::keystore::{FileKeystore, Keystore, KeystoreError};
-use nextauth_sdk::store::Store;
 use nextauth_sdk::{Config, Flow, Sdk, SdkError};
 
 use crate::settings::Settings;
@@ -18,9 +17,6 @@ pub const DATA_DIR_ENV: &str = "NEXTAUTH_APP_DATA";
 pub struct AppState {
     /// The authenticator SDK.
     pub sdk: Sdk,
-    /// A read-only view of the SDK's database, for data the SDK API does not expose yet (the
-    /// stored parameters of a server, for the account detail screen).
-    pub store: Store,
     /// Where the SDK, the keystore file and the settings live.
     pub data_dir: PathBuf,
     /// Which keystore protects secrets at rest: `os-keychain` or `file`.
@@ -43,10 +39,8 @@ impl AppState {
     pub async fn open(data_dir: &Path, started: Instant) -> Result<Self, SdkError> {
         let (keystore, kind) = open_keystore(data_dir)?;
         let sdk = Sdk::open(Config::new(data_dir), keystore).await?;
-        let store = Store::open(&data_dir.join("nextauth.db")).await?;
         Ok(Self {
             sdk,
-            store,
             data_dir: data_dir.to_owned(),
             keystore: kind,
             settings: Mutex::new(Settings::load(data_dir)),

@@ -486,6 +486,19 @@ impl Sdk {
         }
     }
 
+    /// A server's stored parameters as the app shows them (name, logo, PIN policy, visual
+    /// hash), by its id (base64url); `None` when no account here belongs to it.
+    pub async fn server(&self, server_id: &str) -> SdkResult<Option<crate::model::ServerInfo>> {
+        let id = nextauth_protocol::ids::ServerId::from_base64(server_id)
+            .map_err(|_| SdkError::InvalidInput("not a server id"))?;
+        Ok(self
+            .inner
+            .store
+            .server(&id)
+            .await?
+            .map(|s| crate::engine::server_info(&s.params, &s.signed.bytes)))
+    }
+
     /// Marks every message read (the app showed them); returns how many were unread.
     pub async fn mark_messages_read(&self) -> SdkResult<u64> {
         self.inner.store.mark_messages_read().await

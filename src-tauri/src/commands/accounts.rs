@@ -1,11 +1,10 @@
 //! Commands on accounts: list, detail, delete.
 
-use nextauth_protocol::ids::ServerId;
 use nextauth_sdk::{Account, ServerInfo};
 use serde::Serialize;
 use tauri::State;
 
-use crate::error::{IpcError, IpcResult};
+use crate::error::IpcResult;
 use crate::state::AppState;
 
 /// An account with its server's parameters, for the detail screen.
@@ -48,13 +47,7 @@ pub async fn account_detail(
         .into_iter()
         .find(|a| a.id == account_id)
         .ok_or(nextauth_sdk::SdkError::UnknownAccount)?;
-    let server_id = ServerId::from_base64(&account.server_id)
-        .map_err(|_| IpcError::bad_request("the account's server id is not valid"))?;
-    let server = state
-        .store
-        .server(&server_id)
-        .await?
-        .map(|s| nextauth_sdk::engine::server_info(&s.params, &s.signed.bytes));
+    let server = state.sdk.server(&account.server_id).await?;
     Ok(AccountDetail { account, server })
 }
 
