@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use nextauth_sdk::keystore::FileKeystore;
 use nextauth_sdk::{Config, Event, Sdk};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 
 /// A directory removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -470,4 +471,65 @@ impl App {
             }
         }
     }
+}
+
+// TLS in front of the server, as deployments have it (tests/sdk_tls.rs, the CLI's --ca).
+
+/// The path of a test TLS file (tests/fixtures/tls: `ca.der`, `server.der`, `server.key.der`).
+pub fn tls_fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/tls")
+        .join(name)
+}
+
+/// The bytes of a test TLS file (see [`tls_fixture_path`]).
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = tls_fixture_path(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Accepts TLS on `listener` (the test certificate for 127.0.0.1) and forwards the plain
+/// bytes to `backend`.
+fn tls_proxy(listener: TcpListener, backend: SocketAddr) -> tokio::task::JoinHandle<()> {
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(fixture("server.key.der")));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![CertificateDer::from(fixture("server.der"))], key)
+    .expect("server certificate");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut upstream) = TcpStream::connect(backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
+            });
+        }
+    })
+}
+
+/// The server, reachable only through the TLS proxy as far as the app is concerned (its
+/// public URL, and so its app endpoint, is the proxy's `https://` / `wss://` address).
+pub async fn server_behind_tls() -> (ServerProcess, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
+    let public = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let args = ["--public-url".to_owned(), public];
+    let server = ServerProcess::start_with(TempDir::new("server"), None, &args).await;
+    let proxy = tls_proxy(listener, server.addr);
+    (server, proxy)
 }

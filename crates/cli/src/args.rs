@@ -30,6 +30,7 @@ Options:
   --stay               after a login to a continuous server, keep the session until Ctrl-C
   --json               print results as JSON
   --link-prefix URL    accept deep links under this https prefix (repeatable)
+  --ca FILE            also trust this CA (DER or PEM) for wss:// servers (repeatable)
   -h, --help           print this help
   -V, --version        print the version
 ";
@@ -82,6 +83,8 @@ pub struct Options {
     pub json: bool,
     /// --link-prefix values.
     pub link_prefixes: Vec<String>,
+    /// --ca files.
+    pub ca_files: Vec<PathBuf>,
 }
 
 /// Parses arguments (without the program name).
@@ -114,6 +117,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<(Options, Command
             "--stay" => opts.stay = true,
             "--json" => opts.json = true,
             "--link-prefix" => opts.link_prefixes.push(value("--link-prefix")?),
+            "--ca" => opts.ca_files.push(PathBuf::from(value("--ca")?)),
             "--limit" => {
                 limit = value("--limit")?
                     .parse()

@@ -1,6 +1,7 @@
 //! `nextauth`: the authenticator on the command line, for people, scripts and tests.
 
 mod args;
+mod certs;
 mod input;
 mod interact;
 
@@ -61,6 +62,13 @@ async fn open(opts: &Options) -> Result<Sdk, Failure> {
         .link_rules
         .https_prefixes
         .extend(opts.link_prefixes.iter().cloned());
+    for file in &opts.ca_files {
+        let certificates = certs::read_certificates(file).map_err(|e| Failure {
+            code: 0,
+            message: e,
+        })?;
+        config.extra_root_certificates.extend(certificates);
+    }
     Ok(Sdk::open(config, Arc::new(keystore)).await?)
 }
 

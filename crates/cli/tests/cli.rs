@@ -169,3 +169,72 @@ async fn listen_answers_a_push_login_as_it_arrives() {
         "events are printed as JSON lines: {printed}"
     );
 }
+
+// Multi-threaded: the TLS proxy runs in this runtime while the test waits for the CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ca_trusts_a_private_authority_for_wss_servers() {
+    use base64::Engine;
+    let (server, _proxy) = nextauth_e2e::server_behind_tls().await;
+    let data = TempDir::new("cli-ca");
+    let code = hex(&server.enrol_code("ca-signup", "trudy").await);
+
+    // Without the CA the server's certificate is refused: code 129, one line.
+    let out = nextauth(&data, &["--yes", "--pin", "2468", "enrol", &code]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("code 129"), "{err}");
+
+    // With it (PEM here; DER works the same) the enrolment goes through over wss://.
+    let der = nextauth_e2e::fixture("ca.der");
+    let pem = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        base64::engine::general_purpose::STANDARD.encode(&der)
+    );
+    let pem_file = data.0.join("ca.pem");
+    std::fs::write(&pem_file, pem).unwrap();
+    let code = hex(&server.enrol_code("ca-signup-2", "trudy").await);
+    let out = nextauth(
+        &data,
+        &[
+            "--ca",
+            pem_file.to_str().unwrap(),
+            "--yes",
+            "--pin",
+            "2468",
+            "enrol",
+            &code,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let login = hex(&server.login_code("ca-login").await);
+    let ca_der = nextauth_e2e::tls_fixture_path("ca.der");
+    let out = nextauth(
+        &data,
+        &[
+            "--ca",
+            ca_der.to_str().unwrap(),
+            "--yes",
+            "--pin",
+            "2468",
+            "login",
+            &login,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server.session("ca-login").await["loggedin"], true);
+
+    // A file that is no certificate is a one-line usage error.
+    let bogus = data.0.join("bogus");
+    std::fs::write(&bogus, "hello").unwrap();
+    let out = nextauth(&data, &["--ca", bogus.to_str().unwrap(), "accounts"]);
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}
