@@ -78,6 +78,8 @@ fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
         return;
     };
     let focused = window.is_focused().unwrap_or(false);
+    // Phones have no minimised windows; the notification brings the app forward there.
+    #[cfg(desktop)]
     let _ = window.unminimize();
     let _ = window.show();
     let _ = window.set_focus();
@@ -108,12 +110,12 @@ fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
         ),
         _ => return,
     };
-    notify(title, body);
+    notify(app, title, body);
 }
 
 /// Shows a desktop notification; failure (no notification service) is logged, not fatal.
 #[cfg(desktop)]
-fn notify(title: String, body: String) {
+fn notify<R: Runtime>(_app: &AppHandle<R>, title: String, body: String) {
     tauri::async_runtime::spawn_blocking(move || {
         if let Err(err) = notify_rust::Notification::new()
             .appname("nextAuth")
@@ -126,6 +128,12 @@ fn notify(title: String, body: String) {
     });
 }
 
-/// Mobile: notifications come with Tauri's notification plugin (docs/mobile.md).
+/// Shows a notification through Tauri's notification plugin (phones); failure (permission
+/// not granted) is logged, not fatal.
 #[cfg(mobile)]
-fn notify(_title: String, _body: String) {}
+fn notify<R: Runtime>(app: &AppHandle<R>, title: String, body: String) {
+    use tauri_plugin_notification::NotificationExt;
+    if let Err(err) = app.notification().builder().title(title).body(body).show() {
+        tracing::info!(%err, "notification not shown");
+    }
+}

@@ -64,6 +64,13 @@ pub fn run() {
     // "Start on login" (desktops): settings_update turns the OS entry on and off.
     #[cfg(desktop)]
     let builder = builder.plugin(tauri_plugin_autostart::Builder::new().build());
+    // Phones: notifications, the camera scanner and the biometric prompt come from Tauri's
+    // plugins (docs/mobile.md says what is wired and what is not yet).
+    #[cfg(mobile)]
+    let builder = builder
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_barcode_scanner::init())
+        .plugin(tauri_plugin_biometric::init());
     with_commands(builder)
         .plugin(tauri_plugin_deep_link::init())
         .setup(move |app| {
