@@ -30,6 +30,7 @@ fn export_all(dir: &Path) {
     one::<crate::commands::history::HistoryPage>(dir);
     one::<crate::settings::Settings>(dir);
     one::<crate::events::Resync>(dir);
+    one::<crate::camera::Preview>(dir);
 }
 
 fn committed_dir() -> PathBuf {

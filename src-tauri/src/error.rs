@@ -26,6 +26,8 @@ pub mod codes {
     /// The app cannot be made to start at login, or to stop doing so (the OS refused, or
     /// this platform has no such thing).
     pub const START_ON_LOGIN: u16 = 306;
+    /// The person stopped a camera scan.
+    pub const SCAN_CANCELLED: u16 = 307;
 }
 
 /// An error as the UI receives it from a rejected `invoke`.

@@ -18,6 +18,7 @@ pub mod autostart;
 pub mod background;
 #[cfg(test)]
 mod bindings;
+pub mod camera;
 pub mod commands;
 pub mod error;
 pub mod events;
@@ -128,6 +129,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::history::message_list,
         commands::history::message_mark_read,
         commands::scan::scan_camera,
+        commands::scan::scan_cancel,
         commands::scan::scan_image,
         commands::scan::scan_image_data,
         commands::scan::scan_screen,

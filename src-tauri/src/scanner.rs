@@ -135,14 +135,37 @@ pub fn camera_supported() -> bool {
     cfg!(all(feature = "camera", desktop))
 }
 
-/// Looks through the first camera until a QR code is seen (at most [`CAMERA_SCAN_SECS`]).
+/// Looks through the first camera until a QR code is seen (at most [`CAMERA_SCAN_SECS`]),
+/// handing previews to `on_preview` and stopping when `cancel` is set ([`crate::camera::scan`]).
 ///
 /// Formats whose luma plane can be read directly (YUYV, NV12, grey) are preferred, so frames
 /// are not converted to RGB just to find a code; MJPEG frames are decoded to greyscale. One
 /// [`qr::QrProcessor`] reads the stream (it looks first where the last candidate was).
 #[cfg(all(feature = "camera", desktop))]
-pub fn scan_camera() -> IpcResult<Vec<u8>> {
+pub fn scan_camera(
+    cancel: &std::sync::atomic::AtomicBool,
+    on_preview: &mut dyn FnMut(crate::camera::Preview),
+) -> IpcResult<Vec<u8>> {
     use nokhwa::utils::{ApiBackend, FrameFormat, RequestedFormat, RequestedFormatType};
+
+    /// nokhwa's camera as a frame source.
+    struct Nokhwa(nokhwa::Camera);
+
+    impl crate::camera::FrameSource for Nokhwa {
+        fn next_frame(&mut self) -> IpcResult<Option<Luma>> {
+            let frame = self
+                .0
+                .frame()
+                .map_err(|e| IpcError::new(codes::NO_CAMERA, format!("the camera stopped: {e}")))?;
+            let res = frame.resolution();
+            Ok(frame_luma(
+                frame.source_frame_format(),
+                res.width_x as usize,
+                res.height_y as usize,
+                frame.buffer(),
+            ))
+        }
+    }
 
     let no_camera = |what: String| IpcError::new(codes::NO_CAMERA, what);
     let cameras = nokhwa::query(ApiBackend::Auto)
@@ -163,40 +186,23 @@ pub fn scan_camera() -> IpcResult<Vec<u8>> {
     camera
         .open_stream()
         .map_err(|e| no_camera(format!("the camera cannot be started: {e}")))?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(CAMERA_SCAN_SECS);
-    let mut processor = qr::QrProcessor::new();
-    let result = loop {
-        if std::time::Instant::now() > deadline {
-            break Err(IpcError::new(
-                codes::NO_QR_CODE,
-                "the camera saw no QR code",
-            ));
-        }
-        let frame = match camera.frame() {
-            Ok(frame) => frame,
-            Err(e) => break Err(no_camera(format!("the camera stopped: {e}"))),
-        };
-        let res = frame.resolution();
-        let Some(luma) = frame_luma(
-            frame.source_frame_format(),
-            res.width_x as usize,
-            res.height_y as usize,
-            frame.buffer(),
-        ) else {
-            continue;
-        };
-        if let Some(code) = processor.process_frame(&luma.data, luma.width, luma.height, luma.width)
-        {
-            break Ok(code);
-        }
-    };
-    let _ = camera.stop_stream();
+    let mut source = Nokhwa(camera);
+    let result = crate::camera::scan(
+        &mut source,
+        cancel,
+        crate::camera::ScanLimits::default(),
+        on_preview,
+    );
+    let _ = source.0.stop_stream();
     result
 }
 
 /// Looks through a camera (not built in: the `camera` feature is off, or not a desktop).
 #[cfg(not(all(feature = "camera", desktop)))]
-pub fn scan_camera() -> IpcResult<Vec<u8>> {
+pub fn scan_camera(
+    _cancel: &std::sync::atomic::AtomicBool,
+    _on_preview: &mut dyn FnMut(crate::camera::Preview),
+) -> IpcResult<Vec<u8>> {
     Err(IpcError::new(
         codes::NO_CAMERA,
         "no camera is available: this build has no camera scanner; scan from the screen or \
@@ -332,6 +338,8 @@ mod tests {
         if std::path::Path::new("/dev/video0").exists() {
             return;
         }
-        assert_eq!(scan_camera().unwrap_err().code, codes::NO_CAMERA);
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let err = scan_camera(&cancel, &mut |_| {}).unwrap_err();
+        assert_eq!(err.code, codes::NO_CAMERA);
     }
 }

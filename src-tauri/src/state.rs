@@ -27,6 +27,8 @@ pub struct AppState {
     pub last_flow: Mutex<Option<Flow>>,
     /// Deep links received before the UI was ready to show their prompt.
     pub pending_links: Mutex<Vec<String>>,
+    /// Set to stop the running camera scan (`scan_cancel`).
+    pub camera_cancel: Arc<std::sync::atomic::AtomicBool>,
     /// Whether the UI has attached its event listeners.
     pub ui_ready: std::sync::atomic::AtomicBool,
     /// When the process started (startup measurements in the log).
@@ -46,6 +48,7 @@ impl AppState {
             settings: Mutex::new(Settings::load(data_dir)),
             last_flow: Mutex::new(None),
             pending_links: Mutex::new(Vec::new()),
+            camera_cancel: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             ui_ready: std::sync::atomic::AtomicBool::new(false),
             started,
         })

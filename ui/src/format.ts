@@ -118,6 +118,8 @@ export function explain(err: IpcError): string {
       return 'Biometrics are not available on this device. Use your PIN.';
     case 132:
       return 'The biometric check was not passed.';
+    case 307:
+      return 'The camera scan was stopped.';
     case 129:
       return 'The website’s server could not prove who it is (its certificate is not trusted). Nothing was sent.';
     case 126:

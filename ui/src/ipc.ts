@@ -13,6 +13,7 @@ import type { HistoryFilter } from './bindings/HistoryFilter';
 import type { HistoryPage } from './bindings/HistoryPage';
 import type { IpcError } from './bindings/IpcError';
 import type { Message } from './bindings/Message';
+import type { Preview } from './bindings/Preview';
 import type { ReadyState } from './bindings/ReadyState';
 import type { Resync } from './bindings/Resync';
 import type { Session } from './bindings/Session';
@@ -24,6 +25,7 @@ export const SDK_EVENT = 'sdk://event';
 export const RESYNC_EVENT = 'sdk://resync';
 /** Tauri event with a problem to show once (a deep link that could not start). */
 export const NOTICE_EVENT = 'app://notice';
+export const PREVIEW_EVENT = 'scanner://preview';
 
 interface TauriGlobal {
   core: { invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown> };
@@ -82,6 +84,7 @@ export const api = {
   scanImageData: (data: string) => call<Flow>('scan_image_data', { data }),
   scanScreen: () => call<Flow>('scan_screen'),
   scanCamera: () => call<Flow>('scan_camera'),
+  cancelScan: () => call<null>('scan_cancel'),
   settings: () => call<Settings>('settings_get'),
   updateSettings: (settings: Settings) => call<Settings>('settings_update', { settings }),
   changePin: (current: string, next: string) => call<null>('pin_change', { current, new: next }),
@@ -95,6 +98,11 @@ export function onSdkEvent(cb: (event: SdkEvent) => void): Promise<() => void> {
 /** Calls `cb` when the bridge missed events. */
 export function onResync(cb: (resync: Resync) => void): Promise<() => void> {
   return tauri().event.listen(RESYNC_EVENT, (e) => cb(e.payload as Resync));
+}
+
+/** Calls `cb` with each camera preview while a camera scan runs. */
+export function onCameraPreview(cb: (preview: Preview) => void): Promise<() => void> {
+  return tauri().event.listen(PREVIEW_EVENT, (e) => cb(e.payload as Preview));
 }
 
 /** Calls `cb` with problems to show once. */

@@ -34,6 +34,13 @@
     answers() {
       return mock.calls.filter(([c]) => c === 'flow_respond').map(([, a]) => a.answer);
     },
+    /** A 64x48 greyscale camera preview: a gradient that moves with `n`. */
+    previewFrame(n) {
+      const [w, hgt] = [64, 48];
+      let bytes = '';
+      for (let y = 0; y < hgt; y++) for (let x = 0; x < w; x++) bytes += String.fromCharCode((x * 4 + y + n * 8) & 255);
+      return { width: w, height: hgt, luma: btoa(bytes) };
+    },
     /** Called for each flow_respond; default: nothing (tests emit what follows). */
     onRespond: null,
   };
@@ -105,7 +112,31 @@
     scan_screen: () => startFlow(),
     scan_image: () => startFlow(),
     scan_image_data: ({ data }) => (data ? startFlow() : reject(301, 'the image cannot be read')),
-    scan_camera: () => reject(303, 'no camera is available'),
+    // With info.camera: previews every 40 ms until scan_cancel (307), or a code after three
+    // frames when mock.cameraFinds is set.
+    scan_camera: () => {
+      if (!mock.info || !mock.info.camera) reject(303, 'no camera is available');
+      mock.cameraCancelled = false;
+      return new Promise((resolve, fail) => {
+        let n = 0;
+        const tick = setInterval(() => {
+          if (mock.cameraCancelled) {
+            clearInterval(tick);
+            fail({ code: 307, message: 'the scan was cancelled' });
+            return;
+          }
+          mock.emit('scanner://preview', mock.previewFrame(n++));
+          if (mock.cameraFinds && n >= 3) {
+            clearInterval(tick);
+            resolve(startFlow());
+          }
+        }, 40);
+      });
+    },
+    scan_cancel: () => {
+      mock.cameraCancelled = true;
+      return null;
+    },
     pin_change: ({ current }) => (current === '2468' ? null : reject(128, 'wrong PIN (2 attempts left)')),
   };
   window.__mock = mock;
@@ -116,7 +147,7 @@
         await new Promise((r) => setTimeout(r, 5));
         const fn = mock.overrides[cmd] || commands[cmd];
         if (!fn) throw { code: 0, message: `unmocked command ${cmd}` };
-        return clone(fn(args));
+        return clone(await fn(args));
       },
     },
     event: {

@@ -317,6 +317,39 @@ test('progress and errors: connecting spinner, cancel, unreachable server', asyn
   await page.context().close();
 });
 
+test('add: the camera shows what it sees while it looks; Cancel stops it', async () => {
+  const fx = fixtures();
+  fx.info = { ...fx.info, camera: true };
+  const page = await open(fx, { hash: '#/add' });
+  await page.getByRole('heading', { name: 'Add an account', level: 1 }).waitFor();
+  await page.getByRole('button', { name: /Use camera/ }).click();
+  const preview = page.getByRole('img', { name: 'What the camera sees' });
+  await preview.waitFor();
+  await page.waitForFunction(() => document.getElementById('camera-preview')?.width === 64);
+  const drawn = await page.evaluate(() => {
+    const c = document.getElementById('camera-preview');
+    return [...c.getContext('2d').getImageData(10, 10, 1, 1).data];
+  });
+  assert.ok(drawn[0] > 0 && drawn[0] === drawn[1] && drawn[1] === drawn[2], `a grey preview is drawn: ${drawn}`);
+  assert.equal(drawn[3], 255);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'camera-cancel', 'Cancel has focus');
+  await shoot(page, 'add-camera');
+  await page.locator('#camera-cancel').click();
+  await preview.waitFor({ state: 'detached' });
+  assert.ok(await page.evaluate(() => window.__mock.calls.some(([c]) => c === 'scan_cancel')));
+  assert.equal(await page.locator('.add-card .form-status').innerText(), '', 'a cancel is no error');
+
+  // A code in view: the preview closes and the flow starts.
+  await page.evaluate((f) => {
+    window.__mock.nextFlow = f;
+    window.__mock.cameraFinds = true;
+  }, [flow('LOGIN', 'STARTING')]);
+  await page.getByRole('button', { name: /Use camera/ }).click();
+  await page.locator('#prompt').waitFor();
+  assert.equal(await preview.count(), 0);
+  await page.context().close();
+});
+
 test('add: no QR code in an image, no camera, bad link, image by path', async () => {
   const page = await open(fixtures(), { hash: '#/add' });
   await page.getByRole('heading', { name: 'Add an account', level: 1 }).waitFor();

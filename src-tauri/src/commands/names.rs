@@ -19,6 +19,7 @@ pub const NAMES: &[&str] = &[
     "message_list",
     "message_mark_read",
     "scan_camera",
+    "scan_cancel",
     "scan_image",
     "scan_image_data",
     "scan_screen",

@@ -4,8 +4,10 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use std::sync::atomic::Ordering;
+
 use nextauth_sdk::Flow;
-use tauri::State;
+use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::error::{codes, IpcError, IpcResult};
 use crate::scanner;
@@ -59,12 +61,30 @@ pub async fn scan_screen(state: State<'_, AppState>) -> IpcResult<Flow> {
     Ok(state.sdk.start_qr(&code).await?)
 }
 
-/// Looks through the camera for a QR code (up to 20 s) and starts its flow. Without a camera,
-/// or in a build without the `camera` feature, the answer is the typed "no camera" error (303).
+/// Looks through the camera for a QR code (up to 20 s) and starts its flow. While it looks,
+/// small previews arrive as `scanner://preview` events ([`crate::camera::Preview`]);
+/// `scan_cancel` stops it (error 307). Without a camera, or in a build without the `camera`
+/// feature, the answer is the typed "no camera" error (303).
 #[tauri::command]
-pub async fn scan_camera(state: State<'_, AppState>) -> IpcResult<Flow> {
-    let code = blocking(scanner::scan_camera).await?;
+pub async fn scan_camera<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> IpcResult<Flow> {
+    let cancel = state.camera_cancel.clone();
+    cancel.store(false, Ordering::SeqCst);
+    let code = blocking(move || {
+        scanner::scan_camera(&cancel, &mut |preview| {
+            let _ = app.emit(crate::camera::PREVIEW_EVENT, preview);
+        })
+    })
+    .await?;
     Ok(state.sdk.start_qr(&code).await?)
+}
+
+/// Stops a running camera scan (its `scan_camera` answers 307).
+#[tauri::command]
+pub fn scan_cancel(state: State<'_, AppState>) {
+    state.camera_cancel.store(true, Ordering::SeqCst);
 }
 
 async fn start_from_image(state: &AppState, bytes: Vec<u8>) -> IpcResult<Flow> {

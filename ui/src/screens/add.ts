@@ -2,10 +2,11 @@
 // link, drop an image or link, or the camera. Used by the welcome screen and #/add.
 
 import type { Flow } from '../bindings/Flow';
+import type { Preview } from '../bindings/Preview';
 import { state } from '../app';
 import { h, icon } from '../dom';
 import { explain } from '../format';
-import { api, asIpcError } from '../ipc';
+import { api, asIpcError, onCameraPreview } from '../ipc';
 import { prompts } from '../prompts/controller';
 
 const IMAGE_PATH = /^(\/|~\/|[A-Za-z]:\\).+\.(png|jpe?g)$/i;
@@ -18,6 +19,63 @@ function fileToBase64(file: Blob): Promise<string> {
     reader.onerror = () => reject(reader.error);
     reader.readAsDataURL(file);
   });
+}
+
+/** Draws a greyscale camera preview on `canvas`. */
+function drawPreview(canvas: HTMLCanvasElement, preview: Preview): void {
+  const luma = atob(preview.luma);
+  if (canvas.width !== preview.width) canvas.width = preview.width;
+  if (canvas.height !== preview.height) canvas.height = preview.height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx || luma.length < preview.width * preview.height) return;
+  const image = ctx.createImageData(preview.width, preview.height);
+  for (let i = 0; i < preview.width * preview.height; i++) {
+    const v = luma.charCodeAt(i);
+    image.data[i * 4] = v;
+    image.data[i * 4 + 1] = v;
+    image.data[i * 4 + 2] = v;
+    image.data[i * 4 + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+/**
+ * The camera view while a camera scan runs: the live preview (so the person can aim) and a
+ * Cancel button. Resolves when the scan ends.
+ */
+async function cameraScan(host: HTMLElement): Promise<Flow> {
+  const canvas = h('canvas', {
+    id: 'camera-preview',
+    class: 'camera-preview',
+    role: 'img',
+    'aria-label': 'What the camera sees',
+    width: 320,
+    height: 240,
+  }) as HTMLCanvasElement;
+  const cancel = h(
+    'button',
+    { type: 'button', class: 'secondary', id: 'camera-cancel', onclick: () => void api.cancelScan() },
+    'Cancel',
+  );
+  const view = h(
+    'div',
+    { class: 'camera-view', role: 'group', 'aria-label': 'Camera scan' },
+    canvas,
+    h('p', { class: 'muted small' }, 'Hold the QR code up to the camera. It is read as soon as it is sharp.'),
+    cancel,
+  );
+  host.replaceChildren(view);
+  host.hidden = false;
+  view.scrollIntoView({ block: 'nearest' });
+  const unlisten = await onCameraPreview((preview) => drawPreview(canvas, preview));
+  cancel.focus();
+  try {
+    return await api.scanCamera();
+  } finally {
+    unlisten();
+    host.replaceChildren();
+    host.hidden = true;
+  }
 }
 
 /** The card with every way to start a flow. */
@@ -46,7 +104,8 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
       prompts.started(await start());
     } catch (err) {
       const e = asIpcError(err);
-      setStatus(e.code === 300 && noCode ? noCode : explain(e), 'bad');
+      // The person cancelled a camera scan: nothing to report.
+      if (e.code !== 307) setStatus(e.code === 300 && noCode ? noCode : explain(e), 'bad');
     } finally {
       if (button) {
         button.disabled = false;
@@ -103,12 +162,21 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
       class: 'action',
       id: 'scan-camera',
       type: 'button',
-      onclick: () => void run(cameraBtn, 'Looking through the camera…', api.scanCamera),
+      onclick: () =>
+        void run(
+          cameraBtn,
+          'Looking through the camera…',
+          // With a camera scanner built in, show what the camera sees while it looks.
+          state.info?.camera ? () => cameraScan(cameraHost) : api.scanCamera,
+          'The camera saw no QR code. Hold the code closer and steady, or scan from the screen.',
+        ),
     },
     icon('camera', 22),
     h('span', { class: 'label' }, 'Use camera'),
     h('span', { class: 'sub' }, 'Hold the code up to your webcam'),
   );
+
+  const cameraHost = h('div', { class: 'camera-host', hidden: true });
 
   const linkInput = h('input', {
     id: 'link-input',
@@ -164,6 +232,7 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
       'On the website, choose to sign in with nextAuth. It shows a QR code: scan it from here.',
     ),
     h('div', { class: 'actions-grid' }, screenBtn, openBtn, cameraBtn),
+    cameraHost,
     fileInput,
     linkForm,
     status,
