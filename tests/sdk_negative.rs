@@ -1,5 +1,6 @@
 //! Bad input from the network and from the disk: replayed and tampered push messages taken
-//! from the real server's queue, a server that answers garbage, a corrupt database row.
+//! from the real server's queue, a server that answers garbage, a server that never answers,
+//! a corrupt database row.
 
 use futures_util::{SinkExt, StreamExt};
 use nextauth_e2e::{App, ServerProcess};
@@ -122,6 +123,43 @@ async fn a_server_answering_garbage_is_a_typed_error() {
     assert!(
         code == 32 || code == 120,
         "garbage is a parse error (or the endpoint is unusable): {code}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_with_a_typed_error() {
+    // The app endpoint in the server's codes is a port that accepts connections and then says
+    // nothing (a hung server, a black-holing middlebox).
+    let stall = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public = format!("http://127.0.0.1:{}", stall.local_addr().unwrap().port());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = stall.accept().await {
+            held.push(socket);
+        }
+    });
+    let args = ["--public-url".to_owned(), public];
+    let server = ServerProcess::start_with(nextauth_e2e::TempDir::new("server"), None, &args).await;
+    let mut app = App::new().await;
+    let started = std::time::Instant::now();
+    app.sdk
+        .start_qr(&server.enrol_code("slow", "sloth").await)
+        .await
+        .unwrap();
+    let failed = app.flow_in(FlowState::Error).await;
+    assert_eq!(failed.error.unwrap().code, 120);
+    assert!(
+        started.elapsed() >= nextauth_sdk::transport::CONNECT_TIMEOUT,
+        "it waited for the connect time-out"
+    );
+    let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
+    assert_eq!(
+        (history[0].status, history[0].error_code),
+        (HistoryStatus::Error, Some(120))
+    );
+    assert!(
+        app.sdk.active_flow().is_none(),
+        "the flow slot is free again"
     );
 }
 
