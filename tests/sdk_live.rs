@@ -169,3 +169,33 @@ async fn messages_from_the_message_center_arrive_live_and_are_kept() {
         126
     );
 }
+
+#[tokio::test]
+async fn a_push_login_waits_for_the_open_request_and_then_asks() {
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    app.enrol(&server, "olga", PIN).await;
+    let server_account = server.account_ids().await[0];
+    let _live = app.sdk.start_live_delivery();
+
+    // A login from a QR code is open when the push login arrives.
+    let code = server.login_code("open-request").await;
+    let first = app.sdk.start_qr(&code).await.unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    server.provoke_login(server_account, "queued").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        app.sdk.active_flow(),
+        Some(first.id.clone()),
+        "the open request keeps the screen"
+    );
+
+    // Once it ends, the push login asks.
+    app.sdk.stop(&first.id).await.unwrap();
+    let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
+    assert_ne!(asked.id, first.id);
+    app.sdk.respond(&asked.id, approve()).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(server.session("queued").await["loggedin"], true);
+    assert_eq!(server.session("open-request").await["loggedin"], false);
+}

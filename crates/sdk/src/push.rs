@@ -23,8 +23,9 @@ pub enum PushOutcome {
         #[serde(rename = "flowId")]
         flow_id: String,
     },
-    /// A login could not start because another flow is running; it is in the history.
-    LoginSkipped,
+    /// Another flow is running: the login starts as soon as that one ends (while the message
+    /// is valid; if it expires first, the history says so).
+    LoginQueued,
     /// A session was logged out.
     LoggedOut,
     /// The server deleted the account; it is gone from the app.
@@ -151,12 +152,12 @@ impl Sdk {
                     server_id: record.server_id,
                     session_ref,
                 };
-                match self.start_payload(Ok(QrPayload::Login(code))).await {
+                match self.start_payload(Ok(QrPayload::Login(code.clone()))).await {
                     Ok(flow) => PushOutcome::LoginStarted { flow_id: flow.id },
                     Err(SdkError::FlowActive) => {
-                        history.status = HistoryStatus::Aborted;
-                        history.error_code = Some(SdkError::FlowActive.code());
-                        PushOutcome::LoginSkipped
+                        history.detail = "push login (waits for the open request)".into();
+                        self.queue_login(code, message.expires_at, history.clone());
+                        PushOutcome::LoginQueued
                     }
                     Err(err) => return Err(err),
                 }
@@ -202,6 +203,39 @@ impl Sdk {
             inner.emit(event);
         }
         Ok(outcome)
+    }
+
+    /// Starts a push login once the running flow ends (checked four times a second), unless
+    /// the message expires first: then `history` is recorded as aborted with error 122.
+    fn queue_login(&self, code: LoginCode, expires_at: u64, mut history: HistoryDraft) {
+        let sdk = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if sdk.inner.now() >= expires_at {
+                    history.at = sdk.inner.now();
+                    history.status = HistoryStatus::Aborted;
+                    history.error_code = Some(SdkError::FlowActive.code());
+                    history.detail = "push login expired while another request was open".into();
+                    if let Err(err) = sdk.inner.store.add_history(&history).await {
+                        tracing::warn!(code = err.code(), "cannot record an expired push login");
+                    }
+                    return;
+                }
+                if sdk.active_flow().is_none() {
+                    match sdk.start_payload(Ok(QrPayload::Login(code.clone()))).await {
+                        // Another flow was quicker: wait for that one too.
+                        Err(SdkError::FlowActive) => {}
+                        Ok(_) => return,
+                        // The flow's start failed and recorded why.
+                        Err(err) => {
+                            tracing::info!(code = err.code(), "queued push login did not start");
+                            return;
+                        }
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        });
     }
 
     /// Fetches the messages push did not deliver, for every account, and handles them; also
