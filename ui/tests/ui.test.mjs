@@ -561,6 +561,8 @@ test('keyboard: skip link, visible focus, navigation, focus returns after a prom
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'History' }).waitFor();
+  // The screen is drawn before focus moves to it: wait until focus has landed somewhere.
+  await page.waitForFunction(() => document.activeElement && document.activeElement !== document.body);
   const opener = await page.evaluate(() => document.activeElement?.textContent);
   await show(page, flow('LOGIN', 'ERROR', null, { error: { code: 111, message: 'session expired' } }));
   await page.keyboard.press('Tab');
