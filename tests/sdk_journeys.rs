@@ -198,29 +198,10 @@ async fn push_login_transaction_and_server_side_deletion() {
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
     let account = enrol(&mut app, &server, "frank").await;
-    let accounts = server
-        .api(
-            "GET",
-            &format!("/servers/{}/accounts/", server.server_id),
-            None,
-            None,
-        )
-        .await
-        .json();
-    let server_account = accounts["accounts"][0]["id"].as_i64().expect("account id");
+    let server_account = server.account_ids().await[0];
 
     // Push login: the integrator provokes, the app pulls (no FCM here) and approves.
-    let path = format!(
-        "/servers/{}/accounts/{server_account}/provokelogin",
-        server.server_id
-    );
-    let r = server.api("POST", &path, Some("push-session"), None).await;
-    assert!(
-        r.status == 200 || r.status == 204,
-        "provoke: {} {}",
-        r.status,
-        r.text()
-    );
+    server.provoke_login(server_account, "push-session").await;
     assert_eq!(app.sdk.pull_messages().await.unwrap(), 1);
     let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
     app.sdk
@@ -272,23 +253,9 @@ async fn push_login_transaction_and_server_side_deletion() {
     );
 
     // The server deletes the account; the app learns it at the next pull.
-    let path = format!("/servers/{}/accounts/{server_account}/", server.server_id);
-    let r = server.api("DELETE", &path, None, None).await;
-    assert!(
-        r.status == 200 || r.status == 204,
-        "delete: {} {}",
-        r.status,
-        r.text()
-    );
+    server.delete_account(server_account).await;
     app.sdk.pull_messages().await.unwrap();
-    let deleted = app.next_event(|e| match e {
-        Event::AccountDeleted {
-            account_id,
-            by_server,
-        } => Some((account_id.clone(), *by_server)),
-        _ => None,
-    });
-    assert_eq!(deleted.await, (account.clone(), true));
+    assert_eq!(app.account_deleted().await, (account.clone(), true));
     assert!(app.sdk.accounts().await.unwrap().is_empty());
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert_eq!(history[0].status, HistoryStatus::Deleted);
@@ -403,16 +370,7 @@ async fn app_side_deletion_is_retried_until_the_server_confirms() {
         app.sdk.accounts().await.unwrap().is_empty(),
         "retried and confirmed"
     );
-    let accounts = server
-        .api(
-            "GET",
-            &format!("/servers/{}/accounts/", server.server_id),
-            None,
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(accounts["accounts"].as_array().map(Vec::len), Some(0));
+    assert!(server.account_ids().await.is_empty());
 }
 
 #[tokio::test]
@@ -430,18 +388,8 @@ async fn a_restart_keeps_accounts_and_replayed_pushes_are_refused() {
     );
 
     // A message, handed over twice (as a push service may do): the second is refused.
-    let accounts = server
-        .api(
-            "GET",
-            &format!("/servers/{}/accounts/", server.server_id),
-            None,
-            None,
-        )
-        .await
-        .json();
-    let id = accounts["accounts"][0]["id"].as_i64().unwrap();
-    let path = format!("/servers/{}/accounts/{id}/provokelogin", server.server_id);
-    server.api("POST", &path, Some("r1"), None).await;
+    let id = server.account_ids().await[0];
+    server.provoke_login(id, "r1").await;
     assert_eq!(app.sdk.pull_messages().await.unwrap(), 1);
     let flow = app.flow_in(FlowState::WaitingForConfirmation).await;
     app.sdk.stop(&flow.id).await.unwrap();

@@ -30,25 +30,8 @@ async fn replayed_and_tampered_push_messages_are_refused_and_recorded() {
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
     app.enrol(&server, "neg", "2468").await;
-    let accounts = server
-        .api(
-            "GET",
-            &format!("/servers/{}/accounts/", server.server_id),
-            None,
-            None,
-        )
-        .await
-        .json();
-    let id = accounts["accounts"][0]["id"].as_i64().unwrap();
-    let r = server
-        .api(
-            "POST",
-            &format!("/servers/{}/accounts/{id}/provokelogin", server.server_id),
-            Some("p"),
-            None,
-        )
-        .await;
-    assert!(r.status == 200 || r.status == 204);
+    let id = server.account_ids().await[0];
+    server.provoke_login(id, "p").await;
     let envelope = queued_envelopes(&server)
         .await
         .pop()
