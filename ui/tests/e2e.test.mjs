@@ -215,15 +215,7 @@ step('log in with a login QR image and approve', async () => {
   assert.match(await text('#prompt-title'), /Log in to Acme\?/);
   await browser.saveScreenshot(path.join(shots, 'app-e2e-login.png'));
   await click('#approve');
-  const state = await until('done or PIN', async () => {
-    const el = await $('#prompt');
-    const s = (await el.isExisting()) && (await el.getAttribute('data-state'));
-    return s === 'DONE' || s === 'WAITING_FOR_INPUT' ? s : null;
-  });
-  if (state === 'WAITING_FOR_INPUT') {
-    await enterPin();
-    await waitFor('#prompt[data-state="DONE"]');
-  }
+  await finishAfterApprove();
   assert.match(await text('#prompt-title'), /Logged in to Acme/);
   const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-1')).json();
   assert.equal(session.loggedin, true, 'the website sees the login');
@@ -243,15 +235,7 @@ step('log in again by scanning the screen (the QR shown in another X window)', a
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   shown.kill();
   await click('#approve');
-  const state = await until('done or PIN', async () => {
-    const el = await $('#prompt');
-    const s = (await el.isExisting()) && (await el.getAttribute('data-state'));
-    return s === 'DONE' || s === 'WAITING_FOR_INPUT' ? s : null;
-  });
-  if (state === 'WAITING_FOR_INPUT') {
-    await enterPin();
-    await waitFor('#prompt[data-state="DONE"]');
-  }
+  await finishAfterApprove();
   const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-2')).json();
   assert.equal(session.loggedin, true, 'the website sees the second login');
   await click('#close');
