@@ -52,14 +52,10 @@ impl Sdk {
         }
     }
 
-    fn platform_biometrics(&self) -> Option<Arc<dyn Biometrics>> {
-        platform(&self.inner)
-    }
-
     /// Whether biometric unlock is available and on.
     pub async fn biometric_status(&self) -> SdkResult<BiometricStatus> {
         Ok(BiometricStatus {
-            available: self.platform_biometrics().is_some_and(|b| b.available()),
+            available: platform(&self.inner).is_some_and(|b| b.available()),
             enabled: self.inner.store.biometric_pin().await?.is_some(),
         })
     }
@@ -67,8 +63,7 @@ impl Sdk {
     /// Switches biometric unlock on: `pin` is checked with a server (wrong PINs count as
     /// usual), the person is verified once by the platform, then the PIN is sealed for later.
     pub async fn enable_biometrics(&self, pin: &PinInput) -> SdkResult<()> {
-        let platform = self
-            .platform_biometrics()
+        let platform = platform(&self.inner)
             .filter(|b| b.available())
             .ok_or(SdkError::BiometricsUnavailable)?;
         pin.to_pin()?;

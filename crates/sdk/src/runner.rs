@@ -128,13 +128,13 @@ pub(crate) async fn run(
     if let Some(conn) = conn.take() {
         conn.close().await;
     }
-    if journaled.is_some() {
-        if let Err(err) = inner.store.end_open_flow(&id).await {
-            tracing::warn!(
-                code = err.code(),
-                "cannot remove an ended flow from the journal"
-            );
-        }
+    // A flow left the journal at its DONE/ERROR update; a continuous session, which ends
+    // without one, leaves it here.
+    if let Err(err) = inner.store.end_open_flow(&id).await {
+        tracing::warn!(
+            code = err.code(),
+            "cannot remove an ended flow from the journal"
+        );
     }
 }
 

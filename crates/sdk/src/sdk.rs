@@ -56,42 +56,32 @@ impl Inner {
     /// pings stop).
     async fn record_interrupted(&self) -> SdkResult<()> {
         for interrupted in self.store.take_open_flows().await? {
-            let flow = interrupted.flow;
+            let flow = interrupted.flow.as_ref();
+            let server = flow.and_then(|f| f.server.as_ref());
+            let account = flow.and_then(|f| f.account.as_ref());
+            let (status, detail) = if interrupted.session {
+                (
+                    crate::model::HistoryStatus::LoggedOut,
+                    "session ended: the app was stopped",
+                )
+            } else {
+                (
+                    crate::model::HistoryStatus::Aborted,
+                    "interrupted: the app was stopped",
+                )
+            };
             let draft = crate::store::HistoryDraft {
                 at: self.now(),
-                kind: flow
-                    .as_ref()
-                    .map_or("LOGIN", |f| crate::engine::history_kind(f.kind)),
-                status: if interrupted.session {
-                    crate::model::HistoryStatus::LoggedOut
-                } else {
-                    crate::model::HistoryStatus::Aborted
-                },
-                server_id: flow
-                    .as_ref()
-                    .and_then(|f| f.server.as_ref())
+                kind: flow.map_or("LOGIN", |f| crate::engine::history_kind(f.kind)),
+                status,
+                server_id: server
                     .and_then(|s| nextauth_protocol::ids::ServerId::from_base64(&s.server_id).ok()),
-                server_name: flow
-                    .as_ref()
-                    .and_then(|f| f.server.as_ref())
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-                account_id: flow
-                    .as_ref()
-                    .and_then(|f| f.account.as_ref())
-                    .map(|a| a.id.clone()),
-                account_name: flow
-                    .as_ref()
-                    .and_then(|f| f.account.as_ref())
-                    .map(|a| a.display_name.clone())
-                    .unwrap_or_default(),
+                server_name: server.map(|s| s.name.clone()).unwrap_or_default(),
+                account_id: account.map(|a| a.id.clone()),
+                account_name: account.map(|a| a.display_name.clone()).unwrap_or_default(),
                 announce: None,
                 error_code: None,
-                detail: if interrupted.session {
-                    "session ended: the app was stopped".into()
-                } else {
-                    "interrupted: the app was stopped".into()
-                },
+                detail: detail.into(),
             };
             self.store.add_history(&draft).await?;
         }
