@@ -19,7 +19,7 @@ use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{jwt, Notice, Payload, PushError, PushSender, PushTarget, SendFuture};
+use super::{jwt, Attempt, Notice, Payload, PushError, PushSender, PushTarget, SendFuture};
 
 /// Apple's production endpoint (development builds of the app use
 /// `https://api.sandbox.push.apple.com`).
@@ -195,14 +195,6 @@ impl ApnsSender {
     }
 }
 
-/// How one request ended, when it did not succeed.
-enum Attempt {
-    /// The provider token had expired: sign a new one and try once more.
-    Unauthorized(PushError),
-    /// Final.
-    Failed(PushError),
-}
-
 /// A message id in the canonical UUID form `apns-id` wants.
 fn uuid(id: &[u8; 16]) -> String {
     let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
@@ -247,17 +239,12 @@ impl PushSender for ApnsSender {
             }
             let payload = Payload::new(envelope, crate::clock::now())?;
             let body = message_body(payload.inline.as_deref(), notice).to_string();
-            match self.send_once(target, &payload, &body).await {
-                Ok(()) => Ok(()),
-                Err(Attempt::Failed(err)) => Err(err),
-                Err(Attempt::Unauthorized(_)) => {
-                    self.forget_provider_token();
-                    match self.send_once(target, &payload, &body).await {
-                        Ok(()) => Ok(()),
-                        Err(Attempt::Failed(err) | Attempt::Unauthorized(err)) => Err(err),
-                    }
-                }
-            }
+            // An expired provider token: sign a new one and try once more.
+            super::send_renewing_credential(
+                || self.send_once(target, &payload, &body),
+                || async { self.forget_provider_token() },
+            )
+            .await
         })
     }
 }

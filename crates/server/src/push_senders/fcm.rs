@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{jwt, Notice, Payload, PushError, PushSender, PushTarget, SendFuture};
+use super::{jwt, Attempt, Notice, Payload, PushError, PushSender, PushTarget, SendFuture};
 
 /// Google's FCM endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://fcm.googleapis.com";
@@ -273,14 +273,6 @@ impl FcmSender {
     }
 }
 
-/// How one request ended, when it did not succeed.
-enum Attempt {
-    /// The access token was refused: get a new one and try once more.
-    Unauthorized(PushError),
-    /// Final.
-    Failed(PushError),
-}
-
 /// The FCM HTTP v1 request body for `target`.
 pub fn message_body(
     target: &PushTarget,
@@ -312,17 +304,12 @@ impl PushSender for FcmSender {
         Box::pin(async move {
             let payload = Payload::new(envelope, crate::clock::now())?;
             let message = message_body(target, payload.inline.as_deref(), payload.ttl, notice);
-            match self.send_once(&message).await {
-                Ok(()) => Ok(()),
-                Err(Attempt::Failed(err)) => Err(err),
-                Err(Attempt::Unauthorized(_)) => {
-                    self.forget_access_token().await;
-                    match self.send_once(&message).await {
-                        Ok(()) => Ok(()),
-                        Err(Attempt::Failed(err) | Attempt::Unauthorized(err)) => Err(err),
-                    }
-                }
-            }
+            // A refused access token: get a new one and try once more.
+            super::send_renewing_credential(
+                || self.send_once(&message),
+                || self.forget_access_token(),
+            )
+            .await
         })
     }
 }

@@ -370,6 +370,40 @@ pub(crate) fn http_client(h2_only: bool) -> Result<reqwest::Client, PushError> {
         .map_err(|err| PushError::Config(format!("HTTP client: {}", err.without_url())))
 }
 
+/// How one request to a push service ended, when it did not succeed.
+pub(crate) enum Attempt {
+    /// The sender's credential (APNs provider token, FCM access token) was refused: get a new
+    /// one and try once more.
+    Unauthorized(PushError),
+    /// Final.
+    Failed(PushError),
+}
+
+/// Sends with `send`; if the credential was refused, calls `renew` (which drops the cached
+/// one) and sends once more. A second refusal is final.
+pub(crate) async fn send_renewing_credential<S, SF, R, RF>(
+    mut send: S,
+    renew: R,
+) -> Result<(), PushError>
+where
+    S: FnMut() -> SF,
+    SF: Future<Output = Result<(), Attempt>>,
+    R: FnOnce() -> RF,
+    RF: Future<Output = ()>,
+{
+    match send().await {
+        Ok(()) => Ok(()),
+        Err(Attempt::Failed(err)) => Err(err),
+        Err(Attempt::Unauthorized(_)) => {
+            renew().await;
+            match send().await {
+                Ok(()) => Ok(()),
+                Err(Attempt::Failed(err) | Attempt::Unauthorized(err)) => Err(err),
+            }
+        }
+    }
+}
+
 /// A reason code from a push service's answer, trimmed to something safe to log.
 pub(crate) fn sanitize_reason(reason: &str) -> String {
     reason
