@@ -64,7 +64,8 @@ function roundLogo(rgb) {
   });
 }
 
-const now = Math.floor(Date.now() / 1000);
+/** The moment the fixtures describe; pages see this time (their clock is fixed at it). */
+export const now = Math.floor(Date.now() / 1000);
 const ACME = 'QWNtZVNlcnZlcklkMDAx';
 const BANK = 'QmFua1NlcnZlcklkMDAy';
 

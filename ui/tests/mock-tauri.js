@@ -21,6 +21,10 @@
     current: null,
     /** Per-command overrides: name -> (args) => result (throw {code, message} to reject). */
     overrides: {},
+    /** Per-command latency: name -> (args) => milliseconds (answers can then overtake each other). */
+    delays: {},
+    /** Commands answered so far, in the order they answered. */
+    answered: [],
     /** What a start command (scan, link) returns and then emits, in order. */
     nextFlow: null,
     emit(name, payload) {
@@ -144,10 +148,14 @@
     core: {
       invoke: async (cmd, args = {}) => {
         mock.calls.push([cmd, clone(args)]);
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, mock.delays[cmd]?.(args) ?? 5));
         const fn = mock.overrides[cmd] || commands[cmd];
-        if (!fn) throw { code: 0, message: `unmocked command ${cmd}` };
-        return clone(await fn(args));
+        try {
+          if (!fn) throw { code: 0, message: `unmocked command ${cmd}` };
+          return clone(await fn(args));
+        } finally {
+          mock.answered.push(cmd);
+        }
       },
     },
     event: {

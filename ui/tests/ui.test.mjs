@@ -11,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { accounts, fixtures, flow, ids, messages, servers } from './fixtures.mjs';
+import { accounts, fixtures, flow, ids, messages, now as fixtureNow, servers } from './fixtures.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../dist');
@@ -46,6 +46,8 @@ const pageErrors = [];
 /** A fresh page on the built UI with the mock and `fx` fixtures; waits until it is ready. */
 async function open(fx = fixtures(), { viewport = DESKTOP, hash = '' } = {}) {
   const context = await browser.newContext({ viewport, colorScheme: 'light', reducedMotion: 'reduce', deviceScaleFactor: 1 });
+  // The page's clock stands at the fixtures' moment, so "5 minutes ago" does not drift on a slow run.
+  await context.clock.setFixedTime(fixtureNow * 1000);
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(String(err)));
   await page.addInitScript(`window.__MOCK_FIXTURES__ = ${JSON.stringify(fx)};\n${mockSource}`);
@@ -392,9 +394,17 @@ test('history: statuses, details, filters by server and status, load more', asyn
   const last = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'history_list').at(-1)[1].filter);
   assert.deepEqual(last, { limit: 25, serverId: ids.BANK, status: 'ERROR' });
   await page.setViewportSize(PHONE);
+  // Two filters cleared quickly, the first answer slower than the second: it must not be
+  // appended to the newer list.
+  await page.evaluate(() => (window.__mock.delays.history_list = ({ filter }) => (filter.serverId ? 300 : 5)));
   await page.getByLabel('Status').selectOption('');
   await page.getByLabel('Server').selectOption('');
-  await page.waitForFunction(() => document.querySelectorAll('.history-entry').length === 25);
+  await page.waitForFunction(() => {
+    const count = (log) => log.filter((c) => (Array.isArray(c) ? c[0] : c) === 'history_list').length;
+    return count(window.__mock.answered) === count(window.__mock.calls);
+  });
+  assert.equal(await page.locator('.history-entry').count(), 25, 'only the newest filter’s page is shown');
+  assert.equal(await page.locator('.history-entry').first().getAttribute('data-id'), '60');
   await noOverflow(page);
   await shoot(page, 'mobile-history');
   await page.context().close();
@@ -452,7 +462,7 @@ test('messages: a MESSAGE_RECEIVED event updates the list, or badges the tab els
       window.__mock.messages.push(m);
       window.__mock.emit('sdk://event', { type: 'MESSAGE_RECEIVED', message: m });
     }, m);
-  const now = Math.floor(Date.now() / 1000);
+  const now = fixtureNow;
   await arrive({ id: 'bmV3LTE', accountId: 'a2', received: now, title: 'Password policy', body: 'Logins now need nextAuth.' });
   await page.getByRole('article', { name: 'Password policy' }).waitFor();
   assert.equal(await page.getByRole('heading', { name: 'No messages yet' }).count(), 0, 'the empty state is gone');

@@ -58,6 +58,9 @@ export async function renderHistory(main: HTMLElement): Promise<void> {
   const status = h('p', { class: 'form-status', role: 'status' });
   const more = h('button', { type: 'button', class: 'secondary', id: 'load-more', hidden: true }, 'Load more');
   let before: number | null = null;
+  // Each reset starts a new generation; a page that answers after a newer reset (two filters
+  // changed quickly) is dropped instead of being appended to the new list.
+  let generation = 0;
 
   const servers = new Map<string, string>();
   for (const a of state.accounts) servers.set(a.serverId, a.serverName);
@@ -79,9 +82,11 @@ export async function renderHistory(main: HTMLElement): Promise<void> {
 
   async function load(reset: boolean): Promise<void> {
     if (reset) {
+      generation += 1;
       before = null;
       list.replaceChildren();
     }
+    const mine = generation;
     more.disabled = true;
     const query: HistoryFilter = { limit: PAGE };
     if (before !== null) query.beforeId = before;
@@ -89,6 +94,7 @@ export async function renderHistory(main: HTMLElement): Promise<void> {
     if (filter.status) query.status = filter.status;
     try {
       const page = await api.history(query);
+      if (mine !== generation) return;
       list.append(...page.entries.map(entry));
       before = page.entries.length ? page.entries[page.entries.length - 1].id : before;
       more.hidden = !page.more;
@@ -99,9 +105,9 @@ export async function renderHistory(main: HTMLElement): Promise<void> {
           ? 'Nothing matches these filters.'
           : 'Nothing yet: logins, new accounts and approvals appear here.';
     } catch (err) {
-      status.textContent = explain(asIpcError(err));
+      if (mine === generation) status.textContent = explain(asIpcError(err));
     } finally {
-      more.disabled = false;
+      if (mine === generation) more.disabled = false;
     }
   }
 
