@@ -106,10 +106,17 @@ fn commands_answer_through_tauri_ipc() {
         json!(false),
         "no autostart plugin registered here"
     );
+    assert_eq!(
+        info["tray"],
+        json!(false),
+        "no tray icon on the mock runtime"
+    );
 
     // Settings round trip (and the file on disk); a settings object from an older UI, without
-    // startOnLogin, takes the default.
-    let settings = json!({ "notifications": false, "theme": "dark", "startOnLogin": false });
+    // startOnLogin and keepInBackground, takes the defaults.
+    let settings = json!({
+        "notifications": false, "theme": "dark", "startOnLogin": false, "keepInBackground": true
+    });
     assert_eq!(
         invoke(&w, "settings_update", json!({ "settings": settings })),
         Ok(settings.clone())

@@ -9,6 +9,7 @@
 //! * [`scanner`]: QR codes from image files, image bytes and the screen.
 //! * [`autostart`]: the "start on login" preference (tauri-plugin-autostart on desktops).
 //! * [`background`]: live delivery of push messages and deep links from the command line.
+//! * `tray` (desktops): the tray icon; closing the window hides it, start on login starts there.
 //!
 //! The TypeScript types of everything crossing IPC are generated from these Rust types with
 //! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose test fails when they drift).
@@ -27,6 +28,8 @@ mod ipc_tests;
 pub mod scanner;
 pub mod settings;
 pub mod state;
+#[cfg(desktop)]
+pub mod tray;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -55,16 +58,17 @@ pub fn run() {
     // a D-Bus session bus (tests, CI) the plugin logs it and the app starts normally.
     #[cfg(desktop)]
     let builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.show();
-            let _ = window.set_focus();
-        }
+        tray::show_main_window(app);
         background::open_links(app, background::links_from_args(argv.into_iter().skip(1)));
     }));
-    // "Start on login" (desktops): settings_update turns the OS entry on and off.
+    // "Start on login" (desktops): settings_update turns the OS entry on and off. The entry
+    // starts the app in the tray.
     #[cfg(desktop)]
-    let builder = builder.plugin(tauri_plugin_autostart::Builder::new().build());
+    let builder = builder.plugin(
+        tauri_plugin_autostart::Builder::new()
+            .args([tray::HIDDEN_ARG])
+            .build(),
+    );
     // Phones: notifications, the camera scanner and the biometric prompt come from Tauri's
     // plugins (docs/mobile.md says what is wired and what is not yet).
     #[cfg(mobile)]
@@ -90,7 +94,20 @@ pub fn run() {
             if let Some(live) = background::start_live_delivery(&state.sdk) {
                 app.manage(live);
             }
+            // The window is created hidden (tauri.conf.json) and shown here, unless the app
+            // was started at login and has a tray to wait in.
+            #[cfg(desktop)]
+            let visible = {
+                let tray = tray::install(app.handle());
+                state.tray.store(tray, std::sync::atomic::Ordering::SeqCst);
+                !(tray && tray::started_hidden(std::env::args().skip(1)))
+            };
+            #[cfg(mobile)]
+            let visible = true;
             app.manage(state);
+            if let (true, Some(window)) = (visible, app.get_webview_window("main")) {
+                window.show()?;
+            }
             // On phones the OS delivers app links and the nextauth: scheme to the running app.
             #[cfg(mobile)]
             {
@@ -107,6 +124,24 @@ pub fn run() {
                 "app set up"
             );
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            #[cfg(desktop)]
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let Some(state) = window.try_state::<AppState>() else {
+                    return;
+                };
+                let tray = state.tray.load(std::sync::atomic::Ordering::SeqCst);
+                if tray::on_close(state.settings().keep_in_background, tray)
+                    == tray::CloseAction::Hide
+                {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    tracing::info!("window hidden; still running in the tray");
+                }
+            }
+            #[cfg(mobile)]
+            let _ = (window, event);
         })
         .run(tauri::generate_context!())
         .expect("error while running the nextAuth app");

@@ -35,6 +35,9 @@ pub struct Settings {
     /// Start the app when the person logs in to the desktop (desktops only; the OS keeps
     /// the actual entry, see `autostart.rs`).
     pub start_on_login: bool,
+    /// Keep running in the tray when the window is closed, so login requests still arrive
+    /// (desktops with a tray icon; see `tray.rs`).
+    pub keep_in_background: bool,
 }
 
 impl Default for Settings {
@@ -43,6 +46,7 @@ impl Default for Settings {
             notifications: true,
             theme: Theme::System,
             start_on_login: false,
+            keep_in_background: true,
         }
     }
 }
@@ -98,6 +102,7 @@ mod tests {
             notifications: false,
             theme: Theme::Dark,
             start_on_login: true,
+            keep_in_background: false,
         };
         s.save(&dir).expect("save");
         assert_eq!(Settings::load(&dir), s);
@@ -105,7 +110,9 @@ mod tests {
             serde_json::from_slice(&std::fs::read(dir.join(FILE)).expect("read")).expect("json");
         assert_eq!(
             on_disk,
-            serde_json::json!({ "notifications": false, "theme": "dark", "startOnLogin": true }),
+            serde_json::json!({
+                "notifications": false, "theme": "dark", "startOnLogin": true, "keepInBackground": false
+            }),
             "camelCase on disk and on the wire"
         );
         std::fs::write(dir.join(FILE), b"{\"theme\":\"light\"}").expect("write");
@@ -115,6 +122,7 @@ mod tests {
                 notifications: true,
                 theme: Theme::Light,
                 start_on_login: false,
+                keep_in_background: true,
             },
             "missing fields take their defaults (a file from before startOnLogin)"
         );

@@ -29,6 +29,9 @@ pub struct AppState {
     pub pending_links: Mutex<Vec<String>>,
     /// Set to stop the running camera scan (`scan_cancel`).
     pub camera_cancel: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether the tray icon is shown (desktops; `tray.rs`): only then does closing the window
+    /// hide it instead of quitting.
+    pub tray: std::sync::atomic::AtomicBool,
     /// Whether the UI has attached its event listeners.
     pub ui_ready: std::sync::atomic::AtomicBool,
     /// When the process started (startup measurements in the log).
@@ -49,6 +52,7 @@ impl AppState {
             last_flow: Mutex::new(None),
             pending_links: Mutex::new(Vec::new()),
             camera_cancel: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            tray: std::sync::atomic::AtomicBool::new(false),
             ui_ready: std::sync::atomic::AtomicBool::new(false),
             started,
         })

@@ -7,7 +7,7 @@
 //   APP=<target>/debug/nextauth-app SERVER=<target>/debug/nextauth-server node tests/e2e.test.mjs
 // scripts/test-app.sh sets all of this up. Prints one line per step and "N passed, N failed".
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -177,6 +177,10 @@ async function finishAfterApprove() {
   }
 }
 
+/** The app window's X11 state, or a close request as its close button sends (x11-window.py). */
+const x11Window = (command) =>
+  execFileSync('python3', [path.join(here, 'x11-window.py'), command, 'nextAuth'], { encoding: 'utf8' }).trim();
+
 const steps = [];
 const step = (name, fn) => steps.push([name, fn]);
 
@@ -241,10 +245,17 @@ step('log in again by scanning the screen (the QR shown in another X window)', a
   await click('#close');
 });
 
-step('a push login the website provokes reaches the app through live delivery', async () => {
+step('closed to the tray, the app still gets a push login by live delivery, which brings the window back', async () => {
+  const info = await browser.execute(() => window.__TAURI__.core.invoke('app_info'));
+  assert.equal(info.tray, true, 'a tray icon (libayatana-appindicator3 is installed by scripts/install-deps.sh)');
+  assert.equal(x11Window('state'), 'mapped');
+  x11Window('close'); // what the window's close button does
+  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  assert.equal(await browser.execute(() => document.body.dataset.ready), 'true', 'the app still runs');
   const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, 'browser-1', { method: 'POST' });
   assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await until('the window shown again', () => x11Window('state') === 'mapped');
   await browser.saveScreenshot(path.join(shots, 'app-e2e-push-login.png'));
   await click('#approve');
   await finishAfterApprove();
@@ -361,7 +372,7 @@ step('settings: start on login writes and removes the XDG autostart entry', asyn
   assert.ok(!fs.existsSync(autostartFile), 'no entry at first');
   await browser.execute(() => document.getElementById('start-on-login').click());
   await until('the autostart entry', () => fs.existsSync(autostartFile));
-  assert.match(fs.readFileSync(autostartFile, 'utf8'), new RegExp(`Exec=.*${path.basename(APP)}`));
+  assert.match(fs.readFileSync(autostartFile, 'utf8'), new RegExp(`Exec=.*${path.basename(APP)}.* --hidden`), 'starts in the tray');
   await until('startOnLogin saved', () => JSON.parse(fs.readFileSync(path.join(appData, 'settings.json'), 'utf8')).startOnLogin === true);
   // The switch is disabled until the save returns to the UI (the file is written just before).
   await until('the switch on and ready', () =>

@@ -531,7 +531,7 @@ test('settings: PIN change, notifications, theme, about', async () => {
   await page.context().close();
 });
 
-test('settings: start on login switch, a refusal by the OS, hidden where unavailable', async () => {
+test('settings: start on login and tray switches, a refusal by the OS, hidden where unavailable', async () => {
   const page = await open(fixtures(), { hash: '#/settings' });
   const toggle = page.getByRole('switch', { name: /Start on login/ });
   assert.equal(await toggle.isChecked(), false);
@@ -540,7 +540,7 @@ test('settings: start on login switch, a refusal by the OS, hidden where unavail
   await page.keyboard.press('Space');
   await page.waitForFunction(() => window.__mock.settings.startOnLogin === true);
   const sent = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'settings_update').at(-1)[1].settings);
-  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true }, 'the other preferences are kept');
+  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true }, 'the other preferences are kept');
   assert.equal(await toggle.isChecked(), true);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-on-login', 'focus stays on the switch');
   await page.evaluate(() => {
@@ -552,11 +552,19 @@ test('settings: start on login switch, a refusal by the OS, hidden where unavail
   await page.getByText('Starting nextAuth when you log in could not be changed').waitFor();
   await page.waitForFunction(() => document.getElementById('start-on-login')?.checked === true);
   assert.equal(await page.evaluate(() => window.__mock.settings.startOnLogin), true, 'nothing changed');
+  await page.evaluate(() => delete window.__mock.overrides.settings_update);
+  const tray = page.getByRole('switch', { name: /Keep running in the tray/ });
+  assert.equal(await tray.isChecked(), true, 'on by default');
+  await tray.click();
+  await page.waitForFunction(() => window.__mock.settings.keepInBackground === false);
+  assert.equal(await page.evaluate(() => window.__mock.settings.startOnLogin), true, 'the other preferences are kept');
+  assert.equal(await tray.isChecked(), false);
   await page.context().close();
 
-  const phone = await open(fixtures({ info: { ...fixtures().info, platform: 'android', startOnLogin: false } }), { hash: '#/settings' });
+  const phone = await open(fixtures({ info: { ...fixtures().info, platform: 'android', startOnLogin: false, tray: false } }), { hash: '#/settings' });
   await phone.getByRole('heading', { name: 'Settings' }).waitFor();
   assert.equal(await phone.getByRole('switch', { name: /Start on login/ }).count(), 0, 'no switch without autostart');
+  assert.equal(await phone.getByRole('switch', { name: /Keep running in the tray/ }).count(), 0, 'no switch without a tray');
   await phone.context().close();
 });
 

@@ -35,6 +35,8 @@ pub struct AppInfo {
     pub camera: bool,
     /// Whether the app can be started at login here (desktops with the autostart plugin).
     pub start_on_login: bool,
+    /// Whether the app has a tray icon, so it can keep running with its window closed.
+    pub tray: bool,
 }
 
 /// What the UI needs right after it attached its listeners.
@@ -63,6 +65,7 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Ap
         screen_capture: crate::scanner::screen_capture_supported(),
         camera: crate::scanner::camera_supported(),
         start_on_login: crate::autostart::with_item(&app, |item| item.is_some()),
+        tray: state.tray.load(Ordering::SeqCst),
     }
 }
 

@@ -44,4 +44,8 @@ camera: boolean,
 /**
  * Whether the app can be started at login here (desktops with the autostart plugin).
  */
-startOnLogin: boolean, };
+startOnLogin: boolean, 
+/**
+ * Whether the app has a tray icon, so it can keep running with its window closed.
+ */
+tray: boolean, };

@@ -18,4 +18,9 @@ theme: Theme,
  * Start the app when the person logs in to the desktop (desktops only; the OS keeps
  * the actual entry, see `autostart.rs`).
  */
-startOnLogin: boolean, };
+startOnLogin: boolean, 
+/**
+ * Keep running in the tray when the window is closed, so login requests still arrive
+ * (desktops with a tray icon; see `tray.rs`).
+ */
+keepInBackground: boolean, };

@@ -114,6 +114,17 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
       startOnLogin.focus();
     },
   });
+  const keepInBackground = h('input', {
+    type: 'checkbox',
+    id: 'keep-in-background',
+    role: 'switch',
+    checked: state.settings.keepInBackground,
+    onchange: async () => {
+      if (!(await save({ ...state.settings, keepInBackground: keepInBackground.checked }))) {
+        keepInBackground.checked = state.settings.keepInBackground;
+      }
+    },
+  });
   const themes: [Theme, string][] = [
     ['system', 'System'],
     ['light', 'Light'],
@@ -171,6 +182,19 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
                 h('span', { class: 'muted small' }, 'Open nextAuth when you log in to this computer, so login requests reach you'),
               ),
               startOnLogin,
+            )
+          : null,
+        info?.tray
+          ? h(
+              'div',
+              { class: 'switch-row' },
+              h(
+                'label',
+                { for: 'keep-in-background' },
+                h('span', null, 'Keep running in the tray'),
+                h('span', { class: 'muted small' }, 'Closing the window leaves nextAuth in the tray, so login requests still reach you'),
+              ),
+              keepInBackground,
             )
           : null,
         themeGroup,
