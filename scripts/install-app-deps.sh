@@ -5,6 +5,8 @@
 #     and the app's end-to-end test start it on a private bus);
 #   * webkit2gtk-driver: WebKitWebDriver, which tauri-driver drives;
 #   * chromium: the headless browser of the UI tests (Tauri IPC mocked);
+#   * imagemagick: shows a QR code in a second X window (the "scan from screen" step);
+#   * python3: ui/tests/x11-window.py closes the app's window as a close button does;
 #   * libclang-dev: only for the app's optional `camera` feature (nokhwa's V4L2 bindings);
 #   * tauri-driver (cargo, pinned to 2.x: crates.io also serves 3.0 alphas);
 #   * the UI's npm packages (ui/node_modules, from ui/package-lock.json).
@@ -22,6 +24,7 @@ APT_PACKAGES=(
   webkit2gtk-driver
   chromium
   imagemagick
+  python3
   libclang-dev
 )
 
