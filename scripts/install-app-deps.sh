@@ -6,7 +6,8 @@
 #   * webkit2gtk-driver: WebKitWebDriver, which tauri-driver drives;
 #   * chromium: the headless browser of the UI tests (Tauri IPC mocked);
 #   * imagemagick: shows a QR code in a second X window (the "scan from screen" step);
-#   * python3: ui/tests/x11-window.py closes the app's window as a close button does;
+#   * python3, python3-dbus, python3-gi: ui/tests/x11-window.py closes the app's window as a
+#     close button does; ui/tests/fake-notifications.py is the desktop's notification server;
 #   * libclang-dev: only for the app's optional `camera` feature (nokhwa's V4L2 bindings);
 #   * tauri-driver (cargo, pinned to 2.x: crates.io also serves 3.0 alphas);
 #   * the UI's npm packages (ui/node_modules, from ui/package-lock.json).
@@ -25,6 +26,8 @@ APT_PACKAGES=(
   chromium
   imagemagick
   python3
+  python3-dbus
+  python3-gi
   libclang-dev
 )
 

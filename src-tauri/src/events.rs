@@ -113,19 +113,93 @@ fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
     notify(app, title, body);
 }
 
-/// Shows a desktop notification; failure (no notification service) is logged, not fatal.
+/// Shows a desktop notification; failure (no notification service) is logged, not fatal. On
+/// Linux and the BSDs a click on it brings the window forward (its "default" action).
 #[cfg(desktop)]
-fn notify<R: Runtime>(_app: &AppHandle<R>, title: String, body: String) {
+fn notify<R: Runtime>(app: &AppHandle<R>, title: String, body: String) {
+    let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        if let Err(err) = notify_rust::Notification::new()
-            .appname("nextAuth")
-            .summary(&title)
-            .body(&body)
-            .show()
+        let mut notification = notify_rust::Notification::new();
+        notification.appname("nextAuth").summary(&title).body(&body);
+        #[cfg(all(unix, not(target_os = "macos")))]
+        click_to_open::show(&app, notification);
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
         {
-            tracing::info!(%err, "desktop notification not shown");
+            let _ = &app;
+            if let Err(err) = notification.show() {
+                tracing::info!(%err, "desktop notification not shown");
+            }
         }
     });
+}
+
+/// Freedesktop notifications that open the app when clicked. They share one slot: a new
+/// request replaces the previous notification (a person answers one prompt at a time), and one
+/// blocking thread waits for clicks on whatever occupies the slot, until it is clicked or closed.
+#[cfg(all(desktop, unix, not(target_os = "macos")))]
+mod click_to_open {
+    use std::sync::Mutex;
+
+    use tauri::{AppHandle, Runtime};
+
+    /// How long a notification stays up: about as long as a website waits for an answer.
+    const SHOWN_MS: u32 = 120_000;
+
+    struct Slot {
+        /// The notification id in use, which the next notification replaces.
+        id: Option<u32>,
+        /// Whether a thread waits for a click on it.
+        waiting: bool,
+    }
+
+    static SLOT: Mutex<Slot> = Mutex::new(Slot {
+        id: None,
+        waiting: false,
+    });
+
+    pub(super) fn show<R: Runtime>(
+        app: &AppHandle<R>,
+        mut notification: notify_rust::Notification,
+    ) {
+        notification
+            .action("default", "Open nextAuth")
+            .timeout(notify_rust::Timeout::Milliseconds(SHOWN_MS));
+        let Ok(mut slot) = SLOT.lock() else { return };
+        if let Some(id) = slot.id {
+            notification.id(id);
+        }
+        let handle = match notification.show() {
+            Ok(handle) => handle,
+            Err(err) => {
+                tracing::info!(%err, "desktop notification not shown");
+                return;
+            }
+        };
+        slot.id = Some(handle.id());
+        if std::mem::replace(&mut slot.waiting, true) {
+            return; // the thread already waiting on this id serves the new notification
+        }
+        drop(slot);
+        /// Frees the slot however the wait ends (notify-rust panics on a broken bus).
+        struct Done;
+        impl Drop for Done {
+            fn drop(&mut self) {
+                if let Ok(mut slot) = SLOT.lock() {
+                    *slot = Slot {
+                        id: None,
+                        waiting: false,
+                    };
+                }
+            }
+        }
+        let _done = Done;
+        handle.wait_for_action(|action| {
+            if action == "default" {
+                tracing::info!("notification clicked");
+                crate::tray::show_main_window(app);
+            }
+        });
+    }
 }
 
 /// Shows a notification through Tauri's notification plugin (phones); failure (permission

@@ -57,6 +57,23 @@ async function until(what, fn, timeout = 20000) {
   }
 }
 
+// A desktop notification server on the test's session bus (scripts/with-keyring.sh starts a
+// private one): it records what the app shows and clicks a notification when the test says.
+assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under a session bus (scripts/with-keyring.sh)');
+const notificationLog = path.join(tmp, 'notifications.jsonl');
+const notifier = spawn('/usr/bin/python3', [path.join(here, 'fake-notifications.py'), notificationLog], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+children.push(notifier);
+await new Promise((resolve, reject) => {
+  notifier.stdout.once('data', resolve);
+  notifier.once('exit', (code) => reject(new Error(`fake-notifications.py exited with ${code}`)));
+});
+const notifications = () =>
+  fs.existsSync(notificationLog)
+    ? fs.readFileSync(notificationLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    : [];
+
 // The reference server with a fresh data directory.
 const port = await freePort();
 const serverData = path.join(tmp, 'server');
@@ -179,7 +196,7 @@ async function finishAfterApprove() {
 
 /** The app window's X11 state, or a close request as its close button sends (x11-window.py). */
 const x11Window = (command) =>
-  execFileSync('python3', [path.join(here, 'x11-window.py'), command, 'nextAuth'], { encoding: 'utf8' }).trim();
+  execFileSync('/usr/bin/python3', [path.join(here, 'x11-window.py'), command, 'nextAuth'], { encoding: 'utf8' }).trim();
 
 const steps = [];
 const step = (name, fn) => steps.push([name, fn]);
@@ -245,7 +262,7 @@ step('log in again by scanning the screen (the QR shown in another X window)', a
   await click('#close');
 });
 
-step('closed to the tray, the app still gets a push login by live delivery, which brings the window back', async () => {
+step('closed to the tray, a push login arrives by live delivery, brings the window back and notifies; a click on the notification shows the window', async () => {
   const info = await browser.execute(() => window.__TAURI__.core.invoke('app_info'));
   assert.equal(info.tray, true, 'a tray icon (libayatana-appindicator3 is installed by scripts/install-deps.sh)');
   assert.equal(x11Window('state'), 'mapped');
@@ -256,6 +273,17 @@ step('closed to the tray, the app still gets a push login by live delivery, whic
   assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   await until('the window shown again', () => x11Window('state') === 'mapped');
+  const note = await until('the notification', () => notifications().find((n) => n.summary === 'Log in to Acme?'));
+  assert.equal(note.app, 'nextAuth');
+  assert.deepEqual(note.actions, ['default', 'Open nextAuth'], 'a click opens the app');
+  assert.ok(!JSON.stringify(note).includes(PIN), 'no secret in a notification');
+  // Put the window away again; clicking the notification brings it back, prompt and all.
+  x11Window('close');
+  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  execFileSync('dbus-send', ['--session', '--type=method_call', '--print-reply', '--dest=org.freedesktop.Notifications', '/org/freedesktop/Notifications',
+    'org.nextauth.Test.Invoke', `uint32:${note.id}`, 'string:default']);
+  await until('the window shown by the click', () => x11Window('state') === 'mapped');
+  await waitFor('#prompt[data-interaction="CONFIRM"]');
   await browser.saveScreenshot(path.join(shots, 'app-e2e-push-login.png'));
   await click('#approve');
   await finishAfterApprove();
@@ -403,6 +431,7 @@ step('delete the account: confirmed, the server is told, back to the welcome scr
 step('the PINs never reach the log', async () => {
   assert.ok(!appLog.includes(PIN) && !appLog.includes(NEW_PIN), 'a PIN appears in the app log');
   assert.match(appLog, /ui ready/);
+  assert.match(appLog, /notification clicked/, 'the click reached the app through ActionInvoked');
 });
 
 const $$ = (sel) => browser.$$(sel);
