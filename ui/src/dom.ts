@@ -1,7 +1,7 @@
 // A tiny DOM builder: h('button', { class: 'primary', onclick }, 'Label').
 // No framework: screens rebuild their own subtree when their data changes.
 
-type Child = Node | string | number | null | undefined | false | Child[];
+export type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, unknown>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(

@@ -6,7 +6,7 @@ import type { Flow } from '../bindings/Flow';
 import type { Interaction } from '../bindings/Interaction';
 import type { IpcError } from '../bindings/IpcError';
 import { logo } from '../app';
-import { h, icon } from '../dom';
+import { type Child, h, icon } from '../dom';
 import { explain, FLOW_LABEL } from '../format';
 import type { PromptActions } from './controller';
 import { pinPad } from './pin';
@@ -157,12 +157,50 @@ function requestFrom(announce: Announce): HTMLElement {
   );
 }
 
+/** A prompt that ends in a decision: a form whose submit sends `confirm()`, then its content,
+ *  the error line, and the deny (also Escape) and approve buttons. */
+function decision(
+  actions: PromptActions,
+  confirm: () => Parameters<PromptActions['answer']>[0],
+  content: Child[],
+  deny: Child[],
+  approve: Child[],
+): HTMLFormElement {
+  const err = errorLine();
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'prompt',
+      onsubmit: (e: SubmitEvent) => {
+        e.preventDefault();
+        void send(actions, form, err, confirm());
+      },
+    },
+    content,
+    err.el,
+    buttons(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          id: 'deny',
+          'data-escape': true,
+          onclick: () => void send(actions, form, err, { type: 'DENY' }),
+        },
+        deny,
+      ),
+      h('button', { type: 'submit', class: 'primary', id: 'approve', 'data-autofocus': true }, approve),
+    ),
+  );
+  return form;
+}
+
 function confirmLogin(
   flow: Flow,
   i: Extract<Interaction, { type: 'CONFIRM' }>,
   actions: PromptActions,
 ): HTMLElement {
-  const err = errorLine();
   const choice = accountChoice(i.accounts, 'Log in as');
   const note = h('input', {
     id: 'user-input',
@@ -170,49 +208,28 @@ function confirmLogin(
     maxlength: '1024',
     autocomplete: 'off',
   });
-  const form: HTMLFormElement = h(
-    'form',
-    {
-      class: 'prompt',
-      onsubmit: (e: SubmitEvent) => {
-        e.preventDefault();
-        const userInput = note.value.trim();
-        void send(actions, form, err, {
-          type: 'CONFIRM',
-          accountId: choice.chosen() ?? undefined,
-          userInput: userInput || undefined,
-        });
-      },
+  return decision(
+    actions,
+    () => {
+      const userInput = note.value.trim();
+      return { type: 'CONFIRM', accountId: choice.chosen() ?? undefined, userInput: userInput || undefined };
     },
-    header(flow, `Log in to ${serverName(flow)}?`, i.announce),
-    h('p', { id: 'prompt-desc' }, 'Someone wants to log in with your account. Approve only if it is you.'),
-    choice.el,
-    requestFrom(i.announce),
-    h(
-      'details',
-      { class: 'note' },
-      h('summary', null, 'Add a note for the website (optional)'),
-      h('label', { for: 'user-input' }, 'Note'),
-      note,
-    ),
-    err.el,
-    buttons(
+    [
+      header(flow, `Log in to ${serverName(flow)}?`, i.announce),
+      h('p', { id: 'prompt-desc' }, 'Someone wants to log in with your account. Approve only if it is you.'),
+      choice.el,
+      requestFrom(i.announce),
       h(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary',
-          id: 'deny',
-          'data-escape': true,
-          onclick: () => void send(actions, form, err, { type: 'DENY' }),
-        },
-        icon('x', 18),
-        'Deny',
+        'details',
+        { class: 'note' },
+        h('summary', null, 'Add a note for the website (optional)'),
+        h('label', { for: 'user-input' }, 'Note'),
+        note,
       ),
-      h('button', { type: 'submit', class: 'primary', id: 'approve', 'data-autofocus': true }, icon('check', 18), 'Approve'),
-    ),
+    ],
+    [icon('x', 18), 'Deny'],
+    [icon('check', 18), 'Approve'],
   );
-  return form;
 }
 
 function confirmEnrol(
@@ -220,67 +237,48 @@ function confirmEnrol(
   i: Extract<Interaction, { type: 'CONFIRM_ENROL' }>,
   actions: PromptActions,
 ): HTMLElement {
-  const err = errorLine();
   const hash = flow.server?.visualHash;
-  const form: HTMLFormElement = h(
-    'form',
-    {
-      class: 'prompt',
-      onsubmit: (e: SubmitEvent) => {
-        e.preventDefault();
-        void send(actions, form, err, { type: 'CONFIRM' });
-      },
-    },
-    header(flow, `Add an account at ${serverName(flow)}?`),
-    h('p', { class: 'enrol-name' }, 'Account name: ', h('strong', null, i.displayName)),
-    h(
-      'figure',
-      { class: 'vash' },
-      hash
-        ? h('img', {
-            src: `data:image/png;base64,${hash}`,
-            alt: 'Visual hash of the website’s parameters',
-            width: 128,
-            height: 128,
-          })
-        : h('div', { class: 'vash-missing' }, 'No picture'),
+  return decision(
+    actions,
+    () => ({ type: 'CONFIRM' }),
+    [
+      header(flow, `Add an account at ${serverName(flow)}?`),
+      h('p', { class: 'enrol-name' }, 'Account name: ', h('strong', null, i.displayName)),
       h(
-        'figcaption',
-        { id: 'prompt-desc' },
-        'Check that this picture is the same as the one the website shows next to the code. If it differs, cancel.',
+        'figure',
+        { class: 'vash' },
+        hash
+          ? h('img', {
+              src: `data:image/png;base64,${hash}`,
+              alt: 'Visual hash of the website’s parameters',
+              width: 128,
+              height: 128,
+            })
+          : h('div', { class: 'vash-missing' }, 'No picture'),
+        h(
+          'figcaption',
+          { id: 'prompt-desc' },
+          'Check that this picture is the same as the one the website shows next to the code. If it differs, cancel.',
+        ),
       ),
-    ),
-    i.existingAccounts.length
-      ? h(
-          'div',
-          { class: 'warning', role: 'note' },
-          icon('alert', 18),
-          h(
-            'p',
-            null,
-            `You already have ${i.existingAccounts.length === 1 ? 'an account' : `${i.existingAccounts.length} accounts`} at this website: `,
-            h('strong', null, i.existingAccounts.map((a) => a.displayName).join(', ')),
-            '. Add another only if you meant to.',
-          ),
-        )
-      : null,
-    err.el,
-    buttons(
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary',
-          id: 'deny',
-          'data-escape': true,
-          onclick: () => void send(actions, form, err, { type: 'DENY' }),
-        },
-        'Cancel',
-      ),
-      h('button', { type: 'submit', class: 'primary', id: 'approve', 'data-autofocus': true }, icon('plus', 18), 'Add account'),
-    ),
+      i.existingAccounts.length
+        ? h(
+            'div',
+            { class: 'warning', role: 'note' },
+            icon('alert', 18),
+            h(
+              'p',
+              null,
+              `You already have ${i.existingAccounts.length === 1 ? 'an account' : `${i.existingAccounts.length} accounts`} at this website: `,
+              h('strong', null, i.existingAccounts.map((a) => a.displayName).join(', ')),
+              '. Add another only if you meant to.',
+            ),
+          )
+        : null,
+    ],
+    ['Cancel'],
+    [icon('plus', 18), 'Add account'],
   );
-  return form;
 }
 
 function confirmTransaction(
@@ -288,48 +286,27 @@ function confirmTransaction(
   i: Extract<Interaction, { type: 'CONFIRM_TRANSACTION' }>,
   actions: PromptActions,
 ): HTMLElement {
-  const err = errorLine();
   const choice = accountChoice(i.accounts, 'Approve as');
-  const form: HTMLFormElement = h(
-    'form',
-    {
-      class: 'prompt',
-      onsubmit: (e: SubmitEvent) => {
-        e.preventDefault();
-        void send(actions, form, err, { type: 'CONFIRM', accountId: choice.chosen() ?? undefined });
-      },
-    },
-    header(flow, 'Approve this transaction?'),
-    h('p', { id: 'prompt-desc' }, `${serverName(flow)} asks you to confirm:`),
-    h(
-      'dl',
-      { class: 'transaction' },
-      h('dt', null, 'Amount'),
-      h('dd', { class: 'amount' }, i.amount),
-      h('dt', null, 'To'),
-      h('dd', null, i.beneficiary),
-      i.description ? [h('dt', null, 'Description'), h('dd', null, i.description)] : null,
-    ),
-    choice.el,
-    err.el,
-    buttons(
+  return decision(
+    actions,
+    () => ({ type: 'CONFIRM', accountId: choice.chosen() ?? undefined }),
+    [
+      header(flow, 'Approve this transaction?'),
+      h('p', { id: 'prompt-desc' }, `${serverName(flow)} asks you to confirm:`),
       h(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary',
-          id: 'deny',
-          'data-escape': true,
-          onclick: () =>
-            void send(actions, form, err, { type: 'DENY' }),
-        },
-        icon('x', 18),
-        'Decline',
+        'dl',
+        { class: 'transaction' },
+        h('dt', null, 'Amount'),
+        h('dd', { class: 'amount' }, i.amount),
+        h('dt', null, 'To'),
+        h('dd', null, i.beneficiary),
+        i.description ? [h('dt', null, 'Description'), h('dd', null, i.description)] : null,
       ),
-      h('button', { type: 'submit', class: 'primary', id: 'approve', 'data-autofocus': true }, icon('check', 18), 'Approve'),
-    ),
+      choice.el,
+    ],
+    [icon('x', 18), 'Decline'],
+    [icon('check', 18), 'Approve'],
   );
-  return form;
 }
 
 function working(flow: Flow, actions: PromptActions): HTMLElement {

@@ -91,6 +91,16 @@ function pinSection(): HTMLElement {
   );
 }
 
+/** A preference switch with its name and a line on what it does (the label names the switch). */
+function switchRow(input: HTMLInputElement, title: string, hint: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'switch-row' },
+    h('label', { for: input.id }, h('span', null, title), h('span', { class: 'muted small' }, hint)),
+    input,
+  );
+}
+
 export async function renderSettings(main: HTMLElement): Promise<void> {
   const info = state.info ?? (state.info = await api.appInfo().catch(() => null));
   const notify = h('input', {
@@ -160,42 +170,12 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
         'section',
         { class: 'card', 'aria-labelledby': 'prefs-heading' },
         h('h2', { id: 'prefs-heading' }, 'Preferences'),
-        h(
-          'div',
-          { class: 'switch-row' },
-          h(
-            'label',
-            { for: 'notifications' },
-            h('span', null, 'Notifications'),
-            h('span', { class: 'muted small' }, 'Tell me about login requests while the app is in the background'),
-          ),
-          notify,
-        ),
+        switchRow(notify, 'Notifications', 'Tell me about login requests while the app is in the background'),
         info?.startOnLogin
-          ? h(
-              'div',
-              { class: 'switch-row' },
-              h(
-                'label',
-                { for: 'start-on-login' },
-                h('span', null, 'Start on login'),
-                h('span', { class: 'muted small' }, 'Open nextAuth when you log in to this computer, so login requests reach you'),
-              ),
-              startOnLogin,
-            )
+          ? switchRow(startOnLogin, 'Start on login', 'Open nextAuth when you log in to this computer, so login requests reach you')
           : null,
         info?.tray
-          ? h(
-              'div',
-              { class: 'switch-row' },
-              h(
-                'label',
-                { for: 'keep-in-background' },
-                h('span', null, 'Keep running in the tray'),
-                h('span', { class: 'muted small' }, 'Closing the window leaves nextAuth in the tray, so login requests still reach you'),
-              ),
-              keepInBackground,
-            )
+          ? switchRow(keepInBackground, 'Keep running in the tray', 'Closing the window leaves nextAuth in the tray, so login requests still reach you')
           : null,
         themeGroup,
       ),
