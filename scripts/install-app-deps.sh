@@ -31,19 +31,9 @@ APT_PACKAGES=(
   libclang-dev
 )
 
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  if ! dpkg -s "$pkg" >/dev/null 2>&1; then
-    missing+=("$pkg")
-  fi
-done
-if ((${#missing[@]} > 0)); then
-  echo "install-app-deps: installing ${missing[*]}"
-  apt-get update
-  apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
-else
-  echo "install-app-deps: system packages already present"
-fi
+# shellcheck source=scripts/apt-missing.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-missing.sh"
+apt_install_missing install-app-deps "${APT_PACKAGES[@]}"
 
 if ! command -v tauri-driver >/dev/null 2>&1; then
   echo "install-app-deps: installing tauri-driver 2.x"

@@ -21,20 +21,9 @@ APT_PACKAGES=(
   postgresql
 )
 
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  if ! dpkg -s "$pkg" >/dev/null 2>&1; then
-    missing+=("$pkg")
-  fi
-done
-
-if ((${#missing[@]} > 0)); then
-  echo "install-deps: installing ${missing[*]}"
-  apt-get update
-  apt-get install -y -o DPkg::Lock::Timeout=600 --no-install-recommends "${APT_PACKAGES[@]}"
-else
-  echo "install-deps: system packages already present"
-fi
+# shellcheck source=scripts/apt-missing.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-missing.sh"
+apt_install_missing install-deps "${APT_PACKAGES[@]}"
 
 # Rust components used by .ci/run.
 for component in rustfmt clippy; do
