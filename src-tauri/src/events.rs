@@ -38,16 +38,25 @@ pub fn spawn_bridge<R: Runtime>(app: AppHandle<R>, sdk: &Sdk) {
     let mut rx = sdk.subscribe();
     tauri::async_runtime::spawn(async move {
         let mut last_prompted: Option<String> = None;
+        // Whether the last prompted flow still waits for its answer.
+        let mut asking = false;
         loop {
             match rx.recv().await {
                 Ok(event) => {
                     if let Event::FlowUpdate { flow } = &event {
                         remember(&app, flow);
-                        if flow.state == FlowState::WaitingForConfirmation
-                            && last_prompted.as_deref() != Some(flow.id.as_str())
-                        {
+                        let waiting = flow.state == FlowState::WaitingForConfirmation;
+                        if waiting && last_prompted.as_deref() != Some(flow.id.as_str()) {
                             last_prompted = Some(flow.id.clone());
+                            asking = true;
                             attention(&app, flow);
+                        } else if !waiting
+                            && asking
+                            && last_prompted.as_deref() == Some(flow.id.as_str())
+                        {
+                            // Answered here (or refused, or ended): the notification is stale.
+                            asking = false;
+                            withdraw_notification();
                         }
                     }
                     if let Err(err) = app.emit(SDK_EVENT, &event) {
@@ -134,26 +143,28 @@ fn notify<R: Runtime>(app: &AppHandle<R>, title: String, body: String) {
 }
 
 /// Freedesktop notifications that open the app when clicked. They share one slot: a new
-/// request replaces the previous notification (a person answers one prompt at a time), and one
-/// blocking thread waits for clicks on whatever occupies the slot, until it is clicked or closed.
+/// request replaces the previous notification (a person answers one prompt at a time), one
+/// blocking thread waits for clicks on whatever occupies the slot until it is clicked or closed,
+/// and the notification is withdrawn once its prompt is answered or ends.
 #[cfg(all(desktop, unix, not(target_os = "macos")))]
 mod click_to_open {
     use std::sync::Mutex;
 
+    use notify_rust::{ActionResponse, NotificationHandle};
     use tauri::{AppHandle, Runtime};
 
     /// How long a notification stays up: about as long as a website waits for an answer.
     const SHOWN_MS: u32 = 120_000;
 
     struct Slot {
-        /// The notification id in use, which the next notification replaces.
-        id: Option<u32>,
+        /// The notification shown now (the next one replaces it; withdrawing closes it).
+        shown: Option<NotificationHandle>,
         /// Whether a thread waits for a click on it.
         waiting: bool,
     }
 
     static SLOT: Mutex<Slot> = Mutex::new(Slot {
-        id: None,
+        shown: None,
         waiting: false,
     });
 
@@ -165,8 +176,8 @@ mod click_to_open {
             .action("default", "Open nextAuth")
             .timeout(notify_rust::Timeout::Milliseconds(SHOWN_MS));
         let Ok(mut slot) = SLOT.lock() else { return };
-        if let Some(id) = slot.id {
-            notification.id(id);
+        if let Some(previous) = &slot.shown {
+            notification.id(previous.id());
         }
         let handle = match notification.show() {
             Ok(handle) => handle,
@@ -175,7 +186,8 @@ mod click_to_open {
                 return;
             }
         };
-        slot.id = Some(handle.id());
+        let id = handle.id();
+        slot.shown = Some(handle);
         if std::mem::replace(&mut slot.waiting, true) {
             return; // the thread already waiting on this id serves the new notification
         }
@@ -186,20 +198,37 @@ mod click_to_open {
             fn drop(&mut self) {
                 if let Ok(mut slot) = SLOT.lock() {
                     *slot = Slot {
-                        id: None,
+                        shown: None,
                         waiting: false,
                     };
                 }
             }
         }
         let _done = Done;
-        handle.wait_for_action(|action| {
-            if action == "default" {
+        let _ = notify_rust::handle_action(id, |response| {
+            if let ActionResponse::Custom("default") = response {
                 tracing::info!("notification clicked");
                 crate::tray::show_main_window(app);
             }
         });
     }
+
+    /// Closes the notification shown now, if any (its prompt was answered or ended).
+    pub(super) fn withdraw() {
+        let shown = SLOT.lock().ok().and_then(|mut slot| slot.shown.take());
+        if let Some(handle) = shown {
+            tauri::async_runtime::spawn_blocking(move || {
+                tracing::info!("notification withdrawn");
+                handle.close();
+            });
+        }
+    }
+}
+
+/// Withdraws the notification of a prompt that no longer asks anything.
+fn withdraw_notification() {
+    #[cfg(all(desktop, unix, not(target_os = "macos")))]
+    click_to_open::withdraw();
 }
 
 /// Shows a notification through Tauri's notification plugin (phones); failure (permission

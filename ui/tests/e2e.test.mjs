@@ -291,6 +291,23 @@ step('closed to the tray, a push login arrives by live delivery, brings the wind
   await click('#close');
 });
 
+step('a notification is withdrawn once its prompt is answered in the app', async () => {
+  x11Window('close');
+  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  const before = notifications().length;
+  const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, 'browser-1', { method: 'POST' });
+  assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  const note = await until('the notification', () =>
+    notifications().slice(before).find((n) => n.summary === 'Log in to Acme?'),
+  );
+  assert.ok(!notifications().some((n) => n.closed === note.id), 'still shown while the prompt asks');
+  await click('#approve');
+  await finishAfterApprove();
+  await until('the notification withdrawn', () => notifications().some((n) => n.closed === note.id));
+  await click('#close');
+});
+
 step('a message the website sends arrives live and shows on the Messages screen', async () => {
   const accounts = await (await api(`/servers/${demo.serverid}/accounts/`)).json();
   const id = accounts.accounts[0].id;

@@ -4,7 +4,8 @@
     fake-notifications.py LOG
 
 Owns org.freedesktop.Notifications (the interface notify-rust talks to), writes one JSON line
-per notification to LOG and prints "ready" once it owns the name. The test clicks a
+per notification (and one per CloseNotification call) to LOG and prints "ready" once it owns
+the name. The test clicks a
 notification as a person would, which makes the server emit ActionInvoked:
 
     dbus-send --session --type=method_call --print-reply --dest=org.freedesktop.Notifications \
@@ -57,6 +58,9 @@ class Server(dbus.service.Object):
 
     @dbus.service.method(NAME, in_signature="u")
     def CloseNotification(self, nid):
+        """The app withdraws a notification: recorded as {"closed": ID}."""
+        with open(self.log, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"closed": int(nid)}) + "\n")
         self.NotificationClosed(nid, 3)
 
     @dbus.service.signal(NAME, signature="us")
