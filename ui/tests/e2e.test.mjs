@@ -122,9 +122,10 @@ const appData = path.join(tmp, 'app');
 const home = path.join(tmp, 'home');
 fs.mkdirSync(home, { recursive: true });
 const autostartFile = path.join(home, '.config', 'autostart', 'nextAuth.desktop');
+const appEnv = { ...process.env, HOME: home, NEXTAUTH_APP_DATA: appData, RUST_LOG: 'info' };
 const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], {
   stdio: ['ignore', 'ignore', 'pipe'],
-  env: { ...process.env, HOME: home, NEXTAUTH_APP_DATA: appData, RUST_LOG: 'info' },
+  env: appEnv,
 });
 let appLog = '';
 driver.stderr.on('data', (d) => (appLog += d));
@@ -305,6 +306,27 @@ step('a notification is withdrawn once its prompt is answered in the app', async
   await click('#approve');
   await finishAfterApprove();
   await until('the notification withdrawn', () => notifications().some((n) => n.closed === note.id));
+  await click('#close');
+});
+
+step('a second launch with a nextauth: link hands it to the running app, which asks to log in', async () => {
+  // The website's login code as an app-to-app link, as an "open in app" button would carry it.
+  const site = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-4')).json();
+  const link = `nextauth:${Buffer.from(site.loginqrdata, 'base64').toString('base64url')}`;
+  x11Window('close'); // the running app waits in the tray
+  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  let secondLog = '';
+  const second = spawn(APP, [link], { env: appEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(second);
+  second.stderr.on('data', (d) => (secondLog += d));
+  const exitCode = await until('the second launch to exit', () => second.exitCode !== null && { code: second.exitCode }, 30000);
+  assert.equal(exitCode.code, 0, `the second launch hands over and exits: ${secondLog.slice(-500)}`);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await until('the window shown', () => x11Window('state') === 'mapped');
+  await click('#approve');
+  await finishAfterApprove();
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-4')).json();
+  assert.equal(session.loggedin, true, 'the website sees the login');
   await click('#close');
 });
 
