@@ -6,6 +6,8 @@
 #   * webkit2gtk-driver: WebKitWebDriver, which tauri-driver drives;
 #   * chromium: the headless browser of the UI tests (Tauri IPC mocked);
 #   * imagemagick: shows a QR code in a second X window (the "scan from screen" step);
+#   * xdg-utils, desktop-file-utils, libglib2.0-bin: xdg-mime, with which the app registers
+#     itself as the handler of nextauth: links, and gio, with which the end-to-end test opens one;
 #   * python3, python3-dbus, python3-gi: ui/tests/x11-window.py closes the app's window as a
 #     close button does; ui/tests/fake-notifications.py is the desktop's notification server;
 #   * libclang-dev: only for the app's optional `camera` feature (nokhwa's V4L2 bindings);
@@ -25,6 +27,9 @@ APT_PACKAGES=(
   webkit2gtk-driver
   chromium
   imagemagick
+  xdg-utils
+  desktop-file-utils
+  libglib2.0-bin
   python3
   python3-dbus
   python3-gi

@@ -28,6 +28,9 @@ pub mod codes {
     pub const START_ON_LOGIN: u16 = 306;
     /// The person stopped a camera scan.
     pub const SCAN_CANCELLED: u16 = 307;
+    /// The app cannot be made the handler of `nextauth:` links, or stop being it (the OS
+    /// refused, `xdg-mime` is missing, or this platform takes the scheme from the bundle only).
+    pub const LINK_HANDLER: u16 = 308;
 }
 
 /// An error as the UI receives it from a rejected `invoke`.

@@ -111,11 +111,17 @@ fn commands_answer_through_tauri_ipc() {
         json!(false),
         "no tray icon on the mock runtime"
     );
+    assert_eq!(
+        info["linkHandler"],
+        json!(false),
+        "no deep-link plugin registered here"
+    );
 
     // Settings round trip (and the file on disk); a settings object from an older UI, without
-    // startOnLogin and keepInBackground, takes the defaults.
+    // startOnLogin, keepInBackground and openLinks, takes the defaults.
     let settings = json!({
-        "notifications": false, "theme": "dark", "startOnLogin": false, "keepInBackground": true
+        "notifications": false, "theme": "dark", "startOnLogin": false, "keepInBackground": true,
+        "openLinks": false
     });
     assert_eq!(
         invoke(&w, "settings_update", json!({ "settings": settings })),
@@ -140,6 +146,16 @@ fn commands_answer_through_tauri_ipc() {
             json!({ "settings": { "notifications": true, "theme": "light", "startOnLogin": true } })
         )),
         u64::from(codes::START_ON_LOGIN)
+    );
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings.clone()));
+    // Likewise the nextauth: link handler without the deep-link plugin (as on macOS).
+    assert_eq!(
+        code(invoke(
+            &w,
+            "settings_update",
+            json!({ "settings": { "notifications": true, "theme": "light", "openLinks": true } })
+        )),
+        u64::from(codes::LINK_HANDLER)
     );
     assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings));
 

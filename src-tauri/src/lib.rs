@@ -8,6 +8,7 @@
 //! * [`events`]: every SDK event goes to the webview as the `sdk://event` Tauri event.
 //! * [`scanner`]: QR codes from image files, image bytes and the screen.
 //! * [`autostart`]: the "start on login" preference (tauri-plugin-autostart on desktops).
+//! * [`links`]: the "open nextauth: links" preference (the deep-link plugin, Linux and Windows).
 //! * [`background`]: live delivery of push messages and deep links from the command line.
 //! * `tray` (desktops): the tray icon; closing the window hides it, start on login starts there.
 //!
@@ -25,6 +26,8 @@ pub mod error;
 pub mod events;
 #[cfg(test)]
 mod ipc_tests;
+pub mod links;
+pub mod os_switch;
 pub mod scanner;
 pub mod settings;
 pub mod state;

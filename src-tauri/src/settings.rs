@@ -38,6 +38,9 @@ pub struct Settings {
     /// Keep running in the tray when the window is closed, so login requests still arrive
     /// (desktops with a tray icon; see `tray.rs`).
     pub keep_in_background: bool,
+    /// Be the OS's handler of `nextauth:` links (Linux and Windows; the OS keeps the actual
+    /// registration, see `links.rs`).
+    pub open_links: bool,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             theme: Theme::System,
             start_on_login: false,
             keep_in_background: true,
+            open_links: false,
         }
     }
 }
@@ -103,6 +107,7 @@ mod tests {
             theme: Theme::Dark,
             start_on_login: true,
             keep_in_background: false,
+            open_links: true,
         };
         s.save(&dir).expect("save");
         assert_eq!(Settings::load(&dir), s);
@@ -111,7 +116,8 @@ mod tests {
         assert_eq!(
             on_disk,
             serde_json::json!({
-                "notifications": false, "theme": "dark", "startOnLogin": true, "keepInBackground": false
+                "notifications": false, "theme": "dark", "startOnLogin": true, "keepInBackground": false,
+                "openLinks": true
             }),
             "camelCase on disk and on the wire"
         );
@@ -123,6 +129,7 @@ mod tests {
                 theme: Theme::Light,
                 start_on_login: false,
                 keep_in_background: true,
+                open_links: false,
             },
             "missing fields take their defaults (a file from before startOnLogin)"
         );

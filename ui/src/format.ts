@@ -136,6 +136,8 @@ export function explain(err: IpcError): string {
       return 'No camera is available. Scan the code from your screen or open an image of it.';
     case 306:
       return 'Starting nextAuth when you log in could not be changed on this computer.';
+    case 308:
+      return 'This computer did not let nextAuth change which app opens nextauth: links.';
     default:
       return err.message.replace(/^./, (c) => c.toUpperCase());
   }

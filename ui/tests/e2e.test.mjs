@@ -330,6 +330,47 @@ step('a second launch with a nextauth: link hands it to the running app, which a
   await click('#close');
 });
 
+step('settings: "Open nextauth: links" makes the app the desktop\'s handler; a link opened by the desktop reaches the prompt', async () => {
+  const handler = () => {
+    try {
+      return execFileSync('xdg-mime', ['query', 'default', 'x-scheme-handler/nextauth'], { env: appEnv, encoding: 'utf8' }).trim();
+    } catch {
+      return ''; // xdg-mime exits with 4 when no handler is set
+    }
+  };
+  assert.notEqual(handler(), 'nextauth-app-handler.desktop', 'not the handler at first');
+  await click('a[href="#/settings"]');
+  await waitFor('#open-links');
+  await browser.execute(() => document.getElementById('open-links').click());
+  await until('the handler registered', () => handler() === 'nextauth-app-handler.desktop');
+  const dataHome = process.env.XDG_DATA_HOME || path.join(home, '.local', 'share');
+  const entry = fs.readFileSync(path.join(dataHome, 'applications', 'nextauth-app-handler.desktop'), 'utf8');
+  assert.match(entry, /MimeType=.*x-scheme-handler\/nextauth/);
+  assert.ok(entry.includes(`Exec="${APP}" %u`), entry);
+  await until('the switch on and ready', () =>
+    browser.execute(() => {
+      const s = document.getElementById('open-links');
+      return s.checked && !s.disabled;
+    }),
+  );
+  // What a browser does with a nextauth: link on a GNOME desktop (xdg-open hands it to gio
+  // there; xdg-open's own fallback cannot run an Exec line with a quoted path).
+  const site = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-5')).json();
+  const link = `nextauth:${Buffer.from(site.loginqrdata, 'base64').toString('base64url')}`;
+  const opener = spawn('gio', ['open', link], { env: appEnv, stdio: 'ignore' });
+  children.push(opener);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await click('#approve');
+  await finishAfterApprove();
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-5')).json();
+  assert.equal(session.loggedin, true, 'the website sees the login');
+  await click('#close');
+  await waitFor('#open-links');
+  await browser.execute(() => document.getElementById('open-links').click());
+  await until('the handler removed', () => handler() !== 'nextauth-app-handler.desktop');
+  await click('a[href="#/accounts"]');
+});
+
 step('a message the website sends arrives live and shows on the Messages screen', async () => {
   const accounts = await (await api(`/servers/${demo.serverid}/accounts/`)).json();
   const id = accounts.accounts[0].id;

@@ -127,7 +127,7 @@ export const messages = [
 
 export const info = {
   name: 'nextAuth', version: '0.1.0', tauriVersion: '2.12.5', webviewVersion: '2.48.7', platform: 'linux',
-  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'os-keychain', screenCapture: true, camera: false, startOnLogin: true, tray: true,
+  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'os-keychain', screenCapture: true, camera: false, startOnLogin: true, tray: true, linkHandler: true,
 };
 
 export const ids = { ACME, BANK };
@@ -138,5 +138,5 @@ export function flow(kind, state, interaction = null, extra = {}) {
 }
 
 export function fixtures(overrides = {}) {
-  return { info, settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true }, accounts, servers, history, messages, ...overrides };
+  return { info, settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false }, accounts, servers, history, messages, ...overrides };
 }

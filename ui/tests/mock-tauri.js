@@ -11,7 +11,7 @@
   const mock = {
     calls: [],
     info: clone(fx.info),
-    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true },
+    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false },
     accounts: clone(fx.accounts) || [],
     servers: clone(fx.servers) || {},
     history: clone(fx.history) || [],

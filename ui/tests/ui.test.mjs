@@ -531,7 +531,7 @@ test('settings: PIN change, notifications, theme, about', async () => {
   await page.context().close();
 });
 
-test('settings: start on login and tray switches, a refusal by the OS, hidden where unavailable', async () => {
+test('settings: start on login, tray and link switches, refusals by the OS, hidden where unavailable', async () => {
   const page = await open(fixtures(), { hash: '#/settings' });
   const toggle = page.getByRole('switch', { name: /Start on login/ });
   assert.equal(await toggle.isChecked(), false);
@@ -540,7 +540,7 @@ test('settings: start on login and tray switches, a refusal by the OS, hidden wh
   await page.keyboard.press('Space');
   await page.waitForFunction(() => window.__mock.settings.startOnLogin === true);
   const sent = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'settings_update').at(-1)[1].settings);
-  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true }, 'the other preferences are kept');
+  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true, openLinks: false }, 'the other preferences are kept');
   assert.equal(await toggle.isChecked(), true);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-on-login', 'focus stays on the switch');
   await page.evaluate(() => {
@@ -559,12 +559,25 @@ test('settings: start on login and tray switches, a refusal by the OS, hidden wh
   await page.waitForFunction(() => window.__mock.settings.keepInBackground === false);
   assert.equal(await page.evaluate(() => window.__mock.settings.startOnLogin), true, 'the other preferences are kept');
   assert.equal(await tray.isChecked(), false);
+  const links = page.getByRole('switch', { name: /Open nextauth: links/ });
+  assert.equal(await links.isChecked(), false, 'off until asked for');
+  await links.click();
+  await page.waitForFunction(() => window.__mock.settings.openLinks === true);
+  await page.evaluate(() => {
+    window.__mock.overrides.settings_update = () => {
+      throw { code: 308, message: 'cannot turn off opening nextauth: links with this app: xdg-mime failed' };
+    };
+  });
+  await links.click(); // refused: back on
+  await page.getByText('did not let nextAuth change which app opens nextauth: links').waitFor();
+  await page.waitForFunction(() => document.getElementById('open-links')?.checked === true);
   await page.context().close();
 
-  const phone = await open(fixtures({ info: { ...fixtures().info, platform: 'android', startOnLogin: false, tray: false } }), { hash: '#/settings' });
+  const phone = await open(fixtures({ info: { ...fixtures().info, platform: 'android', startOnLogin: false, tray: false, linkHandler: false } }), { hash: '#/settings' });
   await phone.getByRole('heading', { name: 'Settings' }).waitFor();
   assert.equal(await phone.getByRole('switch', { name: /Start on login/ }).count(), 0, 'no switch without autostart');
   assert.equal(await phone.getByRole('switch', { name: /Keep running in the tray/ }).count(), 0, 'no switch without a tray');
+  assert.equal(await phone.getByRole('switch', { name: /Open nextauth: links/ }).count(), 0, 'no switch where links come from the bundle');
   await phone.context().close();
 });
 

@@ -37,6 +37,8 @@ pub struct AppInfo {
     pub start_on_login: bool,
     /// Whether the app has a tray icon, so it can keep running with its window closed.
     pub tray: bool,
+    /// Whether the app can make itself the handler of `nextauth:` links here (Linux, Windows).
+    pub link_handler: bool,
 }
 
 /// What the UI needs right after it attached its listeners.
@@ -66,6 +68,7 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Ap
         camera: crate::scanner::camera_supported(),
         start_on_login: crate::autostart::with_item(&app, |item| item.is_some()),
         tray: state.tray.load(Ordering::SeqCst),
+        link_handler: crate::links::with_handler(&app, |handler| handler.is_some()),
     }
 }
 

@@ -3,25 +3,29 @@
 use nextauth_sdk::PinInput;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::autostart;
 use crate::error::{IpcError, IpcResult};
 use crate::settings::Settings;
 use crate::state::AppState;
+use crate::{autostart, links};
 
-/// The current preferences; `startOnLogin` is what the OS says when it can tell (the person
-/// may have removed the entry in the system's settings).
+/// The current preferences; `startOnLogin` and `openLinks` are what the OS says when it can
+/// tell (the person may have changed them in the system's settings).
 #[tauri::command]
 pub fn settings_get<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Settings {
     let mut settings = state.settings();
     if let Some(on) = autostart::with_item(&app, autostart::current) {
         settings.start_on_login = on;
     }
+    if let Some(on) = links::with_handler(&app, links::current) {
+        settings.open_links = on;
+    }
     settings
 }
 
-/// Replaces the preferences (saved to `settings.json`); returns them. `startOnLogin` is
-/// applied first (desktops, through the autostart plugin): if the OS refuses, nothing changes
-/// and the answer is error 306.
+/// Replaces the preferences (saved to `settings.json`); returns them. What the OS keeps is
+/// applied first: `startOnLogin` (the autostart plugin; a refusal is error 306), then
+/// `openLinks` (the deep-link plugin; 308). If either is refused, or the file cannot be
+/// written, what was already changed is put back and nothing is saved.
 #[tauri::command]
 pub fn settings_update<R: Runtime>(
     app: AppHandle<R>,
@@ -29,12 +33,20 @@ pub fn settings_update<R: Runtime>(
     settings: Settings,
 ) -> IpcResult<Settings> {
     let previous = state.settings();
-    autostart::with_item(&app, |item| autostart::set(item, settings.start_on_login))?;
-    if let Err(err) = settings.save(&state.data_dir) {
-        // Best effort: put the login entry back as it was.
+    let autostart_back = |_: &IpcError| {
         if previous.start_on_login != settings.start_on_login {
             let _ =
                 autostart::with_item(&app, |item| autostart::set(item, previous.start_on_login));
+        }
+    };
+    autostart::with_item(&app, |item| autostart::set(item, settings.start_on_login))?;
+    links::with_handler(&app, |handler| links::set(handler, settings.open_links))
+        .inspect_err(autostart_back)?;
+    if let Err(err) = settings.save(&state.data_dir) {
+        // Best effort: put the OS's entries back as they were.
+        autostart_back(&err);
+        if previous.open_links != settings.open_links {
+            let _ = links::with_handler(&app, |handler| links::set(handler, previous.open_links));
         }
         return Err(err);
     }

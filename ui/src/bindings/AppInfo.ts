@@ -48,4 +48,8 @@ startOnLogin: boolean,
 /**
  * Whether the app has a tray icon, so it can keep running with its window closed.
  */
-tray: boolean, };
+tray: boolean, 
+/**
+ * Whether the app can make itself the handler of `nextauth:` links here (Linux, Windows).
+ */
+linkHandler: boolean, };

@@ -23,4 +23,9 @@ startOnLogin: boolean,
  * Keep running in the tray when the window is closed, so login requests still arrive
  * (desktops with a tray icon; see `tray.rs`).
  */
-keepInBackground: boolean, };
+keepInBackground: boolean, 
+/**
+ * Be the OS's handler of `nextauth:` links (Linux and Windows; the OS keeps the actual
+ * registration, see `links.rs`).
+ */
+openLinks: boolean, };

@@ -91,6 +91,25 @@ function pinSection(): HTMLElement {
   );
 }
 
+/** A switch for a preference the OS keeps: it may refuse, and then the switch goes back to what
+ *  is true. Disabled while the OS is asked. */
+function osSwitch(id: string, key: 'startOnLogin' | 'openLinks'): HTMLInputElement {
+  const input: HTMLInputElement = h('input', {
+    type: 'checkbox',
+    id,
+    role: 'switch',
+    checked: state.settings[key],
+    onchange: async () => {
+      input.disabled = true;
+      const ok = await save({ ...state.settings, [key]: input.checked });
+      if (!ok) input.checked = state.settings[key];
+      input.disabled = false;
+      input.focus();
+    },
+  });
+  return input;
+}
+
 /** A preference switch with its name and a line on what it does (the label names the switch). */
 function switchRow(input: HTMLInputElement, title: string, hint: string): HTMLElement {
   return h(
@@ -110,20 +129,8 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
     checked: state.settings.notifications,
     onchange: () => void save({ ...state.settings, notifications: notify.checked }),
   });
-  const startOnLogin = h('input', {
-    type: 'checkbox',
-    id: 'start-on-login',
-    role: 'switch',
-    checked: state.settings.startOnLogin,
-    onchange: async () => {
-      startOnLogin.disabled = true;
-      const ok = await save({ ...state.settings, startOnLogin: startOnLogin.checked });
-      // The OS may refuse: the switch shows what is true.
-      if (!ok) startOnLogin.checked = state.settings.startOnLogin;
-      startOnLogin.disabled = false;
-      startOnLogin.focus();
-    },
-  });
+  const startOnLogin = osSwitch('start-on-login', 'startOnLogin');
+  const openLinks = osSwitch('open-links', 'openLinks');
   const keepInBackground = h('input', {
     type: 'checkbox',
     id: 'keep-in-background',
@@ -176,6 +183,9 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
           : null,
         info?.tray
           ? switchRow(keepInBackground, 'Keep running in the tray', 'Closing the window leaves nextAuth in the tray, so login requests still reach you')
+          : null,
+        info?.linkHandler
+          ? switchRow(openLinks, 'Open nextauth: links', 'Links on websites that start a login open this app')
           : null,
         themeGroup,
       ),

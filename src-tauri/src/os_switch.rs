@@ -1,0 +1,125 @@
+//! Preferences the OS keeps rather than the app: start on login (`autostart.rs`) and being the
+//! handler of `nextauth:` links (`links.rs`). The OS is the source of truth: `settings_get`
+//! reports what it says (the person may have changed it in the system's settings), and
+//! `settings_update` changes it only when it differs from what the person asks for.
+
+use crate::error::{IpcError, IpcResult};
+
+/// One such preference: the plugin that reaches the OS, or a stand-in in tests.
+pub trait OsSwitch {
+    /// Whether it is on now.
+    fn is_on(&self) -> Result<bool, String>;
+    /// Turns it on.
+    fn turn_on(&self) -> Result<(), String>;
+    /// Turns it off.
+    fn turn_off(&self) -> Result<(), String>;
+}
+
+/// Turns the switch on or off. `switch` is `None` where the platform has no such thing (or the
+/// plugin is not registered): off is then a no-op and on is refused with `code`. A refusal by
+/// the OS is `code` too, naming `what` ("starting at login") and the OS's reason.
+pub fn set(switch: Option<&dyn OsSwitch>, on: bool, code: u16, what: &str) -> IpcResult<()> {
+    let Some(switch) = switch else {
+        return if on {
+            Err(IpcError::new(
+                code,
+                format!("{what} is not available on this system"),
+            ))
+        } else {
+            Ok(())
+        };
+    };
+    if switch.is_on().ok() == Some(on) {
+        return Ok(());
+    }
+    let result = if on {
+        switch.turn_on()
+    } else {
+        switch.turn_off()
+    };
+    result.map_err(|err| {
+        tracing::warn!(%err, on, what, "the OS refused a change");
+        IpcError::new(
+            code,
+            format!(
+                "cannot turn {} {what}: {err}",
+                if on { "on" } else { "off" }
+            ),
+        )
+    })
+}
+
+/// Whether the switch is on, when the OS can tell.
+pub fn current(switch: Option<&dyn OsSwitch>) -> Option<bool> {
+    switch?.is_on().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+
+    use super::*;
+
+    const CODE: u16 = 399;
+
+    /// A switch in memory that can be told to fail.
+    #[derive(Default)]
+    struct Fake {
+        on: Cell<bool>,
+        fail: Cell<bool>,
+        calls: RefCell<Vec<&'static str>>,
+    }
+
+    impl OsSwitch for Fake {
+        fn is_on(&self) -> Result<bool, String> {
+            Ok(self.on.get())
+        }
+        fn turn_on(&self) -> Result<(), String> {
+            self.calls.borrow_mut().push("on");
+            if self.fail.get() {
+                return Err("permission denied".into());
+            }
+            self.on.set(true);
+            Ok(())
+        }
+        fn turn_off(&self) -> Result<(), String> {
+            self.calls.borrow_mut().push("off");
+            if self.fail.get() {
+                return Err("permission denied".into());
+            }
+            self.on.set(false);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn changes_the_os_only_when_it_differs_and_types_failures() {
+        let fake = Fake::default();
+        set(Some(&fake), false, CODE, "it").expect("already off");
+        assert!(fake.calls.borrow().is_empty(), "nothing to do");
+        set(Some(&fake), true, CODE, "it").expect("on");
+        assert_eq!(current(Some(&fake)), Some(true));
+        set(Some(&fake), true, CODE, "it").expect("still on");
+        assert_eq!(*fake.calls.borrow(), ["on"]);
+        fake.fail.set(true);
+        let err = set(Some(&fake), false, CODE, "starting at login").expect_err("the OS refuses");
+        assert_eq!(err.code, CODE);
+        assert_eq!(
+            err.message,
+            "cannot turn off starting at login: permission denied"
+        );
+        assert_eq!(current(Some(&fake)), Some(true), "unchanged");
+    }
+
+    #[test]
+    fn without_a_switch_only_off_is_accepted() {
+        set(None, false, CODE, "it").expect("off is a no-op");
+        let err = set(None, true, CODE, "starting at login").expect_err("refused");
+        assert_eq!(err.code, CODE);
+        assert_eq!(
+            err.message,
+            "starting at login is not available on this system"
+        );
+        assert_eq!(current(None), None);
+    }
+}
