@@ -122,6 +122,16 @@ fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
     notify(app, title, body);
 }
 
+/// Tells the person that closing the window left the app running in the tray.
+#[cfg(desktop)]
+pub fn notify_still_running<R: Runtime>(app: &AppHandle<R>) {
+    notify(
+        app,
+        "nextAuth is still running".to_owned(),
+        "It waits in the tray for login requests. Quit it from the tray's menu.".to_owned(),
+    );
+}
+
 /// Shows a desktop notification; failure (no notification service) is logged, not fatal. On
 /// Linux and the BSDs a click on it brings the window forward (its "default" action).
 #[cfg(desktop)]

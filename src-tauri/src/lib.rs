@@ -141,6 +141,15 @@ pub fn run() {
                     api.prevent_close();
                     let _ = window.hide();
                     tracing::info!("window hidden; still running in the tray");
+                    // Once per run, so a closed window is not mistaken for a quit app (and
+                    // where no tray host shows the icon, this is the only sign of it).
+                    if !state
+                        .told_in_tray
+                        .swap(true, std::sync::atomic::Ordering::SeqCst)
+                        && state.settings().notifications
+                    {
+                        events::notify_still_running(window.app_handle());
+                    }
                 }
             }
             #[cfg(mobile)]

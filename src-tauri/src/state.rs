@@ -32,6 +32,8 @@ pub struct AppState {
     /// Whether the tray icon is shown (desktops; `tray.rs`): only then does closing the window
     /// hide it instead of quitting.
     pub tray: std::sync::atomic::AtomicBool,
+    /// Whether the person was told, this run, that a closed window left the app in the tray.
+    pub told_in_tray: std::sync::atomic::AtomicBool,
     /// Whether the UI has attached its event listeners.
     pub ui_ready: std::sync::atomic::AtomicBool,
     /// When the process started (startup measurements in the log).
@@ -53,6 +55,7 @@ impl AppState {
             pending_links: Mutex::new(Vec::new()),
             camera_cancel: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             tray: std::sync::atomic::AtomicBool::new(false),
+            told_in_tray: std::sync::atomic::AtomicBool::new(false),
             ui_ready: std::sync::atomic::AtomicBool::new(false),
             started,
         })

@@ -270,6 +270,10 @@ step('closed to the tray, a push login arrives by live delivery, brings the wind
   x11Window('close'); // what the window's close button does
   await until('the window hidden', () => x11Window('state') === 'unmapped');
   assert.equal(await browser.execute(() => document.body.dataset.ready), 'true', 'the app still runs');
+  const told = await until('the "still running" notification', () =>
+    notifications().find((n) => n.summary === 'nextAuth is still running'),
+  );
+  assert.match(told.body, /tray/);
   const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, 'browser-1', { method: 'POST' });
   assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
@@ -303,6 +307,7 @@ step('a notification is withdrawn once its prompt is answered in the app', async
     notifications().slice(before).find((n) => n.summary === 'Log in to Acme?'),
   );
   assert.ok(!notifications().some((n) => n.closed === note.id), 'still shown while the prompt asks');
+  assert.equal(notifications().filter((n) => n.summary === 'nextAuth is still running').length, 1, 'said once a run');
   await click('#approve');
   await finishAfterApprove();
   await until('the notification withdrawn', () => notifications().some((n) => n.closed === note.id));
