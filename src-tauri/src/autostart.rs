@@ -33,11 +33,6 @@ pub fn set(item: Option<&dyn OsSwitch>, on: bool) -> IpcResult<()> {
     os_switch::set(item, on, codes::START_ON_LOGIN, WHAT)
 }
 
-/// Whether the OS starts the app at login, when it can tell.
-pub fn current(item: Option<&dyn OsSwitch>) -> Option<bool> {
-    os_switch::current(item)
-}
-
 /// Runs `f` with the app's login item (the plugin's manager on desktops, if registered).
 pub fn with_item<R: Runtime, T>(
     app: &AppHandle<R>,

@@ -81,17 +81,25 @@ fn remember<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
     }
 }
 
+/// Shows the main window and brings it forward (a prompt, the tray's menu, a click on a
+/// notification, a second launch).
+pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        // Phones have no minimised windows; the notification brings the app forward there.
+        #[cfg(desktop)]
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
 /// Brings the window forward for a new prompt, and notifies when the person is elsewhere.
 fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
     let Some(window) = app.get_webview_window("main") else {
         return;
     };
     let focused = window.is_focused().unwrap_or(false);
-    // Phones have no minimised windows; the notification brings the app forward there.
-    #[cfg(desktop)]
-    let _ = window.unminimize();
-    let _ = window.show();
-    let _ = window.set_focus();
+    show_main_window(app);
     let enabled = app
         .try_state::<AppState>()
         .map(|s| s.settings().notifications)
@@ -218,7 +226,7 @@ mod click_to_open {
         let _ = notify_rust::handle_action(id, |response| {
             if let ActionResponse::Custom("default") = response {
                 tracing::info!("notification clicked");
-                crate::tray::show_main_window(app);
+                super::show_main_window(app);
             }
         });
     }

@@ -61,7 +61,7 @@ pub fn run() {
     // a D-Bus session bus (tests, CI) the plugin logs it and the app starts normally.
     #[cfg(desktop)]
     let builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-        tray::show_main_window(app);
+        events::show_main_window(app);
         background::open_links(app, background::links_from_args(argv.into_iter().skip(1)));
     }));
     // "Start on login" (desktops): settings_update turns the OS entry on and off. The entry
@@ -135,9 +135,8 @@ pub fn run() {
                     return;
                 };
                 let tray = state.tray.load(std::sync::atomic::Ordering::SeqCst);
-                if tray::on_close(state.settings().keep_in_background, tray)
-                    == tray::CloseAction::Hide
-                {
+                let settings = state.settings();
+                if tray::on_close(settings.keep_in_background, tray) == tray::CloseAction::Hide {
                     api.prevent_close();
                     let _ = window.hide();
                     tracing::info!("window hidden; still running in the tray");
@@ -146,7 +145,7 @@ pub fn run() {
                     if !state
                         .told_in_tray
                         .swap(true, std::sync::atomic::Ordering::SeqCst)
-                        && state.settings().notifications
+                        && settings.notifications
                     {
                         events::notify_still_running(window.app_handle());
                     }

@@ -37,11 +37,6 @@ pub fn set(handler: Option<&dyn OsSwitch>, on: bool) -> IpcResult<()> {
     os_switch::set(handler, on, codes::LINK_HANDLER, WHAT)
 }
 
-/// Whether the app handles `nextauth:` links, when the OS can tell.
-pub fn current(handler: Option<&dyn OsSwitch>) -> Option<bool> {
-    os_switch::current(handler)
-}
-
 /// Runs `f` with the deep-link plugin where it can register schemes at run time (Linux and
 /// Windows, when the plugin is registered), else with `None`.
 pub fn with_handler<R: Runtime, T>(

@@ -8,7 +8,9 @@
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
+
+use crate::events::show_main_window;
 
 /// The argument the start-on-login entry passes: start in the tray, window hidden.
 pub const HIDDEN_ARG: &str = "--hidden";
@@ -37,15 +39,6 @@ pub fn on_close(keep_in_background: bool, tray_shown: bool) -> CloseAction {
         CloseAction::Hide
     } else {
         CloseAction::Quit
-    }
-}
-
-/// Shows the main window and brings it forward.
-pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
     }
 }
 

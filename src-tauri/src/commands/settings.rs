@@ -6,17 +6,17 @@ use tauri::{AppHandle, Runtime, State};
 use crate::error::{IpcError, IpcResult};
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::{autostart, links};
+use crate::{autostart, links, os_switch};
 
 /// The current preferences; `startOnLogin` and `openLinks` are what the OS says when it can
 /// tell (the person may have changed them in the system's settings).
 #[tauri::command]
 pub fn settings_get<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Settings {
     let mut settings = state.settings();
-    if let Some(on) = autostart::with_item(&app, autostart::current) {
+    if let Some(on) = autostart::with_item(&app, os_switch::current) {
         settings.start_on_login = on;
     }
-    if let Some(on) = links::with_handler(&app, links::current) {
+    if let Some(on) = links::with_handler(&app, os_switch::current) {
         settings.open_links = on;
     }
     settings
@@ -33,21 +33,27 @@ pub fn settings_update<R: Runtime>(
     settings: Settings,
 ) -> IpcResult<Settings> {
     let previous = state.settings();
-    let autostart_back = |_: &IpcError| {
+    // Best effort, when a later step fails: put back an OS entry this call changed.
+    let restore_autostart = || {
         if previous.start_on_login != settings.start_on_login {
             let _ =
                 autostart::with_item(&app, |item| autostart::set(item, previous.start_on_login));
         }
     };
-    autostart::with_item(&app, |item| autostart::set(item, settings.start_on_login))?;
-    links::with_handler(&app, |handler| links::set(handler, settings.open_links))
-        .inspect_err(autostart_back)?;
-    if let Err(err) = settings.save(&state.data_dir) {
-        // Best effort: put the OS's entries back as they were.
-        autostart_back(&err);
+    let restore_links = || {
         if previous.open_links != settings.open_links {
             let _ = links::with_handler(&app, |handler| links::set(handler, previous.open_links));
         }
+    };
+    autostart::with_item(&app, |item| autostart::set(item, settings.start_on_login))?;
+    if let Err(err) = links::with_handler(&app, |handler| links::set(handler, settings.open_links))
+    {
+        restore_autostart();
+        return Err(err);
+    }
+    if let Err(err) = settings.save(&state.data_dir) {
+        restore_autostart();
+        restore_links();
         return Err(err);
     }
     let mut current = state
