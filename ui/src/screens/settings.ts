@@ -91,9 +91,12 @@ function pinSection(): HTMLElement {
   );
 }
 
-/** A switch for a preference the OS keeps: it may refuse, and then the switch goes back to what
- *  is true. Disabled while the OS is asked. */
-function osSwitch(id: string, key: 'startOnLogin' | 'openLinks'): HTMLInputElement {
+/** A switch for a yes/no preference. Disabled while it is saved; if the save is refused (the OS
+ *  keeps start on login and the link handler, and may say no), it goes back to what is true. */
+function preferenceSwitch(
+  id: string,
+  key: 'notifications' | 'startOnLogin' | 'keepInBackground' | 'openLinks',
+): HTMLInputElement {
   const input: HTMLInputElement = h('input', {
     type: 'checkbox',
     id,
@@ -122,26 +125,10 @@ function switchRow(input: HTMLInputElement, title: string, hint: string): HTMLEl
 
 export async function renderSettings(main: HTMLElement): Promise<void> {
   const info = state.info ?? (state.info = await api.appInfo().catch(() => null));
-  const notify = h('input', {
-    type: 'checkbox',
-    id: 'notifications',
-    role: 'switch',
-    checked: state.settings.notifications,
-    onchange: () => void save({ ...state.settings, notifications: notify.checked }),
-  });
-  const startOnLogin = osSwitch('start-on-login', 'startOnLogin');
-  const openLinks = osSwitch('open-links', 'openLinks');
-  const keepInBackground = h('input', {
-    type: 'checkbox',
-    id: 'keep-in-background',
-    role: 'switch',
-    checked: state.settings.keepInBackground,
-    onchange: async () => {
-      if (!(await save({ ...state.settings, keepInBackground: keepInBackground.checked }))) {
-        keepInBackground.checked = state.settings.keepInBackground;
-      }
-    },
-  });
+  const notify = preferenceSwitch('notifications', 'notifications');
+  const startOnLogin = preferenceSwitch('start-on-login', 'startOnLogin');
+  const keepInBackground = preferenceSwitch('keep-in-background', 'keepInBackground');
+  const openLinks = preferenceSwitch('open-links', 'openLinks');
   const themes: [Theme, string][] = [
     ['system', 'System'],
     ['light', 'Light'],
