@@ -199,6 +199,35 @@ async function finishAfterApprove() {
 const x11Window = (command) =>
   execFileSync('/usr/bin/python3', [path.join(here, 'x11-window.py'), command, 'nextAuth'], { encoding: 'utf8' }).trim();
 
+/** Closes the window as its close button does and waits until it is hidden (the app stays in the tray). */
+async function closeToTray() {
+  x11Window('close');
+  await until('the window hidden', () => x11Window('state') === 'unmapped');
+}
+
+/** Has the website send a push login to the account last logged into the `nonce` session. */
+async function provokeLogin(nonce) {
+  const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, nonce, { method: 'POST' });
+  assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
+}
+
+/** The website's login code for the `nonce` session as an app-to-app link, as an "open in app"
+ *  button would carry it. */
+async function loginLink(nonce) {
+  const site = await (await api(`/servers/${demo.serverid}/sessions/`, nonce)).json();
+  return `nextauth:${Buffer.from(site.loginqrdata, 'base64').toString('base64url')}`;
+}
+
+/** Approves the open login prompt (with the PIN if asked), checks that the website's `nonce`
+ *  session is logged in, and closes the prompt. */
+async function approveLogin(nonce) {
+  await click('#approve');
+  await finishAfterApprove();
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, nonce)).json();
+  assert.equal(session.loggedin, true, `the website sees the login (${nonce})`);
+  await click('#close');
+}
+
 const steps = [];
 const step = (name, fn) => steps.push([name, fn]);
 
@@ -256,26 +285,20 @@ step('log in again by scanning the screen (the QR shown in another X window)', a
   await click('#scan-screen');
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   shown.kill();
-  await click('#approve');
-  await finishAfterApprove();
-  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-2')).json();
-  assert.equal(session.loggedin, true, 'the website sees the second login');
-  await click('#close');
+  await approveLogin('browser-2');
 });
 
 step('closed to the tray, a push login arrives by live delivery, brings the window back and notifies; a click on the notification shows the window', async () => {
   const info = await browser.execute(() => window.__TAURI__.core.invoke('app_info'));
   assert.equal(info.tray, true, 'a tray icon (libayatana-appindicator3 is installed by scripts/install-deps.sh)');
   assert.equal(x11Window('state'), 'mapped');
-  x11Window('close'); // what the window's close button does
-  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  await closeToTray();
   assert.equal(await browser.execute(() => document.body.dataset.ready), 'true', 'the app still runs');
   const told = await until('the "still running" notification', () =>
     notifications().find((n) => n.summary === 'nextAuth is still running'),
   );
   assert.match(told.body, /tray/);
-  const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, 'browser-1', { method: 'POST' });
-  assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
+  await provokeLogin('browser-1');
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   await until('the window shown again', () => x11Window('state') === 'mapped');
   const note = await until('the notification', () => notifications().find((n) => n.summary === 'Log in to Acme?'));
@@ -283,8 +306,7 @@ step('closed to the tray, a push login arrives by live delivery, brings the wind
   assert.deepEqual(note.actions, ['default', 'Open nextAuth'], 'a click opens the app');
   assert.ok(!JSON.stringify(note).includes(PIN), 'no secret in a notification');
   // Put the window away again; clicking the notification brings it back, prompt and all.
-  x11Window('close');
-  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  await closeToTray();
   execFileSync('dbus-send', ['--session', '--type=method_call', '--print-reply', '--dest=org.freedesktop.Notifications', '/org/freedesktop/Notifications',
     'org.nextauth.Test.Invoke', `uint32:${note.id}`, 'string:default']);
   await until('the window shown by the click', () => x11Window('state') === 'mapped');
@@ -297,11 +319,9 @@ step('closed to the tray, a push login arrives by live delivery, brings the wind
 });
 
 step('a notification is withdrawn once its prompt is answered in the app', async () => {
-  x11Window('close');
-  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  await closeToTray();
   const before = notifications().length;
-  const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, 'browser-1', { method: 'POST' });
-  assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
+  await provokeLogin('browser-1');
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   const note = await until('the notification', () =>
     notifications().slice(before).find((n) => n.summary === 'Log in to Acme?'),
@@ -315,11 +335,8 @@ step('a notification is withdrawn once its prompt is answered in the app', async
 });
 
 step('a second launch with a nextauth: link hands it to the running app, which asks to log in', async () => {
-  // The website's login code as an app-to-app link, as an "open in app" button would carry it.
-  const site = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-4')).json();
-  const link = `nextauth:${Buffer.from(site.loginqrdata, 'base64').toString('base64url')}`;
-  x11Window('close'); // the running app waits in the tray
-  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  const link = await loginLink('browser-4');
+  await closeToTray(); // the running app waits in the tray
   let secondLog = '';
   const second = spawn(APP, [link], { env: appEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(second);
@@ -328,11 +345,7 @@ step('a second launch with a nextauth: link hands it to the running app, which a
   assert.equal(exitCode.code, 0, `the second launch hands over and exits: ${secondLog.slice(-500)}`);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   await until('the window shown', () => x11Window('state') === 'mapped');
-  await click('#approve');
-  await finishAfterApprove();
-  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-4')).json();
-  assert.equal(session.loggedin, true, 'the website sees the login');
-  await click('#close');
+  await approveLogin('browser-4');
 });
 
 step('settings: "Open nextauth: links" makes the app the desktop\'s handler; a link opened by the desktop reaches the prompt', async () => {
@@ -360,16 +373,10 @@ step('settings: "Open nextauth: links" makes the app the desktop\'s handler; a l
   );
   // What a browser does with a nextauth: link on a GNOME desktop (xdg-open hands it to gio
   // there; xdg-open's own fallback cannot run an Exec line with a quoted path).
-  const site = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-5')).json();
-  const link = `nextauth:${Buffer.from(site.loginqrdata, 'base64').toString('base64url')}`;
-  const opener = spawn('gio', ['open', link], { env: appEnv, stdio: 'ignore' });
+  const opener = spawn('gio', ['open', await loginLink('browser-5')], { env: appEnv, stdio: 'ignore' });
   children.push(opener);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
-  await click('#approve');
-  await finishAfterApprove();
-  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-5')).json();
-  assert.equal(session.loggedin, true, 'the website sees the login');
-  await click('#close');
+  await approveLogin('browser-5');
   await waitFor('#open-links');
   await browser.execute(() => document.getElementById('open-links').click());
   await until('the handler removed', () => handler() !== 'nextauth-app-handler.desktop');
