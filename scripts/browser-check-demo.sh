@@ -5,8 +5,9 @@
 #
 #   scripts/browser-check-demo.sh
 #
-# Covers: REGISTER on load, scan progress (CONFIRMSCAN), CANCEL, reload to /account on LOGIN,
-# reload to /login on LOGOUT with the push button shown, PROVOKE from the button.
+# Covers: REGISTER on load, scan progress (CONFIRMSCAN), CANCEL, ERROR, TIMEOUT and EXPIRED,
+# reload to /account on LOGIN, reload to /login on LOGOUT with the push button shown, PROVOKE
+# from the button and the server's NOPUSH answer.
 # Needs chromium, sqlite3, openssl, curl and node >= 20 (WebSocket client).
 set -euo pipefail
 
@@ -71,7 +72,14 @@ sleep 1.5
 expect "scan progress" "/login|scanned|Code scanned"
 db "UPDATE sessions SET state='new', event='CANCEL', version=version+1;"
 sleep 1.5
-expect "cancel" "/login|idle|Cancelled"
+expect "refused" "/login|refused|Refused in the"
+for outcome in "ERROR:That did not work" "TIMEOUT:The nextAuth app did not answer in time" "EXPIRED:This code has expired"; do
+  db "UPDATE sessions SET state='scanned', event='CONFIRMSCAN', version=version+1;"
+  sleep 1.2
+  db "UPDATE sessions SET state='new', event='${outcome%%:*}', version=version+1;"
+  sleep 1.2
+  expect "${outcome%%:*}" "/login|failed|${outcome#*:}"
+done
 
 pk="$(openssl ecparam -name prime256v1 -genkey 2>/dev/null | openssl ec -pubout -outform DER 2>/dev/null | tail -c 65 | od -An -tx1 | tr -d ' \n')"
 db "INSERT INTO accounts (server_id, public_key, userid, display_name, description, client_version,
@@ -82,7 +90,9 @@ db "INSERT INTO accounts (server_id, public_key, userid, display_name, descripti
   last_account_id=(SELECT max(account_id) FROM accounts), version=version+1;"
 sleep 2
 expect "reload on LOGIN" "/account|-|"
-db "UPDATE sessions SET state='loggedout', event='LOGOUT', account_id=NULL, version=version+1;"
+# As the site's logout leaves the visitor: a session that waits for a login and remembers the
+# account (a logged-out one is over: no push login is offered for it).
+db "UPDATE sessions SET state='new', event='LOGOUT', account_id=NULL, version=version+1;"
 sleep 2
 expect "reload on LOGOUT" "/login|idle|"
 shown="$(page '(() => { const p = document.querySelector("button[data-nextauth-provoke]"); return p && !p.hidden; })()')"
@@ -92,5 +102,6 @@ sleep 1
 # The account's push key here is a dummy, so the server refuses to seal the message: the
 # refusal in the log proves that PROVOKE arrived.
 if grep -q "PROVOKE refused" "$work/server.log"; then ok "PROVOKE sent"; else bad "no PROVOKE"; fi
+expect "nothing was sent" "/login|failed|The login request could not be sent"
 echo "$passes passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -6,6 +6,9 @@
 #   * webkit2gtk-driver: WebKitWebDriver, which tauri-driver drives;
 #   * chromium: the headless browser of the UI tests (Tauri IPC mocked);
 #   * imagemagick: shows a QR code in a second X window (the "scan from screen" step);
+#   * openbox, xdotool: a window manager for the journey test (windows stacked, raised and
+#     focused as on a desktop, so the app's window can cover the website's code), and a person's
+#     hands on the keyboard for the system's keyring dialog;
 #   * xdg-utils, desktop-file-utils, libglib2.0-bin: xdg-mime, with which the app registers
 #     itself as the handler of nextauth: links, and gio, with which the end-to-end test opens one;
 #   * python3, python3-dbus, python3-gi: ui/tests/x11-window.py closes the app's window as a
@@ -27,6 +30,8 @@ APT_PACKAGES=(
   webkit2gtk-driver
   chromium
   imagemagick
+  openbox
+  xdotool
   xdg-utils
   desktop-file-utils
   libglib2.0-bin

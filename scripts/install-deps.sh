@@ -6,7 +6,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 # Tauri 2 build packages (WebKitGTK 4.1 and friends), ImageMagick for icons and screenshots,
-# and PostgreSQL for the server's second database backend in tests.
+# PostgreSQL for the server's second database backend in tests, HAProxy for the cluster test.
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev
   libayatana-appindicator3-dev
@@ -19,6 +19,7 @@ APT_PACKAGES=(
   curl
   imagemagick
   postgresql
+  haproxy
 )
 
 # shellcheck source=scripts/apt-missing.sh

@@ -5,6 +5,8 @@
 # Environment:
 #   NEXTAUTH_LISTEN    server address (default 127.0.0.1:8080)
 #   NEXTAUTH_DATA_DIR  server data directory (default ./data)
+#   NEXTAUTH_RUN_BUILD_ONLY  build, then stop (tests)
+# Nothing is rebuilt when nothing changed (the UI only when its sources are newer than ui/dist).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,13 +16,19 @@ export NEXTAUTH_DATA_DIR="${NEXTAUTH_DATA_DIR:-./data}"
 url="http://${NEXTAUTH_LISTEN}"
 
 echo "run: building the server, the app and the nextauth CLI (the first build takes a few minutes)"
-# The app embeds the built UI (ui/dist); build it first (docs/app.md).
+# The app embeds the built UI (ui/dist); build it first (docs/app.md), and only when it changed:
+# a new ui/dist makes cargo relink the app.
+# shellcheck source=scripts/ui-build.sh
+source scripts/ui-build.sh
 if [[ -d ui/node_modules ]]; then
-  (cd ui && npm run build)
+  ui_build_if_changed
 else
   echo "run: ui/node_modules is missing (scripts/install-app-deps.sh): the app shows a placeholder page"
 fi
 cargo build --workspace --bins
+if [[ -n ${NEXTAUTH_RUN_BUILD_ONLY:-} ]]; then
+  exit 0 # scripts/test-build-once.sh: the build step alone
+fi
 
 server_pid=""
 app_pid=""

@@ -3,67 +3,16 @@
 //! browser watches the session through the other, and the REST API of the other sees it.
 
 use futures_util::{SinkExt, StreamExt};
-use nextauth_e2e::{App, ServerProcess, TempDir};
+use std::time::{Duration, Instant};
+
+use nextauth_e2e::{shared_database, App, ServerProcess, TempDir};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_sdk::{FlowState, Response};
 use tokio_tungstenite::tungstenite::Message;
 
-async fn fresh_database(data: &TempDir) -> String {
-    match std::env::var("NEXTAUTH_TEST_DATABASE_URL") {
-        Ok(admin) => {
-            assert!(
-                admin.starts_with("postgres://") && !admin.contains('\n'),
-                "NEXTAUTH_TEST_DATABASE_URL must be one postgres:// URL (scripts/postgres.sh prints it)"
-            );
-            // One database for both processes, created through psql-free SQL over the server's
-            // own driver is not available here; use the admin URL's server with a new name.
-            let name = format!("nextauth_multi_{}", std::process::id());
-            let status = std::process::Command::new("su")
-                .args(["postgres", "-c", &format!("psql -qc 'DROP DATABASE IF EXISTS {name}' -c 'CREATE DATABASE {name} OWNER nextauth'")])
-                .status();
-            assert!(
-                status.is_ok_and(|s| s.success()),
-                "create the shared database"
-            );
-            let base = admin
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_owned())
-                .expect("admin URL");
-            format!("{base}/{name}")
-        }
-        Err(_) => format!("sqlite://{}?mode=rwc", data.0.join("shared.db").display()),
-    }
-}
-
 #[tokio::test]
 async fn a_login_through_one_process_reaches_a_browser_on_the_other() {
-    let data_a = TempDir::new("multi-a");
-    let database = fresh_database(&data_a).await;
-    let port_a = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let public = format!("http://127.0.0.1:{port_a}");
-    let args = vec![
-        "--database-url".to_owned(),
-        database.clone(),
-        "--public-url".to_owned(),
-        public.clone(),
-    ];
-    let a = ServerProcess::start_with(data_a, Some(port_a), &args).await;
-
-    // The second process shares the master key and the demo identity.
-    let data_b = TempDir::new("multi-b");
-    for file in ["master.key", "demo.json"] {
-        std::fs::copy(a.data_dir().join(file), data_b.0.join(file)).expect("copy shared file");
-    }
-    let b = ServerProcess::start_with(data_b, None, &args).await;
-    assert_eq!(
-        a.server_id, b.server_id,
-        "one demo server for both processes"
-    );
-
+    let (a, b) = ServerProcess::start_pair(&[]).await;
     // The browser watches the session through B.
     let server_id = ServerId::from_base64(&b.server_id).unwrap();
     let hsid = SessionRef::derive(&server_id, b"multi").to_base64();
@@ -94,6 +43,7 @@ async fn a_login_through_one_process_reaches_a_browser_on_the_other() {
             Response::Confirm {
                 account_id: None,
                 user_input: None,
+                number: None,
             },
         )
         .await
@@ -103,6 +53,85 @@ async fn a_login_through_one_process_reaches_a_browser_on_the_other() {
     assert!(seen[0].starts_with("LOGOUT "), "{seen:?}");
     assert_eq!(b.session("multi").await["loggedin"], true);
     assert_eq!(a.session("multi").await["loggedin"], true);
+}
+
+#[tokio::test]
+async fn changes_reach_the_other_process_at_once_and_after_its_database_connections_were_cut() {
+    // On PostgreSQL the processes announce changes to each other (LISTEN/NOTIFY) and watchers
+    // re-read only every 30 s as a safety net, so a login that reaches the browser on B within
+    // 2 s came by announcement; on a shared SQLite file B polls every 500 ms.
+    let data_a = TempDir::new("pair-notify-a");
+    let database = shared_database(&data_a);
+    let (a, b) = ServerProcess::start_pair_on(data_a, database.clone(), &[]).await;
+    let server_id = ServerId::from_base64(&b.server_id).unwrap();
+    let mut app = App::new().await;
+    app.enrol(&a, "noor", "2468").await;
+
+    for round in 0..4 {
+        if round == 2 {
+            // Every connection to this database is cut, the LISTEN one included, as a
+            // database restart would: B reconnects, re-reads, and hears of changes again.
+            cut_connections(&database);
+        }
+        let nonce = format!("notify-{round}");
+        let hsid = SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", b.addr))
+            .await
+            .expect("browser ws");
+        ws.send(Message::Text(
+            format!("REGISTER {hsid} {}", b.server_id).into(),
+        ))
+        .await
+        .unwrap();
+        let mut seen = vec![next_text(&mut ws).await];
+        let code = b.login_code(&nonce).await;
+        let flow = match app.sdk.start_qr(&code).await {
+            Ok(flow) => flow,
+            // The app's first try may meet A's pool with its connections just cut.
+            Err(_) if round == 2 => app.sdk.start_qr(&code).await.expect("second try"),
+            Err(err) => panic!("round {round}: {err}"),
+        };
+        app.flow_in(FlowState::WaitingForConfirmation).await;
+        let confirm = Response::Confirm {
+            account_id: None,
+            user_input: None,
+            number: None,
+        };
+        app.sdk.respond(&flow.id, confirm).await.unwrap();
+        app.flow_in(FlowState::Done).await;
+        let done = Instant::now();
+        wait_for(&mut ws, &mut seen, "LOGIN ").await;
+        let took = done.elapsed();
+        assert!(
+            took < Duration::from_secs(2),
+            "round {round}: the login reached B after {took:?}"
+        );
+    }
+}
+
+/// Ends every connection to the database of `url` (PostgreSQL; nothing on SQLite).
+fn cut_connections(url: &str) {
+    if !url.starts_with("postgres") {
+        return;
+    }
+    let name = url.rsplit('/').next().expect("database name");
+    let sql = format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{name}'"
+    );
+    let out = std::process::Command::new("su")
+        .args(["postgres", "-c", &format!("psql -qtAc \"{sql}\"")])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cut: u32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a count");
+    assert!(cut >= 2, "both processes' connections were cut ({cut})");
 }
 
 /// Reads browser messages until one starts with `prefix` (10 s at most).

@@ -14,6 +14,7 @@ fn confirm(account_id: Option<&str>, input: Option<&str>) -> Response {
     Response::Confirm {
         account_id: account_id.map(str::to_owned),
         user_input: input.map(str::to_owned),
+        number: None,
     }
 }
 
@@ -98,7 +99,7 @@ async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
 }
 
 #[tokio::test]
-async fn wrong_pins_until_blocked() {
+async fn wrong_pins_until_blocked_then_the_integrator_resets_the_pin() {
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
     enrol(&mut app, &server, "carol").await;
@@ -137,6 +138,26 @@ async fn wrong_pins_until_blocked() {
         (last.status, last.error_code),
         (HistoryStatus::Error, Some(109))
     );
+
+    // The integrator resets the PIN: the next login asks for a new PIN, which logs in.
+    let account = server.account_ids().await[0];
+    let reset = format!("/servers/{}/accounts/{account}/resetpin", server.server_id);
+    assert_eq!(server.api("POST", &reset, None, None).await.status, 200);
+    let flow = app.approve_login(&server, "after-reset").await;
+    let ask = app.flow_in(FlowState::WaitingForInput).await;
+    assert!(
+        matches!(ask.interaction, Some(Interaction::SetSecondFactor)),
+        "{ask:?}"
+    );
+    app.sdk.respond(&flow, pin("8642")).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(server.session("after-reset").await["loggedin"], true);
+    // From now on the new PIN is the one the server checks.
+    let flow = app.approve_login(&server, "new-pin").await;
+    app.flow_in(FlowState::WaitingForInput).await;
+    app.sdk.respond(&flow, pin("8642")).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(server.session("new-pin").await["loggedin"], true);
 }
 
 #[tokio::test]
@@ -159,15 +180,14 @@ async fn bad_codes_give_typed_errors_and_history_entries() {
     let mut wrong_type = server.login_code("y").await;
     wrong_type[3] = 9;
     assert_eq!(app.sdk.start_qr(&wrong_type).await.unwrap_err().code(), 33);
-    // A login code for a server the app has no account on.
-    assert_eq!(
-        app.sdk
-            .start_qr(&server.login_code("z").await)
-            .await
-            .unwrap_err()
-            .code(),
-        34
-    );
+    // A login code for a server the app has no account on: the app connects only to tell the
+    // server (the browser hears NOACCOUNTS: tests/sdk_negative.rs), and the flow ends with 34.
+    let mut app = app;
+    app.sdk
+        .start_qr(&server.login_code("z").await)
+        .await
+        .unwrap();
+    assert_eq!(app.flow_in(FlowState::Error).await.error.unwrap().code, 34);
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert!(history.iter().all(|h| h.status == HistoryStatus::Error));
     let codes: Vec<u16> = history.iter().filter_map(|h| h.error_code).collect();
@@ -201,13 +221,29 @@ async fn push_login_transaction_and_server_side_deletion() {
     let server_account = server.account_ids().await[0];
 
     // Push login: the integrator provokes, the app pulls (no FCM here) and approves.
-    server.provoke_login(server_account, "push-session").await;
+    // Number matching (policy `push` by default): the browser shows a number, the prompt asks
+    // for it, and approving without it is refused without ending the flow.
+    let number = server
+        .provoke_login(server_account, "push-session")
+        .await
+        .expect("a push login asks for a number");
     assert_eq!(app.sdk.pull_messages().await.unwrap(), 1);
     let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk
-        .respond(&asked.id, confirm(None, None))
-        .await
-        .unwrap();
+    let Some(Interaction::Confirm { ref check, .. }) = asked.interaction else {
+        panic!("a login prompt")
+    };
+    assert_eq!(check.number, nextauth_sdk::NumberAsk::Type { digits: 2 });
+    assert_eq!(check.source, nextauth_sdk::CodeSource::Push);
+    assert!(matches!(
+        app.sdk.respond(&asked.id, confirm(None, None)).await,
+        Err(nextauth_sdk::SdkError::InvalidInput(_))
+    ));
+    let with_number = Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number: Some(number),
+    };
+    app.sdk.respond(&asked.id, with_number).await.unwrap();
     app.flow_in(FlowState::Done).await;
     assert_eq!(server.session("push-session").await["loggedin"], true);
 
@@ -218,6 +254,7 @@ async fn push_login_transaction_and_server_side_deletion() {
         .api("POST", &path, Some("push-session"), Some(&body))
         .await
         .json();
+    let number = created["matchnumber"].as_str().map(str::to_owned);
     let qr = base64::Engine::decode(
         &base64::engine::general_purpose::STANDARD,
         created["qrdata"].as_str().unwrap(),
@@ -228,10 +265,12 @@ async fn push_login_transaction_and_server_side_deletion() {
     assert!(
         matches!(asked.interaction, Some(Interaction::ConfirmTransaction { ref amount, .. }) if amount == "EUR 42.00")
     );
-    app.sdk
-        .respond(&flow.id, confirm(Some(&account), None))
-        .await
-        .unwrap();
+    let approve = Response::Confirm {
+        account_id: Some(account.clone()),
+        user_input: None,
+        number,
+    };
+    app.sdk.respond(&flow.id, approve).await.unwrap();
     app.flow_in(FlowState::WaitingForInput).await;
     app.sdk.respond(&flow.id, pin(PIN)).await.unwrap();
     app.flow_in(FlowState::Done).await;
@@ -453,6 +492,31 @@ async fn the_pin_is_changed_on_every_server_account() {
 }
 
 #[tokio::test]
+async fn the_pin_is_proven_without_a_flow_and_wrong_ones_count() {
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    let none = app.sdk.verify_pin(&PinInput::new(PIN)).await;
+    assert!(
+        matches!(none, Err(nextauth_sdk::SdkError::InvalidInput(_))),
+        "no PIN yet: {none:?}"
+    );
+    enrol(&mut app, &server, "lena").await;
+    app.sdk.verify_pin(&PinInput::new(PIN)).await.unwrap();
+    let wrong = app.sdk.verify_pin(&PinInput::new("9999")).await;
+    assert!(
+        matches!(wrong, Err(nextauth_sdk::SdkError::WrongPin(4))),
+        "{wrong:?}"
+    );
+    // The server counted it: the next wrong one leaves one fewer.
+    let again = app.sdk.verify_pin(&PinInput::new("8888")).await;
+    assert!(
+        matches!(again, Err(nextauth_sdk::SdkError::WrongPin(3))),
+        "{again:?}"
+    );
+    app.sdk.verify_pin(&PinInput::new(PIN)).await.unwrap();
+}
+
+#[tokio::test]
 async fn the_push_token_reaches_every_server() {
     use nextauth_protocol::messages::PushPlatform;
     let server = ServerProcess::start().await;
@@ -478,7 +542,7 @@ async fn app_login_gives_the_backend_a_nonce_and_ends_on_inactivity() {
     let mut app = App::open(dir.clone()).await;
     enrol(&mut app, &server, "otto").await;
     server
-        .configure(serde_json::json!({ "pingTime": 2, "pinTimeout": -1 }))
+        .configure(serde_json::json!({ "pingTime": 2, "pinTimeout": -1, "appLogin": true }))
         .await;
     drop(app);
     // The app configures its AppLogin limits.
@@ -529,4 +593,404 @@ async fn app_login_gives_the_backend_a_nonce_and_ends_on_inactivity() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(server.session(&login.nonce).await["loggedin"], false);
+}
+
+/// Issue 18 item 4: what the integrator announces (keyed strings, logo, the browser's details)
+/// reaches the SDK's prompt for a scanned code and for a push login, and what the person types
+/// reaches the website (REST `userinput`).
+#[tokio::test]
+async fn announce_info_reaches_the_prompt_and_user_input_reaches_the_website() {
+    use base64::Engine;
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server, "uma").await;
+    let logo = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nlogo");
+    let context = serde_json::json!({
+        "announceinfo": {
+            "info": { "Order": "4711", "Shop": "Acme Books" },
+            "logo": logo,
+        },
+        "sessioninfo": { "ip": "198.51.100.23", "useragent": "Firefox 133 on Linux" },
+    });
+    let expect = |announce: &nextauth_sdk::Announce| {
+        let info: Vec<(&str, &str)> = announce
+            .info
+            .iter()
+            .map(|i| (i.key.as_str(), i.value.as_str()))
+            .collect();
+        assert_eq!(info, [("Order", "4711"), ("Shop", "Acme Books")]);
+        assert_eq!(announce.logo, logo);
+        assert_eq!(announce.ip, "198.51.100.23");
+        assert_eq!(announce.user_agent, "Firefox 133 on Linux");
+    };
+
+    // A scanned code.
+    let code = server.login_code_with("announced", &context).await;
+    let flow = app.sdk.start_qr(&code).await.unwrap();
+    let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
+    let Some(Interaction::Confirm { announce, .. }) = &asked.interaction else {
+        panic!("expected Confirm, got {asked:?}")
+    };
+    expect(announce);
+    app.sdk
+        .respond(&flow.id, confirm(None, Some("Leave it with the neighbour")))
+        .await
+        .unwrap();
+    app.flow_in(FlowState::Done).await;
+    let status = server.session("announced").await;
+    assert_eq!(status["loggedin"], true);
+    assert_eq!(status["userinput"], "Leave it with the neighbour");
+    // The history keeps what was announced.
+    let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
+    expect(
+        history[0]
+            .announce
+            .as_ref()
+            .expect("announce in the history"),
+    );
+
+    // A push login.
+    let account = server.account_ids().await[0];
+    let number = server.provoke_login_with(account, "pushed", &context).await;
+    app.sdk.pull_messages().await.unwrap();
+    let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
+    let Some(Interaction::Confirm { announce, .. }) = &asked.interaction else {
+        panic!("expected Confirm, got {asked:?}")
+    };
+    expect(announce);
+    let answer = Response::Confirm {
+        account_id: None,
+        user_input: Some("gift wrap, please".into()),
+        number,
+    };
+    app.sdk.respond(&asked.id, answer).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    let status = server.session("pushed").await;
+    assert_eq!(
+        (status["loggedin"].as_bool(), status["userinput"].as_str()),
+        (Some(true), Some("gift wrap, please"))
+    );
+}
+
+/// The link behind the "Open the app" button of a website's block.
+fn open_app_link(html: &str) -> String {
+    let at = html
+        .find("nextauth-app\" href=\"")
+        .unwrap_or_else(|| panic!("no app link in {html}"));
+    let rest = &html[at + "nextauth-app\" href=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// The code as text under "Can't scan?" in a website's block.
+fn code_as_text(html: &str) -> String {
+    let at = html.find("readonly value=\"").expect("code as text");
+    let rest = &html[at + "readonly value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// Issue 18 item 2: enrolment (and login) from the links a website's block offers: an https
+/// deep link under the prefix the server is configured with (`appurl`), accepted by an app
+/// configured with that prefix, and the `nextauth:` URI under "Can't scan?".
+#[tokio::test]
+async fn enrol_and_log_in_by_deep_link_and_by_app_uri() {
+    const PREFIX: &str = "https://links.acme.test/nextauth";
+    let server = ServerProcess::start().await;
+    server
+        .configure(serde_json::json!({ "appurl": PREFIX }))
+        .await;
+    let html = server.html_block("enrol", "link-signup", "rosa").await;
+    let link = open_app_link(&html);
+    assert!(link.starts_with(&format!("{PREFIX}/")), "{link}");
+    assert_eq!(code_as_text(&html), link, "the same link to copy");
+
+    // An app without that prefix configured: not ours, nothing is contacted.
+    let stranger = App::new().await;
+    assert_eq!(stranger.sdk.start_link(&link).await.unwrap_err().code(), 32);
+    assert!(stranger.sdk.accounts().await.unwrap().is_empty());
+
+    // The app configured with its servers' prefix: a mail client added a query string.
+    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("links"));
+    let mut app = App::open_with(dir, |c| {
+        c.link_rules.https_prefixes.push(PREFIX.to_owned());
+    })
+    .await;
+    let flow = app
+        .sdk
+        .start_link(&format!("{link}?utm_source=mail#top"))
+        .await
+        .unwrap();
+    let rosa = app.complete_enrol(&flow.id, "rosa", PIN).await;
+    assert_eq!(server.session("link-signup").await["loggedin"], true);
+
+    // Login by the deep link of the login block.
+    let html = server.html_block("login", "link-login", "").await;
+    let flow = app.sdk.start_link(&open_app_link(&html)).await.unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    app.sdk
+        .respond(&flow.id, confirm(None, None))
+        .await
+        .unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(server.session("link-login").await["userid"], "rosa");
+
+    // Without an app link configured, the block offers the app-to-app URI to copy.
+    server.configure(serde_json::json!({ "appurl": "" })).await;
+    let html = server.html_block("enrol", "uri-signup", "sam").await;
+    assert!(!html.contains("nextauth-app\""), "no button without appurl");
+    let uri = code_as_text(&html);
+    assert!(uri.starts_with("nextauth:"), "{uri}");
+    let flow = app.sdk.start_link(&uri).await.unwrap();
+    let sam = app.complete_enrol(&flow.id, "sam", PIN).await;
+    assert_ne!(rosa, sam);
+    assert_eq!(server.session("uri-signup").await["loggedin"], true);
+    let html = server.html_block("login", "uri-login", "").await;
+    let flow = app.sdk.start_link(&code_as_text(&html)).await.unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    app.sdk
+        .respond(&flow.id, confirm(Some(&sam), None))
+        .await
+        .unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(server.session("uri-login").await["userid"], "sam");
+    let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .filter(|h| h.status == HistoryStatus::Enrolled)
+            .count(),
+        2
+    );
+}
+
+/// Issue 18 item 3: the app logged in with AppLogin gets a short-lived token for its own
+/// backend, signed by the server for that account and audience; the backend checks it offline
+/// with the server's public key, or online with REST `apptokens/check`, which also sees the
+/// AppLogin session end.
+#[tokio::test]
+async fn app_login_gives_the_backend_a_token_it_can_check() {
+    use base64::Engine;
+    use nextauth_protocol::app_token::{verify, AppTokenError};
+    const API: &str = "https://api.acme.test";
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server, "pia").await;
+    server
+        .configure(serde_json::json!({ "pingTime": 30, "pinTimeout": -1, "appLogin": true }))
+        .await;
+    assert_eq!(
+        app.sdk.app_login_token(API).await.unwrap_err().code(),
+        135,
+        "no AppLogin session, no token"
+    );
+    let login = app.sdk.app_login().await.unwrap();
+    app.next_event(|e| {
+        matches!(e, Event::SessionUpdate { session } if session.state == SessionState::Active)
+            .then_some(())
+    })
+    .await;
+    let token = app.sdk.app_login_token(API).await.unwrap();
+    assert!(token.token.starts_with("nat1."));
+    assert!(
+        !format!("{token:?}").contains(&token.token),
+        "Debug hides it"
+    );
+    let now = nextauth_e2e::unix_now();
+    assert!(token.expires_at > now && token.expires_at <= now + 301);
+    assert_ne!(token.token, login.nonce);
+
+    // Offline: the server's public key (serverpk of GET /servers/{id}/) is all it takes.
+    let info = server
+        .api(
+            "GET",
+            &format!("/servers/{}/", server.server_id),
+            None,
+            None,
+        )
+        .await
+        .json();
+    let pk = base64::engine::general_purpose::STANDARD
+        .decode(info["serverpk"].as_str().unwrap())
+        .unwrap();
+    let key = nextauth_protocol::crypto::PublicKey::from_slice(&pk).unwrap();
+    let sid = nextauth_protocol::ids::ServerId::from_base64(&server.server_id).unwrap();
+    let claims = verify(&token.token, &sid, &key, API, now).unwrap();
+    assert_eq!(claims.userid, "pia");
+    assert_eq!(claims.account_id as i64, server.account_ids().await[0]);
+    assert_eq!(
+        verify(&token.token, &sid, &key, "https://other.test", now),
+        Err(AppTokenError::WrongAudience)
+    );
+    assert_eq!(
+        verify(&token.token, &sid, &key, API, token.expires_at + 1),
+        Err(AppTokenError::Expired)
+    );
+
+    // Online: valid while the session is logged in, for this audience only.
+    let check = |token: String, audience: &'static str| {
+        let server = &server;
+        async move {
+            let path = format!("/servers/{}/apptokens/check", server.server_id);
+            let body = serde_json::json!({ "token": token, "audience": audience });
+            let r = server.api("POST", &path, None, Some(&body)).await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            r.json()
+        }
+    };
+    let ok = check(token.token.clone(), API).await;
+    assert_eq!(
+        (
+            ok["valid"].as_bool(),
+            ok["userid"].as_str(),
+            ok["accountid"].as_i64()
+        ),
+        (Some(true), Some("pia"), Some(claims.account_id as i64))
+    );
+    let other = check(token.token.clone(), "https://other.test").await;
+    assert_eq!(
+        (other["valid"].as_bool(), other["reason"].as_str()),
+        (Some(false), Some("audience"))
+    );
+    let mut forged = token.token.clone();
+    forged.pop();
+    forged.push(if token.token.ends_with('A') { 'B' } else { 'A' });
+    let bad = check(forged, API).await;
+    assert_eq!(bad["valid"], false);
+
+    // The app logs out: the server no longer vouches for the token, nor gives a new one.
+    app.sdk.stop(&login.flow_id).await.unwrap();
+    app.next_event(|e| {
+        matches!(e, Event::SessionUpdate { session } if session.state == SessionState::LoggedOut)
+            .then_some(())
+    })
+    .await;
+    let over = check(token.token.clone(), API).await;
+    assert_eq!(
+        (over["valid"].as_bool(), over["reason"].as_str()),
+        (Some(false), Some("loggedout"))
+    );
+    assert_eq!(app.sdk.app_login_token(API).await.unwrap_err().code(), 135);
+
+    // A web login is not an AppLogin session: no token can be minted from it.
+    let flow = app.approve_login(&server, "web").await;
+    app.next_event(|e| match e {
+        Event::SessionUpdate { session } if session.id == flow => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(app.sdk.app_login_token(API).await.unwrap_err().code(), 135);
+}
+
+/// Enrols `name` at a server that asks for no second factor (no PIN question).
+async fn enrol_without_pin(app: &mut App, server: &ServerProcess, name: &str) -> String {
+    let code = server.enrol_code(&format!("signup-{name}"), name).await;
+    let flow = app.sdk.start_qr(&code).await.unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    app.sdk
+        .respond(&flow.id, confirm(None, None))
+        .await
+        .unwrap();
+    let done = app.flow_in(FlowState::Done).await;
+    let account = done.account.unwrap();
+    assert!(!account.has_pin);
+    account.id
+}
+
+/// Issue 18 item 6, HEADLESS_UPGRADE: an account enrolled where no PIN was required gets one
+/// when its server begins to require it, at its next login: the app's PIN (checked with
+/// another server first, so a typo does not split it), or a new one when the app has none.
+#[tokio::test]
+async fn an_account_without_a_pin_gets_one_when_its_server_begins_to_require_it() {
+    let a = ServerProcess::start().await;
+    let b = ServerProcess::start().await;
+    b.configure(serde_json::json!({ "secondFactor": "none" }))
+        .await;
+    let mut app = App::new().await;
+    let on_b = enrol_without_pin(&mut app, &b, "xena").await;
+    enrol(&mut app, &a, "xena").await; // the app's PIN, set here
+
+    b.configure(serde_json::json!({ "secondFactor": "pin", "pinTimeout": 0 }))
+        .await;
+    let flow = app.approve_login(&b, "upgrade").await;
+    let ask = app.flow_in(FlowState::WaitingForInput).await;
+    assert!(
+        matches!(
+            ask.interaction,
+            Some(Interaction::VerifySecondFactor { retry: false, .. })
+        ),
+        "the app's existing PIN is asked: {ask:?}"
+    );
+    app.sdk.respond(&flow, pin("1357")).await.unwrap();
+    let ask = app.flow_in(FlowState::WaitingForInput).await;
+    assert!(
+        matches!(
+            ask.interaction,
+            Some(Interaction::VerifySecondFactor {
+                retry: true,
+                remaining_attempts: 4
+            })
+        ),
+        "a mistyped PIN is caught (by A) before B gets it: {ask:?}"
+    );
+    app.sdk.respond(&flow, pin(PIN)).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(b.session("upgrade").await["loggedin"], true);
+    let accounts = app.sdk.accounts().await.unwrap();
+    assert!(accounts.iter().find(|a| a.id == on_b).unwrap().has_pin);
+    // From now on B checks the same PIN as A.
+    let flow = app.approve_login(&b, "after-upgrade").await;
+    app.flow_in(FlowState::WaitingForInput).await;
+    app.sdk.respond(&flow, pin(PIN)).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(b.session("after-upgrade").await["loggedin"], true);
+
+    // An app without any PIN chooses one.
+    let c = ServerProcess::start().await;
+    c.configure(serde_json::json!({ "secondFactor": "none" }))
+        .await;
+    let mut fresh = App::new().await;
+    enrol_without_pin(&mut fresh, &c, "yann").await;
+    c.configure(serde_json::json!({ "secondFactor": "pin", "pinTimeout": 0 }))
+        .await;
+    let flow = fresh.approve_login(&c, "first-pin").await;
+    let ask = fresh.flow_in(FlowState::WaitingForInput).await;
+    assert!(
+        matches!(ask.interaction, Some(Interaction::SetSecondFactor)),
+        "{ask:?}"
+    );
+    fresh.sdk.respond(&flow, pin("8642")).await.unwrap();
+    fresh.flow_in(FlowState::Done).await;
+    let flow = fresh.approve_login(&c, "with-pin").await;
+    fresh.flow_in(FlowState::WaitingForInput).await;
+    fresh.sdk.respond(&flow, pin("8642")).await.unwrap();
+    fresh.flow_in(FlowState::Done).await;
+    assert_eq!(c.session("with-pin").await["loggedin"], true);
+}
+
+#[tokio::test]
+async fn the_next_scan_may_start_the_moment_a_flow_reports_its_end() {
+    // An app (or a person) that scans again as soon as it hears "done" must not be told that
+    // a flow is still running: the slot is free before the end is reported.
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server, "nell").await;
+    let mut next = server.login_code("back-to-back-0").await;
+    for n in 1..=5 {
+        let flow = app.sdk.start_qr(&next).await.expect("start");
+        app.flow_in(FlowState::WaitingForConfirmation).await;
+        next = server.login_code(&format!("back-to-back-{n}")).await;
+        let confirm = Response::Confirm {
+            account_id: None,
+            user_input: None,
+            number: None,
+        };
+        app.sdk.respond(&flow.id, confirm).await.expect("confirm");
+        // The next iteration starts with no wait at all after the end.
+        app.flow_in(FlowState::Done).await;
+    }
+    let flow = app
+        .sdk
+        .start_qr(&next)
+        .await
+        .expect("a start right after the end");
+    app.sdk.stop(&flow.id).await.ok();
 }

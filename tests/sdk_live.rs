@@ -5,14 +5,16 @@
 use std::time::Duration;
 
 use nextauth_e2e::{App, ServerProcess};
-use nextauth_sdk::{Event, FlowState, HistoryQuery, HistoryStatus, Response};
+use nextauth_sdk::{Event, FlowState, HistoryQuery, HistoryStatus, PushOutcome, Response};
 
 const PIN: &str = "2468";
 
-fn approve() -> Response {
+/// Approves, giving the number the browser shows (number matching).
+fn approve(number: Option<String>) -> Response {
     Response::Confirm {
         account_id: None,
         user_input: None,
+        number,
     }
 }
 
@@ -25,9 +27,9 @@ async fn push_logins_and_deletions_arrive_live_across_a_server_restart() {
     let live = app.sdk.start_live_delivery();
 
     // A push login reaches the app with no pull.
-    server.provoke_login(server_account, "live-1").await;
+    let number = server.provoke_login(server_account, "live-1").await;
     let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk.respond(&asked.id, approve()).await.unwrap();
+    app.sdk.respond(&asked.id, approve(number)).await.unwrap();
     app.flow_in(FlowState::Done).await;
     assert_eq!(server.session("live-1").await["loggedin"], true);
 
@@ -182,7 +184,7 @@ async fn a_push_login_waits_for_the_open_request_and_then_asks() {
     let code = server.login_code("open-request").await;
     let first = app.sdk.start_qr(&code).await.unwrap();
     app.flow_in(FlowState::WaitingForConfirmation).await;
-    server.provoke_login(server_account, "queued").await;
+    let number = server.provoke_login(server_account, "queued").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
         app.sdk.active_flow(),
@@ -194,8 +196,193 @@ async fn a_push_login_waits_for_the_open_request_and_then_asks() {
     app.sdk.stop(&first.id).await.unwrap();
     let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
     assert_ne!(asked.id, first.id);
-    app.sdk.respond(&asked.id, approve()).await.unwrap();
+    app.sdk.respond(&asked.id, approve(number)).await.unwrap();
     app.flow_in(FlowState::Done).await;
     assert_eq!(server.session("queued").await["loggedin"], true);
     assert_eq!(server.session("open-request").await["loggedin"], false);
+}
+
+/// The sealed envelopes the server queued, read straight from its database (what FCM or APNs
+/// would hand the app besides the live connection).
+async fn queued_envelopes(server: &ServerProcess) -> Vec<Vec<u8>> {
+    use sqlx::{Connection, Row};
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        server.data_dir().join("server.db").display()
+    );
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("open the server database");
+    let rows = sqlx::query("SELECT envelope FROM messages ORDER BY created")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| r.get::<Vec<u8>, _>("envelope"))
+        .collect()
+}
+
+/// Issue 18 item 7: the same push by two routes (the live connection, then the platform's
+/// push service) acts once, and the second copy leaves no ERROR 103 in the history.
+#[tokio::test]
+async fn a_push_that_live_delivery_handled_first_is_dropped_silently() {
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    app.enrol(&server, "dora", PIN).await;
+    let server_account = server.account_ids().await[0];
+    let number = server.provoke_login(server_account, "twice").await;
+    let envelope = queued_envelopes(&server)
+        .await
+        .pop()
+        .expect("the push login");
+
+    let _live = app.sdk.start_live_delivery();
+    let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
+    // FCM brings the same message while its prompt is open, and again after it was answered.
+    assert_eq!(
+        app.sdk.handle_push(&envelope).await.unwrap(),
+        PushOutcome::Duplicate
+    );
+    assert_eq!(
+        app.sdk.active_flow(),
+        Some(asked.id.clone()),
+        "no second prompt"
+    );
+    app.sdk.respond(&asked.id, approve(number)).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(server.session("twice").await["loggedin"], true);
+    assert_eq!(
+        app.sdk.handle_push(&envelope).await.unwrap(),
+        PushOutcome::Duplicate
+    );
+    assert!(app.sdk.active_flow().is_none(), "no second prompt");
+    // A pull finds nothing: the live connection acknowledged it.
+    assert_eq!(app.sdk.pull_messages().await.unwrap(), 0);
+
+    let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
+    assert!(
+        history.iter().all(|h| h.status != HistoryStatus::Error),
+        "{history:#?}"
+    );
+    let count = |status| history.iter().filter(|h| h.status == status).count();
+    assert_eq!(count(HistoryStatus::Message), 1, "one push login received");
+    assert_eq!(count(HistoryStatus::LoggedInOneShot), 1);
+
+    // A tampered copy is still an error, recorded as such.
+    let mut tampered = envelope.clone();
+    let at = tampered.len() / 2;
+    tampered[at] ^= 1;
+    assert_eq!(app.sdk.handle_push(&tampered).await.unwrap_err().code(), 48);
+}
+
+/// Issue 18 item 5: a website that logs out a continuous session also sends the app a LOGOUT
+/// push; the app's session ends by it even when the session's own connection carries nothing
+/// any more (here: frozen in a relay, as on a dead network path neither end noticed yet).
+#[tokio::test]
+async fn a_website_logout_ends_the_session_by_push_when_its_connection_is_silent() {
+    let (mut proxy, listener) = nextauth_e2e::FreezableProxy::bind().await;
+    let args = ["--public-url".to_owned(), format!("http://{}", proxy.addr)];
+    let server = ServerProcess::start_with(nextauth_e2e::TempDir::new("server"), None, &args).await;
+    proxy.forward_to(listener, server.addr);
+    let mut app = App::new().await;
+    let account = app.enrol(&server, "paula", PIN).await;
+    // Pings every 15 s, and the app waits 65 s before it gives a silent session up: only the
+    // push can end it within the test's 15 s.
+    server
+        .configure(serde_json::json!({ "pingTime": 30 }))
+        .await;
+
+    let _live = app.sdk.start_live_delivery();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while proxy.count() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "live connection");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let session_connection = proxy.count();
+    let flow = app.approve_login(&server, "continuous").await;
+    let active = app
+        .next_event(|e| match e {
+            Event::SessionUpdate { session } => Some(session.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (active.id.as_str(), active.state),
+        (flow.as_str(), nextauth_sdk::SessionState::Active)
+    );
+    assert_eq!(server.session("continuous").await["loggedin"], true);
+    assert_eq!(
+        proxy.count(),
+        session_connection + 1,
+        "one connection for the login"
+    );
+
+    proxy.freeze(session_connection);
+    let r = server
+        .api(
+            "POST",
+            &format!("/servers/{}/sessions/logout", server.server_id),
+            Some("continuous"),
+            None,
+        )
+        .await;
+    assert!(r.status == 200 || r.status == 204, "{}", r.text());
+    let ended = app
+        .next_event(|e| match e {
+            Event::SessionUpdate { session }
+                if session.state == nextauth_sdk::SessionState::LoggedOut =>
+            {
+                Some(session.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!((ended.id.as_str(), ended.error), (flow.as_str(), None));
+    assert_eq!(ended.account.id, account);
+    assert!(app.sdk.sessions().is_empty());
+    let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
+    let logged_out: Vec<_> = history
+        .iter()
+        .filter(|h| h.status == HistoryStatus::LoggedOut)
+        .collect();
+    assert_eq!(
+        logged_out.len(),
+        1,
+        "one entry for the logout: {history:#?}"
+    );
+    assert_eq!(logged_out[0].error_code, None);
+    assert!(history.iter().all(|h| h.status != HistoryStatus::Error));
+
+    // With the connection working, the session's own connection and the push both say it:
+    // still one logout, one entry.
+    let flow = app.approve_login(&server, "continuous-2").await;
+    app.next_event(|e| match e {
+        Event::SessionUpdate { session } if session.id == flow => Some(()),
+        _ => None,
+    })
+    .await;
+    let r = server
+        .api(
+            "POST",
+            &format!("/servers/{}/sessions/logout", server.server_id),
+            Some("continuous-2"),
+            None,
+        )
+        .await;
+    assert!(r.status == 200 || r.status == 204);
+    app.next_event(|e| match e {
+        Event::SessionUpdate { session }
+            if session.state == nextauth_sdk::SessionState::LoggedOut =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await; // the push, too
+    let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
+    let count = |status| history.iter().filter(|h| h.status == status).count();
+    assert_eq!(count(HistoryStatus::LoggedOut), 2, "{history:#?}");
+    assert_eq!(count(HistoryStatus::Error), 0);
 }

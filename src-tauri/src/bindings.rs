@@ -23,14 +23,17 @@ fn export_all(dir: &Path) {
     one::<crate::error::IpcError>(dir);
     one::<crate::commands::app::AppInfo>(dir);
     one::<crate::commands::app::ReadyState>(dir);
+    one::<crate::commands::app::StartupError>(dir);
     one::<crate::commands::accounts::AccountDetail>(dir);
     one::<crate::commands::accounts::DeleteResult>(dir);
+    one::<crate::commands::accounts::PushPause>(dir);
     one::<crate::commands::flows::Answer>(dir);
     one::<crate::commands::history::HistoryFilter>(dir);
     one::<crate::commands::history::HistoryPage>(dir);
     one::<crate::settings::Settings>(dir);
     one::<crate::events::Resync>(dir);
     one::<crate::camera::Preview>(dir);
+    one::<crate::commands::scan::ScreenScan>(dir);
 }
 
 fn committed_dir() -> PathBuf {

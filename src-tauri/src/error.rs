@@ -31,6 +31,8 @@ pub mod codes {
     /// The app cannot be made the handler of `nextauth:` links, or stop being it (the OS
     /// refused, `xdg-mime` is missing, or this platform takes the scheme from the bundle only).
     pub const LINK_HANDLER: u16 = 308;
+    /// An approval the settings protect came without the PIN (the UI asks for it first).
+    pub const PIN_BEFORE_APPROVAL: u16 = 309;
 }
 
 /// An error as the UI receives it from a rejected `invoke`.

@@ -8,7 +8,7 @@
 //! a notification when a flow starts asking the person something, which is how push logins
 //! reach them.
 
-use nextauth_sdk::{Event, Flow, FlowState, Interaction, Sdk};
+use nextauth_sdk::{Event, Flow, FlowState, Interaction, Response, Sdk};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::broadcast::error::RecvError;
@@ -17,6 +17,8 @@ use crate::state::AppState;
 
 /// Name of the Tauri event that carries every SDK event.
 pub const SDK_EVENT: &str = "sdk://event";
+/// Name of the Tauri event that asks the UI to scan the screen (the tray's "Scan screen").
+pub const SCAN_EVENT: &str = "app://scan-screen";
 /// Name of the Tauri event sent when SDK events were missed (payload [`Resync`]).
 pub const RESYNC_EVENT: &str = "sdk://resync";
 /// Name of the Tauri event with a problem to show once (payload
@@ -45,6 +47,10 @@ pub fn spawn_bridge<R: Runtime>(app: AppHandle<R>, sdk: &Sdk) {
                 Ok(event) => {
                     if let Event::FlowUpdate { flow } = &event {
                         remember(&app, flow);
+                        if answer_with_verified_pin(&app, flow) {
+                            // The UI never shows a question that is already answered.
+                            continue;
+                        }
                         let waiting = flow.state == FlowState::WaitingForConfirmation;
                         if waiting && last_prompted.as_deref() != Some(flow.id.as_str()) {
                             last_prompted = Some(flow.id.clone());
@@ -71,6 +77,47 @@ pub fn spawn_bridge<R: Runtime>(app: AppHandle<R>, sdk: &Sdk) {
             }
         }
     });
+}
+
+/// The server asks for the PIN that the person proved a moment ago to approve this very flow
+/// (`confirm_it_is_you`): the app answers with it rather than asking twice. Returns whether
+/// it did. The kept PIN goes once used, or when the flow ends.
+fn answer_with_verified_pin<R: Runtime>(app: &AppHandle<R>, flow: &Flow) -> bool {
+    let Some(state) = app.try_state::<AppState>() else {
+        return false;
+    };
+    let Ok(mut verified) = state.verified_pin.lock() else {
+        return false;
+    };
+    if verified.as_ref().is_none_or(|(id, _)| *id != flow.id) {
+        return false;
+    }
+    let asks = flow.state == FlowState::WaitingForInput
+        && matches!(
+            flow.interaction,
+            Some(Interaction::VerifySecondFactor { retry: false, .. })
+        );
+    if !asks {
+        if matches!(flow.state, FlowState::Done | FlowState::Error) {
+            *verified = None;
+        }
+        return false;
+    }
+    let Some((id, pin)) = verified.take() else {
+        return false;
+    };
+    let (app, flow) = (app.clone(), flow.clone());
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        if let Err(err) = state.sdk.respond(&id, Response::Pin { pin }).await {
+            tracing::warn!(
+                code = err.code(),
+                "the proven PIN was not taken; asking the person"
+            );
+            let _ = app.emit(SDK_EVENT, &Event::FlowUpdate { flow });
+        }
+    });
+    true
 }
 
 fn remember<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
@@ -107,12 +154,19 @@ fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
     if focused || !enabled {
         return;
     }
+    if let Some((title, body)) = prompt_notification(flow) {
+        notify(app, title, body);
+    }
+}
+
+/// The notification that asks the person to answer `flow`, if it asks something.
+fn prompt_notification(flow: &Flow) -> Option<(String, String)> {
     let server = flow
         .server
         .as_ref()
         .map(|s| s.name.as_str())
         .unwrap_or("a website");
-    let (title, body) = match &flow.interaction {
+    Some(match &flow.interaction {
         Some(Interaction::Confirm { .. }) => (
             format!("Log in to {server}?"),
             "Open nextAuth to approve or deny the login.".to_owned(),
@@ -125,9 +179,41 @@ fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
             format!("Add an account at {server}?"),
             "Open nextAuth to compare the picture and confirm.".to_owned(),
         ),
-        _ => return,
+        Some(Interaction::VerifySecondFactor { .. } | Interaction::SetSecondFactor) => (
+            format!("{server} waits for your PIN"),
+            "Open nextAuth to enter it.".to_owned(),
+        ),
+        _ => return None,
+    })
+}
+
+/// The window was closed while `flow` waits for the person: the notification that brings it
+/// back is shown again (it may have been dismissed), so the request is not left invisible.
+/// Returns false when no notification can be shown (turned off, or no notification service):
+/// the window must then stay.
+#[cfg(desktop)]
+pub fn notify_waiting_prompt<R: Runtime>(app: &AppHandle<R>, flow: &Flow) -> bool {
+    let enabled = app
+        .try_state::<AppState>()
+        .is_some_and(|s| s.settings().notifications);
+    let Some((title, body)) = prompt_notification(flow).filter(|_| enabled && can_notify()) else {
+        return false;
     };
     notify(app, title, body);
+    true
+}
+
+/// Whether the desktop shows notifications (a notification service answers).
+#[cfg(desktop)]
+fn can_notify() -> bool {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        notify_rust::get_server_information().is_ok()
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        true
+    }
 }
 
 /// Tells the person that closing the window left the app running in the tray.

@@ -97,6 +97,7 @@ fn commands_answer_through_tauri_ipc() {
         invoke(&w, "app_ready", json!({})),
         Ok(json!({ "flow": null, "notices": [] }))
     );
+    assert_eq!(invoke(&w, "app_startup_error", json!({})), Ok(Value::Null));
     let info = invoke(&w, "app_info", json!({})).expect("app_info");
     assert_eq!(info["dataDir"], json!(dir.display().to_string()));
     assert_eq!(info["keystore"], json!("file"));
@@ -121,7 +122,7 @@ fn commands_answer_through_tauri_ipc() {
     // startOnLogin, keepInBackground and openLinks, takes the defaults.
     let settings = json!({
         "notifications": false, "theme": "dark", "startOnLogin": false, "keepInBackground": true,
-        "openLinks": false
+        "openLinks": false, "askPinForLogins": false, "askPinForTransactions": true
     });
     assert_eq!(
         invoke(&w, "settings_update", json!({ "settings": settings })),
@@ -267,6 +268,64 @@ fn commands_answer_through_tauri_ipc() {
     drop(w);
     drop(app);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn data_that_cannot_be_opened_is_a_screen_not_a_crash() {
+    // The database went missing while the key stayed: the SDK refuses to start over (203), the
+    // app says so through app_startup_error, other commands answer with an error (no panic),
+    // and nothing in the directory is touched.
+    let dir = std::env::temp_dir().join(format!("nextauth-app-ipc-start-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let first =
+        tauri::async_runtime::block_on(AppState::open(&dir, Instant::now())).expect("state");
+    drop(first);
+    std::fs::remove_file(dir.join("nextauth.db")).expect("remove the database");
+    let before = listing(&dir);
+    let err = match tauri::async_runtime::block_on(AppState::open(&dir, Instant::now())) {
+        Ok(_) => panic!("a missing database with keys present must not open"),
+        Err(err) => err,
+    };
+    let app = crate::with_commands(mock_builder())
+        .build(context_with_acl())
+        .expect("app");
+    app.manage(crate::state::StartupFailure {
+        error: crate::error::IpcError::from(err),
+        data_dir: dir.display().to_string(),
+    });
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("webview");
+    let failure = invoke(&w, "app_startup_error", json!({})).expect("answer");
+    assert_eq!(failure["error"]["code"], json!(203));
+    assert_eq!(failure["dataDir"], json!(dir.display().to_string()));
+    assert!(failure["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("nextauth.db")));
+    assert!(invoke(&w, "account_list", json!({})).is_err());
+    assert_eq!(
+        listing(&dir),
+        before,
+        "nothing created, replaced or removed"
+    );
+    drop(w);
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn listing(dir: &std::path::Path) -> Vec<(String, u64)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| {
+            let e = e.expect("entry");
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().expect("meta").len(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 #[test]

@@ -72,6 +72,19 @@ pub fn run() {
             .args([tray::HIDDEN_ARG])
             .build(),
     );
+    // The desktop-wide "Scan screen" shortcut: the person is at the website, with the code in
+    // view, and presses it there. Registered in `setup` (it may be taken or unsupported).
+    #[cfg(desktop)]
+    let builder = builder.plugin(
+        tauri_plugin_global_shortcut::Builder::new()
+            .with_handler(|app, _shortcut, event| {
+                if event.state == tauri_plugin_global_shortcut::ShortcutState::Pressed {
+                    use tauri::Emitter;
+                    let _ = app.emit(events::SCAN_EVENT, ());
+                }
+            })
+            .build(),
+    );
     // Phones: notifications, the camera scanner and the biometric prompt come from Tauri's
     // plugins (docs/mobile.md says what is wired and what is not yet).
     #[cfg(mobile)]
@@ -86,10 +99,22 @@ pub fn run() {
                 Some(dir) if !dir.is_empty() => PathBuf::from(dir),
                 _ => app.path().app_data_dir()?,
             };
-            let state = tauri::async_runtime::block_on(AppState::open(&data_dir, started))
-                .inspect_err(|err| {
+            let state = match tauri::async_runtime::block_on(AppState::open(&data_dir, started)) {
+                Ok(state) => state,
+                Err(err) => {
+                    // Nothing is reset or overwritten: the window shows what is wrong and what
+                    // to do (app_startup_error), and every other command stays unavailable.
                     tracing::error!(%err, dir = %data_dir.display(), "cannot open the app data");
-                })?;
+                    app.manage(state::StartupFailure {
+                        error: error::IpcError::from(err),
+                        data_dir: data_dir.display().to_string(),
+                    });
+                    if let Some(window) = app.get_webview_window("main") {
+                        window.show()?;
+                    }
+                    return Ok(());
+                }
+            };
             if let Ok(mut pending) = state.pending_links.lock() {
                 pending.extend(background::links_from_args(std::env::args().skip(1)));
             }
@@ -107,6 +132,20 @@ pub fn run() {
             };
             #[cfg(mobile)]
             let visible = true;
+            #[cfg(desktop)]
+            {
+                use tauri_plugin_global_shortcut::GlobalShortcutExt;
+                match app.global_shortcut().register(SCAN_SHORTCUT) {
+                    // On Linux the grab is X11's: without an X display it silently does
+                    // nothing, and in a Wayland session it sees only keys typed into X11
+                    // windows, so the app does not promise it there.
+                    Ok(()) => state.scan_shortcut.store(
+                        global_shortcut_reaches_every_window(),
+                        std::sync::atomic::Ordering::SeqCst,
+                    ),
+                    Err(err) => tracing::warn!(%err, "no desktop-wide Scan shortcut"),
+                }
+            }
             app.manage(state);
             if let (true, Some(window)) = (visible, app.get_webview_window("main")) {
                 window.show()?;
@@ -138,6 +177,26 @@ pub fn run() {
                 let settings = state.settings();
                 if tray::on_close(settings.keep_in_background, tray) == tray::CloseAction::Hide {
                     api.prevent_close();
+                    // A request that waits for the person is never left invisible: its
+                    // notification is shown again (where no tray host shows the icon it is
+                    // the only way back), or, without notifications, the window stays.
+                    let waiting = state.current_flow().filter(|f| {
+                        matches!(
+                            f.state,
+                            nextauth_sdk::FlowState::WaitingForConfirmation
+                                | nextauth_sdk::FlowState::WaitingForInput
+                        )
+                    });
+                    if let Some(flow) = waiting {
+                        if events::notify_waiting_prompt(window.app_handle(), &flow) {
+                            let _ = window.hide();
+                            tracing::info!("window hidden; its request is in a notification");
+                        } else {
+                            tracing::info!("window kept: a request waits and cannot be notified");
+                            let _ = window.set_focus();
+                        }
+                        return;
+                    }
                     let _ = window.hide();
                     tracing::info!("window hidden; still running in the tray");
                     // Once per run, so a closed window is not mistaken for a quit app (and
@@ -158,14 +217,32 @@ pub fn run() {
         .expect("error while running the nextAuth app");
 }
 
+/// The desktop-wide shortcut that scans the screen (also handled inside the window by the UI).
+pub const SCAN_SHORTCUT: &str = "Ctrl+Alt+S";
+
+/// Whether a registered global shortcut hears keys typed into any window: always on Windows
+/// and macOS; on Linux only in an X11 session (an X display, and not Wayland).
+#[cfg(desktop)]
+fn global_shortcut_reaches_every_window() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let wayland = set("WAYLAND_DISPLAY")
+        || std::env::var("XDG_SESSION_TYPE").is_ok_and(|t| t.eq_ignore_ascii_case("wayland"));
+    set("DISPLAY") && !wayland
+}
+
 /// Registers every command of [`commands`] (the real app and the IPC tests share this list).
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::accounts::account_delete,
         commands::accounts::account_detail,
         commands::accounts::account_list,
+        commands::accounts::account_pause_push,
         commands::app::app_info,
         commands::app::app_ready,
+        commands::app::app_startup_error,
         commands::flows::flow_current,
         commands::flows::flow_respond,
         commands::flows::flow_start_link,

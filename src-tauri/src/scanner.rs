@@ -51,6 +51,14 @@ pub fn decode_luma(luma: &Luma) -> IpcResult<Vec<u8>> {
     qr::decode_image(&luma.data, luma.width, luma.height).ok_or_else(|| no_code("the picture"))
 }
 
+/// Most codes read from one screenshot.
+pub const MAX_SCREEN_CODES: usize = 6;
+
+/// The raw bytes of every QR code in a greyscale picture (at most [`MAX_SCREEN_CODES`]).
+pub fn decode_all_luma(luma: &Luma) -> Vec<Vec<u8>> {
+    qr::decode_image_all(&luma.data, luma.width, luma.height, MAX_SCREEN_CODES)
+}
+
 fn no_code(place: &str) -> IpcError {
     IpcError::new(
         codes::NO_QR_CODE,
@@ -291,6 +299,26 @@ mod tests {
             data: screen.into_raw(),
         };
         assert_eq!(decode_luma(&luma).expect("decoded"), payload());
+    }
+
+    #[test]
+    fn finds_every_code_on_a_screen_with_several() {
+        // Two browser windows, each with its code, and one code twice: each is read once.
+        let (a, b) = (payload(), b"another code".to_vec());
+        let mut screen = GrayImage::from_pixel(1920, 1080, image::Luma([230]));
+        image::imageops::overlay(&mut screen, &qr_picture(&a, 3), 200, 300);
+        image::imageops::overlay(&mut screen, &qr_picture(&b, 4), 1300, 500);
+        image::imageops::overlay(&mut screen, &qr_picture(&a, 3), 700, 100);
+        let luma = Luma {
+            width: screen.width() as usize,
+            height: screen.height() as usize,
+            data: screen.into_raw(),
+        };
+        let mut found = decode_all_luma(&luma);
+        found.sort();
+        let mut expected = vec![a, b];
+        expected.sort();
+        assert_eq!(found, expected);
     }
 
     #[test]

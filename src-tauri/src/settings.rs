@@ -41,6 +41,11 @@ pub struct Settings {
     /// Be the OS's handler of `nextauth:` links (Linux and Windows; the OS keeps the actual
     /// registration, see `links.rs`).
     pub open_links: bool,
+    /// Ask for the PIN before approving a login (anyone at an unlocked desktop could approve
+    /// otherwise). Off by default: a login is easy to undo.
+    pub ask_pin_for_logins: bool,
+    /// Ask for the PIN before approving a transaction. On by default: a payment is not.
+    pub ask_pin_for_transactions: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +56,19 @@ impl Default for Settings {
             start_on_login: false,
             keep_in_background: true,
             open_links: false,
+            ask_pin_for_logins: false,
+            ask_pin_for_transactions: true,
+        }
+    }
+}
+
+impl Settings {
+    /// Whether approving a flow of `kind` needs the PIN first.
+    pub fn asks_pin_for(&self, kind: nextauth_sdk::FlowKind) -> bool {
+        match kind {
+            nextauth_sdk::FlowKind::Login => self.ask_pin_for_logins,
+            nextauth_sdk::FlowKind::SignTransaction => self.ask_pin_for_transactions,
+            nextauth_sdk::FlowKind::Enrol | nextauth_sdk::FlowKind::ChangePin => false,
         }
     }
 }
@@ -108,6 +126,8 @@ mod tests {
             start_on_login: true,
             keep_in_background: false,
             open_links: true,
+            ask_pin_for_logins: true,
+            ask_pin_for_transactions: false,
         };
         s.save(&dir).expect("save");
         assert_eq!(Settings::load(&dir), s);
@@ -117,7 +137,7 @@ mod tests {
             on_disk,
             serde_json::json!({
                 "notifications": false, "theme": "dark", "startOnLogin": true, "keepInBackground": false,
-                "openLinks": true
+                "openLinks": true, "askPinForLogins": true, "askPinForTransactions": false
             }),
             "camelCase on disk and on the wire"
         );
@@ -130,6 +150,8 @@ mod tests {
                 start_on_login: false,
                 keep_in_background: true,
                 open_links: false,
+                ask_pin_for_logins: false,
+                ask_pin_for_transactions: true,
             },
             "missing fields take their defaults (a file from before startOnLogin)"
         );

@@ -32,12 +32,28 @@ pub struct AppState {
     /// Whether the tray icon is shown (desktops; `tray.rs`): only then does closing the window
     /// hide it instead of quitting.
     pub tray: std::sync::atomic::AtomicBool,
+    /// Whether the desktop-wide Scan shortcut is registered (desktops; X11 on Linux).
+    pub scan_shortcut: std::sync::atomic::AtomicBool,
     /// Whether the person was told, this run, that a closed window left the app in the tray.
     pub told_in_tray: std::sync::atomic::AtomicBool,
+    /// The PIN the person proved before approving the open flow (`flow_respond`), kept until
+    /// the server's own PIN question in that flow or its end; wiped when dropped.
+    pub verified_pin: Mutex<Option<(String, nextauth_sdk::PinInput)>>,
     /// Whether the UI has attached its event listeners.
     pub ui_ready: std::sync::atomic::AtomicBool,
     /// When the process started (startup measurements in the log).
     pub started: Instant,
+}
+
+/// Why the app's data could not be opened at start (a database and key that do not belong
+/// together, a missing database with keys present, another installation's database): managed
+/// instead of [`AppState`], so the window can say what to do while nothing is touched.
+#[derive(Debug, Clone)]
+pub struct StartupFailure {
+    /// The SDK's error, as the UI reads every error.
+    pub error: crate::error::IpcError,
+    /// The data directory it concerns.
+    pub data_dir: String,
 }
 
 impl AppState {
@@ -56,6 +72,8 @@ impl AppState {
             camera_cancel: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             tray: std::sync::atomic::AtomicBool::new(false),
             told_in_tray: std::sync::atomic::AtomicBool::new(false),
+            scan_shortcut: std::sync::atomic::AtomicBool::new(false),
+            verified_pin: Mutex::new(None),
             ui_ready: std::sync::atomic::AtomicBool::new(false),
             started,
         })
@@ -104,7 +122,7 @@ pub fn open_keystore(data_dir: &Path) -> Result<(Arc<dyn Keystore>, &'static str
         }
         match KeychainKeystore::open_or_create(KEYCHAIN_SERVICE, &account, Some(&file)) {
             Ok(keystore) => {
-                std::fs::create_dir_all(data_dir)
+                nextauth_sdk::private_files::create_dir(data_dir)
                     .and_then(|()| {
                         std::fs::write(&marker, b"The keystore's key is in the OS keychain.\n")
                     })
@@ -120,5 +138,6 @@ pub fn open_keystore(data_dir: &Path) -> Result<(Arc<dyn Keystore>, &'static str
     }
     #[cfg(not(desktop))]
     let _ = KEYCHAIN_MARKER;
-    Ok((Arc::new(FileKeystore::open_or_create(&file)?), "file"))
+    let _ = file;
+    Ok((Arc::new(FileKeystore::open_in(data_dir)?), "file"))
 }

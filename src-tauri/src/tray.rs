@@ -8,7 +8,7 @@
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::events::show_main_window;
 
@@ -16,6 +16,7 @@ use crate::events::show_main_window;
 pub const HIDDEN_ARG: &str = "--hidden";
 
 const OPEN: &str = "open";
+const SCAN: &str = "scan";
 const QUIT: &str = "quit";
 
 /// Whether the command line asks to start hidden.
@@ -42,19 +43,25 @@ pub fn on_close(keep_in_background: bool, tray_shown: bool) -> CloseAction {
     }
 }
 
-/// Puts the icon in the tray, with "Open nextAuth" and "Quit" in its menu (AppIndicators have
+/// Puts the icon in the tray, with "Open nextAuth", "Scan screen" and "Quit" in its menu (AppIndicators have
 /// no click events, so the menu is the way back on Linux). Returns whether the icon exists.
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> bool {
     let build = || -> tauri::Result<()> {
         let open = MenuItem::with_id(app, OPEN, "Open nextAuth", true, None::<&str>)?;
+        // The person is at the website with its code in view: scan it from here.
+        let scan = MenuItem::with_id(app, SCAN, "Scan screen", true, None::<&str>)?;
         let quit = MenuItem::with_id(app, QUIT, "Quit nextAuth", true, None::<&str>)?;
-        let menu = Menu::with_items(app, &[&open, &quit])?;
+        let menu = Menu::with_items(app, &[&open, &scan, &quit])?;
         let mut tray = TrayIconBuilder::with_id("main")
             .tooltip("nextAuth")
             .menu(&menu)
             .show_menu_on_left_click(false)
             .on_menu_event(|app, event| match event.id().as_ref() {
                 OPEN => show_main_window(app),
+                // The UI runs it, so a choice between codes or a "no code" message shows there.
+                SCAN => {
+                    let _ = app.emit(crate::events::SCAN_EVENT, ());
+                }
                 QUIT => app.exit(0),
                 _ => {}
             })

@@ -1,5 +1,8 @@
 //! Test harness: the real `nextauth-server` binary as a child process on a free loopback port,
-//! a small HTTP client for its REST API, and SDK instances in temporary directories.
+//! an HTTP client (reqwest) for its REST API, and SDK instances in temporary directories.
+
+pub mod fake_server;
+pub mod raw;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,7 +14,6 @@ use std::time::Duration;
 use nextauth_sdk::keystore::FileKeystore;
 use nextauth_sdk::{Config, Event, Sdk};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A directory removed on drop.
@@ -25,7 +27,10 @@ impl TempDir {
         let path =
             std::env::temp_dir().join(format!("nextauth-e2e-{tag}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp dir");
+        // Private, as the server and the SDK make their own data directories.
+        let mut builder = std::fs::DirBuilder::new();
+        std::os::unix::fs::DirBuilderExt::mode(builder.recursive(true), 0o700);
+        builder.create(&path).expect("temp dir");
         Self(path)
     }
 }
@@ -86,20 +91,82 @@ impl ServerProcess {
 
     /// Like [`ServerProcess::start_in`], with extra command-line arguments.
     pub async fn start_with(data: TempDir, port: Option<u16>, extra: &[String]) -> Self {
-        let port = port.unwrap_or_else(|| {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
-            probe.local_addr().expect("addr").port()
-        });
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-        let child = Command::new(server_binary())
-            .args(["--listen", &addr.to_string(), "--data-dir"])
+        Self::spawn(data, port, extra, None).await
+    }
+
+    /// Starts the server on a free port under the file-creation mask `umask` (through
+    /// `sh -c 'umask …; exec …'`), so a test sees the modes the server itself asks for.
+    pub async fn start_with_umask(data: TempDir, umask: u32, extra: &[String]) -> Self {
+        Self::spawn(data, None, extra, Some(umask)).await
+    }
+
+    /// Starts the process on `port`, or on port 0 so the system picks a free one with no window
+    /// for another test to take it, and returns it with the address it printed once listening.
+    fn launch(
+        data: &TempDir,
+        port: Option<u16>,
+        extra: &[String],
+        umask: Option<u32>,
+    ) -> Result<(Child, SocketAddr), String> {
+        use std::io::BufRead;
+        let listen = format!("127.0.0.1:{}", port.unwrap_or(0));
+        let mut command = match umask {
+            Some(mask) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("umask {mask:03o} && exec \"$0\" \"$@\""))
+                    .arg(server_binary());
+                sh
+            }
+            None => Command::new(server_binary()),
+        };
+        let mut child = command
+            .args(["--listen", &listen, "--data-dir"])
             .arg(&data.0)
             .args(extra)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn nextauth-server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads every line so the pipe never fills; the first one names the address.
+        std::thread::spawn(move || {
+            let mut told = false;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if !told {
+                    if let Some((_, addr)) = line.split_once("listening on http://") {
+                        told = tx.send(addr.trim().to_owned()).is_ok();
+                    }
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => Ok((child, addr.parse().map_err(|e| format!("{addr}: {e}"))?)),
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                Err(format!("no address printed on {listen} ({status})"))
+            }
+        }
+    }
+
+    async fn spawn(data: TempDir, port: Option<u16>, extra: &[String], umask: Option<u32>) -> Self {
+        // A restart on a known port can find it briefly taken (a client's ephemeral port): retry.
+        let mut attempt = 0;
+        let (child, addr) = loop {
+            attempt += 1;
+            match Self::launch(&data, port, extra, umask) {
+                Ok(started) => break started,
+                Err(why) if attempt < 40 && port.is_some() => {
+                    eprintln!("nextauth-server did not start ({why}); retrying");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(why) => panic!("nextauth-server did not start: {why}"),
+            }
+        };
         for _ in 0..200 {
             if let Ok(r) = get(addr, "/healthz", &[]).await {
                 if r.status == 200 {
@@ -119,6 +186,39 @@ impl ServerProcess {
             child,
             data,
         }
+    }
+
+    /// Two processes sharing one database (a SQLite file, or a fresh PostgreSQL database when
+    /// `NEXTAUTH_TEST_DATABASE_URL` names a server), the master key and the demo identity; the
+    /// public URL (and so the endpoint in every code) is the first one's.
+    pub async fn start_pair(extra: &[String]) -> (Self, Self) {
+        let data_a = TempDir::new("pair-a");
+        let database = shared_database(&data_a);
+        Self::start_pair_on(data_a, database, extra).await
+    }
+
+    /// Like [`Self::start_pair`], on `database` (from [`shared_database`]), with A's data in
+    /// `data_a`.
+    pub async fn start_pair_on(
+        data_a: TempDir,
+        database: String,
+        extra: &[String],
+    ) -> (Self, Self) {
+        let mut args = vec!["--database-url".to_owned(), database];
+        args.extend_from_slice(extra);
+        // A on a port of the system's choosing names itself; B names A as the public address
+        // too unless `extra` names another (a balancer).
+        let a = Self::start_with(data_a, None, &args).await;
+        if !extra.iter().any(|arg| arg == "--public-url") {
+            args.extend(["--public-url".to_owned(), format!("http://{}", a.addr)]);
+        }
+        let data_b = TempDir::new("pair-b");
+        for file in ["master.key", "demo.json"] {
+            std::fs::copy(a.data_dir().join(file), data_b.0.join(file)).expect("copy shared file");
+        }
+        let b = Self::start_with(data_b, None, &args).await;
+        assert_eq!(a.server_id, b.server_id, "one demo server for both");
+        (a, b)
     }
 
     /// Stops the process and returns its data directory (to restart on it).
@@ -181,6 +281,43 @@ impl ServerProcess {
         r.body
     }
 
+    /// The raw bytes of the login code of session `nonce`, with the integrator's
+    /// `UserContext` (announce info and the browser's details) for the app to show.
+    pub async fn login_code_with(&self, nonce: &str, context: &serde_json::Value) -> Vec<u8> {
+        let path = format!("/servers/{}/sessions/qr/login", self.server_id);
+        let r = self.api("GET", &path, Some(nonce), Some(context)).await;
+        assert_eq!(r.status, 200, "login code: {}", r.text());
+        r.body
+    }
+
+    /// Like [`ServerProcess::provoke_login`], with the integrator's `UserContext`.
+    pub async fn provoke_login_with(
+        &self,
+        account: i64,
+        nonce: &str,
+        context: &serde_json::Value,
+    ) -> Option<String> {
+        let path = format!(
+            "/servers/{}/accounts/{account}/provokelogin",
+            self.server_id
+        );
+        let r = self.api("POST", &path, Some(nonce), Some(context)).await;
+        assert_eq!(r.status, 200, "provoke: {}", r.text());
+        r.json()["matchnumber"].as_str().map(str::to_owned)
+    }
+
+    /// The website's HTML block (`kind`: `enrol` or `login`) for session `nonce`; an enrol
+    /// block is for user `name`.
+    pub async fn html_block(&self, kind: &str, nonce: &str, name: &str) -> String {
+        let path = format!(
+            "/servers/{}/sessions/html/{kind}?name={name}&userid={name}",
+            self.server_id
+        );
+        let r = self.api("GET", &path, Some(nonce), None).await;
+        assert_eq!(r.status, 200, "html block: {}", r.text());
+        r.text()
+    }
+
     /// `getSession` for `nonce`.
     pub async fn session(&self, nonce: &str) -> serde_json::Value {
         let r = self
@@ -209,18 +346,16 @@ impl ServerProcess {
     }
 
     /// Asks the server to send account `account` a push login for session `nonce`.
-    pub async fn provoke_login(&self, account: i64, nonce: &str) {
+    ///
+    /// Returns the number the browser shows with it (number matching), if one is asked.
+    pub async fn provoke_login(&self, account: i64, nonce: &str) -> Option<String> {
         let path = format!(
             "/servers/{}/accounts/{account}/provokelogin",
             self.server_id
         );
         let r = self.api("POST", &path, Some(nonce), None).await;
-        assert!(
-            r.status == 200 || r.status == 204,
-            "provoke: {} {}",
-            r.status,
-            r.text()
-        );
+        assert_eq!(r.status, 200, "provoke: {}", r.text());
+        r.json()["matchnumber"].as_str().map(str::to_owned)
     }
 
     /// Sends account `account` a message through the message center (REST extension).
@@ -260,16 +395,74 @@ impl ServerProcess {
     }
 }
 
+/// Unix seconds now (for decoding codes, which checks expiry).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Decodes the bytes of a QR code the server made.
+pub fn decode_code(bytes: &[u8]) -> nextauth_protocol::qr::QrPayload {
+    nextauth_protocol::qr::QrPayload::decode(bytes, unix_now()).expect("a code of ours")
+}
+
+/// A database URL for processes to share: a fresh PostgreSQL database when
+/// `NEXTAUTH_TEST_DATABASE_URL` names a server (scripts/postgres.sh prints one), else a SQLite
+/// file in `data`.
+pub fn shared_database(data: &TempDir) -> String {
+    let Ok(admin) = std::env::var("NEXTAUTH_TEST_DATABASE_URL") else {
+        return format!("sqlite://{}?mode=rwc", data.0.join("shared.db").display());
+    };
+    assert!(
+        admin.starts_with("postgres://") && !admin.contains('\n'),
+        "NEXTAUTH_TEST_DATABASE_URL must be one postgres:// URL (scripts/postgres.sh prints it)"
+    );
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let name = format!(
+        "nextauth_shared_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let status = Command::new("su")
+        .args([
+            "postgres",
+            "-c",
+            &format!("psql -qc 'DROP DATABASE IF EXISTS {name}' -c 'CREATE DATABASE {name} OWNER nextauth'"),
+        ])
+        .status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "create the shared database"
+    );
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .expect("admin URL");
+    format!("{base}/{name}")
+}
+
 /// A parsed HTTP response.
 #[derive(Debug)]
 pub struct Response {
     /// Status code.
     pub status: u16,
+    /// Header names (lower case) and values, in order.
+    pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Vec<u8>,
 }
 
 impl Response {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -296,51 +489,91 @@ pub async fn request(
     headers: &[(&str, String)],
     body: &[u8],
 ) -> std::io::Result<Response> {
-    let mut stream = TcpStream::connect(addr).await?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or(std::io::ErrorKind::InvalidData)?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or(std::io::ErrorKind::InvalidData)?;
-    let mut body = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    Ok(Response { status, body })
+    request_from(None, addr, method, path, headers, body).await
 }
 
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(String::from_utf8_lossy(&body[..end]).trim(), 16).unwrap_or(0);
-        if size == 0 || body.len() < end + 2 + size {
-            break;
-        }
-        out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = &body[(end + 4 + size).min(body.len())..];
+/// A TCP connection to `addr` from the loopback address `local` (127.0.0.2, …: another
+/// client as far as the server can tell), or from the default address.
+pub async fn connect_from(
+    local: Option<std::net::IpAddr>,
+    addr: SocketAddr,
+) -> std::io::Result<TcpStream> {
+    let Some(local) = local else {
+        return TcpStream::connect(addr).await;
+    };
+    let socket = if local.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(local, 0))?;
+    socket.connect(addr).await
+}
+
+/// Like [`request`], from the loopback address `local` (see [`connect_from`]).
+///
+/// The request goes through reqwest (HTTP/1.1, no proxy, redirects not followed, a new
+/// connection per request as before): a response the server sends chunked or with a length
+/// arrives the same.
+pub async fn request_from(
+    local: Option<std::net::IpAddr>,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    let mut request = http_client(local)?
+        .request(method, format!("http://{addr}{path}"))
+        .body(body.to_vec());
+    for (name, value) in headers {
+        request = request.header(*name, value);
     }
-    out
+    let response = request.send().await.map_err(std::io::Error::other)?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).trim().to_owned(),
+            )
+        })
+        .collect();
+    let body = response
+        .bytes()
+        .await
+        .map_err(std::io::Error::other)?
+        .to_vec();
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// A plain-HTTP client bound to `local`, keeping no idle connection. reqwest is built without
+/// a default TLS provider (as in the server), so it gets a ring one it never uses here.
+fn http_client(local: Option<std::net::IpAddr>) -> std::io::Result<reqwest::Client> {
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(std::io::Error::other)?
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .http1_only()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .local_address(local)
+        .build()
+        .map_err(std::io::Error::other)
 }
 
 /// An SDK instance in its own directory, with its event stream.
@@ -364,6 +597,20 @@ impl App {
         Self::open_with(dir, |_| {}).await
     }
 
+    /// Opens the app on `dir` with its storage writes failing as `faults` says (from the
+    /// write it names on, like a full disk).
+    pub async fn open_faulty(
+        dir: Arc<TempDir>,
+        faults: Arc<nextauth_sdk::StorageFaults>,
+    ) -> nextauth_sdk::SdkResult<Self> {
+        let keystore = Arc::new(FileKeystore::open_in(&dir.0)?);
+        let mut config = Config::new(&dir.0);
+        config.device_name = "e2e test".into();
+        let sdk = Sdk::open_with_faults(config, keystore, faults).await?;
+        let events = sdk.subscribe();
+        Ok(Self { sdk, events, dir })
+    }
+
     /// Opens the app on `dir` with the test configuration changed by `adjust`.
     pub async fn open_with(dir: Arc<TempDir>, adjust: impl FnOnce(&mut Config)) -> Self {
         let keystore =
@@ -380,9 +627,15 @@ impl App {
     /// confirming after the visual hash is shown and answering the PIN question with `pin`;
     /// returns the new account's id.
     pub async fn enrol(&mut self, server: &ServerProcess, name: &str, pin: &str) -> String {
-        use nextauth_sdk::{Interaction, PinInput, Response};
         let code = server.enrol_code(&format!("signup-{name}"), name).await;
         let flow = self.sdk.start_qr(&code).await.expect("start enrol");
+        self.complete_enrol(&flow.id, name, pin).await
+    }
+
+    /// Answers a started enrolment of `name` (confirm after the visual hash, then the PIN);
+    /// returns the new account's id.
+    pub async fn complete_enrol(&mut self, flow_id: &str, name: &str, pin: &str) -> String {
+        use nextauth_sdk::{Interaction, PinInput, Response};
         let asked = self
             .flow_in(nextauth_sdk::FlowState::WaitingForConfirmation)
             .await;
@@ -401,8 +654,9 @@ impl App {
         let confirm = Response::Confirm {
             account_id: None,
             user_input: None,
+            number: None,
         };
-        self.sdk.respond(&flow.id, confirm).await.expect("confirm");
+        self.sdk.respond(flow_id, confirm).await.expect("confirm");
         let ask = self.flow_in(nextauth_sdk::FlowState::WaitingForInput).await;
         match ask.interaction {
             Some(Interaction::SetSecondFactor) | Some(Interaction::VerifySecondFactor { .. }) => {}
@@ -410,7 +664,7 @@ impl App {
         }
         self.sdk
             .respond(
-                &flow.id,
+                flow_id,
                 Response::Pin {
                     pin: PinInput::new(pin),
                 },
@@ -432,6 +686,7 @@ impl App {
         let confirm = nextauth_sdk::Response::Confirm {
             account_id: None,
             user_input: None,
+            number: None,
         };
         self.sdk.respond(&flow.id, confirm).await.expect("confirm");
         flow.id
@@ -532,4 +787,151 @@ pub async fn server_behind_tls() -> (ServerProcess, tokio::task::JoinHandle<()>)
     let server = ServerProcess::start_with(TempDir::new("server"), None, &args).await;
     let proxy = tls_proxy(listener, server.addr);
     (server, proxy)
+}
+
+// The browser's side: the server's WebSocket at /ws, as a login page uses it.
+
+/// A browser WebSocket to the server's `/ws`.
+pub type BrowserWs =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The session reference (base64url hsid) of the integrator's `nonce` on `server`.
+pub fn hsid(server: &ServerProcess, nonce: &str) -> String {
+    use base64::Engine;
+    let id = nextauth_protocol::ids::ServerId::from_base64(&server.server_id).expect("server id");
+    let session = nextauth_protocol::ids::SessionRef::derive(&id, nonce.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session.0)
+}
+
+/// A browser socket that follows the session of `nonce` (`REGISTER`).
+pub async fn browser(server: &ServerProcess, nonce: &str) -> BrowserWs {
+    use futures_util::SinkExt;
+    let url = format!("ws://{}/ws", server.addr);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("browser socket");
+    let register = format!("REGISTER {} {}", hsid(server, nonce), server.server_id);
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        register.into(),
+    ))
+    .await
+    .expect("register");
+    ws
+}
+
+/// Waits (up to 15 s) for the browser event `kind` (`LOGIN`, `NOACCOUNTS`, …), skipping
+/// others; returns every event seen up to and with it.
+pub async fn browser_event(ws: &mut BrowserWs, kind: &str) -> Vec<String> {
+    use futures_util::StreamExt;
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let message = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {kind} within 15 s; seen {seen:?}"))
+            .expect("socket open")
+            .expect("message");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            let first = text.split(' ').next().unwrap_or_default().to_owned();
+            seen.push(text.to_string());
+            if first == kind {
+                return seen;
+            }
+        }
+    }
+}
+
+/// A TCP relay in front of a server whose connections can be frozen one by one: a frozen
+/// connection stays open and forwards nothing either way (a dead network path that neither
+/// end has noticed).
+pub struct FreezableProxy {
+    /// Where the app connects.
+    pub addr: SocketAddr,
+    connections: Arc<std::sync::Mutex<Vec<Arc<std::sync::atomic::AtomicBool>>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FreezableProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FreezableProxy {
+    /// Binds a free loopback port (start the server with `--public-url` on [`Self::addr`],
+    /// then [`Self::forward_to`] it).
+    pub async fn bind() -> (Self, TcpListener) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
+        let addr = listener.local_addr().expect("addr");
+        let proxy = Self {
+            addr,
+            connections: Arc::default(),
+            task: tokio::spawn(async {}),
+        };
+        (proxy, listener)
+    }
+
+    /// Relays connections accepted on `listener` to `backend`.
+    pub fn forward_to(&mut self, listener: TcpListener, backend: SocketAddr) {
+        let connections = self.connections.clone();
+        self.task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let frozen = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                connections.lock().expect("lock").push(frozen.clone());
+                tokio::spawn(async move {
+                    let Ok(upstream) = TcpStream::connect(backend).await else {
+                        return;
+                    };
+                    let _ = client.set_nodelay(true);
+                    let _ = upstream.set_nodelay(true);
+                    let (client_r, client_w) = client.into_split();
+                    let (up_r, up_w) = upstream.into_split();
+                    let a = tokio::spawn(relay(client_r, up_w, frozen.clone()));
+                    let b = tokio::spawn(relay(up_r, client_w, frozen));
+                    let _ = tokio::join!(a, b);
+                });
+            }
+        });
+    }
+
+    /// How many connections were accepted so far.
+    pub fn count(&self) -> usize {
+        self.connections.lock().expect("lock").len()
+    }
+
+    /// Freezes connection `index` (0: the first accepted).
+    pub fn freeze(&self, index: usize) {
+        self.connections.lock().expect("lock")[index].store(true, Ordering::SeqCst);
+    }
+}
+
+async fn relay(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if frozen.load(Ordering::SeqCst) {
+            // Swallow everything from now on, and never close: the other end hears nothing.
+            loop {
+                if from.read(&mut buf).await.map_or(true, |n| n == 0) {
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    if !frozen.load(Ordering::SeqCst) {
+        let _ = to.shutdown().await;
+    } else {
+        std::future::pending::<()>().await;
+    }
 }

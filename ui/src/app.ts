@@ -17,7 +17,7 @@ export const state = {
   /** Server parameters by server id (logo, visual hash), filled from account details. */
   servers: new Map<string, ServerInfo>(),
   info: null as AppInfo | null,
-  settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false } as Settings,
+  settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true } as Settings,
 };
 
 /** Reloads the accounts (with the sessions active now) and the servers they belong to. */
@@ -39,21 +39,72 @@ export async function loadAccounts(): Promise<void> {
   );
 }
 
-/** Applies the theme preference to the document. */
-export function applyTheme(settings: Settings): void {
-  document.documentElement.dataset.theme = settings.theme;
-}
+const osPrefersDark = window.matchMedia('(prefers-color-scheme: dark)');
 
-/** Shows a short message in the live region (announced by screen readers). */
+/** Applies the theme preference to the document: data-theme is the setting, data-scheme the
+ *  palette shown (style.css defines the dark one once, for both ways of asking for it). */
+export function applyTheme(settings: Settings): void {
+  const root = document.documentElement;
+  root.dataset.theme = settings.theme;
+  const dark = settings.theme === 'dark' || (settings.theme === 'system' && osPrefersDark.matches);
+  root.dataset.scheme = dark ? 'dark' : 'light';
+}
+// With the theme on "system", follow the OS when it switches while the app runs.
+osPrefersDark.addEventListener('change', () => applyTheme(state.settings));
+
+/** At most this many toasts stay; a new one pushes out the oldest. */
+const MAX_TOASTS = 3;
+
+/**
+ * Shows a short message in the live region (announced by screen readers). It stays until the
+ * person dismisses it: no timer takes it away while it is being read (WCAG 2.2.1).
+ */
 export function toast(text: string, tone: 'ok' | 'bad' | 'info' = 'info'): void {
   const root = document.getElementById('toasts');
   if (!root) return;
-  // One failure can arrive twice (the SDK's ERROR event and the command's answer): show it once.
-  if ([...root.children].some((t) => t.textContent === text)) return;
-  const el = h('div', { class: `toast ${tone}` }, icon(tone === 'bad' ? 'alert' : 'check', 18), text);
+  // One failure can arrive twice at once (the SDK's ERROR event and the command's answer):
+  // show it once. Said again later, it is news again: it moves to the end.
+  const same = [...root.querySelectorAll<HTMLElement>('.toast')].find((t) => t.dataset.text === text);
+  if (same && performance.now() - Number(same.dataset.shownAt) < 2000) return;
+  same?.remove();
+  const el = h(
+    'div',
+    { class: `toast ${tone}`, dataset: { text, shownAt: String(performance.now()) } },
+    icon(tone === 'bad' ? 'alert' : 'check', 18),
+    h('p', { class: 'toast-text' }, text),
+    h(
+      'button',
+      { type: 'button', class: 'icon-button toast-dismiss', 'aria-label': 'Dismiss', onclick: () => dismissToast(el) },
+      icon('x', 16),
+    ),
+  );
   root.appendChild(el);
-  setTimeout(() => el.remove(), 5000);
+  while (root.children.length > MAX_TOASTS) root.firstElementChild?.remove();
+  makeRoomForToasts(root);
 }
+
+/** Removes a toast; focus on its button moves to the next toast's, or to the screen. */
+function dismissToast(el: HTMLElement): void {
+  const root = el.parentElement;
+  const hadFocus = el.contains(document.activeElement);
+  const neighbour = (el.nextElementSibling ?? el.previousElementSibling) as HTMLElement | null;
+  el.remove();
+  if (root) makeRoomForToasts(root);
+  if (hadFocus) (neighbour?.querySelector('button') ?? document.getElementById('main'))?.focus();
+}
+
+/** Toasts stay, so the screen gets room below its content for them (style.css: main's
+ *  padding): scrolled to the end, nothing is left under a toast. */
+function makeRoomForToasts(root: HTMLElement): void {
+  document.body.style.setProperty('--toasts-height', `${root.offsetHeight}px`);
+}
+
+// Escape dismisses the newest toast when no dialog is open (a dialog's Escape is its own).
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape' || e.defaultPrevented || document.body.classList.contains('modal-open')) return;
+  const newest = document.querySelector<HTMLElement>('#toasts .toast:last-child');
+  if (newest) dismissToast(newest);
+});
 
 /** Shows an error from a command as a toast. */
 export function toastError(err: IpcError): void {

@@ -35,11 +35,23 @@ export const STATUS_LABEL: Record<HistoryStatus, string> = {
   DECLINED: 'Declined',
   MESSAGE: 'Message',
   PIN_CHANGED: 'PIN changed',
+  NOT_ME: 'Reported: not me',
+  PUSH_PAUSED: 'Login requests paused',
 };
 
-/** The tone of a status badge. */
-export function statusTone(status: HistoryStatus): 'ok' | 'bad' | 'neutral' {
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+
+/** "14:05" today, "13 Mar 2026, 09:00" another day, from Unix seconds (`now` for tests). */
+export function clock(unixSeconds: number, now = Date.now() / 1000): string {
+  const day = (s: number) => new Date(s * 1000).toDateString();
+  return day(unixSeconds) === day(now) ? timeOnly.format(new Date(unixSeconds * 1000)) : when(unixSeconds);
+}
+
+/** The tone of a status badge (NOT_ME: someone else tried, a warning). */
+export function statusTone(status: HistoryStatus): 'ok' | 'bad' | 'warn' | 'neutral' {
   switch (status) {
+    case 'NOT_ME':
+      return 'warn';
     case 'LOGGED_IN':
     case 'LOGGED_IN_ONE_SHOT':
     case 'ENROLLED':
@@ -62,6 +74,7 @@ export const KIND_LABEL: Record<string, string> = {
   CHANGE_PIN: 'PIN change',
   PUSH: 'Push message',
   DELETE: 'Account deletion',
+  PAUSE_PUSH: 'Login requests',
   SCAN: 'Scan',
 };
 
@@ -101,11 +114,13 @@ export function explain(err: IpcError): string {
     case 108:
       return 'The website has blocked this account.';
     case 109:
-      return 'Your PIN is blocked after too many wrong attempts. Contact the website to unblock it.';
+      return 'Your PIN is blocked after too many wrong attempts. Contact the website to reset it; you will then choose a new PIN.';
     case 111:
       return 'This login has expired. Reload the page on the website and scan again.';
     case 112:
       return 'This transaction has expired or was already answered.';
+    case 115:
+      return 'That is not the number the website showed, so nothing was approved and the website was told. If it was you, look at the number in your browser and try again.';
     case 120:
       return 'The website’s server could not be reached. Check your connection and try again.';
     case 121:
@@ -114,6 +129,12 @@ export function explain(err: IpcError): string {
       return 'Another request is still open. Finish or cancel it first.';
     case 130:
       return 'The website’s server is not the one this app was set up to trust. Nothing was sent.';
+    case 133:
+    case 134:
+      // The SDK names the website the code pretends to be (docs/security.md).
+      return `${err.message.replace(/^./, (c) => c.toUpperCase())}. Do not use this code; nothing was changed.`;
+    case 113:
+      return 'Another device or window asked for this PIN meanwhile. Try again.';
     case 131:
       return 'Biometrics are not available on this device. Use your PIN.';
     case 132:
@@ -123,6 +144,7 @@ export function explain(err: IpcError): string {
     case 129:
       return 'The website’s server could not prove who it is (its certificate is not trusted). Nothing was sent.';
     case 126:
+      if (/number the browser shows/.test(err.message)) return 'Give the number your browser shows first.';
       return err.message.replace(/^invalid input: /, '').replace(/^./, (c) => c.toUpperCase()) + '.';
     case 128:
       return 'The current PIN is wrong.';
@@ -136,6 +158,8 @@ export function explain(err: IpcError): string {
       return 'No camera is available. Scan the code from your screen or open an image of it.';
     case 306:
       return 'Starting nextAuth when you log in could not be changed on this computer.';
+    case 309:
+      return 'Enter your PIN to approve this.';
     case 308:
       return 'This computer did not let nextAuth change which app opens nextauth: links.';
     default:

@@ -12,9 +12,12 @@ import type { Flow } from './bindings/Flow';
 import type { HistoryFilter } from './bindings/HistoryFilter';
 import type { HistoryPage } from './bindings/HistoryPage';
 import type { IpcError } from './bindings/IpcError';
+import type { StartupError } from './bindings/StartupError';
 import type { Message } from './bindings/Message';
 import type { Preview } from './bindings/Preview';
+import type { PushPause } from './bindings/PushPause';
 import type { ReadyState } from './bindings/ReadyState';
+import type { ScreenScan } from './bindings/ScreenScan';
 import type { Resync } from './bindings/Resync';
 import type { Session } from './bindings/Session';
 import type { Settings } from './bindings/Settings';
@@ -26,6 +29,8 @@ export const RESYNC_EVENT = 'sdk://resync';
 /** Tauri event with a problem to show once (a deep link that could not start). */
 export const NOTICE_EVENT = 'app://notice';
 export const PREVIEW_EVENT = 'scanner://preview';
+/** Tauri event: scan the screen now (the tray menu's "Scan screen"). */
+export const SCAN_EVENT = 'app://scan-screen';
 
 interface TauriGlobal {
   core: { invoke: (cmd: string, args?: Record<string, unknown>) => Promise<unknown> };
@@ -67,9 +72,12 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   appReady: () => call<ReadyState>('app_ready'),
+  startupError: () => call<StartupError | null>('app_startup_error'),
   accounts: () => call<Account[]>('account_list'),
   accountDetail: (accountId: string) => call<AccountDetail>('account_detail', { accountId }),
   deleteAccount: (accountId: string) => call<DeleteResult>('account_delete', { accountId }),
+  /** Pauses push login requests to the account for `minutes` at its server (0 resumes them). */
+  pausePush: (accountId: string, minutes: number) => call<PushPause>('account_pause_push', { accountId, minutes }),
   startLink: (link: string) => call<Flow>('flow_start_link', { link }),
   respond: (flowId: string, answer: Answer) => call<null>('flow_respond', { flowId, answer }),
   stopFlow: (flowId: string) => call<null>('flow_stop', { flowId }),
@@ -82,7 +90,7 @@ export const api = {
   logoutSession: (sessionId: string) => call<null>('session_logout', { sessionId }),
   scanImage: (path: string) => call<Flow>('scan_image', { path }),
   scanImageData: (data: string) => call<Flow>('scan_image_data', { data }),
-  scanScreen: () => call<Flow>('scan_screen'),
+  scanScreen: () => call<ScreenScan>('scan_screen'),
   scanCamera: () => call<Flow>('scan_camera'),
   cancelScan: () => call<null>('scan_cancel'),
   settings: () => call<Settings>('settings_get'),
@@ -108,6 +116,11 @@ export function onCameraPreview(cb: (preview: Preview) => void): Promise<() => v
 /** Calls `cb` with problems to show once. */
 export function onNotice(cb: (notice: IpcError) => void): Promise<() => void> {
   return tauri().event.listen(NOTICE_EVENT, (e) => cb(asIpcError(e.payload)));
+}
+
+/** Calls `cb` when the tray asks for a screen scan. */
+export function onScanRequest(cb: () => void): Promise<() => void> {
+  return tauri().event.listen(SCAN_EVENT, () => cb());
 }
 
 /** Whether the Tauri bridge is present at all. */

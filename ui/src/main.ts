@@ -4,14 +4,16 @@ import './style.css';
 import { applyTheme, focusHeading, loadAccounts, state, toast } from './app';
 import { h, icon } from './dom';
 import { explain } from './format';
-import { api, asIpcError, hasTauri, onNotice, onResync, onSdkEvent } from './ipc';
+import { api, asIpcError, hasTauri, onNotice, onResync, onScanRequest, onSdkEvent } from './ipc';
 import { prompts } from './prompts/controller';
 import { renderAccount } from './screens/account';
 import { renderAccounts } from './screens/accounts';
-import { renderAdd } from './screens/add';
+import { renderScan } from './screens/scan';
+import { isScanShortcut, scanFromAnywhere, shortcutHint } from './scan';
 import { historyChanged, renderHistory } from './screens/history';
 import { loadUnread, markMessagesSeen, messagesChanged, renderMessages, unreadMessages } from './screens/messages';
 import { renderSettings } from './screens/settings';
+import { renderStartupError } from './screens/startup';
 import { renderWelcome } from './screens/welcome';
 
 const main = document.getElementById('main') as HTMLElement;
@@ -53,13 +55,28 @@ function renderTopbar(): void {
               },
               icon(ic, 18),
               h('span', null, label),
-              href === '#/messages' ? unreadBadge() : null,
+              // The space keeps "Messages 2" two words, as in the accessible name "Messages, 2 new".
+              href === '#/messages' ? [' ', unreadBadge()] : null,
             ),
           ),
         ),
       ),
     ),
-    h('a', { class: 'button primary add-button', href: '#/add', id: 'add-account' }, icon('plus', 18), h('span', null, 'Add')),
+    // One Scan for everything (sign up, log in, approve): it reads the screen at once, the
+    // prompt opens over the screen the person is on.
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'primary scan-button',
+        id: 'scan-button',
+        'aria-keyshortcuts': 'Control+Alt+S',
+        title: `Scan the screen for a nextAuth code (${shortcutHint()})`,
+        onclick: () => void scanFromAnywhere(),
+      },
+      icon('screen', 18),
+      h('span', null, 'Scan'),
+    ),
   );
 }
 
@@ -109,8 +126,9 @@ async function route(focus = true): Promise<void> {
     case 'settings':
       await renderSettings(main);
       break;
+    case 'scan':
     case 'add':
-      renderAdd(main);
+      renderScan(main);
       break;
     default:
       if (firstRun) renderWelcome(main);
@@ -145,7 +163,36 @@ async function start(): Promise<void> {
     );
     return;
   }
+  applyTheme(state.settings); // the OS's preference until the settings arrive
+  // Data that could not be opened (a missing database, a key that does not fit): only that
+  // screen, since every other command needs the data.
+  const failure = await api.startupError().catch(() => null);
+  if (failure) {
+    topbar.replaceChildren();
+    renderStartupError(main, failure);
+    document.body.dataset.ready = 'true';
+    return;
+  }
   window.addEventListener('hashchange', () => rerender(true));
+  document.addEventListener('keydown', (e) => {
+    if (!isScanShortcut(e)) return;
+    e.preventDefault();
+    void scanFromAnywhere();
+  });
+  // A flow started from #/scan returns the person to where they were when its prompt closes.
+  let before = '#/accounts';
+  window.addEventListener('hashchange', (e) => {
+    const from = new URL(e.oldURL).hash || '#/accounts';
+    if (!/^#\/(scan|add)/.test(from)) before = from;
+  });
+  prompts.onClosed = () => {
+    if (/^#\/(scan|add)/.test(location.hash)) location.hash = before;
+  };
+  // The skip link moves focus to the content; followed as a link, "#main" would be a route.
+  document.querySelector('.skip-link')?.addEventListener('click', (e) => {
+    e.preventDefault();
+    focusHeading(main);
+  });
   prompts.onFinished = (flow) => {
     historyChanged();
     if (flow.kind === 'ENROL' && flow.state === 'DONE') void refreshAccounts();
@@ -176,6 +223,7 @@ async function start(): Promise<void> {
     }
   });
   await onNotice((notice) => toast(explain(notice), 'bad'));
+  await onScanRequest(() => void scanFromAnywhere());
   await onResync(() => {
     void refreshAccounts();
     historyChanged();

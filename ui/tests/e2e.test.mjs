@@ -1,7 +1,8 @@
 // End-to-end test of the real app binary (WebKitGTK under Xvfb, driven through tauri-driver
 // and WebKitWebDriver) against the real reference server process:
 //   enrol from the demo site's QR (fed as an image), set the PIN, log in with a login QR image,
-//   see both in the history.
+//   see both in the history; axe-core's WCAG 2.1 A/AA rules on the main screens and a prompt,
+//   in WebKitGTK (the UI tests run them in Chromium).
 //
 // Needs: DISPLAY (Xvfb), tauri-driver and WebKitWebDriver on PATH, and the debug binaries:
 //   APP=<target>/debug/nextauth-app SERVER=<target>/debug/nextauth-server node tests/e2e.test.mjs
@@ -16,6 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import QRCode from 'qrcode';
 import { remote } from 'webdriverio';
+import WebSocket from 'ws';
+import { axeInPage, axeSource, MIN_RULES_APPLIED, WCAG_TAGS, wcagFailures } from './axe.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shots = path.resolve(here, '../../docs/screenshots');
@@ -78,7 +81,9 @@ const notifications = () =>
 const port = await freePort();
 const serverData = path.join(tmp, 'server');
 fs.mkdirSync(serverData);
-const serverProc = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--data-dir', serverData], {
+// Loopback is a trusted proxy, so a browser socket may say (X-Forwarded-For) that it is on
+// another network than the app: the relay scenario of docs/security.md.
+const serverProc = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--data-dir', serverData, '--trusted-proxies', '127.0.0.1'], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: { ...process.env, RUST_LOG: 'warn' },
 });
@@ -136,12 +141,22 @@ await until('tauri-driver', () => new Promise((resolve) => {
 }));
 
 const t0 = Date.now();
-const browser = await remote({
-  hostname: '127.0.0.1',
-  port: driverPort,
-  logLevel: 'error',
-  capabilities: { 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: APP } },
-});
+let browser;
+try {
+  browser = await remote({
+    hostname: '127.0.0.1',
+    port: driverPort,
+    logLevel: 'error',
+    capabilities: { 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: APP } },
+  });
+} catch (err) {
+  // The app did not come up: say why as far as its log knows, and count it as a failure.
+  console.log(`not ok 1 - the app starts under tauri-driver (after ${Date.now() - t0} ms)\n  ${String(err?.message ?? err).split('\n')[0]}`);
+  console.log(`# app log:\n${appLog.split('\n').slice(-30).join('\n')}`);
+  console.log('e2e: 0 passed, 1 failed');
+  cleanup();
+  process.exit(1);
+}
 const sessionMs = Date.now() - t0;
 
 const $ = (sel) => browser.$(sel);
@@ -182,17 +197,32 @@ async function enterPin() {
   await click('#pin-ok');
 }
 
-/** After Approve: enters the PIN if the server asks for it, then waits for the result. */
+/** After Approve: enters the PIN where it is asked (first by the app when the settings want
+ *  it before approving, then by the server), then waits for the result. */
 async function finishAfterApprove() {
-  const state = await until('done or PIN', async () => {
-    const el = await $('#prompt');
-    const s = (await el.isExisting()) && (await el.getAttribute('data-state'));
-    return s === 'DONE' || s === 'WAITING_FOR_INPUT' ? s : null;
-  });
-  if (state === 'WAITING_FOR_INPUT') {
+  for (;;) {
+    const state = await until('done or PIN', async () => {
+      const el = await $('#prompt');
+      if (!(await el.isExisting())) return null;
+      const s = await el.getAttribute('data-state');
+      const i = await el.getAttribute('data-interaction');
+      if (s === 'DONE') return s;
+      const ready = await browser.execute(() => !!document.querySelector('#pin-input') && !document.querySelector('#pin-ok:disabled'));
+      return (s === 'WAITING_FOR_INPUT' || i === 'APPROVE_WITH_PIN') && ready ? 'PIN' : null;
+    });
+    if (state === 'DONE') return;
     await enterPin();
-    await waitFor('#prompt[data-state="DONE"]');
+    await until('the PIN sent', async () => !(await browser.execute(() => document.getElementById('pin-input')?.value)), 5000);
+    await sleep(300);
   }
+}
+
+/** The Scan page (every way to scan), from wherever the app is. */
+async function openScan() {
+  await browser.execute(() => {
+    location.hash = '#/scan';
+  });
+  await waitFor('#link-input');
 }
 
 /** The app window's X11 state, or a close request as its close button sends (x11-window.py). */
@@ -205,10 +235,61 @@ async function closeToTray() {
   await until('the window hidden', () => x11Window('state') === 'unmapped');
 }
 
-/** Has the website send a push login to the account last logged into the `nonce` session. */
+/** Has the website send a push login to the account last logged into the `nonce` session;
+ *  resolves with the number the website shows beside it (number matching: the server's default
+ *  policy asks for one on every push login). */
 async function provokeLogin(nonce) {
+  // A push login is for a session that is not logged in (the website logged it out, and
+  // offers "log in again with the app"): the server refuses one into a logged-in session.
+  const out = await api(`/servers/${demo.serverid}/sessions/logout`, nonce, { method: 'POST' });
+  assert.equal(out.status, 200, `logout: ${out.status}`);
   const r = await api(`/servers/${demo.serverid}/sessions/provokelogin`, nonce, { method: 'POST' });
-  assert.equal(r.status, 200, `provokelogin: ${r.status} ${await r.text()}`);
+  const body = await r.text();
+  assert.equal(r.status, 200, `provokelogin: ${r.status} ${body}`);
+  const { matchnumber } = JSON.parse(body || '{}');
+  assert.match(matchnumber ?? '', /^[0-9]+$/, `a push login asks for a number: ${body}`);
+  return matchnumber;
+}
+
+/** Gives the open prompt the number the website shows, as the person would: Approve stays
+ *  disabled until it is typed (numberInput=type, the default) or chosen. */
+async function giveNumber(number) {
+  await until('the number asked', () =>
+    browser.execute(() => !!document.querySelector('#number-input, #prompt input[name=number]')),
+  );
+  assert.equal(await browser.execute(() => document.querySelector('#approve')?.disabled), true, 'no approval without the number');
+  if (await browser.execute(() => !!document.querySelector('#number-input'))) {
+    await (await $('#number-input')).setValue(number);
+    const fits = await browser.execute(() => {
+      const el = document.getElementById('number-input');
+      return el.scrollWidth <= el.clientWidth;
+    });
+    assert.ok(fits, 'every digit typed is in view in WebKitGTK');
+  } else {
+    await click(`#prompt input[name=number][value="${number}"]`);
+  }
+  await until('Approve enabled by the number', () => browser.execute(() => document.querySelector('#approve')?.disabled === false), 5000);
+}
+
+/** A website session that waits for a login and remembers the account, as the demo site
+ *  leaves it after a logout, so that a push login can succeed there (a logged-in session
+ *  refuses the app's hello: docs/security.md). The demo site's own cookie, logged in with its
+ *  login code (an image fed to the app) and logged out; returns the new session's nonce. */
+async function pushableSession(name) {
+  const cookieOf = (r) => (r.headers.get('set-cookie') ?? '').split(';')[0];
+  const nonceOf = (cookie) => cookie.split('=')[1].split('.')[0];
+  const visit = cookieOf(await fetch(`${base}/login`, { redirect: 'manual' }));
+  assert.match(visit, /^acme_sid=/, 'the demo site sets its cookie');
+  const { file } = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, nonceOf(visit), path.join(tmp, `${name}.png`));
+  await openScan();
+  await openImage(file);
+  await waitFor('#prompt[data-interaction="CONFIRM"]');
+  await approveLogin(nonceOf(visit));
+  // The first page after the login moves it to a new cookie, which then logs out.
+  const moved = cookieOf(await fetch(`${base}/account`, { headers: { cookie: visit }, redirect: 'manual' })) || visit;
+  const next = cookieOf(await fetch(`${base}/logout`, { method: 'POST', headers: { cookie: moved }, redirect: 'manual' }));
+  assert.match(next, /^acme_sid=/, 'a new session after the logout');
+  return nonceOf(next);
 }
 
 /** The website's login code for the `nonce` session as an app-to-app link, as an "open in app"
@@ -226,6 +307,15 @@ async function approveLogin(nonce) {
   const session = await (await api(`/servers/${demo.serverid}/sessions/`, nonce)).json();
   assert.equal(session.loggedin, true, `the website sees the login (${nonce})`);
   await click('#close');
+}
+
+/** axe-core's WCAG 2.1 A/AA violations in the app's web view on what it shows now, as lines
+ *  (empty when there are none); `where` names the screen in them. */
+async function axeFailures(where) {
+  if (!(await browser.execute(() => 'axe' in window))) await browser.execute(axeSource);
+  const { rulesApplied, violations } = await browser.execute(axeInPage, WCAG_TAGS);
+  assert.ok(rulesApplied >= MIN_RULES_APPLIED, `axe applied only ${rulesApplied} rules to ${where}`);
+  return wcagFailures(violations, where);
 }
 
 const steps = [];
@@ -260,10 +350,11 @@ step('enrol from the demo site’s QR image: visual hash, confirm, PIN twice', a
 
 step('log in with a login QR image and approve', async () => {
   const { file } = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-1', path.join(tmp, 'login.png'));
-  await click('#add-account');
+  await openScan();
   await openImage(file);
   await waitFor('#prompt[data-interaction="CONFIRM"]');
   assert.match(await text('#prompt-title'), /Log in to Acme\?/);
+  assert.equal(await browser.execute(() => !!document.querySelector('#relay-warning')), false, 'an image of another screen: no relay warning');
   await browser.saveScreenshot(path.join(shots, 'app-e2e-login.png'));
   await click('#approve');
   await finishAfterApprove();
@@ -274,23 +365,95 @@ step('log in with a login QR image and approve', async () => {
   await click('#close');
 });
 
-step('log in again by scanning the screen (the QR shown in another X window)', async (skip) => {
+/** A browser's socket on the website's `nonce` session as the server sees it through a proxy
+ *  that says the browser is at `forwardedFor`; resolves with the socket and the number lines
+ *  it hears (the page shows them). */
+async function browserThroughProxy(nonce, forwardedFor) {
+  const site = await (await api(`/servers/${demo.serverid}/sessions/`, nonce)).json();
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+    headers: { 'X-Forwarded-For': forwardedFor, 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' },
+  });
+  const numbers = [];
+  ws.on('message', (data) => {
+    const [kind, , , value] = String(data).split(' ');
+    if (kind === 'NUMBER') numbers.push(value);
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  ws.send(`REGISTER ${site.hsid} ${demo.serverid}`);
+  return { ws, numbers };
+}
+
+step('a relayed login: the browser is on another network and the code came from this device; the prompt warns and wants the typed number', async () => {
+  // The camera/image login above showed no warning (same network, and a camera sees another
+  // screen); this one arrives as a link, as a phishing page's "open in app" button would.
+  const nonce = 'browser-relay';
+  const { ws, numbers } = await browserThroughProxy(nonce, '198.51.100.23');
+  await sleep(300); // the server records the browser at its first REGISTER
+  const link = await loginLink(nonce);
+  await openScan();
+  const field = await waitFor('#link-input');
+  await field.setValue(link);
+  await click('#link-go');
+  await waitFor('#prompt[data-interaction="CONFIRM"]');
+  const warning = await text('#relay-warning');
+  assert.match(warning, /trick you/, warning);
+  assert.equal(await browser.execute(() => document.querySelector('#relay-warning')?.getAttribute('role')), 'alert');
+  assert.equal(await text('#seen-ip'), '198.51.100.23');
+  assert.match(await text('#seen-browser'), /Chrome/);
+  assert.equal(await browser.execute(() => document.querySelector('#approve')?.disabled), true, 'no approval without the number');
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-relay-warning.png'));
+  const number = await until('the number on the page', () => numbers.at(-1));
+  const input = await waitFor('#number-input');
+  await input.setValue(number);
+  await approveLogin(nonce);
+  ws.close();
+});
+
+step('log in again by scanning the screen (the QR shown in another X window); two codes on the screen: the person chooses', async (skip) => {
   const viewer = ['/usr/bin/display', '/usr/bin/display-im6.q16'].find((p) => fs.existsSync(p));
   if (!viewer) return skip('ImageMagick display is not installed');
   const { file } = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-2', path.join(tmp, 'login2.png'));
   const shown = spawn(viewer, ['-geometry', '+790+40', '-resize', '460x460', '-title', 'website QR', file], { stdio: 'ignore' });
   children.push(shown);
   await sleep(1500);
-  await click('#add-account');
-  await click('#scan-screen');
+  await click('#scan-button');
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
-  shown.kill();
   await approveLogin('browser-2');
+  // A second website's code beside the first: which one is meant is the person's choice.
+  const second = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-2b', path.join(tmp, 'login2b.png'));
+  const other = spawn(viewer, ['-geometry', '+20+300', '-resize', '400x400', '-title', 'second QR', second.file], { stdio: 'ignore' });
+  children.push(other);
+  const first = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-2c', path.join(tmp, 'login2c.png'));
+  shown.kill();
+  const again = spawn(viewer, ['-geometry', '+790+40', '-resize', '460x460', '-title', 'website QR', first.file], { stdio: 'ignore' });
+  children.push(again);
+  await sleep(1500);
+  await click('#scan-button');
+  await waitFor('#choose-code', 30000);
+  const labels = await browser.execute(() => [...document.querySelectorAll('#choose-code li')].map((li) => li.textContent));
+  assert.deepEqual(labels, ['Log in to Acme', 'Log in to Acme'], 'both codes are offered');
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-choose-code.png'));
+  await click('#code-choice-0');
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await click('#approve');
+  await finishAfterApprove();
+  await click('#close');
+  const loggedIn = [];
+  for (const nonce of ['browser-2b', 'browser-2c']) {
+    if ((await (await api(`/servers/${demo.serverid}/sessions/`, nonce)).json()).loggedin) loggedIn.push(nonce);
+  }
+  assert.equal(loggedIn.length, 1, `exactly the chosen website is logged in: ${loggedIn}`);
+  other.kill();
+  again.kill();
 });
 
 step('closed to the tray, a push login arrives by live delivery, brings the window back and notifies; a click on the notification shows the window', async () => {
   const info = await browser.execute(() => window.__TAURI__.core.invoke('app_info'));
   assert.equal(info.tray, true, 'a tray icon (libayatana-appindicator3 is installed by scripts/install-deps.sh)');
+  const pushTo = await pushableSession('push-1');
   assert.equal(x11Window('state'), 'mapped');
   await closeToTray();
   assert.equal(await browser.execute(() => document.body.dataset.ready), 'true', 'the app still runs');
@@ -298,7 +461,7 @@ step('closed to the tray, a push login arrives by live delivery, brings the wind
     notifications().find((n) => n.summary === 'nextAuth is still running'),
   );
   assert.match(told.body, /tray/);
-  await provokeLogin('browser-1');
+  const number = await provokeLogin(pushTo);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   await until('the window shown again', () => x11Window('state') === 'mapped');
   const note = await until('the notification', () => notifications().find((n) => n.summary === 'Log in to Acme?'));
@@ -311,6 +474,7 @@ step('closed to the tray, a push login arrives by live delivery, brings the wind
     'org.nextauth.Test.Invoke', `uint32:${note.id}`, 'string:default']);
   await until('the window shown by the click', () => x11Window('state') === 'mapped');
   await waitFor('#prompt[data-interaction="CONFIRM"]');
+  await giveNumber(number);
   await browser.saveScreenshot(path.join(shots, 'app-e2e-push-login.png'));
   await click('#approve');
   await finishAfterApprove();
@@ -319,19 +483,53 @@ step('closed to the tray, a push login arrives by live delivery, brings the wind
 });
 
 step('a notification is withdrawn once its prompt is answered in the app', async () => {
+  const pushTo = await pushableSession('push-2');
   await closeToTray();
   const before = notifications().length;
-  await provokeLogin('browser-1');
+  const number = await provokeLogin(pushTo);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   const note = await until('the notification', () =>
     notifications().slice(before).find((n) => n.summary === 'Log in to Acme?'),
   );
   assert.ok(!notifications().some((n) => n.closed === note.id), 'still shown while the prompt asks');
   assert.equal(notifications().filter((n) => n.summary === 'nextAuth is still running').length, 1, 'said once a run');
+  await giveNumber(number);
   await click('#approve');
   await finishAfterApprove();
   await until('the notification withdrawn', () => notifications().some((n) => n.closed === note.id));
   await click('#close');
+});
+
+step('closing the window while a login waits: its notification comes back; without notifications the window stays', async () => {
+  const pushTo = await pushableSession('push-3');
+  assert.equal(x11Window('state'), 'mapped');
+  const before = notifications().length;
+  await provokeLogin(pushTo);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  x11Window('close');
+  await until('the window hidden', () => x11Window('state') === 'unmapped');
+  const note = await until('the notification of the waiting login', () =>
+    notifications().slice(before).find((n) => n.summary === 'Log in to Acme?'),
+  );
+  execFileSync('dbus-send', ['--session', '--type=method_call', '--print-reply', '--dest=org.freedesktop.Notifications', '/org/freedesktop/Notifications',
+    'org.nextauth.Test.Invoke', `uint32:${note.id}`, 'string:default']);
+  await until('the window shown by the click', () => x11Window('state') === 'mapped');
+  await click('#deny');
+  await waitFor('#prompt[data-state="DONE"]');
+  await click('#close');
+  // Notifications off: nothing could bring a hidden request back, so the window stays.
+  const settings = await browser.execute(() => window.__TAURI__.core.invoke('settings_get'));
+  await browser.execute((s) => window.__TAURI__.core.invoke('settings_update', { settings: { ...s, notifications: false } }), settings);
+  await provokeLogin(pushTo); // refused a moment ago: the session still waits for a login
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  x11Window('close');
+  await sleep(1500);
+  assert.equal(x11Window('state'), 'mapped', 'the window stays while the login waits');
+  assert.match(appLog, /window kept: a request waits and cannot be notified/);
+  await click('#deny');
+  await waitFor('#prompt[data-state="DONE"]');
+  await click('#close');
+  await browser.execute((s) => window.__TAURI__.core.invoke('settings_update', { settings: s }), settings);
 });
 
 step('a second launch with a nextauth: link hands it to the running app, which asks to log in', async () => {
@@ -383,6 +581,40 @@ step('settings: "Open nextauth: links" makes the app the desktop\'s handler; a l
   await click('a[href="#/accounts"]');
 });
 
+step('"This was not me" on a push login: the server records the report, pauses push logins to the account, the history says so', async () => {
+  const reports = async () => (await (await api(`/servers/${demo.serverid}/fraudreports`)).json()).reports;
+  const before = (await reports()).length;
+  const pushTo = await pushableSession('push-not-me');
+  await provokeLogin(pushTo);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await click('#not-me');
+  await waitFor('#prompt[data-interaction="CONFIRM_NOT_ME"]');
+  // The screenshot once the question is drawn (WebKitGTK may still show the last frame).
+  await (await waitFor('#not-me-report')).waitForDisplayed();
+  assert.match(await text('.not-me-confirm h2'), /Report this login\?/);
+  await sleep(300);
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-not-me.png'));
+  await click('#not-me-report');
+  await waitFor('#prompt[data-state="DONE"]');
+  assert.equal(await text('#prompt-title'), 'Reported');
+  assert.match(await text('#prompt-desc'), /Nobody was logged in\. Acme was told that it was not you/);
+  await click('#close');
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, pushTo)).json();
+  assert.equal(session.loggedin, false, 'nobody was logged in');
+  const after = await reports();
+  assert.equal(after.length, before + 1, 'one report');
+  assert.equal(after[0].kind, 'login');
+  assert.equal(after[0].userid, 'alice');
+  // The website's next push login to the account is refused while the pause lasts.
+  const again = await api(`/servers/${demo.serverid}/sessions/provokelogin`, pushTo, { method: 'POST' });
+  assert.equal(again.status, 409, `push logins paused: ${again.status} ${await again.text()}`);
+  const statuses = await browser.execute(async () => {
+    const page = await window.__TAURI__.core.invoke('history_list', { filter: { limit: 50 } });
+    return page.entries.map((e) => e.status);
+  });
+  assert.ok(statuses.includes('NOT_ME'), `statuses: ${statuses}`);
+});
+
 step('a message the website sends arrives live and shows on the Messages screen', async () => {
   const accounts = await (await api(`/servers/${demo.serverid}/accounts/`)).json();
   const id = accounts.accounts[0].id;
@@ -400,6 +632,9 @@ step('a message the website sends arrives live and shows on the Messages screen'
   await click('.message .icon-button');
   await until('the message deleted', async () => (await stored()).length === 0);
   await until('the empty state', async () => (await text('main')).includes('No messages yet'));
+  // The person dismisses the notices this left (they stay until dismissed).
+  for (const button of await $$('#toasts .toast-dismiss')) await button.click();
+  await until('no notices', async () => (await $$('#toasts .toast-dismiss')).length === 0, 5000);
   await click('a[href="#/accounts"]');
 });
 
@@ -409,15 +644,18 @@ step('approve a transaction from its QR image', async () => {
     body: { amount: '42.00 EUR', beneficiary: 'Contoso Ltd', description: 'Order 1001' },
   });
   assert.equal(r.status, 200, `create transaction: ${r.status}`);
-  const { tid, qrdata } = await r.json();
+  const { tid, qrdata, matchnumber } = await r.json();
+  assert.match(matchnumber ?? '', /^[0-9]+$/, 'a transaction asks for a number (numberMatching=push)');
   const file = path.join(tmp, 'transaction.png');
   await QRCode.toFile(file, [{ data: Buffer.from(qrdata, 'base64'), mode: 'byte' }], { margin: 4, scale: 6 });
-  await click('#add-account');
+  await openScan();
   await openImage(file);
   await waitFor('#prompt[data-interaction="CONFIRM_TRANSACTION"]');
   const shown = await text('#prompt');
   for (const s of ['42.00 EUR', 'Contoso Ltd', 'Order 1001']) assert.ok(shown.includes(s), `prompt shows ${s}`);
+  await giveNumber(matchnumber);
   await browser.saveScreenshot(path.join(shots, 'app-e2e-transaction.png'));
+  assert.deepEqual(await axeFailures('transaction prompt'), [], 'axe: WCAG A/AA violations in the prompt');
   await click('#approve');
   await finishAfterApprove();
   assert.equal(await text('#prompt-title'), 'Transaction approved');
@@ -433,7 +671,7 @@ step('a continuous login is listed under "Logged in now" and logged out from the
   assert.equal((await put({ ...current, pingTime: 5 })).status, 200, 'continuous sessions on');
   try {
     const { file } = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-3', path.join(tmp, 'login-3.png'));
-    await click('#add-account');
+    await openScan();
     await openImage(file);
     await waitFor('#prompt[data-interaction="CONFIRM"]');
     await click('#approve');
@@ -462,9 +700,9 @@ step('the history shows the login and the new account', async () => {
 });
 
 step('camera: a clear message when there is none', async () => {
-  await click('#add-account');
+  await openScan();
   await click('#scan-camera');
-  await until('the no-camera message', async () => (await text('.add-card .form-status')).startsWith('No camera is available'));
+  await until('the no-camera message', async () => (await text('.scan-card .form-status')).startsWith('No camera is available'));
 });
 
 step('settings: the theme is saved, the PIN is changed with the server', async () => {
@@ -482,9 +720,32 @@ step('settings: the theme is saved, the PIN is changed with the server', async (
   assert.equal(saved.theme, 'dark');
   // scripts/test-app.sh runs the app with a Secret Service (GNOME Keyring on a private bus).
   if (process.env.NEXTAUTH_EXPECT_KEYCHAIN) {
-    assert.equal(await text('#about-keystore'), 'OS keychain');
+    assert.equal(await text('#about-keystore'), 'the system keychain');
     assert.ok(!fs.existsSync(path.join(appData, 'keystore.key')), 'no key file next to the data');
   }
+});
+
+step('accessibility: axe-core finds no WCAG 2.1 A/AA violation on the main screens in WebKitGTK, dark and light', async () => {
+  const screens = [
+    ['#/accounts', 'Accounts', '.account-row'],
+    ['#/history', 'History', '.history-entry'],
+    ['#/messages', 'Messages', '.empty, .message'],
+    ['#/settings', 'Settings', '#theme-light'],
+  ];
+  const failures = [];
+  for (const theme of ['dark', 'light']) {
+    await click('a[href="#/settings"]');
+    await browser.execute((t) => document.getElementById(`theme-${t}`).click(), theme);
+    await until(`the ${theme} theme`, () => browser.execute((t) => document.documentElement.dataset.scheme === t, theme));
+    for (const [route, heading, content] of screens) {
+      await click(`a[href="${route}"]`);
+      await until(`the ${heading} screen`, () =>
+        browser.execute((h, c) => document.querySelector('main h1')?.textContent === h && !!document.querySelector('main')?.querySelector(c), heading, content),
+      );
+      failures.push(...(await axeFailures(`${heading} (${theme})`)));
+    }
+  }
+  assert.deepEqual(failures, [], 'axe: WCAG A/AA violations');
 });
 
 step('settings: start on login writes and removes the XDG autostart entry', async () => {

@@ -127,10 +127,30 @@ export const messages = [
 
 export const info = {
   name: 'nextAuth', version: '0.1.0', tauriVersion: '2.12.5', webviewVersion: '2.48.7', platform: 'linux',
-  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'os-keychain', screenCapture: true, camera: false, startOnLogin: true, tray: true, linkHandler: true,
+  dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app', keystore: 'os-keychain', screenCapture: true, camera: false, startOnLogin: true, tray: true, linkHandler: true, globalScanShortcut: true,
 };
 
 export const ids = { ACME, BANK };
+
+/** The checks of a login or transaction prompt (LoginCheck): the number asked, what the
+ *  server saw of the browser, the relay warning (its network differs then, by default). */
+export function check({ number = { type: 'NONE' }, relayWarning = false, source = 'CAMERA', observed = {} } = {}) {
+  return {
+    number, relayWarning, source,
+    observed: {
+      ip: '198.51.100.23', browser: 'Firefox 128 on Linux', location: 'Amsterdam, Netherlands', seenAt: now - 4,
+      networkDiffers: relayWarning, ...observed,
+    },
+  };
+}
+
+/** A history entry for a login reported with "This was not me" (newest of all). */
+export const notMeEntry = {
+  id: 61, at: now - 120, kind: 'LOGIN', status: 'NOT_ME',
+  serverId: ACME, serverName: 'Acme', accountId: 'a1', accountName: 'alice@acme.example',
+  announce: { info: [], logo: '', ip: '203.0.113.99', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' },
+  errorCode: null, detail: '',
+};
 
 /** A flow in a given state. */
 export function flow(kind, state, interaction = null, extra = {}) {
@@ -138,5 +158,5 @@ export function flow(kind, state, interaction = null, extra = {}) {
 }
 
 export function fixtures(overrides = {}) {
-  return { info, settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false }, accounts, servers, history, messages, ...overrides };
+  return { info, settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true }, accounts, servers, history, messages, ...overrides };
 }

@@ -11,7 +11,7 @@
   const mock = {
     calls: [],
     info: clone(fx.info),
-    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false },
+    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true },
     accounts: clone(fx.accounts) || [],
     servers: clone(fx.servers) || {},
     history: clone(fx.history) || [],
@@ -19,6 +19,8 @@
     sessions: clone(fx.sessions) || [],
     ready: clone(fx.ready) || { flow: null, notices: [] },
     current: null,
+    /** Push pauses set with account_pause_push: accountId -> until (Unix seconds). */
+    paused: {},
     /** Per-command overrides: name -> (args) => result (throw {code, message} to reject). */
     overrides: {},
     /** Per-command latency: name -> (args) => milliseconds (answers can then overtake each other). */
@@ -27,6 +29,8 @@
     answered: [],
     /** What a start command (scan, link) returns and then emits, in order. */
     nextFlow: null,
+    /** FLOW_UPDATEs a start command has scheduled and not emitted yet. */
+    pending: 0,
     emit(name, payload) {
       for (const cb of listeners[name] || []) cb({ event: name, id: 0, payload: clone(payload) });
     },
@@ -56,15 +60,25 @@
     if (!steps || !steps.length) reject(300, 'no QR code was found in the image');
     const [first, ...rest] = steps;
     mock.current = first;
+    // Updates still to come from this start (harness.show waits for them: the SDK sends a
+    // flow's updates in order, so a test's next update must not overtake them).
+    mock.pending += 1 + rest.length;
     setTimeout(() => {
       mock.emit('sdk://event', { type: 'FLOW_UPDATE', flow: first });
-      rest.forEach((f, i) => setTimeout(() => mock.show(f), 30 * (i + 1)));
+      mock.pending--;
+      rest.forEach((f, i) =>
+        setTimeout(() => {
+          mock.show(f);
+          mock.pending--;
+        }, 30 * (i + 1)),
+      );
     }, 10);
     return first;
   };
   const commands = {
     app_info: () => mock.info,
     app_ready: () => mock.ready,
+    app_startup_error: () => clone(fx.startupError) || null,
     settings_get: () => mock.settings,
     settings_update: ({ settings }) => (mock.settings = settings),
     account_list: () => mock.accounts,
@@ -109,11 +123,16 @@
     flow_current: () => mock.current,
     flow_start_link: ({ link }) => (link.startsWith('nextauth:') ? startFlow() : reject(32, 'the link is not valid')),
     flow_respond: (args) => {
+      // An approval with the PIN first (Settings): the app checks it with a server.
+      if (args.answer.type === 'CONFIRM' && args.answer.pin !== undefined && args.answer.pin !== '2468') {
+        reject(128, 'wrong PIN (2 attempts left)');
+      }
       if (mock.onRespond) mock.onRespond(args.answer, args.flowId);
       return null;
     },
     flow_stop: () => null,
-    scan_screen: () => startFlow(),
+    // mock.screenChoices: several nextAuth codes on the screen, for the person to choose.
+    scan_screen: () => (mock.screenChoices ? { flow: null, choices: mock.screenChoices } : { flow: startFlow(), choices: [] }),
     scan_image: () => startFlow(),
     scan_image_data: ({ data }) => (data ? startFlow() : reject(301, 'the image cannot be read')),
     // With info.camera: previews every 40 ms until scan_cancel (307), or a code after three
@@ -140,6 +159,23 @@
     scan_cancel: () => {
       mock.cameraCancelled = true;
       return null;
+    },
+    // Push pauses at the server: accountId -> until (Unix seconds); minutes 0 resumes.
+    account_pause_push: ({ accountId, minutes }) => {
+      if (!mock.accounts.some((a) => a.id === accountId)) reject(125, 'no such account');
+      if (!Number.isInteger(minutes) || minutes < 0) reject(126, 'invalid input: minutes');
+      if (minutes > 7 * 24 * 60) reject(126, 'invalid input: a pause lasts at most 7 days');
+      const until = minutes > 0 ? Math.floor(Date.now() / 1000) + minutes * 60 : null;
+      if (until) mock.paused[accountId] = until;
+      else delete mock.paused[accountId];
+      // Recorded in the history, as the SDK does.
+      const account = mock.accounts.find((a) => a.id === accountId);
+      mock.history.push({
+        id: Math.max(0, ...mock.history.map((e) => e.id)) + 1, at: Math.floor(Date.now() / 1000), kind: 'PAUSE_PUSH', status: 'PUSH_PAUSED',
+        serverId: account.serverId, serverName: account.serverName, accountId, accountName: account.displayName, announce: null, errorCode: null,
+        detail: until ? `login requests paused for ${minutes} min` : 'login requests resumed',
+      });
+      return { pausedUntil: until };
     },
     pin_change: ({ current }) => (current === '2468' ? null : reject(128, 'wrong PIN (2 attempts left)')),
   };

@@ -1,64 +1,26 @@
 // UI tests: the built UI (ui/dist) in Debian's headless Chromium, driven with playwright-core,
 // with Tauri's IPC mocked at the edge (tests/mock-tauri.js stands in for window.__TAURI__).
 // Covers every screen and prompt, and saves screenshots (light and dark) to docs/screenshots.
+// Accessibility (axe, keyboard, reflow, forced colours) is tests/a11y.test.mjs.
 //
 //   cd ui && npm run build && node tests/ui.test.mjs      (CHROMIUM=/path overrides the browser)
 //
 // Prints one line per test and closes with "N passed, N failed".
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { accounts, fixtures, flow, ids, messages, now as fixtureNow, servers } from './fixtures.mjs';
+import { accounts, check, fixtures, flow, ids, messages, notMeEntry, now as fixtureNow, servers } from './fixtures.mjs';
+import { answers, noOverflow, open, PHONE, run, show, test } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.resolve(here, '../dist');
 const shots = path.resolve(here, '../../docs/screenshots');
-const mockSource = fs.readFileSync(path.join(here, 'mock-tauri.js'), 'utf8');
 fs.mkdirSync(shots, { recursive: true });
-assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'ui/dist is missing: run npm run build first');
-
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x');
-  const file = path.join(dist, url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname));
-  if (!file.startsWith(dist) || !fs.existsSync(file)) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-});
-
-const DESKTOP = { width: 960, height: 720 };
-const PHONE = { width: 360, height: 740 };
-const pageErrors = [];
-
-/** A fresh page on the built UI with the mock and `fx` fixtures; waits until it is ready. */
-async function open(fx = fixtures(), { viewport = DESKTOP, hash = '' } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme: 'light', reducedMotion: 'reduce', deviceScaleFactor: 1 });
-  // The page's clock stands at the fixtures' moment, so "5 minutes ago" does not drift on a slow run.
-  await context.clock.setFixedTime(fixtureNow * 1000);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  await page.addInitScript(`window.__MOCK_FIXTURES__ = ${JSON.stringify(fx)};\n${mockSource}`);
-  await page.goto(base + hash);
-  await page.waitForSelector('body[data-ready="true"]');
-  return page;
-}
 
 /** Screenshots in light and dark (prefers-color-scheme, theme "system"); whole page unless a
- *  dialog is open. Focus is dropped first so no focus ring shows. */
-async function shoot(page, name) {
+ *  dialog is open. Focus is dropped first so no focus ring shows. With `highContrast`, a third
+ *  in forced colours (Chromium's emulation of Windows high contrast, its dark variant). */
+async function shoot(page, name, { highContrast = false } = {}) {
   await page.evaluate(() => document.activeElement?.blur?.());
   const fullPage = (await page.locator('.backdrop').count()) === 0;
   await page.waitForTimeout(50);
@@ -66,33 +28,27 @@ async function shoot(page, name) {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForTimeout(50);
   await page.screenshot({ path: path.join(shots, `app-${name}-dark.png`), fullPage });
+  if (highContrast) {
+    await page.emulateMedia({ colorScheme: 'dark', forcedColors: 'active' });
+    await page.waitForTimeout(50);
+    await page.screenshot({ path: path.join(shots, `app-${name}-high-contrast.png`), fullPage });
+    await page.emulateMedia({ forcedColors: 'none' });
+  }
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-/** Emits a FLOW_UPDATE through the mock and waits for the prompt to show it. */
-async function show(page, f) {
-  await page.evaluate((f) => window.__mock.show(f), f);
-  await page.waitForSelector(`#prompt[data-state="${f.state}"]`);
-}
-
-const answers = (page) => page.evaluate(() => window.__mock.answers());
-const noOverflow = async (page) => {
-  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scroll <= width, `horizontal overflow: ${scroll} > ${width}`);
-};
-
 const enrolFlow = (state, interaction, extra) => flow('ENROL', state, interaction, { id: 'enrol-1', ...extra });
 
-const tests = [];
-const test = (name, fn) => tests.push([name, fn]);
-
-test('first run: welcome explains the app and offers every way to add an account', async () => {
+test('first run: welcome explains the app and offers every way to scan', async () => {
   const page = await open(fixtures({ accounts: [], history: [] }));
   await page.getByRole('heading', { name: 'Welcome to nextAuth' }).waitFor();
-  for (const name of ['Scan from screen', 'Open image…', 'Use camera']) {
+  for (const name of ['Scan screen', 'Open image…', 'Camera', 'Paste a link…']) {
     assert.ok(await page.getByRole('button', { name: new RegExp(name) }).isVisible(), name);
   }
-  assert.ok(await page.getByLabel('Paste a link').isVisible());
+  assert.ok(await page.getByLabel('Paste a link', { exact: true }).isHidden(), 'the link field opens on demand');
+  await page.getByRole('button', { name: /Paste a link…/ }).click();
+  assert.ok(await page.getByLabel('Paste a link', { exact: true }).isVisible());
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'link-input', 'focus in the field');
   await shoot(page, 'welcome');
   await page.setViewportSize(PHONE);
   await noOverflow(page);
@@ -106,7 +62,7 @@ test('enrol: scan from screen, compare the visual hash, set the PIN twice, done'
     enrolFlow('STARTING', null),
     enrolFlow('WAITING_FOR_CONFIRMATION', { type: 'CONFIRM_ENROL', displayName: 'alice', existingAccounts: [] }),
   ]);
-  await page.getByRole('button', { name: /Scan from screen/ }).click();
+  await page.getByRole('button', { name: /Scan screen/ }).click();
   await page.waitForSelector('#prompt[data-interaction="CONFIRM_ENROL"]');
   const dialog = page.getByRole('dialog');
   assert.match(await dialog.getByRole('heading', { level: 2 }).innerText(), /Add an account at Acme\?/);
@@ -141,6 +97,7 @@ test('enrol: scan from screen, compare the visual hash, set the PIN twice, done'
   }, accounts[0]);
   await show(page, enrolFlow('DONE', null, { account: accounts[0] }));
   await page.getByRole('heading', { name: 'Account added' }).waitFor();
+  assert.match(await page.locator('#prompt-desc').innerText(), /the website has logged you in/, 'the enrolment logged the browser in too');
   await shoot(page, 'prompt-enrol-done');
   await page.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('heading', { name: 'Accounts' }).waitFor();
@@ -225,7 +182,7 @@ test('account detail: server parameters, visual hash, enrolled date; delete with
   await page.context().close();
 });
 
-test('login prompt: logo and name, browser and IP, announce info, account choice, note, approve', async () => {
+test('login prompt: who asks, seen by the server apart from what the website says, account choice, note, approve', async () => {
   const page = await open();
   const login = flow('LOGIN', 'WAITING_FOR_CONFIRMATION', {
     type: 'CONFIRM',
@@ -235,13 +192,23 @@ test('login prompt: logo and name, browser and IP, announce info, account choice
       logo: '', ip: '198.51.100.23',
       userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
     },
+    check: check(),
   });
   await show(page, login);
   const dialog = page.getByRole('dialog', { name: 'Log in to Acme?' });
   await dialog.waitFor();
-  const text = await dialog.innerText();
-  for (const s of ['Chrome on Linux', '198.51.100.23', 'Amsterdam, NL', 'Sign in to the shop']) assert.ok(text.includes(s), s);
   assert.ok(await dialog.locator('img.logo').isVisible(), 'server logo');
+  assert.match(await dialog.locator('.site').innerText(), /https:\/\/acme\.example · verified name/, 'the signed name and site');
+  const seen = dialog.getByRole('region', { name: 'Seen by the server' });
+  const seenText = await seen.innerText();
+  for (const s of ['Firefox 128 on Linux', '198.51.100.23', 'Amsterdam, Netherlands', 'just now']) assert.ok(seenText.includes(s), `seen: ${s}`);
+  assert.ok(!seenText.includes('Not the network of this device'), 'same network: not said');
+  const says = await dialog.getByRole('region', { name: 'The website says' }).innerText();
+  for (const s of ['Amsterdam, NL', 'Sign in to the shop']) assert.ok(says.includes(s), `website says: ${s}`);
+  assert.ok(!says.includes('Chrome'), 'the browser the website passed on is not shown when the server saw one');
+  assert.equal(await page.locator('#prompt-desc').innerText(), 'Approve only if it is you logging in right now.');
+  assert.equal(await page.locator('#relay-warning').count(), 0, 'no relay warning');
+  assert.equal(await dialog.getByRole('button', { name: 'Approve' }).isEnabled(), true, 'no number asked: Approve at once');
   await dialog.getByRole('radio', { name: 'Alice (admin)' }).check();
   await dialog.getByText('Add a note for the website').click();
   await dialog.getByLabel('Note').fill('from my desk');
@@ -251,6 +218,7 @@ test('login prompt: logo and name, browser and IP, announce info, account choice
   assert.deepEqual((await answers(page))[0], { type: 'CONFIRM', accountId: 'a2', userInput: 'from my desk' });
   await show(page, { ...login, state: 'DONE', interaction: null, account: accounts[1] });
   await page.getByRole('heading', { name: 'Logged in to Acme' }).waitFor();
+  await page.waitForFunction(() => document.getElementById('prompt-live')?.textContent === 'Logged in to Acme');
   await shoot(page, 'prompt-login-done');
   await page.setViewportSize(PHONE);
   await show(page, { ...login, id: 'login-2' });
@@ -259,10 +227,154 @@ test('login prompt: logo and name, browser and IP, announce info, account choice
   await page.context().close();
 });
 
+test('login prompt: choose the number: large choices in a radio group, Approve waits for one, the number is sent', async () => {
+  const page = await open();
+  const login = flow('LOGIN', 'WAITING_FOR_CONFIRMATION', {
+    type: 'CONFIRM', accounts: accounts.slice(0, 1),
+    announce: { info: [{ key: 'Reason', value: 'Sign in to the shop' }], logo: '', ip: '', userAgent: '' },
+    check: check({ number: { type: 'CHOOSE', choices: ['17', '42', '86'] } }),
+  }, { id: 'choose-1' });
+  await show(page, login);
+  const dialog = page.getByRole('dialog', { name: 'Log in to Acme?' });
+  const group = dialog.getByRole('radiogroup', { name: 'Choose the number shown in your browser' });
+  assert.deepEqual(await group.getByRole('radio').evaluateAll((r) => r.map((x) => x.value)), ['17', '42', '86']);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'number-0', 'focus on the first choice');
+  assert.equal(await page.locator('#number-0').isChecked(), false, 'focus chooses nothing');
+  const approve = dialog.getByRole('button', { name: 'Approve' });
+  assert.equal(await approve.isDisabled(), true, 'Approve waits for the number');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(50);
+  assert.equal((await answers(page)).length, 0, 'Enter without a number sends nothing');
+  const height = await page.locator('.number-option span').first().evaluate((e) => e.getBoundingClientRect().height);
+  assert.ok(height >= 44, `large choices (${height} px)`);
+  await group.getByRole('radio', { name: '42' }).check();
+  assert.equal(await approve.isEnabled(), true, 'a number given: Approve');
+  await shoot(page, 'prompt-login-choose', { highContrast: true });
+  await approve.click();
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(page))[0], { type: 'CONFIRM', accountId: 'a1', number: '42' });
+  // The arrow keys move through the choices; Enter approves with the one chosen.
+  await show(page, { ...login, id: 'choose-2' });
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.locator('#number-2').isChecked(), true);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.__mock.answers().length === 2);
+  assert.equal((await answers(page))[1].number, '86');
+  await page.setViewportSize(PHONE);
+  await show(page, { ...login, id: 'choose-3' });
+  await noOverflow(page);
+  await page.context().close();
+});
+
+test('login prompt: relayed from another network: a plain warning (role=alert) and the number to type; without the flag no warning', async () => {
+  const page = await open();
+  const relayed = check({
+    number: { type: 'TYPE', digits: 2 }, relayWarning: true, source: 'SCREEN',
+    observed: { ip: '203.0.113.50', browser: 'Chrome 131 on Windows 10', location: '' },
+  });
+  const login = flow('LOGIN', 'WAITING_FOR_CONFIRMATION', {
+    type: 'CONFIRM', accounts: accounts.slice(0, 1), announce: { info: [], logo: '', ip: '', userAgent: '' }, check: relayed,
+  }, { id: 'relay-1' });
+  await show(page, login);
+  const dialog = page.getByRole('dialog', { name: 'Log in to Acme?' });
+  const alert = dialog.getByRole('alert').filter({ hasText: 'another network' });
+  assert.equal(await alert.count(), 1, 'the warning is an alert');
+  assert.match(await alert.innerText(), /Someone may be trying to trick you\s+This login was started on another network than this device\. If you did not just scan a code on your own screen, deny it, or choose “This was not me”\./);
+  const seen = await dialog.getByRole('region', { name: 'Seen by the server' }).innerText();
+  for (const s of ['Chrome 131 on Windows 10', '203.0.113.50', 'Unknown location', 'Not the network of this device']) assert.ok(seen.includes(s), `seen: ${s}`);
+  const field = dialog.getByLabel('Type the number shown in your browser');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'number-input', 'focus in the number field');
+  assert.equal(await field.getAttribute('inputmode'), 'numeric');
+  assert.equal(await field.getAttribute('maxlength'), '2');
+  const approve = dialog.getByRole('button', { name: 'Approve' });
+  await page.keyboard.type('x4');
+  assert.equal(await field.inputValue(), '4', 'digits only');
+  assert.equal(await approve.isDisabled(), true, 'one digit of two: Approve waits');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(50);
+  assert.equal((await answers(page)).length, 0, 'nothing sent');
+  await page.keyboard.type('79');
+  assert.equal(await field.inputValue(), '47', 'no more than the digits asked');
+  assert.ok(await field.evaluate((el) => el.scrollWidth <= el.clientWidth), 'every digit typed is in view');
+  assert.equal(await approve.isEnabled(), true);
+  await shoot(page, 'prompt-login-relay', { highContrast: true });
+  await page.locator('#number-input').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(page))[0], { type: 'CONFIRM', accountId: 'a1', number: '47' });
+  // Another network but the camera scanned it (a phone at a computer): the number, no warning.
+  const scanned = check({ number: { type: 'TYPE', digits: 2 }, source: 'CAMERA', observed: { networkDiffers: true } });
+  await show(page, { ...login, id: 'relay-2', interaction: { ...login.interaction, check: scanned } });
+  await page.locator('#number-input').waitFor();
+  assert.equal(await page.locator('#relay-warning').count(), 0, 'no warning without relayWarning');
+  assert.match(await dialog.getByRole('region', { name: 'Seen by the server' }).innerText(), /Not the network of this device/);
+  await shoot(page, 'prompt-login-type', { highContrast: true });
+  // A link opened here, and a push, say so in the warning.
+  for (const [source, words] of [['LINK', 'open a login link on this device'], ['PUSH', 'start this login yourself']]) {
+    await show(page, { ...login, id: `relay-${source}`, interaction: { ...login.interaction, check: { ...relayed, source } } });
+    assert.match(await page.locator('#relay-warning').innerText(), new RegExp(words));
+  }
+  await page.setViewportSize(PHONE);
+  await noOverflow(page);
+  await shoot(page, 'mobile-prompt-login-relay');
+  await page.context().close();
+});
+
+test('login prompt: "This was not me" explains and asks once, Back returns, it sends NOT_ME with the chosen account; the result says reported', async () => {
+  const page = await open();
+  const login = flow('LOGIN', 'WAITING_FOR_CONFIRMATION', {
+    type: 'CONFIRM', accounts: accounts.slice(0, 2), announce: { info: [], logo: '', ip: '', userAgent: '' },
+    check: check({ number: { type: 'CHOOSE', choices: ['17', '42', '86'] }, relayWarning: true, source: 'PUSH' }),
+  }, { id: 'notme-1' });
+  await show(page, login);
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('radio', { name: 'Alice (admin)' }).check();
+  await dialog.getByRole('button', { name: 'This was not me' }).click();
+  await page.getByRole('heading', { name: 'Report this login?' }).waitFor();
+  assert.equal(await page.locator('#prompt').getAttribute('data-interaction'), 'CONFIRM_NOT_ME');
+  const text = await page.locator('#prompt-desc').innerText();
+  assert.match(text, /Nobody is logged in, and Acme is told that someone else tried to log in as Alice \(admin\)\./);
+  assert.match(text, /Login requests to Alice \(admin\) are paused for a while/);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'not-me-report', 'focus on Report');
+  assert.equal((await answers(page)).length, 0, 'nothing sent yet');
+  await shoot(page, 'prompt-not-me', { highContrast: true });
+  await page.keyboard.press('Escape');
+  await page.getByRole('heading', { name: 'Log in to Acme?' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'not-me', 'Escape goes back, focus on This was not me');
+  assert.equal(await page.locator('#prompt').getAttribute('data-interaction'), 'CONFIRM');
+  assert.equal(await dialog.getByRole('radio', { name: 'Alice (admin)' }).isChecked(), true, 'the choices are kept');
+  assert.equal((await answers(page)).length, 0, 'Back sends nothing');
+  await dialog.getByRole('button', { name: 'This was not me' }).click();
+  await dialog.getByRole('button', { name: 'Report and deny' }).click();
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(page))[0], { type: 'NOT_ME', accountId: 'a2' });
+  await show(page, { ...login, state: 'DONE', interaction: null, account: accounts[1] });
+  await page.getByRole('heading', { name: 'Reported' }).waitFor();
+  assert.match(await page.locator('#prompt-desc').innerText(), /Nobody was logged in\. Acme was told that it was not you, and login requests to Alice \(admin\) are paused for a while\./);
+  await page.waitForFunction(() => document.getElementById('prompt-live')?.textContent === 'Reported');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'close', 'focus on Close');
+  await shoot(page, 'prompt-login-reported');
+  // A longer pause is one click away.
+  const longer = page.getByRole('dialog').getByRole('button', { name: 'Pause login requests for 24 hours' });
+  assert.equal(await page.getByRole('dialog').locator('.pause-controls button').count(), 1, 'only the day');
+  await longer.click();
+  await page.getByRole('dialog').getByRole('status').filter({ hasText: 'Login requests to Alice (admin) are paused until' }).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'account_pause_push').map(([, a]) => a)), [{ accountId: 'a2', minutes: 1440 }]);
+  await page.context().close();
+});
+
+test('login prompt: a wrong number refused by the server says so', async () => {
+  const page = await open();
+  await show(page, flow('LOGIN', 'ERROR', null, { id: 'wrong-1', error: { code: 115, message: 'the number given is not the one the browser shows' } }));
+  await page.getByText('That is not the number the website showed').waitFor();
+  await page.context().close();
+});
+
 test('login prompt with one account; deny', async () => {
   const page = await open();
   await show(page, flow('LOGIN', 'WAITING_FOR_CONFIRMATION', {
-    type: 'CONFIRM', accounts: accounts.slice(2), announce: { info: [], logo: '', ip: '192.0.2.1', userAgent: '' },
+    type: 'CONFIRM', accounts: accounts.slice(2), announce: { info: [], logo: '', ip: '192.0.2.1', userAgent: '' }, check: check(),
   }, { serverId: ids.BANK }));
   assert.match(await page.getByRole('dialog').innerText(), /as\s+Alice Example/);
   await page.getByRole('button', { name: 'Deny' }).click();
@@ -271,19 +383,42 @@ test('login prompt with one account; deny', async () => {
   await page.context().close();
 });
 
-test('transaction approval: amount, beneficiary, description; decline', async () => {
-  const page = await open();
-  await show(page, flow('SIGN_TRANSACTION', 'WAITING_FOR_CONFIRMATION', {
+test('transaction approval: amount, beneficiary, description, seen by the server, the number; decline; This was not me', async () => {
+  const page = await open(fixtures({ settings: { ...fixtures().settings, askPinForTransactions: false } }));
+  const tx = flow('SIGN_TRANSACTION', 'WAITING_FOR_CONFIRMATION', {
     type: 'CONFIRM_TRANSACTION', accounts: accounts.slice(2), amount: '1,250.00 EUR', beneficiary: 'Contoso Ltd · NL91 ABNA 0417 1643 00', description: 'Invoice 2026-114',
-  }, { serverId: ids.BANK }));
-  const text = await page.getByRole('dialog').innerText();
-  for (const s of ['Approve this transaction?', '1,250.00 EUR', 'Contoso Ltd', 'Invoice 2026-114']) assert.ok(text.includes(s), s);
-  await shoot(page, 'prompt-transaction');
+    check: check({ number: { type: 'CHOOSE', choices: ['31', '58', '64'] } }),
+  }, { serverId: ids.BANK });
+  await show(page, tx);
+  const dialog = page.getByRole('dialog', { name: 'Approve this transaction?' });
+  const text = await dialog.innerText();
+  for (const s of ['1,250.00 EUR', 'Contoso Ltd', 'Invoice 2026-114', 'Firefox 128 on Linux']) assert.ok(text.includes(s), s);
+  assert.ok(await dialog.getByRole('region', { name: 'Seen by the server' }).isVisible());
+  const amount = await page.locator('.transaction .amount').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  assert.ok(amount >= 22, `the amount stands out (${amount} px)`);
+  assert.equal(await dialog.getByRole('button', { name: 'Approve' }).isDisabled(), true, 'Approve waits for the number');
+  await dialog.getByRole('radio', { name: '58' }).check();
+  await shoot(page, 'prompt-transaction', { highContrast: true });
   await page.getByRole('button', { name: 'Decline' }).click();
   await page.waitForFunction(() => window.__mock.answers().length === 1);
   assert.deepEqual((await answers(page))[0], { type: 'DENY' });
   await show(page, flow('SIGN_TRANSACTION', 'DONE', null, { serverId: ids.BANK }));
   await page.getByRole('heading', { name: 'Transaction declined' }).waitFor();
+  await show(page, { ...tx, id: 'tx-2' });
+  await dialog.getByRole('radio', { name: '64' }).check();
+  await dialog.getByRole('button', { name: 'Approve' }).click();
+  await page.waitForFunction(() => window.__mock.answers().length === 2);
+  assert.deepEqual((await answers(page))[1], { type: 'CONFIRM', accountId: 'b1', number: '64' });
+  await show(page, { ...tx, id: 'tx-3' });
+  await page.getByRole('button', { name: 'This was not me' }).click();
+  await page.getByRole('heading', { name: 'Report this transaction?' }).waitFor();
+  assert.match(await page.locator('#prompt-desc').innerText(), /The transaction is declined, and Northwind Bank is told that you did not ask for it\./);
+  await page.getByRole('button', { name: 'Report and deny' }).click();
+  await page.waitForFunction(() => window.__mock.answers().length === 3);
+  assert.deepEqual((await answers(page))[2], { type: 'NOT_ME', accountId: 'b1' });
+  await show(page, { ...tx, id: 'tx-3', state: 'DONE', interaction: null, account: accounts[2] });
+  await page.getByRole('heading', { name: 'Reported' }).waitFor();
+  assert.match(await page.locator('#prompt-desc').innerText(), /The transaction was declined, and Northwind Bank was told that it was not you\./);
   await page.context().close();
 });
 
@@ -319,12 +454,12 @@ test('progress and errors: connecting spinner, cancel, unreachable server', asyn
   await page.context().close();
 });
 
-test('add: the camera shows what it sees while it looks; Cancel stops it', async () => {
+test('scan: the camera shows what it sees while it looks; Cancel stops it', async () => {
   const fx = fixtures();
   fx.info = { ...fx.info, camera: true };
   const page = await open(fx, { hash: '#/add' });
-  await page.getByRole('heading', { name: 'Add an account', level: 1 }).waitFor();
-  await page.getByRole('button', { name: /Use camera/ }).click();
+  await page.getByRole('heading', { name: 'Scan a code', level: 1 }).waitFor();
+  await page.getByRole('button', { name: /^Camera/ }).click();
   const preview = page.getByRole('img', { name: 'What the camera sees' });
   await preview.waitFor();
   await page.waitForFunction(() => document.getElementById('camera-preview')?.width === 64);
@@ -339,25 +474,25 @@ test('add: the camera shows what it sees while it looks; Cancel stops it', async
   await page.locator('#camera-cancel').click();
   await preview.waitFor({ state: 'detached' });
   assert.ok(await page.evaluate(() => window.__mock.calls.some(([c]) => c === 'scan_cancel')));
-  assert.equal(await page.locator('.add-card .form-status').innerText(), '', 'a cancel is no error');
+  assert.equal(await page.locator('.scan-card .form-status').innerText(), '', 'a cancel is no error');
 
   // A code in view: the preview closes and the flow starts.
   await page.evaluate((f) => {
     window.__mock.nextFlow = f;
     window.__mock.cameraFinds = true;
   }, [flow('LOGIN', 'STARTING')]);
-  await page.getByRole('button', { name: /Use camera/ }).click();
+  await page.getByRole('button', { name: /^Camera/ }).click();
   await page.locator('#prompt').waitFor();
   assert.equal(await preview.count(), 0);
   await page.context().close();
 });
 
-test('add: no QR code in an image, no camera, bad link, image by path', async () => {
+test('scan: no QR code in an image, no camera, bad link, image by path', async () => {
   const page = await open(fixtures(), { hash: '#/add' });
-  await page.getByRole('heading', { name: 'Add an account', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Scan a code', level: 1 }).waitFor();
   await page.setInputFiles('#open-image-input', { name: 'blank.png', mimeType: 'image/png', buffer: Buffer.from('x') });
   await page.getByText('No QR code was found in that image.').waitFor();
-  await page.getByRole('button', { name: /Use camera/ }).click();
+  await page.getByRole('button', { name: /^Camera/ }).click();
   await page.getByText('No camera is available.').waitFor();
   await page.getByLabel('Paste a link').fill('https://evil.example/x');
   await page.getByRole('button', { name: 'Open', exact: true }).click();
@@ -370,6 +505,202 @@ test('add: no QR code in an image, no camera, bad link, image by path', async ()
   const call = await page.evaluate(() => window.__mock.calls.find(([c]) => c === 'scan_image'));
   assert.deepEqual(call, ['scan_image', { path: '/tmp/login-code.png' }], 'a pasted image path is scanned');
   await page.context().close();
+});
+
+test('scan: the top bar, Ctrl+Alt+S and the tray scan the screen from any screen; the prompt opens where the person is', async () => {
+  const page = await open(fixtures(), { hash: '#/history' });
+  await page.waitForSelector('.history-entry');
+  const login = flow('LOGIN', 'WAITING_FOR_CONFIRMATION', { type: 'CONFIRM', accounts: accounts.slice(0, 1), announce: { info: [], logo: '', ip: '192.0.2.1', userAgent: '' }, check: check() }, { id: 'scan-1' });
+  const scans = () => page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'scan_screen').length);
+  await page.evaluate((f) => (window.__mock.nextFlow = f), [login]);
+  await page.getByRole('button', { name: 'Scan', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Log in to Acme?' }).waitFor();
+  assert.equal(await scans(), 1);
+  await page.getByRole('button', { name: 'Deny' }).click();
+  await show(page, { ...login, state: 'DONE', interaction: null });
+  await page.keyboard.press('Escape');
+  assert.equal(await page.evaluate(() => location.hash), '#/history', 'still where the person was');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'scan-button', 'focus back on Scan');
+  // The keyboard shortcut, from the settings screen.
+  await page.evaluate(() => (location.hash = '#/settings'));
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  await page.evaluate((f) => (window.__mock.nextFlow = f), [{ ...login, id: 'scan-2' }]);
+  await page.keyboard.press('Control+Alt+S');
+  // The scan first: the previous prompt may still be on its way out when the dialog is looked for.
+  await page.waitForFunction(() => window.__mock.calls.filter(([c]) => c === 'scan_screen').length >= 2);
+  await page.getByRole('dialog', { name: 'Log in to Acme?' }).waitFor();
+  assert.equal(await scans(), 2);
+  await page.keyboard.press('Escape');
+  await show(page, { ...login, id: 'scan-2', state: 'DONE', interaction: null });
+  await page.keyboard.press('Escape');
+  // The tray menu's "Scan screen".
+  await page.evaluate((f) => {
+    window.__mock.nextFlow = f;
+    window.__mock.emit('app://scan-screen', null);
+  }, [{ ...login, id: 'scan-3' }]);
+  await page.waitForFunction(() => window.__mock.calls.filter(([c]) => c === 'scan_screen').length >= 3);
+  await page.getByRole('dialog', { name: 'Log in to Acme?' }).waitFor();
+  assert.equal(await scans(), 3);
+  assert.equal(await page.evaluate(() => location.hash), '#/settings');
+  // Nothing on the screen: said in a toast.
+  await page.keyboard.press('Escape');
+  await show(page, { ...login, id: 'scan-3', state: 'DONE', interaction: null });
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => (window.__mock.nextFlow = null));
+  await page.keyboard.press('Control+Alt+S');
+  await page.getByText('No nextAuth code is visible on the screen.').waitFor();
+  await page.context().close();
+});
+
+test('scan: several nextAuth codes on the screen: the person chooses one', async () => {
+  const page = await open();
+  await page.evaluate(() => {
+    window.__mock.screenChoices = [
+      { link: 'nextauth:AAEC', kind: 'LOGIN', serverName: 'Acme', displayName: '' },
+      { link: 'nextauth:AwQF', kind: 'SIGN_TRANSACTION', serverName: 'Northwind Bank', displayName: '' },
+      { link: 'nextauth:BgcI', kind: 'ENROL', serverName: '', displayName: 'bob' },
+    ];
+    window.__mock.nextFlow = [{ id: 'tx-9', kind: 'SIGN_TRANSACTION', state: 'STARTING', interaction: null, server: null, account: null, error: null }];
+  });
+  await page.getByRole('button', { name: /Scan screen/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Which code?' });
+  await dialog.waitFor();
+  assert.deepEqual(await dialog.getByRole('listitem').allInnerTexts(), ['Log in to Acme', 'Approve a transaction at Northwind Bank', 'Add the account bob']);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'code-choice-0');
+  await shoot(page, 'scan-choose');
+  await dialog.getByRole('button', { name: 'Approve a transaction at Northwind Bank' }).click();
+  await page.locator('#prompt').waitFor();
+  const started = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'flow_start_link').map(([, a]) => a.link));
+  assert.deepEqual(started, ['nextauth:AwQF']);
+  // Escape chooses none.
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: /Scan screen/ }).click();
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  assert.equal(await dialog.count(), 0);
+  assert.equal((await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'flow_start_link'))).length, 1);
+  await page.context().close();
+});
+
+test('scan: a flow started from the Scan page returns the person to where they were', async () => {
+  const page = await open(fixtures(), { hash: '#/messages' });
+  await page.waitForSelector('.message');
+  await page.evaluate(() => (location.hash = '#/scan'));
+  await page.getByRole('heading', { name: 'Scan a code', level: 1 }).waitFor();
+  const login = flow('LOGIN', 'STARTING', null, { id: 'back-1' });
+  await page.evaluate((f) => (window.__mock.nextFlow = f), [login]);
+  await page.getByLabel('Paste a link', { exact: true }).fill('nextauth:AAEC');
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.locator('#prompt').waitFor();
+  await page.waitForTimeout(100); // the flow's own first event, which the mock sends after 10 ms
+  await show(page, { ...login, state: 'DONE' });
+  await page.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
+  assert.equal(await page.evaluate(() => location.hash), '#/messages');
+  await page.context().close();
+});
+
+test('approvals: the PIN before approving a transaction (on by default); wrong, back, right; logins when switched on', async () => {
+  const page = await open();
+  const tx = flow('SIGN_TRANSACTION', 'WAITING_FOR_CONFIRMATION', {
+    type: 'CONFIRM_TRANSACTION', accounts: accounts.slice(2), amount: '1,250.00 EUR', beneficiary: 'Contoso Ltd', description: '', check: check(),
+  }, { serverId: ids.BANK, id: 'tx-pin' });
+  await show(page, tx);
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('heading', { name: 'Confirm it’s you' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'pin-input');
+  assert.match(await page.locator('#prompt-desc').innerText(), /approve this transaction/);
+  assert.equal((await answers(page)).length, 0, 'nothing is sent before the PIN');
+  await page.keyboard.type('1111');
+  await page.keyboard.press('Enter');
+  await page.getByText('Wrong PIN. 2 attempts left.').waitFor();
+  await shoot(page, 'prompt-approve-pin');
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByRole('heading', { name: 'Approve this transaction?' }).waitFor();
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.keyboard.type('2468');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.__mock.answers().length === 2);
+  assert.deepEqual((await answers(page)).at(-1), { type: 'CONFIRM', accountId: 'b1', pin: '2468' });
+  assert.equal(await page.locator('#pin-input').inputValue(), '', 'the PIN is cleared after sending');
+  // A login asks only once the setting is on.
+  const login = flow('LOGIN', 'WAITING_FOR_CONFIRMATION', { type: 'CONFIRM', accounts: accounts.slice(0, 1), announce: { info: [], logo: '', ip: '192.0.2.1', userAgent: '' }, check: check() }, { id: 'login-pin' });
+  await show(page, login);
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.waitForFunction(() => window.__mock.answers().length === 3);
+  assert.deepEqual((await answers(page)).at(-1), { type: 'CONFIRM', accountId: 'a1' });
+  await page.keyboard.press('Escape');
+  await show(page, { ...login, state: 'DONE', interaction: null });
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => (location.hash = '#/settings'));
+  const logins = page.getByRole('switch', { name: /before approving a login/ });
+  const payments = page.getByRole('switch', { name: /before approving a transaction/ });
+  assert.equal(await payments.isChecked(), true, 'on by default for transactions');
+  assert.equal(await logins.isChecked(), false, 'off by default for logins');
+  await shoot(page, 'settings-approvals');
+  await logins.click();
+  await page.waitForFunction(() => window.__mock.settings.askPinForLogins === true);
+  await show(page, { ...login, id: 'login-pin-2' });
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('heading', { name: 'Confirm it’s you' }).waitFor();
+  assert.match(await page.locator('#prompt-desc').innerText(), /approve this login/);
+  await page.context().close();
+  // Without a PIN there is nothing to check: Approve answers at once.
+  const nopin = await open(fixtures({ accounts: accounts.map((a) => ({ ...a, hasPin: false })) }));
+  await show(nopin, tx);
+  await nopin.getByRole('button', { name: 'Approve' }).click();
+  await nopin.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(nopin))[0], { type: 'CONFIRM', accountId: 'b1' });
+  await nopin.context().close();
+});
+
+test('approvals: the number chosen goes with the PIN asked before approving; a number the SDK refuses is explained', async () => {
+  const page = await open();
+  const tx = flow('SIGN_TRANSACTION', 'WAITING_FOR_CONFIRMATION', {
+    type: 'CONFIRM_TRANSACTION', accounts: accounts.slice(2), amount: '99.00 EUR', beneficiary: 'Contoso Ltd', description: '',
+    check: check({ number: { type: 'CHOOSE', choices: ['31', '58', '64'] } }),
+  }, { serverId: ids.BANK, id: 'tx-number-pin' });
+  await show(page, tx);
+  await page.getByRole('radio', { name: '58' }).check();
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('heading', { name: 'Confirm it’s you' }).waitFor();
+  await page.keyboard.type('2468');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.__mock.answers().length === 1);
+  assert.deepEqual((await answers(page))[0], { type: 'CONFIRM', accountId: 'b1', number: '58', pin: '2468' });
+  await page.context().close();
+  // Approving at once (no PIN asked): the SDK refuses a number that does not fit what was asked.
+  const direct = await open(fixtures({ settings: { ...fixtures().settings, askPinForTransactions: false } }));
+  await direct.evaluate(() => {
+    window.__mock.overrides.flow_respond = () => {
+      throw { code: 126, message: 'invalid input: the number the browser shows' };
+    };
+  });
+  await show(direct, { ...tx, id: 'tx-number-2', interaction: { ...tx.interaction, check: check({ number: { type: 'TYPE', digits: 2 } }) } });
+  await direct.keyboard.type('12');
+  await direct.keyboard.press('Enter');
+  await direct.getByRole('alert').filter({ hasText: 'Give the number your browser shows first.' }).waitFor();
+  assert.equal(await direct.evaluate(() => document.activeElement?.id), 'number-input', 'focus back in the field');
+  assert.deepEqual((await answers(direct))[0], { type: 'CONFIRM', accountId: 'b1', number: '12' });
+  await direct.context().close();
+});
+
+test('PIN pad: the keys stay where they are from "Choose a PIN" to "Repeat your PIN" (desktop and phone)', async () => {
+  for (const viewport of [undefined, PHONE]) {
+    const page = await open(fixtures({ accounts: [], history: [] }), viewport ? { viewport } : {});
+    await show(page, enrolFlow('WAITING_FOR_INPUT', { type: 'SET_SECOND_FACTOR' }));
+    const keys = () => page.evaluate(() => [...document.querySelectorAll('.keypad .key')].map((k) => Math.round(k.getBoundingClientRect().top)));
+    const before = await keys();
+    await page.keyboard.type('2468');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Repeat your PIN' }).waitFor();
+    assert.deepEqual(await keys(), before, 'no key moved');
+    await page.keyboard.type('1111');
+    await page.keyboard.press('Enter');
+    await page.getByText('The two PINs differ').waitFor();
+    assert.deepEqual(await keys(), before, 'not even with the message');
+    await page.context().close();
+  }
 });
 
 test('history: statuses, details, filters by server and status, load more', async () => {
@@ -407,6 +738,81 @@ test('history: statuses, details, filters by server and status, load more', asyn
   assert.equal(await page.locator('.history-entry').first().getAttribute('data-id'), '60');
   await noOverflow(page);
   await shoot(page, 'mobile-history');
+  await page.context().close();
+});
+
+test('history: a NOT_ME entry is marked as a warning and pauses or resumes login requests; refusals are shown', async () => {
+  const page = await open(fixtures({ history: [...fixtures().history.slice(-5), notMeEntry] }), { hash: '#/history' });
+  await page.waitForSelector('.history-entry');
+  const entry = page.locator('.history-entry').first();
+  assert.equal(await entry.getAttribute('data-status'), 'NOT_ME');
+  assert.match(await entry.getAttribute('class'), /\bnot-me\b/);
+  assert.equal(await entry.locator('.badge').innerText(), 'Reported: not me');
+  assert.match(await entry.locator('.badge').getAttribute('class'), /\bwarn\b/, 'a warning tone');
+  const background = await entry.evaluate((e) => getComputedStyle(e).backgroundColor);
+  assert.notEqual(background, 'rgba(0, 0, 0, 0)', 'the entry stands out');
+  assert.match(await entry.innerText(), /From Chrome on Windows, 203\.0\.113\.99/);
+  assert.equal(await page.locator('.pause-controls').count(), 1, 'only the NOT_ME entry offers a pause');
+  const calls = () => page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'account_pause_push').map(([, a]) => a));
+  const group = entry.getByRole('group', { name: 'Pause login requests' });
+  await group.getByRole('button', { name: 'Pause login requests for 1 hour' }).click();
+  const status = entry.getByRole('status');
+  await status.filter({ hasText: 'paused until' }).waitFor();
+  assert.match(await status.innerText(), /^Login requests to alice@acme\.example are paused until \d{1,2}[:.]\d{2}/);
+  assert.deepEqual(await calls(), [{ accountId: 'a1', minutes: 60 }]);
+  assert.equal(await page.evaluate(() => window.__mock.paused.a1 - Math.floor(Date.now() / 1000)), 3600);
+  await shoot(page, 'history-not-me', { highContrast: true });
+  await group.getByRole('button', { name: 'Pause login requests for 24 hours' }).click();
+  await page.waitForFunction(() => window.__mock.calls.filter(([c]) => c === 'account_pause_push').length === 2);
+  assert.deepEqual((await calls())[1], { accountId: 'a1', minutes: 1440 });
+  await group.getByRole('button', { name: 'Resume login requests' }).click();
+  await status.filter({ hasText: 'on again' }).waitFor();
+  assert.deepEqual((await calls())[2], { accountId: 'a1', minutes: 0 });
+  assert.equal(await page.evaluate(() => window.__mock.paused.a1), undefined, 'resumed');
+  // Refused (the server unreachable, or an app without the command): the message, in the status line.
+  await page.evaluate(() => {
+    window.__mock.overrides.account_pause_push = () => {
+      throw { code: 120, message: 'the server could not be reached' };
+    };
+  });
+  await group.getByRole('button', { name: 'Pause login requests for 1 hour' }).click();
+  await status.filter({ hasText: 'could not be reached' }).waitFor();
+  assert.match(await status.getAttribute('class'), /\bbad\b/);
+  await page.evaluate(() => {
+    window.__mock.overrides.account_pause_push = () => Promise.reject('command account_pause_push not found');
+  });
+  await group.getByRole('button', { name: 'Resume login requests' }).click();
+  await status.filter({ hasText: 'Command account_pause_push not found' }).waitFor();
+  await page.getByLabel('Status').selectOption('NOT_ME');
+  await page.waitForFunction(() => document.querySelectorAll('.history-entry').length === 1);
+  // The pauses are in the history too (the SDK records them): paused for an hour, for a day, resumed.
+  await page.getByLabel('Status').selectOption('PUSH_PAUSED');
+  await page.waitForFunction(() => document.querySelectorAll('.history-entry[data-status="PUSH_PAUSED"]').length === 3);
+  assert.deepEqual(
+    await page.locator('.history-entry').evaluateAll((rows) => rows.map((r) => `${r.querySelector('.badge').textContent}: ${r.querySelector('.history-text p.small').textContent}`)),
+    [
+      'Login requests on: You resumed login requests to this account.',
+      'Login requests paused: You paused login requests to this account for 1 day.',
+      'Login requests paused: You paused login requests to this account for 1 hour.',
+    ],
+  );
+  assert.match(await page.locator('.history-entry').first().locator('.history-title').innerText(), /^Login requests · Acme · alice@acme\.example/);
+  await page.setViewportSize(PHONE);
+  await noOverflow(page);
+  await page.context().close();
+});
+
+test('account detail: pause login requests for 24 hours and resume them', async () => {
+  const page = await open(fixtures(), { hash: '#/account/b1' });
+  const card = page.getByRole('region', { name: 'Login requests' });
+  await card.waitFor();
+  assert.match(await card.innerText(), /Northwind Bank sends none to this account until then/);
+  await card.getByRole('button', { name: 'Pause login requests for 24 hours' }).click();
+  await card.getByRole('status').filter({ hasText: 'paused until' }).waitFor();
+  await card.getByRole('button', { name: 'Resume login requests' }).click();
+  await card.getByRole('status').filter({ hasText: 'Login requests to Alice Example are on again.' }).waitFor();
+  const sent = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'account_pause_push').map(([, a]) => a));
+  assert.deepEqual(sent, [{ accountId: 'b1', minutes: 1440 }, { accountId: 'b1', minutes: 0 }]);
   await page.context().close();
 });
 
@@ -507,7 +913,7 @@ test('settings: PIN change, notifications, theme, about', async () => {
   const page = await open(fixtures(), { hash: '#/settings' });
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
   const about = await page.locator('main').innerText();
-  for (const s of ['nextAuth 0.1.0', '2.12.5', '/home/alice/.local/share/io.github.nextauth_rs.app', 'OS keychain']) assert.ok(about.includes(s), s);
+  for (const s of ['nextAuth 0.1.0', '2.12.5', '/home/alice/.local/share/io.github.nextauth_rs.app', 'the system keychain']) assert.ok(about.includes(s), s);
   await shoot(page, 'settings');
   await page.getByLabel('Current PIN').fill('1111');
   await page.getByLabel('New PIN (4 to 16 digits)').fill('13579');
@@ -540,7 +946,7 @@ test('settings: start on login, tray and link switches, refusals by the OS, hidd
   await page.keyboard.press('Space');
   await page.waitForFunction(() => window.__mock.settings.startOnLogin === true);
   const sent = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'settings_update').at(-1)[1].settings);
-  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true, openLinks: false }, 'the other preferences are kept');
+  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true }, 'the other preferences are kept');
   assert.equal(await toggle.isChecked(), true);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-on-login', 'focus stays on the switch');
   await page.evaluate(() => {
@@ -606,7 +1012,7 @@ test('keyboard: skip link, visible focus, navigation, focus returns after a prom
 });
 
 test('high contrast and a deep link that opened the app at a prompt', async () => {
-  const ready = { flow: flow('LOGIN', 'WAITING_FOR_CONFIRMATION', { type: 'CONFIRM', accounts: accounts.slice(0, 1), announce: { info: [], logo: '', ip: '192.0.2.9', userAgent: 'curl/8.5' } }), notices: [{ code: 32, message: 'parse error' }] };
+  const ready = { flow: flow('LOGIN', 'WAITING_FOR_CONFIRMATION', { type: 'CONFIRM', accounts: accounts.slice(0, 1), announce: { info: [], logo: '', ip: '192.0.2.9', userAgent: 'curl/8.5' }, check: check() }), notices: [{ code: 32, message: 'parse error' }] };
   const page = await open(fixtures({ ready }));
   await page.getByRole('dialog', { name: 'Log in to Acme?' }).waitFor();
   await page.getByText('This is not a nextAuth code').waitFor();
@@ -634,23 +1040,22 @@ test('resync and account events refresh the list; notices from a second launch s
   await page.context().close();
 });
 
-let passed = 0;
-let failed = 0;
-for (const [name, fn] of tests) {
-  const errorsBefore = pageErrors.length;
-  const t0 = Date.now();
-  try {
-    await fn();
-    assert.deepEqual(pageErrors.slice(errorsBefore), [], 'no uncaught errors in the page');
-    passed++;
-    console.log(`ok ${passed + failed} - ${name} (${Date.now() - t0} ms)`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok ${passed + failed} - ${name}\n  ${String(err?.stack ?? err).split('\n').slice(0, 20).join('\n  ')}`);
-  }
-}
-await browser.close();
-server.close();
-void servers;
-console.log(`ui: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+test('start-up: data that cannot be opened shows what to do instead of the app', async () => {
+  const startupError = {
+    error: { code: 203, message: 'nextauth.db is missing but this app has keys: put it back, or move the folder away to start over; nothing was changed' },
+    dataDir: '/home/alice/.local/share/io.github.nextauth_rs.app',
+  };
+  const page = await open(fixtures({ startupError }));
+  const title = page.getByRole('heading', { name: 'Your accounts’ database is missing' });
+  await title.waitFor();
+  assert.ok(await title.evaluate((el) => el === document.activeElement), 'the title has focus for screen readers');
+  const text = await page.locator('main').innerText();
+  for (const s of ['Put nextauth.db back', 'delete nextauth.db.id', startupError.dataDir, '(code 203)']) assert.ok(text.includes(s), s);
+  assert.equal(await page.locator('#topbar a').count(), 0, 'no navigation into screens that need the data');
+  const asked = await page.evaluate(() => window.__mock.calls.map(([c]) => c));
+  assert.ok(!asked.includes('account_list') && !asked.includes('app_ready'), asked.join(', '));
+  await shoot(page, 'startup-error');
+  await page.context().close();
+});
+
+await run('ui');

@@ -1,25 +1,27 @@
-//! CA certificates for `--ca`: a DER file, or PEM with one or more CERTIFICATE blocks.
+//! CA certificates for `--ca`: a DER file, or PEM with one or more CERTIFICATE blocks (read by
+//! `rustls-pki-types`, the crate rustls itself uses for PEM).
 
 use std::path::Path;
 
-use base64::Engine;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 
 /// Reads the certificates in `path`.
 pub fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("--ca {}: {e}", path.display()))?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(text) if text.contains("-----BEGIN") => text,
+    let is_pem = std::str::from_utf8(&bytes).is_ok_and(|text| text.contains("-----BEGIN"));
+    if !is_pem {
         // Not PEM: one DER certificate (a SEQUENCE).
-        _ if bytes.first() == Some(&0x30) => return Ok(vec![bytes]),
-        _ => {
-            return Err(format!(
-                "--ca {}: not a DER or PEM certificate",
-                path.display()
-            ))
+        if bytes.first() == Some(&0x30) {
+            return Ok(vec![bytes]);
         }
-    };
+        return Err(format!(
+            "--ca {}: not a DER or PEM certificate",
+            path.display()
+        ));
+    }
     let certificates =
-        pem_blocks(text, "CERTIFICATE").map_err(|e| format!("--ca {}: {e}", path.display()))?;
+        pem_certificates(&bytes).map_err(|e| format!("--ca {}: {e}", path.display()))?;
     if certificates.is_empty() {
         return Err(format!(
             "--ca {}: no CERTIFICATE in the PEM file",
@@ -29,30 +31,15 @@ pub fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, String> {
     Ok(certificates)
 }
 
-/// The decoded contents of every `-----BEGIN <label>-----` block.
-fn pem_blocks(text: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
-    let (begin, end) = (
-        format!("-----BEGIN {label}-----"),
-        format!("-----END {label}-----"),
-    );
-    let mut blocks = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(&begin) {
-        let body_start = start + begin.len();
-        let body_len = rest[body_start..]
-            .find(&end)
-            .ok_or_else(|| format!("{begin} without {end}"))?;
-        let body: String = rest[body_start..body_start + body_len]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map_err(|_| format!("a {label} block is not base64"))?;
-        blocks.push(der);
-        rest = &rest[body_start + body_len + end.len()..];
-    }
-    Ok(blocks)
+/// The decoded contents of every CERTIFICATE block (other blocks are skipped).
+fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    CertificateDer::pem_slice_iter(pem)
+        .map(|block| {
+            block
+                .map(|der| der.to_vec())
+                .map_err(|e| format!("bad PEM: {e}"))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -62,16 +49,16 @@ mod tests {
     #[test]
     fn pem_blocks_are_found_and_decoded() {
         let pem = "junk\n-----BEGIN CERTIFICATE-----\nMAEC\nAw==\n-----END CERTIFICATE-----\n\
+                   -----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n\
                    -----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
         assert_eq!(
-            pem_blocks(pem, "CERTIFICATE").unwrap(),
+            pem_certificates(pem.as_bytes()).unwrap(),
             vec![vec![0x30, 0x01, 0x02, 0x03], vec![0x30, 0x00]]
         );
-        assert!(pem_blocks("-----BEGIN CERTIFICATE-----\nMAA=", "CERTIFICATE").is_err());
-        assert!(pem_blocks(
-            "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----",
-            "CERTIFICATE"
-        )
-        .is_err());
+        assert!(pem_certificates(b"-----BEGIN CERTIFICATE-----\nMAA=").is_err());
+        assert!(
+            pem_certificates(b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----")
+                .is_err()
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 mod args;
 mod certs;
+mod display;
 mod input;
 mod interact;
 
@@ -23,10 +24,22 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let (opts, command) = match args::parse(std::env::args().skip(1)) {
+    let (opts, command) = match args::parse(std::env::args_os()) {
         Ok(parsed) => parsed,
-        Err(message) => {
-            eprintln!("nextauth: {message}");
+        // --help, --version: printed to standard output, no failure.
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        // `nextauth qr`: the command's help (on standard error), usage error 2.
+        Err(err)
+            if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            let _ = err.print();
+            return ExitCode::from(2);
+        }
+        Err(err) => {
+            eprintln!("nextauth: {}", args::one_line(&err));
             return ExitCode::from(2);
         }
     };
@@ -37,7 +50,13 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(f) => {
-            eprintln!("nextauth: {} (code {})", f.message, f.code);
+            // The code once, even where the message names it already.
+            let code = format!("(code {})", f.code);
+            if f.message.ends_with(&code) {
+                eprintln!("nextauth: {}", f.message);
+            } else {
+                eprintln!("nextauth: {} {code}", f.message);
+            }
             ExitCode::FAILURE
         }
     }
@@ -46,7 +65,6 @@ async fn main() -> ExitCode {
 fn data_dir(opts: &Options) -> PathBuf {
     opts.data
         .clone()
-        .or_else(|| std::env::var_os("NEXTAUTH_DATA").map(PathBuf::from))
         .or_else(|| {
             std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/nextauth"))
         })
@@ -55,8 +73,7 @@ fn data_dir(opts: &Options) -> PathBuf {
 
 async fn open(opts: &Options) -> Result<Sdk, Failure> {
     let dir = data_dir(opts);
-    let keystore = FileKeystore::open_or_create(&dir.join("keystore.key"))
-        .map_err(nextauth_sdk::SdkError::from)?;
+    let keystore = FileKeystore::open_in(&dir).map_err(nextauth_sdk::SdkError::from)?;
     let mut config = Config::new(&dir);
     config
         .link_rules
@@ -69,7 +86,17 @@ async fn open(opts: &Options) -> Result<Sdk, Failure> {
         })?;
         config.extra_root_certificates.extend(certificates);
     }
-    Ok(Sdk::open(config, Arc::new(keystore)).await?)
+    let sdk = Sdk::open(config, Arc::new(keystore)).await?;
+    // What a stop, a crash or a full disk left unsettled is settled with the servers first.
+    match sdk.reconcile().await {
+        Ok(report) if report.enrolments_kept + report.enrolments_dropped > 0 => eprintln!(
+            "Settled with the servers: {} enrolment(s) completed, {} dropped.",
+            report.enrolments_kept, report.enrolments_dropped
+        ),
+        Ok(_) => {}
+        Err(err) => eprintln!("nextauth: cannot settle with the servers yet: {err}"),
+    }
+    Ok(sdk)
 }
 
 fn print(opts: &Options, json: serde_json::Value, text: String) {
@@ -83,11 +110,17 @@ fn print(opts: &Options, json: serde_json::Value, text: String) {
 async fn run(opts: &Options, command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Help => {
-            print!("{}", args::USAGE);
+            print!("{}", args::long_help());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Version => {
-            println!("nextauth {}", env!("CARGO_PKG_VERSION"));
+        Command::Completions(shell) => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(&args::completions(shell))
+                .map_err(|e| Failure {
+                    code: 0,
+                    message: e.to_string(),
+                })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::QrDecode(files) => {
@@ -229,22 +262,14 @@ async fn run(opts: &Options, command: Command) -> Result<ExitCode, Failure> {
         }
         Command::PinChange => {
             let sdk = open(opts).await?;
-            let current = opts
-                .pin
-                .clone()
-                .or_else(|| std::env::var("NEXTAUTH_PIN").ok());
-            let current = match current {
+            let current = match opts.pin.clone() {
                 Some(p) => p,
                 None => rpassword::prompt_password("Current PIN: ").map_err(|e| Failure {
                     code: 0,
                     message: e.to_string(),
                 })?,
             };
-            let new = match opts
-                .new_pin
-                .clone()
-                .or_else(|| std::env::var("NEXTAUTH_NEW_PIN").ok())
-            {
+            let new = match opts.new_pin.clone() {
                 Some(p) => p,
                 None => rpassword::prompt_password("New PIN: ").map_err(|e| Failure {
                     code: 0,
@@ -261,6 +286,50 @@ async fn run(opts: &Options, command: Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Listen => listen(opts).await,
+        Command::AppLogin(audience) => {
+            let sdk = open(opts).await?;
+            let (token, session) = interact::app_login(&sdk, opts, &audience).await?;
+            // The token is the command's output (for the backend), never logged.
+            print(
+                opts,
+                serde_json::to_value(&token).unwrap_or_default(),
+                token.token.clone(),
+            );
+            if opts.stay {
+                use nextauth_sdk::{Event, SessionState};
+                let mut events = sdk.subscribe();
+                eprintln!("Logged in as the app; keeping the session until Ctrl-C or logout.");
+                loop {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => break,
+                        event = events.recv() => match event {
+                            Ok(Event::SessionUpdate { session: s })
+                                if s.id == session && s.state == SessionState::LoggedOut =>
+                            {
+                                return Ok(ExitCode::SUCCESS);
+                            }
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                            _ => {}
+                        },
+                    }
+                }
+            }
+            // Log out before exiting (else the server waits for the missed pings).
+            let mut events = sdk.subscribe();
+            if sdk.stop(&session).await.is_ok() {
+                let ended = async {
+                    while let Ok(event) = events.recv().await {
+                        if matches!(event, nextauth_sdk::Event::SessionUpdate { session: ref s }
+                            if s.id == session && s.state == nextauth_sdk::SessionState::LoggedOut)
+                        {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ended).await;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -297,8 +366,15 @@ async fn listen(opts: &Options) -> Result<ExitCode, Failure> {
             Event::MessageReceived { message } if !opts.json => {
                 println!("{}: {}", message.title, message.body);
             }
-            Event::AccountDeleted { account_id, .. } if !opts.json => {
-                eprintln!("Account {account_id} was deleted by its server.");
+            Event::AccountDeleted {
+                account_id,
+                by_server,
+            } if !opts.json => {
+                if *by_server {
+                    eprintln!("Account {account_id} was deleted by its server.");
+                } else {
+                    eprintln!("Account {account_id} was deleted in this app.");
+                }
             }
             _ => {}
         }

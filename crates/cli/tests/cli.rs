@@ -63,6 +63,21 @@ async fn enrol_from_an_image_log_in_from_hex_and_manage_accounts() {
     let flow: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(flow["state"], "DONE");
     let account_id = flow["account"]["id"].as_str().unwrap().to_owned();
+    // The visual hash is drawn in the terminal (as hex cells when it is not one), to compare
+    // with the picture next to the website's code.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Is it the same?"), "{err}");
+    let cells: Vec<&str> = err
+        .lines()
+        .filter(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.len() == 8
+                && words
+                    .iter()
+                    .all(|w| w.len() == 1 && w.chars().all(|c| c.is_ascii_hexdigit()))
+        })
+        .collect();
+    assert_eq!(cells.len(), 8, "eight rows of eight cells: {err}");
 
     let code = server.login_code("cli-login").await;
     let out = nextauth(
@@ -82,6 +97,22 @@ async fn enrol_from_an_image_log_in_from_hex_and_manage_accounts() {
     );
     assert!(stdout(&out).contains("logged in as alice"));
     assert_eq!(server.session("cli-login").await["loggedin"], true);
+    // Who asked, as the app shows it (the test's requests carry no browser).
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("  Browser: ") && err.contains("  Address: "),
+        "{err}"
+    );
+
+    // Each command has its own help.
+    let out = nextauth(&data, &["enrol", "--help"]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("Usage: nextauth enrol [OPTIONS] <INPUT>"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("visual hash"));
 
     // A denied login exits 0 (the person said no) and is in the history.
     let code = server.login_code("cli-deny").await;
@@ -151,6 +182,11 @@ async fn listen_answers_a_push_login_as_it_arrives() {
         .spawn()
         .expect("run nextauth listen");
     let account = server.account_ids().await[0];
+    // `listen --yes` answers whatever arrives: only where the server asks no number (a push
+    // that asks one needs a person; see the number-matching test).
+    server
+        .configure(serde_json::json!({ "numberMatching": "off" }))
+        .await;
     server.provoke_login(account, "cli-push").await;
     let mut logged_in = false;
     for _ in 0..100 {
@@ -237,4 +273,132 @@ async fn ca_trusts_a_private_authority_for_wss_servers() {
     let out = nextauth(&data, &["--ca", bogus.to_str().unwrap(), "accounts"]);
     assert!(!out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}
+
+/// The value of the first `attr="…"` after `marker` in a website's block.
+fn attr_after(html: &str, marker: &str, attr: &str) -> String {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"));
+    let key = format!("{attr}=\"");
+    let rest = &html[at..];
+    let rest = &rest[rest.find(&key).expect("attribute") + key.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// Issue 18 item 2: `nextauth enrol` and `nextauth login` with the https deep link a website's
+/// block offers (accepted with `--link-prefix`) and with the `nextauth:` URI under "Can't scan?".
+#[tokio::test]
+async fn enrol_and_log_in_by_deep_link_and_by_app_uri() {
+    const PREFIX: &str = "https://links.acme.test/nextauth";
+    let server = ServerProcess::start().await;
+    let data = TempDir::new("cli-links");
+    server
+        .configure(serde_json::json!({ "appurl": PREFIX }))
+        .await;
+    let block = |kind: &'static str, nonce: &'static str, name: &'static str| {
+        let server = &server;
+        async move {
+            let path = format!(
+                "/servers/{}/sessions/html/{kind}?name={name}&userid={name}",
+                server.server_id
+            );
+            let r = server.api("GET", &path, Some(nonce), None).await;
+            assert_eq!(r.status, 200, "{}", r.text());
+            r.text()
+        }
+    };
+    let html = block("enrol", "cli-link-signup", "tom").await;
+    let link = attr_after(&html, "nextauth-app", "href");
+    assert!(link.starts_with(PREFIX), "{link}");
+
+    // Without the prefix the link is not the CLI's: a one-line refusal (32).
+    let out = nextauth(&data, &["--yes", "--pin", "2468", "enrol", &link]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("code 32"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let with_prefix = |args: &[&str]| {
+        let mut all = vec!["--link-prefix", PREFIX, "--yes", "--pin", "2468", "--json"];
+        all.extend_from_slice(args);
+        nextauth(&data, &all)
+    };
+    let out = with_prefix(&["enrol", &link]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flow: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(flow["state"], "DONE");
+    assert_eq!(server.session("cli-link-signup").await["loggedin"], true);
+    let html = block("login", "cli-link-login", "").await;
+    let out = with_prefix(&["login", &attr_after(&html, "nextauth-app", "href")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server.session("cli-link-login").await["userid"], "tom");
+
+    // The app-to-app URI, as a person copies it under "Can't scan?".
+    server.configure(serde_json::json!({ "appurl": "" })).await;
+    let html = block("enrol", "cli-uri-signup", "una").await;
+    let uri = attr_after(&html, "readonly", "value");
+    assert!(uri.starts_with("nextauth:"), "{uri}");
+    let out = nextauth(&data, &["--yes", "--pin", "2468", "enrol", &uri]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server.session("cli-uri-signup").await["loggedin"], true);
+    let out = nextauth(&data, &["--json", "accounts"]);
+    let accounts: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(accounts.as_array().unwrap().len(), 2, "tom and una");
+}
+
+/// Issue 18 item 3: `nextauth app-login AUDIENCE` logs in as the app itself and prints a token
+/// the backend checks with the server (REST `apptokens/check`); the session ends with the
+/// command, which the check then reports.
+#[tokio::test]
+async fn app_login_prints_a_token_for_the_backend() {
+    let server = ServerProcess::start().await;
+    let data = TempDir::new("cli-applogin");
+    let out = nextauth(&data, &["--json", "app-login", "https://api.acme.test"]);
+    assert!(!out.status.success(), "no account yet");
+    let code = server.enrol_code("cli-app-signup", "victor").await;
+    let out = nextauth(&data, &["--yes", "--pin", "2468", "enrol", &hex(&code)]);
+    assert!(out.status.success());
+    server
+        .configure(serde_json::json!({ "pingTime": 30, "pinTimeout": -1, "appLogin": true }))
+        .await;
+    let out = nextauth(&data, &["--json", "app-login", "https://api.acme.test"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let token = printed["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("nat1."));
+    assert_eq!(printed["audience"], "https://api.acme.test");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains(&token),
+        "the token goes to stdout only"
+    );
+    let path = format!("/servers/{}/apptokens/check", server.server_id);
+    let body = serde_json::json!({ "token": token, "audience": "https://api.acme.test" });
+    let r = server.api("POST", &path, None, Some(&body)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let checked = r.json();
+    // Signed for this account and audience; the session ended with the command.
+    assert_eq!(checked["userid"], "victor");
+    assert_eq!(checked["accountid"], server.account_ids().await[0]);
+    assert_eq!(
+        (checked["valid"].as_bool(), checked["reason"].as_str()),
+        (Some(false), Some("loggedout"))
+    );
 }

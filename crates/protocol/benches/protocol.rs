@@ -75,14 +75,11 @@ impl Fixture {
                     "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0".into(),
                 ..Default::default()
             },
+            check: Default::default(),
         }
         .encode()
         .unwrap();
-        let request = ClientRequest::Login {
-            user_input: String::new(),
-        }
-        .encode()
-        .unwrap();
+        let request = ClientRequest::login(String::new()).encode().unwrap();
         Self {
             rng,
             server_key,

@@ -8,6 +8,7 @@
 //!
 //! The byte layouts and the key schedule are specified in `docs/protocol.md`.
 
+pub mod app_token;
 pub mod codec;
 pub mod crypto;
 pub mod error;

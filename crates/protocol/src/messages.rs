@@ -83,6 +83,144 @@ pub struct TransactionDetails {
     pub description: String,
 }
 
+/// How the person proves they see the browser that asks: the browser shows a number, the app
+/// asks for it (docs/protocol.md 9.2, "Number matching"). The number chosen is part of the
+/// request the account signs, so nobody between the app and the server can change it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum NumberChallenge {
+    /// No number is asked.
+    #[default]
+    None,
+    /// The person picks the browser's number among these (one of them is right).
+    Choose(Vec<String>),
+    /// The person types the browser's number, of this many digits.
+    Type(u8),
+}
+
+/// Most choices a [`NumberChallenge::Choose`] offers.
+pub const MAX_NUMBER_CHOICES: usize = 5;
+/// Longest number, in digits.
+pub const MAX_NUMBER_LEN: u8 = 8;
+
+/// What the server itself observed of the browser that asks (never what the website says):
+/// shown apart from the announce information, so a website's text cannot pose as it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// The browser's address as the server saw it (`""`: not seen).
+    pub ip: String,
+    /// Its user agent in words ("Chrome 131 on Windows"; `""`: not seen).
+    pub browser: String,
+    /// Coarse location from the server's GeoIP database (`""`: none configured or unknown).
+    pub location: String,
+    /// When the browser was seen (Unix seconds, 0: not seen).
+    pub seen_at: u64,
+    /// The browser's network is not the one the app connects from (the relay signal).
+    pub network_differs: bool,
+}
+
+/// The checks a login or transaction context carries: the number and what was observed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginCheck {
+    /// The number challenge.
+    pub number: NumberChallenge,
+    /// What the server observed of the browser.
+    pub observed: Observed,
+}
+
+impl LoginCheck {
+    fn encode(&self, w: &mut Writer) -> Result<()> {
+        match &self.number {
+            NumberChallenge::None => {
+                w.u8(0);
+            }
+            NumberChallenge::Choose(choices) => {
+                if choices.is_empty() || choices.len() > MAX_NUMBER_CHOICES {
+                    return Err(ProtocolError::Oversized {
+                        field: "number.choices",
+                        limit: MAX_NUMBER_CHOICES,
+                    });
+                }
+                w.u8(1).u8(choices.len() as u8);
+                for choice in choices {
+                    check_number(choice)?;
+                    w.bytes8(choice.as_bytes(), "number.choice")?;
+                }
+            }
+            NumberChallenge::Type(len) => {
+                if *len == 0 || *len > MAX_NUMBER_LEN {
+                    return Err(ProtocolError::Malformed {
+                        field: "number.length",
+                        reason: "1 to 8 digits",
+                    });
+                }
+                w.u8(2).u8(*len);
+            }
+        }
+        let o = &self.observed;
+        w.bytes8(o.ip.as_bytes(), "observed.ip")?
+            .bytes8(o.browser.as_bytes(), "observed.browser")?
+            .bytes8(o.location.as_bytes(), "observed.location")?
+            .u64(o.seen_at)
+            .bool(o.network_differs);
+        Ok(())
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let number = match r.u8("number.mode")? {
+            0 => NumberChallenge::None,
+            1 => {
+                let count = usize::from(r.u8("number.count")?);
+                if count == 0 || count > MAX_NUMBER_CHOICES {
+                    return Err(ProtocolError::Oversized {
+                        field: "number.choices",
+                        limit: MAX_NUMBER_CHOICES,
+                    });
+                }
+                let choices = (0..count)
+                    .map(|_| {
+                        let choice = r.str8("number.choice")?;
+                        check_number(&choice)?;
+                        Ok(choice)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                NumberChallenge::Choose(choices)
+            }
+            2 => {
+                let len = r.u8("number.length")?;
+                if len == 0 || len > MAX_NUMBER_LEN {
+                    return Err(ProtocolError::Malformed {
+                        field: "number.length",
+                        reason: "1 to 8 digits",
+                    });
+                }
+                NumberChallenge::Type(len)
+            }
+            other => return Err(ProtocolError::UnknownType(other)),
+        };
+        Ok(Self {
+            number,
+            observed: Observed {
+                ip: r.str8("observed.ip")?,
+                browser: r.str8("observed.browser")?,
+                location: r.str8("observed.location")?,
+                seen_at: r.u64("observed.seen_at")?,
+                network_differs: r.bool("observed.network_differs")?,
+            },
+        })
+    }
+}
+
+/// A number of the challenge: 1 to 8 ASCII digits (or empty in a request: none given).
+fn check_number(n: &str) -> Result<()> {
+    if n.len() > usize::from(MAX_NUMBER_LEN) || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ProtocolError::Malformed {
+            field: "number",
+            reason: "up to 8 digits",
+        });
+    }
+    Ok(())
+}
+
 /// The server's purpose-specific context inside the ServerHello.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerContext {
@@ -97,9 +235,16 @@ pub enum ServerContext {
         announce: SessionInfo,
         /// The requesting browser (`sessioninfo`).
         session: SessionInfo,
+        /// The number to match and what the server observed of the browser.
+        check: LoginCheck,
     },
     /// For a transaction: the details to approve.
-    Transaction(TransactionDetails),
+    Transaction {
+        /// What to approve.
+        details: TransactionDetails,
+        /// The number to match and what the server observed of the browser.
+        check: LoginCheck,
+    },
     /// For a connection without a session.
     Connect,
 }
@@ -113,16 +258,22 @@ impl ServerContext {
                 w.u8(1);
                 session.encode(&mut w)?;
             }
-            Self::Login { announce, session } => {
+            Self::Login {
+                announce,
+                session,
+                check,
+            } => {
                 w.u8(2);
                 announce.encode(&mut w)?;
                 session.encode(&mut w)?;
+                check.encode(&mut w)?;
             }
-            Self::Transaction(t) => {
+            Self::Transaction { details: t, check } => {
                 w.u8(3);
                 w.bytes16(t.amount.as_bytes(), "tx.amount", MAX_TEXT_LEN)?;
                 w.bytes16(t.beneficiary.as_bytes(), "tx.beneficiary", MAX_TEXT_LEN)?;
                 w.bytes16(t.description.as_bytes(), "tx.description", MAX_TEXT_LEN)?;
+                check.encode(&mut w)?;
             }
             Self::Connect => {
                 w.u8(4);
@@ -141,12 +292,16 @@ impl ServerContext {
             2 => Self::Login {
                 announce: SessionInfo::decode(&mut r)?,
                 session: SessionInfo::decode(&mut r)?,
+                check: LoginCheck::decode(&mut r)?,
             },
-            3 => Self::Transaction(TransactionDetails {
-                amount: r.str16("tx.amount", MAX_TEXT_LEN)?,
-                beneficiary: r.str16("tx.beneficiary", MAX_TEXT_LEN)?,
-                description: r.str16("tx.description", MAX_TEXT_LEN)?,
-            }),
+            3 => Self::Transaction {
+                details: TransactionDetails {
+                    amount: r.str16("tx.amount", MAX_TEXT_LEN)?,
+                    beneficiary: r.str16("tx.beneficiary", MAX_TEXT_LEN)?,
+                    description: r.str16("tx.description", MAX_TEXT_LEN)?,
+                },
+                check: LoginCheck::decode(&mut r)?,
+            },
             4 => Self::Connect,
             other => return Err(ProtocolError::UnknownType(other)),
         };
@@ -172,14 +327,39 @@ pub enum ClientRequest {
     Login {
         /// Optional input the person typed for the website.
         user_input: String,
+        /// The number the person chose or typed (`""` when none was asked).
+        number: String,
     },
     /// Decide on the transaction of the ClientHello.
     Transaction {
         /// Approve (true) or decline (false).
         approve: bool,
+        /// The number the person chose or typed (`""` when none was asked).
+        number: String,
     },
     /// Open a connection for the account.
     Connect,
+    /// "This was not me": the person did not start this login or transaction. Signed by the
+    /// account, so nobody else can report for it (and so block its push logins).
+    NotMe,
+}
+
+impl ClientRequest {
+    /// A login with no number asked.
+    pub fn login(user_input: impl Into<String>) -> Self {
+        Self::Login {
+            user_input: user_input.into(),
+            number: String::new(),
+        }
+    }
+
+    /// A transaction decision with no number asked.
+    pub fn transaction(approve: bool) -> Self {
+        Self::Transaction {
+            approve,
+            number: String::new(),
+        }
+    }
 }
 
 impl ClientRequest {
@@ -200,15 +380,21 @@ impl ClientRequest {
                     None => w.u8(0),
                 };
             }
-            Self::Login { user_input } => {
+            Self::Login { user_input, number } => {
+                check_number(number)?;
                 w.u8(2)
-                    .bytes16(user_input.as_bytes(), "user_input", MAX_TEXT_LEN)?;
+                    .bytes16(user_input.as_bytes(), "user_input", MAX_TEXT_LEN)?
+                    .bytes8(number.as_bytes(), "number")?;
             }
-            Self::Transaction { approve } => {
-                w.u8(3).bool(*approve);
+            Self::Transaction { approve, number } => {
+                check_number(number)?;
+                w.u8(3).bool(*approve).bytes8(number.as_bytes(), "number")?;
             }
             Self::Connect => {
                 w.u8(4);
+            }
+            Self::NotMe => {
+                w.u8(5);
             }
         }
         Ok(w.into_bytes())
@@ -234,11 +420,22 @@ impl ClientRequest {
             }
             2 => Self::Login {
                 user_input: r.str16("user_input", MAX_TEXT_LEN)?,
+                number: {
+                    let n = r.str8("number")?;
+                    check_number(&n)?;
+                    n
+                },
             },
             3 => Self::Transaction {
                 approve: r.bool("approve")?,
+                number: {
+                    let n = r.str8("number")?;
+                    check_number(&n)?;
+                    n
+                },
             },
             4 => Self::Connect,
+            5 => Self::NotMe,
             other => return Err(ProtocolError::UnknownType(other)),
         };
         r.finish()?;
@@ -280,6 +477,59 @@ pub enum ServerRecord {
         /// Each one a [`crate::push`] envelope.
         envelopes: Vec<Vec<u8>>,
     },
+    /// The integrator unblocked this account's PIN: the app sets a PIN for it again
+    /// ([`AppRecord::PinSet`]) before the request goes on.
+    PinReset,
+    /// The answer to [`AppRecord::QueryOutcome`].
+    Outcome {
+        /// What happened.
+        outcome: Outcome,
+    },
+    /// The answer to [`AppRecord::PausePush`]: push logins to the account are paused until
+    /// then (Unix seconds; 0: not paused).
+    PushPaused {
+        /// Unix seconds, 0 when resumed.
+        until: u64,
+    },
+    /// The answer to [`AppRecord::TokenRequest`]: the token text ([`crate::app_token`]).
+    AppToken {
+        /// `nat1.…`
+        token: String,
+    },
+}
+
+/// What became of a login or approval the app answered without hearing back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing this account did: no login, no settled transaction.
+    Nothing,
+    /// This account logged into the session.
+    LoggedIn,
+    /// This account approved the transaction.
+    Approved,
+    /// This account declined the transaction.
+    Declined,
+}
+
+impl Outcome {
+    fn to_byte(self) -> u8 {
+        match self {
+            Self::Nothing => 0,
+            Self::LoggedIn => 1,
+            Self::Approved => 2,
+            Self::Declined => 3,
+        }
+    }
+
+    fn from_byte(b: u8) -> Result<Self> {
+        Ok(match b {
+            0 => Self::Nothing,
+            1 => Self::LoggedIn,
+            2 => Self::Approved,
+            3 => Self::Declined,
+            other => return Err(ProtocolError::UnknownType(other)),
+        })
+    }
 }
 
 /// Records from the app to the server.
@@ -326,7 +576,52 @@ pub enum AppRecord {
         /// The platform's device token (FCM registration token, APNs device token in hex).
         token: String,
     },
+    /// The verifier of the PIN the person set after a [`ServerRecord::PinReset`].
+    PinSet {
+        /// The new verifier.
+        verifier: [u8; 32],
+    },
+    /// What became of this account's login (session ref) or approval (transaction ref) that the
+    /// app sent without hearing the answer (it stopped, or the connection broke).
+    QueryOutcome {
+        /// The session or transaction ref.
+        reference: [u8; 16],
+    },
+    /// Pause push logins to this account for `minutes` (the person's lock after a login they
+    /// did not start; at most [`MAX_PUSH_PAUSE_MINUTES`]), or resume them (`0`).
+    PausePush {
+        /// How long; 0 resumes.
+        minutes: u16,
+    },
+    /// CONNECT only: an app token ([`crate::app_token`]) for `audience`, stating that this
+    /// account is logged into the AppLogin session `session_ref`. Answered with
+    /// [`ServerRecord::AppToken`] or `Refused`.
+    TokenRequest {
+        /// The AppLogin session.
+        session_ref: SessionRef,
+        /// Who the token is for (the app's backend), 1 to 255 bytes.
+        audience: String,
+    },
+    /// CONNECT only: deliver the messages of another account of this app on this server over
+    /// this connection too (live delivery opens one connection per server). `signature` is the
+    /// account key's over this session's binder ([`add_account_message`]).
+    AddAccount {
+        /// The other account's public key.
+        account_key: crate::crypto::PublicKey,
+        /// Its signature over [`add_account_message`].
+        signature: crate::crypto::Signature,
+    },
 }
+
+/// What an [`AppRecord::AddAccount`] signs: a label and the session's binder, so the
+/// signature proves the key's holder is at this end of this session and cannot be replayed
+/// into another one.
+pub fn add_account_message(binder: &[u8; 32]) -> Vec<u8> {
+    [b"nextauth-rs/1 add account".as_slice(), binder].concat()
+}
+
+/// The longest pause of push logins the app can ask for (7 days).
+pub const MAX_PUSH_PAUSE_MINUTES: u16 = 7 * 24 * 60;
 
 /// The push services a server can deliver through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -386,6 +681,10 @@ impl ServerRecord {
                 }
                 &mut w
             }
+            Self::PinReset => w.u8(9),
+            Self::Outcome { outcome } => w.u8(10).u8(outcome.to_byte()),
+            Self::PushPaused { until } => w.u8(11).u64(*until),
+            Self::AppToken { token } => w.u8(12).bytes16(token.as_bytes(), "app_token", 2048)?,
         };
         Ok(w.into_bytes())
     }
@@ -425,6 +724,16 @@ impl ServerRecord {
                     .collect::<Result<_>>()?;
                 Self::Messages { envelopes }
             }
+            9 => Self::PinReset,
+            10 => Self::Outcome {
+                outcome: Outcome::from_byte(r.u8("outcome")?)?,
+            },
+            11 => Self::PushPaused {
+                until: r.u64("until")?,
+            },
+            12 => Self::AppToken {
+                token: r.str16("app_token", 2048)?,
+            },
             other => return Err(ProtocolError::UnknownType(other)),
         };
         r.finish()?;
@@ -465,6 +774,20 @@ impl AppRecord {
                 "push_token",
                 MAX_PUSH_TOKEN_LEN,
             )?,
+            Self::PinSet { verifier } => w.u8(10).raw(verifier),
+            Self::QueryOutcome { reference } => w.u8(11).raw(reference),
+            Self::PausePush { minutes } => w.u8(12).u16(*minutes),
+            Self::AddAccount {
+                account_key,
+                signature,
+            } => w.u8(13).raw(&account_key.0).raw(&signature.0),
+            Self::TokenRequest {
+                session_ref,
+                audience,
+            } => w
+                .u8(14)
+                .raw(&session_ref.0)
+                .bytes8(audience.as_bytes(), "audience")?,
         };
         Ok(w.into_bytes())
     }
@@ -505,6 +828,23 @@ impl AppRecord {
             9 => Self::RegisterPushToken {
                 platform: PushPlatform::from_byte(r.u8("platform")?)?,
                 token: r.str16("push_token", MAX_PUSH_TOKEN_LEN)?,
+            },
+            10 => Self::PinSet {
+                verifier: r.array("verifier")?,
+            },
+            11 => Self::QueryOutcome {
+                reference: r.array("reference")?,
+            },
+            12 => Self::PausePush {
+                minutes: r.u16("minutes")?,
+            },
+            13 => Self::AddAccount {
+                account_key: crate::crypto::PublicKey::from_slice(&r.array::<65>("account_key")?)?,
+                signature: crate::crypto::Signature(r.array("signature")?),
+            },
+            14 => Self::TokenRequest {
+                session_ref: SessionRef(r.array("session_ref")?),
+                audience: r.str8("audience")?,
             },
             other => return Err(ProtocolError::UnknownType(other)),
         };

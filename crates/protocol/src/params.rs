@@ -227,14 +227,170 @@ pub struct SignedServerParams {
 pub enum ParamsTrust<'a> {
     /// First contact through an enrol code: the hash must match.
     EnrolHash(&'a [u8; HASH_LEN]),
-    /// A server the app knows: the key must be the stored (or pinned) one, and the parameters
-    /// may not be older than the stored ones.
+    /// A server the app knows: the key must be the stored (or pinned) one, or one that key
+    /// endorsed ([`KeyRotation`]), and the parameters may not be older than the stored ones.
     KnownKey {
         /// The key on record.
         key: &'a PublicKey,
         /// `issued_at` of the stored parameters.
         not_before: u64,
     },
+    /// An enrol code for a server the app already knows: both rules (the hash of the code,
+    /// and the key on record), so a code cannot replace the key the app trusts.
+    EnrolKnown {
+        /// The hash in the enrol code.
+        hash: &'a [u8; HASH_LEN],
+        /// The key on record.
+        key: &'a PublicKey,
+        /// `issued_at` of the stored parameters.
+        not_before: u64,
+    },
+}
+
+/// The most rotations a server sends with its parameters.
+pub const MAX_ROTATIONS: usize = 8;
+const ROTATION_LABEL: &[u8] = b"nextauth-rs/1 key rotation";
+
+/// One step of a server key's rotation: the old key's signature over the new one. A server
+/// sends its chain (oldest first) with its parameters in every handshake; an app that trusts
+/// any key of the chain moves on to the newest, and no other key can take over.
+///
+/// ```text
+/// KeyRotation = old key [65] | new key [65] | at u64 | signature [64]
+/// signature   = ECDSA-P256(old key, "nextauth-rs/1 key rotation" | server id [16] | old key | new key | at)
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRotation {
+    /// The key that endorses.
+    pub old_key: PublicKey,
+    /// The key it hands over to.
+    pub new_key: PublicKey,
+    /// When (Unix seconds).
+    pub at: u64,
+    /// The old key's signature.
+    pub signature: Signature,
+}
+
+/// The wire size of one [`KeyRotation`].
+pub const ROTATION_LEN: usize = 65 + 65 + 8 + 64;
+
+impl KeyRotation {
+    fn signed_bytes(server_id: &ServerId, old: &PublicKey, new: &PublicKey, at: u64) -> Vec<u8> {
+        [
+            ROTATION_LABEL,
+            &server_id.0,
+            &old.0,
+            &new.0,
+            &at.to_be_bytes(),
+        ]
+        .concat()
+    }
+
+    /// `old` endorses `new_key` as the server's key from `at` on.
+    pub fn sign(
+        server_id: &ServerId,
+        old: &dyn Signer,
+        new_key: PublicKey,
+        at: u64,
+        rng: &dyn ring::rand::SecureRandom,
+    ) -> Result<Self> {
+        let old_key = old.public_key();
+        let signature = old.sign(rng, &Self::signed_bytes(server_id, &old_key, &new_key, at))?;
+        Ok(Self {
+            old_key,
+            new_key,
+            at,
+            signature,
+        })
+    }
+
+    /// Checks the old key's signature.
+    pub fn verify(&self, server_id: &ServerId) -> Result<()> {
+        self.old_key.verify(
+            &Self::signed_bytes(server_id, &self.old_key, &self.new_key, self.at),
+            &self.signature,
+        )
+    }
+
+    /// Writes `count u8 | rotations`.
+    pub fn encode_list(list: &[Self], w: &mut Writer) -> Result<()> {
+        if list.len() > MAX_ROTATIONS {
+            return Err(ProtocolError::Oversized {
+                field: "rotations",
+                limit: MAX_ROTATIONS,
+            });
+        }
+        w.u8(list.len() as u8);
+        for r in list {
+            w.raw(&r.old_key.0)
+                .raw(&r.new_key.0)
+                .u64(r.at)
+                .raw(&r.signature.0);
+        }
+        Ok(())
+    }
+
+    /// Reads `count u8 | rotations`.
+    pub fn decode_list(r: &mut Reader<'_>) -> Result<Vec<Self>> {
+        let count = usize::from(r.u8("rotations")?);
+        if count > MAX_ROTATIONS {
+            return Err(ProtocolError::Oversized {
+                field: "rotations",
+                limit: MAX_ROTATIONS,
+            });
+        }
+        (0..count)
+            .map(|_| {
+                Ok(Self {
+                    old_key: PublicKey::from_slice(r.take(65, "rotation.old_key")?)?,
+                    new_key: PublicKey::from_slice(r.take(65, "rotation.new_key")?)?,
+                    at: r.u64("rotation.at")?,
+                    signature: Signature(r.array("rotation.signature")?),
+                })
+            })
+            .collect()
+    }
+
+    /// The list as stored bytes (`count u8 | rotations`).
+    pub fn list_to_bytes(list: &[Self]) -> Result<Vec<u8>> {
+        let mut w = Writer::new();
+        Self::encode_list(list, &mut w)?;
+        Ok(w.into_bytes())
+    }
+
+    /// Parses stored bytes; empty bytes are an empty list.
+    pub fn list_from_bytes(bytes: &[u8]) -> Result<Vec<Self>> {
+        if bytes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut r = Reader::new(bytes);
+        let list = Self::decode_list(&mut r)?;
+        r.finish()?;
+        Ok(list)
+    }
+}
+
+/// Whether `rotations` lead from `trusted` to `current`, each step signed by the key before it.
+pub fn endorsed(
+    server_id: &ServerId,
+    trusted: &PublicKey,
+    current: &PublicKey,
+    rotations: &[KeyRotation],
+) -> bool {
+    let Some(start) = rotations.iter().position(|r| &r.old_key == trusted) else {
+        return false;
+    };
+    let mut key = *trusted;
+    for step in &rotations[start..] {
+        if step.old_key != key || step.verify(server_id).is_err() {
+            return false;
+        }
+        key = step.new_key;
+        if &key == current {
+            return true;
+        }
+    }
+    false
 }
 
 impl SignedServerParams {
@@ -263,27 +419,70 @@ impl SignedServerParams {
         expected_server: &ServerId,
         trust: ParamsTrust<'_>,
     ) -> Result<ServerParams> {
+        self.verify_rotated(expected_server, trust, &[])
+    }
+
+    /// [`SignedServerParams::verify`] where a known key may have handed over to the key in
+    /// the parameters through `rotations`.
+    pub fn verify_rotated(
+        &self,
+        expected_server: &ServerId,
+        trust: ParamsTrust<'_>,
+        rotations: &[KeyRotation],
+    ) -> Result<ServerParams> {
         let params = ServerParams::decode(&self.bytes)?;
         if &params.server_id != expected_server {
             return Err(ProtocolError::ServerMismatch);
         }
+        let known = |key: &PublicKey, not_before: u64| {
+            if &params.public_key != key
+                && !endorsed(expected_server, key, &params.public_key, rotations)
+            {
+                return Err(ProtocolError::ServerMismatch);
+            }
+            if params.issued_at < not_before {
+                return Err(ProtocolError::Malformed {
+                    field: "params.issued_at",
+                    reason: "older than stored parameters",
+                });
+            }
+            Ok(())
+        };
+        let hash = |expected: &[u8; HASH_LEN]| {
+            if ring_eq(&self.hash(), expected) {
+                Ok(())
+            } else {
+                Err(ProtocolError::ParamsHashMismatch)
+            }
+        };
         match trust {
-            ParamsTrust::EnrolHash(expected) => {
-                if !ring_eq(&self.hash(), expected) {
-                    return Err(ProtocolError::ParamsHashMismatch);
-                }
+            ParamsTrust::EnrolHash(expected) => hash(expected)?,
+            ParamsTrust::KnownKey { key, not_before } => known(key, not_before)?,
+            ParamsTrust::EnrolKnown {
+                hash: expected,
+                key,
+                not_before,
+            } => {
+                known(key, not_before)?;
+                hash(expected)?;
             }
-            ParamsTrust::KnownKey { key, not_before } => {
-                if &params.public_key != key {
-                    return Err(ProtocolError::ServerMismatch);
-                }
-                if params.issued_at < not_before {
-                    return Err(ProtocolError::Malformed {
-                        field: "params.issued_at",
-                        reason: "older than stored parameters",
-                    });
-                }
-            }
+        }
+        params
+            .public_key
+            .verify(&[SIGN_LABEL, &self.bytes].concat(), &self.signature)?;
+        Ok(params)
+    }
+}
+
+impl SignedServerParams {
+    /// Decodes and checks only what needs no trusted key: the server id is `expected_server`
+    /// and the parameters are signed by the key inside them. Anyone can make such parameters,
+    /// so they prove nothing about who the server is: this is for a server the app has no key
+    /// for and that it only tells "no account here" (never to store or show them).
+    pub(crate) fn verify_self_signed(&self, expected_server: &ServerId) -> Result<ServerParams> {
+        let params = ServerParams::decode(&self.bytes)?;
+        if &params.server_id != expected_server {
+            return Err(ProtocolError::ServerMismatch);
         }
         params
             .public_key

@@ -25,6 +25,7 @@ fn login_context() -> Vec<u8> {
             user_agent: "Firefox".into(),
             ..Default::default()
         },
+        check: Default::default(),
     }
     .encode()
     .unwrap()
@@ -40,11 +41,7 @@ fn login_round_trip_establishes_matching_sessions() {
         ServerContext::decode(&context).unwrap()
     );
 
-    let request = ClientRequest::Login {
-        user_input: "ticket 42".into(),
-    }
-    .encode()
-    .unwrap();
+    let request = ClientRequest::login("ticket 42").encode().unwrap();
     let account = account_key();
     let (mut app, m3) = decision.finish(&account, &request, &system_rng()).unwrap();
     let ClientFinished::Authenticated {
@@ -67,9 +64,7 @@ fn login_round_trip_establishes_matching_sessions() {
     assert_eq!(evidence.to_bytes().len(), 96);
     assert_eq!(
         ClientRequest::decode(&got).unwrap(),
-        ClientRequest::Login {
-            user_input: "ticket 42".into()
-        }
+        ClientRequest::login("ticket 42")
     );
     assert_eq!((app.role(), session.role()), (Role::App, Role::Server));
     assert_eq!(app.push_key(), session.push_key());
@@ -275,11 +270,7 @@ fn server_hello_is_refused_for_wrong_trust_truncation_and_wrong_server() {
 
 #[test]
 fn client_finish_is_refused_when_tampered_or_signed_by_another_key() {
-    let request = ClientRequest::Login {
-        user_input: String::new(),
-    }
-    .encode()
-    .unwrap();
+    let request = ClientRequest::login(String::new()).encode().unwrap();
     let (decision, _, _, _) = hello(Purpose::Login, b"");
     let (_, m3) = decision
         .finish(&account_key(), &request, &system_rng())
@@ -415,4 +406,74 @@ fn alerts_round_trip() {
             .unwrap_err(),
         ProtocolError::UnexpectedMessage
     );
+}
+
+/// A login code for a server the app has no key for: the hello is checked as far as it can be
+/// (well formed, parameters for the expected server and signed by the key inside them, a live
+/// signature and MAC over this handshake), and all the app can then do is abort.
+#[test]
+fn a_hello_without_a_trusted_key_is_checked_and_may_only_abort() {
+    let start =
+        || ClientHandshake::start(&fixed(0x55), Purpose::Login, SERVER_ID, [0xab; 16]).unwrap();
+    let respond = |m1: &[u8],
+                   key: &nextauth_protocol::crypto::SigningKey,
+                   signed: &nextauth_protocol::params::SignedServerParams| {
+        ClientHello::decode(m1)
+            .unwrap()
+            .respond(&fixed(0x66), key, signed, &login_context())
+            .unwrap()
+    };
+
+    // A genuine hello: the abort reaches the server as "no accounts".
+    let (client, m1) = start();
+    let (server, m2) = respond(&m1, &server_key(), &signed_params());
+    let abort = client
+        .read_server_hello_to_abort(&m2)
+        .unwrap()
+        .abort(AbortReason::NoAccounts)
+        .unwrap();
+    assert!(matches!(
+        server.read_client_finish(&abort).unwrap(),
+        ClientFinished::Aborted(AbortReason::NoAccounts)
+    ));
+
+    // Parameters not signed by the key inside them.
+    let mut forged = params();
+    forged.public_key = other_key().public_key();
+    let forged = nextauth_protocol::params::SignedServerParams {
+        bytes: forged.encode().unwrap(),
+        signature: signed_params().signature,
+    };
+    let (client, m1) = start();
+    let (_, m2) = respond(&m1, &other_key(), &forged);
+    assert!(client.read_server_hello_to_abort(&m2).is_err());
+
+    // A hello signed by another key than the parameters name (a replayed or borrowed set of
+    // parameters): the live signature fails.
+    let (client, m1) = start();
+    let (_, m2) = respond(&m1, &other_key(), &signed_params());
+    assert!(client.read_server_hello_to_abort(&m2).is_err());
+
+    // Parameters of another server.
+    let mut elsewhere = params();
+    elsewhere.server_id = nextauth_protocol::ids::ServerId([0x77; 16]);
+    let elsewhere = elsewhere.sign(&server_key(), &fixed(0x44)).unwrap();
+    let (client, m1) = start();
+    let (_, m2) = respond(&m1, &server_key(), &elsewhere);
+    assert_eq!(
+        client.read_server_hello_to_abort(&m2).unwrap_err(),
+        ProtocolError::ServerMismatch
+    );
+
+    // Any altered byte breaks it.
+    let (_, m1) = start();
+    let (_, m2) = respond(&m1, &server_key(), &signed_params());
+    for i in (0..m2.len()).step_by(11).chain([0, 49, m2.len() - 1]) {
+        let mut bad = m2.clone();
+        bad[i] ^= 0x01;
+        assert!(
+            start().0.read_server_hello_to_abort(&bad).is_err(),
+            "byte {i}"
+        );
+    }
 }

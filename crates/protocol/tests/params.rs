@@ -4,6 +4,7 @@ mod common;
 use common::*;
 use nextauth_protocol::codec::{Reader, Writer};
 use nextauth_protocol::crypto::{Signature, Signer};
+use nextauth_protocol::ids::ServerId;
 use nextauth_protocol::params::{
     params_hash, ParamsTrust, ServerParams, SignedServerParams, MAX_LOGO_LEN,
 };
@@ -153,4 +154,108 @@ fn non_canonical_and_invalid_encodings_are_refused() {
         ServerParams::decode(&bad_policy).unwrap_err(),
         ProtocolError::Malformed { .. }
     ));
+}
+
+/// Parameters of the same server under `key`, issued at `at`.
+fn params_under(key: &nextauth_protocol::crypto::SigningKey, at: u64) -> SignedServerParams {
+    let mut p = params();
+    p.public_key = key.public_key();
+    p.issued_at = at;
+    p.sign(key, &fixed(0x44)).unwrap()
+}
+
+#[test]
+fn a_rotated_key_is_trusted_only_through_the_old_keys_endorsement() {
+    use nextauth_protocol::crypto::SigningKey;
+    use nextauth_protocol::params::KeyRotation;
+    let old = server_key();
+    let new = other_key();
+    let newest = SigningKey::generate(&fixed(0x3c)).unwrap().0;
+    let stranger = SigningKey::generate(&fixed(0x3d)).unwrap().0;
+    let trusted = old.public_key();
+    let known = ParamsTrust::KnownKey {
+        key: &trusted,
+        not_before: NOW - 60,
+    };
+    let step1 = KeyRotation::sign(&SERVER_ID, &old, new.public_key(), NOW, &fixed(1)).unwrap();
+    let step2 = KeyRotation::sign(&SERVER_ID, &new, newest.public_key(), NOW, &fixed(2)).unwrap();
+
+    // Without an endorsement a new key is refused; with one (or a chain) it is accepted.
+    let under_new = params_under(&new, NOW);
+    assert_eq!(
+        under_new.verify(&SERVER_ID, known),
+        Err(ProtocolError::ServerMismatch)
+    );
+    let accepted = under_new
+        .verify_rotated(&SERVER_ID, known, std::slice::from_ref(&step1))
+        .unwrap();
+    assert_eq!(accepted.public_key, new.public_key());
+    params_under(&newest, NOW)
+        .verify_rotated(&SERVER_ID, known, &[step1.clone(), step2.clone()])
+        .unwrap();
+
+    // A stranger's key endorsed by itself, or by a key the app does not trust, is refused;
+    // so is an endorsement whose signature does not verify, or one for another server.
+    let self_endorsed =
+        KeyRotation::sign(&SERVER_ID, &stranger, stranger.public_key(), NOW, &fixed(3)).unwrap();
+    let by_new_only =
+        KeyRotation::sign(&SERVER_ID, &new, stranger.public_key(), NOW, &fixed(4)).unwrap();
+    let under_stranger = params_under(&stranger, NOW);
+    for chain in [vec![self_endorsed], vec![by_new_only]] {
+        assert_eq!(
+            under_stranger.verify_rotated(&SERVER_ID, known, &chain),
+            Err(ProtocolError::ServerMismatch)
+        );
+    }
+    let mut forged = step1.clone();
+    forged.new_key = stranger.public_key();
+    assert_eq!(
+        under_stranger.verify_rotated(&SERVER_ID, known, &[forged]),
+        Err(ProtocolError::ServerMismatch)
+    );
+    let other_server =
+        KeyRotation::sign(&ServerId([1; 16]), &old, new.public_key(), NOW, &fixed(5)).unwrap();
+    assert_eq!(
+        under_new.verify_rotated(&SERVER_ID, known, &[other_server]),
+        Err(ProtocolError::ServerMismatch)
+    );
+
+    // The chain round-trips through its stored form.
+    let bytes = KeyRotation::list_to_bytes(&[step1.clone(), step2]).unwrap();
+    assert_eq!(KeyRotation::list_from_bytes(&bytes).unwrap().len(), 2);
+    assert!(KeyRotation::list_from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    assert!(KeyRotation::list_from_bytes(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn an_enrol_code_for_a_known_server_needs_the_known_key_too() {
+    let trusted = server_key().public_key();
+    let impostor = params_under(&other_key(), NOW);
+    let hash = impostor.hash();
+    // The code's hash matches the impostor's parameters, which the enrol-only rule accepts...
+    impostor
+        .verify(&SERVER_ID, ParamsTrust::EnrolHash(&hash))
+        .unwrap();
+    // ...but not when the app already knows this server's key.
+    let rule = ParamsTrust::EnrolKnown {
+        hash: &hash,
+        key: &trusted,
+        not_before: NOW - 60,
+    };
+    assert_eq!(
+        impostor.verify(&SERVER_ID, rule),
+        Err(ProtocolError::ServerMismatch)
+    );
+    let genuine = signed_params();
+    let genuine_hash = genuine.hash();
+    genuine
+        .verify(
+            &SERVER_ID,
+            ParamsTrust::EnrolKnown {
+                hash: &genuine_hash,
+                key: &trusted,
+                not_before: NOW - 60,
+            },
+        )
+        .unwrap();
 }

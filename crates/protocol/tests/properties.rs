@@ -11,7 +11,8 @@ use nextauth_protocol::crypto::{Signature, Signer, SigningKey};
 use nextauth_protocol::handshake::{self, ClientHandshake, ClientHello, Purpose};
 use nextauth_protocol::ids::{ServerId, SessionRef, TransactionRef};
 use nextauth_protocol::messages::{
-    AppRecord, ClientRequest, ServerContext, ServerRecord, SessionInfo, TransactionDetails,
+    AppRecord, ClientRequest, LoginCheck, NumberChallenge, Observed, ServerContext, ServerRecord,
+    SessionInfo, TransactionDetails,
 };
 use nextauth_protocol::params::{
     ParamsTrust, SecondFactorPolicy, ServerParams, SignedServerParams,
@@ -219,18 +220,54 @@ fn session_info() -> impl Strategy<Value = SessionInfo> {
         })
 }
 
+fn login_check() -> impl Strategy<Value = LoginCheck> {
+    let number = prop_oneof![
+        Just(NumberChallenge::None),
+        vec("[0-9]{1,8}", 1..=5).prop_map(NumberChallenge::Choose),
+        (1u8..=8).prop_map(NumberChallenge::Type),
+    ];
+    (
+        number,
+        text(40),
+        text(40),
+        text(40),
+        any::<u64>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(number, ip, browser, location, seen_at, network_differs)| LoginCheck {
+                number,
+                observed: Observed {
+                    ip,
+                    browser,
+                    location,
+                    seen_at,
+                    network_differs,
+                },
+            },
+        )
+}
+
 fn server_context() -> impl Strategy<Value = ServerContext> {
     prop_oneof![
         session_info().prop_map(|session| ServerContext::Enrol { session }),
-        (session_info(), session_info())
-            .prop_map(|(announce, session)| ServerContext::Login { announce, session }),
-        (text(20), text(40), text(80)).prop_map(|(amount, beneficiary, description)| {
-            ServerContext::Transaction(TransactionDetails {
-                amount,
-                beneficiary,
-                description,
-            })
+        (session_info(), session_info(), login_check()).prop_map(|(announce, session, check)| {
+            ServerContext::Login {
+                announce,
+                session,
+                check,
+            }
         }),
+        (text(20), text(40), text(80), login_check()).prop_map(
+            |(amount, beneficiary, description, check)| ServerContext::Transaction {
+                details: TransactionDetails {
+                    amount,
+                    beneficiary,
+                    description,
+                },
+                check,
+            }
+        ),
         Just(ServerContext::Connect),
     ]
 }
@@ -246,9 +283,12 @@ fn client_request() -> impl Strategy<Value = ClientRequest> {
                 }
             }
         ),
-        text(100).prop_map(|user_input| ClientRequest::Login { user_input }),
-        any::<bool>().prop_map(|approve| ClientRequest::Transaction { approve }),
+        (text(100), "[0-9]{0,8}")
+            .prop_map(|(user_input, number)| ClientRequest::Login { user_input, number }),
+        (any::<bool>(), "[0-9]{0,8}")
+            .prop_map(|(approve, number)| ClientRequest::Transaction { approve, number }),
         Just(ClientRequest::Connect),
+        Just(ClientRequest::NotMe),
     ]
 }
 
@@ -263,6 +303,17 @@ fn server_record() -> impl Strategy<Value = ServerRecord> {
         Just(ServerRecord::LoggedOut),
         vec(vec(any::<u8>(), 0..100), 0..6)
             .prop_map(|envelopes| ServerRecord::Messages { envelopes }),
+        Just(ServerRecord::PinReset),
+        (0u8..4).prop_map(|o| ServerRecord::Outcome {
+            outcome: [
+                nextauth_protocol::messages::Outcome::Nothing,
+                nextauth_protocol::messages::Outcome::LoggedIn,
+                nextauth_protocol::messages::Outcome::Approved,
+                nextauth_protocol::messages::Outcome::Declined,
+            ][usize::from(o)],
+        }),
+        any::<u64>().prop_map(|until| ServerRecord::PushPaused { until }),
+        "[ -~]{0,300}".prop_map(|token| ServerRecord::AppToken { token }),
     ]
 }
 
@@ -290,6 +341,24 @@ fn app_record() -> impl Strategy<Value = AppRecord> {
                 nextauth_protocol::messages::PushPlatform::Fcm
             },
             token,
+        }),
+        any::<[u8; 32]>().prop_map(|verifier| AppRecord::PinSet { verifier }),
+        arr16().prop_map(|reference| AppRecord::QueryOutcome { reference }),
+        any::<u16>().prop_map(|minutes| AppRecord::PausePush { minutes }),
+        (arr16(), "[ -~]{0,100}").prop_map(|(id, audience)| AppRecord::TokenRequest {
+            session_ref: SessionRef(id),
+            audience,
+        }),
+        (any::<[u8; 32]>(), any::<[u8; 32]>(), any::<[u8; 32]>()).prop_map(|(x, y, sig)| {
+            let mut key = [4u8; 65];
+            key[1..33].copy_from_slice(&x);
+            key[33..].copy_from_slice(&y);
+            AppRecord::AddAccount {
+                account_key: nextauth_protocol::crypto::PublicKey(key),
+                signature: nextauth_protocol::crypto::Signature(
+                    [sig, sig].concat().try_into().unwrap(),
+                ),
+            }
         }),
     ]
 }

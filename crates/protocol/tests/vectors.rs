@@ -16,9 +16,10 @@ use nextauth_protocol::handshake::{ClientFinished, ClientHandshake, ClientHello,
 use nextauth_protocol::hex;
 use nextauth_protocol::ids::{SessionRef, TransactionRef};
 use nextauth_protocol::messages::{
-    AppRecord, ClientRequest, ServerContext, ServerRecord, SessionInfo,
+    AppRecord, ClientRequest, LoginCheck, NumberChallenge, Observed, ServerContext, ServerRecord,
+    SessionInfo,
 };
-use nextauth_protocol::params::ParamsTrust;
+use nextauth_protocol::params::{KeyRotation, ParamsTrust};
 use nextauth_protocol::pin::{pin_proof, pin_verifier, DeviceSecret, Pin};
 use nextauth_protocol::push::{self, PushBody};
 use nextauth_protocol::qr::{EnrolCode, EnrolSecret, LoginCode, QrPayload, TransactionCode};
@@ -79,9 +80,20 @@ fn compute() -> (String, Vec<u8>) {
             user_agent: "Firefox/140".into(),
             ..Default::default()
         },
+        check: LoginCheck {
+            number: NumberChallenge::Choose(vec!["42".into(), "17".into(), "93".into()]),
+            observed: Observed {
+                ip: "192.0.2.7".into(),
+                browser: "Firefox 140 on Linux".into(),
+                location: String::new(),
+                seen_at: NOW - 5,
+                network_differs: false,
+            },
+        },
     }
     .encode()
     .unwrap();
+    line("login_context (number choices 42 17 93)", &context);
     let (client, m1) =
         ClientHandshake::start(&fixed(0x55), Purpose::Login, SERVER_ID, session_ref.0).unwrap();
     line("client_hello (rng 0x55)", &m1);
@@ -89,17 +101,19 @@ fn compute() -> (String, Vec<u8>) {
         .unwrap()
         .respond(&fixed(0x66), &server, &signed, &context)
         .unwrap();
-    line("server_hello (rng 0x66, login context)", &m2);
+    line("server_hello (rng 0x66, login context above)", &m2);
     let decision = client
         .read_server_hello(&m2, ParamsTrust::EnrolHash(&signed.hash()))
         .unwrap();
     let request = ClientRequest::Login {
         user_input: "hi".into(),
+        number: "42".into(),
     }
     .encode()
     .unwrap();
+    line("login_request (user input \"hi\", number 42)", &request);
     let (mut app, m3) = decision.finish(&account, &request, &fixed(0x77)).unwrap();
-    line("client_finish (rng 0x77, user input \"hi\")", &m3);
+    line("client_finish (rng 0x77, the request above)", &m3);
     let ClientFinished::Authenticated { mut session, .. } =
         server_state.read_client_finish(&m3).unwrap()
     else {
@@ -153,6 +167,27 @@ fn compute() -> (String, Vec<u8>) {
     )
     .unwrap();
     line("push_message (rng 0x88)", &envelope);
+
+    // The server key 0x11 hands over to the key 0x33; parameters signed by 0x33 with this
+    // rotation are trusted by an app that knows 0x11.
+    let rotated = other_key();
+    let rotation =
+        KeyRotation::sign(&SERVER_ID, &server, rotated.public_key(), NOW, &fixed(0x99)).unwrap();
+    line(
+        "key_rotation_0x11_to_0x33 (rng 0x99)",
+        &KeyRotation::list_to_bytes(std::slice::from_ref(&rotation)).unwrap(),
+    );
+    let mut next = params();
+    next.public_key = rotated.public_key();
+    next.issued_at = NOW;
+    let next = next.sign(&rotated, &fixed(0x44)).unwrap();
+    let (_, m1) =
+        ClientHandshake::start(&fixed(0x55), Purpose::Login, SERVER_ID, session_ref.0).unwrap();
+    let (_, m2) = ClientHello::decode(&m1)
+        .unwrap()
+        .respond_rotated(&fixed(0x66), &rotated, &next, &[rotation], &context)
+        .unwrap();
+    line("server_hello_rotated (rng 0x66, login context)", &m2);
     writeln!(
         out,
         "deep_link_login (text, base https://app.acme.test/q) = {link}"

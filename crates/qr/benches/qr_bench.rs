@@ -1,20 +1,24 @@
-//! QR processor benchmark: success rate and time per frame, per category and decoder, on a
-//! generated corpus, all decoders in one run.
+//! QR reader benchmark on the seeded scene corpus (`tests/support/scenes`): success rate and
+//! time per frame for every condition and frame size, ours next to rqrr (and rxing, zxing-cpp
+//! with the `compare` / `compare-zxing-cpp` features), all in one run on one thread.
 //!
 //! ```text
-//! cargo bench -p nextauth-qr --bench qr_bench                      # ours + rqrr
-//! cargo bench -p nextauth-qr --bench qr_bench --features compare   # + rxing, zxing-cpp
+//! QR_BENCH_SPLIT=held-out cargo bench -p nextauth-qr --bench qr_bench --features compare-zxing-cpp
+//! cargo bench -p nextauth-qr --bench qr_bench          # tuning split, ours and rqrr
 //! ```
 //!
-//! Environment: `QR_BENCH_N` frames per category and frame size (default 30),
-//! `QR_BENCH_SEED` corpus seed (default 1), `QR_BENCH_ONLY` comma-separated decoder names.
-//! Without `--bench` (as `cargo test --all-targets` runs it) it only smoke-tests a few frames.
+//! Environment: `QR_BENCH_SPLIT` `tune` (default) or `held-out` (the reported figures; never
+//! while tuning), `QR_BENCH_N` frames per condition and size (default 40), `QR_BENCH_ONLY`
+//! comma-separated decoder names, `QR_BENCH_CONDITIONS` comma-separated condition names,
+//! `QR_BENCH_REPEAT` decodes per frame, fastest kept (default 3), `QR_BENCH_VERBOSE` lists
+//! our misses. Without `--bench` (as `cargo test --all-targets` runs it) it smoke-tests one
+//! frame per condition.
 #![allow(missing_docs)]
 
-#[path = "../tests/support/corpus.rs"]
-mod corpus;
+#[path = "../tests/support/scenes/mod.rs"]
+mod scenes;
 
-use corpus::{Category, Frame, NO_CODE_KINDS, SIZES};
+use scenes::{Condition, Frame, NoCode, Split, RESOLUTIONS};
 use std::time::Instant;
 
 type DecodeFn = Box<dyn FnMut(&[u8], usize, usize) -> Option<Vec<u8>>>;
@@ -40,19 +44,15 @@ fn decoders() -> Vec<Decoder> {
         },
     ];
     #[cfg(feature = "compare")]
-    {
-        v.push(Decoder {
-            name: "rxing",
-            run: Box::new(rxing_decode),
-        });
-    }
+    v.push(Decoder {
+        name: "rxing",
+        run: Box::new(rxing_decode),
+    });
     #[cfg(feature = "compare-zxing-cpp")]
-    {
-        v.push(Decoder {
-            name: "zxing-cpp",
-            run: Box::new(zxing_cpp_decode),
-        });
-    }
+    v.push(Decoder {
+        name: "zxing-cpp",
+        run: Box::new(zxing_cpp_decode),
+    });
     if let Ok(only) = std::env::var("QR_BENCH_ONLY") {
         let names: Vec<&str> = only.split(',').collect();
         v.retain(|d| names.contains(&d.name));
@@ -115,61 +115,59 @@ fn zxing_cpp_decode(luma: &[u8], w: usize, h: usize) -> Option<Vec<u8>> {
     })
 }
 
-fn seed_for(cat: usize, size: usize, i: usize, base: u64) -> u64 {
-    base.wrapping_mul(1_000_003) ^ ((cat as u64) << 40) ^ ((size as u64) << 32) ^ i as u64
-}
-
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
     v.sort_by(|a, b| a.total_cmp(b));
-    let i = ((v.len() - 1) as f64 * p).round() as usize;
-    v[i]
+    v[((v.len() - 1) as f64 * p).round() as usize]
 }
 
+/// Successes and times of one decoder on a set of frames.
 #[derive(Default, Clone)]
-struct Acc {
+struct Tally {
     ok: usize,
     n: usize,
     ms: Vec<f64>,
 }
 
-impl Acc {
+impl Tally {
     fn add(&mut self, ok: bool, ms: f64) {
         self.n += 1;
         self.ok += ok as usize;
         self.ms.push(ms);
     }
-    fn merge(&mut self, o: &Acc) {
-        self.ok += o.ok;
-        self.n += o.n;
-        self.ms.extend_from_slice(&o.ms);
+    fn merge<'a>(parts: impl IntoIterator<Item = &'a Tally>) -> Tally {
+        let mut t = Tally::default();
+        for p in parts {
+            t.ok += p.ok;
+            t.n += p.n;
+            t.ms.extend_from_slice(&p.ms);
+        }
+        t
     }
+    fn rate(&self) -> f64 {
+        100.0 * self.ok as f64 / self.n.max(1) as f64
+    }
+    /// Success rate, median and 90th percentile of the time.
     fn cell(&self) -> String {
         let mut ms = self.ms.clone();
         let med = percentile(&mut ms, 0.5);
         let p90 = percentile(&mut ms, 0.9);
-        format!(
-            "{:5.1} % {:6.2} {:6.2}",
-            100.0 * self.ok as f64 / self.n.max(1) as f64,
-            med,
-            p90
-        )
+        format!("{:5.1} % {:6.2} {:6.2}", self.rate(), med, p90)
     }
 }
 
-/// Per decoder: per category and size, no code at 1080p, no code at all sizes, false
-/// positives, 4K screenshots.
-type Results = (Vec<Vec<Acc>>, Acc, Acc, usize, Acc);
-
-/// Decodes `f` `QR_BENCH_REPEAT` times (default 3) and keeps the fastest time: the machine is
-/// shared, and the minimum is the time without preemption by other processes.
-fn timed(d: &mut Decoder, f: &Frame) -> (Option<Vec<u8>>, f64) {
-    let repeat: usize = std::env::var("QR_BENCH_REPEAT")
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(default)
+}
+
+/// Decodes `f` `repeat` times and keeps the fastest time: the machine is shared, and the
+/// minimum is the time without preemption by other processes.
+fn timed(d: &mut Decoder, f: &Frame, repeat: usize) -> (Option<Vec<u8>>, f64) {
     let mut best = f64::MAX;
     let mut r = None;
     for _ in 0..repeat.max(1) {
@@ -180,172 +178,221 @@ fn timed(d: &mut Decoder, f: &Frame) -> (Option<Vec<u8>>, f64) {
     (r, best)
 }
 
+/// One frame to generate: a condition or no-code kind, a resolution, a seed.
+#[derive(Clone, Copy)]
+enum Job {
+    Code(usize, usize, u64),
+    NoCode(usize, usize, u64),
+}
+
+impl Job {
+    fn make(self) -> Frame {
+        match self {
+            Job::Code(c, r, seed) => scenes::frame(Condition::ALL[c], RESOLUTIONS[r], seed),
+            Job::NoCode(k, r, seed) => scenes::no_code_frame(NoCode::ALL[k], RESOLUTIONS[r], seed),
+        }
+    }
+}
+
+/// Generates `jobs` on both cores (generation is not timed; decoding then runs alone).
+fn generate(jobs: &[Job]) -> Vec<Frame> {
+    let half = jobs.len().div_ceil(2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| jobs[half..].iter().map(|j| j.make()).collect::<Vec<_>>());
+        let mut v: Vec<Frame> = jobs[..half].iter().map(|j| j.make()).collect();
+        v.extend(other.join().expect("generator thread"));
+        v
+    })
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let n: usize = std::env::var("QR_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if full { 30 } else { 1 });
-    let base: u64 = std::env::var("QR_BENCH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+    let split = match std::env::var("QR_BENCH_SPLIT").as_deref() {
+        Ok("held-out") => Split::HeldOut,
+        Ok("tune") | Err(_) => Split::Tune,
+        Ok(other) => panic!("QR_BENCH_SPLIT must be tune or held-out, not {other}"),
+    };
+    let n = env_usize("QR_BENCH_N", if full { 40 } else { 1 }) as u64;
+    let repeat = env_usize("QR_BENCH_REPEAT", 3);
     let verbose = std::env::var("QR_BENCH_VERBOSE").is_ok();
+    let wanted: Option<Vec<String>> = std::env::var("QR_BENCH_CONDITIONS")
+        .ok()
+        .map(|v| v.split(',').map(str::to_string).collect());
+    let conditions: Vec<usize> = (0..Condition::ALL.len())
+        .filter(|&c| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|n| n == Condition::ALL[c].name()))
+        })
+        .collect();
+    let resolutions: Vec<usize> = if full { vec![0, 1, 2] } else { vec![0] };
     let mut decs = decoders();
     if !full {
         decs.retain(|d| d.name == "nextauth-qr");
     }
-    let t0 = Instant::now();
-    // Corpus.
-    let mut frames: Vec<(usize, usize, Frame, u64)> = Vec::new();
-    let sizes: &[(usize, usize)] = if full { &SIZES } else { &SIZES[..1] };
-    for (ci, cat) in Category::ALL.iter().enumerate() {
-        for (si, &(w, h)) in sizes.iter().enumerate() {
+
+    let mut jobs = Vec::new();
+    for &c in &conditions {
+        for &r in &resolutions {
             for i in 0..n {
-                let seed = seed_for(ci, si, i, base);
-                frames.push((ci, si, corpus::frame(*cat, w, h, seed), seed));
+                jobs.push(Job::Code(c, r, split.seed(scenes::code_stream(c, r), i)));
             }
         }
     }
-    let idle_n = if full { 4 } else { 1 };
-    let mut idle: Vec<(usize, Vec<u8>)> = Vec::new();
-    for (si, &(w, h)) in sizes.iter().enumerate() {
-        for (k, kind) in NO_CODE_KINDS.iter().enumerate() {
-            for i in 0..idle_n {
-                idle.push((
-                    si,
-                    corpus::no_code_frame(kind, w, h, seed_for(100 + k, si, i, base)),
-                ));
+    let idle_n = if full { (n / 4).max(2) } else { 1 };
+    if wanted.is_none() {
+        for k in 0..NoCode::ALL.len() {
+            for &r in &resolutions {
+                for i in 0..idle_n {
+                    jobs.push(Job::NoCode(
+                        k,
+                        r,
+                        split.seed(scenes::no_code_stream(k, r), i),
+                    ));
+                }
             }
         }
     }
-    let shots: Vec<Frame> = (0..if full { 6 } else { 0 })
-        .map(|i| corpus::screenshot_4k(seed_for(200, 0, i, base), [4, 5, 6, 8][i % 4]))
-        .collect();
-    eprintln!(
-        "corpus: {} code frames, {} no-code frames, {} 4K screenshots, generated in {:.1} s",
-        frames.len(),
-        idle.len(),
-        shots.len(),
-        t0.elapsed().as_secs_f64()
+
+    let ncond = Condition::ALL.len();
+    // [decoder][condition][resolution], [decoder][kind][resolution]
+    let mut per = vec![vec![vec![Tally::default(); 3]; ncond]; decs.len()];
+    let mut idle = vec![vec![vec![Tally::default(); 3]; NoCode::ALL.len()]; decs.len()];
+    let (mut gen_s, mut misses) = (0.0, Vec::new());
+    for chunk in jobs.chunks(32) {
+        let t = Instant::now();
+        let frames = generate(chunk);
+        gen_s += t.elapsed().as_secs_f64();
+        for (job, f) in chunk.iter().zip(&frames) {
+            for (di, d) in decs.iter_mut().enumerate() {
+                let (r, ms) = timed(d, f, repeat);
+                match *job {
+                    Job::Code(c, res, seed) => {
+                        let ok = r.is_some() && r == f.payload;
+                        per[di][c][res].add(ok, ms);
+                        if verbose && di == 0 && !ok {
+                            let index = seed - split.seed(scenes::code_stream(c, res), 0);
+                            misses.push(format!(
+                                "{} {} {index}: {} -> {}",
+                                Condition::ALL[c].name(),
+                                f.width,
+                                f.note,
+                                if r.is_some() { "WRONG" } else { "none" }
+                            ));
+                        }
+                    }
+                    Job::NoCode(k, res, _) => idle[di][k][res].add(r.is_none(), ms),
+                }
+            }
+        }
+    }
+    eprintln!("corpus generated in {gen_s:.1} s (not timed)");
+    for m in &misses {
+        eprintln!("miss: {m}");
+    }
+
+    let rule = |head: &str| println!("{}", "-".repeat(head.chars().count()));
+    println!(
+        "QR benchmark, {} split: {n} frames per condition and size, {} decodes per frame (fastest kept), one thread",
+        split.name(),
+        repeat
     );
-
-    println!("QR benchmark: {n} frames per category and size, seed {base}, one thread");
-    println!("cells: success rate, median ms, p90 ms per frame (all three frame sizes)\n");
-    let ncat = Category::ALL.len();
-    let mut results: Vec<Results> = Vec::new();
-    for d in decs.iter_mut() {
-        let mut per = vec![vec![Acc::default(); SIZES.len()]; ncat];
-        for (ci, si, f, seed) in &frames {
-            let (r, ms) = timed(d, f);
-            let ok = r.is_some() && r == f.payload;
-            if verbose && !ok {
-                eprintln!(
-                    "{} miss: {} {} {} v{} m={:.2} got {:?}",
-                    d.name,
-                    Category::ALL[*ci].name(),
-                    f.width,
-                    seed,
-                    f.version,
-                    f.module_px,
-                    r.map(|b| b.len())
-                );
-            }
-            per[*ci][*si].add(ok, ms);
-        }
-        let mut idle_1080 = Acc::default();
-        let mut idle_all = Acc::default();
-        let mut false_pos = 0;
-        for (si, img) in &idle {
-            let (w, h) = SIZES[*si];
-            let f = Frame {
-                width: w,
-                height: h,
-                luma: img.clone(),
-                payload: None,
-                version: 0,
-                module_px: 0.0,
-            };
-            let (r, ms) = timed(d, &f);
-            false_pos += r.is_some() as usize;
-            idle_all.add(r.is_none(), ms);
-            if *si == 2 {
-                idle_1080.add(r.is_none(), ms);
-            }
-        }
-        let mut shot = Acc::default();
-        if d.name == "nextauth-qr" {
-            for f in &shots {
-                let t = Instant::now();
-                let r = nextauth_qr::decode_image(&f.luma, f.width, f.height);
-                shot.add(
-                    r.is_some() && r == f.payload,
-                    t.elapsed().as_secs_f64() * 1e3,
-                );
-            }
-        }
-        results.push((per, idle_1080, idle_all, false_pos, shot));
-    }
-
-    // Table.
-    let mut head = format!("{:<20}", "category");
+    println!("cells: success rate, median ms, p90 ms per frame\n");
+    let mut head = format!("{:<22}", "condition (all sizes)");
     for d in &decs {
         head += &format!(" | {:^22}", d.name);
     }
     println!("{head}");
-    println!("{}", "-".repeat(head.len()));
-    for (ci, cat) in Category::ALL.iter().enumerate() {
-        let mut line = format!("{:<20}", cat.name());
-        for r in &results {
-            let mut a = Acc::default();
-            for s in &r.0[ci] {
-                a.merge(s);
+    rule(&head);
+    for &c in &conditions {
+        let mut line = format!("{:<22}", Condition::ALL[c].name());
+        for t in &per {
+            line += &format!(" | {}", Tally::merge(&t[c]).cell());
+        }
+        println!("{line}");
+    }
+    let mut line = format!("{:<22}", "OVERALL");
+    for t in &per {
+        line += &format!(" | {}", Tally::merge(t.iter().flatten()).cell());
+    }
+    println!("{line}");
+    rule(&head);
+    for &r in &resolutions {
+        let (w, h) = RESOLUTIONS[r];
+        let mut line = format!("{:<22}", format!("all @ {w}x{h}"));
+        for t in &per {
+            line += &format!(" | {}", Tally::merge(t.iter().map(|c| &c[r])).cell());
+        }
+        println!("{line}");
+    }
+    if wanted.is_none() {
+        for &r in &resolutions {
+            let (w, h) = RESOLUTIONS[r];
+            let mut line = format!("{:<22}", format!("no code @ {w}x{h}"));
+            for t in &idle {
+                line += &format!(" | {}", Tally::merge(t.iter().map(|k| &k[r])).cell());
             }
-            line += &format!(" | {}", a.cell());
+            println!("{line}");
+        }
+        let mut line = format!("{:<22}", "false positives");
+        for t in &idle {
+            let all = Tally::merge(t.iter().flatten());
+            line += &format!(" | {:^22}", format!("{} of {}", all.n - all.ok, all.n));
         }
         println!("{line}");
     }
-    let mut line = format!("{:<20}", "OVERALL");
-    for r in &results {
-        let mut a = Acc::default();
-        r.0.iter().flatten().for_each(|s| a.merge(s));
-        line += &format!(" | {}", a.cell());
+
+    // Success per condition and frame size.
+    println!("\nsuccess rate per condition and frame size (640x480 / 1280x720 / 1920x1080)\n");
+    let mut head = format!("{:<22}", "condition");
+    for d in &decs {
+        head += &format!(" | {:^20}", d.name);
     }
-    println!("{line}");
-    println!("{}", "-".repeat(head.len()));
-    for (si, (w, h)) in sizes.iter().enumerate() {
-        let mut line = format!("{:<20}", format!("all @ {w}x{h}"));
-        for r in &results {
-            let mut a = Acc::default();
-            r.0.iter().for_each(|c| a.merge(&c[si]));
-            line += &format!(" | {}", a.cell());
+    println!("{head}");
+    rule(&head);
+    for &c in &conditions {
+        let mut line = format!("{:<22}", Condition::ALL[c].name());
+        for t in &per {
+            let cells: Vec<String> = (0..3).map(|r| format!("{:>5.1}", t[c][r].rate())).collect();
+            line += &format!(" | {:>20}", cells.join(" "));
         }
         println!("{line}");
     }
-    let mut line = format!("{:<20}", "no code @1920x1080");
-    for r in &results {
-        line += &format!(" | {}", r.1.cell());
-    }
-    println!("{line}");
-    let mut line = format!("{:<20}", "no code, all sizes");
-    for r in &results {
-        line += &format!(" | {}", r.2.cell());
-    }
-    println!("{line}");
-    let mut line = format!("{:<20}", "false positives");
-    for r in &results {
-        line += &format!(" | {:^22}", format!("{} of {}", r.3, idle.len()));
-    }
-    println!("{line}");
-    if !shots.is_empty() {
+    if wanted.is_none() {
         println!(
-            "\n4K screenshot (3840x2160, decode_image): {}",
-            results[0].4.cell()
+            "\nframes without a code: correct 'no code' rate, median ms, p90 ms (all sizes)\n"
+        );
+        for (k, kind) in NoCode::ALL.iter().enumerate() {
+            let mut line = format!("{:<22}", kind.name());
+            for t in &idle {
+                line += &format!(" | {}", Tally::merge(&t[k]).cell());
+            }
+            println!("{line}");
+        }
+    }
+
+    if full && wanted.is_none() {
+        let mut shots = Tally::default();
+        for i in 0..10 {
+            let f = scenes::screenshot_4k(split.seed(scenes::SCREENSHOT_STREAM, i));
+            let mut best = f64::MAX;
+            let mut r = None;
+            for _ in 0..repeat.max(1) {
+                let t = Instant::now();
+                r = nextauth_qr::decode_image(&f.luma, f.width, f.height);
+                best = best.min(t.elapsed().as_secs_f64() * 1e3);
+            }
+            if verbose && r != f.payload {
+                eprintln!("miss: 4K screenshot {i}: {}", f.note);
+            }
+            shots.add(r.is_some() && r == f.payload, best);
+        }
+        println!(
+            "\n4K screenshot (3840x2160, nextauth_qr::decode_image): {}",
+            shots.cell()
         );
     }
-    println!("\n(no-code rows: success = correctly reported no code)");
     if !full {
-        // Smoke mode (cargo test): everything ran without panicking.
         println!("smoke run done");
     }
 }

@@ -1,45 +1,55 @@
-//! Development aid: renders one corpus frame, writes it as PGM and traces the coarse pass.
-//! `cargo run --release -p nextauth-qr --example qr_debug -- CATEGORY WIDTH SEED [FACTOR]`
+//! Development aid: renders one frame of the scene corpus's *tuning* split, writes it to
+//! `/tmp/qr_debug.png` and traces the coarse pass.
+//!
+//! `cargo run --release -p nextauth-qr --example qr_debug -- CONDITION WIDTH INDEX [FACTOR]`
+//! (`nocode:KIND` as condition for a frame without a code). Only tuning frames can be drawn
+//! here: the held-out split is for the reported figures alone.
 #![allow(missing_docs)]
 
-#[path = "../tests/support/corpus.rs"]
-mod corpus;
+#[path = "../tests/support/scenes/mod.rs"]
+mod scenes;
+
+use scenes::{Condition, NoCode, Split, RESOLUTIONS};
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
-    let cat = corpus::Category::ALL
-        .into_iter()
-        .find(|c| c.name() == a.get(1).map(String::as_str).unwrap_or("clean"))
-        .unwrap_or(corpus::Category::Clean);
+    let what = a.get(1).map(String::as_str).unwrap_or("clean");
     let w: usize = a.get(2).and_then(|v| v.parse().ok()).unwrap_or(640);
-    let h = corpus::SIZES
+    let (ri, &res) = RESOLUTIONS
         .iter()
-        .find(|s| s.0 == w)
-        .map(|s| s.1)
-        .unwrap_or(480);
-    let seed: u64 = a.get(3).and_then(|v| v.parse().ok()).unwrap_or(1);
-    let kind = a.get(1).and_then(|k| k.strip_prefix("nocode:"));
-    let f = match kind {
-        Some(k) => corpus::Frame {
-            width: w,
-            height: h,
-            luma: corpus::no_code_frame(k, w, h, seed),
-            payload: None,
-            version: 0,
-            module_px: 0.0,
-        },
-        None => corpus::frame(cat, w, h, seed),
+        .enumerate()
+        .find(|(_, s)| s.0 == w)
+        .unwrap_or((0, &RESOLUTIONS[0]));
+    let index: u64 = a.get(3).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let f = if let Some(kind) = what.strip_prefix("nocode:") {
+        let (ki, kind) = NoCode::ALL
+            .iter()
+            .enumerate()
+            .find(|(_, k)| k.name() == kind)
+            .expect("a no-code kind: text, checkerboard, noise, ui-screenshot, scene, barcode");
+        scenes::no_code_frame(
+            *kind,
+            res,
+            Split::Tune.seed(scenes::no_code_stream(ki, ri), index),
+        )
+    } else {
+        let (ci, cond) = Condition::ALL
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name() == what)
+            .expect("a condition name");
+        scenes::frame(
+            *cond,
+            res,
+            Split::Tune.seed(scenes::code_stream(ci, ri), index),
+        )
     };
+    let (w, h) = (f.width, f.height);
     let factor: usize = a
         .get(4)
         .and_then(|v| v.parse().ok())
         .unwrap_or(if w > 1024 { 2 } else { 1 });
-    println!(
-        "v{} module {:.2} payload {} bytes",
-        f.version,
-        f.module_px,
-        f.payload.as_ref().map_or(0, |p| p.len())
-    );
+    println!("{}", f.note);
     print!("{}", nextauth_qr::trace_pass(&f.luma, w, h, factor));
     let mut qr = nextauth_qr::QrProcessor::new();
     let mut best = f64::MAX;
@@ -49,9 +59,6 @@ fn main() {
         let t = std::time::Instant::now();
         r = qr.process_frame(&f.luma, w, h, w);
         best = best.min(t.elapsed().as_secs_f64() * 1e3);
-        if std::env::var("QR_EACH").is_ok() {
-            println!("  run: {}", r.is_some());
-        }
     }
     println!("time {best:.2} ms (best of 15)");
     println!(
@@ -64,7 +71,13 @@ fn main() {
             "none"
         }
     );
-    let mut pgm = format!("P5\n{w} {h}\n255\n").into_bytes();
-    pgm.extend_from_slice(&f.luma);
-    std::fs::write("/tmp/qr_debug.pgm", pgm).expect("write");
+    let mut png_bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png_bytes, w as u32, h as u32);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut wr = enc.write_header().expect("png header");
+        wr.write_image_data(&f.luma).expect("png data");
+    }
+    std::fs::write("/tmp/qr_debug.png", png_bytes).expect("write /tmp/qr_debug.png");
 }

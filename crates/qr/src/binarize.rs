@@ -1,6 +1,7 @@
 //! Local adaptive binarisation: per 8×8 block the midpoint of its grey range, if it has
-//! contrast, averaged over the contrasty blocks of a 5×5 block neighbourhood (a variant of
-//! ZXing's hybrid binariser); areas without contrast come out light, with a per-block threshold map kept for module sampling.
+//! contrast, averaged over the contrasty blocks of the 3×3 (else 5×5) block neighbourhood (a
+//! variant of ZXing's hybrid binariser); areas without contrast come out light, with a
+//! per-block threshold map kept for module sampling.
 
 use crate::plane::{Plane, View};
 
@@ -179,15 +180,24 @@ impl Binary {
                 let cx = bx.clamp(r, bw.saturating_sub(r + 1).max(r));
                 let xlo = cx.saturating_sub(r);
                 let xhi = (cx + r + 1).min(bw);
-                let mut s = 0u32;
-                let mut n = 0u32;
+                // The 3×3 blocks around, if any has contrast: a shadow's edge then reaches
+                // only one block into the lit side (5×5 made shaded paper near it dark).
+                // Else the 5×5 blocks: a flat block inside a large module needs the wider
+                // view (3×3 alone lost codes filling the frame, 100 -> 85 % on the tuning
+                // split).
+                let (mut s, mut n, mut s3, mut n3) = (0u32, 0u32, 0u32, 0u32);
                 for yy in ylo..yhi {
-                    for &v in &self.bp[yy * bw + xlo..yy * bw + xhi] {
+                    let near_y = yy.abs_diff(by) <= 1;
+                    for (xx, &v) in (xlo..xhi).zip(&self.bp[yy * bw + xlo..yy * bw + xhi]) {
                         s += v as u32;
                         n += (v != 0) as u32;
+                        if near_y && xx.abs_diff(bx) <= 1 {
+                            s3 += v as u32;
+                            n3 += (v != 0) as u32;
+                        }
                     }
                 }
-                self.thr[by * bw + bx] = (s / n.max(1)) as u8;
+                self.thr[by * bw + bx] = s3.checked_div(n3).unwrap_or_else(|| s / n.max(1)) as u8;
             }
         }
         // Apply.

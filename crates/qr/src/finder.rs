@@ -16,6 +16,9 @@ pub(crate) struct Finder {
     pub inv: bool,
 }
 
+/// Largest ratio of a finder's vertical and horizontal extents accepted.
+const MAX_ASPECT: f64 = 2.5;
+
 /// Most candidates kept per polarity (the best confirmed ones).
 pub(crate) const MAX_CANDIDATES: usize = 64;
 
@@ -178,7 +181,9 @@ fn confirm<B: BitSource>(
     out: &mut Vec<Finder>,
 ) {
     let htotal: u32 = hc.iter().sum();
-    let max_run = (hc[2] as f64 / 3.0 * 2.0 + 2.0) as u32;
+    // Runs may be up to 2.5 times longer across than along the row: a code tilted away
+    // from the camera shows its far finders foreshortened.
+    let max_run = (hc[2] as f64 / 3.0 * MAX_ASPECT + 2.0) as u32;
     // Vertical.
     let Some((vc, off)) = cross(bin, cx, cy, 0, 1, inv, max_run) else {
         return;
@@ -187,7 +192,8 @@ fn confirm<B: BitSource>(
         return;
     }
     let vtotal: u32 = vc.iter().sum();
-    if 5 * htotal.abs_diff(vtotal) >= 2 * htotal {
+    let (lo, hi) = (htotal.min(vtotal) as f64, htotal.max(vtotal) as f64);
+    if hi > MAX_ASPECT * lo {
         return;
     }
     let cy = cy.floor() + 0.5 + off;

@@ -3,8 +3,12 @@
 //! (format information, Reed-Solomon correction, data segments).
 
 use crate::binarize::Binary;
+use crate::edges;
 use crate::finder::Finder;
+use crate::homography::Homography;
 use crate::plane::Plane;
+use crate::sample::{bilinear, decode_samples, sample};
+use crate::trace::Trace;
 
 /// A located code: finder centres (top-left, top-right, bottom-left) and the dimension.
 #[derive(Clone, Copy, Debug)]
@@ -33,30 +37,34 @@ pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
                 let ms = [p.module, q.module, r.module];
                 let mmax = ms.iter().cloned().fold(0.0, f64::max);
                 let mmin = ms.iter().cloned().fold(f64::MAX, f64::min);
-                if mmax > 1.7 * mmin {
+                // Perspective makes far finders smaller (zxing-cpp allows twice the size too).
+                if mmax > 2.0 * mmin + 0.5 {
                     continue;
                 }
-                let (dpq, dpr, dqr) = (dist(&p, &q), dist(&p, &r), dist(&q, &r));
+                // Sides measured in modules (the mean module of their ends): both legs hold
+                // dimension - 7 modules, tilted or not.
+                let legs = |x: &Finder, y: &Finder| dist(x, y) / ((x.module + y.module) / 2.0);
+                let (dpq, dpr, dqr) = (legs(&p, &q), legs(&p, &r), legs(&q, &r));
                 // The corner is opposite the longest side.
-                let (a, mut b, mut c, hyp, s1, s2) = if dqr >= dpq && dqr >= dpr {
-                    (p, q, r, dqr, dpq, dpr)
+                let (a, mut b, mut c, s1, s2) = if dqr >= dpq && dqr >= dpr {
+                    (p, q, r, dpq, dpr)
                 } else if dpr >= dpq {
-                    (q, p, r, dpr, dpq, dqr)
+                    (q, p, r, dpq, dqr)
                 } else {
-                    (r, p, q, dpq, dpr, dqr)
+                    (r, p, q, dpr, dqr)
                 };
-                let m = (a.module + b.module + c.module) / 3.0;
                 let side = (s1 + s2) / 2.0;
-                if side < 9.0 * m || side > 190.0 * m {
+                if !(9.0..=190.0).contains(&side) {
                     continue;
                 }
                 let ratio = s1.max(s2) / s1.min(s2).max(1e-9);
-                if ratio > 1.45 {
+                if ratio > 1.6 {
                     continue;
                 }
-                // Right angle at a: hyp² ≈ s1² + s2².
-                let cosang = (s1 * s1 + s2 * s2 - hyp * hyp) / (2.0 * s1 * s2).max(1e-9);
-                if cosang.abs() > 0.35 {
+                // Near a right angle at a (60-120 degrees when tilted).
+                let (ux, uy, vx, vy) = (b.x - a.x, b.y - a.y, c.x - a.x, c.y - a.y);
+                let cosang = (ux * vx + uy * vy) / (ux.hypot(uy) * vx.hypot(vy)).max(1e-9);
+                if cosang.abs() > 0.5 {
                     continue;
                 }
                 // Orientation: (b - a) × (c - a) > 0 for top-right b, bottom-left c (y down).
@@ -134,59 +142,6 @@ fn module_between(bin: &Binary, p: &Finder, q: &Finder) -> f64 {
         s / n
     } else {
         (p.module + q.module) / 2.0
-    }
-}
-
-/// Projective transform from module space (u, v) to plane pixels (x, y).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Homography([f64; 8]);
-
-impl Homography {
-    /// Solves for the transform taking `src[i]` to `dst[i]`.
-    pub fn from_points(src: &[(f64, f64); 4], dst: &[(f64, f64); 4]) -> Option<Self> {
-        let mut m = [[0.0f64; 9]; 8];
-        for i in 0..4 {
-            let (u, v) = src[i];
-            let (x, y) = dst[i];
-            m[2 * i] = [u, v, 1.0, 0.0, 0.0, 0.0, -u * x, -v * x, x];
-            m[2 * i + 1] = [0.0, 0.0, 0.0, u, v, 1.0, -u * y, -v * y, y];
-        }
-        for col in 0..8 {
-            let piv = (col..8).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
-            if m[piv][col].abs() < 1e-12 {
-                return None;
-            }
-            m.swap(col, piv);
-            for r in 0..8 {
-                if r != col {
-                    let f = m[r][col] / m[col][col];
-                    if f != 0.0 {
-                        let pivot_row = m[col];
-                        for (dst, p) in m[r][col..].iter_mut().zip(&pivot_row[col..]) {
-                            *dst -= f * p;
-                        }
-                    }
-                }
-            }
-        }
-        let mut h = [0.0; 8];
-        for i in 0..8 {
-            h[i] = m[i][8] / m[i][i];
-            if !h[i].is_finite() {
-                return None;
-            }
-        }
-        Some(Homography(h))
-    }
-
-    #[inline]
-    pub fn map(&self, u: f64, v: f64) -> (f64, f64) {
-        let h = &self.0;
-        let d = h[6] * u + h[7] * v + 1.0;
-        (
-            (h[0] * u + h[1] * v + h[2]) / d,
-            (h[3] * u + h[4] * v + h[5]) / d,
-        )
     }
 }
 
@@ -298,128 +253,6 @@ fn find_alignment(
     found.into_iter().take(2).map(|f| (f.1, f.2)).collect()
 }
 
-/// Sampled module values of a candidate grid.
-struct Samples {
-    dim: usize,
-    /// Mean grey per module.
-    val: Vec<u8>,
-    /// Local (binariser) threshold per module.
-    thr: Vec<u8>,
-}
-
-fn sample(grey: &Plane, bin: &Binary, h: &Homography, dim: usize, module: f64) -> Option<Samples> {
-    let n = dim * dim;
-    let mut val = Vec::with_capacity(n);
-    let mut thr = Vec::with_capacity(n);
-    // Sample offsets within a module (a small cross when modules are big enough).
-    let offs: &[(f64, f64)] = if module >= 4.0 {
-        &[(0.5, 0.5), (0.3, 0.5), (0.7, 0.5), (0.5, 0.3), (0.5, 0.7)]
-    } else {
-        &[(0.5, 0.5)]
-    };
-    let (w, hgt) = (grey.w as f64, grey.h as f64);
-    for j in 0..dim {
-        for i in 0..dim {
-            let mut s = 0.0;
-            let mut cx = 0.0;
-            let mut cy = 0.0;
-            for &(du, dv) in offs {
-                let (x, y) = h.map(i as f64 + du, j as f64 + dv);
-                if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hgt - 1.0) {
-                    return None;
-                }
-                s += bilinear(grey, x - 0.5, y - 0.5);
-                cx += x;
-                cy += y;
-            }
-            let k = offs.len() as f64;
-            val.push((s / k).round() as u8);
-            thr.push(bin.threshold_at((cx / k) as usize, (cy / k) as usize));
-        }
-    }
-    Some(Samples { dim, val, thr })
-}
-
-#[inline]
-fn bilinear(p: &Plane, x: f64, y: f64) -> f64 {
-    let x = x.max(0.0);
-    let y = y.max(0.0);
-    let xi = (x as usize).min(p.w - 1);
-    let yi = (y as usize).min(p.h - 1);
-    let x1 = (xi + 1).min(p.w - 1);
-    let y1 = (yi + 1).min(p.h - 1);
-    let fx = x - xi as f64;
-    let fy = y - yi as f64;
-    let g = |xx: usize, yy: usize| p.data[yy * p.w + xx] as f64;
-    let top = g(xi, yi) * (1.0 - fx) + g(x1, yi) * fx;
-    let bot = g(xi, y1) * (1.0 - fx) + g(x1, y1) * fx;
-    top * (1.0 - fy) + bot * fy
-}
-
-/// Bits of the sampled grid under one thresholding strategy; decoded bytes if it reads.
-fn decode_bits(bits: &[bool], dim: usize) -> Option<Vec<u8>> {
-    let grid = rqrr::SimpleGrid::from_func(dim, |x, y| bits[y * dim + x]);
-    let mut out = Vec::new();
-    match rqrr::Grid::new(grid).decode_to(&mut out) {
-        Ok(_) => Some(out),
-        Err(_) => None,
-    }
-}
-
-fn decode_samples(s: &Samples, inv: bool) -> Option<Vec<u8>> {
-    let dim = s.dim;
-    // 1. The binariser's local threshold.
-    let bits: Vec<bool> = s
-        .val
-        .iter()
-        .zip(&s.thr)
-        .map(|(v, t)| (v <= t) != inv)
-        .collect();
-    if let Some(r) = decode_bits(&bits, dim) {
-        return Some(r);
-    }
-    // 2. Threshold from the module values themselves: the mean of a 7×7-module neighbourhood
-    // (data is about half dark), which follows illumination across the code.
-    let r = 3usize;
-    let mut integ = vec![0u32; (dim + 1) * (dim + 1)];
-    for y in 0..dim {
-        let mut row = 0u32;
-        for x in 0..dim {
-            row += s.val[y * dim + x] as u32;
-            integ[(y + 1) * (dim + 1) + x + 1] = integ[y * (dim + 1) + x + 1] + row;
-        }
-    }
-    let mut bits2 = Vec::with_capacity(dim * dim);
-    for y in 0..dim {
-        for x in 0..dim {
-            let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
-            let (x1, y1) = ((x + r + 1).min(dim), (y + r + 1).min(dim));
-            let sum = integ[y1 * (dim + 1) + x1] + integ[y0 * (dim + 1) + x0]
-                - integ[y0 * (dim + 1) + x1]
-                - integ[y1 * (dim + 1) + x0];
-            let n = ((x1 - x0) * (y1 - y0)) as u32;
-            let mean = sum / n;
-            bits2.push((s.val[y * dim + x] as u32 <= mean) != inv);
-        }
-    }
-    if bits2 != bits {
-        if let Some(r) = decode_bits(&bits2, dim) {
-            return Some(r);
-        }
-    }
-    // 3. One global threshold between the darkest and lightest deciles.
-    let mut sorted = s.val.clone();
-    sorted.sort_unstable();
-    let lo = sorted[sorted.len() / 10] as u32;
-    let hi = sorted[sorted.len() * 9 / 10] as u32;
-    let t = ((lo + hi) / 2) as u8;
-    let bits3: Vec<bool> = s.val.iter().map(|&v| (v <= t) != inv).collect();
-    if bits3 != bits && bits3 != bits2 {
-        return decode_bits(&bits3, dim);
-    }
-    None
-}
-
 /// Where a decoded code lies, in plane pixels.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Located {
@@ -434,6 +267,7 @@ pub(crate) fn read_triple(
     bin: &Binary,
     t: &Triple,
     budget: &mut u32,
+    trace: &mut Trace,
 ) -> Option<(Vec<u8>, Located)> {
     let (a, b, c) = (&t.a, &t.b, &t.c);
     let inv = a.inv;
@@ -452,78 +286,232 @@ pub(crate) fn read_triple(
         3 => est + 2, // 3 mod 4 is ambiguous; try the larger, then smaller below
         _ => est,
     };
-    let mut dims: Vec<i64> = vec![base, base - 4, base + 4, base - 8, base + 8];
+    let mut dims: Vec<usize> = Vec::with_capacity(6);
+    let mut tries = vec![base, base - 4, base + 4, base - 8, base + 8];
     if est & 3 == 3 {
-        dims.insert(1, est - 2);
+        tries.insert(1, est - 2);
     }
-    // Candidate transforms, checked cheaply with the timing patterns, best first.
-    let mut cands: Vec<(f64, usize, Homography)> = Vec::with_capacity(8);
-    for dim in dims {
-        if !(21..=177).contains(&dim) {
-            continue;
+    for d in tries {
+        if (21..=177).contains(&d) && !dims.contains(&(d as usize)) {
+            dims.push(d as usize);
         }
-        let dim = dim as usize;
-        let df = dim as f64;
-        // Parallelogram corner for the bottom-right finder-centre position.
-        let (dx, dy) = (b.x + c.x - a.x, b.y + c.y - a.y);
-        let src3 = [(3.5, 3.5), (df - 3.5, 3.5), (3.5, df - 3.5)];
-        let mut hs: Vec<Homography> = Vec::with_capacity(2);
-        if dim >= 25 {
-            // Alignment pattern centre at module (dim - 7) + 0.5.
-            let k = 1.0 - 3.0 / (df - 7.0);
-            let ex = a.x + k * (dx - a.x);
-            let ey = a.y + k * (dy - a.y);
-            let axes = (
-                ((b.x - a.x) / (df - 7.0), (b.y - a.y) / (df - 7.0)),
-                ((c.x - a.x) / (df - 7.0), (c.y - a.y) / (df - 7.0)),
-            );
-            for allowance in [4.0, 8.0, 14.0] {
-                let aps = find_alignment(bin, (ex, ey), module, inv, allowance * module, axes);
-                for ap in &aps {
-                    let src = [src3[0], src3[1], src3[2], (df - 6.5, df - 6.5)];
-                    let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), *ap];
-                    if let Some(h) = Homography::from_points(&src, &dst) {
-                        hs.push(h);
-                    }
-                }
-                if !aps.is_empty() {
-                    break;
-                }
+    }
+    // The outline from the finders' edges (dimension-free: only the module grid inside it
+    // depends on the dimension).
+    let outline = edges::code_corners(grey, a, b, c);
+    trace.note(|| {
+        format!(
+            "triple ({:.0},{:.0}) ({:.0},{:.0}) ({:.0},{:.0}) module {module:.2} dims {dims:?} outline {outline:.1?}",
+            a.x, a.y, b.x, b.y, c.x, c.y
+        )
+    });
+    // Candidate transforms that pass the timing-pattern gate, best first: from the outline
+    // if there is one that passes, else from the finder centres.
+    let mut cands: Vec<(f64, usize, Homography)> = Vec::with_capacity(8);
+    if let Some(k) = outline {
+        for &dim in &dims {
+            let df = dim as f64;
+            let square = [(0.0, 0.0), (df, 0.0), (df, df), (0.0, df)];
+            if let Some(h) = Homography::from_points(&square, &k) {
+                gate(grey, bin, h, dim, inv, &mut cands, trace);
             }
         }
-        let src = [src3[0], src3[1], src3[2], (df - 3.5, df - 3.5)];
-        let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), (dx, dy)];
-        if let Some(h) = Homography::from_points(&src, &dst) {
-            hs.push(h);
-        }
-        for h in hs {
-            let score = timing_score(grey, bin, &h, dim, inv);
-            if score >= MIN_TIMING_SCORE {
-                cands.push((score, dim, h));
+    }
+    let from_outline = !cands.is_empty();
+    if !from_outline {
+        // The pattern is searched once, for the likeliest dimension: its place hardly moves
+        // with the dimension, and the widening search dominated the time of frames full of
+        // finder-like clutter (half of a text page's, measured with perf).
+        let aps = dims
+            .first()
+            .map_or_else(Vec::new, |&d| alignment_candidates(bin, t, d, module));
+        for &dim in &dims {
+            for h in centre_transforms(t, dim, &aps) {
+                gate(grey, bin, h, dim, inv, &mut cands, trace);
             }
         }
     }
     cands.sort_by(|x, y| y.0.total_cmp(&x.0));
-    for (_, dim, h) in cands {
-        if *budget == 0 {
-            return None;
-        }
-        *budget -= 1;
-        let Some(s) = sample(grey, bin, &h, dim, module) else {
-            continue;
+    for (score, dim, h) in cands {
+        // An outline transform refined by the alignment pattern, then as it is.
+        let refined = match outline {
+            Some(k) if from_outline => refine_with_alignment(bin, &h, dim, &k, t),
+            _ => None,
         };
-        if let Some(bytes) = decode_samples(&s, inv) {
-            let df = dim as f64;
-            let corners = [
-                h.map(0.0, 0.0),
-                h.map(df, 0.0),
-                h.map(df, df),
-                h.map(0.0, df),
-            ];
-            return Some((bytes, Located { corners, module }));
+        // Without an outline the far corner is the least certain point: a transform whose
+        // timing patterns fit well is also tried with that corner moved half a module.
+        let jittered = if !from_outline && score >= JITTER_MIN_TIMING {
+            far_corner_variants(&h, dim)
+        } else {
+            Vec::new()
+        };
+        for h in refined.into_iter().chain([h]).chain(jittered) {
+            if *budget == 0 {
+                return None;
+            }
+            *budget -= 1;
+            let Some(s) = sample(grey, bin, &h, dim, module) else {
+                continue;
+            };
+            let read = decode_samples(&s, inv);
+            trace.note(|| {
+                format!(
+                    "  decode dim {dim}: {}",
+                    if read.is_some() { "ok" } else { "failed" }
+                )
+            });
+            if let Some(bytes) = read {
+                let df = dim as f64;
+                let corners = [
+                    h.map(0.0, 0.0),
+                    h.map(df, 0.0),
+                    h.map(df, df),
+                    h.map(0.0, df),
+                ];
+                return Some((bytes, Located { corners, module }));
+            }
         }
     }
     None
+}
+
+/// Timing score from which a transform without an outline is also tried with its far corner
+/// moved (see [`far_corner_variants`]).
+const JITTER_MIN_TIMING: f64 = 0.8;
+
+/// `h` with the point it maps (dim - 3.5, dim - 3.5) to moved by half a module diagonally
+/// (four ways), the three finder centres kept.
+fn far_corner_variants(h: &Homography, dim: usize) -> Vec<Homography> {
+    let df = dim as f64;
+    let src = [
+        (3.5, 3.5),
+        (df - 3.5, 3.5),
+        (3.5, df - 3.5),
+        (df - 3.5, df - 3.5),
+    ];
+    let fixed = [
+        h.map(src[0].0, src[0].1),
+        h.map(src[1].0, src[1].1),
+        h.map(src[2].0, src[2].1),
+    ];
+    [(-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5), (0.5, 0.5)]
+        .iter()
+        .filter_map(|&(du, dv)| {
+            let far = h.map(df - 3.5 + du, df - 3.5 + dv);
+            Homography::from_points(&src, &[fixed[0], fixed[1], fixed[2], far])
+        })
+        .collect()
+}
+
+/// Keeps `h` if its timing patterns alternate well enough.
+fn gate(
+    grey: &Plane,
+    bin: &Binary,
+    h: Homography,
+    dim: usize,
+    inv: bool,
+    cands: &mut Vec<(f64, usize, Homography)>,
+    trace: &mut Trace,
+) {
+    let score = timing_score(grey, bin, &h, dim, inv);
+    trace.note(|| format!("  dim {dim}: timing {score:.2}"));
+    if score >= MIN_TIMING_SCORE {
+        cands.push((score, dim, h));
+    }
+}
+
+/// The transform refined by the bottom-right alignment pattern (searched within 2.5 modules
+/// of where `h` puts it): a least-squares fit to the outline's corners, the finder centres
+/// and the pattern. `None` below version 2 or if the pattern is not found.
+fn refine_with_alignment(
+    bin: &Binary,
+    h: &Homography,
+    dim: usize,
+    outline: &[(f64, f64); 4],
+    t: &Triple,
+) -> Option<Homography> {
+    if dim < 25 {
+        return None;
+    }
+    let df = dim as f64;
+    let e = h.map(df - 6.5, df - 6.5);
+    let (pu, pv) = (h.map(df - 5.5, df - 6.5), h.map(df - 6.5, df - 5.5));
+    let axes = ((pu.0 - e.0, pu.1 - e.1), (pv.0 - e.0, pv.1 - e.1));
+    let m = (axes.0 .0.hypot(axes.0 .1) + axes.1 .0.hypot(axes.1 .1)) / 2.0;
+    let ap = *find_alignment(bin, e, m, t.a.inv, 2.5 * m + 1.0, axes).first()?;
+    let src = [
+        (0.0, 0.0),
+        (df, 0.0),
+        (df, df),
+        (0.0, df),
+        (3.5, 3.5),
+        (df - 3.5, 3.5),
+        (3.5, df - 3.5),
+        (df - 6.5, df - 6.5),
+    ];
+    let k = outline;
+    let dst = [
+        k[0],
+        k[1],
+        k[2],
+        k[3],
+        (t.a.x, t.a.y),
+        (t.b.x, t.b.y),
+        (t.c.x, t.c.y),
+        ap,
+    ];
+    Homography::fit(&src, &dst, &[1.0; 8])
+}
+
+/// Alignment-pattern candidates near the bottom-right corner of the parallelogram the finder
+/// centres span, for dimension `dim` (the search widens until something is found); none
+/// below version 2.
+fn alignment_candidates(bin: &Binary, t: &Triple, dim: usize, module: f64) -> Vec<(f64, f64)> {
+    let (a, b, c) = (&t.a, &t.b, &t.c);
+    if dim < 25 {
+        return Vec::new();
+    }
+    let df = dim as f64;
+    let (dx, dy) = (b.x + c.x - a.x, b.y + c.y - a.y);
+    // Alignment pattern centre at module (dim - 7) + 0.5.
+    let k = 1.0 - 3.0 / (df - 7.0);
+    let (ex, ey) = (a.x + k * (dx - a.x), a.y + k * (dy - a.y));
+    let axes = (
+        ((b.x - a.x) / (df - 7.0), (b.y - a.y) / (df - 7.0)),
+        ((c.x - a.x) / (df - 7.0), (c.y - a.y) / (df - 7.0)),
+    );
+    for allowance in [4.0, 8.0, 14.0] {
+        let aps = find_alignment(bin, (ex, ey), module, a.inv, allowance * module, axes);
+        if !aps.is_empty() {
+            return aps;
+        }
+    }
+    Vec::new()
+}
+
+/// Transforms from the three finder centres and a fourth point: each alignment-pattern
+/// candidate `aps`, and the parallelogram's corner.
+fn centre_transforms(t: &Triple, dim: usize, aps: &[(f64, f64)]) -> Vec<Homography> {
+    let (a, b, c) = (&t.a, &t.b, &t.c);
+    let df = dim as f64;
+    let mut hs = Vec::with_capacity(3);
+    let src3 = [(3.5, 3.5), (df - 3.5, 3.5), (3.5, df - 3.5)];
+    if dim >= 25 {
+        for ap in aps {
+            let src = [src3[0], src3[1], src3[2], (df - 6.5, df - 6.5)];
+            let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), *ap];
+            if let Some(h) = Homography::from_points(&src, &dst) {
+                hs.push(h);
+            }
+        }
+    }
+    let (dx, dy) = (b.x + c.x - a.x, b.y + c.y - a.y);
+    let src = [src3[0], src3[1], src3[2], (df - 3.5, df - 3.5)];
+    let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), (dx, dy)];
+    if let Some(h) = Homography::from_points(&src, &dst) {
+        hs.push(h);
+    }
+    hs
 }
 
 /// Fraction of timing-pattern modules (row and column 6 between the finders) that alternate

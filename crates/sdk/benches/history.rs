@@ -90,7 +90,7 @@ async fn main() {
     for &size in sizes {
         let dir = data_file(size);
         let _ = std::fs::remove_dir_all(&dir);
-        let store = Store::open(&dir.join("sdk.sqlite"))
+        let store = Store::open(&dir.join("sdk.sqlite"), None)
             .await
             .expect("open store");
 

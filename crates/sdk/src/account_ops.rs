@@ -1,5 +1,5 @@
 //! Operations on one account over a CONNECT session: checking the PIN, pulling messages,
-//! deleting the account on the server, changing the PIN.
+//! deleting the account on the server, changing the PIN, pausing push logins.
 
 use std::time::Duration;
 
@@ -32,7 +32,18 @@ impl AccountChannel {
             .server(&record.server_id)
             .await?
             .ok_or(SdkError::CorruptRow("account"))?;
-        let mut conn = Connection::open(&server.params.endpoint, &inner.tls).await?;
+        Self::open_with(inner, record, &server.params, true).await
+    }
+
+    /// Connects as `record` to the server of `params` (an enrolment not settled yet has its
+    /// server's parameters with it); refreshes the stored parameters when `refresh`.
+    pub async fn open_with(
+        inner: &Inner,
+        record: &AccountRecord,
+        params: &nextauth_protocol::params::ServerParams,
+        refresh: bool,
+    ) -> SdkResult<Self> {
+        let mut conn = Connection::open(&params.endpoint, &inner.tls).await?;
         let (hs, hello) =
             ClientHandshake::start(&inner.rng, Purpose::Connect, record.server_id, [0; 16])?;
         conn.send(hello).await?;
@@ -43,19 +54,21 @@ impl AccountChannel {
         if inner
             .config
             .pinned_key(&record.server_id)
-            .is_some_and(|pinned| pinned != server.params.public_key)
+            .is_some_and(|pinned| pinned != params.public_key)
         {
             return Err(SdkError::PinnedKeyMismatch);
         }
         let trust = ParamsTrust::KnownKey {
-            key: &server.params.public_key,
-            not_before: server.params.issued_at,
+            key: &params.public_key,
+            not_before: params.issued_at,
         };
         let decision = hs.read_server_hello(&reply, trust)?;
-        inner
-            .store
-            .save_server(&decision.signed_params, &decision.params, inner.now())
-            .await?;
+        if refresh {
+            inner
+                .store
+                .save_server(&decision.signed_params, &decision.params, inner.now())
+                .await?;
+        }
         let key = inner.signer(record)?;
         let (channel, finish) =
             decision.finish(&key, &ClientRequest::Connect.encode()?, &inner.rng)?;
@@ -66,6 +79,21 @@ impl AccountChannel {
             ServerRecord::Refused { code } => Err(SdkError::Refused(code)),
             _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
         }
+    }
+
+    /// Asks the server to carry `record`'s messages on this connection too (another account
+    /// of this app on the same server): its key signs this session's binder. The answer
+    /// (`Accepted`, or `Refused` 48) comes as the next record that is not `Messages`.
+    pub async fn add_account(&mut self, inner: &Inner, record: &AccountRecord) -> SdkResult<()> {
+        use nextauth_protocol::crypto::Signer;
+        let key = inner.signer(record)?;
+        let message = nextauth_protocol::messages::add_account_message(self.channel.binder());
+        let signature = key.sign(&inner.rng, &message)?;
+        self.send(&AppRecord::AddAccount {
+            account_key: record.public_key,
+            signature,
+        })
+        .await
     }
 
     pub async fn send(&mut self, record: &AppRecord) -> SdkResult<()> {
@@ -123,7 +151,12 @@ pub(crate) async fn check_pin(inner: &Inner, pin: &PinInput) -> PinCheck {
             Ok(ServerRecord::PinWrong { remaining_attempts }) => {
                 return PinCheck::Wrong(remaining_attempts)
             }
-            Ok(ServerRecord::PinBlocked) => return PinCheck::Blocked,
+            Ok(ServerRecord::PinBlocked) => {
+                if let Err(err) = inner.store.set_pin_blocked(true).await {
+                    tracing::warn!(code = err.code(), "cannot record the blocked PIN");
+                }
+                return PinCheck::Blocked;
+            }
             _ => continue,
         }
     }
@@ -131,6 +164,22 @@ pub(crate) async fn check_pin(inner: &Inner, pin: &PinInput) -> PinCheck {
 }
 
 impl crate::Sdk {
+    /// Checks the person's PIN with a server, without any flow: an app that asks for the PIN
+    /// before an approval (a desktop anyone may sit at) proves it this way. Wrong PINs count
+    /// at the server as usual. Without a PIN the answer is `InvalidInput`.
+    pub async fn verify_pin(&self, pin: &PinInput) -> SdkResult<()> {
+        pin.to_pin()?;
+        if self.inner.device_secret().await?.is_none() {
+            return Err(SdkError::InvalidInput("no PIN is set"));
+        }
+        match check_pin(&self.inner, pin).await {
+            PinCheck::Right => Ok(()),
+            PinCheck::Wrong(remaining) => Err(SdkError::WrongPin(remaining)),
+            PinCheck::Blocked => Err(SdkError::PinBlocked),
+            PinCheck::Unavailable => Err(SdkError::Unreachable),
+        }
+    }
+
     /// Changes the app's PIN on every account that has one.
     ///
     /// The current PIN is first proven to each server (so a wrong PIN changes nothing), then
@@ -202,18 +251,60 @@ impl crate::Sdk {
         };
         inner.store.add_history(&draft).await?;
         // Biometric unlock follows the PIN.
-        if inner.store.biometric_pin().await?.is_some() {
-            let sealed = inner.keystore.seal(
-                crate::biometrics::BIOMETRIC_PIN_LABEL,
-                new_input.expose().as_bytes(),
-            )?;
-            inner.store.set_biometric_pin(Some(&sealed)).await?;
-        }
-        Ok(())
+        crate::biometrics::follow_pin_change(inner, new_input).await
     }
 }
 
 impl crate::Sdk {
+    /// Pauses push logins to an account on its server for `minutes` (at most a week), the
+    /// person's lock after a login request they did not start; `0` resumes them. The server
+    /// keeps the pause (the integrator can lift it too). Returns until when (Unix seconds;
+    /// `None`: not paused). Recorded in the history.
+    pub async fn pause_push(&self, account_id: &str, minutes: u16) -> SdkResult<Option<u64>> {
+        use nextauth_protocol::messages::MAX_PUSH_PAUSE_MINUTES;
+        if minutes > MAX_PUSH_PAUSE_MINUTES {
+            return Err(SdkError::InvalidInput("a pause lasts at most 7 days"));
+        }
+        let inner = &self.inner;
+        let record = inner
+            .store
+            .account(account_id)
+            .await?
+            .filter(|r| !r.pending_delete)
+            .ok_or(SdkError::UnknownAccount)?;
+        let mut ch = AccountChannel::open(inner, &record).await?;
+        ch.send(&AppRecord::PausePush { minutes }).await?;
+        let answer = ch.recv().await;
+        ch.close().await;
+        let until = match answer? {
+            ServerRecord::PushPaused { until } => until,
+            ServerRecord::Refused { code } => return Err(SdkError::Refused(code)),
+            _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+        };
+        let server_name = match inner.store.server(&record.server_id).await? {
+            Some(server) => server.params.name.clone(),
+            None => String::new(),
+        };
+        let draft = crate::store::HistoryDraft {
+            at: inner.now(),
+            kind: "PAUSE_PUSH",
+            status: crate::model::HistoryStatus::PushPaused,
+            server_id: Some(record.server_id),
+            server_name,
+            account_id: Some(record.id.clone()),
+            account_name: record.display_name.clone(),
+            announce: None,
+            error_code: None,
+            detail: if until == 0 {
+                "login requests resumed".to_owned()
+            } else {
+                format!("login requests paused for {minutes} min")
+            },
+        };
+        inner.store.add_history(&draft).await?;
+        Ok((until != 0).then_some(until))
+    }
+
     /// Tells every account's server where its push service reaches this app (call it after
     /// enrolment and whenever the platform hands out a new token). Returns how many servers
     /// confirmed; unreachable ones are retried at the next call.

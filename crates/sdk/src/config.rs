@@ -40,6 +40,18 @@ pub struct Config {
     pub app_login_lifetime: Option<std::time::Duration>,
     /// Never offer biometric unlock, whatever the platform can do (`biometricsDisabled`).
     pub biometrics_disabled: bool,
+    /// After this many biometric unlocks in a row the PIN must be typed again (`0`: no limit;
+    /// the reference's `maxNumberSecondFactorWithoutPIN`).
+    pub max_biometric_unlocks: u32,
+    /// Biometric unlock is offered only within this time after the PIN was last typed
+    /// (`None`: no limit; `maxTimeSecondFactorWithoutPIN`).
+    pub max_time_without_pin: Option<std::time::Duration>,
+    /// How long a PIN question waits for the answer before the flow ends with `Timeout` (50)
+    /// (`None`: 300 s, as every question; `secondFactorUserInputTimeout`).
+    pub second_factor_input_timeout: Option<std::time::Duration>,
+    /// Once a server said the PIN is blocked, refuse every second-factor question (PIN and
+    /// biometrics, on every server) until a PIN is set again (`blockSecondFactorOnPINBlocked`).
+    pub block_second_factor_on_pin_blocked: bool,
     /// Certificate authorities (DER) trusted for `wss://` servers besides the platform's own
     /// trust store: a private deployment's CA, or a test CA. Not used on Android, where the
     /// system's store is the only one (install the CA there).
@@ -92,6 +104,10 @@ impl Config {
             app_login_lifetime: None,
             extra_root_certificates: Vec::new(),
             biometrics_disabled: false,
+            max_biometric_unlocks: 0,
+            max_time_without_pin: None,
+            second_factor_input_timeout: None,
+            block_second_factor_on_pin_blocked: false,
         }
     }
 

@@ -25,6 +25,17 @@ pub enum SdkError {
     /// The keystore could not seal or open a secret.
     #[error(transparent)]
     Keystore(#[from] KeystoreError),
+    /// The account database is gone (deleted, or emptied to 0 bytes) although this app had
+    /// one: nothing was created in its place.
+    #[error("the account database nextauth.db is missing or empty, but this app had one: restore it from a backup, or delete nextauth.db.id in the data folder to start over without accounts")]
+    DatabaseMissing,
+    /// The database's secrets do not open with this app's key (the key file or keychain
+    /// entry was replaced or deleted): nothing was changed.
+    #[error("the keys in nextauth.db do not open with this app's key (keystore.key or the system keychain entry): put back the key that belongs to it; nothing was changed")]
+    KeyMismatch,
+    /// The database is another installation's (its id differs from nextauth.db.id).
+    #[error("nextauth.db is not this app's database (its id differs from nextauth.db.id): put back the right one, or delete nextauth.db.id to use this one")]
+    ForeignDatabase,
     /// The server could not be reached.
     #[error("the server could not be reached")]
     Unreachable,
@@ -35,6 +46,17 @@ pub enum SdkError {
     /// The server's parameters are not signed by the key the configuration pins for it.
     #[error("the server's key is not the one pinned for it")]
     PinnedKeyMismatch,
+    /// A code names a server the app knows, but its parameters are not signed by that
+    /// server's key (or a key it handed over to): someone else poses as it.
+    #[error("this code claims to be {0} but is not signed by {0}'s key")]
+    ImpersonatedServer(String),
+    /// A login or transaction code names another address for a server the app knows than
+    /// the one its accounts use; the app does not connect to it.
+    #[error("this code names another address for {0} than the one your account uses")]
+    EndpointMismatch(String),
+    /// An app token was asked for, but no AppLogin session is logged in.
+    #[error("no AppLogin session is logged in")]
+    NoAppLogin,
     /// Biometric unlock is not available on this device.
     #[error("biometrics are not available on this device")]
     BiometricsUnavailable,
@@ -48,7 +70,7 @@ pub enum SdkError {
     #[error("the server did not answer in time")]
     Timeout,
     /// The server refused (its error code).
-    #[error("the server refused the request (code {0})")]
+    #[error("the server refused: {}", refusal(*.0))]
     Refused(u16),
     /// No account of this app belongs to the server of a login code.
     #[error("no account for this server")]
@@ -103,6 +125,9 @@ impl SdkError {
             Self::UntrustedServer => 129,
             Self::PinnedKeyMismatch => 130,
             Self::BiometricsUnavailable => 131,
+            Self::ImpersonatedServer(_) => 133,
+            Self::EndpointMismatch(_) => 134,
+            Self::NoAppLogin => 135,
             Self::BiometricsDeclined => 132,
             Self::FlowActive => 122,
             Self::UnknownFlow => 123,
@@ -113,6 +138,9 @@ impl SdkError {
             Self::Storage(_) => 200,
             Self::CorruptRow(_) => 201,
             Self::Keystore(_) => 202,
+            Self::DatabaseMissing => 203,
+            Self::KeyMismatch => 204,
+            Self::ForeignDatabase => 205,
         }
     }
 
@@ -129,8 +157,14 @@ impl SdkError {
             Self::UntrustedServer => Self::UntrustedServer,
             Self::PinnedKeyMismatch => Self::PinnedKeyMismatch,
             Self::BiometricsUnavailable => Self::BiometricsUnavailable,
+            Self::ImpersonatedServer(name) => Self::ImpersonatedServer(name.clone()),
+            Self::EndpointMismatch(name) => Self::EndpointMismatch(name.clone()),
+            Self::NoAppLogin => Self::NoAppLogin,
             Self::BiometricsDeclined => Self::BiometricsDeclined,
             Self::InvalidInput(what) => Self::InvalidInput(what),
+            Self::DatabaseMissing => Self::DatabaseMissing,
+            Self::KeyMismatch => Self::KeyMismatch,
+            Self::ForeignDatabase => Self::ForeignDatabase,
             other => Self::Refused(other.code()),
         }
     }
@@ -141,6 +175,27 @@ impl SdkError {
             code: self.code(),
             message: self.to_string(),
         }
+    }
+}
+
+/// What a server's refusal code means (docs/protocol.md, section 14), for messages.
+fn refusal(code: u16) -> &'static str {
+    match code {
+        32 => "the request was malformed",
+        33 => "the request was of an unknown kind",
+        41 => "the sign-up code has expired or was already used",
+        48 => "it does not know this account, or the account is deleted",
+        101 => "a message did not authenticate",
+        105 => "a message came at the wrong time",
+        108 => "the account is blocked",
+        109 => "the PIN is blocked",
+        110 => "this server requires a PIN",
+        111 => "this login has expired or is already logged in",
+        112 => "the transaction is unknown, answered, expired or not for this account",
+        113 => "another PIN question for this account replaced this one",
+        114 => "AppLogin is not enabled on this server",
+        115 => "the number given is not the one the browser shows, so the login was denied",
+        _ => "for a reason this app does not know",
     }
 }
 

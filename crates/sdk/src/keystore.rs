@@ -21,6 +21,10 @@ pub enum KeystoreError {
     /// The sealed data does not open: altered, or sealed under another key.
     #[error("a stored secret does not open with this keystore")]
     Unseal,
+    /// The key file is gone while the app's database (sealed under it) is there: a new key
+    /// would make every account useless, so none is made.
+    #[error("{0} is missing, but this app has a database sealed under it: put the key file back from a backup (nothing was changed)")]
+    KeyFileMissing(String),
 }
 
 /// Seals and opens small secrets. `label` binds the ciphertext to its purpose and owner, so a
@@ -93,15 +97,25 @@ impl std::fmt::Debug for FileKeystore {
 }
 
 impl FileKeystore {
-    /// Opens the key file, creating it (0600) with a fresh key when missing.
+    /// Opens the key file, creating it (0600, written whole or not at all) with a fresh key
+    /// when missing. An empty file is what an interrupted creation left before files were
+    /// written whole: it holds no key, so a fresh one takes its place. (A database sealed
+    /// under a lost key is recognised when the SDK opens: [`crate::SdkError::KeyMismatch`].)
     pub fn open_or_create(path: &Path) -> Result<Self, KeystoreError> {
         let unavailable =
             |e: std::io::Error| KeystoreError::Unavailable(format!("{}: {e}", path.display()));
         let key = match std::fs::read(path) {
+            Ok(bytes) if bytes.is_empty() => {
+                let key = WrappingKey::generate()?;
+                crate::private_files::replace_private(path, key.key.as_slice())
+                    .map_err(unavailable)?;
+                key
+            }
             Ok(bytes) => WrappingKey::from_bytes(&Zeroizing::new(bytes), &path.display())?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = WrappingKey::generate()?;
-                write_private(path, key.key.as_slice()).map_err(unavailable)?;
+                crate::private_files::create_private(path, key.key.as_slice())
+                    .map_err(unavailable)?;
                 key
             }
             Err(e) => return Err(unavailable(e)),
@@ -110,6 +124,20 @@ impl FileKeystore {
             key,
             path: path.to_owned(),
         })
+    }
+}
+
+impl FileKeystore {
+    /// The key file of the data directory `data_dir` (`keystore.key`), created when the app
+    /// is new there; when the app's database exists already, a missing key file is an error
+    /// ([`KeystoreError::KeyFileMissing`]) rather than a new key.
+    pub fn open_in(data_dir: &Path) -> Result<Self, KeystoreError> {
+        let path = data_dir.join("keystore.key");
+        let has_database = data_dir.join(crate::store::DATABASE_ID_FILE).exists();
+        if has_database && !path.exists() {
+            return Err(KeystoreError::KeyFileMissing(path.display().to_string()));
+        }
+        Self::open_or_create(&path)
     }
 }
 
@@ -148,6 +176,8 @@ impl KeychainKeystore {
     /// Reads the wrapping key stored under `service` / `account`; a missing key is an error
     /// (an app that keeps its key there must not silently start over with a new one).
     pub fn open_existing(service: &str, account: &str) -> Result<Self, KeystoreError> {
+        #[cfg(target_os = "linux")]
+        secret_service::prepare()?;
         let entry = keyring::Entry::new(service, account)
             .map_err(|e| KeystoreError::Unavailable(format!("keychain: {e}")))?;
         let bytes = entry.get_secret().map_err(|e| match e {
@@ -176,6 +206,8 @@ impl KeychainKeystore {
         import: Option<&Path>,
     ) -> Result<Self, KeystoreError> {
         let unavailable = |e: keyring::Error| KeystoreError::Unavailable(format!("keychain: {e}"));
+        #[cfg(target_os = "linux")]
+        secret_service::prepare()?;
         let entry = keyring::Entry::new(service, account).map_err(unavailable)?;
         let whence = format!("keychain entry {service}/{account}");
         let key = match entry.get_secret() {
@@ -228,6 +260,58 @@ impl KeychainKeystore {
     }
 }
 
+/// The Secret Service on Linux, before an entry is read or written.
+///
+/// GNOME Keyring can be running without a default keyring: started by D-Bus activation or by
+/// a session that never unlocked a login keyring (automatic login, a display manager without
+/// `pam_gnome_keyring`, a new account). It then offers only its in-memory `session` collection,
+/// the `default` alias points nowhere, and every write through `keyring` fails with "no result"
+/// (that is how the app ended up with a key file on a desktop with GNOME Keyring running). A
+/// locked default keyring needs the person's password first. Both are what the Secret Service
+/// asks the person about itself: creating the default keyring shows the system's "choose a
+/// password for the new keyring" dialog, unlocking its "unlock" dialog (GNOME Shell, or
+/// gcr-prompter elsewhere), as for any application that keeps secrets there.
+#[cfg(all(feature = "os-keychain", target_os = "linux"))]
+mod secret_service {
+    use dbus_secret_service::{EncryptionType, Error, SecretService};
+
+    use super::KeystoreError;
+
+    /// How long the person has to answer the system's dialog.
+    const PROMPT_SECS: u64 = 120;
+
+    /// Makes sure a default keyring exists and is unlocked, asking the person through the
+    /// Secret Service when it must be created or unlocked.
+    pub(super) fn prepare() -> Result<(), KeystoreError> {
+        let fail = |what: String| KeystoreError::Unavailable(format!("keychain: {what}"));
+        // Nothing secret travels in this exchange: no encrypted session needed.
+        let ss = SecretService::connect_with_max_prompt_timeout(EncryptionType::Plain, PROMPT_SECS)
+            .map_err(|e| fail(format!("no Secret Service on the session bus ({e})")))?;
+        let collection = match ss.get_default_collection() {
+            Ok(collection) => collection,
+            Err(Error::NoResult) => {
+                tracing::info!("the Secret Service has no default keyring; asking to create one");
+                ss.create_collection("Login", "default").map_err(|e| {
+                    fail(format!(
+                        "there is no default keyring and none was created ({e}); create one \
+                         in the system's Passwords and Keys (Seahorse), then open the app again"
+                    ))
+                })?
+            }
+            Err(e) => return Err(fail(format!("the default keyring cannot be read ({e})"))),
+        };
+        if collection.is_locked().unwrap_or(false) {
+            tracing::info!("the default keyring is locked; asking to unlock it");
+            collection.unlock().map_err(|e| {
+                fail(format!(
+                    "the default keyring stays locked ({e}); unlock it, then open the app again"
+                ))
+            })?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(feature = "os-keychain")]
 impl Keystore for KeychainKeystore {
     fn seal(&self, label: &[u8], secret: &[u8]) -> Result<Vec<u8>, KeystoreError> {
@@ -237,21 +321,6 @@ impl Keystore for KeychainKeystore {
     fn open(&self, label: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
         self.key.open(label, sealed)
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(bytes)
 }
 
 #[cfg(test)]

@@ -31,13 +31,15 @@ pub mod error;
 pub mod keystore;
 pub mod live;
 pub mod model;
+pub mod private_files;
 pub mod push;
+pub mod reconcile;
 mod runner;
 mod sdk;
 pub mod store;
 pub mod transport;
 
-pub use biometrics::{BiometricStatus, Biometrics};
+pub use biometrics::{BiometricError, BiometricStatus, Biometrics};
 pub use config::{
     Config, ConfigError, PinnedServerKey, DEFAULT_HISTORY_RETENTION_DAYS,
     MAX_HISTORY_RETENTION_DAYS,
@@ -48,5 +50,6 @@ pub use live::LiveDelivery;
 pub use model::*;
 pub use nextauth_qr as qr;
 pub use push::PushOutcome;
+pub use reconcile::ReconcileReport;
 pub use sdk::Sdk;
-pub use store::HistoryQuery;
+pub use store::{HistoryQuery, StorageFaults};

@@ -1,12 +1,15 @@
-//! Live delivery: one CONNECT session kept open per account, so that what a server queues for
-//! the app (push logins, logouts, deletions, message-center messages) arrives at once on
-//! platforms without FCM or APNs, such as the desktop. Each connection first pulls what was
-//! missed; a connection that fails is opened again after a growing, jittered pause; deletions
-//! the server has not confirmed are retried the same way.
+//! Live delivery: one CONNECT session kept open per server, so that what a server queues for
+//! the app's accounts there (push logins, logouts, deletions, message-center messages) arrives
+//! at once on platforms without FCM or APNs, such as the desktop. The session opens as one
+//! account and adds the app's other accounts on that server (`AddAccount`, each proving its
+//! key), so ten accounts on one server cost one connection. Each connection first pulls what
+//! was missed; a connection that fails is opened again after a growing, jittered pause;
+//! deletions the server has not confirmed are retried the same way.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use nextauth_protocol::ids::ServerId;
 use nextauth_protocol::messages::{AppRecord, ServerRecord};
 use ring::rand::SecureRandom;
 use tokio::sync::broadcast::error::RecvError;
@@ -65,18 +68,43 @@ impl Sdk {
     }
 }
 
-/// Keeps one connection task per account.
+/// Keeps one connection task per server that has accounts here. A task is replaced when the
+/// set of accounts of its server changes (enrolled, deleted, marked for deletion).
 async fn supervise(sdk: Sdk, mut events: tokio::sync::broadcast::Receiver<Event>) {
-    let mut tasks: HashMap<String, Task> = HashMap::new();
+    // Per server: the accounts its task was started for, and the task.
+    let mut tasks: HashMap<ServerId, (Vec<(String, bool)>, Task)> = HashMap::new();
+    let mut settling: Option<Task> = None;
     loop {
+        // What a stop or a full disk left unsettled is settled while the app runs.
+        if settling.as_ref().is_none_or(|t| t.0.is_finished())
+            && sdk.inner.store.has_unsettled().await.unwrap_or(false)
+        {
+            let sdk = sdk.clone();
+            settling = Some(Task(tokio::spawn(async move {
+                if let Err(err) = sdk.reconcile().await {
+                    tracing::warn!(code = err.code(), "cannot settle with the servers");
+                }
+            })));
+        }
         match sdk.inner.store.accounts().await {
             Ok(records) => {
-                tasks.retain(|id, task| {
-                    !task.0.is_finished() && records.iter().any(|r| &r.id == id)
+                let mut by_server: HashMap<ServerId, Vec<(String, bool)>> = HashMap::new();
+                for record in &records {
+                    by_server
+                        .entry(record.server_id)
+                        .or_default()
+                        .push((record.id.clone(), record.pending_delete));
+                }
+                for accounts in by_server.values_mut() {
+                    accounts.sort();
+                }
+                tasks.retain(|server, (accounts, task)| {
+                    !task.0.is_finished() && by_server.get(server) == Some(accounts)
                 });
-                for record in records {
-                    tasks.entry(record.id.clone()).or_insert_with(|| {
-                        Task(tokio::spawn(keep_connected(sdk.clone(), record.id)))
+                for (server, accounts) in by_server {
+                    tasks.entry(server).or_insert_with(|| {
+                        let task = Task(tokio::spawn(keep_connected(sdk.clone(), server)));
+                        (accounts, task)
                     });
                 }
             }
@@ -98,28 +126,38 @@ async fn supervise(sdk: Sdk, mut events: tokio::sync::broadcast::Receiver<Event>
     }
 }
 
-/// Keeps `account_id` connected until the account is gone.
-async fn keep_connected(sdk: Sdk, account_id: String) {
+/// Keeps the app's accounts on `server` connected until none is left; retries the deletions
+/// the server has not confirmed.
+async fn keep_connected(sdk: Sdk, server: ServerId) {
     let mut pause = Pause::new();
     loop {
-        let record = match sdk.inner.store.account(&account_id).await {
-            Ok(Some(record)) => record,
-            Ok(None) => return,
+        let records: Vec<AccountRecord> = match sdk.inner.store.accounts().await {
+            Ok(records) => records
+                .into_iter()
+                .filter(|r| r.server_id == server)
+                .collect(),
             Err(err) => {
-                tracing::warn!(code = err.code(), "live delivery cannot read an account");
+                tracing::warn!(code = err.code(), "live delivery cannot read the accounts");
                 pause.wait(&sdk).await;
                 continue;
             }
         };
-        if record.pending_delete {
-            match sdk.retry_delete(&record, false).await {
-                Ok(true) => return,
-                Ok(false) => {}
+        let (deleting, mut live): (Vec<_>, Vec<_>) =
+            records.into_iter().partition(|r| r.pending_delete);
+        for record in &deleting {
+            match sdk.retry_delete(record, false).await {
+                Ok(_) => {}
                 Err(err) => tracing::info!(code = err.code(), "deletion not confirmed yet"),
             }
-        } else {
-            match sdk.serve_live(&record, &mut pause).await {
-                Ok(()) => return,
+        }
+        if live.is_empty() && deleting.is_empty() {
+            return;
+        }
+        live.sort_by(|a, b| a.id.cmp(&b.id));
+        if !live.is_empty() {
+            match sdk.serve_live(&live, &mut pause).await {
+                // An account was deleted: open again with those left (at once).
+                Ok(()) => continue,
                 Err(err) => {
                     tracing::info!(code = err.code(), %err, "live connection ended");
                 }
@@ -130,12 +168,36 @@ async fn keep_connected(sdk: Sdk, account_id: String) {
 }
 
 impl Sdk {
-    /// One live connection: pull what was missed, then handle deliveries as they come,
-    /// probing when idle. `Ok` when the account was deleted (nothing more to do).
-    async fn serve_live(&self, record: &AccountRecord, pause: &mut Pause) -> SdkResult<()> {
-        let mut ch = AccountChannel::open(&self.inner, record).await?;
-        tracing::info!(server_id = ?record.server_id, "live connection open");
+    /// One live connection for `records` (accounts of one server): opened as the first, the
+    /// others added; pull what was missed, then handle deliveries as they come, probing when
+    /// idle. `Ok` when an account was deleted (the connection is opened again for the rest).
+    async fn serve_live(&self, records: &[AccountRecord], pause: &mut Pause) -> SdkResult<()> {
+        let Some((first, others)) = records.split_first() else {
+            return Ok(());
+        };
+        let mut ch = AccountChannel::open(&self.inner, first).await?;
+        tracing::info!(server_id = ?first.server_id, accounts = records.len(), "live connection open");
         pause.reset();
+        for other in others {
+            ch.add_account(&self.inner, other).await?;
+            loop {
+                match ch.recv().await? {
+                    ServerRecord::Accepted => break,
+                    // The server does not know the account (deleted there): its messages do
+                    // not come here; the others' still do.
+                    ServerRecord::Refused { code } => {
+                        tracing::info!(code, "an account was not added to the live connection");
+                        break;
+                    }
+                    ServerRecord::Messages { envelopes } => {
+                        if self.handle_envelopes(&mut ch, first, &envelopes).await?.1 {
+                            return Ok(());
+                        }
+                    }
+                    _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+                }
+            }
+        }
         ch.send(&AppRecord::PullMessages).await?;
         // Before the first answer, and after each probe: the answer's deadline.
         let mut answer_due = Some(Instant::now() + PROBE_TIMEOUT);
@@ -148,7 +210,7 @@ impl Sdk {
                     next_probe = Instant::now() + PROBE_EVERY;
                     match received? {
                         ServerRecord::Messages { envelopes } => {
-                            let (_, deleted) = self.handle_envelopes(&mut ch, record, &envelopes).await?;
+                            let (_, deleted) = self.handle_envelopes(&mut ch, first, &envelopes).await?;
                             if deleted {
                                 return Ok(());
                             }

@@ -76,6 +76,84 @@ pub struct Announce {
     pub user_agent: String,
 }
 
+/// Where a code came from. A browser on another network than this device is expected when a
+/// phone's camera scans a computer's screen; it is a warning sign when the code came from this
+/// device's own screen, a link opened here, or a push (relay phishing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CodeSource {
+    /// A camera (usually another device's screen).
+    #[default]
+    Camera,
+    /// An image file.
+    Image,
+    /// This device's own screen.
+    Screen,
+    /// A deep link or app link opened on this device.
+    Link,
+    /// A push login.
+    Push,
+    /// Text pasted or typed.
+    Text,
+}
+
+/// The number the prompt asks for (number matching): the browser shows it, and the one given
+/// is part of what the account signs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NumberAsk {
+    /// None is asked.
+    #[default]
+    None,
+    /// Pick the browser's number among these.
+    Choose {
+        /// The choices (one is right).
+        choices: Vec<String>,
+    },
+    /// Type the browser's number.
+    Type {
+        /// How many digits it has.
+        digits: u8,
+    },
+}
+
+/// What the server itself saw of the browser that asks: shown apart from what the website
+/// says, which could claim anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Observed {
+    /// The browser's address (`""`: the server did not see the browser).
+    pub ip: String,
+    /// Its browser and system in words ("Chrome 131 on Windows 10").
+    pub browser: String,
+    /// Coarse location (`""`: unknown, the server has no location database).
+    pub location: String,
+    /// When the server saw it (Unix seconds, 0: never).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seen_at: u64,
+    /// The browser is on another network than this device.
+    pub network_differs: bool,
+}
+
+/// The checks of a login or transaction prompt.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginCheck {
+    /// The number to ask for.
+    pub number: NumberAsk,
+    /// What the server saw of the browser.
+    pub observed: Observed,
+    /// Warn: the browser is on another network, and the code came from this device's screen,
+    /// a link or a push. Someone may be relaying a login of theirs to this person.
+    pub relay_warning: bool,
+    /// Where the code came from.
+    pub source: CodeSource,
+}
+
 /// The kinds of flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -121,6 +199,9 @@ pub enum Interaction {
         accounts: Vec<Account>,
         /// What the website announces and who asks.
         announce: Announce,
+        /// The number to ask for and what the server saw of the browser (boxed: a flow
+        /// update stays small).
+        check: Box<LoginCheck>,
     },
     /// Confirm an enrolment after comparing the visual hash with the website's.
     ConfirmEnrol {
@@ -141,6 +222,9 @@ pub enum Interaction {
         beneficiary: String,
         /// Description.
         description: String,
+        /// The number to ask for and what the server saw of the browser (boxed: a flow
+        /// update stays small).
+        check: Box<LoginCheck>,
     },
     /// Choose the app's PIN (first account that needs one).
     SetSecondFactor,
@@ -242,6 +326,10 @@ pub enum HistoryStatus {
     Message,
     /// The PIN was changed.
     PinChanged,
+    /// The person said "This was not me": denied and reported to the server.
+    NotMe,
+    /// The person paused push logins to an account (or resumed them) from the app.
+    PushPaused,
 }
 
 /// One entry of the history.
@@ -345,4 +433,28 @@ pub enum Event {
         /// The error.
         error: ErrorInfo,
     },
+}
+
+/// A token the app hands its own backend while its AppLogin session is logged in: the server
+/// states, signed with its key, that this account is logged in, for `audience` and until
+/// `expires_at` (docs/sdk.md, "AppLogin"). It is a bearer credential: never logged (its
+/// `Debug` hides it).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppToken {
+    /// The token text (`nat1.…`).
+    pub token: String,
+    /// Who it is for.
+    pub audience: String,
+    /// Not valid after (Unix s).
+    #[serde(rename = "expiresAt")]
+    pub expires_at: u64,
+}
+
+impl std::fmt::Debug for AppToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppToken")
+            .field("audience", &self.audience)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }

@@ -3,7 +3,7 @@
 
 use nextauth_protocol::messages::{AppRecord, ServerRecord};
 use nextauth_protocol::push::{Envelope, PushBody, PushMessage, ReplayGuard};
-use nextauth_protocol::qr::{LoginCode, QrPayload};
+use nextauth_protocol::qr::LoginCode;
 use serde::{Deserialize, Serialize};
 
 use crate::account_ops::AccountChannel;
@@ -26,7 +26,8 @@ pub enum PushOutcome {
     /// Another flow is running: the login starts as soon as that one ends (while the message
     /// is valid; if it expires first, the history says so).
     LoginQueued,
-    /// A session was logged out.
+    /// The server logged out a continuous session of this app (the website did): the session
+    /// ends (`SessionUpdate LOGGED_OUT`) if it still runs here.
     LoggedOut,
     /// The server deleted the account; it is gone from the app.
     AccountDeleted {
@@ -39,6 +40,11 @@ pub enum PushOutcome {
         /// The message.
         message: Message,
     },
+    /// The message was handled before (the live connection, a pull or an earlier push brought
+    /// it first): dropped without a history entry. Only an authentic message (the server's
+    /// signature, this account's key, still valid) is recognised as a duplicate; anything else
+    /// is an error as before.
+    Duplicate,
 }
 
 impl Sdk {
@@ -60,6 +66,12 @@ impl Sdk {
                     }
                 }
                 self.act(&record, message).await
+            }
+            // The same message by two routes is expected (FCM and the live connection both
+            // deliver, a pull fetches what a push already brought): not worth a history entry.
+            Err(SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)) => {
+                tracing::debug!("duplicate push message dropped");
+                Ok(PushOutcome::Duplicate)
             }
             Err(err) => {
                 self.inner
@@ -152,19 +164,30 @@ impl Sdk {
                     server_id: record.server_id,
                     session_ref,
                 };
-                match self.start_payload(Ok(QrPayload::Login(code.clone()))).await {
+                match self.start_push_login(code.clone(), &record.id).await {
                     Ok(flow) => PushOutcome::LoginStarted { flow_id: flow.id },
                     Err(SdkError::FlowActive) => {
                         history.detail = "push login (waits for the open request)".into();
-                        self.queue_login(code, message.expires_at, history.clone());
+                        self.queue_login(code, &record.id, message.expires_at, history.clone());
                         PushOutcome::LoginQueued
                     }
                     Err(err) => return Err(err),
                 }
             }
-            PushBody::Logout { .. } => {
-                history.status = HistoryStatus::LoggedOut;
-                PushOutcome::LoggedOut
+            PushBody::Logout { session_ref } => {
+                // The session ends and records its own LOGGED_OUT, once, whether its
+                // connection or this push tells first; a session no longer running here
+                // (ended already, or before a restart) needs nothing more.
+                let session = inner.sessions.lock().ok().and_then(|sessions| {
+                    sessions
+                        .values()
+                        .find(|s| s.session_ref == session_ref.0 && s.account_id == record.id)
+                        .map(|s| s.logged_out.clone())
+                });
+                if let Some(logged_out) = session {
+                    logged_out.notify_one();
+                }
+                return Ok(PushOutcome::LoggedOut);
             }
             PushBody::DeleteAccount => {
                 history.status = HistoryStatus::Deleted;
@@ -207,8 +230,15 @@ impl Sdk {
 
     /// Starts a push login once the running flow ends (checked four times a second), unless
     /// the message expires first: then `history` is recorded as aborted with error 122.
-    fn queue_login(&self, code: LoginCode, expires_at: u64, mut history: HistoryDraft) {
+    fn queue_login(
+        &self,
+        code: LoginCode,
+        account_id: &str,
+        expires_at: u64,
+        mut history: HistoryDraft,
+    ) {
         let sdk = self.clone();
+        let account_id = account_id.to_owned();
         tokio::spawn(async move {
             loop {
                 if sdk.inner.now() >= expires_at {
@@ -222,7 +252,7 @@ impl Sdk {
                     return;
                 }
                 if sdk.active_flow().is_none() {
-                    match sdk.start_payload(Ok(QrPayload::Login(code.clone()))).await {
+                    match sdk.start_push_login(code.clone(), &account_id).await {
                         // Another flow was quicker: wait for that one too.
                         Err(SdkError::FlowActive) => {}
                         Ok(_) => return,

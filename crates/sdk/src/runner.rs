@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 use crate::engine::{Effect, FlowMachine, Input, Response};
 use crate::error::SdkResult;
 use crate::model::{Event, FlowState};
-use crate::sdk::{key_label, push_label, Inner, Reply, StepEnv, PIN_LABEL};
-use crate::store::AccountRecord;
+use crate::sdk::{key_label, push_label, Inner, LiveSession, Reply, StepEnv, PIN_LABEL};
+use crate::store::{AccountRecord, PendingEnrol};
 use crate::transport::Connection;
 
 /// How long the server may take to answer.
@@ -31,6 +31,11 @@ pub(crate) async fn run(
     let mut conn: Option<Connection> = None;
     let mut pending: VecDeque<Effect> = effects.into();
     let mut in_session = false;
+    // Woken by a LOGOUT push that names this session (push.rs).
+    let logged_out = Arc::new(tokio::sync::Notify::new());
+    // What a LOGOUT push names: the session reference of a login (and the account, known once
+    // chosen).
+    let session_ref = machine.session_ref().unwrap_or_default();
     let mut device = inner
         .device_secret()
         .await
@@ -39,14 +44,26 @@ pub(crate) async fn run(
         .map(|d| *d.expose());
     // What the journal of open flows holds for this one (written when it changes, so that a
     // restart can end it in the history).
-    let mut journaled: Option<(crate::model::Flow, bool)> = None;
+    let mut journaled: Option<Journaled> = None;
     journal(&inner, &machine, &mut journaled).await;
     // Biometric unlock is offered once per flow, at the first PIN question.
     let mut biometrics_offered = false;
     loop {
         while let Some(effect) = pending.pop_front() {
-            let next = execute(&inner, &mut conn, effect, &mut records, &mut device).await;
+            if matches!(effect, Effect::Send(_)) {
+                // What the flow is about to answer is in the journal before it leaves, so a
+                // stop right after sending knows to ask the server what became of it.
+                journal(&inner, &machine, &mut journaled).await;
+            }
+            let ends = (session_ref, &logged_out);
+            let next = execute(&inner, &mut conn, effect, &mut records, &mut device, ends).await;
             if let Some(input) = next {
+                if matches!(input, Input::Failed(_)) && !machine.is_finished() {
+                    // What was to follow the failed effect (a send after a store, a "done"
+                    // after a commit) must not happen; the machine says what does instead.
+                    // (A flow already ended still closes and reports its end.)
+                    pending.clear();
+                }
                 let env = StepEnv {
                     inner: &inner,
                     records: &records,
@@ -62,8 +79,19 @@ pub(crate) async fn run(
             // The flow is done; the session lives on without holding the flow slot.
             in_session = true;
             if let Some((_, tx)) = inner.active.lock().ok().and_then(|mut a| a.take()) {
+                let live = LiveSession {
+                    answers: tx,
+                    session_ref: machine.session_ref().unwrap_or_default(),
+                    account_id: machine
+                        .flow()
+                        .account
+                        .as_ref()
+                        .map(|a| a.id.clone())
+                        .unwrap_or_default(),
+                    logged_out: logged_out.clone(),
+                };
                 if let Ok(mut sessions) = inner.sessions.lock() {
-                    sessions.insert(id.clone(), tx);
+                    sessions.insert(id.clone(), live);
                 }
             }
         }
@@ -74,7 +102,11 @@ pub(crate) async fn run(
         }
         let timeout = match machine.flow().state {
             _ if in_session => ping_timeout(&machine),
-            FlowState::WaitingForConfirmation | FlowState::WaitingForInput => PERSON_TIMEOUT,
+            FlowState::WaitingForInput => inner
+                .config
+                .second_factor_input_timeout
+                .unwrap_or(PERSON_TIMEOUT),
+            FlowState::WaitingForConfirmation => PERSON_TIMEOUT,
             _ => SERVER_TIMEOUT,
         };
         let input = tokio::select! {
@@ -101,6 +133,7 @@ pub(crate) async fn run(
                 None => Input::Respond(Response::Cancel),
             },
             () = tokio::time::sleep(timeout) => Input::TimedOut,
+            () = logged_out.notified(), if in_session => Input::LoggedOutByPush,
             () = app_login_deadline(&inner, &id, in_session) => {
                 tracing::info!("AppLogin session ended by its time limit");
                 // Fire once: the logout is under way, the limit no longer applies.
@@ -162,7 +195,7 @@ fn offer_biometrics(inner: &Arc<Inner>, flow: &crate::model::Flow) {
     let id = flow.id.clone();
     tokio::spawn(async move {
         if let Some(pin) = crate::biometrics::unlock_pin(&sdk.inner, &reason).await {
-            if let Err(err) = sdk.respond(&id, Response::Pin { pin }).await {
+            if let Err(err) = sdk.respond_as(&id, Response::Pin { pin }).await {
                 tracing::info!(code = err.code(), "biometric answer not taken");
             }
         }
@@ -170,14 +203,22 @@ fn offer_biometrics(inner: &Arc<Inner>, flow: &crate::model::Flow) {
 }
 
 /// Writes the flow's state to the journal of open flows when it changed since `journaled`.
-async fn journal(
-    inner: &Inner,
-    machine: &FlowMachine,
-    journaled: &mut Option<(crate::model::Flow, bool)>,
-) {
-    let now = (machine.flow().clone(), machine.is_session());
+/// A flow as last written to the journal: its view, whether it is a live session, and what it
+/// answered without hearing back yet.
+type Journaled = (crate::model::Flow, bool, Option<(String, [u8; 16])>);
+
+async fn journal(inner: &Inner, machine: &FlowMachine, journaled: &mut Option<Journaled>) {
+    let now = (
+        machine.flow().clone(),
+        machine.is_session(),
+        machine.awaiting_answer(),
+    );
     if journaled.as_ref() != Some(&now) {
-        if let Err(err) = inner.store.save_open_flow(&now.0, now.1, inner.now()).await {
+        let saved = inner
+            .store
+            .save_open_flow(&now.0, now.1, now.2.as_ref(), inner.now())
+            .await;
+        if let Err(err) = saved {
             tracing::warn!(code = err.code(), "cannot journal an open flow");
         }
         *journaled = Some(now);
@@ -233,6 +274,7 @@ async fn execute(
     effect: Effect,
     records: &mut Vec<AccountRecord>,
     device: &mut Option<[u8; 32]>,
+    (session_ref, logged_out): ([u8; 16], &Arc<tokio::sync::Notify>),
 ) -> Option<Input> {
     let result: SdkResult<Option<Input>> = async {
         match effect {
@@ -249,6 +291,10 @@ async fn execute(
                 None => Ok(Some(Input::Closed)),
             },
             Effect::Update(flow) => {
+                let blocked = crate::SdkError::PinBlocked.code();
+                if flow.error.as_ref().is_some_and(|e| e.code == blocked) {
+                    inner.store.set_pin_blocked(true).await?;
+                }
                 if matches!(flow.state, FlowState::Done | FlowState::Error) {
                     // Out of the journal before anyone hears of the end: an app may exit at
                     // once. (A continuous session is journaled again as such.)
@@ -257,6 +303,31 @@ async fn execute(
                             code = err.code(),
                             "cannot remove an ended flow from the journal"
                         );
+                    }
+                    // The slot is free before anyone hears of the end, so whoever saw it may
+                    // start the next flow at once (an answer channel a continuous session
+                    // still needs lives on with the sessions; the runner drops it at its end).
+                    let slot =
+                        inner
+                            .active
+                            .lock()
+                            .ok()
+                            .and_then(|mut active| match active.as_ref() {
+                                Some((id, _)) if *id == flow.id => active.take(),
+                                _ => None,
+                            });
+                    if let (Some((id, tx)), Ok(mut sessions)) = (slot, inner.sessions.lock()) {
+                        let live = LiveSession {
+                            answers: tx,
+                            session_ref,
+                            account_id: flow
+                                .account
+                                .as_ref()
+                                .map(|a| a.id.clone())
+                                .unwrap_or_default(),
+                            logged_out: logged_out.clone(),
+                        };
+                        sessions.insert(id, live);
                     }
                 }
                 inner.emit(Event::FlowUpdate { flow });
@@ -269,13 +340,15 @@ async fn execute(
                     .await?;
                 Ok(None)
             }
-            Effect::CreateAccount(new) => {
+            Effect::StorePendingEnrol {
+                account: new,
+                signed,
+                params,
+            } => {
                 let id = new.account.id.clone();
-                let record = AccountRecord {
+                let account = AccountRecord {
                     id: id.clone(),
-                    server_id: nextauth_protocol::ids::ServerId::from_base64(
-                        &new.account.server_id,
-                    )?,
+                    server_id: params.server_id,
                     display_name: new.account.display_name.clone(),
                     public_key: new.public_key,
                     key_sealed: inner.keystore.seal(&key_label(&id), &new.pkcs8)?,
@@ -288,16 +361,68 @@ async fn execute(
                     last_login: new.account.last_login,
                     pending_delete: false,
                 };
-                inner.store.insert_account(&record).await?;
-                records.push(record);
+                let pending = PendingEnrol {
+                    account,
+                    signed,
+                    params,
+                };
+                inner.store.insert_pending_enrol(&pending).await?;
+                Ok(None)
+            }
+            Effect::ActivateEnrol {
+                account_id,
+                mut history,
+            } => {
+                history.at = inner.now();
+                let stored = inner
+                    .store
+                    .activate_enrol(&account_id, Some(&history), inner.now())
+                    .await?
+                    .ok_or(crate::SdkError::CorruptRow("pending enrolment"))?;
+                let server_name = history.server_name.clone();
                 inner.emit(Event::AccountUpdate {
-                    account: new.account.clone(),
+                    account: inner.account_view(&stored, &server_name),
                 });
+                records.push(stored);
+                Ok(None)
+            }
+            Effect::DiscardEnrol { account_id } => {
+                inner.store.discard_pending_enrol(&account_id).await?;
+                // A PIN set for this enrolment alone goes with it.
+                if !inner.store.any_pin_account().await? {
+                    inner.store.set_pin_secret(None).await?;
+                    *device = None;
+                }
+                Ok(None)
+            }
+            Effect::Commit => Ok(Some(Input::Committed)),
+            Effect::Unresolved {
+                mut history,
+                account_id,
+                reference,
+            } => {
+                history.at = inner.now();
+                inner
+                    .store
+                    .add_unresolved(&history, &account_id, &reference)
+                    .await?;
+                Ok(None)
+            }
+            Effect::AccountHasPin { account_id } => {
+                inner.store.set_account_has_pin(&account_id).await?;
+                if let Some(record) = records.iter_mut().find(|r| r.id == account_id) {
+                    record.has_pin = true;
+                }
+                Ok(None)
+            }
+            Effect::PinSetAgain => {
+                inner.store.set_pin_blocked(false).await?;
                 Ok(None)
             }
             Effect::SetPinSecret(secret) => {
                 let sealed = inner.keystore.seal(PIN_LABEL, secret.expose())?;
                 inner.store.set_pin_secret(Some(&sealed)).await?;
+                inner.store.set_pin_blocked(false).await?;
                 *device = Some(*secret.expose());
                 Ok(None)
             }
@@ -337,7 +462,7 @@ async fn execute(
         Ok(next) => next,
         Err(err) => {
             // Storage or keystore failures end the flow with a typed error; nothing is
-            // half-written because each effect is one statement.
+            // half-written because each effect is one statement or one transaction.
             tracing::warn!(code = err.code(), %err, "a flow effect failed");
             Some(Input::Failed(err))
         }

@@ -10,10 +10,10 @@ use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::Config;
-use crate::engine::{Env, FlowContext, FlowMachine, KnownAccount, Response};
+use crate::engine::{Env, FlowContext, FlowMachine, KnownAccount, KnownServer, Response};
 use crate::error::{SdkError, SdkResult};
 use crate::keystore::Keystore;
-use crate::model::{Account, Event, Flow, HistoryEntry, Message};
+use crate::model::{Account, CodeSource, Event, Flow, HistoryEntry, Message};
 use crate::store::{AccountRecord, HistoryQuery, Store};
 
 /// Labels that bind sealed secrets to their purpose and owner.
@@ -29,6 +29,18 @@ pub(crate) type Reply = oneshot::Sender<SdkResult<()>>;
 /// Where a running flow or session receives the person's answers.
 pub(crate) type Answers = mpsc::Sender<(Response, Reply)>;
 
+/// A continuous session that outlived its flow: where the app's logout goes, and what a
+/// LOGOUT push names.
+pub(crate) struct LiveSession {
+    pub answers: Answers,
+    /// The session reference the app logged in with.
+    pub session_ref: [u8; 16],
+    /// The account logged in.
+    pub account_id: String,
+    /// Woken when the server's LOGOUT push names this session.
+    pub logged_out: Arc<tokio::sync::Notify>,
+}
+
 /// The shared inside of an [`Sdk`].
 pub(crate) struct Inner {
     pub config: Config,
@@ -43,7 +55,7 @@ pub(crate) struct Inner {
     /// The one running flow (id and where its answers go).
     pub active: Mutex<Option<(String, Answers)>>,
     /// Continuous sessions by id, to log them out.
-    pub sessions: Mutex<HashMap<String, Answers>>,
+    pub sessions: Mutex<HashMap<String, LiveSession>>,
     /// The last report of each active continuous session (for [`Sdk::sessions`]).
     pub session_views: Mutex<HashMap<String, crate::model::Session>>,
     /// The AppLogin session, if one runs: its flow id, start and last reported activity.
@@ -70,6 +82,14 @@ impl Inner {
                     "interrupted: the app was stopped",
                 )
             };
+            let unknown = interrupted
+                .answered
+                .as_ref()
+                .filter(|_| !interrupted.session);
+            let detail = match unknown {
+                Some(_) => "interrupted after answering: asking the server what happened",
+                None => detail,
+            };
             let draft = crate::store::HistoryDraft {
                 at: self.now(),
                 kind: flow.map_or("LOGIN", |f| crate::engine::history_kind(f.kind)),
@@ -83,7 +103,17 @@ impl Inner {
                 error_code: None,
                 detail: detail.into(),
             };
-            self.store.add_history(&draft).await?;
+            match unknown {
+                // The enrolment's own pending row is settled separately.
+                Some((account_id, reference)) if draft.kind != "ENROL" => {
+                    self.store
+                        .add_unresolved(&draft, account_id, reference)
+                        .await?
+                }
+                _ => {
+                    self.store.add_history(&draft).await?;
+                }
+            }
         }
         Ok(())
     }
@@ -203,8 +233,29 @@ impl Sdk {
     /// Opens the SDK: validates the configuration, opens (or creates) the database in the data
     /// directory, and prunes expired history and message ids.
     pub async fn open(config: Config, keystore: Arc<dyn Keystore>) -> SdkResult<Self> {
+        Self::open_inner(config, keystore, None).await
+    }
+
+    /// [`Sdk::open`] with storage faults injected on purpose (reliability tests only).
+    #[doc(hidden)]
+    pub async fn open_with_faults(
+        config: Config,
+        keystore: Arc<dyn Keystore>,
+        faults: Arc<crate::store::StorageFaults>,
+    ) -> SdkResult<Self> {
+        Self::open_inner(config, keystore, Some(faults)).await
+    }
+
+    async fn open_inner(
+        config: Config,
+        keystore: Arc<dyn Keystore>,
+        faults: Option<Arc<crate::store::StorageFaults>>,
+    ) -> SdkResult<Self> {
         config.validate()?;
-        let store = Store::open(&config.data_dir.join("nextauth.db")).await?;
+        let path = config.data_dir.join("nextauth.db");
+        let store = Store::open(&path, faults).await?;
+        // The database and the key belong together, or nothing is touched.
+        store.check_belongs(&path, keystore.as_ref()).await?;
         let (events, _) = broadcast::channel(256);
         let inner = Inner {
             tls: crate::transport::Tls::new(&config.extra_root_certificates),
@@ -269,30 +320,60 @@ impl Sdk {
         self.inner.store.messages().await
     }
 
-    /// Starts a flow from the raw bytes of a scanned QR code.
+    /// Starts a flow from the raw bytes of a QR code scanned with a camera.
     pub async fn start_qr(&self, bytes: &[u8]) -> SdkResult<Flow> {
-        let payload = QrPayload::decode(bytes, self.inner.now());
-        self.start_payload(payload).await
+        self.start_qr_from(bytes, CodeSource::Camera).await
     }
 
-    /// Starts a flow from a deep link or app-to-app URI.
+    /// Starts a flow from the raw bytes of a QR code read from `source` (the prompt warns
+    /// when a code from this device's own screen logs in a browser on another network).
+    pub async fn start_qr_from(&self, bytes: &[u8], source: CodeSource) -> SdkResult<Flow> {
+        let payload = QrPayload::decode(bytes, self.inner.now());
+        self.start_payload(payload, source).await
+    }
+
+    /// Starts a flow from a deep link or app-to-app URI opened on this device.
     pub async fn start_link(&self, link: &str) -> SdkResult<Flow> {
+        self.start_link_from(link, CodeSource::Link).await
+    }
+
+    /// Starts a flow from a link or URI that came from `source` (pasted text, a link).
+    pub async fn start_link_from(&self, link: &str, source: CodeSource) -> SdkResult<Flow> {
         let payload = decode_link(link, &self.inner.config.link_rules, self.inner.now());
-        self.start_payload(payload).await
+        self.start_payload(payload, source).await
     }
 
     /// Starts a flow from a decoded payload (or records why it could not be decoded).
     pub(crate) async fn start_payload(
         &self,
         payload: nextauth_protocol::Result<QrPayload>,
+        source: CodeSource,
     ) -> SdkResult<Flow> {
-        self.start_payload_as(payload, false).await
+        self.start_payload_as(payload, false, source, None).await
+    }
+
+    /// Starts the login a push message asked `account_id` for: only that account is offered.
+    pub(crate) async fn start_push_login(
+        &self,
+        code: nextauth_protocol::qr::LoginCode,
+        account_id: &str,
+    ) -> SdkResult<Flow> {
+        let payload = Ok(QrPayload::Login(code));
+        self.start_payload_as(
+            payload,
+            false,
+            CodeSource::Push,
+            Some(account_id.to_owned()),
+        )
+        .await
     }
 
     async fn start_payload_as(
         &self,
         payload: nextauth_protocol::Result<QrPayload>,
         app_login: bool,
+        source: CodeSource,
+        only_account: Option<String>,
     ) -> SdkResult<Flow> {
         let payload = match payload {
             Ok(payload) => payload,
@@ -312,7 +393,7 @@ impl Sdk {
             *active = Some((id.clone(), tx));
         }
         match self
-            .prepare_and_spawn(id.clone(), payload, rx, app_login)
+            .prepare_and_spawn(id.clone(), payload, rx, (app_login, source, only_account))
             .await
         {
             Ok(flow) => Ok(flow),
@@ -328,7 +409,7 @@ impl Sdk {
         id: String,
         payload: QrPayload,
         rx: mpsc::Receiver<(Response, Reply)>,
-        app_login: bool,
+        (app_login, source, only_account): (bool, CodeSource, Option<String>),
     ) -> SdkResult<Flow> {
         let accounts = self.inner.known_accounts().await?;
         let known_server = self
@@ -336,7 +417,12 @@ impl Sdk {
             .store
             .server(payload.server_id())
             .await?
-            .map(|s| (s.params.public_key, s.params.issued_at));
+            .map(|s| KnownServer {
+                public_key: s.params.public_key,
+                issued_at: s.params.issued_at,
+                name: s.params.name,
+                endpoint: s.params.endpoint,
+            });
         let ctx = FlowContext {
             accounts: accounts
                 .iter()
@@ -351,6 +437,10 @@ impl Sdk {
             single_account: self.inner.config.single_account,
             device_name: self.inner.config.device_name.clone(),
             app_login,
+            source,
+            only_account,
+            second_factor_blocked: self.inner.config.block_second_factor_on_pin_blocked
+                && self.inner.store.pin_blocked().await?,
         };
         let records: Vec<AccountRecord> = accounts.into_iter().map(|(r, _)| r).collect();
         let device = self.inner.device_secret().await?.map(|d| *d.expose());
@@ -383,7 +473,18 @@ impl Sdk {
     }
 
     /// Answers the running flow (or logs out a continuous session with [`Response::Cancel`]).
+    /// A PIN given here is one the person typed (it restarts the biometric limits).
     pub async fn respond(&self, flow_id: &str, response: Response) -> SdkResult<()> {
+        let typed_pin = matches!(response, Response::Pin { .. });
+        self.respond_as(flow_id, response).await?;
+        if typed_pin {
+            self.inner.store.pin_typed(self.inner.now()).await?;
+        }
+        Ok(())
+    }
+
+    /// Answers the running flow: the person's answer, or the PIN that biometric unlock opened.
+    pub(crate) async fn respond_as(&self, flow_id: &str, response: Response) -> SdkResult<()> {
         let sender = {
             let active = self
                 .inner
@@ -405,7 +506,7 @@ impl Sdk {
                     .map_err(|_| SdkError::UnknownFlow)?;
                 sessions
                     .get(flow_id)
-                    .cloned()
+                    .map(|s| s.answers.clone())
                     .ok_or(SdkError::UnknownFlow)?
             }
         };
@@ -415,6 +516,69 @@ impl Sdk {
             .await
             .map_err(|_| SdkError::UnknownFlow)?;
         answer.await.map_err(|_| SdkError::UnknownFlow)?
+    }
+
+    /// AppLogin: a token for the app's own backend (`audience`, e.g. its API's URL), valid for
+    /// a few minutes while the AppLogin session is logged in. The server signs it; the backend
+    /// checks it with the server's public key or its REST API (docs/sdk.md). Fails with
+    /// `NoAppLogin` (135) when no AppLogin session runs, `Refused` when the server will not
+    /// vouch for it (111: the session is no longer logged in).
+    pub async fn app_login_token(&self, audience: &str) -> SdkResult<crate::model::AppToken> {
+        if audience.is_empty()
+            || audience.len() > nextauth_protocol::app_token::MAX_AUDIENCE_LEN
+            || audience.chars().any(char::is_control)
+        {
+            return Err(SdkError::InvalidInput("audience"));
+        }
+        let flow_id = self
+            .inner
+            .app_login
+            .lock()
+            .ok()
+            .and_then(|slot| slot.as_ref().map(|(id, _, _)| id.clone()))
+            .ok_or(SdkError::NoAppLogin)?;
+        // Right after the login the session may still be on its way from flow to session.
+        let mut found = None;
+        for _ in 0..20 {
+            found = self.inner.sessions.lock().ok().and_then(|s| {
+                s.get(&flow_id)
+                    .map(|s| (s.session_ref, s.account_id.clone()))
+            });
+            if found.is_some() || self.active_flow().as_deref() != Some(flow_id.as_str()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let (session_ref, account_id) = found.ok_or(SdkError::NoAppLogin)?;
+        let record = self
+            .inner
+            .store
+            .account(&account_id)
+            .await?
+            .ok_or(SdkError::NoAppLogin)?;
+        let mut ch = crate::account_ops::AccountChannel::open(&self.inner, &record).await?;
+        ch.send(&nextauth_protocol::messages::AppRecord::TokenRequest {
+            session_ref: nextauth_protocol::ids::SessionRef(session_ref),
+            audience: audience.to_owned(),
+        })
+        .await?;
+        let answer = ch.recv().await;
+        ch.close().await;
+        match answer? {
+            nextauth_protocol::messages::ServerRecord::AppToken { token } => {
+                let parsed = nextauth_protocol::app_token::UnverifiedToken::parse(&token)
+                    .map_err(|_| nextauth_protocol::ProtocolError::UnexpectedMessage)?;
+                Ok(crate::model::AppToken {
+                    token,
+                    audience: audience.to_owned(),
+                    expires_at: parsed.claims.expires_at,
+                })
+            }
+            nextauth_protocol::messages::ServerRecord::Refused { code } => {
+                Err(SdkError::Refused(code))
+            }
+            _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+        }
     }
 
     /// AppLogin: logs the app itself into its backend with its single account. Returns the
@@ -455,7 +619,7 @@ impl Sdk {
             session_ref,
         };
         let flow = self
-            .start_payload_as(Ok(QrPayload::Login(code)), true)
+            .start_payload_as(Ok(QrPayload::Login(code)), true, CodeSource::Camera, None)
             .await?;
         let now = std::time::Instant::now();
         if let Ok(mut slot) = self.inner.app_login.lock() {

@@ -100,10 +100,11 @@ impl Connection {
         } else {
             Connector::Plain
         };
+        // Nagle off: the handshake's small messages go out at once.
         let connect = tokio_tungstenite::connect_async_tls_with_config(
             endpoint,
             Some(config),
-            false,
+            true,
             Some(connector),
         );
         match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {

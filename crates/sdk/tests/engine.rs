@@ -7,14 +7,18 @@ use nextauth_protocol::crypto::{Signer, SigningKey};
 use nextauth_protocol::handshake::{encode_alert, ClientFinished, ClientHello, Session as Channel};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_protocol::messages::{
-    AppRecord, ClientRequest, ServerContext, ServerRecord, SessionInfo,
+    AppRecord, ClientRequest, LoginCheck, NumberChallenge, Observed, ServerContext, ServerRecord,
+    SessionInfo,
 };
 use nextauth_protocol::params::{SecondFactorPolicy, ServerParams, SignedServerParams};
 use nextauth_protocol::pin::{check_pin_proof, pin_verifier, DeviceSecret, Pin};
 use nextauth_protocol::qr::{EnrolCode, EnrolSecret, LoginCode, QrPayload};
-use nextauth_sdk::engine::{Effect, Env, FlowContext, FlowMachine, Input, KnownAccount, Response};
+use nextauth_sdk::engine::{
+    Effect, Env, FlowContext, FlowMachine, Input, KnownAccount, KnownServer, Response,
+};
 use nextauth_sdk::{
-    Account, FlowState, HistoryStatus, Interaction, PinInput, SdkError, SdkResult, SessionState,
+    Account, CodeSource, FlowState, HistoryStatus, Interaction, NumberAsk, PinInput, SdkError,
+    SdkResult, SessionState,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
@@ -119,9 +123,31 @@ fn last_flow(effects: &[Effect]) -> nextauth_sdk::Flow {
 
 fn history(effects: &[Effect]) -> Option<(HistoryStatus, Option<u16>)> {
     effects.iter().find_map(|e| match e {
-        Effect::History(h) => Some((h.status, h.error_code)),
+        Effect::History(h)
+        | Effect::ActivateEnrol { history: h, .. }
+        | Effect::Unresolved { history: h, .. } => Some((h.status, h.error_code)),
         _ => None,
     })
+}
+
+/// The server's Accepted: the machine first asks for what it must keep to be stored (ending
+/// with Commit, no "done" yet), and reports the flow done only once the driver says it is.
+fn accept(m: &mut FlowMachine, channel: &mut Channel, env: &TestEnv) -> Vec<Effect> {
+    let mut effects = m
+        .handle(record(channel, &ServerRecord::Accepted), env)
+        .unwrap();
+    assert!(
+        matches!(effects.last(), Some(Effect::Commit)),
+        "{effects:?}"
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Update(f) if f.state == FlowState::Done)),
+        "not done before it is stored"
+    );
+    effects.extend(m.handle(Input::Committed, env).unwrap());
+    effects
 }
 
 fn finish(
@@ -202,12 +228,20 @@ fn app_with(server: &Server, ids: &[&str]) -> (FlowContext, TestEnv) {
     }
     let ctx = FlowContext {
         accounts,
-        known_server: Some((server.params.public_key, server.params.issued_at)),
+        known_server: Some(KnownServer {
+            public_key: server.params.public_key,
+            issued_at: server.params.issued_at,
+            name: server.params.name.clone(),
+            endpoint: server.params.endpoint.clone(),
+        }),
         allowed_servers: vec![],
         pinned_key: None,
         single_account: false,
         device_name: "test".into(),
         app_login: false,
+        source: Default::default(),
+        only_account: None,
+        second_factor_blocked: false,
     };
     (
         ctx,
@@ -230,6 +264,7 @@ fn login_context() -> ServerContext {
             user_agent: "Firefox".into(),
             ..Default::default()
         },
+        check: Default::default(),
     }
 }
 
@@ -257,9 +292,12 @@ fn enrol_sets_the_pin_and_creates_the_account_only_when_accepted() {
         },
     );
     let effects = m.handle(Input::Frame(m2), &env).unwrap();
-    assert!(effects
-        .iter()
-        .any(|e| matches!(e, Effect::SaveServer { .. })));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveServer { .. })),
+        "a new server's parameters are stored only once it accepted the enrolment"
+    );
     let flow = last_flow(&effects);
     assert!(matches!(
         flow.interaction,
@@ -271,6 +309,7 @@ fn enrol_sets_the_pin_and_creates_the_account_only_when_accepted() {
             Input::Respond(Response::Confirm {
                 account_id: None,
                 user_input: None,
+                number: None,
             }),
             &env,
         )
@@ -307,28 +346,34 @@ fn enrol_sets_the_pin_and_creates_the_account_only_when_accepted() {
         panic!("enrol request")
     };
     assert_eq!(device_name, "");
-    assert!(
-        !effects
-            .iter()
-            .any(|e| matches!(e, Effect::CreateAccount(_) | Effect::SetPinSecret(_))),
-        "not before the server accepts"
+    // The PIN secret and the pending enrolment (keys sealed) are stored before it is sent.
+    let position = |pick: fn(&Effect) -> bool| effects.iter().position(pick).unwrap();
+    let (secret_at, pending_at, send_at) = (
+        position(|e| matches!(e, Effect::SetPinSecret(_))),
+        position(
+            |e| matches!(e, Effect::StorePendingEnrol { account, .. } if account.account.display_name == "alice"),
+        ),
+        position(|e| matches!(e, Effect::Send(_))),
     );
-    let effects = m
-        .handle(record(&mut channel, &ServerRecord::Accepted), &env)
-        .unwrap();
+    assert!(secret_at < send_at && pending_at < send_at, "{effects:?}");
     let secret = effects.iter().find_map(|e| match e {
         Effect::SetPinSecret(s) => Some(*s.expose()),
         _ => None,
     });
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::ActivateEnrol { .. } | Effect::SaveServer { .. })),
+        "the account and the server are stored only once the server accepts"
+    );
     let secret = DeviceSecret::from_bytes(secret.expect("the PIN secret is stored"));
     assert_eq!(
         verifier,
         *pin_verifier(&secret, &Pin::new("2468").unwrap(), &SERVER, &key),
         "verifier of the PIN entered"
     );
-    assert!(effects
-        .iter()
-        .any(|e| matches!(e, Effect::CreateAccount(a) if a.account.display_name == "alice")));
+    let effects = accept(&mut m, &mut channel, &env);
+    assert!(matches!(&effects[0], Effect::ActivateEnrol { account_id, .. } if account_id == "f1"));
     assert_eq!(history(&effects), Some((HistoryStatus::Enrolled, None)));
     assert_eq!(last_flow(&effects).state, FlowState::Done);
     assert!(m.is_finished());
@@ -342,7 +387,10 @@ fn login_with_account_choice_and_server_pin_check() {
         FlowMachine::start("f2".into(), login_payload(&server), ctx.clone(), &env).unwrap();
     let (srv, m2) = server.hello(&effects, &login_context());
     let effects = m.handle(Input::Frame(m2), &env).unwrap();
-    let Some(Interaction::Confirm { accounts, announce }) = last_flow(&effects).interaction else {
+    let Some(Interaction::Confirm {
+        accounts, announce, ..
+    }) = last_flow(&effects).interaction
+    else {
         panic!("confirm")
     };
     assert_eq!(
@@ -357,6 +405,7 @@ fn login_with_account_choice_and_server_pin_check() {
         Input::Respond(Response::Confirm {
             account_id: None,
             user_input: None,
+            number: None,
         }),
         &env,
     );
@@ -373,17 +422,13 @@ fn login_with_account_choice_and_server_pin_check() {
             Input::Respond(Response::Confirm {
                 account_id: Some("b".into()),
                 user_input: Some("hi".into()),
+                number: None,
             }),
             &env,
         )
         .unwrap();
     let (request, mut channel, key) = finish(srv, &effects);
-    assert_eq!(
-        request,
-        ClientRequest::Login {
-            user_input: "hi".into()
-        }
-    );
+    assert_eq!(request, ClientRequest::login("hi"));
     assert_eq!(key, ctx.accounts[1].public_key, "account b signed");
 
     let effects = m
@@ -425,9 +470,7 @@ fn login_with_account_choice_and_server_pin_check() {
         &key,
     );
     check_pin_proof(&verifier, channel.binder(), &proof).unwrap();
-    let effects = m
-        .handle(record(&mut channel, &ServerRecord::Accepted), &env)
-        .unwrap();
+    let effects = accept(&mut m, &mut channel, &env);
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::RecordLogin { account_id } if account_id == "b")));
@@ -453,14 +496,13 @@ fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
                 Input::Respond(Response::Confirm {
                     account_id: None,
                     user_input: None,
+                    number: None,
                 }),
                 &env,
             )
             .unwrap();
         let (_, mut channel, _) = finish(srv, &effects);
-        let effects = m
-            .handle(record(&mut channel, &ServerRecord::Accepted), &env)
-            .unwrap();
+        let effects = accept(&mut m, &mut channel, &env);
         assert!(effects
             .iter()
             .any(|e| matches!(e, Effect::Session(s) if s.state == SessionState::Active)));
@@ -518,13 +560,15 @@ fn offline_checks_fail_before_connecting() {
         pkcs8: HashMap::new(),
         device: None,
     };
-    let (err, effects) = FlowMachine::start(
-        "f5".into(),
-        login_payload(&server),
-        FlowContext::default(),
-        &env,
-    )
-    .unwrap_err();
+    // A transaction code with no account here (no browser waits on it; a login code with no
+    // account connects to say so, so the browser hears NOACCOUNTS: tests/sdk_negative.rs).
+    let transaction = QrPayload::Transaction(nextauth_protocol::qr::TransactionCode {
+        endpoint: server.params.endpoint.clone(),
+        server_id: SERVER,
+        transaction_ref: nextauth_protocol::ids::TransactionRef([4; 16]),
+    });
+    let (err, effects) =
+        FlowMachine::start("f5".into(), transaction, FlowContext::default(), &env).unwrap_err();
     assert_eq!(err.code(), 34, "no account for this server");
     assert_eq!(last_flow(&effects).error.unwrap().code, 34);
     assert_eq!(
@@ -605,7 +649,16 @@ fn duplicate_display_names_alerts_timeouts_and_tampering_end_in_errors() {
         FlowMachine::start("f12".into(), login_payload(&server), ctx, &env).unwrap();
     let (_, m2) = impostor.hello(&effects, &login_context());
     let effects = m.handle(Input::Frame(m2), &env).unwrap();
-    assert_eq!(last_flow(&effects).error.unwrap().code, 48);
+    let error = last_flow(&effects).error.unwrap();
+    assert_eq!(error.code, 133, "impersonation, with the known name");
+    assert!(
+        error.message.contains(&server.params.name),
+        "{}",
+        error.message
+    );
+    assert!(!effects
+        .iter()
+        .any(|e| matches!(e, Effect::SaveServer { .. })));
 }
 
 #[test]
@@ -625,6 +678,7 @@ fn server_refusals_and_blocked_pins_end_the_flow() {
                 Input::Respond(Response::Confirm {
                     account_id: None,
                     user_input: None,
+                    number: None,
                 }),
                 &env,
             )
@@ -682,4 +736,385 @@ fn a_pinned_server_key_must_sign_the_parameters() {
     assert!(!effects
         .iter()
         .any(|e| matches!(e, Effect::SaveServer { .. })));
+}
+
+/// An enrolment (no PIN) up to the sent ClientFinish: the machine, the server's channel.
+fn enrol_sent(name: &str) -> (FlowMachine, Box<Channel>, TestEnv) {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let env = TestEnv {
+        rng: SystemRandom::new(),
+        pkcs8: HashMap::new(),
+        device: None,
+    };
+    let (mut m, effects) = FlowMachine::start(
+        name.into(),
+        enrol_payload(&server, name),
+        FlowContext::default(),
+        &env,
+    )
+    .unwrap();
+    let context = ServerContext::Enrol {
+        session: SessionInfo::default(),
+    };
+    let (srv, m2) = server.hello(&effects, &context);
+    m.handle(Input::Frame(m2), &env).unwrap();
+    let confirm = Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number: None,
+    };
+    let effects = m.handle(Input::Respond(confirm), &env).unwrap();
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::StorePendingEnrol { .. })));
+    let (_, channel, _) = finish(srv, &effects);
+    (m, channel, env)
+}
+
+fn discards(effects: &[Effect]) -> bool {
+    effects
+        .iter()
+        .any(|e| matches!(e, Effect::DiscardEnrol { .. }))
+}
+
+#[test]
+fn an_enrolment_is_done_only_once_stored_and_kept_pending_when_the_outcome_is_unknown() {
+    // Storing fails after the server accepted: an error, never "done"; the pending enrolment
+    // stays for the next start to settle (the server has the account).
+    let (mut m, mut channel, env) = enrol_sent("e1");
+    let effects = m
+        .handle(record(&mut channel, &ServerRecord::Accepted), &env)
+        .unwrap();
+    assert!(matches!(effects.last(), Some(Effect::Commit)));
+    let full = SdkError::Storage(sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::StorageFull,
+        "disk full",
+    )));
+    let effects = m.handle(Input::Failed(full), &env).unwrap();
+    let flow = last_flow(&effects);
+    assert_eq!(
+        (flow.state, flow.error.map(|e| e.code)),
+        (FlowState::Error, Some(200))
+    );
+    assert!(!discards(&effects), "kept pending: {effects:?}");
+    assert!(m.is_finished());
+
+    // The server refused: what was kept for it goes.
+    let (mut m, mut channel, env) = enrol_sent("e2");
+    let effects = m
+        .handle(
+            record(&mut channel, &ServerRecord::Refused { code: 41 }),
+            &env,
+        )
+        .unwrap();
+    assert!(discards(&effects));
+    assert_eq!(last_flow(&effects).error.unwrap().code, 41);
+
+    // The connection broke after the enrolment was sent: the outcome is unknown, so the
+    // pending enrolment stays (the next start asks the server).
+    let (mut m, _, env) = enrol_sent("e3");
+    let effects = m.handle(Input::Closed, &env).unwrap();
+    assert!(!discards(&effects));
+    assert_eq!(last_flow(&effects).error.unwrap().code, 121);
+}
+
+#[test]
+fn a_login_whose_answer_never_came_is_recorded_as_unresolved() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let payload = login_payload(&server);
+    let QrPayload::Login(code) = &payload else {
+        panic!("login payload")
+    };
+    let session_ref = code.session_ref.0;
+    let (mut m, effects) = FlowMachine::start("u1".into(), payload, ctx, &env).unwrap();
+    let (_, m2) = server.hello(&effects, &login_context());
+    m.handle(Input::Frame(m2), &env).unwrap();
+    let confirm = Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number: None,
+    };
+    m.handle(Input::Respond(confirm), &env).unwrap();
+    let effects = m.handle(Input::Closed, &env).unwrap();
+    let unresolved = effects.iter().find_map(|e| match e {
+        Effect::Unresolved {
+            account_id,
+            reference,
+            history,
+        } => Some((account_id.clone(), *reference, history.error_code)),
+        _ => None,
+    });
+    assert_eq!(unresolved, Some(("a".into(), session_ref, Some(121))));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::History(_))));
+}
+
+/// A login context asking for `number` and saying what the server saw of the browser.
+fn checked_login_context(number: NumberChallenge, network_differs: bool) -> ServerContext {
+    let ServerContext::Login {
+        announce, session, ..
+    } = login_context()
+    else {
+        unreachable!()
+    };
+    ServerContext::Login {
+        announce,
+        session,
+        check: LoginCheck {
+            number,
+            observed: Observed {
+                ip: "203.0.113.7".into(),
+                browser: "Firefox 140 on Linux".into(),
+                location: String::new(),
+                seen_at: NOW - 3,
+                network_differs,
+            },
+        },
+    }
+}
+
+#[test]
+fn the_number_asked_must_be_given_and_is_what_the_account_signs() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, effects) =
+        FlowMachine::start("n1".into(), login_payload(&server), ctx, &env).unwrap();
+    let (srv, m2) = server.hello(
+        &effects,
+        &checked_login_context(NumberChallenge::Type(2), false),
+    );
+    let effects = m.handle(Input::Frame(m2), &env).unwrap();
+    let Some(Interaction::Confirm { check, .. }) = last_flow(&effects).interaction else {
+        panic!("confirm")
+    };
+    assert_eq!(check.number, NumberAsk::Type { digits: 2 });
+    assert_eq!(check.observed.browser, "Firefox 140 on Linux");
+    assert!(!check.relay_warning, "same network");
+    for wrong in [None, Some("7"), Some("4a"), Some("123")] {
+        let answer = Response::Confirm {
+            account_id: None,
+            user_input: None,
+            number: wrong.map(str::to_owned),
+        };
+        assert!(
+            matches!(
+                m.handle(Input::Respond(answer), &env),
+                Err(SdkError::InvalidInput(_))
+            ),
+            "{wrong:?} is not a 2-digit number: asked again, nothing sent"
+        );
+    }
+    let answer = Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number: Some("42".into()),
+    };
+    let effects = m.handle(Input::Respond(answer), &env).unwrap();
+    let (request, ..) = finish(srv, &effects);
+    assert_eq!(
+        request,
+        ClientRequest::Login {
+            user_input: String::new(),
+            number: "42".into()
+        },
+        "the number travels inside the signed request"
+    );
+}
+
+#[test]
+fn a_choice_must_be_one_of_those_offered() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, effects) =
+        FlowMachine::start("n2".into(), login_payload(&server), ctx, &env).unwrap();
+    let choices = vec!["17".to_owned(), "42".to_owned(), "88".to_owned()];
+    let (srv, m2) = server.hello(
+        &effects,
+        &checked_login_context(NumberChallenge::Choose(choices.clone()), false),
+    );
+    let effects = m.handle(Input::Frame(m2), &env).unwrap();
+    let Some(Interaction::Confirm { check, .. }) = last_flow(&effects).interaction else {
+        panic!("confirm")
+    };
+    assert_eq!(check.number, NumberAsk::Choose { choices });
+    let off_list = Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number: Some("43".into()),
+    };
+    assert!(matches!(
+        m.handle(Input::Respond(off_list), &env),
+        Err(SdkError::InvalidInput(_))
+    ));
+    let pick = Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number: Some("88".into()),
+    };
+    let (request, ..) = finish(srv, &m.handle(Input::Respond(pick), &env).unwrap());
+    assert!(matches!(request, ClientRequest::Login { ref number, .. } if number == "88"));
+}
+
+#[test]
+fn the_relay_warning_needs_another_network_and_a_code_from_this_device() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    for (source, differs, warned) in [
+        (CodeSource::Camera, true, false),
+        (CodeSource::Screen, true, true),
+        (CodeSource::Push, true, true),
+        (CodeSource::Link, true, true),
+        (CodeSource::Screen, false, false),
+    ] {
+        let (mut ctx, env) = app_with(&server, &["a"]);
+        ctx.source = source;
+        let (mut m, effects) =
+            FlowMachine::start("n3".into(), login_payload(&server), ctx, &env).unwrap();
+        let (_srv, m2) = server.hello(
+            &effects,
+            &checked_login_context(NumberChallenge::Type(2), differs),
+        );
+        let effects = m.handle(Input::Frame(m2), &env).unwrap();
+        let Some(Interaction::Confirm { check, .. }) = last_flow(&effects).interaction else {
+            panic!("confirm")
+        };
+        assert_eq!(
+            (check.relay_warning, check.source),
+            (warned, source),
+            "{source:?}, network differs: {differs}"
+        );
+    }
+}
+
+#[test]
+fn not_me_is_signed_reported_and_recorded_apart() {
+    let server = Server::new(SecondFactorPolicy::None, 30);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, effects) =
+        FlowMachine::start("n4".into(), login_payload(&server), ctx.clone(), &env).unwrap();
+    let (srv, m2) = server.hello(
+        &effects,
+        &checked_login_context(NumberChallenge::Type(2), true),
+    );
+    m.handle(Input::Frame(m2), &env).unwrap();
+    let effects = m
+        .handle(Input::Respond(Response::NotMe { account_id: None }), &env)
+        .unwrap();
+    let (request, mut channel, key) = finish(srv, &effects);
+    assert_eq!(request, ClientRequest::NotMe, "no number needed to say no");
+    assert_eq!(key, ctx.accounts[0].public_key, "signed by the account");
+    let effects = accept(&mut m, &mut channel, &env);
+    assert_eq!(history(&effects), Some((HistoryStatus::NotMe, None)));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::RecordLogin { .. } | Effect::Session(_))),
+        "no login, no session, even on a continuous server"
+    );
+    assert!(m.is_finished());
+}
+
+/// Issue 18 item 5: the LOGOUT push ends a continuous session whatever its connection says;
+/// before the session it changes nothing (a flow goes on).
+#[test]
+fn a_logout_push_ends_a_continuous_session_only() {
+    let server = Server::new(SecondFactorPolicy::None, 5);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, effects) =
+        FlowMachine::start("f9".into(), login_payload(&server), ctx, &env).unwrap();
+    assert_eq!(
+        m.session_ref(),
+        match login_payload(&server) {
+            QrPayload::Login(code) => Some(code.session_ref.0),
+            _ => None,
+        }
+    );
+    assert!(m.handle(Input::LoggedOutByPush, &env).unwrap().is_empty());
+    let (srv, m2) = server.hello(&effects, &login_context());
+    m.handle(Input::Frame(m2), &env).unwrap();
+    let effects = m
+        .handle(
+            Input::Respond(Response::Confirm {
+                account_id: None,
+                user_input: None,
+                number: None,
+            }),
+            &env,
+        )
+        .unwrap();
+    let (_, mut channel, _) = finish(srv, &effects);
+    accept(&mut m, &mut channel, &env);
+    assert!(m.is_session());
+    let effects = m.handle(Input::LoggedOutByPush, &env).unwrap();
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Session(s) if s.state == SessionState::LoggedOut && s.error.is_none())));
+    assert_eq!(history(&effects), Some((HistoryStatus::LoggedOut, None)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Close)));
+    assert!(m.is_finished());
+}
+
+/// Issue 18 item 1: a push login offers only the account it was sent to, although the app has
+/// two on that server.
+#[test]
+fn a_push_login_offers_only_its_account() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (mut ctx, env) = app_with(&server, &["a", "b"]);
+    ctx.only_account = Some("b".into());
+    let (mut m, effects) =
+        FlowMachine::start("f10".into(), login_payload(&server), ctx, &env).unwrap();
+    let (_, m2) = server.hello(&effects, &login_context());
+    let effects = m.handle(Input::Frame(m2), &env).unwrap();
+    let Some(Interaction::Confirm { accounts, .. }) = last_flow(&effects).interaction else {
+        panic!("confirm")
+    };
+    let ids: Vec<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["b"]);
+    let other = m.handle(
+        Input::Respond(Response::Confirm {
+            account_id: Some("a".into()),
+            user_input: None,
+            number: None,
+        }),
+        &env,
+    );
+    assert!(matches!(other, Err(SdkError::UnknownAccount)));
+}
+
+/// Issue 18 item 6: with the second factor blocked, a PIN question ends the flow with 109
+/// instead of being asked.
+#[test]
+fn a_blocked_second_factor_ends_the_flow_at_the_pin_question() {
+    let server = Server::new(SecondFactorPolicy::Pin, 0);
+    let (mut ctx, env) = app_with(&server, &["a"]);
+    ctx.second_factor_blocked = true;
+    let (mut m, effects) =
+        FlowMachine::start("f11".into(), login_payload(&server), ctx, &env).unwrap();
+    let (srv, m2) = server.hello(&effects, &login_context());
+    m.handle(Input::Frame(m2), &env).unwrap();
+    let effects = m
+        .handle(
+            Input::Respond(Response::Confirm {
+                account_id: None,
+                user_input: None,
+                number: None,
+            }),
+            &env,
+        )
+        .unwrap();
+    let (_, mut channel, _) = finish(srv, &effects);
+    let effects = m
+        .handle(
+            record(
+                &mut channel,
+                &ServerRecord::PinRequired {
+                    remaining_attempts: 5,
+                },
+            ),
+            &env,
+        )
+        .unwrap();
+    let flow = last_flow(&effects);
+    assert_eq!(flow.state, nextauth_sdk::FlowState::Error);
+    assert_eq!(flow.error.unwrap().code, 109);
+    assert!(m.is_finished());
 }

@@ -7,6 +7,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use nextauth_protocol::crypto::Signer;
@@ -99,6 +100,9 @@ async fn get_session_client(server: &TestServer, nonce: String, until: Instant) 
     latencies
 }
 
+/// Makes every login's nonce unique in the run.
+static NONCES: AtomicUsize = AtomicUsize::new(0);
+
 /// Complete logins (handshake, signature, accepted) by one simulated app.
 async fn login_client(
     server: &TestServer,
@@ -115,7 +119,9 @@ async fn login_client(
     while Instant::now() < until {
         n += 1;
         let start = Instant::now();
-        let nonce = format!("load-{id}-{n}");
+        // A new session for every login, across levels too: a logged-in session refuses
+        // another hello (111).
+        let nonce = format!("load-{}-{id}-{n}", NONCES.fetch_add(1, Ordering::Relaxed));
         let QrPayload::Login(code) = codes::login_code(&server.state, &row, &nonce, None, now())
             .await
             .unwrap()
@@ -125,14 +131,9 @@ async fn login_client(
         let mut ex = app::open_known(account, Purpose::Login, code.session_ref.0)
             .await
             .expect("handshake");
-        ex.finish(
-            &account.key,
-            &ClientRequest::Login {
-                user_input: String::new(),
-            },
-        )
-        .await
-        .expect("finish");
+        ex.finish(&account.key, &ClientRequest::login(String::new()))
+            .await
+            .expect("finish");
         assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
         ex.close().await;
         latencies.push(start.elapsed());
@@ -141,7 +142,9 @@ async fn login_client(
 }
 
 async fn run() {
-    let server = TestServer::start().await;
+    // Raw throughput: every client is on 127.0.0.1, which the default limits would throttle.
+    let server =
+        TestServer::start_with(|c| c.limits = nextauth_server::LimitsConfig::unlimited()).await;
     let row = servers::get(&server.state.db, &server.server_id())
         .await
         .unwrap()

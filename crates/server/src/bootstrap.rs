@@ -77,7 +77,7 @@ pub async fn ensure_demo(state: &SharedState) -> StoreResult<DemoInfo> {
         baseurl: state.config.public_url(),
     };
     let text = serde_json::to_string_pretty(&info).unwrap_or_default();
-    if let Err(err) = write_private(&path, &text) {
+    if let Err(err) = crate::private_files::replace(&path, text.as_bytes()) {
         tracing::warn!(%err, path = %path.display(), "cannot write demo.json");
     }
     Ok(info)
@@ -85,14 +85,4 @@ pub async fn ensure_demo(state: &SharedState) -> StoreResult<DemoInfo> {
 
 async fn known_key(state: &SharedState, key: &str) -> StoreResult<bool> {
     Ok(api_keys::role_of(&state.db, key).await?.is_some())
-}
-
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
 }

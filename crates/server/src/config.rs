@@ -3,6 +3,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub(crate) use crate::limits::options::LIMIT_OPTIONS;
+pub use crate::limits::options::{LimitsConfig, Rate};
+pub(crate) use crate::login_checks::options::LOGIN_CHECK_OPTIONS;
+pub use crate::login_checks::LoginCheckConfig;
+pub use crate::sweep::options::RetentionConfig;
+pub(crate) use crate::sweep::options::RETENTION_OPTIONS;
+
 /// Default listen address when neither `--listen` nor `NEXTAUTH_LISTEN` is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Default data directory when neither `--data-dir` nor `NEXTAUTH_DATA_DIR` is given.
@@ -49,8 +56,8 @@ Usage: nextauth-server [OPTIONS]
 Reference server of nextauth-rs; serves the Acme demo site.
 
 Options:
-  --config <FILE>      read options from FILE (`key = value` lines, keys are the long option
-                       names without --; flags and env win over it) [env: NEXTAUTH_CONFIG]
+  --config <FILE>      read options from FILE (TOML `key = value` lines, keys are the long
+                       option names without --; flags and env win over it) [env: NEXTAUTH_CONFIG]
   --listen <ADDR>      IP:port to listen on [env: NEXTAUTH_LISTEN] [default: 127.0.0.1:8080]
   --data-dir <PATH>    directory for server state [env: NEXTAUTH_DATA_DIR] [default: ./data]
   --database-url <URL> sqlite://FILE or postgres://USER@HOST/DB [env: NEXTAUTH_DATABASE_URL]
@@ -68,6 +75,50 @@ Push senders (optional; without them messages reach apps over their live connect
   --apns-topic <BUNDLE>     the app's bundle id [env: NEXTAUTH_APNS_TOPIC]
   --apns-endpoint <URL>     [env: NEXTAUTH_APNS_ENDPOINT] [default: https://api.push.apple.com;
                             development builds: https://api.sandbox.push.apple.com]
+
+Limits per client address (the socket's peer, or from X-Forwarded-For when the peer is a
+trusted proxy; IPv6 per /64). A refused request gets 429 with Retry-After. `off` lifts a limit:
+  --trusted-proxies <LIST>        proxies whose X-Forwarded-For is believed: addresses or
+                                  networks, comma-separated (10.0.0.0/8,::1)
+                                  [env: NEXTAUTH_TRUSTED_PROXIES] [default: none]
+  --app-connections-per-ip <N>    open app connections (/sigmai)
+                                  [env: NEXTAUTH_APP_CONNECTIONS_PER_IP] [default: 64]
+  --app-connect-rate <RATE>       new app connections, RATE as N/s, N/min or N/h
+                                  [env: NEXTAUTH_APP_CONNECT_RATE] [default: 120/min]
+  --browser-sockets-per-ip <N>    open browser sockets (/ws)
+                                  [env: NEXTAUTH_BROWSER_SOCKETS_PER_IP] [default: 64]
+  --browser-sockets <N>           open browser sockets of all clients together
+                                  [env: NEXTAUTH_BROWSER_SOCKETS] [default: 4096]
+  --browser-connect-rate <RATE>   new browser sockets
+                                  [env: NEXTAUTH_BROWSER_CONNECT_RATE] [default: 120/min]
+  --page-rate <RATE>              demo site pages [env: NEXTAUTH_PAGE_RATE] [default: 300/min]
+  --provoke-rate <RATE>           REST push logins (provokelogin)
+                                  [env: NEXTAUTH_PROVOKE_RATE] [default: 60/min]
+
+Retention: a background sweep deletes what is finished (DURATION as 90s, 5m, 2h, 30d; `never`):
+  --sweep-interval <DURATION>          [env: NEXTAUTH_SWEEP_INTERVAL] [default: 5m]
+  --idle-session-retention <DURATION>  sessions no account logged into, after their last
+                                       change [env: NEXTAUTH_IDLE_SESSION_RETENTION] [default: 1d]
+  --session-retention <DURATION>       other sessions, after their last change; logged-in
+                                       continuous sessions are kept while logged in
+                                       [env: NEXTAUTH_SESSION_RETENTION] [default: 30d]
+  --enrol-code-retention <DURATION>    enrol codes, after they expire
+                                       [env: NEXTAUTH_ENROL_CODE_RETENTION] [default: 1h]
+  --transaction-retention <DURATION>   transactions, after they expire
+                                       [env: NEXTAUTH_TRANSACTION_RETENTION] [default: 30d]
+  --message-retention <DURATION>       push messages, after they expire (acknowledged ones
+                                       at once) [env: NEXTAUTH_MESSAGE_RETENTION] [default: 1h]
+
+Login checks (docs/security.md, \"Relay phishing and push fatigue\"):
+  --geoip-db <FILE>               offline GeoIP database (MaxMind .mmdb) for the coarse
+                                  location in the app's prompt [env: NEXTAUTH_GEOIP_DB]
+                                  [default: none: the prompt says the location is unknown]
+  --fraud-webhook <URL>           where \"This was not me\" reports are posted (JSON)
+                                  [env: NEXTAUTH_FRAUD_WEBHOOK] [default: none]
+  --fraud-webhook-secret <TEXT>   HMAC-SHA256 key of the X-Nextauth-Signature header
+                                  [env: NEXTAUTH_FRAUD_WEBHOOK_SECRET]
+  --account-push-rate <RATE>      push logins per account, from all sources together
+                                  [env: NEXTAUTH_ACCOUNT_PUSH_RATE] [default: 10/h]
 
   -h, --help           print this help
   -V, --version        print the version
@@ -88,6 +139,12 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Push senders (FCM, APNs); all `None` by default: no sender.
     pub push: PushConfig,
+    /// Connection caps and rate limits per client.
+    pub limits: LimitsConfig,
+    /// What the background sweep deletes, and how often it runs.
+    pub retention: RetentionConfig,
+    /// GeoIP, the fraud webhook and the push rate per account.
+    pub login_checks: LoginCheckConfig,
 }
 
 /// Configuration of the push senders (see docs/push.md). A sender is built for each platform
@@ -202,6 +259,9 @@ impl Default for ServerConfig {
             database_url: None,
             public_url: None,
             push: PushConfig::default(),
+            limits: LimitsConfig::default(),
+            retention: RetentionConfig::default(),
+            login_checks: LoginCheckConfig::default(),
         }
     }
 }
@@ -253,6 +313,16 @@ pub enum ArgsError {
         /// What was given.
         value: String,
     },
+    /// An option value that is not of the expected form.
+    #[error("invalid {option} `{value}`: expected {expected}")]
+    InvalidValue {
+        /// The option (flag spelling; the environment variable is named in the usage).
+        option: &'static str,
+        /// What was given.
+        value: String,
+        /// What it should look like.
+        expected: &'static str,
+    },
     /// A push sender option given without another one the sender needs.
     #[error("{given} needs {missing} too (or its environment variable)")]
     IncompletePush {
@@ -282,6 +352,9 @@ impl Cli {
         let mut database_url: Option<String> = None;
         let mut public_url: Option<String> = None;
         let mut push: [Option<String>; 7] = Default::default();
+        let mut limits: [Option<String>; 8] = Default::default();
+        let mut retention: [Option<String>; 6] = Default::default();
+        let mut checks: [Option<String>; 4] = Default::default();
 
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -319,17 +392,44 @@ impl Cli {
                     public_url = Some(value);
                 }
                 other => {
-                    let Some(i) = PUSH_OPTIONS.iter().position(|(flag, _)| *flag == other) else {
-                        return Err(ArgsError::Unknown(arg));
-                    };
+                    let (flag, slot) =
+                        if let Some(i) = PUSH_OPTIONS.iter().position(|(flag, _)| *flag == other) {
+                            (PUSH_OPTIONS[i].0, &mut push[i])
+                        } else if let Some(i) =
+                            LIMIT_OPTIONS.iter().position(|(flag, ..)| *flag == other)
+                        {
+                            (LIMIT_OPTIONS[i].0, &mut limits[i])
+                        } else if let Some(i) = RETENTION_OPTIONS
+                            .iter()
+                            .position(|(flag, ..)| *flag == other)
+                        {
+                            (RETENTION_OPTIONS[i].0, &mut retention[i])
+                        } else if let Some(i) = LOGIN_CHECK_OPTIONS
+                            .iter()
+                            .position(|(flag, ..)| *flag == other)
+                        {
+                            (LOGIN_CHECK_OPTIONS[i].0, &mut checks[i])
+                        } else {
+                            return Err(ArgsError::Unknown(arg));
+                        };
                     let value = inline
                         .or_else(|| args.next())
-                        .ok_or(ArgsError::MissingValue(PUSH_OPTIONS[i].0))?;
-                    push[i] = Some(value);
+                        .ok_or(ArgsError::MissingValue(flag))?;
+                    *slot = Some(value);
                 }
             }
         }
-        for (value, (_, var)) in push.iter_mut().zip(PUSH_OPTIONS) {
+        let vars = PUSH_OPTIONS.iter().map(|(_, var)| *var);
+        let vars = vars
+            .chain(LIMIT_OPTIONS.iter().map(|(_, var, _)| *var))
+            .chain(RETENTION_OPTIONS.iter().map(|(_, var, _)| *var))
+            .chain(LOGIN_CHECK_OPTIONS.iter().map(|(_, var, _)| *var));
+        let values = push
+            .iter_mut()
+            .chain(&mut limits)
+            .chain(&mut retention)
+            .chain(&mut checks);
+        for (value, var) in values.zip(vars) {
             if value.is_none() {
                 *value = env(var);
             }
@@ -339,6 +439,9 @@ impl Cli {
             }
         }
         let push = PushConfig::from_values(push)?;
+        let limits = LimitsConfig::from_values(limits)?;
+        let retention = RetentionConfig::from_values(retention)?;
+        let login_checks = LoginCheckConfig::from_values(checks)?;
 
         let (listen, source_name) = listen
             .or_else(|| env(ENV_LISTEN).map(|v| (v, ENV_LISTEN)))
@@ -370,6 +473,9 @@ impl Cli {
             database_url: database_url.or_else(|| env(ENV_DATABASE_URL)),
             public_url,
             push,
+            limits,
+            retention,
+            login_checks,
         }))
     }
 }
@@ -527,6 +633,46 @@ mod tests {
         assert_eq!(
             Cli::parse(["--apns-key-id"], no_env),
             Err(ArgsError::MissingValue("--apns-key-id"))
+        );
+    }
+
+    #[test]
+    fn limits_and_retention_from_flags_and_env() {
+        let env = |name: &str| match name {
+            "NEXTAUTH_PROVOKE_RATE" => Some("5/s".to_owned()),
+            "NEXTAUTH_SWEEP_INTERVAL" => Some("1s".to_owned()),
+            "NEXTAUTH_PAGE_RATE" => Some(String::new()),
+            _ => None,
+        };
+        let config = run(Cli::parse(
+            [
+                "--trusted-proxies=127.0.0.1",
+                "--browser-sockets",
+                "off",
+                "--session-retention",
+                "never",
+            ],
+            env,
+        ));
+        assert_eq!(config.limits.trusted_proxies.len(), 1);
+        assert_eq!(config.limits.browser_sockets, None);
+        assert_eq!(
+            config.limits.provoke_rate.map(|r| r.to_string()).as_deref(),
+            Some("5/s")
+        );
+        assert_eq!(config.limits.page_rate, LimitsConfig::default().page_rate);
+        assert_eq!(config.retention.sweep_interval.as_secs(), 1);
+        assert_eq!(config.retention.sessions, None);
+        assert!(matches!(
+            Cli::parse(["--app-connect-rate", "fast"], no_env),
+            Err(ArgsError::InvalidValue {
+                option: "--app-connect-rate",
+                ..
+            })
+        ));
+        assert_eq!(
+            Cli::parse(["--message-retention"], no_env),
+            Err(ArgsError::MissingValue("--message-retention"))
         );
     }
 

@@ -1,5 +1,6 @@
-//! The configuration file: `key = value` lines (a subset of TOML), `#` comments, values
-//! optionally in double quotes. Keys are the long flag names without `--`:
+//! The configuration file, in TOML (read with the `toml` crate): one `key = value` per
+//! option, `#` comments; strings in double quotes, numbers bare. Keys are the long flag names
+//! without `--`:
 //!
 //! ```text
 //! listen = "0.0.0.0:8080"
@@ -7,6 +8,7 @@
 //! database-url = "postgres://nextauth@db/nextauth"
 //! public-url = "https://auth.example.com"
 //! apns-topic = "com.example.authenticator"
+//! browser-sockets = 4096
 //! ```
 //!
 //! Precedence: command-line flags, then environment variables, then the file, then defaults.
@@ -14,7 +16,8 @@
 use std::collections::HashMap;
 
 use crate::config::{
-    ArgsError, Cli, ENV_DATABASE_URL, ENV_DATA_DIR, ENV_LISTEN, ENV_PUBLIC_URL, PUSH_OPTIONS,
+    ArgsError, Cli, ENV_DATABASE_URL, ENV_DATA_DIR, ENV_LISTEN, ENV_PUBLIC_URL, LIMIT_OPTIONS,
+    LOGIN_CHECK_OPTIONS, PUSH_OPTIONS, RETENTION_OPTIONS,
 };
 
 /// Environment variable naming the configuration file.
@@ -29,33 +32,58 @@ fn key_to_env(key: &str) -> Option<&'static str> {
         "public-url" => Some(ENV_PUBLIC_URL),
         other => PUSH_OPTIONS
             .iter()
+            .copied()
+            .chain(LIMIT_OPTIONS.iter().map(|(flag, env, _)| (*flag, *env)))
+            .chain(RETENTION_OPTIONS.iter().map(|(flag, env, _)| (*flag, *env)))
+            .chain(
+                LOGIN_CHECK_OPTIONS
+                    .iter()
+                    .map(|(flag, env, _)| (*flag, *env)),
+            )
             .find(|(flag, _)| flag.trim_start_matches("--") == other)
-            .map(|(_, env)| *env),
+            .map(|(_, env)| env),
     }
 }
 
 /// Parses the file's text into environment-variable names and values.
+///
+/// # Errors
+///
+/// [`ArgsError::ConfigFile`] with the line: TOML that does not parse (an unquoted text value
+/// among others), an unknown key, or a value that is not a string, number or boolean.
 pub fn parse(text: &str) -> Result<HashMap<&'static str, String>, ArgsError> {
+    let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let table: toml::Table = text.parse().map_err(|err: toml::de::Error| {
+        let line = err.span().map_or(1, |span| line_at(span.start));
+        let message = err.message().trim_end().replace('\n', " ");
+        ArgsError::ConfigFile(format!("line {line}: {message}"))
+    })?;
+    // The line a key is on, for messages (the table does not keep positions).
+    let line_of = |key: &str| {
+        text.lines()
+            .position(|l| {
+                l.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map_or(1, |n| n + 1)
+    };
     let mut out = HashMap::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let bad = |why: &str| ArgsError::ConfigFile(format!("line {}: {why}", n + 1));
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| bad("expected key = value"))?;
-        let key = key.trim();
-        let env = key_to_env(key).ok_or_else(|| bad(&format!("unknown key `{key}`")))?;
-        let value = value.trim();
-        let value = match value.strip_prefix('"') {
-            Some(rest) => rest
-                .strip_suffix('"')
-                .ok_or_else(|| bad("unterminated string"))?,
-            None => value.split('#').next().unwrap_or_default().trim(),
+    for (key, value) in table {
+        let bad = |why: String| ArgsError::ConfigFile(format!("line {}: {why}", line_of(&key)));
+        let env = key_to_env(&key).ok_or_else(|| bad(format!("unknown key `{key}`")))?;
+        let value = match value {
+            toml::Value::String(text) => text,
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(bad(format!(
+                    "`{key}` must be a string or a number, not a {}",
+                    other.type_str()
+                )))
+            }
         };
-        out.insert(env, value.to_owned());
+        out.insert(env, value);
     }
     Ok(out)
 }
@@ -109,7 +137,7 @@ mod tests {
         let file = dir.join("server.conf");
         std::fs::write(
             &file,
-            "# demo\nlisten = \"127.0.0.1:9100\"\ndata-dir = /srv/a # comment\npublic-url = \"https://auth.example.com\"\n",
+            "# demo\nlisten = \"127.0.0.1:9100\"\ndata-dir = \"/srv/a\" # comment\npublic-url = \"https://auth.example.com\"\n",
         )
         .unwrap();
         let path = file.to_str().unwrap().to_owned();
@@ -152,11 +180,33 @@ mod tests {
             Err(ArgsError::ConfigFile(_))
         ));
         assert_eq!(
-            parse("apns-topic = com.example")
+            parse("provoke-rate = \"10/min\"")
                 .unwrap()
-                .get("NEXTAUTH_APNS_TOPIC")
+                .get("NEXTAUTH_PROVOKE_RATE")
                 .map(String::as_str),
-            Some("com.example")
+            Some("10/min")
         );
+        // Numbers may be bare; text must be quoted (TOML), and the message says so. A key
+        // given twice is refused (TOML) rather than the last one winning.
+        assert_eq!(
+            parse("browser-sockets = 64")
+                .unwrap()
+                .get("NEXTAUTH_BROWSER_SOCKETS")
+                .map(String::as_str),
+            Some("64")
+        );
+        assert!(
+            matches!(parse("\napns-topic = com.example"), Err(ArgsError::ConfigFile(m)) if m.contains("line 2") && m.contains("quoted")),
+            "{:?}",
+            parse("\napns-topic = com.example")
+        );
+        assert!(matches!(
+            parse("listen = \"a\"\nlisten = \"b\""),
+            Err(ArgsError::ConfigFile(m)) if m.contains("line 2") && m.contains("duplicate")
+        ));
+        assert!(matches!(
+            parse("listen = [1]"),
+            Err(ArgsError::ConfigFile(m)) if m.contains("array")
+        ));
     }
 }

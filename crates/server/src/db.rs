@@ -28,6 +28,14 @@ pub enum DbError {
     /// The database refused an operation.
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// The SQLite file could not be created with its private mode.
+    #[error("cannot create the database file {path}: {source}")]
+    File {
+        /// The file named by the URL.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// The connection pool and what it talks to.
@@ -46,6 +54,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0002_api_key_creator.sql"),
     ),
     (3, include_str!("../migrations/sqlite/0003_push_tokens.sql")),
+    (4, include_str!("../migrations/sqlite/0004_security.sql")),
+    (5, include_str!("../migrations/sqlite/0005_retention.sql")),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_login_checks.sql"),
+    ),
+    (7, include_str!("../migrations/sqlite/0007_app_tokens.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -56,6 +71,16 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         3,
         include_str!("../migrations/postgres/0003_push_tokens.sql"),
+    ),
+    (4, include_str!("../migrations/postgres/0004_security.sql")),
+    (5, include_str!("../migrations/postgres/0005_retention.sql")),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_login_checks.sql"),
+    ),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_app_tokens.sql"),
     ),
 ];
 
@@ -70,6 +95,14 @@ impl Db {
         } else {
             return Err(DbError::UnsupportedUrl);
         };
+        if let Some(path) = sqlite_file(url) {
+            // Created 0600 before SQLite opens it: SQLite gives the `-wal` and `-shm` files the
+            // database file's mode, so all three are private from the start.
+            crate::private_files::precreate_file(&path).map_err(|source| DbError::File {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
             // WAL lets readers proceed during a write; the busy timeout makes concurrent writers
@@ -144,7 +177,41 @@ fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// The file a `sqlite:` URL names (`sqlite://PATH?…` or `sqlite:PATH?…`); `None` for other
+/// URLs and in-memory databases.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory");
+    (!in_memory).then(|| std::path::PathBuf::from(path))
+}
+
 /// Converts a stored 0/1 integer to a boolean.
 pub fn flag(v: i64) -> bool {
     v != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        let file = |url| sqlite_file(url).map(|p| p.display().to_string());
+        assert_eq!(
+            file("sqlite:///srv/data/server.db?mode=rwc").as_deref(),
+            Some("/srv/data/server.db")
+        );
+        assert_eq!(
+            file("sqlite://./data/server.db").as_deref(),
+            Some("./data/server.db")
+        );
+        assert_eq!(file("sqlite:x.db").as_deref(), Some("x.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("sqlite://x.db?mode=memory"), None);
+        assert_eq!(file("postgres://u@h/db"), None);
+    }
 }

@@ -59,7 +59,7 @@ impl MasterKey {
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 let key: [u8; 32] = crypto::random_array(rng).map_err(|_| KeyError::Random)?;
-                write_private(path, &key).map_err(io)?;
+                crate::private_files::create_new(path, &key).map_err(io)?;
                 Ok(Self(Zeroizing::new(key)))
             }
             Err(err) => Err(io(err)),
@@ -100,6 +100,19 @@ impl MasterKey {
         Ok(Zeroizing::new(arr))
     }
 
+    /// A keyed tag over `parts` for `label` (HMAC-SHA256 under a key derived from the master
+    /// key, never the master key itself): what the server hands out to check later, such as
+    /// a page's logout token.
+    pub fn tag(&self, label: &str, parts: &[&[u8]]) -> [u8; 32] {
+        let mac_key = Zeroizing::new(crypto::hmac_sha256(
+            self.0.as_ref(),
+            &[b"nextauth-rs server tag key"],
+        ));
+        let mut input: Vec<&[u8]> = vec![label.as_bytes(), b"\0"];
+        input.extend_from_slice(parts);
+        crypto::hmac_sha256(mac_key.as_ref(), &input)
+    }
+
     /// Opens a sealed server signing key.
     pub fn open_signing_key(
         &self,
@@ -110,21 +123,6 @@ impl MasterKey {
         let pkcs8 = self.open(context, sealed)?;
         SigningKey::from_pkcs8(&pkcs8, rng).map_err(|_| KeyError::Unseal)
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(bytes)
 }
 
 #[cfg(test)]

@@ -18,31 +18,38 @@ pub mod api;
 pub mod app_endpoint;
 pub mod bootstrap;
 pub mod clock;
+pub mod cluster;
 pub mod codes;
 mod config;
 pub mod config_file;
 pub mod db;
 pub mod demo_assets;
 pub mod keys;
+pub mod limits;
+pub mod login_checks;
 pub mod message_center;
+pub mod private_files;
 pub mod push_senders;
 pub mod state;
 pub mod store;
+pub mod sweep;
 pub mod user_context;
 pub mod web;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
 use serde::Serialize;
 
 pub use bootstrap::DemoInfo;
 pub use config::{
-    ArgsError, Cli, PushConfig, ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL,
-    ENV_DATA_DIR, ENV_LISTEN, ENV_PUBLIC_URL, USAGE,
+    ArgsError, Cli, LimitsConfig, LoginCheckConfig, PushConfig, Rate, RetentionConfig,
+    ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR, ENV_LISTEN,
+    ENV_PUBLIC_URL, USAGE,
 };
 pub use state::{AppState, SharedState};
 
@@ -75,6 +82,9 @@ pub enum ServerError {
     /// A configured push sender could not be set up.
     #[error(transparent)]
     Push(#[from] push_senders::PushError),
+    /// The GeoIP database or the fraud webhook could not be set up.
+    #[error("login checks: {0}")]
+    LoginChecks(String),
 }
 
 /// Body of `GET /healthz`.
@@ -92,28 +102,35 @@ struct Health {
 /// cannot be set up.
 pub async fn start(config: ServerConfig) -> Result<(SharedState, DemoInfo), ServerError> {
     let senders = push_senders::Senders::from_config(&config.push)?;
+    let checks =
+        login_checks::LoginChecks::new(&config.login_checks).map_err(ServerError::LoginChecks)?;
     if !senders.is_empty() {
         tracing::info!(?senders, "push senders configured");
     }
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
+    private_files::create_dir(&config.data_dir).map_err(|source| ServerError::DataDir {
         path: config.data_dir.clone(),
         source,
     })?;
     let db = db::Db::open(&config.database_url()).await?;
     let rng = ring::rand::SystemRandom::new();
     let master = keys::MasterKey::load_or_create(&config.data_dir.join("master.key"), &rng)?;
-    let state = AppState::with_senders(config, db, master, senders);
+    let state = AppState::with_senders(config, db, master, senders, checks);
     let demo = bootstrap::ensure_demo(&state).await?;
     Ok((state, demo))
 }
 
-/// Builds the HTTP routes of the server.
+/// Builds the HTTP routes of the server, with the limits of [`limits`]. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so the limits see each client's
+/// address (without it, all requests count as one client).
 pub fn router(state: SharedState) -> Router {
+    let pages = middleware::from_fn_with_state(state.clone(), limits::pages);
+    let provoke = middleware::from_fn_with_state(state.clone(), limits::provoke);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/sigmai", get(app_endpoint::sigmai))
-        .merge(api::routes())
+        .merge(api::routes().route_layer(provoke))
         .merge(web::routes())
+        .merge(web::demo::routes().route_layer(pages))
         .fallback(not_found)
         .with_state(state)
 }
@@ -144,13 +161,37 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let (state, _demo) = start(config).await?;
+    let cluster = cluster::start(&state, &state.config.database_url())
+        .await
+        .map_err(|err| ServerError::Db(db::DbError::from(err)))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %state.config.data_dir.display(), version = VERSION, "serving");
-    axum::serve(listener, router(state))
+    let sweeper = sweep::spawn(state.clone());
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(no_delay(listener), app)
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    sweeper.abort();
+    for task in cluster.into_iter().flatten() {
+        task.abort();
+    }
+    served?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// The listener with Nagle's algorithm off on every connection: protocol messages and browser
+/// events are small and must go out at once (with it, a reply waited up to 40 ms for the
+/// peer's delayed ACK: benches/prompt_latency.rs).
+pub fn no_delay(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, impl FnMut(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(%err, "cannot set TCP_NODELAY");
+        }
+    })
 }
 
 /// Completes on Ctrl-C, or on SIGTERM on Unix.

@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let config = match nextauth_server::config_file::load(std::env::args().skip(1), |name| {
+    let mut config = match nextauth_server::config_file::load(std::env::args().skip(1), |name| {
         std::env::var(name).ok()
     }) {
         Ok(Cli::Run(config)) => config,
@@ -39,13 +39,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match listener.local_addr() {
-        Ok(addr) => println!("nextAuth reference server listening on http://{addr}"),
-        Err(_) => println!(
-            "nextAuth reference server listening on http://{}",
-            config.listen
-        ),
+    // Port 0 asks the system for a free port; the one it gave is then the address the server
+    // names in its codes (unless --public-url says otherwise), and the line below tells the
+    // caller (tests start servers this way, with no window for another process to take it).
+    if let Ok(addr) = listener.local_addr() {
+        config.listen = addr;
     }
+    println!(
+        "nextAuth reference server listening on http://{}",
+        config.listen
+    );
 
     match nextauth_server::serve(listener, config).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,10 @@ use tokio::sync::broadcast;
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::keys::MasterKey;
+use crate::limits::Limiter;
+use crate::login_checks::LoginChecks;
 use crate::push_senders::Senders;
+use crate::web::watch_hub::WatchHub;
 
 /// Shared state behind an `Arc`.
 #[derive(Debug)]
@@ -28,6 +31,14 @@ pub struct AppState {
     pub changes: broadcast::Sender<Change>,
     /// Push senders (FCM, APNs); empty when none is configured.
     pub senders: Senders,
+    /// Connection caps and rate limits per client (this process's share).
+    pub limits: Limiter,
+    /// The sessions browser sockets follow, watched once for all of them.
+    pub watchers: WatchHub,
+    /// GeoIP, the fraud webhook, the push rate per account.
+    pub checks: LoginChecks,
+    /// Announcements to and from the other server processes (PostgreSQL).
+    pub bus: crate::cluster::Bus,
 }
 
 /// Something that watchers may want to re-read.
@@ -37,6 +48,8 @@ pub enum Change {
     Session(ServerId, SessionRef),
     /// An account's message queue changed.
     Messages(i64),
+    /// Anything may have changed (announcements from other processes were lost): re-read.
+    All,
 }
 
 /// The handle handlers receive.
@@ -44,30 +57,56 @@ pub type SharedState = Arc<AppState>;
 
 impl AppState {
     /// Builds the state, without push senders.
+    ///
+    /// # Panics
+    ///
+    /// If the configured GeoIP database cannot be opened ([`crate::start`] reports that as an
+    /// error instead).
     pub fn new(config: ServerConfig, db: Db, master: MasterKey) -> SharedState {
-        Self::with_senders(config, db, master, Senders::default())
+        let checks = LoginChecks::new(&config.login_checks).expect("the login checks' files");
+        Self::with_senders(config, db, master, Senders::default(), checks)
     }
 
-    /// Builds the state with these push senders.
+    /// Builds the state with these push senders and login checks.
     pub fn with_senders(
         config: ServerConfig,
         db: Db,
         master: MasterKey,
         senders: Senders,
+        checks: LoginChecks,
     ) -> SharedState {
         let (changes, _) = broadcast::channel(1024);
+        let limits = Limiter::new(&config.limits);
         Arc::new(Self {
+            limits,
+            watchers: WatchHub::default(),
             config,
             db,
             master,
             rng: SystemRandom::new(),
             changes,
             senders,
+            checks,
+            bus: crate::cluster::Bus::new(),
         })
     }
 
-    /// Tells in-process watchers about a change (nobody listening is fine).
+    /// Tells watchers about a change: this process's at once, the other processes' through
+    /// the database's notifications where there are any ([`crate::cluster`]). Nobody listening
+    /// is fine.
     pub fn notify(&self, change: Change) {
+        self.bus.publish(&change);
         let _ = self.changes.send(change);
+    }
+
+    /// How often a watcher re-reads what it follows without being told of a change: `fast`
+    /// where other processes' changes are seen only that way (a shared SQLite file), the slow
+    /// safety check where they are announced ([`crate::cluster::SAFETY_INTERVAL`]).
+    pub fn poll_interval(&self, fast: std::time::Duration) -> std::time::Duration {
+        if self.bus.listening() {
+            crate::cluster::SAFETY_INTERVAL
+        } else {
+            fast
+        }
     }
 }

@@ -189,7 +189,7 @@ fn standard_b64(id: &str) -> String {
 }
 
 // ------------------------------------------------------------------------------------------
-// Scenarios (each also runs inside `every_documented_operation_succeeds`).
+// Scenarios (each its own test; `every_documented_operation_succeeds` uses their outcome).
 
 async fn scenario_document() {
     let server = TestServer::start().await;
@@ -671,6 +671,47 @@ async fn scenario_servers() {
         (json!("Shopper"), json!("Shop 2"))
     );
 
+    // AppLogin is off unless turned on (extension).
+    assert_eq!(partial["appLogin"], false);
+    let on = expect(
+        &demo
+            .send("PUT", &format!("/servers/{sid}"), json!({"appLogin": true}))
+            .await,
+        200,
+    );
+    assert_eq!(on["appLogin"], true);
+
+    // Key rotation (extension): a new key, endorsed by the old one.
+    let rotated = expect(
+        &demo
+            .call("POST", &format!("/servers/{sid}/rotatekey"), &[], b"")
+            .await,
+        200,
+    );
+    assert_ne!(rotated["serverpk"], on["serverpk"]);
+    assert_eq!(rotated["serverName"], "Shop 2");
+    let row = servers::get(&server.state.db, &ServerId::from_base64(&sid).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.rotations.len(), 1);
+    assert_eq!(
+        row.rotations[0].old_key.0.to_vec(),
+        STANDARD.decode(on["serverpk"].as_str().unwrap()).unwrap()
+    );
+    row.rotations[0].verify(&row.server_id).unwrap();
+    expect(
+        &demo
+            .call(
+                "POST",
+                "/servers/AAAAAAAAAAAAAAAAAAAAAA/rotatekey",
+                &[],
+                b"",
+            )
+            .await,
+        404,
+    );
+
     // Bad settings.
     for body in [
         json!({}),
@@ -967,6 +1008,62 @@ async fn scenario_accounts_and_users() {
         404,
     );
 
+    // PIN reset (extension): only for an account with a PIN.
+    let reset = |id: i64| format!("/servers/{sid}/accounts/{id}/resetpin");
+    expect(&demo.call("POST", &reset(a1), &[], b"").await, 409);
+    expect(&demo.call("POST", &reset(999_999), &[], b"").await, 404);
+    let with_pin = {
+        let (key, _) = SigningKey::generate(&app::rng()).unwrap();
+        let new = NewAccount {
+            server_id: server.server_id(),
+            public_key: key.public_key(),
+            userid: Some("alice".into()),
+            display_name: "pin".into(),
+            description: "pin".into(),
+            push_key: &[9; 32],
+            pin_verifier: Some(&[5; 32]),
+        };
+        let db = &server.state.db;
+        let id = accounts::create(db, &server.state.master, &server.state.rng, new, now())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE accounts SET pin_failures = 5, pin_blocked = 1 WHERE account_id = $1")
+            .bind(id)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        id
+    };
+    let blocked = expect(
+        &demo
+            .get(&format!("/servers/{sid}/accounts/{with_pin}/"))
+            .await,
+        200,
+    );
+    assert_eq!(
+        (
+            blocked["pinblocked"].clone(),
+            blocked["pinfailures"].clone()
+        ),
+        (json!(true), json!(5))
+    );
+    let r = expect(&demo.call("POST", &reset(with_pin), &[], b"").await, 200);
+    assert_eq!(
+        (r["pinblocked"].clone(), r["pinfailures"].clone()),
+        (json!(false), json!(0))
+    );
+    let row = accounts::get(&server.state.db, &server.server_id(), with_pin)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.pin_reset,
+        "the app is asked for a new PIN at the next login"
+    );
+    accounts::delete(&server.state.db, &server.server_id(), with_pin)
+        .await
+        .unwrap();
+
     // Move an account to another (new) user.
     let r = demo
         .call(
@@ -1158,6 +1255,7 @@ async fn scenario_accounts_and_users() {
         &server.state.db,
         &server.server_id(),
         &session_ref,
+        SessionState::ALL,
         t,
         now(),
     )
@@ -1327,6 +1425,25 @@ async fn scenario_sessions_and_transactions() {
     let account = enrol(&server, "signup", &device, None).await;
     let session_path = format!("/servers/{sid}/sessions/");
 
+    // App tokens (extension): what is not one is refused with its reason (real tokens, which
+    // only an app logged in with AppLogin gets, are checked in tests/sdk_journeys.rs).
+    let check = format!("/servers/{sid}/apptokens/check");
+    let r = expect(
+        &demo
+            .call(
+                "POST",
+                &check,
+                &[],
+                br#"{"token":"nat1.AAAA.AAAA","audience":"https://api.test"}"#,
+            )
+            .await,
+        200,
+    );
+    assert_eq!(
+        (r["valid"].clone(), r["reason"].clone()),
+        (json!(false), json!("malformed"))
+    );
+
     // The enrol session is logged in; the account has no user yet.
     let s = expect(
         &demo.with_nonce("GET", &session_path, "signup", b"").await,
@@ -1398,14 +1515,9 @@ async fn scenario_sessions_and_transactions() {
     let mut ex = app::open_known(&account, Purpose::Login, code.session_ref.0)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: "typed in the app".into(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login("typed in the app"))
+        .await
+        .unwrap();
     assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
     ex.close().await;
     let s = expect(
@@ -1464,6 +1576,12 @@ async fn scenario_sessions_and_transactions() {
         200,
     );
     let tid = created["tid"].as_str().unwrap().to_owned();
+    // Number matching (policy `push` by default): the integrator shows this number.
+    let number = created["matchnumber"]
+        .as_str()
+        .expect("a number")
+        .to_owned();
+    assert_eq!(number.len(), 2);
     let qr = STANDARD
         .decode(created["qrdata"].as_str().unwrap())
         .unwrap();
@@ -1476,7 +1594,7 @@ async fn scenario_sessions_and_transactions() {
     let mut ex = app::open_known(&account, Purpose::Transaction, tcode.transaction_ref.0)
         .await
         .unwrap();
-    let ServerContext::Transaction(shown) =
+    let ServerContext::Transaction { details: shown, .. } =
         ServerContext::decode(&ex.decision.as_ref().unwrap().context).unwrap()
     else {
         panic!("expected a transaction context")
@@ -1489,9 +1607,11 @@ async fn scenario_sessions_and_transactions() {
         ),
         ("EUR 12.00", "Bob", "lunch")
     );
-    ex.finish(&account.key, &ClientRequest::Transaction { approve: true })
-        .await
-        .unwrap();
+    let approve = ClientRequest::Transaction {
+        approve: true,
+        number,
+    };
+    ex.finish(&account.key, &approve).await.unwrap();
     assert!(matches!(
         ex.recv().await,
         Some(ServerRecord::PinRequired { .. })
@@ -1515,7 +1635,7 @@ async fn scenario_sessions_and_transactions() {
     let mut ex = app::open_known(&account, Purpose::Transaction, tref.0)
         .await
         .unwrap();
-    ex.finish(&account.key, &ClientRequest::Transaction { approve: false })
+    ex.finish(&account.key, &ClientRequest::transaction(false))
         .await
         .unwrap();
     assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
@@ -1524,6 +1644,52 @@ async fn scenario_sessions_and_transactions() {
         .get(&format!("/servers/{sid}/transactions/{declined}/"))
         .await;
     assert_eq!(expect(&r, 200)["tstatus"], "2");
+
+    // "This was not me" on a third: declined, and listed as a fraud report.
+    let reports_path = format!("/servers/{sid}/fraudreports");
+    let none = expect(&demo.get(&reports_path).await, 200);
+    assert_eq!(none["reports"].as_array().map(Vec::len), Some(0));
+    let r = demo
+        .with_nonce(
+            "POST",
+            &tx_path,
+            "web-1",
+            br#"{"amount":"900","benificiary":"Mallory"}"#,
+        )
+        .await;
+    let fraud = expect(&r, 200)["tid"].as_str().unwrap().to_owned();
+    let tref = TransactionRef::from_base64(&fraud).unwrap();
+    let mut ex = app::open_known(&account, Purpose::Transaction, tref.0)
+        .await
+        .unwrap();
+    ex.finish(&account.key, &ClientRequest::NotMe)
+        .await
+        .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.close().await;
+    let r = demo
+        .get(&format!("/servers/{sid}/transactions/{fraud}"))
+        .await;
+    assert_eq!(expect(&r, 200)["tstatus"], "2", "declined");
+    let reports = expect(&demo.get(&reports_path).await, 200);
+    assert_eq!(reports["reports"][0]["kind"], "transaction");
+    assert_eq!(reports["reports"][0]["reference"], fraud.as_str());
+    assert!(reports.get("next").is_none(), "one page");
+    expect(&demo.get(&format!("{reports_path}?limit=0")).await, 400);
+    let account_path = format!(
+        "/servers/{sid}/accounts/{}",
+        reports["reports"][0]["accountid"]
+    );
+    let paused = expect(&demo.get(&account_path).await, 200);
+    assert!(
+        paused["pushpauseduntil"].as_u64().unwrap() > now(),
+        "push logins paused"
+    );
+    // The integrator resumes them.
+    let r = demo
+        .call("PUT", &format!("{account_path}?pushpaused=false"), &[], b"")
+        .await;
+    assert_eq!(expect(&r, 200)["pushpauseduntil"], 0);
 
     // Bad transaction requests.
     expect(&demo.with_nonce("POST", &tx_path, "web-1", b"{").await, 400);
@@ -1555,9 +1721,18 @@ async fn scenario_sessions_and_transactions() {
         400,
     );
 
-    // Push login to the session's last account.
+    // Push login to the session's last account: not while it is logged in (the app's login
+    // could not succeed), and once it is logged out.
     let provoke = format!("/servers/{sid}/sessions/provokelogin");
     let context = json!({"announceinfo": {"info": {"Shop": "Checkout"}}});
+    expect(
+        &demo
+            .with_nonce("POST", &provoke, "web-1", context.to_string().as_bytes())
+            .await,
+        409,
+    );
+    let logout = format!("/servers/{sid}/sessions/logout");
+    expect(&demo.with_nonce("POST", &logout, "web-1", b"").await, 200);
     expect(
         &demo
             .with_nonce("POST", &provoke, "web-1", context.to_string().as_bytes())
@@ -1576,9 +1751,7 @@ async fn scenario_sessions_and_transactions() {
             > 0
     );
 
-    // Logout: no longer logged in, but a login can be pushed.
-    let logout = format!("/servers/{sid}/sessions/logout");
-    expect(&demo.with_nonce("POST", &logout, "web-1", b"").await, 200);
+    // Logout (again): no longer logged in, but a login can be pushed.
     expect(&demo.with_nonce("POST", &logout, "web-1", b"").await, 200);
     let s = expect(
         &demo.with_nonce("GET", &session_path, "web-1", b"").await,
@@ -1784,39 +1957,137 @@ async fn scenario_sweeps() {
 
 // ------------------------------------------------------------------------------------------
 
+/// The scenarios that together make every documented operation succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Scenario {
+    Document,
+    KeysPermissionsAndAuth,
+    Attributes,
+    Servers,
+    AccountsAndUsers,
+    SessionsAndTransactions,
+    CodesAndBlocks,
+}
+
+impl Scenario {
+    const ALL: [Self; 7] = [
+        Self::Document,
+        Self::KeysPermissionsAndAuth,
+        Self::Attributes,
+        Self::Servers,
+        Self::AccountsAndUsers,
+        Self::SessionsAndTransactions,
+        Self::CodesAndBlocks,
+    ];
+
+    async fn run(self) {
+        match self {
+            Self::Document => scenario_document().await,
+            Self::KeysPermissionsAndAuth => scenario_keys_permissions_and_auth().await,
+            Self::Attributes => scenario_attributes().await,
+            Self::Servers => scenario_servers().await,
+            Self::AccountsAndUsers => scenario_accounts_and_users().await,
+            Self::SessionsAndTransactions => scenario_sessions_and_transactions().await,
+            Self::CodesAndBlocks => scenario_codes_and_blocks().await,
+        }
+    }
+}
+
+/// How far each scenario got in this test process (the tests share it: one process runs
+/// them all, on parallel threads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    Running,
+    Passed,
+    Failed,
+}
+
+static PROGRESS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<Scenario, Progress>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn set_progress(scenario: Scenario, progress: Progress) {
+    PROGRESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(scenario, progress);
+}
+
+/// Marks its scenario failed if the scenario panics (it is dropped while still running).
+struct FailedUnlessPassed(Scenario);
+
+impl Drop for FailedUnlessPassed {
+    fn drop(&mut self) {
+        let mut all = PROGRESS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if all.get(&self.0) == Some(&Progress::Running) {
+            all.insert(self.0, Progress::Failed);
+        }
+    }
+}
+
+/// Runs `scenario` once per process: if another test is running it, waits for its outcome;
+/// if it passed already, that is the outcome; if it failed (or never ran), runs it here, so a
+/// failure is reported by every test that needs the scenario.
+async fn run_once(scenario: Scenario) {
+    loop {
+        let seen = {
+            let mut all = PROGRESS
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let seen = all.get(&scenario).copied();
+            if matches!(seen, None | Some(Progress::Failed)) {
+                all.insert(scenario, Progress::Running);
+            }
+            seen
+        };
+        match seen {
+            Some(Progress::Passed) => return,
+            Some(Progress::Running) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+            }
+            None | Some(Progress::Failed) => break,
+        }
+    }
+    let _guard = FailedUnlessPassed(scenario);
+    scenario.run().await;
+    set_progress(scenario, Progress::Passed);
+}
+
 #[tokio::test]
 async fn openapi_document_is_served_and_consistent() {
-    scenario_document().await;
+    run_once(Scenario::Document).await;
 }
 
 #[tokio::test]
 async fn api_keys_permissions_and_authentication() {
-    scenario_keys_permissions_and_auth().await;
+    run_once(Scenario::KeysPermissionsAndAuth).await;
 }
 
 #[tokio::test]
 async fn global_server_and_privileged_attributes() {
-    scenario_attributes().await;
+    run_once(Scenario::Attributes).await;
 }
 
 #[tokio::test]
 async fn servers_are_created_read_listed_and_updated() {
-    scenario_servers().await;
+    run_once(Scenario::Servers).await;
 }
 
 #[tokio::test]
 async fn accounts_and_users_are_listed_changed_and_deleted() {
-    scenario_accounts_and_users().await;
+    run_once(Scenario::AccountsAndUsers).await;
 }
 
 #[tokio::test]
 async fn sessions_logins_and_transactions_through_the_real_app() {
-    scenario_sessions_and_transactions().await;
+    run_once(Scenario::SessionsAndTransactions).await;
 }
 
 #[tokio::test]
 async fn qr_codes_html_blocks_and_the_visual_hash() {
-    scenario_codes_and_blocks().await;
+    run_once(Scenario::CodesAndBlocks).await;
 }
 
 #[tokio::test]
@@ -1824,17 +2095,15 @@ async fn every_operation_refuses_bad_keys_ids_and_bodies() {
     scenario_sweeps().await;
 }
 
-/// Runs every scenario and checks that each documented operation answered 200 at least once
-/// (so the document has no operation the tests never saw succeed).
+/// Checks that each documented operation answered 200 at least once in the scenarios (so the
+/// document has no operation the tests never saw succeed). The scenarios run once per process:
+/// this test waits for the ones the other tests are running and runs only those that no test
+/// ran (when it is run alone, all of them).
 #[tokio::test]
 async fn every_documented_operation_succeeds() {
-    scenario_document().await;
-    scenario_keys_permissions_and_auth().await;
-    scenario_attributes().await;
-    scenario_servers().await;
-    scenario_accounts_and_users().await;
-    scenario_sessions_and_transactions().await;
-    scenario_codes_and_blocks().await;
+    for scenario in Scenario::ALL {
+        run_once(scenario).await;
+    }
     let seen = spec().seen();
     let missing: Vec<String> = spec()
         .operations()
@@ -1843,4 +2112,36 @@ async fn every_documented_operation_succeeds() {
         .map(|(m, t)| format!("{m} {t}"))
         .collect();
     assert!(missing.is_empty(), "never succeeded: {missing:#?}");
+}
+
+#[tokio::test]
+async fn push_logins_past_the_rate_are_429_as_documented() {
+    let server = TestServer::start_with(|c| {
+        c.limits.provoke_rate = Some(nextauth_server::Rate {
+            count: 2,
+            per: std::time::Duration::from_secs(60),
+        })
+    })
+    .await;
+    let demo = Client::demo(&server);
+    let sid = &server.demo.serverid;
+    let sessions = format!("/servers/{sid}/sessions/provokelogin");
+    for _ in 0..2 {
+        expect(&demo.with_nonce("POST", &sessions, "rate", b"").await, 409);
+    }
+    for path in [
+        sessions.clone(),
+        format!("/servers/{sid}/accounts/1/provokelogin"),
+        format!("/servers/{sid}/users/nobody/provokelogin"),
+    ] {
+        let r = demo.with_nonce("POST", &path, "rate", b"").await;
+        let body = expect(&r, 429);
+        assert_eq!(body["code"], 429);
+        let retry: u64 = r
+            .header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .expect("seconds");
+        assert!((1..=30).contains(&retry), "{retry}");
+    }
 }

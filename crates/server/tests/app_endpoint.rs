@@ -117,14 +117,9 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
         ServerContext::decode(&ex.decision.as_ref().unwrap().context).unwrap(),
         ServerContext::Login { .. }
     ));
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: "hello".into(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login("hello"))
+        .await
+        .unwrap();
     assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
     let s = session(&server, "login-nonce").await;
     assert_eq!(
@@ -148,14 +143,9 @@ async fn wrong_pins_are_counted_by_the_server_until_blocked() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n1").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(
         ex.recv().await,
         Some(ServerRecord::PinRequired {
@@ -176,14 +166,9 @@ async fn wrong_pins_are_counted_by_the_server_until_blocked() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n2").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(
         ex.recv().await,
         Some(ServerRecord::PinRequired {
@@ -201,14 +186,9 @@ async fn wrong_pins_are_counted_by_the_server_until_blocked() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n3").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(
         ex.recv().await,
         Some(ServerRecord::PinRequired {
@@ -230,14 +210,9 @@ async fn wrong_pins_are_counted_by_the_server_until_blocked() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n4").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(ex.recv().await, Some(ServerRecord::PinBlocked));
     assert_ne!(session(&server, "n4").await.state, SessionState::LoggedIn);
 }
@@ -269,6 +244,30 @@ async fn enrol_codes_are_single_use_unexpired_and_need_a_pin_when_required() {
         ServerRecord::Accepted,
         "a refused attempt does not use up the code"
     );
+    // The session is now logged in: no hello changes it, so the code cannot even be tried.
+    assert_eq!(
+        app::enrol(&code, &device, Some(PIN)).await.err(),
+        Some(Stop::Alert(111)),
+        "a logged-in session"
+    );
+    // Were the session waiting again, the code itself is used up.
+    let t = sessions::Transition {
+        state: SessionState::New,
+        event: "",
+        account_id: None,
+        user_input: None,
+    };
+    let id = server.server_id();
+    sessions::transition(
+        &server.state.db,
+        &id,
+        &code.session_ref,
+        SessionState::ALL,
+        t,
+        now(),
+    )
+    .await
+    .unwrap();
     let (_, _, reply) = app::enrol(&code, &device, Some(PIN)).await.unwrap();
     assert_eq!(reply, ServerRecord::Refused { code: 41 }, "second use");
 
@@ -361,9 +360,11 @@ async fn transactions_are_approved_with_the_pin_or_declined() {
         description: "rent".into(),
     };
 
-    let (tid, code) = codes::create_transaction(&server.state, &row, "web", details.clone(), now())
-        .await
-        .unwrap();
+    let (tid, code, number) =
+        codes::create_transaction(&server.state, &row, "web", details.clone(), now())
+            .await
+            .unwrap();
+    let number = number.expect("transactions ask for a number by default (policy `push`)");
     assert!(matches!(code, QrPayload::Transaction(_)));
     let mut ex = app::open_known(&account, Purpose::Transaction, tid.0)
         .await
@@ -371,12 +372,20 @@ async fn transactions_are_approved_with_the_pin_or_declined() {
     let context = ServerContext::decode(&ex.decision.as_ref().unwrap().context).unwrap();
     assert_eq!(
         context,
-        ServerContext::Transaction(details.clone()),
-        "the app shows what the server stored"
+        ServerContext::Transaction {
+            details: details.clone(),
+            check: nextauth_protocol::messages::LoginCheck {
+                number: nextauth_protocol::messages::NumberChallenge::Type(2),
+                observed: Default::default(),
+            }
+        },
+        "the app shows what the server stored, and asks for the number"
     );
-    ex.finish(&account.key, &ClientRequest::Transaction { approve: true })
-        .await
-        .unwrap();
+    let approve = ClientRequest::Transaction {
+        approve: true,
+        number,
+    };
+    ex.finish(&account.key, &approve).await.unwrap();
     assert_eq!(
         ex.recv().await,
         Some(ServerRecord::PinRequired {
@@ -400,13 +409,13 @@ async fn transactions_are_approved_with_the_pin_or_declined() {
         "a settled transaction cannot be approved again"
     );
 
-    let (tid, _) = codes::create_transaction(&server.state, &row, "web", details, now())
+    let (tid, ..) = codes::create_transaction(&server.state, &row, "web", details, now())
         .await
         .unwrap();
     let mut ex = app::open_known(&account, Purpose::Transaction, tid.0)
         .await
         .unwrap();
-    ex.finish(&account.key, &ClientRequest::Transaction { approve: false })
+    ex.finish(&account.key, &ClientRequest::transaction(false))
         .await
         .unwrap();
     assert_eq!(
@@ -442,14 +451,9 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c1").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
     assert_eq!(
         ex.recv_within(3).await,
@@ -478,14 +482,9 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c2").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
     assert_eq!(session(&server, "c2").await.state, SessionState::LoggedIn);
     assert_eq!(
@@ -503,14 +502,9 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c3").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
     ex.send(&AppRecord::Logout).await;
     assert_eq!(ex.recv_within(3).await, Some(ServerRecord::LoggedOut));
@@ -535,9 +529,12 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
         .unwrap()
         .unwrap();
 
-    codes::provoke_login(&server.state, &row, "p1", stored.account_id, None, now())
+    let pushed = codes::provoke_login(&server.state, &row, "p1", stored.account_id, None, now())
         .await
         .unwrap();
+    let number = pushed
+        .match_number
+        .expect("a push asks for a number by default");
     assert_eq!(session(&server, "p1").await.event, "PROVOKE");
     let mut guard = ReplayGuard::new();
     let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
@@ -575,21 +572,47 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
     };
     assert_eq!(open_envelope(&account, &envelopes[0], &mut guard), body);
 
-    // The push login is answered by a login to the pushed session; the browser hears of it.
+    // A number the browser does not show denies the login, is reported, and the browser gets
+    // a new number.
+    let wrong = if number == "00" { "01" } else { "00" };
     let mut login = app::open_known(&account, Purpose::Login, session_ref.0)
         .await
         .unwrap();
-    assert_eq!(session(&server, "p1").await.event, "CONFIRMPROVOKE");
-    login
-        .finish(
-            &account.key,
-            &ClientRequest::Login {
-                user_input: String::new(),
-            },
-        )
+    let guess = ClientRequest::Login {
+        user_input: String::new(),
+        number: wrong.into(),
+    };
+    login.finish(&account.key, &guess).await.unwrap();
+    assert_eq!(
+        login.recv().await,
+        Some(ServerRecord::Refused { code: 115 })
+    );
+    let after = session(&server, "p1").await;
+    assert_eq!(after.state, SessionState::New, "denied, not logged in");
+    let number = after.match_number.expect("a new number");
+    let reports =
+        nextauth_server::store::fraud_reports::list(&server.state.db, &row.server_id, None, 10)
+            .await
+            .unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].kind, "number");
+
+    // The push login is answered by a login to the pushed session with the browser's number;
+    // the browser hears of it.
+    let mut login = app::open_known(&account, Purpose::Login, session_ref.0)
         .await
         .unwrap();
+    assert_eq!(session(&server, "p1").await.event, "CONFIRMSCAN");
+    let right = ClientRequest::Login {
+        user_input: String::new(),
+        number,
+    };
+    login.finish(&account.key, &right).await.unwrap();
     assert_eq!(login.recv().await, Some(ServerRecord::Accepted));
+    assert!(
+        session(&server, "p1").await.match_number.is_none(),
+        "a number is used once"
+    );
     assert_eq!(session(&server, "p1").await.state, SessionState::LoggedIn);
 
     ex.send(&AppRecord::DeleteAccount).await;
@@ -636,14 +659,9 @@ async fn server_side_deletion_reaches_the_app_then_removes_the_account() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "d1").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(
         ex.recv().await,
         Some(ServerRecord::Refused { code: 48 }),
@@ -728,14 +746,9 @@ async fn the_pin_can_be_changed_with_proof_of_the_old_one() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "k1").await)
         .await
         .unwrap();
-    ex.finish(
-        &account.key,
-        &ClientRequest::Login {
-            user_input: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
     assert_eq!(
         ex.recv().await,
         Some(ServerRecord::PinRequired {

@@ -123,7 +123,7 @@ async fn set_state(
         account_id: account,
         user_input: None,
     };
-    sessions::transition(&server.state.db, &id, &session, t, now())
+    sessions::transition(&server.state.db, &id, &session, SessionState::ALL, t, now())
         .await
         .unwrap();
     if notify {
@@ -162,6 +162,24 @@ async fn hear(ws: &mut Ws, server: &TestServer, nonce: &str) -> String {
     assert_eq!(parts[1], hsid(server, nonce).to_base64());
     assert_eq!(parts[2], server.demo.serverid);
     parts[0].to_owned()
+}
+
+/// The next text message, which carries a value after the session (`NUMBER`, `NOPUSH`):
+/// its type and value.
+async fn hear_value(ws: &mut Ws, server: &TestServer, nonce: &str) -> (String, String) {
+    let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("a message within 5 s")
+        .expect("socket open")
+        .unwrap();
+    let Message::Text(text) = message else {
+        panic!("expected text, got {message:?}")
+    };
+    let parts: Vec<&str> = text.split(' ').collect();
+    assert_eq!(parts.len(), 4, "{text}");
+    assert_eq!(parts[1], hsid(server, nonce).to_base64());
+    assert_eq!(parts[2], server.demo.serverid);
+    (parts[0].to_owned(), parts[3].to_owned())
 }
 
 async fn silent(ws: &mut Ws, millis: u64) {
@@ -442,11 +460,13 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         false,
     )
     .await;
+    // Declined in the app: the session waits for a login again, and the account that was
+    // logged in can be sent a push login.
     set_state(
         &server,
         "html-1",
-        SessionState::LoggedOut,
-        "LOGOUT",
+        SessionState::Cancelled,
+        "CANCEL",
         None,
         false,
     )
@@ -485,6 +505,10 @@ async fn html_enrol_block_and_footer() {
     let html = r.text();
     assert!(html.contains("nextauth-block nextauth-enrol"));
     assert!(html.contains("class=\"nextauth-vash\""));
+    // As large as the app shows it, so the two are compared at a glance; and the footer knows
+    // when the code expires.
+    assert!(html.contains("width=\"128\" height=\"128\""), "{html}");
+    assert!(html.contains("data-nextauth-ttl=\"600\""));
     let QrPayload::Enrol(code) = QrPayload::decode(&scan(&data_png(&html)), now()).unwrap() else {
         panic!("not an enrol code")
     };
@@ -614,36 +638,213 @@ async fn browser_push_login_and_logout() {
     let mut ws = browser(&server).await;
     say(&mut ws, "REGISTER", &server, nonce).await;
     assert_eq!(hear(&mut ws, &server, nonce).await, "LOGIN");
+    // LOGOUT needs the page's token: the session reference (in every login code) is not
+    // enough, and neither is a wrong token.
+    let (id, session) = (server.server_id(), hsid(&server, nonce));
+    let logout = |token: &str| {
+        format!(
+            "LOGOUT {} {} {token}",
+            session.to_base64(),
+            server.demo.serverid
+        )
+    };
     say(&mut ws, "LOGOUT", &server, nonce).await;
+    ws.send(Message::Text(logout("AAAAAAAAAAAAAAAAAAAAAA").into()))
+        .await
+        .unwrap();
+    silent(&mut ws, 500).await;
+    let row = sessions::get(&server.state.db, &id, &session)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, SessionState::LoggedIn);
+    let token = nextauth_server::web::browser_ws::logout_token(&server.state, &id, &session);
+    ws.send(Message::Text(logout(&token).into())).await.unwrap();
     assert_eq!(hear(&mut ws, &server, nonce).await, "LOGOUT");
     assert_eq!(hear(&mut ws, &server, nonce).await, "CANPROVOKE");
-    let row = sessions::get(&server.state.db, &server.server_id(), &hsid(&server, nonce))
+    let row = sessions::get(&server.state.db, &id, &session)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(row.state, SessionState::LoggedOut);
 
     say(&mut ws, "PROVOKE", &server, nonce).await;
-    silent(&mut ws, 700).await;
+    // Number matching (policy `push`): the page shows the number the app will ask for.
+    let (kind, number) = hear_value(&mut ws, &server, nonce).await;
+    assert_eq!(kind, "NUMBER");
+    assert!(number.len() == 2 && number.bytes().all(|b| b.is_ascii_digit()));
+    silent(&mut ws, 300).await;
     let queued = messages::pending(&server.state.db, account, now(), 10)
         .await
         .unwrap();
     assert_eq!(queued.len(), 1, "the push login is queued for the account");
     // The app picks the request up (the app endpoint sets this event on its hello).
-    let (id, session) = (server.server_id(), hsid(&server, nonce));
     sessions::signal(&server.state.db, &id, &session, "CONFIRMPROVOKE", now())
         .await
         .unwrap();
     server.state.notify(Change::Session(id, session));
     assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMPROVOKE");
 
-    // A second push within the interval is refused: no flood of the account's phone.
+    // A second push within the interval sends nothing and the page keeps waiting for the
+    // first, which is still on its way: no flood of the account's phone.
     say(&mut ws, "PROVOKE", &server, nonce).await;
     silent(&mut ws, 300).await;
     let queued = messages::pending(&server.state.db, account, now(), 10)
         .await
         .unwrap();
     assert_eq!(queued.len(), 1);
+
+    // Later, with push logins paused (its owner said "This was not me"), the page says why.
+    sqlx::query("UPDATE accounts SET lastprovoke = 0")
+        .execute(&server.state.db.pool)
+        .await
+        .unwrap();
+    nextauth_server::store::accounts::block_pushes(&server.state.db, account, now() + 3600)
+        .await
+        .unwrap();
+    say(&mut ws, "PROVOKE", &server, nonce).await;
+    assert_eq!(
+        hear_value(&mut ws, &server, nonce).await,
+        ("NOPUSH".to_owned(), "paused".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_push_that_sends_nothing_says_why() {
+    // Two push requests a minute from one address (the REST provoke rate applies to the
+    // browser's PROVOKE as well).
+    let server = TestServer::start_with(|c| {
+        c.limits.provoke_rate = Some(nextauth_server::Rate {
+            count: 2,
+            per: Duration::from_secs(60),
+        })
+    })
+    .await;
+    let mut ws = browser(&server).await;
+
+    // A session no account logged into: nobody to push to.
+    let nobody = "ws-nopush-none";
+    assert_eq!(qr_login(&server, nobody).await.status, 200);
+    say(&mut ws, "REGISTER", &server, nobody).await;
+    assert_eq!(hear(&mut ws, &server, nobody).await, "LOGOUT");
+    say(&mut ws, "PROVOKE", &server, nobody).await;
+    assert_eq!(
+        hear_value(&mut ws, &server, nobody).await,
+        ("NOPUSH".to_owned(), "none".to_owned())
+    );
+    say(&mut ws, "PROVOKE", &server, nobody).await;
+    assert_eq!(hear_value(&mut ws, &server, nobody).await.1, "none");
+    // The third from this address within the minute: too many, whatever the session.
+    say(&mut ws, "PROVOKE", &server, nobody).await;
+    assert_eq!(
+        hear_value(&mut ws, &server, nobody).await,
+        ("NOPUSH".to_owned(), "rate".to_owned())
+    );
+}
+
+/// The session's reference as the app sends it in a hello.
+fn reference(server: &TestServer, nonce: &str) -> [u8; 16] {
+    hsid(server, nonce).0
+}
+
+#[tokio::test]
+async fn the_browser_hears_every_outcome_of_a_scan() {
+    // Issue 10: a page must never keep saying "Code scanned" after the exchange ended.
+    let server = TestServer::start().await;
+    let r = server.request("GET", "/signup?name=Olga", &[], b"").await;
+    let code = app::enrol_code(QrPayload::decode(&scan(&data_png(&r.text())), now()).unwrap());
+    let device = DeviceSecret::from_bytes([9; 32]);
+    let (account, ex, reply) = app::enrol(&code, &device, Some("2468")).await.unwrap();
+    assert_eq!(reply, ServerRecord::Accepted);
+    ex.close().await;
+
+    let nonce = "outcomes";
+    assert_eq!(qr_login(&server, nonce).await.status, 200);
+    let mut ws = browser(&server).await;
+    say(&mut ws, "REGISTER", &server, nonce).await;
+    assert_eq!(hear(&mut ws, &server, nonce).await, "LOGOUT");
+    let scan_again = |account| app::open_known(account, Purpose::Login, reference(&server, nonce));
+
+    // The person refuses in the app.
+    let mut ex = scan_again(&account).await.unwrap();
+    assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMSCAN");
+    ex.abort(nextauth_protocol::handshake::AbortReason::Declined)
+        .await;
+    assert_eq!(hear(&mut ws, &server, nonce).await, "CANCEL");
+
+    // The app cannot accept what the server sent (its own check failed): an error, not a no.
+    let mut ex = scan_again(&account).await.unwrap();
+    assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMSCAN");
+    ex.abort(nextauth_protocol::handshake::AbortReason::Rejected)
+        .await;
+    assert_eq!(hear(&mut ws, &server, nonce).await, "ERROR");
+
+    // The app goes away (closed, crashed, lost its network) before it answers.
+    let ex = scan_again(&account).await.unwrap();
+    assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMSCAN");
+    ex.close().await;
+    assert_eq!(hear(&mut ws, &server, nonce).await, "ERROR");
+
+    // The server refuses the login (an account it does not know).
+    let mut ex = scan_again(&account).await.unwrap();
+    assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMSCAN");
+    let (stranger, _) = SigningKey::generate(&app::rng()).unwrap();
+    let login = ClientRequest::Login {
+        user_input: String::new(),
+        number: String::new(),
+    };
+    ex.finish(&stranger, &login).await.unwrap();
+    assert!(matches!(
+        ex.recv().await,
+        Some(ServerRecord::Refused { code: 48 })
+    ));
+    assert_eq!(hear(&mut ws, &server, nonce).await, "ERROR");
+
+    // The PIN is blocked while the page waits: the login ends without one.
+    configure(&server, |s| s.pin_timeout = 0).await;
+    let mut ex = scan_again(&account).await.unwrap();
+    assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMSCAN");
+    ex.finish(&account.key, &login).await.unwrap();
+    loop {
+        match ex.recv().await {
+            Some(ServerRecord::PinRequired { .. } | ServerRecord::PinWrong { .. }) => {
+                app::prove_pin(&mut ex, &device, "0000", &account).await
+            }
+            Some(ServerRecord::PinBlocked) => break,
+            other => panic!("expected a PIN question, got {other:?}"),
+        }
+    }
+    assert_eq!(hear(&mut ws, &server, nonce).await, "ERROR");
+
+    // After each of these the code works again: the session waits for a login.
+    let row = sessions::get(&server.state.db, &server.server_id(), &hsid(&server, nonce))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, SessionState::New);
+
+    // An enrol code that expired while it was shown.
+    let enrol_nonce = "outcomes-enrol";
+    let r = server
+        .api(
+            "GET",
+            &path(&server, "/sessions/qr/enrol?name=late"),
+            &[("X-nonce", enrol_nonce)],
+            b"",
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let late = app::enrol_code(QrPayload::decode(&r.body, now()).unwrap());
+    say(&mut ws, "REGISTER", &server, enrol_nonce).await;
+    assert_eq!(hear(&mut ws, &server, enrol_nonce).await, "LOGOUT");
+    sqlx::query("UPDATE enrol_codes SET expires = 0")
+        .execute(&server.state.db.pool)
+        .await
+        .unwrap();
+    let (_, _, reply) = app::enrol(&late, &device, Some("2468")).await.unwrap();
+    assert_eq!(reply, ServerRecord::Refused { code: 41 });
+    assert_eq!(hear(&mut ws, &server, enrol_nonce).await, "CONFIRMSCAN");
+    assert_eq!(hear(&mut ws, &server, enrol_nonce).await, "EXPIRED");
 }
 
 #[tokio::test]
@@ -678,6 +879,57 @@ async fn browser_socket_is_bounded() {
     );
 }
 
+#[tokio::test]
+async fn one_change_wakes_only_the_sockets_that_follow_it() {
+    let server = TestServer::start().await;
+    let (watched, other) = ("hub-watched", "hub-other");
+    let mut followers = Vec::new();
+    for _ in 0..20 {
+        let mut ws = browser(&server).await;
+        say(&mut ws, "REGISTER", &server, watched).await;
+        assert_eq!(hear(&mut ws, &server, watched).await, "LOGOUT");
+        followers.push(ws);
+    }
+    let mut bystander = browser(&server).await;
+    say(&mut bystander, "REGISTER", &server, other).await;
+    assert_eq!(hear(&mut bystander, &server, other).await, "LOGOUT");
+    assert_eq!(server.state.watchers.followed_sessions(), 2);
+
+    // Made in this process (announced) and then by "another process" (found by the poll).
+    assert_eq!(qr_login(&server, watched).await.status, 200);
+    set_state(
+        &server,
+        watched,
+        SessionState::Scanned,
+        "CONFIRMSCAN",
+        None,
+        true,
+    )
+    .await;
+    for ws in &mut followers {
+        assert_eq!(hear(ws, &server, watched).await, "CONFIRMSCAN");
+    }
+    set_state(&server, watched, SessionState::New, "CANCEL", None, false).await;
+    for ws in &mut followers {
+        assert_eq!(hear(ws, &server, watched).await, "CANCEL");
+    }
+    silent(&mut bystander, 700).await;
+
+    // Closed sockets leave the hub.
+    for ws in followers.iter_mut().chain([&mut bystander]) {
+        ws.close(None).await.unwrap();
+    }
+    drop((followers, bystander));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while server.state.watchers.followed_sessions() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the hub still follows closed sockets' sessions"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 // ---------------------------------------------------------------- demo site
 
 fn cookie_of(r: &Response) -> String {
@@ -687,6 +939,33 @@ fn cookie_of(r: &Response) -> String {
         "{set}"
     );
     set.split(';').next().unwrap().to_owned()
+}
+
+/// The nonce in a `acme_sid=nonce.tag` cookie.
+fn nonce_of(cookie: &str) -> String {
+    let value = cookie.split_once('=').unwrap().1;
+    value.split_once('.').expect("nonce.tag").0.to_owned()
+}
+
+/// Logs the test app's account into the session of `nonce` (the code was scanned, or a push
+/// login was approved); returns the server's last answer.
+/// Logs the account into the session of `nonce`, giving `number` (what the browser shows;
+/// `""` when it shows none).
+async fn app_login(
+    server: &TestServer,
+    account: &app::AppAccount,
+    nonce: &str,
+    number: &str,
+) -> ServerRecord {
+    let mut ex = app::open_known(account, Purpose::Login, hsid(server, nonce).0)
+        .await
+        .expect("the session accepts a login");
+    let request = ClientRequest::Login {
+        user_input: String::new(),
+        number: number.to_owned(),
+    };
+    ex.finish(&account.key, &request).await.unwrap();
+    ex.recv().await.expect("an answer")
 }
 
 #[tokio::test]
@@ -709,6 +988,13 @@ async fn demo_pages_without_login() {
         "the footer follows the session"
     );
     let cookie = cookie_of(&home);
+    let signup = server
+        .request("GET", "/signup", &[("Cookie", &cookie)], b"")
+        .await;
+    assert!(
+        signup.text().contains(" autofocus>"),
+        "the name field has focus"
+    );
 
     let r = server
         .request("GET", "/account", &[("Cookie", &cookie)], b"")
@@ -723,13 +1009,13 @@ async fn demo_pages_without_login() {
     assert!(r.header("set-cookie").is_none(), "the cookie is kept");
     let html = r.text();
     assert!(html.contains("nextauth-block"));
-    let nonce = cookie.split_once('=').unwrap().1;
+    let nonce = nonce_of(&cookie);
     let QrPayload::Login(code) = QrPayload::decode(&scan(&data_png(&html)), now()).unwrap() else {
         panic!("not a login code")
     };
     assert_eq!(
         code.session_ref,
-        hsid(&server, nonce),
+        hsid(&server, &nonce),
         "the cookie's nonce is the session"
     );
 
@@ -758,7 +1044,7 @@ async fn demo_signup_login_and_transfer_end_to_end() {
     assert_eq!(code.display_name, "Frank");
 
     // The page follows its session: the browser sees the app scan and log in.
-    let nonce = cookie.split_once('=').unwrap().1.to_owned();
+    let nonce = nonce_of(&cookie);
     let mut ws = browser(&server).await;
     say(&mut ws, "REGISTER", &server, &nonce).await;
     assert_eq!(hear(&mut ws, &server, &nonce).await, "LOGOUT");
@@ -769,16 +1055,34 @@ async fn demo_signup_login_and_transfer_end_to_end() {
     assert_eq!(hear(&mut ws, &server, &nonce).await, "CONFIRMSCAN");
     assert_eq!(hear(&mut ws, &server, &nonce).await, "LOGIN");
 
+    // The first page after the login moves it to a new cookie: the nonce known before the
+    // login (by whoever fixed it) is worth nothing afterwards.
     let r = server
         .request("GET", "/account", &[("Cookie", &cookie)], b"")
         .await;
     assert_eq!(r.status, 200);
+    let before = cookie.clone();
+    let cookie = cookie_of(&r);
+    assert_ne!(cookie, before);
     let html = r.text();
     assert!(
         html.contains("Hello, frank") && html.contains("Frank"),
         "{html}"
     );
     assert!(html.contains("Approve a transfer"));
+    let r = server
+        .request("GET", "/account", &[("Cookie", &before)], b"")
+        .await;
+    assert_eq!(r.status, 303, "the old cookie is logged out");
+    let nonce = nonce_of(&cookie);
+    say(&mut ws, "REGISTER", &server, &nonce).await;
+    assert_eq!(hear(&mut ws, &server, &nonce).await, "LOGIN");
+    // A cookie the site did not issue is a new visitor.
+    let forged = format!("acme_sid={nonce}");
+    let r = server
+        .request("GET", "/account", &[("Cookie", &forged)], b"")
+        .await;
+    assert_eq!(r.status, 303);
     let r = server.request("GET", "/signup?name=FRANK", &[], b"").await;
     assert!(r.text().contains("taken"), "a user id enrols once");
 
@@ -815,13 +1119,24 @@ async fn demo_signup_login_and_transfer_end_to_end() {
     let r = server.request("GET", &status, &[], b"").await;
     assert_eq!(r.status, 404, "another visitor cannot see it");
 
-    // The app approves (PIN due for transactions on the demo server).
+    // The page shows the number the app asks for (number matching).
+    let number = html
+        .split("data-match-number>")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the page shows the number")
+        .to_owned();
+    assert_eq!(number.len(), 2);
+
+    // The app approves with it (PIN due for transactions on the demo server).
     let mut ex = app::open_known(&account, Purpose::Transaction, tx.transaction_ref.0)
         .await
         .unwrap();
-    ex.finish(&account.key, &ClientRequest::Transaction { approve: true })
-        .await
-        .unwrap();
+    let approve = ClientRequest::Transaction {
+        approve: true,
+        number,
+    };
+    ex.finish(&account.key, &approve).await.unwrap();
     if let Some(ServerRecord::PinRequired { .. }) = ex.recv().await {
         app::prove_pin(&mut ex, &device, "1357", &account).await;
         assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
@@ -836,17 +1151,23 @@ async fn demo_signup_login_and_transfer_end_to_end() {
         .await;
     assert_eq!(r.json()["status"], "approved");
 
-    // Logging out from the site: the browser hears it, and the account page is closed.
+    // Logging out from the site: the browser hears it, the account page is closed, and the
+    // visitor gets a new session that offers the push button.
     let r = server
         .request("POST", "/logout", &[("Cookie", &cookie)], b"")
         .await;
     assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/"));
+    let logged_out = cookie.clone();
+    let cookie = cookie_of(&r);
     assert_eq!(hear(&mut ws, &server, &nonce).await, "LOGOUT");
     assert_eq!(hear(&mut ws, &server, &nonce).await, "CANPROVOKE");
-    let r = server
-        .request("GET", "/account", &[("Cookie", &cookie)], b"")
-        .await;
-    assert_eq!(r.status, 303);
+    for c in [&logged_out, &cookie] {
+        let r = server
+            .request("GET", "/account", &[("Cookie", c)], b"")
+            .await;
+        assert_eq!(r.status, 303);
+    }
     let r = server
         .request("GET", "/login", &[("Cookie", &cookie)], b"")
         .await;
@@ -854,4 +1175,68 @@ async fn demo_signup_login_and_transfer_end_to_end() {
         r.text().contains("data-nextauth-provoke>"),
         "the push button is offered after a logout"
     );
+
+    // Log in again by scanning the new code.
+    let nonce = nonce_of(&cookie);
+    say(&mut ws, "REGISTER", &server, &nonce).await;
+    assert_eq!(hear(&mut ws, &server, &nonce).await, "LOGOUT");
+    assert_eq!(hear(&mut ws, &server, &nonce).await, "CANPROVOKE");
+    assert_eq!(
+        app_login(&server, &account, &nonce, "").await,
+        ServerRecord::Accepted
+    );
+    // A socket reports the session as it finds it: a scan that logged in before the socket
+    // looked arrives as LOGIN alone.
+    let mut heard = hear(&mut ws, &server, &nonce).await;
+    if heard == "CONFIRMSCAN" {
+        heard = hear(&mut ws, &server, &nonce).await;
+    }
+    assert_eq!(heard, "LOGIN");
+    let r = server
+        .request("GET", "/account", &[("Cookie", &cookie)], b"")
+        .await;
+    assert_eq!(r.status, 200);
+    let cookie = cookie_of(&r);
+
+    // Out, and in again by push: the site's button sends PROVOKE, the app approves.
+    let r = server
+        .request("POST", "/logout", &[("Cookie", &cookie)], b"")
+        .await;
+    let cookie = cookie_of(&r);
+    let nonce = nonce_of(&cookie);
+    say(&mut ws, "REGISTER", &server, &nonce).await;
+    assert_eq!(hear(&mut ws, &server, &nonce).await, "LOGOUT");
+    assert_eq!(hear(&mut ws, &server, &nonce).await, "CANPROVOKE");
+    say(&mut ws, "PROVOKE", &server, &nonce).await;
+    let (kind, number) = hear_value(&mut ws, &server, &nonce).await;
+    assert_eq!(kind, "NUMBER", "the page shows the number the app asks for");
+    silent(&mut ws, 500).await;
+    let account_id = accounts::by_key(
+        &server.state.db,
+        &server.server_id(),
+        &account.key.public_key(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .account_id;
+    let queued = messages::pending(&server.state.db, account_id, now(), 10).await;
+    assert_eq!(
+        queued.unwrap().len(),
+        1,
+        "the push login is queued for the app"
+    );
+    assert_eq!(
+        app_login(&server, &account, &nonce, &number).await,
+        ServerRecord::Accepted
+    );
+    let mut heard = hear(&mut ws, &server, &nonce).await;
+    if heard == "CONFIRMPROVOKE" {
+        heard = hear(&mut ws, &server, &nonce).await;
+    }
+    assert_eq!(heard, "LOGIN");
+    let r = server
+        .request("GET", "/account", &[("Cookie", &cookie)], b"")
+        .await;
+    assert_eq!(r.status, 200, "logged in again by push");
 }

@@ -1,4 +1,4 @@
-//! Commands on accounts: list, detail, delete.
+//! Commands on accounts: list, detail, delete, pause push logins.
 
 use nextauth_sdk::{Account, ServerInfo};
 use serde::Serialize;
@@ -26,6 +26,16 @@ pub struct DeleteResult {
     /// The server confirmed now; `false`: it could not be reached, the account is marked and
     /// the deletion is retried in the background.
     pub server_confirmed: bool,
+}
+
+/// What pausing push logins did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PushPause {
+    /// Paused until then (Unix seconds); `None`: push logins are allowed.
+    #[cfg_attr(test, ts(type = "number | null"))]
+    pub paused_until: Option<u64>,
 }
 
 /// Every account (`invoke('account_list')`).
@@ -59,4 +69,16 @@ pub async fn account_delete(
 ) -> IpcResult<DeleteResult> {
     let server_confirmed = state.sdk.delete_account(&account_id).await?;
     Ok(DeleteResult { server_confirmed })
+}
+
+/// Pauses push logins to the account on its server for `minutes` (at most 10080), or resumes
+/// them (`0`): the person's lock after a request they did not start.
+#[tauri::command]
+pub async fn account_pause_push(
+    state: State<'_, AppState>,
+    account_id: String,
+    minutes: u16,
+) -> IpcResult<PushPause> {
+    let paused_until = state.sdk.pause_push(&account_id, minutes).await?;
+    Ok(PushPause { paused_until })
 }

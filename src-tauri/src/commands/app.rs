@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use nextauth_sdk::Flow;
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::error::IpcError;
 use crate::state::AppState;
@@ -39,6 +39,9 @@ pub struct AppInfo {
     pub tray: bool,
     /// Whether the app can make itself the handler of `nextauth:` links here (Linux, Windows).
     pub link_handler: bool,
+    /// Whether Ctrl+Alt+S scans the screen from any application (the desktop-wide shortcut is
+    /// registered); otherwise it works in the app's window only.
+    pub global_scan_shortcut: bool,
 }
 
 /// What the UI needs right after it attached its listeners.
@@ -69,7 +72,30 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Ap
         start_on_login: crate::autostart::with_item(&app, |item| item.is_some()),
         tray: state.tray.load(Ordering::SeqCst),
         link_handler: crate::links::with_handler(&app, |handler| handler.is_some()),
+        global_scan_shortcut: state.scan_shortcut.load(Ordering::SeqCst),
     }
+}
+
+/// Why the app could not open its data at start, if it could not (the UI asks first and then
+/// shows only that screen): the SDK's error and the data directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct StartupError {
+    /// The error (203: database missing, 204: key does not fit, 205: another installation's).
+    pub error: IpcError,
+    /// The data directory it concerns.
+    pub data_dir: String,
+}
+
+/// `invoke('app_startup_error')`: `null` when the app opened its data.
+#[tauri::command]
+pub fn app_startup_error<R: Runtime>(app: AppHandle<R>) -> Option<StartupError> {
+    let failure = app.try_state::<crate::state::StartupFailure>()?;
+    Some(StartupError {
+        error: failure.error.clone(),
+        data_dir: failure.data_dir.clone(),
+    })
 }
 
 /// The UI calls this once its event listeners are attached: deep links received at start are

@@ -1,11 +1,11 @@
 //! Commands on flows: start one from a link, answer its prompt, stop it, read the open one.
 //! Flows started from images are in [`super::scan`]; their progress arrives as `sdk://event`.
 
-use nextauth_sdk::{Flow, PinInput, Response};
+use nextauth_sdk::{Flow, FlowState, PinInput, Response};
 use serde::Deserialize;
 use tauri::State;
 
-use crate::error::{IpcError, IpcResult};
+use crate::error::{codes, IpcError, IpcResult};
 use crate::state::AppState;
 
 /// Longest link accepted from the UI (a login link is under 200 characters).
@@ -15,7 +15,8 @@ pub const MAX_USER_INPUT_LEN: usize = 1024;
 
 /// The person's answer to the open prompt (the SDK's `Response` as the UI sends it).
 ///
-/// `{"type":"CONFIRM","accountId":"…","userInput":"…"}`, `{"type":"DENY"}`,
+/// `{"type":"CONFIRM","accountId":"…","userInput":"…","number":"42"}`, `{"type":"DENY"}`,
+/// `{"type":"NOT_ME","accountId":"…"}`,
 /// `{"type":"PIN","pin":"2468"}`, `{"type":"CANCEL"}`. The PIN is moved straight into the
 /// SDK's wiping [`PinInput`] and never logged or stored.
 #[derive(Debug, Deserialize)]
@@ -32,9 +33,25 @@ pub enum Answer {
         #[serde(default, rename = "userInput")]
         #[cfg_attr(test, ts(optional))]
         user_input: Option<String>,
+        /// The browser's number, when the prompt asks for it.
+        #[serde(default)]
+        #[cfg_attr(test, ts(optional))]
+        number: Option<String>,
+        /// The PIN, when the settings ask for it before approving (checked with a server
+        /// before the approval is sent; see [`confirm_it_is_you`]).
+        #[serde(default)]
+        #[cfg_attr(test, ts(optional, type = "string"))]
+        pin: Option<PinInput>,
     },
     /// No.
     Deny,
+    /// "This was not me": deny and report it to the server.
+    NotMe {
+        /// The account, when several fit.
+        #[serde(default, rename = "accountId")]
+        #[cfg_attr(test, ts(optional))]
+        account_id: Option<String>,
+    },
     /// The PIN (4 to 16 digits).
     Pin {
         /// The digits.
@@ -53,6 +70,8 @@ impl TryFrom<Answer> for Response {
             Answer::Confirm {
                 account_id,
                 user_input,
+                number,
+                pin: _,
             } => {
                 if user_input
                     .as_ref()
@@ -62,12 +81,17 @@ impl TryFrom<Answer> for Response {
                         "the text for the website is too long",
                     ));
                 }
+                if number.as_ref().is_some_and(|n| n.len() > 16) {
+                    return Err(IpcError::bad_request("the number is too long"));
+                }
                 Response::Confirm {
                     account_id,
                     user_input,
+                    number,
                 }
             }
             Answer::Deny => Response::Deny,
+            Answer::NotMe { account_id } => Response::NotMe { account_id },
             Answer::Pin { pin } => Response::Pin { pin },
             Answer::Cancel => Response::Cancel,
         })
@@ -88,15 +112,65 @@ pub async fn flow_start_link(state: State<'_, AppState>, link: String) -> IpcRes
     Ok(state.sdk.start_link(link).await?)
 }
 
-/// Answers the open prompt of flow `flow_id`.
+/// Answers the open prompt of flow `flow_id`. An approval the settings protect needs the PIN
+/// with it ([`confirm_it_is_you`]).
 #[tauri::command]
 pub async fn flow_respond(
     state: State<'_, AppState>,
     flow_id: String,
-    answer: Answer,
+    mut answer: Answer,
 ) -> IpcResult<()> {
+    let pin = match &mut answer {
+        Answer::Confirm { pin, .. } => pin.take(),
+        _ => None,
+    };
     let response = Response::try_from(answer)?;
-    Ok(state.sdk.respond(&flow_id, response).await?)
+    if matches!(response, Response::Confirm { .. }) {
+        confirm_it_is_you(&state, &flow_id, pin).await?;
+    }
+    let answered = state.sdk.respond(&flow_id, response).await;
+    if answered.is_err() {
+        // Not approved after all: the proven PIN goes.
+        if let Ok(mut verified) = state.verified_pin.lock() {
+            verified.take();
+        }
+    }
+    Ok(answered?)
+}
+
+/// Before a login or transaction the settings protect is approved, the person proves it is
+/// them: on Linux with the app's PIN, checked by a server (the device cannot check a PIN
+/// itself; docs/app.md says what other platforms would use). Nothing to prove with (no account
+/// has a PIN) or a flow that is not asking for an approval lets the answer through; a missing
+/// PIN is error 309, a wrong one the SDK's 128 (attempts count at the server). The PIN is kept
+/// for this flow only, so the server's own question, if it asks, is answered with it
+/// (`events.rs`) instead of asking the person twice.
+pub async fn confirm_it_is_you(
+    state: &AppState,
+    flow_id: &str,
+    pin: Option<PinInput>,
+) -> IpcResult<()> {
+    let Some(flow) = state.current_flow().filter(|f| f.id == flow_id) else {
+        return Ok(()); // not the open flow: the SDK refuses the answer itself
+    };
+    if flow.state != FlowState::WaitingForConfirmation || !state.settings().asks_pin_for(flow.kind)
+    {
+        return Ok(());
+    }
+    if !state.sdk.accounts().await?.iter().any(|a| a.has_pin) {
+        return Ok(());
+    }
+    let pin = pin.ok_or_else(|| {
+        IpcError::new(
+            codes::PIN_BEFORE_APPROVAL,
+            "enter your PIN to approve (Settings: ask for my PIN before approving)",
+        )
+    })?;
+    state.sdk.verify_pin(&pin).await?;
+    if let Ok(mut verified) = state.verified_pin.lock() {
+        *verified = Some((flow_id.to_owned(), pin));
+    }
+    Ok(())
 }
 
 /// Stops flow `flow_id` (or logs out the continuous session it opened).
@@ -122,17 +196,35 @@ mod tests {
                 .expect("confirm");
         assert!(matches!(
             Response::try_from(a),
-            Ok(Response::Confirm { account_id: Some(ref id), user_input: Some(ref t) })
+            Ok(Response::Confirm { account_id: Some(ref id), user_input: Some(ref t), number: None })
                 if id == "a1" && t == "hi"
+        ));
+        let a: Answer =
+            serde_json::from_str(r#"{"type":"CONFIRM","number":"07"}"#).expect("number");
+        assert!(matches!(
+            Response::try_from(a),
+            Ok(Response::Confirm { number: Some(ref n), .. }) if n == "07"
+        ));
+        let a: Answer = serde_json::from_str(r#"{"type":"NOT_ME"}"#).expect("not me");
+        assert!(matches!(
+            Response::try_from(a),
+            Ok(Response::NotMe { account_id: None })
         ));
         let a: Answer = serde_json::from_str(r#"{"type":"CONFIRM"}"#).expect("bare confirm");
         assert!(matches!(
             Response::try_from(a),
             Ok(Response::Confirm {
                 account_id: None,
-                user_input: None
+                user_input: None,
+                number: None
             })
         ));
+        let a: Answer = serde_json::from_str(r#"{"type":"CONFIRM","pin":"1357"}"#).expect("pin");
+        assert_eq!(
+            format!("{a:?}"),
+            "Confirm { account_id: None, user_input: None, number: None, pin: Some(PinInput(..)) }",
+            "a PIN with an approval never shows in logs either"
+        );
         let a: Answer = serde_json::from_str(r#"{"type":"PIN","pin":"2468"}"#).expect("pin");
         assert_eq!(
             format!("{a:?}"),
@@ -145,6 +237,8 @@ mod tests {
         let a = Answer::Confirm {
             account_id: None,
             user_input: Some(long),
+            number: None,
+            pin: None,
         };
         assert_eq!(
             Response::try_from(a).map(|_| ()).unwrap_err().code,

@@ -6,8 +6,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use std::sync::atomic::Ordering;
 
-use nextauth_sdk::Flow;
-use tauri::{AppHandle, Emitter, Runtime, State};
+use nextauth_protocol::qr::QrPayload;
+use nextauth_sdk::{CodeSource, Flow, FlowKind};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::error::{codes, IpcError, IpcResult};
 use crate::scanner;
@@ -54,11 +56,109 @@ pub async fn scan_image_data(state: State<'_, AppState>, data: String) -> IpcRes
     start_from_image(&state, bytes).await
 }
 
-/// Captures the screen, finds a QR code on it and starts its flow (desktop, X11).
+/// A nextAuth code seen on the screen, for the person to choose from when there are several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ScreenCode {
+    /// The code as an app-to-app link (`nextauth:…`): `flow_start_link` starts it.
+    pub link: String,
+    /// What it starts.
+    pub kind: FlowKind,
+    /// The website's name when the app knows it (logins, transactions), else empty.
+    pub server_name: String,
+    /// The account name an enrol code offers, else empty.
+    pub display_name: String,
+}
+
+/// What a screen scan found: the flow it started (one nextAuth code), or the codes to choose
+/// from (several: two browser windows, say).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ScreenScan {
+    /// The flow started, if exactly one nextAuth code was on the screen.
+    pub flow: Option<Flow>,
+    /// The nextAuth codes on the screen, when there are several.
+    pub choices: Vec<ScreenCode>,
+}
+
+/// How long the X server and the windows below get to redraw what the app's window covered
+/// once it is hidden (screenshot tools wait the same way).
+const UNCOVER_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Captures the screen (every monitor: the X root window spans them all) without the app's own
+/// window, which is hidden for the moment of the capture and shown again afterwards, reads
+/// every QR code on it and keeps the nextAuth ones: one starts its flow, several are returned
+/// for the person to choose (desktop, X11).
 #[tauri::command]
-pub async fn scan_screen(state: State<'_, AppState>) -> IpcResult<Flow> {
-    let code = blocking(|| scanner::decode_luma(&scanner::capture_screen()?)).await?;
-    Ok(state.sdk.start_qr(&code).await?)
+pub async fn scan_screen<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> IpcResult<ScreenScan> {
+    let window = app.get_webview_window("main");
+    let shown = window
+        .as_ref()
+        .is_some_and(|w| w.is_visible().unwrap_or(false) && !w.is_minimized().unwrap_or(false));
+    if let (true, Some(w)) = (shown, &window) {
+        let _ = w.hide();
+        tokio::time::sleep(UNCOVER_DELAY).await;
+    }
+    let captured = blocking(scanner::capture_screen).await;
+    // Back in front: the scan was asked for here (or from the tray: then its outcome shows).
+    crate::events::show_main_window(&app);
+    let codes = blocking(move || Ok(scanner::decode_all_luma(&captured?))).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let ours: Vec<(Vec<u8>, QrPayload)> = codes
+        .into_iter()
+        .filter_map(|bytes| {
+            let payload = QrPayload::decode(&bytes, now).ok()?;
+            Some((bytes, payload))
+        })
+        .collect();
+    match ours.as_slice() {
+        [] => Err(IpcError::new(
+            codes::NO_QR_CODE,
+            "no nextAuth code is visible on the screen",
+        )),
+        [(bytes, _)] => Ok(ScreenScan {
+            flow: Some(state.sdk.start_qr_from(bytes, CodeSource::Screen).await?),
+            choices: Vec::new(),
+        }),
+        several => {
+            let mut choices = Vec::new();
+            for (_, payload) in several {
+                choices.push(describe(&state, payload).await);
+            }
+            Ok(ScreenScan {
+                flow: None,
+                choices,
+            })
+        }
+    }
+}
+
+/// A code as the person chooses it: what it does, where.
+async fn describe(state: &AppState, payload: &QrPayload) -> ScreenCode {
+    let server_name = match state.sdk.server(&payload.server_id().to_base64()).await {
+        Ok(Some(server)) => server.name,
+        _ => String::new(),
+    };
+    let (kind, display_name) = match payload {
+        QrPayload::Enrol(code) => (FlowKind::Enrol, code.display_name.clone()),
+        QrPayload::Login(_) => (FlowKind::Login, String::new()),
+        QrPayload::Transaction(_) => (FlowKind::SignTransaction, String::new()),
+    };
+    ScreenCode {
+        link: payload
+            .to_app_uri(nextauth_sdk::config::DEFAULT_SCHEME)
+            .unwrap_or_default(),
+        kind,
+        server_name,
+        display_name,
+    }
 }
 
 /// Looks through the camera for a QR code (up to 20 s) and starts its flow. While it looks,
@@ -89,7 +189,7 @@ pub fn scan_cancel(state: State<'_, AppState>) {
 
 async fn start_from_image(state: &AppState, bytes: Vec<u8>) -> IpcResult<Flow> {
     let code = blocking(move || scanner::decode_image(&bytes)).await?;
-    Ok(state.sdk.start_qr(&code).await?)
+    Ok(state.sdk.start_qr_from(&code, CodeSource::Image).await?)
 }
 
 async fn blocking<T: Send + 'static>(

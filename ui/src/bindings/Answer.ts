@@ -3,7 +3,8 @@
 /**
  * The person's answer to the open prompt (the SDK's `Response` as the UI sends it).
  *
- * `{"type":"CONFIRM","accountId":"…","userInput":"…"}`, `{"type":"DENY"}`,
+ * `{"type":"CONFIRM","accountId":"…","userInput":"…","number":"42"}`, `{"type":"DENY"}`,
+ * `{"type":"NOT_ME","accountId":"…"}`,
  * `{"type":"PIN","pin":"2468"}`, `{"type":"CANCEL"}`. The PIN is moved straight into the
  * SDK's wiping [`PinInput`] and never logged or stored.
  */
@@ -15,7 +16,20 @@ accountId?: string,
 /**
  * Text for the website.
  */
-userInput?: string, } | { "type": "DENY" } | { "type": "PIN", 
+userInput?: string, 
+/**
+ * The browser's number, when the prompt asks for it.
+ */
+number?: string, 
+/**
+ * The PIN, when the settings ask for it before approving (checked with a server
+ * before the approval is sent; see [`confirm_it_is_you`]).
+ */
+pin?: string, } | { "type": "DENY" } | { "type": "NOT_ME", 
+/**
+ * The account, when several fit.
+ */
+accountId?: string, } | { "type": "PIN", 
 /**
  * The digits.
  */

@@ -52,4 +52,9 @@ tray: boolean,
 /**
  * Whether the app can make itself the handler of `nextauth:` links here (Linux, Windows).
  */
-linkHandler: boolean, };
+linkHandler: boolean, 
+/**
+ * Whether Ctrl+Alt+S scans the screen from any application (the desktop-wide shortcut is
+ * registered); otherwise it works in the app's window only.
+ */
+globalScanShortcut: boolean, };

@@ -28,4 +28,13 @@ keepInBackground: boolean,
  * Be the OS's handler of `nextauth:` links (Linux and Windows; the OS keeps the actual
  * registration, see `links.rs`).
  */
-openLinks: boolean, };
+openLinks: boolean, 
+/**
+ * Ask for the PIN before approving a login (anyone at an unlocked desktop could approve
+ * otherwise). Off by default: a login is easy to undo.
+ */
+askPinForLogins: boolean, 
+/**
+ * Ask for the PIN before approving a transaction. On by default: a payment is not.
+ */
+askPinForTransactions: boolean, };

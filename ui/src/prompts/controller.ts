@@ -1,11 +1,13 @@
 // The prompt dialog: one modal at a time, driven by the open flow's FLOW_UPDATE events.
-// Focus is trapped inside while open and returned where it was when it closes.
+// Focus is trapped inside while open and returned where it was when it closes (modal.ts). A
+// finished prompt stays until the person closes it: no timer takes it (or the focus) away.
 
 import type { Answer } from '../bindings/Answer';
 import type { Flow } from '../bindings/Flow';
 import type { IpcError } from '../bindings/IpcError';
 import { h } from '../dom';
 import { api, asIpcError } from '../ipc';
+import { type Modal, openModal } from '../modal';
 import { renderFlow } from './views';
 
 /** What a view may do. */
@@ -21,24 +23,21 @@ export interface PromptActions {
 }
 
 class PromptController {
-  private root: HTMLElement | null = null;
   private dialog: HTMLElement | null = null;
+  /** A polite live region kept in the dialog across its steps: says how a flow ended (the
+   *  dialog's content is replaced in place, which screen readers do not read by themselves). */
+  private live: HTMLElement = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', id: 'prompt-live' });
   private flow: Flow | null = null;
   private seen = new Set<string>();
   /** Flows whose dialog the person closed: later updates do not reopen it. */
   private dismissed = new Set<string>();
   private lastAnswer: Answer['type'] | null = null;
-  private returnFocus: HTMLElement | null = null;
-  private closeTimer: number | undefined;
+  /** The open modal (focus trap, inert page, focus return), while a dialog is shown. */
+  private modal: Modal | null = null;
   /** Called when a flow finishes (DONE or ERROR), for screens to refresh. */
   onFinished: (flow: Flow) => void = () => {};
-
-  constructor() {
-    // On the document, so Escape and Tab work even when focus fell out of the dialog.
-    document.addEventListener('keydown', (e) => {
-      if (this.dialog) this.onKey(e);
-    });
-  }
+  /** Called when the person closes the dialog (after its flow finished, or Cancel). */
+  onClosed: () => void = () => {};
 
   /** The flow a start command returned: shown unless its events are already ahead. */
   started(flow: Flow): void {
@@ -96,15 +95,8 @@ class PromptController {
   private render(isNew: boolean): void {
     const flow = this.flow;
     if (!flow) return;
-    window.clearTimeout(this.closeTimer);
-    this.root ??= document.getElementById('prompt-root');
-    if (!this.root) return;
     if (isNew || !this.dialog) {
-      if (!this.dialog) {
-        const active = document.activeElement;
-        this.returnFocus = active instanceof HTMLElement ? active : null;
-      }
-      this.dialog = h('div', {
+      const dialog = h('div', {
         class: 'dialog',
         role: 'dialog',
         'aria-modal': 'true',
@@ -112,66 +104,50 @@ class PromptController {
         'aria-describedby': 'prompt-desc',
         id: 'prompt',
       });
-      this.root.replaceChildren(h('div', { class: 'backdrop' }, this.dialog));
-      document.body.classList.add('modal-open');
-      document.getElementById('main')?.setAttribute('inert', '');
-      document.getElementById('topbar')?.setAttribute('inert', '');
+      // A new flow while one is shown gets a new dialog element, announced as a new dialog.
+      if (this.modal) this.modal.replace(dialog);
+      else this.modal = openModal(dialog, () => this.escape());
+      this.dialog = dialog;
     }
     const view = renderFlow(flow, this.actions(flow));
     this.dialog.dataset.state = flow.state;
     this.dialog.dataset.interaction = flow.interaction?.type ?? '';
-    this.dialog.replaceChildren(view);
+    this.live.textContent = '';
+    // The view is replaced; the live region stays where it is (a moved one may go unheard).
+    if (this.live.parentElement === this.dialog) {
+      for (const child of [...this.dialog.children]) if (child !== this.live) child.remove();
+      this.dialog.prepend(view);
+    } else {
+      this.dialog.replaceChildren(view, this.live);
+    }
+    if (flow.state === 'DONE' || flow.state === 'ERROR') {
+      // The outcome's title is said; the focused Close button carries the sentence below it
+      // (aria-describedby), so each is read once.
+      const title = view.querySelector('#prompt-title')?.textContent?.trim() ?? '';
+      const live = this.live;
+      queueMicrotask(() => (live.textContent = title));
+    }
     const target =
       this.dialog.querySelector<HTMLElement>('[data-autofocus]') ??
       this.dialog.querySelector<HTMLElement>('button, input, select, textarea, [tabindex="0"]');
-    target?.focus();
-    if (flow.state === 'DONE') {
-      this.closeTimer = window.setTimeout(() => this.close(), 4000);
-    }
+    // A relay warning stays in view above the field that takes the focus (phones scroll).
+    target?.focus(this.dialog.querySelector('#relay-warning') ? { preventScroll: true } : undefined);
   }
 
-  private onKey(e: KeyboardEvent): void {
-    if (!this.dialog) return;
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      const cancel = this.dialog.querySelector<HTMLButtonElement>('[data-escape]');
-      cancel?.click();
-      return;
-    }
-    if (e.key !== 'Tab') return;
-    const focusable = [
-      ...this.dialog.querySelectorAll<HTMLElement>(
-        'button:not([disabled]), input:not([disabled]), select, textarea, a[href], [tabindex="0"], summary',
-      ),
-    ].filter((el) => el.offsetParent !== null);
-    if (focusable.length === 0) return;
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    if (!this.dialog.contains(document.activeElement)) {
-      e.preventDefault();
-      (e.shiftKey ? last : first).focus();
-    } else if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first.focus();
-    }
+  /** Escape: what the view's [data-escape] button does (deny, cancel or close); nothing while
+   *  that button is disabled (an answer is on its way). */
+  private escape(): void {
+    this.dialog?.querySelector<HTMLButtonElement>('[data-escape]:not(:disabled)')?.click();
   }
 
   /** Closes the dialog (the flow itself is left alone). */
   close(): void {
-    window.clearTimeout(this.closeTimer);
     if (this.flow) this.dismissed.add(this.flow.id);
-    this.root?.replaceChildren();
     this.dialog = null;
-    document.body.classList.remove('modal-open');
-    document.getElementById('main')?.removeAttribute('inert');
-    document.getElementById('topbar')?.removeAttribute('inert');
-    const back = this.returnFocus;
-    this.returnFocus = null;
-    if (back && document.contains(back)) back.focus();
-    else document.getElementById('main')?.focus();
+    const modal = this.modal;
+    this.modal = null;
+    modal?.close();
+    if (modal) this.onClosed();
   }
 }
 

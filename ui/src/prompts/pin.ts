@@ -2,12 +2,19 @@
 // with on-screen digits for touch. The digits live only in the field until they are sent
 // once to the SDK; the field is then cleared. Nothing stores them.
 
+import type { Answer } from '../bindings/Answer';
 import type { Flow } from '../bindings/Flow';
 import { h, icon } from '../dom';
 import { explain } from '../format';
 import type { PromptActions } from './controller';
 
-export type PinMode = { mode: 'set' } | { mode: 'verify'; remaining: number; retry: boolean };
+/** set: choose a new PIN (typed twice); verify: the server asks for it; approve: the person
+ *  proves it is them before an approval (Settings), `confirm` is the answer it goes with and
+ *  `back` returns to the question. */
+export type PinMode =
+  | { mode: 'set' }
+  | { mode: 'verify'; remaining: number; retry: boolean }
+  | { mode: 'approve'; confirm: Extract<Answer, { type: 'CONFIRM' }>; back: () => void };
 
 const MIN = 4;
 const MAX = 16;
@@ -16,6 +23,9 @@ export function pinPad(flow: Flow, mode: PinMode, actions: PromptActions): HTMLE
   let firstEntry: string | null = null; // set mode: the first entry, until repeated
   const title = h('h2', { id: 'prompt-title' });
   const desc = h('p', { id: 'prompt-desc' });
+  // The other step's text, laid out in the same place but unseen: both steps take the room of
+  // the longer one.
+  const ghost = h('p', { class: 'pin-ghost', 'aria-hidden': 'true' });
   const status = h('p', { class: 'form-status', role: 'alert', id: 'pin-status' });
   const input = h('input', {
     id: 'pin-input',
@@ -45,11 +55,17 @@ export function pinPad(flow: Flow, mode: PinMode, actions: PromptActions): HTMLE
 
   const setStep = () => {
     if (mode.mode === 'set') {
+      const choose = `${flow.server?.name ?? 'This website'} asks for a PIN. Choose ${MIN} to ${MAX} digits; it protects all your accounts in this app.`;
+      const repeat = 'Type the same PIN again to make sure.';
       title.textContent = firstEntry === null ? 'Choose a PIN' : 'Repeat your PIN';
+      desc.textContent = firstEntry === null ? choose : repeat;
+      ghost.textContent = firstEntry === null ? repeat : choose;
+    } else if (mode.mode === 'approve') {
+      title.textContent = 'Confirm it’s you';
       desc.textContent =
-        firstEntry === null
-          ? `${flow.server?.name ?? 'This website'} asks for a PIN. Choose ${MIN} to ${MAX} digits; it protects all your accounts in this app.`
-          : 'Type the same PIN again to make sure.';
+        flow.kind === 'SIGN_TRANSACTION'
+          ? 'Enter your PIN to approve this transaction.'
+          : 'Enter your PIN to approve this login.';
     } else {
       title.textContent = 'Enter your PIN';
       desc.textContent = `${flow.server?.name ?? 'The website'} checks your app PIN.`;
@@ -106,6 +122,22 @@ export function pinPad(flow: Flow, mode: PinMode, actions: PromptActions): HTMLE
           input.focus();
           return;
         }
+        if (mode.mode === 'approve') {
+          input.value = '';
+          refreshDots();
+          if (document.activeElement === submit) input.focus();
+          submit.disabled = true;
+          const refused = await actions.answer({ ...mode.confirm, pin });
+          submit.disabled = false;
+          if (refused) {
+            // 128 carries the attempts left ("wrong PIN (2 attempts left)").
+            const left = refused.code === 128 ? /\(([^)]*)\)/.exec(refused.message)?.[1] : undefined;
+            status.textContent = refused.code === 128 ? `Wrong PIN.${left ? ` ${left.replace(/^./, (c) => c.toUpperCase())}.` : ''}` : explain(refused);
+            status.className = 'form-status bad';
+            input.focus();
+          }
+          return;
+        }
         if (mode.mode === 'set' && firstEntry === null) {
           firstEntry = pin;
           input.value = '';
@@ -126,6 +158,8 @@ export function pinPad(flow: Flow, mode: PinMode, actions: PromptActions): HTMLE
         firstEntry = null;
         input.value = '';
         refreshDots();
+        // Focus stays in the field while OK is disabled (a disabled button loses it).
+        if (document.activeElement === submit) input.focus();
         submit.disabled = true;
         const refused = await actions.answer({ type: 'PIN', pin });
         submit.disabled = false;
@@ -138,7 +172,7 @@ export function pinPad(flow: Flow, mode: PinMode, actions: PromptActions): HTMLE
       },
     },
     h('header', { class: 'prompt-head centered' }, h('div', { class: 'pin-icon', 'aria-hidden': 'true' }, icon('key', 28)), h('div', null, title)),
-    desc,
+    h('div', { class: 'pin-texts' }, desc, ghost),
     h('label', { for: 'pin-input', class: 'visually-hidden' }, 'PIN'),
     input,
     dots,
@@ -149,8 +183,14 @@ export function pinPad(flow: Flow, mode: PinMode, actions: PromptActions): HTMLE
       { class: 'prompt-buttons' },
       h(
         'button',
-        { type: 'button', class: 'secondary', id: 'pin-cancel', 'data-escape': true, onclick: () => void actions.stop() },
-        'Cancel',
+        {
+          type: 'button',
+          class: 'secondary',
+          id: 'pin-cancel',
+          'data-escape': true,
+          onclick: () => (mode.mode === 'approve' ? mode.back() : void actions.stop()),
+        },
+        mode.mode === 'approve' ? 'Back' : 'Cancel',
       ),
       submit,
     ),

@@ -5,6 +5,8 @@ import { go, loadAccounts, logo, toast } from '../app';
 import { h, icon } from '../dom';
 import { ago, explain, when } from '../format';
 import { api, asIpcError } from '../ipc';
+import { openModal } from '../modal';
+import { pauseControls } from '../pause';
 
 function pinTimeout(minutes: number): string {
   if (minutes < 0) return 'Never asked at login';
@@ -37,23 +39,6 @@ export async function renderAccount(main: HTMLElement, id: string): Promise<void
   );
 
   function confirmDelete(): void {
-    const root = document.getElementById('prompt-root');
-    if (!root) return;
-    const opener = document.activeElement as HTMLElement | null;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') close();
-      if (e.key === 'Tab') {
-        e.preventDefault();
-        (document.activeElement === no ? yes : no).focus();
-      }
-    };
-    const close = () => {
-      document.removeEventListener('keydown', onKey);
-      root.replaceChildren();
-      document.getElementById('main')?.removeAttribute('inert');
-      document.getElementById('topbar')?.removeAttribute('inert');
-      opener?.focus();
-    };
     const status = h('p', { class: 'form-status bad', role: 'alert' });
     const yes = h(
       'button',
@@ -62,10 +47,14 @@ export async function renderAccount(main: HTMLElement, id: string): Promise<void
         class: 'danger',
         id: 'confirm-delete',
         onclick: async () => {
+          // Disabling the focused button would drop focus out of the dialog: it waits on the
+          // dialog until the answer, and comes back if the deletion is refused (unless the
+          // person moved it meanwhile).
+          dialog.focus();
           yes.disabled = true;
           try {
             const result = await api.deleteAccount(account.id);
-            close();
+            modal.close();
             toast(
               result.serverConfirmed
                 ? `${account.displayName} was deleted.`
@@ -77,16 +66,18 @@ export async function renderAccount(main: HTMLElement, id: string): Promise<void
           } catch (err) {
             yes.disabled = false;
             status.textContent = explain(asIpcError(err));
+            if (document.activeElement === dialog) yes.focus();
           }
         },
       },
       'Delete',
     );
-    const no = h('button', { type: 'button', class: 'secondary', id: 'cancel-delete', onclick: close }, 'Keep it');
+    const no = h('button', { type: 'button', class: 'secondary', id: 'cancel-delete', onclick: () => modal.close() }, 'Keep it');
     const dialog = h(
       'div',
       {
         class: 'dialog small',
+        id: 'delete-dialog',
         role: 'alertdialog',
         'aria-modal': 'true',
         'aria-labelledby': 'delete-title',
@@ -101,10 +92,7 @@ export async function renderAccount(main: HTMLElement, id: string): Promise<void
       status,
       h('div', { class: 'prompt-buttons' }, no, yes),
     );
-    document.getElementById('main')?.setAttribute('inert', '');
-    document.getElementById('topbar')?.setAttribute('inert', '');
-    root.replaceChildren(h('div', { class: 'backdrop' }, dialog));
-    document.addEventListener('keydown', onKey);
+    const modal = openModal(dialog, () => modal.close());
     no.focus();
   }
 
@@ -178,6 +166,19 @@ export async function renderAccount(main: HTMLElement, id: string): Promise<void
             ),
           )
         : null,
+      account.pendingDelete
+        ? null
+        : h(
+            'section',
+            { class: 'card', 'aria-labelledby': 'requests' },
+            h('h2', { id: 'requests' }, 'Login requests'),
+            h(
+              'p',
+              { class: 'muted' },
+              `If login requests arrive that you did not ask for, pause them: ${account.serverName} sends none to this account until then. Scanning a code still works.`,
+            ),
+            pauseControls(account.id, account.displayName),
+          ),
       h(
         'section',
         { class: 'card danger-zone', 'aria-labelledby': 'danger' },

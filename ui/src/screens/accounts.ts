@@ -6,6 +6,7 @@ import { logo, state, toastError } from '../app';
 import { h, icon } from '../dom';
 import { ago } from '../format';
 import { api, asIpcError } from '../ipc';
+import { scanActions } from './scan';
 
 function initials(name: string): string {
   const parts = name
@@ -112,6 +113,8 @@ export function renderAccounts(main: HTMLElement): void {
         h('h1', null, 'Accounts'),
         h('span', { class: 'muted' }, `${state.accounts.length} ${state.accounts.length === 1 ? 'account' : 'accounts'}`),
       ),
+      // The one way in for everything the websites ask: sign up, log in, approve.
+      scanActions({ headingLevel: 'h2' }),
       sessionsCard(),
       sorted.map(([serverId, accounts]) => {
         const server = state.servers.get(serverId);

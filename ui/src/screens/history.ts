@@ -4,9 +4,10 @@ import type { HistoryEntry } from '../bindings/HistoryEntry';
 import type { HistoryFilter } from '../bindings/HistoryFilter';
 import type { HistoryStatus } from '../bindings/HistoryStatus';
 import { state } from '../app';
-import { h } from '../dom';
+import { h, icon } from '../dom';
 import { ago, explain, KIND_LABEL, STATUS_LABEL, statusTone, when } from '../format';
 import { api, asIpcError } from '../ipc';
+import { pauseControls } from '../pause';
 import { describeAgent } from '../prompts/views';
 
 const PAGE = 25;
@@ -15,12 +16,30 @@ let reloadList: (() => void) | null = null;
 
 let filter: { serverId: string; status: HistoryStatus | '' } = { serverId: '', status: '' };
 
+/** A PUSH_PAUSED entry (the person paused or resumed login requests; the SDK's detail is
+ *  "login requests paused for 60 min" or "login requests resumed"): its badge and a sentence. */
+function pauseEntry(detail: string): { label: string; text: string } {
+  if (/resumed/i.test(detail)) return { label: 'Login requests on', text: 'You resumed login requests to this account.' };
+  const minutes = Number(/(\d+)\s*min/.exec(detail)?.[1] ?? NaN);
+  const span =
+    !Number.isFinite(minutes)
+      ? ''
+      : minutes % 1440 === 0
+        ? ` for ${minutes / 1440} ${minutes === 1440 ? 'day' : 'days'}`
+        : minutes % 60 === 0
+          ? ` for ${minutes / 60} ${minutes === 60 ? 'hour' : 'hours'}`
+          : ` for ${minutes} min`;
+  return { label: STATUS_LABEL.PUSH_PAUSED, text: `You paused login requests to this account${span}.` };
+}
+
 function entry(e: HistoryEntry): HTMLElement {
   const tone = statusTone(e.status);
   const kind = KIND_LABEL[e.kind] ?? e.kind;
   const details: (HTMLElement | null)[] = [];
   const failed = e.errorCode !== null && e.errorCode !== undefined;
-  if (e.detail && !failed) details.push(h('p', { class: 'small' }, e.detail));
+  const pause = e.status === 'PUSH_PAUSED' ? pauseEntry(e.detail) : null;
+  if (pause) details.push(h('p', { class: 'small' }, pause.text));
+  else if (e.detail && !failed) details.push(h('p', { class: 'small' }, e.detail));
   if (failed) {
     details.push(h('p', { class: 'small bad-text' }, `${explain({ code: e.errorCode ?? 0, message: e.detail })} (error ${e.errorCode})`));
   }
@@ -33,10 +52,18 @@ function entry(e: HistoryEntry): HTMLElement {
       ),
     );
   }
+  const notMe = e.status === 'NOT_ME';
+  if (notMe) {
+    details.push(
+      h('p', { class: 'small' }, 'You said someone else tried this. The website was told, and it paused login requests to this account for a while.'),
+    );
+    const account = e.accountId ? state.accounts.find((a) => a.id === e.accountId) : undefined;
+    if (account) details.push(pauseControls(account.id, account.displayName));
+  }
   return h(
     'li',
-    { class: 'history-entry', dataset: { id: String(e.id), status: e.status } },
-    h('span', { class: `badge ${tone}` }, STATUS_LABEL[e.status] ?? e.status),
+    { class: `history-entry${notMe ? ' not-me' : ''}`, dataset: { id: String(e.id), status: e.status } },
+    h('span', { class: `badge ${tone}` }, notMe ? icon('alert', 14) : null, pause?.label ?? STATUS_LABEL[e.status] ?? e.status),
     h(
       'div',
       { class: 'history-text' },

@@ -95,7 +95,7 @@ function pinSection(): HTMLElement {
  *  keeps start on login and the link handler, and may say no), it goes back to what is true. */
 function preferenceSwitch(
   id: string,
-  key: 'notifications' | 'startOnLogin' | 'keepInBackground' | 'openLinks',
+  key: 'notifications' | 'startOnLogin' | 'keepInBackground' | 'openLinks' | 'askPinForLogins' | 'askPinForTransactions',
 ): HTMLInputElement {
   const input: HTMLInputElement = h('input', {
     type: 'checkbox',
@@ -129,6 +129,9 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
   const startOnLogin = preferenceSwitch('start-on-login', 'startOnLogin');
   const keepInBackground = preferenceSwitch('keep-in-background', 'keepInBackground');
   const openLinks = preferenceSwitch('open-links', 'openLinks');
+  const pinForLogins = preferenceSwitch('ask-pin-logins', 'askPinForLogins');
+  const pinForTransactions = preferenceSwitch('ask-pin-transactions', 'askPinForTransactions');
+  const hasPin = state.accounts.some((a) => a.hasPin);
   const themes: [Theme, string][] = [
     ['system', 'System'],
     ['light', 'Light'],
@@ -160,6 +163,20 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
       { class: 'screen narrow' },
       h('div', { class: 'screen-head' }, h('h1', null, 'Settings')),
       pinSection(),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'approvals-heading' },
+        h('h2', { id: 'approvals-heading' }, 'Approvals'),
+        h(
+          'p',
+          { class: 'muted' },
+          hasPin
+            ? 'Anyone at this computer while it is unlocked could approve for you. Your PIN, checked by the website, makes sure it is you.'
+            : 'These take effect once you have a PIN (a website that asks for one lets you choose it).',
+        ),
+        switchRow(pinForTransactions, 'Ask for my PIN before approving a transaction', 'Recommended: payments cannot be undone'),
+        switchRow(pinForLogins, 'Ask for my PIN before approving a login', 'Also for every login, not only when the website asks'),
+      ),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'prefs-heading' },
@@ -194,14 +211,14 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
               h('dd', null, info.platform),
               h('dt', null, 'Data folder'),
               h('dd', { class: 'mono' }, info.dataDir),
-              h('dt', null, 'Key storage'),
+              h('dt', null, 'Your keys are protected by'),
               h(
                 'dd',
                 { id: 'about-keystore' },
                 info.keystore === 'os-keychain'
-                  ? 'OS keychain'
+                  ? 'the system keychain'
                   : info.keystore === 'file'
-                    ? 'Key file in the data folder (no keychain service was found)'
+                    ? 'a file only readable by you (no system keychain was found)'
                     : info.keystore,
               ),
             )

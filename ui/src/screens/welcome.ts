@@ -1,7 +1,7 @@
 // First run: what the app is, and the first account.
 
 import { h, icon } from '../dom';
-import { addActions } from './add';
+import { scanActions } from './scan';
 
 export function renderWelcome(main: HTMLElement): void {
   main.replaceChildren(
@@ -18,11 +18,11 @@ export function renderWelcome(main: HTMLElement): void {
           'ol',
           { class: 'steps' },
           h('li', null, h('strong', null, 'Add an account. '), 'On a website that supports nextAuth, sign up and scan the code it shows.'),
-          h('li', null, h('strong', null, 'Log in by scanning. '), 'Next time, scan the login code and approve here. No password to type or leak.'),
+          h('li', null, h('strong', null, 'Log in by scanning. '), 'Next time, press Scan (or Ctrl+Alt+S, also from the browser) while the website shows its code, and approve here. No password to type or leak.'),
           h('li', null, h('strong', null, 'You stay in control. '), 'You see who asks, from which browser, and you approve or deny.'),
         ),
       ),
-      addActions({ headingLevel: 'h2' }),
+      scanActions({ headingLevel: 'h2' }),
     ),
   );
 }

@@ -12,7 +12,7 @@ use crate::codec::{Reader, Writer};
 use crate::crypto::{self, sha256, Ephemeral, Signature, Signer};
 use crate::error::{ProtocolError, Result};
 use crate::ids::ServerId;
-use crate::params::{ParamsTrust, ServerParams, SignedServerParams};
+use crate::params::{KeyRotation, ParamsTrust, ServerParams, SignedServerParams};
 
 /// The app after sending its ClientHello, waiting for the ServerHello.
 pub struct ClientHandshake {
@@ -68,6 +68,32 @@ impl ClientHandshake {
         msg: &[u8],
         trust: ParamsTrust<'_>,
     ) -> Result<ClientAwaitingDecision> {
+        let server_id = self.server_id;
+        // The parameters carry the key that must have signed; `trust` decides whether that key
+        // is the right one (enrol-code hash, or the stored/pinned key).
+        self.read(msg, |signed, rotations| {
+            signed.verify_rotated(&server_id, trust, rotations)
+        })
+    }
+
+    /// Reads the ServerHello of a server the app has no key for (a login code for a server
+    /// without an account here), only to tell it so: the hello must be well formed and live
+    /// (its signature over this handshake's transcript verifies under the key in its
+    /// parameters, which name the expected server, and its MAC under the handshake key), but
+    /// nothing says that key is the real server's. So the result can do one thing: abort
+    /// ([`ClientMayOnlyAbort::abort`]); it cannot finish the handshake nor hand out the
+    /// parameters to be stored or shown.
+    pub fn read_server_hello_to_abort(self, msg: &[u8]) -> Result<ClientMayOnlyAbort> {
+        let server_id = self.server_id;
+        let decision = self.read(msg, |signed, _| signed.verify_self_signed(&server_id))?;
+        Ok(ClientMayOnlyAbort { decision })
+    }
+
+    fn read(
+        self,
+        msg: &[u8],
+        check_params: impl FnOnce(&SignedServerParams, &[KeyRotation]) -> Result<ServerParams>,
+    ) -> Result<ClientAwaitingDecision> {
         let mut r = Reader::new(msg);
         expect_frame(&mut r, frame::SERVER_HELLO)?;
         let server_ephemeral: [u8; 32] = r.array("server_hello.ephemeral")?;
@@ -83,6 +109,7 @@ impl ClientHandshake {
 
         let mut p = Reader::new(&plain);
         let signed_params = SignedServerParams::decode(&mut p)?;
+        let rotations = KeyRotation::decode_list(&mut p)?;
         let context = p.bytes16("server_auth.context", MAX_CONTEXT_LEN)?.to_vec();
         let authenticated_prefix = p.consumed();
         let signature = Signature(p.array("server_auth.signature")?);
@@ -90,9 +117,7 @@ impl ClientHandshake {
         p.finish()?;
 
         let th_s = sha256(&[&self.client_hello, header, authenticated_prefix]);
-        // The parameters carry the key that must have signed; `trust` decides whether that key
-        // is the right one (enrol-code hash, or the stored/pinned key).
-        let params = signed_params.verify(&self.server_id, trust)?;
+        let params = check_params(&signed_params, &rotations)?;
         params
             .public_key
             .verify(&[SERVER_SIG_LABEL, &th_s].concat(), &signature)?;
@@ -112,6 +137,27 @@ impl ClientHandshake {
             keys,
             transcript,
         })
+    }
+}
+
+/// A ServerHello read without a trusted key ([`ClientHandshake::read_server_hello_to_abort`]):
+/// all the app may do is decline, which reveals no account.
+pub struct ClientMayOnlyAbort {
+    decision: ClientAwaitingDecision,
+}
+
+impl core::fmt::Debug for ClientMayOnlyAbort {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientMayOnlyAbort")
+            .field("purpose", &self.decision.purpose)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientMayOnlyAbort {
+    /// The ClientAbort frame for `reason`.
+    pub fn abort(self, reason: AbortReason) -> Result<Vec<u8>> {
+        self.decision.abort(reason)
     }
 }
 

@@ -24,7 +24,7 @@ mod client;
 mod schedule;
 mod server;
 
-pub use client::{ClientAwaitingDecision, ClientHandshake};
+pub use client::{ClientAwaitingDecision, ClientHandshake, ClientMayOnlyAbort};
 pub use schedule::{Role, Session};
 pub use server::{ClientFinished, ClientHello, Evidence, ServerAwaitingFinish};
 

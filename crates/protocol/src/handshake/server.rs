@@ -12,7 +12,7 @@ use crate::codec::{Reader, Writer};
 use crate::crypto::{self, sha256, Ephemeral, PublicKey, Signature, Signer};
 use crate::error::{ProtocolError, Result};
 use crate::ids::ServerId;
-use crate::params::SignedServerParams;
+use crate::params::{KeyRotation, SignedServerParams};
 
 /// A parsed ClientHello: the server looks up the session or transaction by `reference` before
 /// it answers.
@@ -58,6 +58,19 @@ impl ClientHello {
         params: &SignedServerParams,
         context: &[u8],
     ) -> Result<(ServerAwaitingFinish, Vec<u8>)> {
+        self.respond_rotated(rng, server_key, params, &[], context)
+    }
+
+    /// [`ClientHello::respond`] for a server whose key was rotated: `rotations` (oldest first)
+    /// lead an app that knows an older key to the current one.
+    pub fn respond_rotated(
+        self,
+        rng: &dyn SecureRandom,
+        server_key: &dyn Signer,
+        params: &SignedServerParams,
+        rotations: &[KeyRotation],
+        context: &[u8],
+    ) -> Result<(ServerAwaitingFinish, Vec<u8>)> {
         let ephemeral = Ephemeral::generate(rng)?;
         let random: [u8; 16] = crypto::random_array(rng)?;
         let mut header = Writer::new();
@@ -73,6 +86,7 @@ impl ClientHello {
 
         let mut auth = Writer::new();
         params.encode(&mut auth)?;
+        KeyRotation::encode_list(rotations, &mut auth)?;
         auth.bytes16(context, "server_auth.context", MAX_CONTEXT_LEN)?;
         let th_s = sha256(&[&self.raw, &header, auth.as_bytes()]);
         let signature = server_key.sign(rng, &[SERVER_SIG_LABEL, &th_s].concat())?;

@@ -51,13 +51,26 @@ pub struct KnownAccount {
     pub public_key: PublicKey,
 }
 
+/// A server the app has stored parameters of: what a code for it must agree with.
+#[derive(Debug, Clone)]
+pub struct KnownServer {
+    /// The key the app trusts (only this key, or one it endorsed, may sign new parameters).
+    pub public_key: PublicKey,
+    /// `issued_at` of the stored parameters (a refresh never goes back).
+    pub issued_at: u64,
+    /// Its name, for messages.
+    pub name: String,
+    /// Its app endpoint: logins and transactions connect here, whatever a code says.
+    pub endpoint: String,
+}
+
 /// What the engine knows when a flow starts.
 #[derive(Debug, Clone, Default)]
 pub struct FlowContext {
     /// Every account in the app.
     pub accounts: Vec<KnownAccount>,
-    /// The stored key and `issued_at` of the payload's server, if the app knows it.
-    pub known_server: Option<(PublicKey, u64)>,
+    /// The payload's server as stored, if the app knows it.
+    pub known_server: Option<KnownServer>,
     /// Server ids (base64url) the app may enrol with; empty allows all.
     pub allowed_servers: Vec<String>,
     /// The key the configuration pins for the payload's server, if it pins one.
@@ -69,6 +82,13 @@ pub struct FlowContext {
     /// The flow logs the app itself into its backend (AppLogin): no confirmation is asked
     /// (the PIN still is, when due) and the server creates the session.
     pub app_login: bool,
+    /// Where the code came from.
+    pub source: crate::model::CodeSource,
+    /// A push login names the account it is for: only that one is offered.
+    pub only_account: Option<String>,
+    /// A PIN was blocked and the configuration then refuses every second-factor question
+    /// (`Config::block_second_factor_on_pin_blocked`): a PIN question ends the flow with 109.
+    pub second_factor_blocked: bool,
 }
 
 /// The person's answer to an interaction.
@@ -83,9 +103,19 @@ pub enum Response {
         /// Text for the website.
         #[serde(default, rename = "userInput")]
         user_input: Option<String>,
+        /// The browser's number, when the prompt asks for it.
+        #[serde(default)]
+        number: Option<String>,
     },
     /// No (declines a login or enrolment; declines a transaction).
     Deny,
+    /// "This was not me": declines a login or transaction and reports it to the server, which
+    /// pauses push logins to the account (signed by the chosen account, like an approval).
+    NotMe {
+        /// The account (needed when several fit).
+        #[serde(default, rename = "accountId")]
+        account_id: Option<String>,
+    },
     /// The PIN.
     Pin {
         /// The digits; wiped after use.
@@ -160,6 +190,11 @@ pub enum Input {
     TimedOut,
     /// The driver could not carry out an effect (storage, keystore): the flow ends with it.
     Failed(crate::SdkError),
+    /// The driver stored everything up to [`Effect::Commit`].
+    Committed,
+    /// The server's LOGOUT push named this continuous session: it is over, whatever its own
+    /// connection says (or fails to say).
+    LoggedOutByPush,
 }
 
 /// A new account to store (its secrets still to be sealed by the driver).
@@ -201,10 +236,52 @@ pub enum Effect {
         /// Decoded.
         params: ServerParams,
     },
-    /// Store a new account.
-    CreateAccount(Box<NewAccount>),
-    /// Store the device secret of a newly set PIN.
+    /// Store an enrolment before its final message goes out (keys sealed): if the app stops
+    /// after this, the next start settles it with the server.
+    StorePendingEnrol {
+        /// The account it creates.
+        account: Box<NewAccount>,
+        /// The server's parameters, as verified.
+        signed: SignedServerParams,
+        /// Decoded.
+        params: ServerParams,
+    },
+    /// The server accepted the enrolment: store the server, the account and `history` in one
+    /// transaction.
+    ActivateEnrol {
+        /// The pending account.
+        account_id: String,
+        /// The history entry of the enrolment.
+        history: HistoryDraft,
+    },
+    /// The server refused the enrolment: drop what was stored for it, and the PIN secret it
+    /// set if no account needs it.
+    DiscardEnrol {
+        /// The pending account.
+        account_id: String,
+    },
+    /// Store the device secret of a newly set PIN (before the verifier leaves the app).
     SetPinSecret(DeviceSecret),
+    /// The person set a PIN again after the integrator's reset: a block the app remembered
+    /// is over.
+    PinSetAgain,
+    /// The server accepted a PIN for an account that had none (HEADLESS_UPGRADE).
+    AccountHasPin {
+        /// The account.
+        account_id: String,
+    },
+    /// Everything before this is stored: continue with [`Input::Committed`].
+    Commit,
+    /// A history entry whose outcome the app did not learn (the answer never came): the server
+    /// is asked later ([`crate::Sdk::reconcile`]).
+    Unresolved {
+        /// The entry as far as known.
+        history: HistoryDraft,
+        /// The account that answered.
+        account_id: String,
+        /// The session or transaction ref.
+        reference: [u8; 16],
+    },
     /// Check the person's existing PIN online with another account, then feed
     /// [`Input::PinChecked`].
     CheckPin {

@@ -2,7 +2,7 @@
 
 use nextauth_protocol::crypto::PublicKey;
 use nextauth_protocol::ids::ServerId;
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::Row;
 
 use super::{fixed, Store};
@@ -57,27 +57,34 @@ impl AccountRecord {
     }
 }
 
+/// Inserts an account on `conn` (inside a caller's transaction).
+pub(super) async fn insert(conn: &mut SqliteConnection, a: &AccountRecord) -> SdkResult<()> {
+    sqlx::query(
+        "INSERT INTO accounts (account_id, server_id, display_name, public_key, key_sealed, push_key_sealed, \
+         push_key_id, has_pin, created, last_login, pending_delete) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
+    )
+    .bind(&a.id)
+    .bind(a.server_id.0.to_vec())
+    .bind(&a.display_name)
+    .bind(a.public_key.0.to_vec())
+    .bind(&a.key_sealed)
+    .bind(&a.push_key_sealed)
+    .bind(a.push_key_id.to_vec())
+    .bind(i64::from(a.has_pin))
+    .bind(a.created as i64)
+    .bind(a.last_login.map(|t| t as i64))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Stores a new account.
     pub async fn insert_account(&self, a: &AccountRecord) -> SdkResult<()> {
-        sqlx::query(
-            "INSERT INTO accounts (account_id, server_id, display_name, public_key, key_sealed, push_key_sealed, \
-             push_key_id, has_pin, created, last_login, pending_delete) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
-        )
-        .bind(&a.id)
-        .bind(a.server_id.0.to_vec())
-        .bind(&a.display_name)
-        .bind(a.public_key.0.to_vec())
-        .bind(&a.key_sealed)
-        .bind(&a.push_key_sealed)
-        .bind(a.push_key_id.to_vec())
-        .bind(i64::from(a.has_pin))
-        .bind(a.created as i64)
-        .bind(a.last_login.map(|t| t as i64))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.fault("insert_account")?;
+        let mut conn = self.pool.acquire().await?;
+        insert(&mut conn, a).await
     }
 
     /// Every account, oldest first.
@@ -113,6 +120,7 @@ impl Store {
 
     /// Records a login.
     pub async fn record_login(&self, id: &str, now: u64) -> SdkResult<()> {
+        self.fault("record_login")?;
         sqlx::query("UPDATE accounts SET last_login = ?1 WHERE account_id = ?2")
             .bind(now as i64)
             .bind(id)
@@ -121,8 +129,18 @@ impl Store {
         Ok(())
     }
 
+    /// The account has a PIN now (HEADLESS_UPGRADE: its server began to require one).
+    pub async fn set_account_has_pin(&self, id: &str) -> SdkResult<()> {
+        sqlx::query("UPDATE accounts SET has_pin = 1 WHERE account_id = ?1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Marks an account deleted in the app while the server is not yet told.
     pub async fn set_pending_delete(&self, id: &str) -> SdkResult<()> {
+        self.fault("set_pending_delete")?;
         sqlx::query("UPDATE accounts SET pending_delete = 1 WHERE account_id = ?1")
             .bind(id)
             .execute(&self.pool)
@@ -132,6 +150,7 @@ impl Store {
 
     /// Removes an account. Returns whether it existed.
     pub async fn delete_account(&self, id: &str) -> SdkResult<bool> {
+        self.fault("delete_account")?;
         let done = sqlx::query("DELETE FROM accounts WHERE account_id = ?1")
             .bind(id)
             .execute(&self.pool)

@@ -1,7 +1,7 @@
 //! The history of interactions: appended, paged newest first, pruned by retention.
 
 use nextauth_protocol::ids::ServerId;
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::Store;
@@ -47,38 +47,45 @@ pub struct HistoryQuery {
     pub status: Option<HistoryStatus>,
 }
 
-fn status_text(status: HistoryStatus) -> String {
+pub(super) fn status_text(status: HistoryStatus) -> String {
     serde_json::to_value(status)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }
 
+/// Appends an entry on `conn` (inside a caller's transaction); returns its id.
+pub(super) async fn insert(conn: &mut SqliteConnection, d: &HistoryDraft) -> SdkResult<i64> {
+    let announce = d
+        .announce
+        .as_ref()
+        .map(|a| serde_json::to_string(a).unwrap_or_default())
+        .unwrap_or_default();
+    let row = sqlx::query(
+        "INSERT INTO history (at, kind, status, server_id, server_name, account_id, account_name, announce, \
+         error_code, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING entry_id",
+    )
+    .bind(d.at as i64)
+    .bind(d.kind)
+    .bind(status_text(d.status))
+    .bind(d.server_id.map(|s| s.0.to_vec()))
+    .bind(&d.server_name)
+    .bind(&d.account_id)
+    .bind(&d.account_name)
+    .bind(announce)
+    .bind(d.error_code.map(i64::from))
+    .bind(&d.detail)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("entry_id")?)
+}
+
 impl Store {
     /// Appends an entry; returns its id.
     pub async fn add_history(&self, d: &HistoryDraft) -> SdkResult<i64> {
-        let announce = d
-            .announce
-            .as_ref()
-            .map(|a| serde_json::to_string(a).unwrap_or_default())
-            .unwrap_or_default();
-        let row = sqlx::query(
-            "INSERT INTO history (at, kind, status, server_id, server_name, account_id, account_name, announce, \
-             error_code, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING entry_id",
-        )
-        .bind(d.at as i64)
-        .bind(d.kind)
-        .bind(status_text(d.status))
-        .bind(d.server_id.map(|s| s.0.to_vec()))
-        .bind(&d.server_name)
-        .bind(&d.account_id)
-        .bind(&d.account_name)
-        .bind(announce)
-        .bind(d.error_code.map(i64::from))
-        .bind(&d.detail)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("entry_id")?)
+        self.fault("add_history")?;
+        let mut conn = self.pool.acquire().await?;
+        insert(&mut conn, d).await
     }
 
     /// A page of entries, newest first.
@@ -103,6 +110,7 @@ impl Store {
 
     /// Deletes entries older than `before` (Unix s); returns how many.
     pub async fn prune_history(&self, before: u64) -> SdkResult<u64> {
+        self.fault("prune_history")?;
         let done = sqlx::query("DELETE FROM history WHERE at < ?1")
             .bind(before as i64)
             .execute(&self.pool)

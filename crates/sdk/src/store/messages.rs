@@ -25,6 +25,7 @@ impl Store {
 
     /// Remembers an accepted message id until it expires. Returns false if it was known.
     pub async fn mark_seen(&self, id: &MessageId, expires_at: u64) -> SdkResult<bool> {
+        self.fault("mark_seen")?;
         let done = sqlx::query("INSERT INTO seen_messages (message_id, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
             .bind(id.0.to_vec())
             .bind(expires_at as i64)
@@ -35,6 +36,7 @@ impl Store {
 
     /// Forgets ids of messages that have expired.
     pub async fn prune_seen(&self, now: u64) -> SdkResult<()> {
+        self.fault("prune_seen")?;
         sqlx::query("DELETE FROM seen_messages WHERE expires_at < ?1")
             .bind(now as i64)
             .execute(&self.pool)
@@ -51,6 +53,7 @@ impl Store {
         title: &str,
         body: &str,
     ) -> SdkResult<()> {
+        self.fault("add_message")?;
         sqlx::query(
             "INSERT INTO messages (message_id, account_id, received, title, body, read) VALUES (?1, ?2, ?3, ?4, ?5, 0) \
              ON CONFLICT DO NOTHING",
@@ -87,6 +90,7 @@ impl Store {
 
     /// Marks every message read; returns how many were unread.
     pub async fn mark_messages_read(&self) -> SdkResult<u64> {
+        self.fault("mark_messages_read")?;
         let done = sqlx::query("UPDATE messages SET read = 1 WHERE read = 0")
             .execute(&self.pool)
             .await?;
@@ -95,6 +99,7 @@ impl Store {
 
     /// Deletes one message; returns whether it existed.
     pub async fn delete_message(&self, id: &MessageId) -> SdkResult<bool> {
+        self.fault("delete_message")?;
         let done = sqlx::query("DELETE FROM messages WHERE message_id = ?1")
             .bind(id.0.to_vec())
             .execute(&self.pool)

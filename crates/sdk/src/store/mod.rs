@@ -4,13 +4,17 @@
 
 mod accounts;
 mod device;
+mod faults;
 mod history;
+mod integrity;
 mod messages;
 mod open_flows;
+mod pending;
 mod servers;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -18,8 +22,11 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::AccountRecord;
+pub use faults::StorageFaults;
 pub use history::{HistoryDraft, HistoryQuery};
+pub use integrity::DATABASE_ID_FILE;
 pub use open_flows::InterruptedFlow;
+pub use pending::{PendingEnrol, UnresolvedOutcome};
 pub use servers::StoredServer;
 
 use crate::error::{SdkError, SdkResult};
@@ -28,15 +35,19 @@ use crate::error::{SdkError, SdkResult};
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    faults: Option<Arc<StorageFaults>>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and applies migrations.
-    pub async fn open(path: &Path) -> SdkResult<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|_| SdkError::InvalidInput("data directory cannot be created"))?;
-        }
+    /// Opens (creating if needed) the database file and applies migrations; `faults`, in
+    /// tests, makes writes fail on purpose.
+    pub async fn open(path: &Path, faults: Option<Arc<StorageFaults>>) -> SdkResult<Self> {
+        // A database that should be there and is not is an error, never a new empty one.
+        integrity::check_present(path)?;
+        // The directory 0700 and the file 0600 before SQLite opens it (so its -wal and -shm
+        // files are 0600 too): see private_files.
+        crate::private_files::precreate_file(path)
+            .map_err(|_| SdkError::InvalidInput("data directory cannot be created"))?;
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
@@ -54,7 +65,15 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| SdkError::Storage(e.into()))?;
-        Ok(Self { pool })
+        Ok(Self { pool, faults })
+    }
+
+    /// Fails like a full disk when the test's fault plan says so (a no-op otherwise).
+    fn fault(&self, site: &'static str) -> SdkResult<()> {
+        match &self.faults {
+            Some(faults) => faults.check(site),
+            None => Ok(()),
+        }
     }
 
     /// Closes the pool (waits for connections to finish).

@@ -46,6 +46,13 @@ pub struct AccountJson {
     pub displayname: String,
     /// Base64 public key of the account, as `LoginStatus.pk` (extension).
     pub pk: String,
+    /// Wrong PINs counted since the last right one (extension).
+    pub pinfailures: u8,
+    /// The PIN is blocked after too many wrong ones (extension).
+    pub pinblocked: bool,
+    /// Push logins are paused until then (Unix s, 0: not paused): its owner said "This was
+    /// not me" (extension).
+    pub pushpauseduntil: u64,
 }
 
 impl From<&AccountRow> for AccountJson {
@@ -61,6 +68,9 @@ impl From<&AccountRow> for AccountJson {
             userid: a.userid.clone(),
             displayname: a.display_name.clone(),
             pk: extract::encode_base64(&a.public_key.0),
+            pinfailures: a.pin_failures,
+            pinblocked: a.pin_blocked,
+            pushpauseduntil: a.push_blocked_until,
         }
     }
 }
@@ -95,6 +105,9 @@ pub struct AccountPath {
 pub struct BlockedParams {
     /// `true` or `false`.
     pub blocked: Option<String>,
+    /// `false` resumes push logins (paused after "This was not me", or held back after
+    /// unanswered ones); `true` pauses them for the server's block time.
+    pub pushpaused: Option<String>,
 }
 
 /// Query of `PUT …/accounts/{accountid}/user`.
@@ -121,6 +134,11 @@ pub fn routes(router: Router<SharedState>) -> Router<SharedState> {
         router,
         "/servers/{serverid}/accounts/{accountid}/messages",
         post(send_message),
+    );
+    let router = super::both(
+        router,
+        "/servers/{serverid}/accounts/{accountid}/resetpin",
+        post(reset_pin),
     );
     super::both(
         router,
@@ -176,6 +194,17 @@ pub(crate) async fn load(
 pub(crate) fn provoke_error(err: ProvokeError) -> ApiError {
     match err {
         ProvokeError::NoAccount => ApiError::Conflict("the account is blocked or deleted"),
+        ProvokeError::LoggedIn => ApiError::Conflict("the session is logged in already"),
+        ProvokeError::TooMany { retry_after } => ApiError::TooMany {
+            message: "too many push logins to this account",
+            retry_after,
+        },
+        ProvokeError::Paused { .. } => ApiError::Conflict(
+            "push logins to this account are paused: its owner reported a login they did not start",
+        ),
+        ProvokeError::Held => ApiError::Conflict(
+            "push logins to this account are held back until its owner logs in: earlier ones went unanswered or were denied",
+        ),
         ProvokeError::Store(err) => err.into(),
     }
 }
@@ -208,12 +237,39 @@ async fn update(
     ApiPath(path): ApiPath<AccountPath>,
     ApiQuery(params): ApiQuery<BlockedParams>,
 ) -> ApiResult<Json<AccountJson>> {
-    let blocked = extract::boolean(params.blocked.as_deref(), "blocked=true|false is required")?;
     let server = super::server_for(&state, &caller, &path.serverid, &["accounts"]).await?;
+    let required = "blocked=true|false or pushpaused=true|false is required";
+    let blocked = params
+        .blocked
+        .as_deref()
+        .map(|b| extract::boolean(Some(b), required))
+        .transpose()?;
+    let paused = params
+        .pushpaused
+        .as_deref()
+        .map(|p| extract::boolean(Some(p), required))
+        .transpose()?;
+    if blocked.is_none() && paused.is_none() {
+        return Err(ApiError::BadRequest(required));
+    }
     let account = load(&state, &server, &path.accountid).await?;
-    accounts::set_blocked(&state.db, &server.server_id, account.account_id, blocked).await?;
-    if blocked {
-        ops::end_sessions_of(&state, &server.server_id, account.account_id, clock::now()).await?;
+    if let Some(blocked) = blocked {
+        accounts::set_blocked(&state.db, &server.server_id, account.account_id, blocked).await?;
+        if blocked {
+            ops::end_sessions_of(&state, &server.server_id, account.account_id, clock::now())
+                .await?;
+        }
+    }
+    match paused {
+        Some(true) => {
+            let minutes = u64::from(server.settings.push_block_minutes.max(1));
+            let until = clock::now() + minutes * 60;
+            accounts::block_pushes(&state.db, account.account_id, until).await?;
+        }
+        Some(false) => {
+            accounts::resume_pushes(&state.db, account.account_id).await?;
+        }
+        None => {}
     }
     let account = load(&state, &server, &path.accountid).await?;
     Ok(Json(AccountJson::from(&account)))
@@ -238,11 +294,11 @@ async fn provoke(
     Nonce(nonce): Nonce,
     ApiPath(path): ApiPath<AccountPath>,
     OptionalJson(context): OptionalJson<UserContext>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<super::sessions::ProvokedJson>> {
     let server =
         super::server_for(&state, &caller, &path.serverid, &["sessions", "accounts"]).await?;
     let account = load(&state, &server, &path.accountid).await?;
-    codes::provoke_login(
+    let provoked = codes::provoke_login(
         &state,
         &server,
         &nonce,
@@ -252,7 +308,9 @@ async fn provoke(
     )
     .await
     .map_err(provoke_error)?;
-    Ok(StatusCode::OK)
+    Ok(Json(super::sessions::ProvokedJson {
+        matchnumber: provoked.match_number,
+    }))
 }
 
 /// Body of `POST …/accounts/{accountid}/messages` (extension: the message center).
@@ -299,6 +357,27 @@ async fn send_message(
     Ok(Json(MessageSent {
         messageid: id.to_base64(),
     }))
+}
+
+/// The way out of a blocked PIN (extension): the counter is cleared and the app sets a PIN
+/// again at the account's next login or transaction. The integrator calls it only after
+/// making sure, its own way, that the person asking owns the device.
+async fn reset_pin(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiPath(path): ApiPath<AccountPath>,
+) -> ApiResult<Json<AccountJson>> {
+    let server = super::server_for(&state, &caller, &path.serverid, &["accounts"]).await?;
+    let account = load(&state, &server, &path.accountid).await?;
+    if !crate::store::pin_attempts::reset(&state.db, &server.server_id, account.account_id).await? {
+        return Err(ApiError::Conflict("the account has no PIN"));
+    }
+    tracing::info!(
+        account_id = account.account_id,
+        "PIN reset by the integrator"
+    );
+    let account = load(&state, &server, &path.accountid).await?;
+    Ok(Json(AccountJson::from(&account)))
 }
 
 /// Moves the account to `userid`, creating the user if needed.

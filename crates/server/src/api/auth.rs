@@ -1,8 +1,8 @@
 //! Who is calling the REST API, and what they may do.
 //!
 //! `X-apikey` names a role; `X-su` (optional) impersonates another role when the key's role
-//! holds global `root` or `setrid`. A permission is held on one server or globally; global
-//! `root` holds everything.
+//! holds global `root`, or global `setrid` and the other role holds `root` nowhere. A
+//! permission is held on one server or globally; global `root` holds everything.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -33,10 +33,18 @@ impl FromRequestParts<SharedState> for Caller {
         let Some(target) = header(parts, "x-su") else {
             return Ok(Self { role });
         };
-        let may_switch = api_keys::allowed(&state.db, &role, &GLOBAL, "root").await?
-            || api_keys::allowed(&state.db, &role, &GLOBAL, "setrid").await?;
-        if !may_switch {
+        if api_keys::allowed(&state.db, &role, &GLOBAL, "root").await? {
+            return Ok(Self { role: target });
+        }
+        if !api_keys::allowed(&state.db, &role, &GLOBAL, "setrid").await? {
             return Err(ApiError::Forbidden("global root or setrid (to use X-su)"));
+        }
+        // `setrid` switches between roles; it must not be a way up to `root`, which only a
+        // root caller may act as (a root role could grant the caller anything).
+        if api_keys::holds_root_anywhere(&state.db, &target).await? {
+            return Err(ApiError::Forbidden(
+                "global root (to use X-su as a role that holds root)",
+            ));
         }
         Ok(Self { role: target })
     }

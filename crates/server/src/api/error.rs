@@ -35,6 +35,14 @@ pub enum ApiError {
     /// 409: the request conflicts with the current state.
     #[error("{0}")]
     Conflict(&'static str),
+    /// 429: a rate is spent; `Retry-After` says when to try again.
+    #[error("{message}; retry in {}s", .retry_after.as_secs().max(1))]
+    TooMany {
+        /// What is limited.
+        message: &'static str,
+        /// When the next one would pass.
+        retry_after: std::time::Duration,
+    },
     /// 413: the request body is over the API's limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -58,19 +66,30 @@ impl IntoResponse for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(err) => {
                 tracing::error!(%err, "API request failed on storage");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        (
+        let retry = match &self {
+            Self::TooMany { retry_after, .. } => Some(retry_after.as_secs().max(1)),
+            _ => None,
+        };
+        let mut response = (
             status,
             Json(Body {
                 code: status.as_u16(),
                 message: self.to_string(),
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = retry {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

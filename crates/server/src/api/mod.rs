@@ -7,10 +7,12 @@
 
 pub mod accounts;
 pub mod apikeys;
+pub mod app_tokens;
 pub mod attributes;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod fraud_reports;
 mod ops;
 pub mod permissions;
 pub mod servers;
@@ -46,6 +48,8 @@ pub fn routes() -> Router<SharedState> {
     let api = users::routes(api);
     let api = sessions::routes(api);
     let api = transactions::routes(api);
+    let api = fraud_reports::routes(api);
+    let api = app_tokens::routes(api);
     api.layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .route("/openapi.json", get(openapi_json))
         .route("/openapi.yaml", get(openapi_yaml))

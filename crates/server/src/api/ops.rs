@@ -7,7 +7,7 @@ use nextauth_protocol::push::PushBody;
 use crate::state::{Change, SharedState};
 use crate::store::accounts::{self, AccountRow};
 use crate::store::servers::ServerRow;
-use crate::store::sessions::{self, SessionState, Transition};
+use crate::store::sessions;
 use crate::store::{messages, StoreResult};
 
 /// Logs out every session `account_id` is logged into (the account was blocked or deleted);
@@ -19,14 +19,9 @@ pub(crate) async fn end_sessions_of(
     now: u64,
 ) -> StoreResult<()> {
     for session in sessions::logged_in_with(&state.db, server, account_id).await? {
-        let t = Transition {
-            state: SessionState::LoggedOut,
-            event: "LOGOUT",
-            account_id: None,
-            user_input: None,
-        };
-        sessions::transition(&state.db, server, &session, t, now).await?;
-        state.notify(Change::Session(*server, session));
+        if sessions::log_out(&state.db, server, &session, Some(account_id), now).await? {
+            state.notify(Change::Session(*server, session));
+        }
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! `createserver`; updating needs `createserver`.
 
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use nextauth_protocol::params::{SecondFactorPolicy, MAX_LOGO_LEN};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use super::ListParams;
 use crate::clock;
 use crate::state::SharedState;
 use crate::store::api_keys::{self, GLOBAL};
-use crate::store::servers::{self, ServerRow, ServerSettings};
+use crate::store::servers::{self, NumberInput, NumberMatching, ServerRow, ServerSettings};
 use crate::store::{accounts, StoreError};
 
 /// What the role that creates a server gets on it.
@@ -77,6 +77,24 @@ pub struct ServerJson {
     /// Whether display names must be unique within one app (extension).
     #[serde(rename = "uniqueDisplayNames")]
     pub unique_display_names: bool,
+    /// Whether apps may log themselves in with AppLogin (extension; off by default).
+    #[serde(rename = "appLogin")]
+    pub app_login: bool,
+    /// `off`, `push` or `always` (extension).
+    #[serde(rename = "numberMatching")]
+    pub number_matching: &'static str,
+    /// `type` or `choose` (extension).
+    #[serde(rename = "numberInput")]
+    pub number_input: &'static str,
+    /// Digits of the number (extension).
+    #[serde(rename = "numberLength")]
+    pub number_length: u8,
+    /// Minutes pushes are held back after "This was not me" (extension).
+    #[serde(rename = "pushBlockMinutes")]
+    pub push_block_minutes: u32,
+    /// Unanswered or denied pushes after which further ones are held back (extension).
+    #[serde(rename = "pushHoldAfter")]
+    pub push_hold_after: u8,
 }
 
 /// The `Server` model as a request body: every field optional; `serverid` and `serverpk`
@@ -110,6 +128,18 @@ pub struct ServerInput {
     pub second_factor: Option<String>,
     #[serde(rename = "uniqueDisplayNames")]
     pub unique_display_names: Option<bool>,
+    #[serde(rename = "appLogin")]
+    pub app_login: Option<bool>,
+    #[serde(rename = "numberMatching")]
+    pub number_matching: Option<String>,
+    #[serde(rename = "numberInput")]
+    pub number_input: Option<String>,
+    #[serde(rename = "numberLength")]
+    pub number_length: Option<i64>,
+    #[serde(rename = "pushBlockMinutes")]
+    pub push_block_minutes: Option<i64>,
+    #[serde(rename = "pushHoldAfter")]
+    pub push_hold_after: Option<i64>,
 }
 
 /// The `Servers` model.
@@ -131,7 +161,8 @@ pub struct ServerPath {
 /// Adds the routes.
 pub fn routes(router: Router<SharedState>) -> Router<SharedState> {
     let router = super::both(router, "/servers/", get(list).post(create));
-    super::both(router, "/servers/{serverid}/", get(read).put(update))
+    let router = super::both(router, "/servers/{serverid}/", get(read).put(update));
+    super::both(router, "/servers/{serverid}/rotatekey", post(rotate_key))
 }
 
 /// The JSON of a server with its account statistics.
@@ -162,6 +193,12 @@ pub(crate) async fn server_json(state: &SharedState, row: &ServerRow) -> ApiResu
             SecondFactorPolicy::None => "none",
         },
         unique_display_names: s.unique_display_names,
+        app_login: s.app_login,
+        number_matching: s.number_matching.as_str(),
+        number_input: s.number_input.as_str(),
+        number_length: s.number_length,
+        push_block_minutes: s.push_block_minutes,
+        push_hold_after: s.push_hold_after,
     })
 }
 
@@ -222,6 +259,36 @@ impl ServerInput {
         }
         if let Some(v) = self.unique_display_names {
             s.unique_display_names = v;
+        }
+        if let Some(v) = self.app_login {
+            s.app_login = v;
+        }
+        if let Some(v) = self.number_matching {
+            s.number_matching = NumberMatching::parse(&v).ok_or(ApiError::BadRequest(
+                "numberMatching is off, push or always",
+            ))?;
+        }
+        if let Some(v) = self.number_input {
+            s.number_input = NumberInput::parse(&v)
+                .ok_or(ApiError::BadRequest("numberInput is type or choose"))?;
+        }
+        if let Some(v) = self.number_length {
+            s.number_length = u8::try_from(v)
+                .ok()
+                .filter(|n| (2..=6).contains(n))
+                .ok_or(ApiError::BadRequest("numberLength is 2 to 6 digits"))?;
+        }
+        if let Some(v) = self.push_block_minutes {
+            s.push_block_minutes = u32::try_from(v)
+                .ok()
+                .filter(|m| *m <= 7 * 24 * 60)
+                .ok_or(ApiError::BadRequest("pushBlockMinutes is 0 to 10080"))?;
+        }
+        if let Some(v) = self.push_hold_after {
+            s.push_hold_after = u8::try_from(v)
+                .ok()
+                .filter(|n| *n <= 100)
+                .ok_or(ApiError::BadRequest("pushHoldAfter is 0 to 100"))?;
         }
         if let Some(flags) = self.server_flags {
             if flags.len() > 255 || flags.iter().any(|f| f.is_empty() || f.len() > 255) {
@@ -359,4 +426,25 @@ async fn update(
         .map_err(settings_error)?
         .ok_or(ApiError::NotFound("server"))?;
     Ok(Json(server_json(&state, &updated).await?))
+}
+
+/// Gives the server a new signing key endorsed by the current one (extension): apps follow at
+/// their next handshake; nothing else can replace the key they trust.
+async fn rotate_key(
+    State(state): State<SharedState>,
+    caller: Caller,
+    ApiPath(path): ApiPath<ServerPath>,
+) -> ApiResult<Json<ServerJson>> {
+    let row = super::server_for(&state, &caller, &path.serverid, &["createserver"]).await?;
+    let rotated = servers::rotate_key(
+        &state.db,
+        &state.master,
+        &state.rng,
+        &row.server_id,
+        clock::now(),
+    )
+    .await?
+    .ok_or(ApiError::Conflict("the key changed meanwhile; try again"))?;
+    tracing::info!(server = %rotated.server_id.to_base64(), "server key rotated");
+    Ok(Json(server_json(&state, &rotated).await?))
 }

@@ -47,6 +47,18 @@ pub struct LoginStatus {
     /// What the person typed in the app at login (extension).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub userinput: Option<String>,
+    /// The number the app will ask for, to show next to the code (extension: number matching).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matchnumber: Option<String>,
+}
+
+/// Answer of the `provokelogin` operations (extension): the number to show in the browser when
+/// number matching asks for one.
+#[derive(Debug, Default, Serialize)]
+pub struct ProvokedJson {
+    /// The number the app will ask for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matchnumber: Option<String>,
 }
 
 /// The `Transaction` model (`benificiary` as the swagger spells it; `beneficiary` is
@@ -72,6 +84,9 @@ pub struct TransactionIdJson {
     pub tid: String,
     /// Base64 of the transaction code (extension).
     pub qrdata: String,
+    /// The number to show with it when number matching asks for one (extension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matchnumber: Option<String>,
 }
 
 /// Path naming a server.
@@ -172,6 +187,7 @@ async fn status(
         loginqrdata: extract::encode_base64(&qr),
         hsid: session.session_ref.to_base64(),
         userinput: account.as_ref().map(|_| session.user_input.clone()),
+        matchnumber: session.match_number.filter(|_| account.is_none()),
     }))
 }
 
@@ -193,7 +209,7 @@ async fn provoke(
     Nonce(nonce): Nonce,
     ApiPath(path): ApiPath<ServerPath>,
     OptionalJson(context): OptionalJson<UserContext>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<ProvokedJson>> {
     let server = super::server_for(&state, &caller, &path.serverid, &["sessions"]).await?;
     let last = session(&state, &server, &nonce)
         .await?
@@ -201,7 +217,7 @@ async fn provoke(
         .ok_or(ApiError::Conflict(
             "no account has logged into this session yet",
         ))?;
-    codes::provoke_login(
+    let provoked = codes::provoke_login(
         &state,
         &server,
         &nonce,
@@ -211,7 +227,9 @@ async fn provoke(
     )
     .await
     .map_err(provoke_error)?;
-    Ok(StatusCode::OK)
+    Ok(Json(ProvokedJson {
+        matchnumber: provoked.match_number,
+    }))
 }
 
 /// Binds `userid` to the account logged into the session (creating the user). An account
@@ -269,15 +287,17 @@ async fn create_transaction(
         beneficiary: input.benificiary,
         description: input.description,
     };
-    let (tid, code) = codes::create_transaction(&state, &server, &nonce, details, clock::now())
-        .await
-        .map_err(|err| match err {
-            TransactionError::NotLoggedIn => ApiError::NotLoggedIn,
-            TransactionError::Store(err) => err.into(),
-        })?;
+    let (tid, code, matchnumber) =
+        codes::create_transaction(&state, &server, &nonce, details, clock::now())
+            .await
+            .map_err(|err| match err {
+                TransactionError::NotLoggedIn => ApiError::NotLoggedIn,
+                TransactionError::Store(err) => err.into(),
+            })?;
     let qr = code.encode().map_err(StoreError::from)?;
     Ok(Json(TransactionIdJson {
         tid: tid.to_base64(),
         qrdata: extract::encode_base64(&qr),
+        matchnumber,
     }))
 }

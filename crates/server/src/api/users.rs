@@ -278,10 +278,12 @@ async fn provoke(
     Nonce(nonce): Nonce,
     ApiPath(path): ApiPath<UserPath>,
     OptionalJson(context): OptionalJson<UserContext>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<super::sessions::ProvokedJson>> {
     let (server, user) = user_for(&state, &caller, &path, &["sessions", "users"]).await?;
     let now = clock::now();
     let mut sent = 0;
+    let mut refused = None;
+    let mut number = None;
     for account in accounts::of_user(&state.db, &server.server_id, &user.userid).await? {
         if account.blocked {
             continue;
@@ -296,15 +298,29 @@ async fn provoke(
         )
         .await
         {
-            Ok(_) => sent += 1,
+            // Every push to the session carries its one number: the last one set is the one.
+            Ok(provoked) => {
+                sent += 1;
+                number = provoked.match_number;
+            }
             Err(ProvokeError::NoAccount) => {}
+            Err(ProvokeError::LoggedIn) => {
+                return Err(ApiError::Conflict("the session is logged in already"))
+            }
             Err(ProvokeError::Store(err)) => return Err(err.into()),
+            // The user's other accounts may still be pushed to.
+            Err(err) => refused = Some(err),
         }
     }
     if sent == 0 {
-        return Err(ApiError::Conflict("the user has no account to push to"));
+        return Err(match refused {
+            Some(err) => super::accounts::provoke_error(err),
+            None => ApiError::Conflict("the user has no account to push to"),
+        });
     }
-    Ok(StatusCode::OK)
+    Ok(Json(super::sessions::ProvokedJson {
+        matchnumber: number,
+    }))
 }
 
 async fn get_role(

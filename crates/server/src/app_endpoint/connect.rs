@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use nextauth_protocol::handshake::Session;
 use nextauth_protocol::ids::SessionRef;
-use nextauth_protocol::messages::{AppRecord, ServerRecord};
-use nextauth_protocol::pin::check_pin_proof;
+use nextauth_protocol::messages::{AppRecord, Outcome, ServerRecord};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::flows::Exchange;
+use super::pin;
 use super::{codes, Conn, EndpointError, EndpointResult};
 use crate::clock;
 use crate::push_senders;
@@ -19,9 +19,12 @@ use crate::store::accounts;
 use crate::store::messages;
 use crate::store::push_tokens;
 use crate::store::servers::ServerRow;
-use crate::store::sessions::{self, SessionState, Transition};
+use crate::store::sessions::{self, SessionState};
+use crate::store::transactions::{self, TransactionStatus};
 
-/// How often a connection re-reads the database for changes made by other server processes.
+/// How often a connection re-reads the database for changes made by other server processes
+/// that share a SQLite file; on PostgreSQL they announce their changes
+/// ([`crate::cluster`]) and this becomes the slow safety check.
 const POLL: Duration = Duration::from_secs(1);
 /// A CONNECT session with no traffic at all for this long is closed.
 const IDLE: Duration = Duration::from_secs(600);
@@ -36,7 +39,7 @@ pub async fn after_login(
     server: &ServerRow,
     conn: &mut Conn,
     session: &mut Session,
-    session_ref: SessionRef,
+    mut session_ref: SessionRef,
     account_id: i64,
 ) -> EndpointResult<()> {
     let ping_time = server.settings.ping_time;
@@ -58,7 +61,7 @@ pub async fn after_login(
                     Ok(AppRecord::Logout) => break "app logout",
                     Ok(_) => break "unexpected message",
                     Err(EndpointError::Timeout) => break "missed ping",
-                    Err(err) => { logout(state, server, &session_ref).await?; return Err(err); }
+                    Err(err) => { logout(state, server, &session_ref, account_id).await?; return Err(err); }
                 }
                 next_ping = tokio::time::Instant::now() + interval;
             }
@@ -67,19 +70,19 @@ pub async fn after_login(
                 match record {
                     Ok(AppRecord::Logout) => break "app logout",
                     Ok(_) => break "unexpected message",
-                    Err(err) => { logout(state, server, &session_ref).await?; return Err(err); }
+                    Err(err) => { logout(state, server, &session_ref, account_id).await?; return Err(err); }
                 }
             }
             change = changes.recv() => {
                 let relevant = matches!(&change, Ok(Change::Session(s, r)) if *s == server.server_id && *r == session_ref)
-                    || matches!(change, Err(RecvError::Lagged(_)));
-                if relevant && !still_logged_in(state, server, &session_ref, account_id).await? {
+                    || matches!(change, Ok(Change::All) | Err(RecvError::Lagged(_)));
+                if relevant && !still_logged_in(state, server, &mut session_ref, account_id).await? {
                     conn.send_record(session, &ServerRecord::LoggedOut).await?;
                     return Ok(());
                 }
             }
-            () = tokio::time::sleep(POLL) => {
-                if !still_logged_in(state, server, &session_ref, account_id).await? {
+            () = tokio::time::sleep(state.poll_interval(POLL)) => {
+                if !still_logged_in(state, server, &mut session_ref, account_id).await? {
                     conn.send_record(session, &ServerRecord::LoggedOut).await?;
                     return Ok(());
                 }
@@ -87,39 +90,91 @@ pub async fn after_login(
         }
     };
     tracing::info!(reason = ended, "continuous session ended");
-    logout(state, server, &session_ref).await?;
+    logout(state, server, &session_ref, account_id).await?;
     let _ = conn.send_record(session, &ServerRecord::LoggedOut).await;
     Ok(())
 }
 
+/// Whether `account_id` is still logged into the session; follows the session when the
+/// website moved the login to a new reference (`session_ref` is updated).
 async fn still_logged_in(
     state: &SharedState,
     server: &ServerRow,
-    session_ref: &SessionRef,
+    session_ref: &mut SessionRef,
     account_id: i64,
 ) -> EndpointResult<bool> {
-    let row = sessions::get(&state.db, &server.server_id, session_ref).await?;
-    Ok(row.is_some_and(|s| s.state == SessionState::LoggedIn && s.account_id == Some(account_id)))
+    let mut row = sessions::get(&state.db, &server.server_id, session_ref).await?;
+    if row.is_none() {
+        row = sessions::moved_to(&state.db, &server.server_id, session_ref).await?;
+    }
+    let Some(row) = row else { return Ok(false) };
+    *session_ref = row.session_ref;
+    Ok(row.state == SessionState::LoggedIn && row.account_id == Some(account_id))
 }
 
+/// Logs the session out if this account is (still) the one logged into it.
 async fn logout(
     state: &SharedState,
     server: &ServerRow,
     session_ref: &SessionRef,
+    account_id: i64,
 ) -> EndpointResult<()> {
-    let t = Transition {
-        state: SessionState::LoggedOut,
-        event: "LOGOUT",
-        account_id: None,
-        user_input: None,
-    };
-    sessions::transition(&state.db, &server.server_id, session_ref, t, clock::now()).await?;
-    state.notify(Change::Session(server.server_id, *session_ref));
+    let now = clock::now();
+    if sessions::log_out(
+        &state.db,
+        &server.server_id,
+        session_ref,
+        Some(account_id),
+        now,
+    )
+    .await?
+    {
+        state.notify(Change::Session(server.server_id, *session_ref));
+    }
     Ok(())
 }
 
+/// Queues a message telling the account's owner how many push logins were held back (after
+/// earlier ones went unanswered or were denied) and where the last came from.
+async fn tell_held_pushes(
+    state: &SharedState,
+    server: &ServerRow,
+    account: &accounts::AccountRow,
+) -> EndpointResult<()> {
+    let Some((count, from)) = accounts::take_held_pushes(&state.db, account.account_id).await?
+    else {
+        return Ok(());
+    };
+    let requests = if count == 1 {
+        "request was"
+    } else {
+        "requests were"
+    };
+    let from = if from.is_empty() {
+        String::new()
+    } else {
+        format!(" The last came from {from}.")
+    };
+    let body = nextauth_protocol::push::PushBody::Message {
+        title: format!("{count} login {requests} blocked"),
+        text: format!(
+            "Login requests to this account were held back because earlier ones went \
+             unanswered or were denied.{from} If you did not start them, someone may be trying \
+             to log in as you: do not approve requests you did not start."
+        ),
+    };
+    crate::message_center::send(state, server, account, &body, clock::now()).await?;
+    Ok(())
+}
+
+/// Most accounts one CONNECT session carries (the one that opened it and those added).
+pub const MAX_ACCOUNTS: usize = 64;
+
 /// A CONNECT session: the account's queued messages are delivered as they arrive, and the app
-/// may pull, acknowledge, delete its account or change its PIN.
+/// may pull, acknowledge, delete its account, change its PIN or pause its push logins. With
+/// `AddAccount` the app has the messages of its other accounts on this server delivered here
+/// too (one connection per server for live delivery); deletion, PIN, pause and outcome
+/// requests stay the opening account's.
 pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
     let Exchange {
         state,
@@ -131,8 +186,12 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
         return Err(conn.refuse(session, codes::AUTH_FAILED).await);
     };
     conn.send_record(session, &ServerRecord::Accepted).await?;
+    // Every account whose messages this connection carries, the opening one first.
+    let mut carried: Vec<i64> = vec![account.account_id];
     let mut sent: HashSet<[u8; 16]> = HashSet::new();
     let mut changes = state.changes.subscribe();
+    // After subscribing: the message's nudge delivers it in this connection.
+    tell_held_pushes(state, server, &account).await?;
     loop {
         tokio::select! {
             frame = tokio::time::timeout(IDLE, conn.recv_any()) => {
@@ -141,15 +200,36 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
                 match record {
                     AppRecord::PullMessages => {
                         sent.clear();
-                        deliver(state, conn, session, account.account_id, &mut sent, true).await?;
+                        deliver(state, conn, session, &carried, &mut sent, true).await?;
                     }
                     AppRecord::Ack { message_ids } => {
-                        let kinds = messages::ack(&state.db, account.account_id, &message_ids).await?;
-                        if account.deleted && kinds.iter().any(|k| k == "delete_account") {
-                            accounts::delete(&state.db, &server.server_id, account.account_id).await?;
-                            tracing::info!(account_id = account.account_id, "deleted account removed after the app learnt it");
-                            return Ok(());
+                        for account_id in carried.clone() {
+                            let kinds = messages::ack(&state.db, account_id, &message_ids).await?;
+                            if !kinds.iter().any(|k| k == "delete_account") {
+                                continue;
+                            }
+                            let row = accounts::get(&state.db, &server.server_id, account_id).await?;
+                            if row.is_some_and(|a| a.deleted) {
+                                accounts::delete(&state.db, &server.server_id, account_id).await?;
+                                tracing::info!(account_id, "deleted account removed after the app learnt it");
+                                carried.retain(|id| *id != account_id);
+                                if account_id == account.account_id {
+                                    return Ok(());
+                                }
+                            }
                         }
+                    }
+                    AppRecord::AddAccount { account_key, signature } => {
+                        let added = add_account(state, server, session, &carried, &account_key, &signature).await?;
+                        let answer = match added {
+                            Some(row) => {
+                                carried.push(row.account_id);
+                                tell_held_pushes(state, server, &row).await?;
+                                ServerRecord::Accepted
+                            }
+                            None => ServerRecord::Refused { code: codes::AUTH_FAILED },
+                        };
+                        conn.send_record(session, &answer).await?;
                     }
                     AppRecord::DeleteAccount => {
                         accounts::delete(&state.db, &server.server_id, account.account_id).await?;
@@ -158,11 +238,13 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
                         return Ok(());
                     }
                     AppRecord::PinChange { proof, new_verifier } => {
-                        check_pin(state, server, conn, session, account.account_id, proof, Some(new_verifier)).await?;
+                        let current = reread(state, server, account.account_id, conn, session).await?;
+                        pin::connect_proof(state, server, &current, conn, session, proof, Some(new_verifier)).await?;
                     }
                     AppRecord::PinProof { proof } => {
                         // The app checks the person's PIN before enrolling another account.
-                        check_pin(state, server, conn, session, account.account_id, proof, None).await?;
+                        let current = reread(state, server, account.account_id, conn, session).await?;
+                        pin::connect_proof(state, server, &current, conn, session, proof, None).await?;
                     }
                     AppRecord::RegisterPushToken { platform, token } => {
                         // A bad token is refused; the session goes on.
@@ -180,46 +262,131 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
                         };
                         conn.send_record(session, &record).await?;
                     }
+                    AppRecord::QueryOutcome { reference } => {
+                        let outcome = outcome_of(state, server, account.account_id, reference).await?;
+                        conn.send_record(session, &ServerRecord::Outcome { outcome }).await?;
+                    }
+                    AppRecord::PausePush { minutes } => {
+                        let until = pause_push(state, account.account_id, minutes).await?;
+                        conn.send_record(session, &ServerRecord::PushPaused { until }).await?;
+                    }
+                    AppRecord::TokenRequest { session_ref, audience } => {
+                        let record = match app_token(state, server, &account, session_ref, &audience).await? {
+                            Ok(token) => ServerRecord::AppToken { token },
+                            Err(code) => ServerRecord::Refused { code },
+                        };
+                        conn.send_record(session, &record).await?;
+                    }
                     AppRecord::Pong { .. } => {}
                     _ => return Err(conn.refuse(session, codes::UNEXPECTED).await),
                 }
             }
             change = changes.recv() => {
-                let relevant = matches!(change, Ok(Change::Messages(id)) if id == account.account_id)
-                    || matches!(change, Err(RecvError::Lagged(_)));
+                let relevant = matches!(change, Ok(Change::Messages(id)) if carried.contains(&id))
+                    || matches!(change, Ok(Change::All) | Err(RecvError::Lagged(_)));
                 if relevant {
-                    deliver(state, conn, session, account.account_id, &mut sent, false).await?;
+                    deliver(state, conn, session, &carried, &mut sent, false).await?;
                 }
             }
-            () = tokio::time::sleep(POLL) => {
-                deliver(state, conn, session, account.account_id, &mut sent, false).await?;
+            () = tokio::time::sleep(state.poll_interval(POLL)) => {
+                deliver(state, conn, session, &carried, &mut sent, false).await?;
             }
         }
     }
 }
 
-/// Sends queued envelopes not yet sent on this connection. A pull always answers, even empty.
+/// How long an app token is valid.
+pub const APP_TOKEN_TTL_SECS: u64 = 300;
+
+/// An app token for `audience` (docs/protocol.md 10.7), when `session_ref` is an AppLogin
+/// session that `account` is logged into now; else the refusal code (111: no such login, 32:
+/// an audience that is empty, too long or has control characters).
+async fn app_token(
+    state: &SharedState,
+    server: &ServerRow,
+    account: &accounts::AccountRow,
+    session_ref: SessionRef,
+    audience: &str,
+) -> EndpointResult<Result<String, u16>> {
+    use nextauth_protocol::app_token::{AppTokenClaims, MAX_AUDIENCE_LEN};
+    if audience.is_empty()
+        || audience.len() > MAX_AUDIENCE_LEN
+        || audience.chars().any(char::is_control)
+    {
+        return Ok(Err(MALFORMED));
+    }
+    let mut current = session_ref;
+    let logged_in = still_logged_in(state, server, &mut current, account.account_id).await?;
+    if !logged_in || !sessions::is_app_login(&state.db, &server.server_id, &current).await? {
+        return Ok(Err(codes::SESSION_UNKNOWN));
+    }
+    let now = clock::now();
+    let claims = AppTokenClaims {
+        server_id: server.server_id,
+        token_id: nextauth_protocol::crypto::random_array(&state.rng)?,
+        account_id: u64::try_from(account.account_id).unwrap_or_default(),
+        userid: account.userid.clone().unwrap_or_default(),
+        audience: audience.to_owned(),
+        session_ref: current,
+        issued_at: now,
+        expires_at: now + APP_TOKEN_TTL_SECS,
+    };
+    let key = server.signing_key(&state.master, &state.rng)?;
+    let token = claims.sign(&key, &state.rng)?;
+    tracing::info!(account_id = account.account_id, "app token issued");
+    Ok(Ok(token))
+}
+
+/// The account an `AddAccount` names, if its signature over this session's binder verifies
+/// under its key, it is an account of this server, and it is not carried yet (nor would it
+/// make more than [`MAX_ACCOUNTS`]).
+async fn add_account(
+    state: &SharedState,
+    server: &ServerRow,
+    session: &Session,
+    carried: &[i64],
+    account_key: &nextauth_protocol::crypto::PublicKey,
+    signature: &nextauth_protocol::crypto::Signature,
+) -> EndpointResult<Option<accounts::AccountRow>> {
+    let message = nextauth_protocol::messages::add_account_message(session.binder());
+    if carried.len() >= MAX_ACCOUNTS || account_key.verify(&message, signature).is_err() {
+        return Ok(None);
+    }
+    let row = accounts::by_key(&state.db, &server.server_id, account_key).await?;
+    Ok(row.filter(|a| !carried.contains(&a.account_id)))
+}
+
+/// Sends queued envelopes of the `carried` accounts not yet sent on this connection. A pull
+/// always answers, even empty.
 async fn deliver(
     state: &SharedState,
     conn: &mut Conn,
     session: &mut Session,
-    account_id: i64,
+    carried: &[i64],
     sent: &mut HashSet<[u8; 16]>,
     always: bool,
 ) -> EndpointResult<()> {
-    let pending = messages::pending(
-        &state.db,
-        account_id,
-        clock::now(),
-        BATCH + sent.len() as i64,
-    )
-    .await?;
-    let envelopes: Vec<Vec<u8>> = pending
-        .into_iter()
-        .filter(|(id, _)| sent.insert(id.0))
-        .map(|(_, envelope)| envelope)
-        .take(BATCH as usize)
-        .collect();
+    let mut envelopes: Vec<Vec<u8>> = Vec::new();
+    for account_id in carried {
+        let room = BATCH as usize - envelopes.len();
+        if room == 0 {
+            break;
+        }
+        let pending = messages::pending(
+            &state.db,
+            *account_id,
+            clock::now(),
+            BATCH + sent.len() as i64,
+        )
+        .await?;
+        envelopes.extend(
+            pending
+                .into_iter()
+                .filter(|(id, _)| sent.insert(id.0))
+                .map(|(_, envelope)| envelope)
+                .take(room),
+        );
+    }
     if always || !envelopes.is_empty() {
         conn.send_record(session, &ServerRecord::Messages { envelopes })
             .await?;
@@ -227,54 +394,67 @@ async fn deliver(
     Ok(())
 }
 
-/// Checks a PIN proof (counting wrong ones); with `new_verifier`, replaces the verifier on
-/// success (PIN change).
-async fn check_pin(
+/// The person's own lock from the app: push logins to the account pause for `minutes` (capped
+/// at a week), or resume (`0`, which also forgets earlier strikes, as the integrator's resume
+/// does). Returns until when (0: not paused).
+async fn pause_push(state: &SharedState, account_id: i64, minutes: u16) -> EndpointResult<u64> {
+    let minutes = minutes.min(nextauth_protocol::messages::MAX_PUSH_PAUSE_MINUTES);
+    let until = if minutes == 0 {
+        accounts::resume_pushes(&state.db, account_id).await?;
+        0
+    } else {
+        let until = clock::now() + u64::from(minutes) * 60;
+        accounts::block_pushes(&state.db, account_id, until).await?;
+        until
+    };
+    tracing::info!(account_id, minutes, "push logins paused by the app");
+    Ok(until)
+}
+
+/// The account as it is now (its PIN may have changed since the connection opened).
+async fn reread(
     state: &SharedState,
     server: &ServerRow,
+    account_id: i64,
     conn: &mut Conn,
     session: &mut Session,
+) -> EndpointResult<accounts::AccountRow> {
+    match accounts::get(&state.db, &server.server_id, account_id).await? {
+        Some(account) => Ok(account),
+        None => Err(conn.refuse(session, codes::AUTH_FAILED).await),
+    }
+}
+
+/// What became of `account_id`'s login into the session `reference`, or its answer to the
+/// transaction `reference` (the app did not hear back and asks; docs/reliability.md).
+async fn outcome_of(
+    state: &SharedState,
+    server: &ServerRow,
     account_id: i64,
-    proof: [u8; 32],
-    new_verifier: Option<[u8; 32]>,
-) -> EndpointResult<()> {
-    // Re-read: the counter may have moved since the connection opened.
-    let Some(account) = accounts::get(&state.db, &server.server_id, account_id).await? else {
-        return Err(conn.refuse(session, codes::AUTH_FAILED).await);
-    };
-    if account.pin_blocked {
-        conn.send_record(session, &ServerRecord::PinBlocked).await?;
-        return Ok(());
+    reference: [u8; 16],
+) -> EndpointResult<Outcome> {
+    let session_ref = SessionRef(reference);
+    let mut row = sessions::get(&state.db, &server.server_id, &session_ref).await?;
+    if row.is_none() {
+        row = sessions::moved_to(&state.db, &server.server_id, &session_ref).await?;
     }
-    let max = server.settings.max_pin_attempts.max(1);
-    let Some(verifier) = account.pin_verifier(&state.master)? else {
-        return Err(conn.refuse(session, codes::PIN_REQUIRED).await);
-    };
-    if check_pin_proof(&verifier, session.binder(), &proof).is_err() {
-        let (failures, blocked) = accounts::record_pin_failure(&state.db, account_id, max).await?;
-        let record = if blocked {
-            ServerRecord::PinBlocked
-        } else {
-            ServerRecord::PinWrong {
-                remaining_attempts: max.saturating_sub(failures),
-            }
-        };
-        return conn.send_record(session, &record).await;
+    // Logged in now, or was until a logout (a session waiting for a login may remember the
+    // account for push logins without it having logged in there).
+    let logged_in = row.is_some_and(|s| match s.state {
+        SessionState::LoggedIn => s.account_id == Some(account_id),
+        SessionState::LoggedOut => s.last_account_id == Some(account_id),
+        _ => false,
+    });
+    if logged_in {
+        return Ok(Outcome::LoggedIn);
     }
-    match new_verifier {
-        Some(new_verifier) => {
-            let now = clock::now();
-            accounts::set_pin_verifier(
-                &state.db,
-                &state.master,
-                &state.rng,
-                &account,
-                &new_verifier,
-                now,
-            )
-            .await?;
-        }
-        None => accounts::record_pin_success(&state.db, account_id, clock::now()).await?,
-    }
-    conn.send_record(session, &ServerRecord::Accepted).await
+    let tid = nextauth_protocol::ids::TransactionRef(reference);
+    let tx = transactions::get(&state.db, &server.server_id, &tid).await?;
+    Ok(
+        match tx.filter(|t| t.account_id == account_id).map(|t| t.status) {
+            Some(TransactionStatus::Approved) => Outcome::Approved,
+            Some(TransactionStatus::Declined) => Outcome::Declined,
+            _ => Outcome::Nothing,
+        },
+    )
 }

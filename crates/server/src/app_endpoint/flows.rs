@@ -1,16 +1,14 @@
 //! Enrolment, login and transaction after the handshake, and the PIN check they share.
 
-use std::time::Duration;
-
 use nextauth_protocol::crypto::PublicKey;
 use nextauth_protocol::handshake::Session;
 use nextauth_protocol::ids::SessionRef;
-use nextauth_protocol::messages::{AppRecord, ServerRecord};
+use nextauth_protocol::messages::ServerRecord;
 use nextauth_protocol::params::SecondFactorPolicy;
-use nextauth_protocol::pin::check_pin_proof;
 use nextauth_protocol::qr::EnrolSecret;
 
-use super::{codes, connect, Conn, EndpointResult};
+use super::pin::{self, Verdict};
+use super::{back_to_new, checks, codes, connect, Asked, Conn, EndpointResult};
 use crate::clock;
 use crate::state::{Change, SharedState};
 use crate::store::accounts::{self, AccountRow, NewAccount};
@@ -19,9 +17,6 @@ use crate::store::servers::ServerRow;
 use crate::store::sessions::{self, SessionState, Transition};
 use crate::store::transactions::{self, TransactionRow, TransactionStatus};
 use crate::store::users;
-
-/// How long the app may take to send a PIN proof.
-const PIN_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Everything an exchange works with after the handshake.
 pub struct Exchange<'a> {
@@ -38,6 +33,12 @@ pub fn pin_due(timeout_minutes: i32, last_pin_at: u64, now: u64) -> bool {
         0 => true,
         t => now >= last_pin_at.saturating_add(u64::from(t.unsigned_abs()) * 60),
     }
+}
+
+/// Whether a login or approval asks for the PIN: when it is due, and always after the
+/// integrator reset it (the app sets it again).
+fn pin_asked(account: &AccountRow, timeout_minutes: i32, now: u64) -> bool {
+    account.has_pin && (account.pin_reset || pin_due(timeout_minutes, account.last_pin_at, now))
 }
 
 /// Creates the account the enrol code allows and logs it into the code's session.
@@ -83,26 +84,36 @@ pub async fn enrol(
         pin_verifier: pin_verifier.as_ref(),
     };
     let account_id = accounts::create(&state.db, &state.master, &state.rng, new, now).await?;
+    let userid = grant.userid.as_deref();
+    if !log_in(state, server, &session_ref, account_id, userid, "").await? {
+        // The session moved on meanwhile (logged in or out elsewhere): no account without
+        // its login.
+        accounts::delete(&state.db, &server.server_id, account_id).await?;
+        return Err(conn.refuse(session, codes::SESSION_UNKNOWN).await);
+    }
     tracing::info!(account_id, "account enrolled");
-    log_in(
-        state,
-        server,
-        &session_ref,
-        account_id,
-        grant.userid.as_deref(),
-        "",
-    )
-    .await?;
     conn.send_record(session, &ServerRecord::Accepted).await?;
     connect::after_login(state, server, conn, session, session_ref, account_id).await
 }
 
-/// Logs the account into the session, with the PIN when it is due.
+/// What the app answered to a login.
+#[derive(Debug)]
+pub struct LoginAnswer {
+    /// What the person typed, when the website asked.
+    pub user_input: String,
+    /// The browser's number, as the person gave it (`""`: none).
+    pub number: String,
+    /// The app logs itself in (AppLogin).
+    pub app_login: bool,
+}
+
+/// Logs the account into the session, with the number when asked and the PIN when it is due.
 pub async fn login(
     ex: Exchange<'_>,
     conn: &mut Conn,
     session_ref: SessionRef,
-    user_input: String,
+    answer: LoginAnswer,
+    asked: Asked,
 ) -> EndpointResult<()> {
     let Exchange {
         state,
@@ -110,23 +121,56 @@ pub async fn login(
         account_key,
         session,
     } = ex;
+    let LoginAnswer {
+        user_input,
+        number,
+        app_login,
+    } = answer;
     let account = usable_account(state, server, &account_key, conn, session).await?;
+    if !checks::number_matches(asked.number.as_deref(), &number) {
+        // Denied, reported, and counted like a denied push; the browser gets a new number so
+        // that guessing starts over.
+        checks::report(
+            state,
+            &server.server_id,
+            &account,
+            "number",
+            session_ref.0,
+            &asked.observed,
+        )
+        .await?;
+        accounts::push_denied(&state.db, account.account_id).await?;
+        let fresh =
+            crate::login_checks::number::new_number(&state.rng, server.settings.number_length)?;
+        sessions::set_match_number(&state.db, &server.server_id, &session_ref, Some(&fresh))
+            .await?;
+        back_to_new(state, &server.server_id, &session_ref, "CANCEL").await?;
+        return Err(conn.refuse(session, codes::WRONG_NUMBER).await);
+    }
     let now = clock::now();
-    if account.has_pin
-        && pin_due(server.settings.pin_timeout, account.last_pin_at, now)
-        && !check_pin(state, server, &account, conn, session).await?
+    if server.settings.second_factor == SecondFactorPolicy::Pin && !account.has_pin {
+        // Enrolled before the server required a PIN: it gets one now (HEADLESS_UPGRADE).
+        pin::upgrade(state, &account, conn, session).await?;
+    } else if pin_asked(&account, server.settings.pin_timeout, now)
+        && pin::ask(state, server, &account, conn, session).await? == Verdict::Blocked
     {
         return Ok(());
     }
-    log_in(
-        state,
-        server,
-        &session_ref,
-        account.account_id,
-        account.userid.as_deref(),
-        &user_input,
-    )
-    .await?;
+    if app_login {
+        // The app's own session exists from the moment an account authenticated to it.
+        sessions::ensure(&state.db, &server.server_id, &session_ref, now).await?;
+        sessions::mark_app_login(&state.db, &server.server_id, &session_ref).await?;
+    }
+    let userid = account.userid.as_deref();
+    let id = account.account_id;
+    if !log_in(state, server, &session_ref, id, userid, &user_input).await? {
+        return Err(conn.refuse(session, codes::SESSION_UNKNOWN).await);
+    }
+    // The owner is here: pushes are welcome again, and the next login gets a new number.
+    accounts::push_trusted_again(&state.db, id).await?;
+    if asked.number.is_some() {
+        sessions::set_match_number(&state.db, &server.server_id, &session_ref, None).await?;
+    }
     conn.send_record(session, &ServerRecord::Accepted).await?;
     connect::after_login(
         state,
@@ -139,12 +183,41 @@ pub async fn login(
     .await
 }
 
-/// Settles a transaction: approval needs the PIN when due (always when the timeout is 0).
-pub async fn transaction(
+/// "This was not me" on a login: the session goes back to waiting, a fraud report is
+/// recorded and sent, and push logins to the account pause.
+pub async fn not_me_login(
+    ex: Exchange<'_>,
+    conn: &mut Conn,
+    session_ref: SessionRef,
+    asked: Asked,
+) -> EndpointResult<()> {
+    let Exchange {
+        state,
+        server,
+        account_key,
+        session,
+    } = ex;
+    let account = usable_account(state, server, &account_key, conn, session).await?;
+    back_to_new(state, &server.server_id, &session_ref, "CANCEL").await?;
+    checks::not_me(
+        state,
+        server,
+        &account,
+        &session_ref,
+        &asked.observed,
+        "login",
+    )
+    .await?;
+    conn.send_record(session, &ServerRecord::Accepted).await?;
+    Ok(())
+}
+
+/// "This was not me" on a transaction: declined, reported, and push logins pause.
+pub async fn not_me_transaction(
     ex: Exchange<'_>,
     conn: &mut Conn,
     tx: TransactionRow,
-    approve: bool,
+    asked: Asked,
     evidence: Vec<u8>,
 ) -> EndpointResult<()> {
     let Exchange {
@@ -157,6 +230,60 @@ pub async fn transaction(
     if account.account_id != tx.account_id {
         return Err(conn.refuse(session, codes::TRANSACTION_UNKNOWN).await);
     }
+    let declined = TransactionStatus::Declined;
+    if !transactions::settle(&state.db, &tx.tid, declined, &evidence, clock::now()).await? {
+        return Err(conn.refuse(session, codes::TRANSACTION_UNKNOWN).await);
+    }
+    let reference = SessionRef(tx.tid.0);
+    checks::not_me(
+        state,
+        server,
+        &account,
+        &reference,
+        &asked.observed,
+        "transaction",
+    )
+    .await?;
+    conn.send_record(session, &ServerRecord::Accepted).await?;
+    Ok(())
+}
+
+/// Settles a transaction: approval needs the number when asked and the PIN when due (always
+/// when the timeout is 0).
+pub async fn transaction(
+    ex: Exchange<'_>,
+    conn: &mut Conn,
+    tx: TransactionRow,
+    approve: bool,
+    number: &str,
+    asked: Asked,
+    evidence: Vec<u8>,
+) -> EndpointResult<()> {
+    let Exchange {
+        state,
+        server,
+        account_key,
+        session,
+    } = ex;
+    let account = usable_account(state, server, &account_key, conn, session).await?;
+    if account.account_id != tx.account_id {
+        return Err(conn.refuse(session, codes::TRANSACTION_UNKNOWN).await);
+    }
+    if approve && !checks::number_matches(asked.number.as_deref(), number) {
+        checks::report(
+            state,
+            &server.server_id,
+            &account,
+            "number",
+            tx.tid.0,
+            &asked.observed,
+        )
+        .await?;
+        accounts::push_denied(&state.db, account.account_id).await?;
+        let declined = TransactionStatus::Declined;
+        transactions::settle(&state.db, &tx.tid, declined, &evidence, clock::now()).await?;
+        return Err(conn.refuse(session, codes::WRONG_NUMBER).await);
+    }
     let now = clock::now();
     let status = if approve {
         TransactionStatus::Approved
@@ -164,13 +291,12 @@ pub async fn transaction(
         TransactionStatus::Declined
     };
     if approve
-        && account.has_pin
-        && pin_due(server.settings.pin_trans_timeout, account.last_pin_at, now)
-        && !check_pin(state, server, &account, conn, session).await?
+        && pin_asked(&account, server.settings.pin_trans_timeout, now)
+        && pin::ask(state, server, &account, conn, session).await? == Verdict::Blocked
     {
         return Ok(());
     }
-    if !transactions::settle(&state.db, &tx.tid, status, &evidence).await? {
+    if !transactions::settle(&state.db, &tx.tid, status, &evidence, clock::now()).await? {
         return Err(conn.refuse(session, codes::TRANSACTION_UNKNOWN).await);
     }
     tracing::info!(
@@ -198,63 +324,8 @@ async fn usable_account(
     }
 }
 
-/// Asks for the PIN until it is right or blocked. Every wrong proof is counted in the database
-/// before the app hears about it, so closing the connection does not save an attempt.
-pub async fn check_pin(
-    state: &SharedState,
-    server: &ServerRow,
-    account: &AccountRow,
-    conn: &mut Conn,
-    session: &mut Session,
-) -> EndpointResult<bool> {
-    let max = server.settings.max_pin_attempts.max(1);
-    if account.pin_blocked {
-        conn.send_record(session, &ServerRecord::PinBlocked).await?;
-        return Ok(false);
-    }
-    let Some(verifier) = account.pin_verifier(&state.master)? else {
-        return Ok(true);
-    };
-    let remaining = max.saturating_sub(account.pin_failures).max(1);
-    conn.send_record(
-        session,
-        &ServerRecord::PinRequired {
-            remaining_attempts: remaining,
-        },
-    )
-    .await?;
-    loop {
-        let proof = match conn.recv_record(session, PIN_TIMEOUT).await? {
-            AppRecord::PinProof { proof } => proof,
-            _ => return Err(conn.refuse(session, codes::UNEXPECTED).await),
-        };
-        if check_pin_proof(&verifier, session.binder(), &proof).is_ok() {
-            accounts::record_pin_success(&state.db, account.account_id, clock::now()).await?;
-            return Ok(true);
-        }
-        let (failures, blocked) =
-            accounts::record_pin_failure(&state.db, account.account_id, max).await?;
-        tracing::info!(
-            account_id = account.account_id,
-            failures,
-            blocked,
-            "wrong PIN"
-        );
-        if blocked {
-            conn.send_record(session, &ServerRecord::PinBlocked).await?;
-            return Ok(false);
-        }
-        let remaining = max.saturating_sub(failures);
-        conn.send_record(
-            session,
-            &ServerRecord::PinWrong {
-                remaining_attempts: remaining,
-            },
-        )
-        .await?;
-    }
-}
-
+/// Logs the account into the session, if the session still waits for a login (never over a
+/// logged-in or ended one); returns whether it did.
 async fn log_in(
     state: &SharedState,
     server: &ServerRow,
@@ -262,7 +333,7 @@ async fn log_in(
     account_id: i64,
     userid: Option<&str>,
     user_input: &str,
-) -> EndpointResult<()> {
+) -> EndpointResult<bool> {
     let now = clock::now();
     let t = Transition {
         state: SessionState::LoggedIn,
@@ -270,13 +341,16 @@ async fn log_in(
         account_id: Some(account_id),
         user_input: Some(user_input),
     };
-    sessions::transition(&state.db, &server.server_id, session_ref, t, now).await?;
+    let scannable = sessions::SCANNABLE;
+    if !sessions::transition(&state.db, &server.server_id, session_ref, scannable, t, now).await? {
+        return Ok(false);
+    }
     accounts::record_login(&state.db, account_id, now).await?;
     if let Some(userid) = userid {
         users::record_login(&state.db, &server.server_id, userid, now).await?;
     }
     state.notify(Change::Session(server.server_id, *session_ref));
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! The app endpoint (`GET /sigmai`, WebSocket): runs the protocol handshake and then the
 //! enrol, login, transaction or connect exchange (docs/protocol.md, sections 7 to 10).
 
+mod checks;
 mod conn;
 mod connect;
 mod flows;
+mod pin;
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::ws::WebSocketUpgrade;
@@ -12,15 +15,16 @@ use axum::extract::State;
 use axum::response::Response;
 use nextauth_protocol::handshake::{AbortReason, ClientFinished, ClientHello, Purpose};
 use nextauth_protocol::ids::{SessionRef, TransactionRef};
-use nextauth_protocol::messages::{ClientRequest, ServerContext};
+use nextauth_protocol::messages::{ClientRequest, LoginCheck, Observed, ServerContext};
 
 pub use conn::{Conn, EndpointError, EndpointResult};
 
 use crate::clock;
+use crate::limits::AppConnection;
 use crate::state::{Change, SharedState};
 use crate::store::sessions::{self, SessionState, Transition};
 use crate::store::transactions::{self, TransactionStatus};
-use crate::store::{servers, StoreError};
+use crate::store::{accounts, servers, StoreError};
 use crate::user_context::UserContext;
 
 /// How long the app may take to send its ClientHello.
@@ -48,14 +52,28 @@ pub mod codes {
     pub const SESSION_UNKNOWN: u16 = 111;
     /// Transaction unknown, settled or not for this account.
     pub const TRANSACTION_UNKNOWN: u16 = 112;
+    /// A newer PIN question for this account replaced this one (another connection asked).
+    pub const PIN_SUPERSEDED: u16 = 113;
+    /// AppLogin is not enabled on this server.
+    pub const APP_LOGIN_OFF: u16 = 114;
+    /// The number given is not the one the browser shows (number matching).
+    pub const WRONG_NUMBER: u16 = 115;
 }
 
-/// `GET /sigmai`: upgrades to a WebSocket and serves one app exchange.
-pub async fn sigmai(ws: WebSocketUpgrade, State(state): State<SharedState>) -> Response {
+/// `GET /sigmai`: upgrades to a WebSocket and serves one app exchange, once the client's
+/// connection is admitted ([`AppConnection`]: refused with 429 before the upgrade).
+pub async fn sigmai(
+    admitted: AppConnection,
+    ws: WebSocketUpgrade,
+    State(state): State<SharedState>,
+) -> Response {
     ws.max_message_size(MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
+            // Counted as open until the exchange ends.
+            let app_ip = admitted.0.client();
+            let _admitted = admitted;
             let conn = Conn::new(socket);
-            match serve(&state, conn).await {
+            match serve(&state, conn, app_ip).await {
                 Ok(()) => {}
                 Err(EndpointError::Store(err)) => {
                     tracing::error!(%err, "app exchange failed on storage")
@@ -72,7 +90,43 @@ enum Target {
     None,
 }
 
-async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
+/// What the hello's context asked and showed, for checking the answer.
+#[derive(Debug, Default)]
+pub struct Asked {
+    /// The number the answer must hold (`None`: none asked).
+    pub number: Option<String>,
+    /// What the app was shown of the browser.
+    pub observed: Observed,
+    /// The account a push login for this session went to, when the hello follows a push.
+    pub pushed_to: Option<i64>,
+}
+
+/// Serves one exchange. A browser session that the hello moved to `scanned` never stays there:
+/// whatever ends the exchange without a login (the person's no, a refusal, a timeout, a closed
+/// connection) moves it back to `new` with the event that says why (docs/web.md), so the page
+/// can tell the person within a second.
+async fn serve(state: &SharedState, conn: Conn, app_ip: IpAddr) -> EndpointResult<()> {
+    let mut scanned = None;
+    let result = exchange(state, conn, app_ip, &mut scanned).await;
+    if let Some((server, session_ref)) = scanned {
+        // Only a scan in progress goes back, so a login that succeeded is left alone.
+        let event = match &result {
+            Ok(()) => "ERROR", // the exchange ended without a login (a blocked PIN)
+            Err(EndpointError::Timeout) => "TIMEOUT",
+            Err(EndpointError::Refused(codes::ENROL_EXPIRED)) => "EXPIRED",
+            Err(_) => "ERROR",
+        };
+        back_to_new(state, &server, &session_ref, event).await?;
+    }
+    result
+}
+
+async fn exchange(
+    state: &SharedState,
+    mut conn: Conn,
+    app_ip: IpAddr,
+    scanned: &mut Option<(nextauth_protocol::ids::ServerId, SessionRef)>,
+) -> EndpointResult<()> {
     let m1 = conn.recv(HELLO_TIMEOUT).await?;
     let hello = match ClientHello::decode(&m1) {
         Ok(hello) => hello,
@@ -83,21 +137,36 @@ async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
     };
     let now = clock::now();
     let purpose = hello.purpose;
+    let mut asked = Asked::default();
     let (context, target) = match purpose {
-        Purpose::Enrol | Purpose::Login | Purpose::AppLogin => {
+        Purpose::AppLogin => {
+            // The app's own session. It is created only once an account authenticated
+            // (flows::login), so an anonymous hello stores nothing.
+            if !server.settings.app_login {
+                return Err(conn.alert(codes::APP_LOGIN_OFF).await);
+            }
             let session_ref = SessionRef(hello.reference);
-            let session = if purpose == Purpose::AppLogin {
-                // The app's own session: it exists once the app asks for it.
-                Some(sessions::ensure(&state.db, &server.server_id, &session_ref, now).await?)
-            } else {
-                sessions::get(&state.db, &server.server_id, &session_ref).await?
+            let existing = sessions::get(&state.db, &server.server_id, &session_ref).await?;
+            if existing.is_some_and(|s| !sessions::SCANNABLE.contains(&s.state)) {
+                return Err(conn.alert(codes::SESSION_UNKNOWN).await);
+            }
+            let context = ServerContext::Login {
+                announce: Default::default(),
+                session: Default::default(),
+                check: LoginCheck::default(),
             };
-            let Some(session) = session.filter(|s| s.state != SessionState::LoggedOut) else {
+            (context, Target::Session(session_ref))
+        }
+        Purpose::Enrol | Purpose::Login => {
+            let session_ref = SessionRef(hello.reference);
+            let Some(session) = sessions::get(&state.db, &server.server_id, &session_ref).await?
+            else {
                 return Err(conn.alert(codes::SESSION_UNKNOWN).await);
             };
             let (announce, info) = UserContext::from_stored(&session.announce).to_protocol();
             // A session that was sent a push login learns that the app picked it up.
-            let event = if session.event == "PROVOKE" {
+            let pushed = session.event == "PROVOKE";
+            let event = if pushed {
                 "CONFIRMPROVOKE"
             } else {
                 "CONFIRMSCAN"
@@ -108,14 +177,36 @@ async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
                 account_id: None,
                 user_input: None,
             };
-            sessions::transition(&state.db, &server.server_id, &session_ref, t, now).await?;
+            // Only a session that waits for a scan: a logged-in (or ended) one never changes
+            // because someone who knows its reference says hello.
+            let scannable = sessions::SCANNABLE;
+            if !sessions::transition(
+                &state.db,
+                &server.server_id,
+                &session_ref,
+                scannable,
+                t,
+                now,
+            )
+            .await?
+            {
+                return Err(conn.alert(codes::SESSION_UNKNOWN).await);
+            }
             state.notify(Change::Session(server.server_id, session_ref));
+            *scanned = Some((server.server_id, session_ref));
             let context = if purpose == Purpose::Enrol {
                 ServerContext::Enrol { session: info }
             } else {
+                let (check, number) = checks::for_login(state, &server, &session, app_ip).await?;
+                asked = Asked {
+                    number,
+                    observed: check.observed.clone(),
+                    pushed_to: session.pushed_to.filter(|_| pushed),
+                };
                 ServerContext::Login {
                     announce,
                     session: info,
+                    check,
                 }
             };
             (context, Target::Session(session_ref))
@@ -127,37 +218,54 @@ async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
             else {
                 return Err(conn.alert(codes::TRANSACTION_UNKNOWN).await);
             };
-            (
-                ServerContext::Transaction(tx.details.clone()),
-                Target::Transaction(tx),
-            )
+            let browser = sessions::get(&state.db, &server.server_id, &tx.session_ref).await?;
+            let observed = browser
+                .map(|b| checks::observed(state, &b, app_ip))
+                .unwrap_or_default();
+            let must_type = observed.network_differs;
+            let number = checks::challenge(state, &server, tx.match_number.as_deref(), must_type)?;
+            asked = Asked {
+                number: tx.match_number.clone(),
+                observed: observed.clone(),
+                pushed_to: None,
+            };
+            let context = ServerContext::Transaction {
+                details: tx.details.clone(),
+                check: LoginCheck { number, observed },
+            };
+            (context, Target::Transaction(tx))
         }
         Purpose::Connect => (ServerContext::Connect, Target::None),
     };
 
     let key = server.signing_key(&state.master, &state.rng)?;
     let signed = server.signed_params(&key, &state.rng)?;
-    let (pending, m2) = hello.respond(&state.rng, &key, &signed, &context.encode()?)?;
+    let (pending, m2) = hello.respond_rotated(
+        &state.rng,
+        &key,
+        &signed,
+        &server.rotations,
+        &context.encode()?,
+    )?;
     conn.send(m2).await?;
-    let m3 = conn.recv(DECISION_TIMEOUT).await;
-    let finished = match m3 {
-        Ok(m3) => pending.read_client_finish(&m3)?,
-        Err(err) => {
-            if let Target::Session(session_ref) = &target {
-                back_to_new(state, &server.server_id, session_ref, "CANCEL").await?;
-            }
-            return Err(err);
-        }
-    };
+    let m3 = conn.recv(DECISION_TIMEOUT).await?;
+    let finished = pending.read_client_finish(&m3)?;
     let (account_key, request, evidence, mut session) = match finished {
         ClientFinished::Aborted(reason) => {
+            if let (Some(account_id), AbortReason::Declined) = (asked.pushed_to, reason) {
+                // A push login denied: a strike towards holding further ones back.
+                accounts::push_denied(&state.db, account_id).await?;
+            }
             if let Target::Session(session_ref) = &target {
-                let event = if reason == AbortReason::NoAccounts {
-                    "NOACCOUNTS"
-                } else {
-                    "CANCEL"
+                // The person said no, or the app had no account: the browser's news. An app
+                // that could not accept the server (Rejected) is an error, not a refusal.
+                let event = match reason {
+                    AbortReason::Declined => "CANCEL",
+                    AbortReason::NoAccounts => "NOACCOUNTS",
+                    AbortReason::Rejected => "ERROR",
                 };
                 back_to_new(state, &server.server_id, session_ref, event).await?;
+                *scanned = None;
             }
             conn.close().await;
             return Ok(());
@@ -198,13 +306,26 @@ async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
             )
             .await
         }
-        (Target::Session(session_ref), ClientRequest::Login { user_input })
+        (Target::Session(session_ref), ClientRequest::Login { user_input, number })
             if purpose == Purpose::Login || purpose == Purpose::AppLogin =>
         {
-            flows::login(ctx, &mut conn, session_ref, user_input).await
+            let app_login = purpose == Purpose::AppLogin;
+            let answer = flows::LoginAnswer {
+                user_input,
+                number,
+                app_login,
+            };
+            flows::login(ctx, &mut conn, session_ref, answer, asked).await
         }
-        (Target::Transaction(tx), ClientRequest::Transaction { approve }) => {
-            flows::transaction(ctx, &mut conn, tx, approve, evidence.to_bytes()).await
+        (Target::Session(session_ref), ClientRequest::NotMe) if purpose == Purpose::Login => {
+            flows::not_me_login(ctx, &mut conn, session_ref, asked).await
+        }
+        (Target::Transaction(tx), ClientRequest::Transaction { approve, number }) => {
+            let evidence = evidence.to_bytes();
+            flows::transaction(ctx, &mut conn, tx, approve, &number, asked, evidence).await
+        }
+        (Target::Transaction(tx), ClientRequest::NotMe) => {
+            flows::not_me_transaction(ctx, &mut conn, tx, asked, evidence.to_bytes()).await
         }
         (Target::None, ClientRequest::Connect) => connect::serve(ctx, &mut conn).await,
         _ => Err(conn.refuse(&mut session, codes::UNEXPECTED).await),
@@ -212,7 +333,7 @@ async fn serve(state: &SharedState, mut conn: Conn) -> EndpointResult<()> {
 }
 
 /// The app did not complete: the browser learns why and the code can be scanned again.
-async fn back_to_new(
+pub(super) async fn back_to_new(
     state: &SharedState,
     server: &nextauth_protocol::ids::ServerId,
     session_ref: &SessionRef,
@@ -224,7 +345,10 @@ async fn back_to_new(
         account_id: None,
         user_input: None,
     };
-    sessions::transition(&state.db, server, session_ref, t, clock::now()).await?;
-    state.notify(Change::Session(*server, *session_ref));
+    // Only a scan in progress goes back: an abort never touches a logged-in session.
+    let scanned = &[SessionState::Scanned];
+    if sessions::transition(&state.db, server, session_ref, scanned, t, clock::now()).await? {
+        state.notify(Change::Session(*server, *session_ref));
+    }
     Ok(())
 }

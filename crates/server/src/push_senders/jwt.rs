@@ -11,6 +11,10 @@ use super::PushError;
 
 /// Decodes the PEM block labelled `label` (e.g. `PRIVATE KEY`) in `pem` to its DER bytes.
 ///
+/// Hand-written rather than `rustls_pki_types::pem` (which the CLI uses for certificates):
+/// that reader leaves the block's base64 text in a buffer it frees without wiping, and every
+/// copy of a key here is wiped (docs/architecture.md).
+///
 /// # Errors
 ///
 /// [`PushError::Config`] when there is no such block or its base64 is bad. The message never

@@ -42,6 +42,18 @@ pub struct AccountRow {
     pub pin_failures: u8,
     /// PIN blocked after too many failures.
     pub pin_blocked: bool,
+    /// The integrator reset the PIN: the app sets a new one at the next login.
+    pub pin_reset: bool,
+    /// Push logins are refused until then (Unix s; its owner said "This was not me").
+    pub push_blocked_until: u64,
+    /// Push logins left unanswered or denied in a row.
+    pub push_strikes: u8,
+    /// Push logins held back since the owner last heard of them, and where the last came from.
+    pub push_held: u32,
+    /// Where the last held-back push login came from.
+    pub push_held_from: String,
+    /// The last push login sent is not answered yet.
+    pub push_outstanding: bool,
     /// Last correct PIN (Unix s), for the PIN timeouts.
     pub last_pin_at: u64,
     /// Created (Unix s).
@@ -76,6 +88,12 @@ impl AccountRow {
             has_pin: pin_verifier_sealed.is_some(),
             pin_failures: u8::try_from(row.try_get::<i64, _>("pin_failures")?).unwrap_or(u8::MAX),
             pin_blocked: flag(row.try_get("pin_blocked")?),
+            pin_reset: flag(row.try_get("pin_reset")?),
+            push_blocked_until: row.try_get::<i64, _>("push_blocked_until")? as u64,
+            push_strikes: u8::try_from(row.try_get::<i64, _>("push_strikes")?).unwrap_or(u8::MAX),
+            push_held: u32::try_from(row.try_get::<i64, _>("push_held")?).unwrap_or(u32::MAX),
+            push_held_from: row.try_get("push_held_from")?,
+            push_outstanding: flag(row.try_get("push_outstanding")?),
             last_pin_at: row.try_get::<i64, _>("last_pin_at")? as u64,
             created: row.try_get::<i64, _>("created")? as u64,
             lastlogin: row.try_get::<i64, _>("lastlogin")? as u64,
@@ -248,53 +266,122 @@ pub async fn record_provoke(db: &Db, account_id: i64, now: u64) -> StoreResult<(
     Ok(())
 }
 
-/// Counts a wrong PIN; blocks the PIN when the count reaches `max`. Returns the new count and
-/// whether the PIN is now blocked. One atomic update, so concurrent attempts all count.
-pub async fn record_pin_failure(db: &Db, account_id: i64, max: u8) -> StoreResult<(u8, bool)> {
-    let row = sqlx::query(
-        "UPDATE accounts SET pin_failures = pin_failures + 1, \
-         pin_blocked = CASE WHEN pin_failures + 1 >= $1 THEN 1 ELSE pin_blocked END \
-         WHERE account_id = $2 RETURNING pin_failures, pin_blocked",
+/// A push login was sent: an earlier one still unanswered counts a strike.
+pub async fn push_sent(db: &Db, account_id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE accounts SET push_strikes = push_strikes + push_outstanding, push_outstanding = 1 \
+         WHERE account_id = $1",
     )
-    .bind(i64::from(max))
     .bind(account_id)
-    .fetch_one(&db.pool)
+    .execute(&db.pool)
     .await?;
-    let failures = u8::try_from(row.try_get::<i64, _>("pin_failures")?).unwrap_or(u8::MAX);
-    Ok((failures, flag(row.try_get("pin_blocked")?)))
+    Ok(())
 }
 
-/// Records a correct PIN: resets the counter and starts the PIN timeout.
-pub async fn record_pin_success(db: &Db, account_id: i64, now: u64) -> StoreResult<()> {
-    sqlx::query("UPDATE accounts SET pin_failures = 0, last_pin_at = $1 WHERE account_id = $2 AND pin_blocked = 0")
-        .bind(now as i64)
+/// The app picked the push up (answered it, or the person is deciding): not unanswered.
+pub async fn push_answered(db: &Db, account_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET push_outstanding = 0 WHERE account_id = $1")
         .bind(account_id)
         .execute(&db.pool)
         .await?;
     Ok(())
 }
 
-/// Replaces the PIN verifier (PIN change).
-pub async fn set_pin_verifier(
-    db: &Db,
+/// A push login was denied: a strike.
+pub async fn push_denied(db: &Db, account_id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE accounts SET push_strikes = push_strikes + 1, push_outstanding = 0 WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// The owner logged in: pushes are welcome again.
+pub async fn push_trusted_again(db: &Db, account_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET push_strikes = 0, push_outstanding = 0 WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Push logins resume (the owner from the app, or the integrator): no pause, no strikes.
+pub async fn resume_pushes(db: &Db, account_id: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE accounts SET push_blocked_until = 0, push_strikes = 0, push_outstanding = 0 \
+         WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// A push login was held back (`from`: where it came from, as far as known).
+pub async fn push_held(db: &Db, account_id: i64, from: &str) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE accounts SET push_held = push_held + 1, push_held_from = $1 WHERE account_id = $2",
+    )
+    .bind(from.to_owned())
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// How many pushes were held back and where the last came from, forgetting them (the owner
+/// is told now); `None` when none were.
+pub async fn take_held_pushes(db: &Db, account_id: i64) -> StoreResult<Option<(u32, String)>> {
+    let row = sqlx::query("SELECT push_held, push_held_from FROM accounts WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let held: i64 = row.try_get("push_held")?;
+    if held == 0 {
+        return Ok(None);
+    }
+    // Only what was read is forgotten: a push held back meanwhile is told next time.
+    let taken = sqlx::query(
+        "UPDATE accounts SET push_held = push_held - $1 WHERE account_id = $2 AND push_held >= $1",
+    )
+    .bind(held)
+    .bind(account_id)
+    .execute(&db.pool)
+    .await?;
+    if taken.rows_affected() != 1 {
+        return Ok(None);
+    }
+    Ok(Some((
+        u32::try_from(held).unwrap_or(u32::MAX),
+        row.try_get("push_held_from")?,
+    )))
+}
+
+/// Refuses push logins to the account until `until` (Unix s).
+pub async fn block_pushes(db: &Db, account_id: i64, until: u64) -> StoreResult<()> {
+    sqlx::query("UPDATE accounts SET push_blocked_until = $1 WHERE account_id = $2")
+        .bind(until as i64)
+        .bind(account_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The sealed form of a PIN verifier for `account`.
+pub(crate) fn seal_pin_verifier(
     master: &MasterKey,
     rng: &(dyn SecureRandom + Sync),
     account: &AccountRow,
     verifier: &[u8; 32],
-    now: u64,
-) -> StoreResult<()> {
-    let sealed = master.seal(
+) -> StoreResult<Vec<u8>> {
+    Ok(master.seal(
         rng,
         &context("pin verifier", &account.server_id, &account.public_key),
         verifier,
-    )?;
-    sqlx::query("UPDATE accounts SET pin_verifier_sealed = $1, pin_failures = 0, last_pin_at = $2 WHERE account_id = $3")
-        .bind(sealed)
-        .bind(now as i64)
-        .bind(account.account_id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    )?)
 }
 
 /// Blocks or unblocks an account.

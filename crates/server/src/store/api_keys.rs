@@ -90,6 +90,16 @@ pub async fn allowed(db: &Db, role_id: &str, server: &ServerId, acl: &str) -> St
     Ok(row.is_some())
 }
 
+/// Whether `role_id` holds `root` on any server or globally.
+pub async fn holds_root_anywhere(db: &Db, role_id: &str) -> StoreResult<bool> {
+    let row =
+        sqlx::query("SELECT 1 AS ok FROM permissions WHERE role_id = $1 AND acl = 'root' LIMIT 1")
+            .bind(role_id.to_owned())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.is_some())
+}
+
 /// An API key as listed (the key itself is never stored, so never listed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {

@@ -77,10 +77,11 @@ pub async fn ack(db: &Db, account_id: i64, ids: &[[u8; 16]]) -> StoreResult<Vec<
     Ok(kinds)
 }
 
-/// Drops acknowledged and expired envelopes.
-pub async fn prune(db: &Db, now: u64) -> StoreResult<u64> {
+/// Drops acknowledged envelopes and those that expired before `expired_before` (the sweep
+/// passes a time in the past, so an envelope that has not expired stays).
+pub async fn prune(db: &Db, expired_before: u64) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM messages WHERE delivered = 1 OR expires < $1")
-        .bind(now as i64)
+        .bind(expired_before as i64)
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected())

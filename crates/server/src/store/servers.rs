@@ -2,7 +2,9 @@
 
 use nextauth_protocol::crypto::{PublicKey, Signer, SigningKey};
 use nextauth_protocol::ids::ServerId;
-use nextauth_protocol::params::{SecondFactorPolicy, ServerParams, SignedServerParams};
+use nextauth_protocol::params::{
+    KeyRotation, SecondFactorPolicy, ServerParams, SignedServerParams, MAX_ROTATIONS,
+};
 use ring::rand::SecureRandom;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -47,6 +49,81 @@ pub struct ServerSettings {
     pub siteurl: String,
     /// The app endpoint (`ws://…/sigmai`).
     pub wsurl: String,
+    /// Whether apps may log themselves in with AppLogin (off unless the integrator turns it
+    /// on: an AppLogin session exists only once an account authenticated).
+    pub app_login: bool,
+    /// Which logins ask for the browser's number.
+    pub number_matching: NumberMatching,
+    /// How the app asks for it.
+    pub number_input: NumberInput,
+    /// Digits of the number (2 to 6).
+    pub number_length: u8,
+    /// Minutes push logins to an account are held back after its owner said "This was not
+    /// me" (0: not at all).
+    pub push_block_minutes: u32,
+    /// Unanswered or denied push logins in a row after which further ones are held back until
+    /// the owner logs in (0: never).
+    pub push_hold_after: u8,
+}
+
+/// Which logins ask for the number the browser shows (docs/security.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberMatching {
+    /// None.
+    Off,
+    /// Push logins and transactions (someone else may have started them).
+    Push,
+    /// Every login and transaction, scanned codes too.
+    Always,
+}
+
+impl NumberMatching {
+    /// The stored and REST text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Push => "push",
+            Self::Always => "always",
+        }
+    }
+
+    /// Parses the stored and REST text.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "off" => Self::Off,
+            "push" => Self::Push,
+            "always" => Self::Always,
+            _ => return None,
+        })
+    }
+}
+
+/// How the app asks for the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberInput {
+    /// The person types it (a guess rarely hits: push fatigue stops here).
+    Type,
+    /// The person picks it among three.
+    Choose,
+}
+
+impl NumberInput {
+    /// The stored and REST text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Type => "type",
+            Self::Choose => "choose",
+        }
+    }
+
+    /// Parses the stored and REST text.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "type" => Self::Type,
+            "choose" => Self::Choose,
+            _ => return None,
+        })
+    }
 }
 
 impl ServerSettings {
@@ -69,6 +146,12 @@ impl ServerSettings {
             appios: String::new(),
             siteurl: String::new(),
             wsurl: wsurl.into(),
+            app_login: false,
+            number_matching: NumberMatching::Push,
+            number_input: NumberInput::Type,
+            number_length: 2,
+            push_block_minutes: 60,
+            push_hold_after: 3,
         }
     }
 }
@@ -86,6 +169,9 @@ pub struct ServerRow {
     pub params_issued_at: u64,
     /// When it was created.
     pub created: u64,
+    /// How the key got here: each earlier key's endorsement of the next, oldest first (sent
+    /// with the parameters so apps that know an older key follow).
+    pub rotations: Vec<KeyRotation>,
     key_sealed: Vec<u8>,
 }
 
@@ -164,9 +250,24 @@ impl ServerRow {
                 appios: row.try_get("appios")?,
                 siteurl: row.try_get("siteurl")?,
                 wsurl: row.try_get("wsurl")?,
+                app_login: flag(row.try_get("applogin")?),
+                number_matching: NumberMatching::parse(
+                    &row.try_get::<String, _>("number_matching")?,
+                )
+                .ok_or(StoreError::Corrupt("servers"))?,
+                number_input: NumberInput::parse(&row.try_get::<String, _>("number_input")?)
+                    .ok_or(StoreError::Corrupt("servers"))?,
+                number_length: u8::try_from(row.try_get::<i64, _>("number_length")?)
+                    .map_err(|_| StoreError::Corrupt("servers"))?,
+                push_block_minutes: u32::try_from(row.try_get::<i64, _>("push_block_minutes")?)
+                    .map_err(|_| StoreError::Corrupt("servers"))?,
+                push_hold_after: u8::try_from(row.try_get::<i64, _>("push_hold_after")?)
+                    .map_err(|_| StoreError::Corrupt("servers"))?,
             },
             params_issued_at: row.try_get::<i64, _>("params_issued_at")? as u64,
             created: row.try_get::<i64, _>("created")? as u64,
+            rotations: KeyRotation::list_from_bytes(&row.try_get::<Vec<u8>, _>("key_rotations")?)
+                .map_err(|_| StoreError::Corrupt("servers"))?,
             key_sealed: row.try_get("key_sealed")?,
         })
     }
@@ -201,6 +302,7 @@ pub async fn create(
         settings,
         params_issued_at: now,
         created: now,
+        rotations: Vec::new(),
         key_sealed,
     };
     // Refuse settings the protocol cannot carry before they are stored.
@@ -209,8 +311,10 @@ pub async fn create(
     sqlx::query(
         "INSERT INTO servers (server_id, key_sealed, public_key, name, logo, pin_timeout, pin_trans_timeout, \
          ping_time, max_pin_attempts, second_factor, unique_display_names, flags, owner, appname, appurl, \
-         appandroid, appios, siteurl, wsurl, params_issued_at, created) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+         appandroid, appios, siteurl, wsurl, params_issued_at, created, applogin, number_matching, \
+         number_input, number_length, push_block_minutes, push_hold_after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+         $21, $22, $23, $24, $25, $26, $27)",
     )
     .bind(row.server_id.0.to_vec())
     .bind(row.key_sealed.clone())
@@ -233,6 +337,12 @@ pub async fn create(
     .bind(s.wsurl.clone())
     .bind(now as i64)
     .bind(now as i64)
+    .bind(i64::from(s.app_login))
+    .bind(s.number_matching.as_str())
+    .bind(s.number_input.as_str())
+    .bind(i64::from(s.number_length))
+    .bind(i64::from(s.push_block_minutes))
+    .bind(i64::from(s.push_hold_after))
     .execute(&db.pool)
     .await?;
     Ok(row)
@@ -257,7 +367,8 @@ pub async fn update(
         "UPDATE servers SET name = $1, logo = $2, pin_timeout = $3, pin_trans_timeout = $4, ping_time = $5, \
          max_pin_attempts = $6, second_factor = $7, unique_display_names = $8, flags = $9, owner = $10, \
          appname = $11, appurl = $12, appandroid = $13, appios = $14, siteurl = $15, wsurl = $16, \
-         params_issued_at = $17 WHERE server_id = $18",
+         params_issued_at = $17, applogin = $18, number_matching = $19, number_input = $20, \
+         number_length = $21, push_block_minutes = $22, push_hold_after = $23 WHERE server_id = $24",
     )
     .bind(s.name.clone())
     .bind(s.logo.clone())
@@ -276,9 +387,62 @@ pub async fn update(
     .bind(s.siteurl.clone())
     .bind(s.wsurl.clone())
     .bind(row.params_issued_at as i64)
+    .bind(i64::from(s.app_login))
+    .bind(s.number_matching.as_str())
+    .bind(s.number_input.as_str())
+    .bind(i64::from(s.number_length))
+    .bind(i64::from(s.push_block_minutes))
+    .bind(i64::from(s.push_hold_after))
     .bind(server_id.0.to_vec())
     .execute(&db.pool)
     .await?;
+    Ok(Some(row))
+}
+
+/// Gives the server a new signing key, endorsed by the current one (docs/protocol.md, 5.4).
+/// Apps that know any earlier key follow at their next handshake; parameters get a new
+/// `issued_at`. The oldest endorsements are dropped beyond [`MAX_ROTATIONS`].
+pub async fn rotate_key(
+    db: &Db,
+    master: &MasterKey,
+    rng: &(dyn SecureRandom + Sync),
+    server_id: &ServerId,
+    now: u64,
+) -> StoreResult<Option<ServerRow>> {
+    let Some(mut row) = get(db, server_id).await? else {
+        return Ok(None);
+    };
+    let old = row.signing_key(master, rng)?;
+    let (new, pkcs8) = SigningKey::generate(rng)?;
+    let at = now.max(row.params_issued_at + 1);
+    row.rotations.push(KeyRotation::sign(
+        server_id,
+        &old,
+        new.public_key(),
+        at,
+        rng,
+    )?);
+    if row.rotations.len() > MAX_ROTATIONS {
+        row.rotations.remove(0);
+    }
+    row.key_sealed = master.seal(rng, &key_context(server_id), &pkcs8)?;
+    row.public_key = new.public_key();
+    row.params_issued_at = at;
+    // Only if nobody rotated meanwhile (the old key is still the current one).
+    let done = sqlx::query(
+        "UPDATE servers SET key_sealed = $1, public_key = $2, key_rotations = $3, params_issued_at = $4          WHERE server_id = $5 AND public_key = $6",
+    )
+    .bind(row.key_sealed.clone())
+    .bind(row.public_key.0.to_vec())
+    .bind(KeyRotation::list_to_bytes(&row.rotations)?)
+    .bind(at as i64)
+    .bind(server_id.0.to_vec())
+    .bind(old.public_key().0.to_vec())
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(None);
+    }
     Ok(Some(row))
 }
 

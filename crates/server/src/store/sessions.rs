@@ -24,6 +24,15 @@ pub enum SessionState {
 }
 
 impl SessionState {
+    /// Every state (for a transition that applies whatever the state, as tests set them up).
+    pub const ALL: &'static [Self] = &[
+        Self::New,
+        Self::Scanned,
+        Self::LoggedIn,
+        Self::LoggedOut,
+        Self::Cancelled,
+    ];
+
     /// The stored text.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -71,6 +80,18 @@ pub struct SessionRow {
     pub created: u64,
     /// Last change (Unix s).
     pub updated: u64,
+    /// The reference this login was moved from ([`rekey`]), if it was.
+    pub previous_ref: Option<SessionRef>,
+    /// The number the browser shows and the app must be given (number matching), if asked.
+    pub match_number: Option<String>,
+    /// The browser's address as this server saw it (`""`: not seen).
+    pub observed_ip: String,
+    /// The browser's user agent in words, as this server saw it.
+    pub observed_browser: String,
+    /// When this server last saw the browser (Unix s, 0 never).
+    pub observed_at: u64,
+    /// The account the session's last push login went to.
+    pub pushed_to: Option<i64>,
 }
 
 impl SessionRow {
@@ -87,6 +108,15 @@ impl SessionRow {
             event: row.try_get("event")?,
             created: row.try_get::<i64, _>("created")? as u64,
             updated: row.try_get::<i64, _>("updated")? as u64,
+            previous_ref: row
+                .try_get::<Option<Vec<u8>>, _>("previous_ref")?
+                .map(|b| fixed(b, "sessions").map(SessionRef))
+                .transpose()?,
+            match_number: row.try_get("match_number")?,
+            observed_ip: row.try_get("observed_ip")?,
+            observed_browser: row.try_get("observed_ua")?,
+            observed_at: row.try_get::<i64, _>("observed_at")? as u64,
+            pushed_to: row.try_get("pushed_to")?,
         })
     }
 }
@@ -111,6 +141,30 @@ pub async fn ensure(
     get(db, server, session)
         .await?
         .ok_or(super::StoreError::Corrupt("sessions"))
+}
+
+/// Marks the session as one an app opened for itself (AppLogin): it can back app tokens.
+pub async fn mark_app_login(db: &Db, server: &ServerId, session: &SessionRef) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET app_login = 1 WHERE server_id = $1 AND session_ref = $2")
+        .bind(server.0.to_vec())
+        .bind(session.0.to_vec())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether the session is an AppLogin session ([`mark_app_login`]).
+pub async fn is_app_login(db: &Db, server: &ServerId, session: &SessionRef) -> StoreResult<bool> {
+    let row =
+        sqlx::query("SELECT app_login FROM sessions WHERE server_id = $1 AND session_ref = $2")
+            .bind(server.0.to_vec())
+            .bind(session.0.to_vec())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(match row {
+        Some(row) => sqlx::Row::try_get::<i64, _>(&row, "app_login")? != 0,
+        None => false,
+    })
 }
 
 /// One session.
@@ -160,24 +214,190 @@ pub struct Transition<'a> {
     pub user_input: Option<&'a str>,
 }
 
-/// Applies a transition and bumps the version.
+/// The states in which an app may scan a session's code (or answer its push login): any but
+/// logged in. A logged-in session never changes because of a hello; a logged-out one may be
+/// logged into again (the reference's push login after a logout).
+pub const SCANNABLE: &[SessionState] = &[
+    SessionState::New,
+    SessionState::Scanned,
+    SessionState::Cancelled,
+    SessionState::LoggedOut,
+];
+
+/// Applies a transition if the session is in one of `from`, and bumps the version. Returns
+/// whether it applied: one conditional update, so two parties racing cannot both move it.
 pub async fn transition(
     db: &Db,
     server: &ServerId,
     session: &SessionRef,
+    from: &[SessionState],
     t: Transition<'_>,
+    now: u64,
+) -> StoreResult<bool> {
+    let states = from
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE sessions SET state = $1, event = $2, account_id = $3, \
+         last_account_id = COALESCE($3, last_account_id), user_input = COALESCE($4, user_input), \
+         version = version + 1, updated = $5 WHERE server_id = $6 AND session_ref = $7 AND state IN ({states})"
+    );
+    let done = sqlx::query(&sql)
+        .bind(t.state.as_str())
+        .bind(t.event.to_owned())
+        .bind(t.account_id)
+        .bind(t.user_input.map(str::to_owned))
+        .bind(now as i64)
+        .bind(server.0.to_vec())
+        .bind(session.0.to_vec())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Logs out the session if `account_id` (any account, with `None`) is logged into it.
+pub async fn log_out(
+    db: &Db,
+    server: &ServerId,
+    session: &SessionRef,
+    account_id: Option<i64>,
+    now: u64,
+) -> StoreResult<bool> {
+    let of_account = if account_id.is_some() {
+        " AND account_id = $4"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE sessions SET state = 'loggedout', event = 'LOGOUT', account_id = NULL, \
+         version = version + 1, updated = $1 \
+         WHERE server_id = $2 AND session_ref = $3 AND state = 'loggedin'{of_account}"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(now as i64)
+        .bind(server.0.to_vec())
+        .bind(session.0.to_vec());
+    if let Some(id) = account_id {
+        query = query.bind(id);
+    }
+    Ok(query.execute(&db.pool).await?.rows_affected() == 1)
+}
+
+/// Moves a fresh login to a new reference (a website gives its visitor a new session
+/// identifier at login, so one fixed before the login is worth nothing). Only a logged-in
+/// session that was not moved since it logged in; returns whether it moved. A continuous app
+/// session follows the move ([`moved_to`]).
+pub async fn rekey(
+    db: &Db,
+    server: &ServerId,
+    from: &SessionRef,
+    to: &SessionRef,
+    now: u64,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE sessions SET session_ref = $1, previous_ref = $2, version = version + 1, updated = $3 \
+         WHERE server_id = $4 AND session_ref = $2 AND state = 'loggedin' AND previous_ref IS NULL",
+    )
+    .bind(to.0.to_vec())
+    .bind(from.0.to_vec())
+    .bind(now as i64)
+    .bind(server.0.to_vec())
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The session a login under `from` was moved to by [`rekey`].
+pub async fn moved_to(
+    db: &Db,
+    server: &ServerId,
+    from: &SessionRef,
+) -> StoreResult<Option<SessionRow>> {
+    let row = sqlx::query("SELECT * FROM sessions WHERE server_id = $1 AND previous_ref = $2")
+        .bind(server.0.to_vec())
+        .bind(from.0.to_vec())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(SessionRow::from_row).transpose()
+}
+
+/// Sets (or with `None` clears) the number the browser shows for the session.
+pub async fn set_match_number(
+    db: &Db,
+    server: &ServerId,
+    session: &SessionRef,
+    number: Option<&str>,
+) -> StoreResult<()> {
+    // A new version: browsers that follow the session show the new number.
+    sqlx::query(
+        "UPDATE sessions SET match_number = $1, version = version + 1 \
+         WHERE server_id = $2 AND session_ref = $3",
+    )
+    .bind(number.map(str::to_owned))
+    .bind(server.0.to_vec())
+    .bind(session.0.to_vec())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Records where this server saw the session's browser (its own observation, never what a
+/// website says): the first sighting only, so a page elsewhere that follows the same session
+/// later cannot replace it.
+pub async fn record_observed(
+    db: &Db,
+    server: &ServerId,
+    session: &SessionRef,
+    ip: &str,
+    browser: &str,
     now: u64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE sessions SET state = $1, event = $2, account_id = $3, \
-         last_account_id = COALESCE($3, last_account_id), user_input = COALESCE($4, user_input), \
-         version = version + 1, updated = $5 WHERE server_id = $6 AND session_ref = $7",
+        "UPDATE sessions SET observed_ip = $1, observed_ua = $2, observed_at = $3 \
+         WHERE server_id = $4 AND session_ref = $5 AND observed_at = 0",
     )
-    .bind(t.state.as_str())
-    .bind(t.event.to_owned())
-    .bind(t.account_id)
-    .bind(t.user_input.map(str::to_owned))
+    .bind(ip.to_owned())
+    .bind(browser.to_owned())
     .bind(now as i64)
+    .bind(server.0.to_vec())
+    .bind(session.0.to_vec())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Records the account a push login for the session went to.
+pub async fn set_pushed_to(
+    db: &Db,
+    server: &ServerId,
+    session: &SessionRef,
+    account_id: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET pushed_to = $1 WHERE server_id = $2 AND session_ref = $3")
+        .bind(account_id)
+        .bind(server.0.to_vec())
+        .bind(session.0.to_vec())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Remembers `account_id` as the account that last logged into a session that waits for a
+/// login, so a push login can be offered for it (the demo site carries it over when it gives a
+/// visitor a new session at logout).
+pub async fn remember_account(
+    db: &Db,
+    server: &ServerId,
+    session: &SessionRef,
+    account_id: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE sessions SET last_account_id = $1 WHERE server_id = $2 AND session_ref = $3 \
+         AND state <> 'loggedin'",
+    )
+    .bind(account_id)
     .bind(server.0.to_vec())
     .bind(session.0.to_vec())
     .execute(&db.pool)

@@ -38,6 +38,8 @@ pub struct TransactionRow {
     pub created: u64,
     /// After this the app can no longer approve it (Unix s).
     pub expires: u64,
+    /// The number the website shows with it, when number matching asks for one.
+    pub match_number: Option<String>,
 }
 
 impl TransactionRow {
@@ -59,6 +61,7 @@ impl TransactionRow {
             },
             created: row.try_get::<i64, _>("created")? as u64,
             expires: row.try_get::<i64, _>("expires")? as u64,
+            match_number: row.try_get("match_number")?,
         })
     }
 }
@@ -67,7 +70,8 @@ impl TransactionRow {
 pub async fn insert(db: &Db, t: &TransactionRow) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO transactions (tid, server_id, session_ref, account_id, amount, beneficiary, description, \
-         status, evidence, created, expires) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8, $9)",
+         status, evidence, created, expires, match_number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, NULL, $8, $9, $10)",
     )
     .bind(t.tid.0.to_vec())
     .bind(t.server_id.0.to_vec())
@@ -78,6 +82,7 @@ pub async fn insert(db: &Db, t: &TransactionRow) -> StoreResult<()> {
     .bind(t.details.description.clone())
     .bind(t.created as i64)
     .bind(t.expires as i64)
+    .bind(t.match_number.clone())
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -103,13 +108,16 @@ pub async fn settle(
     tid: &TransactionRef,
     status: TransactionStatus,
     evidence: &[u8],
+    now: u64,
 ) -> StoreResult<bool> {
+    // Only a new one, and only before it expires (an answer that took too long settles nothing).
     let done = sqlx::query(
-        "UPDATE transactions SET status = $1, evidence = $2 WHERE tid = $3 AND status = 0",
+        "UPDATE transactions SET status = $1, evidence = $2 WHERE tid = $3 AND status = 0 AND expires >= $4",
     )
     .bind(status as i64)
     .bind(evidence.to_vec())
     .bind(tid.0.to_vec())
+    .bind(now as i64)
     .execute(&db.pool)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -35,6 +35,14 @@ pub const BLOCK_QR_PX: u32 = 300;
 pub const DEFAULT_SCHEME: &str = "nextauth";
 /// Most sessions one footer (and one browser WebSocket) follows.
 pub const MAX_WATCHED: usize = 16;
+/// Side of one of the visual hash's 8×8 cells in the enrol block: 128 px in all, as in the app.
+pub const VASH_CELL_PX: u32 = 16;
+/// How long a page waits for the app to pick up a push login before saying it did not.
+pub const PUSH_WAIT_MS: u64 = 30_000;
+/// How long a page waits for the outcome of a scanned code: the app endpoint's decision time
+/// and then its PIN question's (180 s each), and a margin. The server sends `TIMEOUT` itself;
+/// this covers a server that went away.
+pub const DECIDE_WAIT_MS: u64 = 370_000;
 
 const BLOCK_CSS: &str = include_str!("block.css");
 const FOOTER_JS: &str = include_str!("footer.js");
@@ -100,14 +108,34 @@ fn render(
             ),
         ),
     };
+    // An enrol code works for a limited time: the footer says when it expired.
+    let ttl = match kind {
+        Kind::Enrol => format!(" data-nextauth-ttl=\"{}\"", codes::ENROL_TTL_SECS),
+        Kind::Login => String::new(),
+    };
+    // The status line comes right under the title, where the person looks while the code is
+    // scanned (under the code and its text it went unseen).
     let mut html = format!(
         "<div class=\"nextauth-block {class}\" data-nextauth-hsid=\"{hsid}\" \
-         data-nextauth-server=\"{server_id}\" data-nextauth-state=\"idle\">\n\
-         <p class=\"nextauth-title\">{title}</p>\n",
+         data-nextauth-server=\"{server_id}\" data-nextauth-state=\"idle\"{ttl}>\n\
+         <p class=\"nextauth-title\">{title}</p>\n\
+         <p class=\"nextauth-status\" role=\"status\" aria-live=\"polite\" data-nextauth-status></p>\n",
         hsid = session.session_ref.to_base64(),
         server_id = server.server_id.to_base64(),
     );
     if kind == Kind::Login {
+        // Number matching: the app asks for this number; the socket updates it (a push login
+        // gets a new one).
+        let number = session
+            .match_number
+            .as_deref()
+            .filter(|_| sessions::SCANNABLE.contains(&session.state));
+        let hidden = if number.is_some() { "" } else { " hidden" };
+        html.push_str(&format!(
+            "<p class=\"nextauth-number\" data-nextauth-number-box{hidden}>Your app will ask for \
+             this number: <strong data-nextauth-number>{}</strong></p>\n",
+            escape(number.unwrap_or_default())
+        ));
         let hidden = if provokable { "" } else { " hidden" };
         html.push_str(&format!(
             "<button type=\"button\" class=\"nextauth-button nextauth-push\" data-nextauth-provoke{hidden}>\
@@ -143,18 +171,17 @@ fn render(
         ));
     }
     if let QrPayload::Enrol(code) = payload {
-        let vash = nextauth_protocol::vash::png(&code.params_hash, 4);
+        // As large as the app shows it (128 px), so the two can be compared at a glance.
+        let vash = nextauth_protocol::vash::png(&code.params_hash, VASH_CELL_PX);
         html.push_str(&format!(
-            "<p class=\"nextauth-vash\"><img src=\"data:image/png;base64,{}\" alt=\"\" \
-             width=\"40\" height=\"40\"><span>The app shows this pattern for {}: check that it \
-             matches.</span></p>\n",
+            "<figure class=\"nextauth-vash\"><img src=\"data:image/png;base64,{}\" alt=\"\" \
+             width=\"128\" height=\"128\"><figcaption>The app shows this picture for {}: \
+             check that it is the same before you confirm.</figcaption></figure>\n",
             STANDARD.encode(vash),
             escape(&server.settings.name)
         ));
     }
-    html.push_str(
-        "<p class=\"nextauth-status\" role=\"status\" aria-live=\"polite\" data-nextauth-status></p>\n</div>\n",
-    );
+    html.push_str("</div>\n");
     Ok(html)
 }
 
@@ -216,15 +243,30 @@ pub fn footer(state: &SharedState, server: &ServerRow, sessions: &[Watched]) -> 
             "hsid": s.session_ref.to_base64(),
             "server": s.server_id.to_base64(),
             "loggedin": s.logged_in,
+            // The page's secret for `LOGOUT` on /ws: never in a code, so knowing the session
+            // reference is not enough to log someone out.
+            "logout": super::browser_ws::logout_token(state, &s.server_id, &s.session_ref),
         })).collect::<Vec<_>>(),
         "text": {
             "scanned": format!("Code scanned. Confirm in the {app} app…"),
             "provoked": format!("Request received. Confirm in the {app} app…"),
             "pushed": format!("Login request sent. Approve it in the {app} app."),
-            "cancelled": "Cancelled in the app. Scan the code to try again.",
+            "cancelled": format!("Refused in the {app} app. Scan the code to try again."),
             "noaccounts": format!("The {app} app has no account for this site yet. Sign up first."),
             "offline": "Not connected yet. Try again in a moment.",
+            "timeout": format!("The {app} app did not answer in time. Scan the code to try again."),
+            "expired": "This code has expired. Reload the page for a new one.",
+            "error": format!("That did not work: the {app} app could not finish. Scan the code to try again."),
+            "nopush": {
+                "none": "The login request could not be sent. Scan the code instead.",
+                "rate": "Too many login requests. Wait a minute, or scan the code.",
+                "paused": format!("Login requests to this account are paused: its owner reported one they did not start. Scan the code with the {app} app."),
+                "held": format!("Login requests are held back after several went unanswered. Scan the code with the {app} app to log in."),
+            },
+            "unanswered": format!("Your {app} app did not answer. Is it running? Scan the code instead."),
         },
+        "pushWaitMs": PUSH_WAIT_MS,
+        "decideWaitMs": DECIDE_WAIT_MS,
     });
     format!(
         "<style>\n{BLOCK_CSS}</style>\n<script type=\"application/json\" id=\"nextauth-config\">{}</script>\n\

@@ -2,45 +2,69 @@
 //!
 //! Browser to server: `REGISTER` (follow a session; answered at once with `LOGIN` or `LOGOUT`
 //! and, when a push login is possible, `CANPROVOKE`), `PROVOKE` (push login to the account that
-//! last logged into the session) and `LOGOUT`. Server to browser: `CONFIRMSCAN`, `LOGIN`,
-//! `LOGOUT`, `CANPROVOKE`, `CONFIRMPROVOKE`, `CANCEL` and `NOACCOUNTS`, as the session's event
-//! changes.
+//! last logged into the session) and `LOGOUT {HSID} {ServerID} {token}`, where the token is the
+//! page's secret from its footer ([`logout_token`]): the session reference alone, which every
+//! login code shows, does not log anyone out. Server to browser: `CONFIRMSCAN`, `LOGIN`,
+//! `LOGOUT`, `CANPROVOKE`, `CONFIRMPROVOKE`, `CANCEL`, `NOACCOUNTS`, `TIMEOUT`, `EXPIRED` and
+//! `ERROR`, as the session's event changes; `NUMBER {HSID} {ServerID} {digits}` while the app
+//! will ask for a number (number matching); `NOPUSH {HSID} {ServerID} {reason}` to the socket
+//! whose `PROVOKE` sent nothing (`rate`, `paused`, `held`, or `none`: no account to push to).
 //!
-//! Each socket runs one loop: it re-reads its sessions when this process announces a change
-//! ([`crate::state::Change`]) and every [`POLL_INTERVAL`], which is how it sees changes made by
-//! other server processes sharing the database. A socket follows at most
-//! [`MAX_SESSIONS`] sessions and accepts messages of at most [`MAX_MESSAGE`] bytes.
-
-use std::time::Duration;
+//! The first socket that registers a session is what the server observed of its browser: its
+//! address (X-Forwarded-For only from trusted proxies) and user agent, shown in the app's
+//! prompt apart from anything the website says.
+//!
+//! Each socket runs one loop: it re-reads its sessions when the process's [`WatchHub`] wakes it
+//! (a change announced in this process at once, one made by another server process sharing the
+//! database within [`POLL_INTERVAL`]). A socket follows at most [`MAX_SESSIONS`] sessions and
+//! accepts messages of at most [`MAX_MESSAGE`] bytes.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::http::{header, HeaderMap};
 use axum::response::Response;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use nextauth_protocol::ids::{ServerId, SessionRef};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::clock;
-use crate::codes;
-use crate::state::{Change, SharedState};
+use crate::codes::{self, ProvokeError, SessionProvokeError};
+use crate::limits::BrowserSocket;
+use crate::state::SharedState;
 use crate::store::servers;
 use crate::store::sessions::{self, SessionRow, SessionState};
 use crate::store::StoreResult;
-
-/// How often a socket re-reads its sessions from the database.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+pub use crate::web::watch_hub::POLL_INTERVAL;
+use crate::web::watch_hub::{Subscription, WatchHub};
 /// Most sessions one socket follows; further `REGISTER`s are ignored.
 pub const MAX_SESSIONS: usize = 16;
 /// Largest message a browser may send (bytes).
 pub const MAX_MESSAGE: usize = 256;
 
-/// `GET /ws`: upgrades to the browser WebSocket.
-pub async fn ws(State(state): State<SharedState>, upgrade: WebSocketUpgrade) -> Response {
+/// `GET /ws`: upgrades to the browser WebSocket, once the client's socket is admitted
+/// ([`BrowserSocket`]: refused with 429 before the upgrade).
+pub async fn ws(
+    State(state): State<SharedState>,
+    admitted: BrowserSocket,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let browser = Browser {
+        ip: admitted.0.client(),
+        words: crate::login_checks::observed::browser_words(user_agent),
+    };
     upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
+            // Counted as open until the socket ends.
+            let _admitted = admitted;
             tracing::debug!("browser WebSocket opened");
-            if let Err(err) = run(&state, socket).await {
+            if let Err(err) = run(&state, socket, &browser).await {
                 tracing::warn!(%err, "browser WebSocket failed on storage");
             }
             tracing::debug!("browser WebSocket closed");
@@ -58,8 +82,9 @@ pub enum Command {
     Logout,
 }
 
-/// Parses `{Type} {HSID} {ServerID}`; `None` for anything else.
-pub fn parse(text: &str) -> Option<(Command, SessionRef, ServerId)> {
+/// Parses `{Type} {HSID} {ServerID}`, and for `LOGOUT` the page's token after them (it comes
+/// back as the fourth value); `None` for anything else.
+pub fn parse(text: &str) -> Option<(Command, SessionRef, ServerId, Option<&str>)> {
     let mut parts = text.split_ascii_whitespace();
     let command = match parts.next()? {
         "REGISTER" => Command::Register,
@@ -69,7 +94,43 @@ pub fn parse(text: &str) -> Option<(Command, SessionRef, ServerId)> {
     };
     let hsid = SessionRef::from_base64(parts.next()?).ok()?;
     let server = ServerId::from_base64(parts.next()?).ok()?;
-    parts.next().is_none().then_some((command, hsid, server))
+    let token = match command {
+        Command::Logout => Some(parts.next()?),
+        _ => None,
+    };
+    parts
+        .next()
+        .is_none()
+        .then_some((command, hsid, server, token))
+}
+
+/// The secret a page needs to send `LOGOUT` for a session: a tag of the server key over the
+/// session, handed out only with the page's footer (never in a code).
+pub fn logout_token(state: &SharedState, server: &ServerId, session: &SessionRef) -> String {
+    let tag = state.master.tag("browser logout", &[&server.0, &session.0]);
+    URL_SAFE_NO_PAD.encode(&tag[..16])
+}
+
+fn logout_token_matches(
+    state: &SharedState,
+    server: &ServerId,
+    session: &SessionRef,
+    token: &str,
+) -> bool {
+    let expected = logout_token(state, server, session);
+    // Constant time: the comparison does not tell how much of a guess was right.
+    expected.len() == token.len()
+        && expected
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The browser at the other end, as this server sees it.
+struct Browser {
+    ip: std::net::IpAddr,
+    words: String,
 }
 
 /// A followed session and the version last reported.
@@ -77,29 +138,23 @@ struct Watch {
     server: ServerId,
     session: SessionRef,
     version: i64,
+    /// The number last shown (`NUMBER` goes out when it changes).
+    number: Option<String>,
 }
 
-async fn run(state: &SharedState, mut socket: WebSocket) -> StoreResult<()> {
-    let mut changes = state.changes.subscribe();
-    let mut tick = tokio::time::interval(POLL_INTERVAL);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+async fn run(state: &SharedState, mut socket: WebSocket, browser: &Browser) -> StoreResult<()> {
+    let mut subscription = WatchHub::subscribe(state);
     let mut watches: Vec<Watch> = Vec::new();
     loop {
         let out = tokio::select! {
             message = socket.recv() => match message {
-                Some(Ok(Message::Text(text))) => command(state, &mut watches, text.as_str()).await?,
+                Some(Ok(Message::Text(text))) => {
+                    command(state, browser, &mut watches, &mut subscription, text.as_str()).await?
+                }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Ok(()),
                 Some(Ok(_)) => Vec::new(),
             },
-            change = changes.recv() => match change {
-                Ok(Change::Session(server, session)) => {
-                    poll(state, &mut watches, |w| w.server == server && w.session == session).await?
-                }
-                Ok(Change::Messages(_)) => Vec::new(),
-                Err(RecvError::Lagged(_)) => poll(state, &mut watches, |_| true).await?,
-                Err(RecvError::Closed) => return Ok(()),
-            },
-            _ = tick.tick() => poll(state, &mut watches, |_| true).await?,
+            () = subscription.changed() => poll(state, &mut watches).await?,
         };
         for line in out {
             if socket.send(Message::Text(line.into())).await.is_err() {
@@ -112,10 +167,12 @@ async fn run(state: &SharedState, mut socket: WebSocket) -> StoreResult<()> {
 /// Handles one browser message; returns the lines to send back.
 async fn command(
     state: &SharedState,
+    browser: &Browser,
     watches: &mut Vec<Watch>,
+    subscription: &mut Subscription,
     text: &str,
 ) -> StoreResult<Vec<String>> {
-    let Some((command, hsid, server)) = parse(text) else {
+    let Some((command, hsid, server, token)) = parse(text) else {
         return Ok(Vec::new());
     };
     let now = clock::now();
@@ -129,14 +186,21 @@ async fn command(
             }
             let row = sessions::get(&state.db, &server, &hsid).await?;
             let version = row.as_ref().map_or(-1, |r| r.version);
-            match known {
-                Some(i) => watches[i].version = version,
-                None => watches.push(Watch {
-                    server,
-                    session: hsid,
-                    version,
-                }),
-            }
+            let i = match known {
+                Some(i) => i,
+                None => {
+                    watches.push(Watch {
+                        server,
+                        session: hsid,
+                        version,
+                        number: None,
+                    });
+                    watches.len() - 1
+                }
+            };
+            watches[i].version = version;
+            watches[i].number = None;
+            subscription.follow(server, hsid, version);
             tracing::debug!(sessions = watches.len(), "browser REGISTER");
             let logged_in = row
                 .as_ref()
@@ -147,35 +211,56 @@ async fn command(
                 &server,
             )];
             if let Some(row) = &row {
+                if row.observed_at == 0 {
+                    let ip = browser.ip.to_string();
+                    sessions::record_observed(&state.db, &server, &hsid, &ip, &browser.words, now)
+                        .await?;
+                }
                 if codes::can_provoke(state, row).await? {
                     out.push(line("CANPROVOKE", &hsid, &server));
                 }
+                out.extend(number_line(&mut watches[i], row));
             }
             Ok(out)
         }
         Command::Provoke => {
-            if let Some(row) = servers::get(&state.db, &server).await? {
-                if let Err(err) = codes::provoke_session(state, &row, &hsid, now).await {
-                    tracing::debug!(%err, "browser PROVOKE refused");
-                }
+            let Some(row) = servers::get(&state.db, &server).await? else {
+                return Ok(vec![format!("{} none", line("NOPUSH", &hsid, &server))]);
+            };
+            if state.limits.admit_provoke(browser.ip).is_err() {
+                return Ok(vec![format!("{} rate", line("NOPUSH", &hsid, &server))]);
             }
-            Ok(Vec::new())
+            // Only this page asked, so only this socket hears that nothing was sent.
+            let reason = match codes::provoke_session(state, &row, &hsid, now).await {
+                Ok(_) => return Ok(Vec::new()),
+                // An earlier request is still on its way: the page keeps waiting for it.
+                Err(SessionProvokeError::TooSoon) => return Ok(Vec::new()),
+                Err(SessionProvokeError::Provoke(ProvokeError::TooMany { .. })) => "rate",
+                Err(SessionProvokeError::Provoke(ProvokeError::Paused { .. })) => "paused",
+                Err(SessionProvokeError::Provoke(ProvokeError::Held)) => "held",
+                Err(SessionProvokeError::Provoke(ProvokeError::Store(err))) => return Err(err),
+                Err(err) => {
+                    tracing::debug!(%err, "browser PROVOKE refused");
+                    "none"
+                }
+            };
+            Ok(vec![format!("{} {reason}", line("NOPUSH", &hsid, &server))])
         }
         Command::Logout => {
-            codes::logout_session(state, &server, &hsid, now).await?;
+            if token.is_some_and(|t| logout_token_matches(state, &server, &hsid, t)) {
+                codes::logout_session(state, &server, &hsid, now).await?;
+            } else {
+                tracing::info!("browser LOGOUT without the page's token refused");
+            }
             Ok(Vec::new())
         }
     }
 }
 
-/// Re-reads the watched sessions that `which` selects; returns the events of those that changed.
-async fn poll(
-    state: &SharedState,
-    watches: &mut [Watch],
-    which: impl Fn(&Watch) -> bool,
-) -> StoreResult<Vec<String>> {
+/// Re-reads the watched sessions; returns the events of those that changed.
+async fn poll(state: &SharedState, watches: &mut [Watch]) -> StoreResult<Vec<String>> {
     let mut out = Vec::new();
-    for watch in watches.iter_mut().filter(|w| which(w)) {
+    for watch in watches.iter_mut() {
         let Some(row) = sessions::get(&state.db, &watch.server, &watch.session).await? else {
             continue;
         };
@@ -184,6 +269,7 @@ async fn poll(
         }
         watch.version = row.version;
         out.extend(events(state, &row).await?);
+        out.extend(number_line(watch, &row));
     }
     Ok(out)
 }
@@ -192,7 +278,8 @@ async fn poll(
 async fn events(state: &SharedState, row: &SessionRow) -> StoreResult<Vec<String>> {
     let (hsid, server) = (&row.session_ref, &row.server_id);
     Ok(match row.event.as_str() {
-        e @ ("CONFIRMSCAN" | "CONFIRMPROVOKE" | "LOGIN" | "CANCEL" | "NOACCOUNTS") => {
+        e @ ("CONFIRMSCAN" | "CONFIRMPROVOKE" | "LOGIN" | "CANCEL" | "NOACCOUNTS" | "TIMEOUT"
+        | "EXPIRED" | "ERROR") => {
             vec![line(e, hsid, server)]
         }
         "LOGOUT" => {
@@ -204,6 +291,24 @@ async fn events(state: &SharedState, row: &SessionRow) -> StoreResult<Vec<String
         }
         _ => Vec::new(),
     })
+}
+
+/// `NUMBER …` when the session waits for a login that asks for a number the browser was not
+/// told yet.
+fn number_line(watch: &mut Watch, row: &SessionRow) -> Option<String> {
+    let shown = row
+        .match_number
+        .clone()
+        .filter(|_| sessions::SCANNABLE.contains(&row.state));
+    if shown == watch.number {
+        return None;
+    }
+    watch.number = shown;
+    let number = watch.number.as_deref()?;
+    Some(format!(
+        "{} {number}",
+        line("NUMBER", &row.session_ref, &row.server_id)
+    ))
 }
 
 fn line(kind: &str, hsid: &SessionRef, server: &ServerId) -> String {
@@ -219,16 +324,18 @@ mod tests {
         let hsid = SessionRef([1; 16]);
         let server = ServerId([2; 16]);
         let text = format!("REGISTER {} {}", hsid.to_base64(), server.to_base64());
-        assert_eq!(parse(&text), Some((Command::Register, hsid, server)));
+        assert_eq!(parse(&text), Some((Command::Register, hsid, server, None)));
         let text = format!("PROVOKE {} {}", hsid.to_base64(), server.to_base64());
         assert_eq!(parse(&text).map(|p| p.0), Some(Command::Provoke));
         assert!(parse("LOGIN a b").is_none());
         assert!(parse("REGISTER x").is_none());
-        assert!(parse(&format!(
-            "LOGOUT {} {} extra",
-            hsid.to_base64(),
-            server.to_base64()
-        ))
-        .is_none());
+        let (h, s) = (hsid.to_base64(), server.to_base64());
+        assert_eq!(
+            parse(&format!("LOGOUT {h} {s} token")),
+            Some((Command::Logout, hsid, server, Some("token")))
+        );
+        assert!(parse(&format!("LOGOUT {h} {s}")).is_none(), "no token");
+        assert!(parse(&format!("LOGOUT {h} {s} token extra")).is_none());
+        assert!(parse(&format!("REGISTER {h} {s} extra")).is_none());
     }
 }

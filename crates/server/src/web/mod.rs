@@ -3,7 +3,8 @@
 //!
 //! * [`qr_api`]: `sessions/qr/{login,enrol}` and `vash` (raw bytes or PNG images).
 //! * [`blocks`]: `sessions/html/{login,enrol,footer}`, the drop-in HTML an integrator shows.
-//! * [`browser_ws`]: `REGISTER`/`PROVOKE`/`LOGOUT` in, session events out.
+//! * [`browser_ws`]: `REGISTER`/`PROVOKE`/`LOGOUT` in, session events out; [`watch_hub`]
+//!   follows the sockets' sessions for all of them.
 //! * [`demo`]: the Acme site at `/`, itself an integrator of this server (in-process).
 
 pub mod blocks;
@@ -11,6 +12,7 @@ pub mod browser_ws;
 pub mod demo;
 pub mod qr_api;
 pub mod qr_png;
+pub mod watch_hub;
 
 use axum::body::Bytes;
 use axum::routing::get;
@@ -23,8 +25,8 @@ use crate::state::SharedState;
 use crate::store::servers::{self, ServerRow};
 use crate::user_context::UserContext;
 
-/// The routes of this module: API endpoints (with and without a trailing slash), `/ws` and the
-/// demo site.
+/// The routes of this module: API endpoints (with and without a trailing slash) and `/ws`. The
+/// demo site ([`demo::routes`]) is mounted by [`crate::router`], behind the page rate limit.
 pub fn routes() -> Router<SharedState> {
     let mut router = Router::new();
     let api = [
@@ -55,9 +57,7 @@ pub fn routes() -> Router<SharedState> {
             .route(path, handler.clone())
             .route(&format!("{path}/"), handler);
     }
-    router
-        .route("/ws", get(browser_ws::ws))
-        .merge(demo::routes())
+    router.route("/ws", get(browser_ws::ws))
 }
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.

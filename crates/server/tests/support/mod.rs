@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod app;
+pub mod mmdb;
 pub mod openapi;
 
 use std::net::SocketAddr;
@@ -57,7 +58,10 @@ impl TestServer {
         let (state, demo) = nextauth_server::start(config).await.expect("server start");
         let router = nextauth_server::router(state.clone());
         tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
+            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(nextauth_server::no_delay(listener), app)
+                .await
+                .expect("serve");
         });
         Self {
             addr,

@@ -110,7 +110,7 @@ pub(super) async fn transfer(
     }
     let now = clock::now();
     match codes::create_transaction(&state, &visit.server, &visit.nonce, details, now).await {
-        Ok((tid, _)) => Ok(visit.redirect(&state, &format!("/account?tx={}", tid.to_base64()))),
+        Ok((tid, ..)) => Ok(visit.redirect(&state, &format!("/account?tx={}", tid.to_base64()))),
         Err(TransactionError::NotLoggedIn) => Ok(visit.redirect(&state, "/login")),
         Err(TransactionError::Store(err)) => Err(err.into()),
     }
@@ -245,13 +245,21 @@ fn transaction_panel(visit: &Visit, tx: &TransactionRow) -> Result<String, PageE
     let bytes = code.encode().map_err(StoreError::from)?;
     let png = qr_png::png(&bytes, 264).map_err(|_| StoreError::Corrupt("qr code"))?;
     let hidden = if status == "new" { "" } else { " hidden" };
+    let number = match &tx.match_number {
+        Some(n) => format!(
+            "<p class=\"match-number\">The app will ask for this number: \
+             <strong class=\"number\" data-match-number>{}</strong></p>",
+            escape(n)
+        ),
+        None => String::new(),
+    };
     Ok(format!(
         "<section class=\"card\" id=\"tx\" data-tid=\"{tid}\" data-status=\"{status}\" aria-labelledby=\"txh\">\
          <h2 id=\"txh\">Transfer</h2>\
          <dl class=\"facts\"><dt>Amount</dt><dd>{amount}</dd><dt>To</dt><dd>{beneficiary}</dd>\
          <dt>Description</dt><dd>{description}</dd><dt>Status</dt><dd>\
          <span class=\"status-pill {status}\" role=\"status\" aria-live=\"polite\">{label}</span></dd></dl>\
-         <div class=\"tx-qr center\"{hidden}><p>Scan this code with the app to approve or decline.</p>\
+         <div class=\"tx-qr center\"{hidden}><p>Scan this code with the app to approve or decline.</p>{number}\
          <img src=\"data:image/png;base64,{png}\" width=\"220\" height=\"220\" \
          alt=\"QR code of the transfer, to scan with the authenticator app\">\
          <details class=\"copy\"><summary>Can't scan? Use the code as text</summary>\

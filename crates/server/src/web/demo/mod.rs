@@ -20,7 +20,8 @@ use nextauth_protocol::ids::{ServerId, SessionRef};
 use super::blocks::Watched;
 use super::escape;
 use crate::bootstrap::DemoInfo;
-use crate::state::SharedState;
+use crate::keys::MasterKey;
+use crate::state::{Change, SharedState};
 use crate::store::accounts::{self, AccountRow};
 use crate::store::servers::{self, ServerRow};
 use crate::store::sessions::{self, SessionRow, SessionState};
@@ -96,15 +97,29 @@ impl IntoResponse for PageError {
 }
 
 impl Visit {
-    /// Reads the cookie and the session behind it.
+    /// Reads the cookie and the session behind it. A session that just logged in moves to a
+    /// new nonce (and cookie), so a nonce known before the login is worth nothing.
     pub async fn load(state: &SharedState, headers: &HeaderMap) -> Result<Self, PageError> {
         let server = demo_server(state).await?;
-        let (nonce, fresh) = match cookie(headers) {
+        let (mut nonce, mut fresh) = match cookie(&state.master, headers) {
             Some(nonce) => (nonce, false),
             None => (new_nonce(state)?, true),
         };
-        let session_ref = SessionRef::derive(&server.server_id, nonce.as_bytes());
-        let session = sessions::get(&state.db, &server.server_id, &session_ref).await?;
+        let id = server.server_id;
+        let mut session = sessions::get(&state.db, &id, &session_ref(&id, &nonce)).await?;
+        if let Some(row) = session
+            .as_ref()
+            .filter(|s| s.state == SessionState::LoggedIn && s.previous_ref.is_none())
+        {
+            let next = new_nonce(state)?;
+            let (from, to) = (row.session_ref, session_ref(&id, &next));
+            if sessions::rekey(&state.db, &id, &from, &to, crate::clock::now()).await? {
+                state.notify(Change::Session(id, from));
+                state.notify(Change::Session(id, to));
+                (nonce, fresh) = (next, true);
+                session = sessions::get(&state.db, &id, &to).await?;
+            }
+        }
         let account = match session
             .as_ref()
             .filter(|s| s.state == SessionState::LoggedIn)
@@ -127,6 +142,28 @@ impl Visit {
         self.account.is_some()
     }
 
+    /// Logs the visitor out and gives them a new session (and cookie) that remembers the
+    /// account, so "Send a login request to my app" works on the next login page.
+    pub async fn log_out(&mut self, state: &SharedState) -> Result<(), PageError> {
+        let id = self.server.server_id;
+        let now = crate::clock::now();
+        crate::codes::logout(state, &id, &self.nonce, now).await?;
+        let account = self
+            .account
+            .take()
+            .map(|a| a.account_id)
+            .or_else(|| self.session.as_ref().and_then(|s| s.last_account_id));
+        self.nonce = new_nonce(state)?;
+        self.fresh = true;
+        let next = session_ref(&id, self.nonce.as_bytes());
+        let row = sessions::ensure(&state.db, &id, &next, now).await?;
+        if let Some(account) = account {
+            sessions::remember_account(&state.db, &id, &next, account).await?;
+        }
+        self.session = Some(row);
+        Ok(())
+    }
+
     /// `response` with the cookie set if it is new.
     pub fn answer(&self, state: &SharedState, response: impl IntoResponse) -> Response {
         let mut response = response.into_response();
@@ -137,8 +174,9 @@ impl Visit {
                 ""
             };
             let value = format!(
-                "{COOKIE}={}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{secure}",
-                self.nonce
+                "{COOKIE}={}.{}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; HttpOnly; SameSite=Lax{secure}",
+                self.nonce,
+                cookie_tag(&state.master, &self.nonce)
             );
             if let Ok(value) = HeaderValue::from_str(&value) {
                 response.headers_mut().append(header::SET_COOKIE, value);
@@ -156,7 +194,7 @@ impl Visit {
         // follows a session that appears later all the same.
         let watched = Watched {
             server_id: self.server.server_id,
-            session_ref: SessionRef::derive(&self.server.server_id, self.nonce.as_bytes()),
+            session_ref: session_ref(&self.server.server_id, &self.nonce),
             logged_in: self.logged_in(),
         };
         let footer = super::blocks::footer(state, &self.server, &[watched]);
@@ -181,17 +219,36 @@ async fn demo_server(state: &SharedState) -> Result<ServerRow, PageError> {
     servers::get(&state.db, &id).await?.ok_or(PageError::NoDemo)
 }
 
-/// The nonce in the `acme_sid` cookie, when it looks like one we issued.
-fn cookie(headers: &HeaderMap) -> Option<String> {
-    headers
+/// The session of a nonce.
+fn session_ref(server: &ServerId, nonce: impl AsRef<[u8]>) -> SessionRef {
+    SessionRef::derive(server, nonce.as_ref())
+}
+
+/// The site's tag on a nonce it issued (the cookie is `nonce.tag`).
+fn cookie_tag(master: &MasterKey, nonce: &str) -> String {
+    URL_SAFE_NO_PAD.encode(&master.tag("acme cookie", &[nonce.as_bytes()])[..16])
+}
+
+/// The nonce in the `acme_sid` cookie, only when the site issued it (its tag is right): a
+/// nonce chosen by someone else (session fixation) starts a new visit.
+fn cookie(master: &MasterKey, headers: &HeaderMap) -> Option<String> {
+    let value = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim().to_owned())
-        .filter(|v| v.len() == 43 && URL_SAFE_NO_PAD.decode(v).is_ok())
+        .map(|(_, value)| value.trim())?;
+    let (nonce, tag) = value.split_once('.')?;
+    let expected = cookie_tag(master, nonce);
+    let same = expected.len() == tag.len()
+        && expected
+            .bytes()
+            .zip(tag.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    (same && nonce.len() == 43 && URL_SAFE_NO_PAD.decode(nonce).is_ok()).then(|| nonce.to_owned())
 }
 
 fn new_nonce(state: &SharedState) -> Result<String, PageError> {
@@ -261,16 +318,30 @@ mod tests {
     }
 
     #[test]
-    fn cookie_is_read_only_when_well_formed() {
-        let mut headers = HeaderMap::new();
+    fn cookie_is_read_only_when_the_site_issued_it() {
+        let master = MasterKey::from_bytes([3; 32]);
         let nonce = URL_SAFE_NO_PAD.encode([7u8; 32]);
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_str(&format!("a=b; {COOKIE}={nonce}")).expect("header"),
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            let value = format!("a=b; {COOKIE}={value}");
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(&value).expect("header"),
+            );
+            cookie(&master, &headers)
+        };
+        let tag = cookie_tag(&master, &nonce);
+        assert_eq!(with(&format!("{nonce}.{tag}")), Some(nonce.clone()));
+        // A nonce someone else chose (fixation), a forged or missing tag, another site key.
+        assert_eq!(with(&nonce), None);
+        assert_eq!(with(&format!("{nonce}.AAAAAAAAAAAAAAAAAAAAAA")), None);
+        let other = cookie_tag(&MasterKey::from_bytes([4; 32]), &nonce);
+        assert_eq!(with(&format!("{nonce}.{other}")), None);
+        let short = "short";
+        assert_eq!(
+            with(&format!("{short}.{}", cookie_tag(&master, short))),
+            None
         );
-        assert_eq!(cookie(&headers), Some(nonce));
-        headers.insert(header::COOKIE, HeaderValue::from_static("acme_sid=short"));
-        assert_eq!(cookie(&headers), None);
     }
 
     #[test]

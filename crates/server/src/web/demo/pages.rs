@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::{PageError, Visit};
 use crate::clock;
-use crate::codes;
 use crate::state::SharedState;
 use crate::store::accounts;
 use crate::store::enrol_codes::EnrolGrant;
@@ -157,7 +156,7 @@ pub(super) async fn signup(
          <div class=\"field\"><label for=\"name\">Username</label>\
          <input type=\"text\" id=\"name\" name=\"name\" value=\"{value}\" required minlength=\"3\" \
          maxlength=\"32\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" \
-         aria-describedby=\"{described}\"{invalid}>\
+         aria-describedby=\"{described}\"{invalid} autofocus>\
          <p class=\"hint\" id=\"name-hint\">3 to 32 letters, digits, dots, dashes or underscores.</p></div>\
          <button class=\"button\" type=\"submit\">Continue</button></form>\
          <p class=\"center muted\">Already have an account? <a href=\"/login\">Log in</a></p></div>",
@@ -230,8 +229,8 @@ pub(super) async fn logout(
     State(state): State<SharedState>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let visit = Visit::load(&state, &headers).await?;
-    codes::logout(&state, &visit.server.server_id, &visit.nonce, clock::now()).await?;
+    let mut visit = Visit::load(&state, &headers).await?;
+    visit.log_out(&state).await?;
     Ok(visit.redirect(&state, "/"))
 }
 

@@ -1,5 +1,6 @@
-// The ways to add an account (or start any flow): scan the screen, open an image, paste a
-// link, drop an image or link, or the camera. Used by the welcome screen and #/add.
+// The Scan card: every way to start a flow (sign up, log in, approve a transaction): scan the
+// screen, the camera, open an image, paste a link, drop an image or link. On the accounts
+// screen, the welcome screen and #/scan.
 
 import type { Flow } from '../bindings/Flow';
 import type { Preview } from '../bindings/Preview';
@@ -8,6 +9,7 @@ import { h, icon } from '../dom';
 import { explain } from '../format';
 import { api, asIpcError, onCameraPreview } from '../ipc';
 import { prompts } from '../prompts/controller';
+import { NO_CODE_ON_SCREEN, scanScreenAndStart, shortcutHint } from '../scan';
 
 const IMAGE_PATH = /^(\/|~\/|[A-Za-z]:\\).+\.(png|jpe?g)$/i;
 
@@ -78,8 +80,8 @@ async function cameraScan(host: HTMLElement): Promise<Flow> {
   }
 }
 
-/** The card with every way to start a flow. */
-export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLElement {
+/** The card with every way to start a flow; `linkOpen` shows the link field from the start. */
+export function scanActions(opts: { headingLevel?: 'h2' | 'h3'; linkOpen?: boolean } = {}): HTMLElement {
   const status = h('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
   const setStatus = (text: string, tone: 'bad' | 'info' = 'info') => {
     status.textContent = text;
@@ -89,7 +91,7 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
   async function run(
     button: HTMLButtonElement | null,
     busy: string,
-    start: () => Promise<Flow>,
+    start: () => Promise<Flow | void>,
     noCode = '',
   ) {
     const label = button?.querySelector('.label');
@@ -101,7 +103,8 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
     }
     setStatus('');
     try {
-      prompts.started(await start());
+      const flow = await start();
+      if (flow) prompts.started(flow);
     } catch (err) {
       const e = asIpcError(err);
       // The person cancelled a camera scan: nothing to report.
@@ -133,28 +136,42 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
   const screenBtn = h(
     'button',
     {
-      class: 'action primary',
+      class: 'action primary scan-main',
       id: 'scan-screen',
       type: 'button',
+      'aria-keyshortcuts': 'Control+Alt+S',
       disabled: state.info ? !state.info.screenCapture : false,
-      onclick: () =>
-        void run(
-          screenBtn,
-          'Looking for a code…',
-          api.scanScreen,
-          'No QR code is visible on the screen. Show the website’s code, or open a saved image of it.',
-        ),
+      onclick: () => void run(screenBtn, 'Looking for a code…', scanScreenAndStart, NO_CODE_ON_SCREEN),
     },
-    icon('screen', 22),
-    h('span', { class: 'label' }, 'Scan from screen'),
-    h('span', { class: 'sub' }, 'Finds the code shown on the website'),
+    icon('screen', 26),
+    h('span', { class: 'label' }, 'Scan screen'),
+    h('span', { class: 'sub' }, `Finds the website’s code, even under this window · ${shortcutHint()}`),
   );
   const openBtn = h(
     'button',
     { class: 'action', id: 'open-image', type: 'button', onclick: () => fileInput.click() },
     icon('image', 22),
     h('span', { class: 'label' }, 'Open image…'),
-    h('span', { class: 'sub' }, 'A saved picture or screenshot of the code'),
+    h('span', { class: 'sub' }, 'A saved picture of the code'),
+  );
+  const linkBtn = h(
+    'button',
+    {
+      class: 'action',
+      id: 'show-link',
+      type: 'button',
+      'aria-expanded': opts.linkOpen ? 'true' : 'false',
+      'aria-controls': 'link-form',
+      onclick: () => {
+        const open = linkForm.hidden;
+        linkForm.hidden = !open;
+        linkBtn.setAttribute('aria-expanded', String(open));
+        if (open) linkInput.focus();
+      },
+    },
+    icon('link', 22),
+    h('span', { class: 'label' }, 'Paste a link…'),
+    h('span', { class: 'sub' }, 'A nextauth: link from the website'),
   );
   const cameraBtn = h(
     'button',
@@ -172,7 +189,7 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
         ),
     },
     icon('camera', 22),
-    h('span', { class: 'label' }, 'Use camera'),
+    h('span', { class: 'label' }, 'Camera'),
     h('span', { class: 'sub' }, 'Hold the code up to your webcam'),
   );
 
@@ -187,10 +204,12 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
     placeholder: 'nextauth:… or https://…',
     'aria-describedby': 'link-help',
   });
-  const linkForm = h(
+  const linkForm: HTMLFormElement = h(
     'form',
     {
       class: 'link-form',
+      id: 'link-form',
+      hidden: !opts.linkOpen,
       onsubmit: (e: SubmitEvent) => {
         e.preventDefault();
         const text = linkInput.value.trim();
@@ -224,14 +243,15 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
   const Heading = opts.headingLevel ?? 'h2';
   const card = h(
     'section',
-    { class: 'card add-card', 'aria-labelledby': 'add-heading' },
-    h(Heading, { id: 'add-heading' }, 'Add an account'),
+    { class: 'card scan-card', 'aria-labelledby': 'scan-heading' },
+    h(Heading, { id: 'scan-heading' }, 'Scan a code'),
     h(
       'p',
       { class: 'muted' },
-      'On the website, choose to sign in with nextAuth. It shows a QR code: scan it from here.',
+      'To sign up, log in or approve a payment, show the website’s nextAuth code and scan it.',
     ),
-    h('div', { class: 'actions-grid' }, screenBtn, openBtn, cameraBtn),
+    screenBtn,
+    h('div', { class: 'actions-grid' }, cameraBtn, openBtn, linkBtn),
     cameraHost,
     fileInput,
     linkForm,
@@ -265,17 +285,17 @@ export function addActions(opts: { headingLevel?: 'h2' | 'h3' } = {}): HTMLEleme
   return card;
 }
 
-/** #/add */
-export function renderAdd(main: HTMLElement): void {
+/** #/scan (and #/add, its older name) */
+export function renderScan(main: HTMLElement): void {
   main.replaceChildren(
     h(
       'div',
       { class: 'screen narrow' },
       h('a', { href: '#/accounts', class: 'back' }, icon('back', 18), 'Accounts'),
-      h('h1', null, 'Add an account'),
-      addActions({ headingLevel: 'h2' }),
+      h('h1', null, 'Scan a code'),
+      scanActions({ headingLevel: 'h2', linkOpen: true }),
     ),
   );
   // The card's own heading repeats the page title; keep one for screen readers.
-  main.querySelector('#add-heading')?.classList.add('visually-hidden');
+  main.querySelector('#scan-heading')?.classList.add('visually-hidden');
 }

@@ -1,0 +1,229 @@
+//! Change announcements across server processes that share one PostgreSQL database.
+//!
+//! Every [`Change`] a process announces goes to its own watchers at once (the broadcast in
+//! [`AppState`]) and, on PostgreSQL, to every other process through `NOTIFY` on the channel
+//! [`CHANNEL`]; each process `LISTEN`s and hands what others announce to its own watchers. So a
+//! login approved on one process wakes the browser that follows it on another at once, and no
+//! watcher needs to poll the database at idle (see [`AppState::poll_interval`]).
+//!
+//! When the listening connection is lost (a database restart), notifications sent meanwhile are
+//! gone: on reconnecting the process announces [`Change::All`], so every watcher re-reads what it
+//! follows. A process killed between its write and its `NOTIFY` cannot announce; the slow
+//! safety check ([`SAFETY_INTERVAL`]) covers that.
+//!
+//! Several processes on one SQLite file have no notification channel: they keep polling.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use nextauth_protocol::ids::{ServerId, SessionRef};
+use sqlx::postgres::PgListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::state::{AppState, Change, SharedState};
+
+/// The PostgreSQL notification channel.
+pub const CHANNEL: &str = "nextauth_changes";
+
+/// How often watchers re-read what they follow when announcements arrive across processes: a
+/// safety net for a process killed between a write and its announcement.
+pub const SAFETY_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Announcements sent in one `NOTIFY` at most (its payload stays far below 8000 bytes).
+const BATCH: usize = 64;
+
+/// This process's side of the announcements: set up by [`start`] on PostgreSQL.
+#[derive(Debug)]
+pub struct Bus {
+    /// Tells the process's own announcements apart from the others' when they come back.
+    origin: u64,
+    /// To the task that sends `NOTIFY`.
+    outbox: OnceLock<mpsc::UnboundedSender<Change>>,
+    /// Whether the process listens (watchers may then poll slowly).
+    listening: AtomicBool,
+}
+
+impl Bus {
+    /// A bus that sends nothing until [`start`].
+    pub fn new() -> Self {
+        let mut origin = [0u8; 8];
+        // A failed read leaves 0: still unique enough among a cluster's few processes only by
+        // chance, so it is logged.
+        if ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut origin).is_err() {
+            tracing::warn!("no random origin for cross-process announcements");
+        }
+        Self {
+            origin: u64::from_le_bytes(origin),
+            outbox: OnceLock::new(),
+            listening: AtomicBool::new(false),
+        }
+    }
+
+    /// Sends `change` to the other processes (nothing before [`start`] or on SQLite).
+    pub fn publish(&self, change: &Change) {
+        if let Some(outbox) = self.outbox.get() {
+            // A closed outbox means the process is stopping.
+            let _ = outbox.send(change.clone());
+        }
+    }
+
+    /// Whether announcements from other processes arrive (listening now).
+    pub fn listening(&self) -> bool {
+        self.listening.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Starts sending and listening when the database is PostgreSQL (`url`); `None` otherwise.
+/// Abort the returned tasks at shutdown.
+///
+/// # Errors
+///
+/// When the first `LISTEN` connection cannot be made.
+pub async fn start(
+    state: &SharedState,
+    url: &str,
+) -> Result<Option<[JoinHandle<()>; 2]>, sqlx::Error> {
+    if state.db.backend != crate::db::Backend::Postgres {
+        return Ok(None);
+    }
+    let mut listener = PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    let (outbox, inbox) = mpsc::unbounded_channel();
+    if state.bus.outbox.set(outbox).is_err() {
+        return Ok(None); // started already
+    }
+    state.bus.listening.store(true, Ordering::SeqCst);
+    tracing::info!(
+        channel = CHANNEL,
+        "announcements across processes: LISTEN/NOTIFY"
+    );
+    let sender = tokio::spawn(send_loop(state.clone(), inbox));
+    let receiver = tokio::spawn(listen_loop(Arc::downgrade(state), listener));
+    Ok(Some([sender, receiver]))
+}
+
+/// Sends what the process announces, several changes per `NOTIFY` when they queue up.
+async fn send_loop(state: SharedState, mut inbox: mpsc::UnboundedReceiver<Change>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        if inbox.recv_many(&mut batch, BATCH).await == 0 {
+            return;
+        }
+        let payload = encode(state.bus.origin, &batch);
+        batch.clear();
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(&payload)
+            .execute(&state.db.pool)
+            .await;
+        if let Err(err) = sent {
+            // The others see it at their next safety check.
+            tracing::warn!(%err, "a change could not be announced to the other processes");
+        }
+    }
+}
+
+/// Hands the other processes' announcements to this process's watchers.
+async fn listen_loop(state: std::sync::Weak<AppState>, mut listener: PgListener) {
+    loop {
+        let received = listener.try_recv().await;
+        let Some(state) = state.upgrade() else { return };
+        match received {
+            Ok(Some(notification)) => {
+                for change in decode(state.bus.origin, notification.payload()) {
+                    // Locally only: it came from another process.
+                    let _ = state.changes.send(change);
+                }
+            }
+            Ok(None) => {
+                // The connection was lost and is made again at the next call: what was sent
+                // meanwhile is lost, so everything is re-read.
+                tracing::warn!("the LISTEN connection was lost; re-reading what is followed");
+                state.bus.listening.store(false, Ordering::SeqCst);
+                let _ = state.changes.send(Change::All);
+            }
+            Err(err) => {
+                tracing::warn!(%err, "LISTEN failed; trying again in 1 s");
+                state.bus.listening.store(false, Ordering::SeqCst);
+                drop(state);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        }
+        if !state.bus.listening.swap(true, Ordering::SeqCst) {
+            tracing::info!("listening again");
+            let _ = state.changes.send(Change::All);
+        }
+    }
+}
+
+/// `origin` in hex, then one line per change: `S {server} {session}`, `M {account}` or `A`.
+fn encode(origin: u64, changes: &[Change]) -> String {
+    let mut out = format!("{origin:016x}");
+    for change in changes {
+        out.push('\n');
+        match change {
+            Change::Session(server, session) => {
+                out.push_str(&format!("S {} {}", server.to_base64(), session.to_base64()));
+            }
+            Change::Messages(account) => out.push_str(&format!("M {account}")),
+            Change::All => out.push('A'),
+        }
+    }
+    out
+}
+
+/// The changes of a payload another process sent (its own are skipped; anything unparsable is
+/// dropped line by line).
+fn decode(own_origin: u64, payload: &str) -> Vec<Change> {
+    let mut lines = payload.split('\n');
+    let origin = lines.next().and_then(|o| u64::from_str_radix(o, 16).ok());
+    if origin.is_none_or(|o| o == own_origin) {
+        return Vec::new();
+    }
+    lines
+        .filter_map(|line| {
+            let mut part = line.split(' ');
+            match (part.next()?, part.next(), part.next()) {
+                ("S", Some(server), Some(session)) => Some(Change::Session(
+                    ServerId::from_base64(server).ok()?,
+                    SessionRef::from_base64(session).ok()?,
+                )),
+                ("M", Some(account), None) => Some(Change::Messages(account.parse().ok()?)),
+                ("A", None, None) => Some(Change::All),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip_and_a_process_skips_its_own() {
+        let changes = vec![
+            Change::Session(ServerId([1; 16]), SessionRef([2; 16])),
+            Change::Messages(42),
+            Change::All,
+        ];
+        let payload = encode(7, &changes);
+        assert_eq!(decode(8, &payload), changes);
+        assert!(decode(7, &payload).is_empty(), "its own announcement");
+        assert!(decode(8, "zz\nM 1").is_empty(), "no origin");
+        assert_eq!(
+            decode(8, "0000000000000007\nM x\nS a\nQ\nM 5"),
+            vec![Change::Messages(5)],
+            "bad lines are dropped one by one"
+        );
+    }
+}

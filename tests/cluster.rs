@@ -1,0 +1,246 @@
+//! Two server processes on one database behind a real load balancer (HAProxy from Debian,
+//! round robin, no sticky sessions, `scripts/install-deps.sh` installs it): the journey of an
+//! app and a browser runs through the balancer with each request landing on either process,
+//! and one process is killed (SIGKILL) in the middle of logins. The database is PostgreSQL when
+//! `NEXTAUTH_TEST_DATABASE_URL` names a server (as `scripts/test.sh`'s second run does), else a
+//! SQLite file both processes share.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use nextauth_e2e::{request, shared_database, App, ServerProcess, TempDir};
+use nextauth_protocol::ids::{ServerId, SessionRef};
+use nextauth_sdk::{FlowState, HistoryStatus, Response};
+use tokio_tungstenite::tungstenite::Message;
+
+const HAPROXY: &str = "/usr/sbin/haproxy";
+const PIN: &str = "2468";
+
+/// HAProxy in front of `backends`, on `port`; killed when dropped.
+struct Balancer(Child);
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn balancer(dir: &Path, port: u16, backends: &[SocketAddr]) -> Balancer {
+    assert!(
+        Path::new(HAPROXY).exists(),
+        "HAProxy is needed for the cluster test: scripts/install-deps.sh installs it (apt-get install haproxy)"
+    );
+    let servers: String = backends
+        .iter()
+        .enumerate()
+        .map(|(i, addr)| format!("  server s{i} {addr} check\n"))
+        .collect();
+    // Health checks every 200 ms take a dead process out at the first failure; WebSockets
+    // (the browser's and the app's) are tunnels that may stay open for an hour.
+    let config = format!(
+        "global\n  maxconn 2000\n\
+         defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  option redispatch\n  retries 2\n\
+         frontend front\n  bind 127.0.0.1:{port}\n  default_backend servers\n\
+         backend servers\n  balance roundrobin\n  option httpchk GET /healthz\n  default-server inter 200ms fall 1 rise 2\n{servers}"
+    );
+    let file = dir.join("haproxy.cfg");
+    std::fs::write(&file, config).expect("haproxy.cfg");
+    let child = Command::new(HAPROXY)
+        .args(["-db", "-f"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start haproxy");
+    let started = Balancer(child);
+    let front: SocketAddr = ([127, 0, 0, 1], port).into();
+    for _ in 0..100 {
+        if request(front, "GET", "/healthz", &[], b"")
+            .await
+            .is_ok_and(|r| r.status == 200)
+        {
+            return started;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("HAProxy did not pass requests within 5 s");
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A browser following session `hsid` through the balancer; reconnects as the page's footer
+/// does when its socket drops, and returns once it hears `wanted`.
+async fn browser_hears(front: SocketAddr, server_id: &str, hsid: &str, wanted: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    'connect: loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{wanted} never reached the browser"
+        );
+        let Ok((mut ws, _)) = tokio_tungstenite::connect_async(format!("ws://{front}/ws")).await
+        else {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        };
+        let register = format!("REGISTER {hsid} {server_id}");
+        if ws.send(Message::Text(register.into())).await.is_err() {
+            continue;
+        }
+        loop {
+            match tokio::time::timeout_at(deadline, next(&mut ws)).await {
+                Ok(Some(text)) if text.starts_with(wanted) => return,
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue 'connect;
+                }
+                Err(_) => panic!("{wanted} never reached the browser"),
+            }
+        }
+    }
+}
+
+async fn next(ws: &mut Ws) -> Option<String> {
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => return Some(t.to_string()),
+            Some(Ok(_)) => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Logs the app into the session `nonce` through the balancer; a try that met the killed
+/// process (its connection cut) is made again, as a person scans again. Returns the tries.
+async fn log_in(app: &mut App, front: &ServerProcess, nonce: &str) -> u32 {
+    for attempt in 1..=3 {
+        let code = front.login_code(nonce).await;
+        let Ok(flow) = app.sdk.start_qr(&code).await else {
+            continue;
+        };
+        let asked = app
+            .next_event(|e| match e {
+                nextauth_sdk::Event::FlowUpdate { flow: f } if f.id == flow.id => match f.state {
+                    FlowState::WaitingForConfirmation | FlowState::Error => Some(f.state),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .await;
+        if asked == FlowState::Error {
+            continue;
+        }
+        let confirm = Response::Confirm {
+            account_id: None,
+            user_input: None,
+            number: None,
+        };
+        if app.sdk.respond(&flow.id, confirm).await.is_err() {
+            continue;
+        }
+        let end = app
+            .next_event(|e| match e {
+                nextauth_sdk::Event::FlowUpdate { flow: f } if f.id == flow.id => match f.state {
+                    FlowState::Done | FlowState::Error => Some(f.state),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .await;
+        if end == FlowState::Done {
+            return attempt;
+        }
+    }
+    panic!("{nonce}: no login after 3 tries");
+}
+
+#[tokio::test]
+async fn the_journey_runs_through_a_load_balancer_and_survives_a_killed_process() {
+    let front_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("probe port")
+        .port();
+    let front_addr: SocketAddr = ([127, 0, 0, 1], front_port).into();
+    let data_a = TempDir::new("cluster-a");
+    let database = shared_database(&data_a);
+    let public = ["--public-url".to_owned(), format!("http://{front_addr}")];
+    let (mut a, b) = ServerProcess::start_pair_on(data_a, database, &public).await;
+    let lb_dir = TempDir::new("cluster-lb");
+    let _lb = balancer(&lb_dir.0, front_port, &[a.addr, b.addr]).await;
+    // Every request of the test's website and app goes through the balancer: A's handle is
+    // pointed at it (A's process stays A's).
+    a.addr = front_addr;
+    let front = &a;
+    let server_id = ServerId::from_base64(&front.server_id).unwrap();
+    let hsid = |nonce: &str| SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
+
+    // Enrol, log in with a browser watching, a push login, each request on either process.
+    let mut app = App::new().await;
+    let account = app.enrol(front, "ines", PIN).await;
+    let first = hsid("lb-1");
+    let watch = browser_hears(front_addr, &front.server_id, &first, "LOGIN ");
+    let login = async {
+        // The browser registers first (the page opens its socket as it loads).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        log_in(&mut app, front, "lb-1").await
+    };
+    let ((), tries) = tokio::join!(watch, login);
+    assert_eq!(tries, 1, "no process was down yet");
+    assert_eq!(front.session("lb-1").await["loggedin"], true);
+
+    let id = front.account_ids().await[0];
+    assert_eq!(front.session("lb-push").await["loggedin"], false);
+    let number = front.provoke_login(id, "lb-push").await;
+    assert_eq!(app.sdk.pull_messages().await.unwrap(), 1);
+    let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
+    let confirm = Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number,
+    };
+    app.sdk.respond(&asked.id, confirm).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(front.session("lb-push").await["loggedin"], true);
+
+    // B is killed in the middle of logins: what met it is tried again through the balancer,
+    // which has taken B out; every session ends logged in exactly once, and its browser (whose
+    // socket may have been on B) reconnects and hears it.
+    let mut b = Some(b);
+    for round in 0..6 {
+        let nonce = format!("lb-kill-{round}");
+        let followed = hsid(&nonce);
+        let watch = browser_hears(front_addr, &front.server_id, &followed, "LOGIN ");
+        let login = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if round == 2 {
+                let killed = b.take().expect("B runs");
+                drop(killed.stop());
+            }
+            log_in(&mut app, front, &nonce).await
+        };
+        let ((), _tries) = tokio::join!(watch, login);
+        let session = front.session(&nonce).await;
+        assert_eq!(session["loggedin"], true, "{nonce}");
+        assert_eq!(session["accountid"], id, "{nonce}");
+    }
+    let history = app.sdk.history(&Default::default()).await.unwrap();
+    let logins = history
+        .iter()
+        .filter(|h| {
+            matches!(
+                h.status,
+                HistoryStatus::LoggedIn | HistoryStatus::LoggedInOneShot
+            )
+        })
+        .count();
+    assert_eq!(logins, 8, "one recorded login per session: {history:#?}");
+
+    // Deleting the account reaches the surviving process through the balancer.
+    assert!(app.sdk.delete_account(&account).await.unwrap());
+    assert!(front.account_ids().await.is_empty());
+}
