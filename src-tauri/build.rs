@@ -19,8 +19,8 @@ fn main() {
         let _ = std::fs::create_dir_all(dist);
         let _ = std::fs::write(
             dist.join("index.html"),
-            "<!doctype html><meta charset=utf-8><title>nextAuth</title>\
-             <p>The user interface was not built. Run <code>npm ci &amp;&amp; npm run build</code> \
+            "<!doctype html><meta charset=utf-8><meta name=nextauth-placeholder>\
+             <title>nextAuth</title><p>The user interface was not built. Run <code>npm ci &amp;&amp; npm run build</code> \
              in <code>ui/</code>, then build the app again.</p>",
         );
         println!(
