@@ -408,3 +408,238 @@ async fn a_blocked_pin_blocks_every_second_factor_until_it_is_set_again() {
     assert_eq!(platform.asked.load(Ordering::SeqCst), asked + 1);
     assert_eq!(b.session("b-again").await["loggedin"], true);
 }
+
+// The second factor's own flows (the reference's CHANGE_PIN, ADD_BIOMETRICS and
+// REMOVE_BIOMETRICS), answered like any flow.
+
+/// The newest history entry's kind and status.
+async fn last_entry(app: &App) -> (String, nextauth_sdk::HistoryStatus) {
+    let history = app
+        .sdk
+        .history(&nextauth_sdk::HistoryQuery::default())
+        .await
+        .unwrap();
+    (history[0].kind.clone(), history[0].status)
+}
+
+/// Answers the flow's question and waits for its next report.
+async fn answer(app: &mut App, flow: &str, pin: &str) -> nextauth_sdk::Flow {
+    app.sdk
+        .respond(
+            flow,
+            Response::Pin {
+                pin: PinInput::new(pin),
+            },
+        )
+        .await
+        .unwrap();
+    // The answer was taken (ACTIVE), then the flow's next step.
+    app.next_event(|e| match e {
+        nextauth_sdk::Event::FlowUpdate { flow: f }
+            if f.id == flow && f.state == FlowState::Active =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    app.next_event(|e| match e {
+        nextauth_sdk::Event::FlowUpdate { flow: f }
+            if f.id == flow && f.state != FlowState::Active =>
+        {
+            Some(f.clone())
+        }
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_pin_is_changed_by_a_flow_that_asks_the_current_pin_then_the_new_one() {
+    use nextauth_sdk::{FlowKind, HistoryStatus};
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    app.enrol(&server, "pia", PIN).await;
+
+    let flow = app.sdk.start_change_pin().await.unwrap();
+    assert_eq!(flow.kind, FlowKind::ChangePin);
+    assert_eq!(flow.state, FlowState::WaitingForInput);
+    assert!(matches!(
+        flow.interaction,
+        Some(Interaction::VerifySecondFactor { retry: false, .. })
+    ));
+    // One flow at a time; a malformed PIN is refused and changes nothing.
+    assert_eq!(app.sdk.start_change_pin().await.unwrap_err().code(), 122);
+    let malformed = app
+        .sdk
+        .respond(
+            &flow.id,
+            Response::Pin {
+                pin: PinInput::new("12"),
+            },
+        )
+        .await;
+    assert_eq!(malformed.unwrap_err().code(), 126);
+
+    // A wrong current PIN is counted by the server and asked again.
+    let again = answer(&mut app, &flow.id, "1357").await;
+    assert_eq!(
+        again.interaction,
+        Some(Interaction::VerifySecondFactor {
+            remaining_attempts: 4,
+            retry: true
+        })
+    );
+    // The right one: now the new PIN.
+    let ask_new = answer(&mut app, &flow.id, PIN).await;
+    assert_eq!(ask_new.interaction, Some(Interaction::SetSecondFactor));
+    let done = answer(&mut app, &flow.id, "9753").await;
+    assert_eq!(done.state, FlowState::Done, "{done:?}");
+    assert_eq!(
+        last_entry(&app).await,
+        ("CHANGE_PIN".to_owned(), HistoryStatus::PinChanged)
+    );
+    // The server checks the new PIN, not the old one.
+    app.sdk.verify_pin(&PinInput::new("9753")).await.unwrap();
+    assert!(matches!(
+        app.sdk.verify_pin(&PinInput::new(PIN)).await,
+        Err(SdkError::WrongPin(_))
+    ));
+
+    // Cancelled at the new PIN: nothing changes, the history says aborted, the slot is free.
+    let flow = app.sdk.start_change_pin().await.unwrap();
+    answer(&mut app, &flow.id, "9753").await;
+    app.sdk.respond(&flow.id, Response::Cancel).await.unwrap();
+    let end = app.flow_in(FlowState::Done).await;
+    assert_eq!(end.id, flow.id);
+    assert_eq!(
+        last_entry(&app).await,
+        ("CHANGE_PIN".to_owned(), HistoryStatus::Aborted)
+    );
+    app.sdk.verify_pin(&PinInput::new("9753")).await.unwrap();
+    assert!(app.sdk.active_flow().is_none());
+}
+
+#[tokio::test]
+async fn the_pin_question_of_a_change_ends_with_a_timeout_when_nobody_answers() {
+    let server = ServerProcess::start().await;
+    let dir = Arc::new(nextauth_e2e::TempDir::new("change-timeout"));
+    let mut app = App::open_with(dir, |c| {
+        c.second_factor_input_timeout = Some(std::time::Duration::from_millis(300));
+    })
+    .await;
+    app.enrol(&server, "tim", PIN).await;
+    let flow = app.sdk.start_change_pin().await.unwrap();
+    let end = app.flow_in(FlowState::Error).await;
+    assert_eq!(end.id, flow.id);
+    assert_eq!(end.error.map(|e| e.code), Some(50));
+    assert!(app.sdk.active_flow().is_none());
+}
+
+#[tokio::test]
+async fn biometrics_are_switched_on_and_off_by_flows() {
+    use nextauth_sdk::{FlowKind, HistoryStatus};
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    app.enrol(&server, "bea", PIN).await;
+    // Without the platform's check there is nothing to add.
+    assert_eq!(
+        app.sdk.start_add_biometrics().await.unwrap_err().code(),
+        131
+    );
+    let platform = passing_platform(&app);
+    assert_eq!(
+        app.sdk.start_remove_biometrics().await.unwrap_err().code(),
+        126
+    );
+
+    // The person does not pass the platform's check: the flow fails, nothing is sealed.
+    platform.pass.store(false, Ordering::SeqCst);
+    let flow = app.sdk.start_add_biometrics().await.unwrap();
+    assert_eq!(flow.kind, FlowKind::AddBiometrics);
+    let failed = answer(&mut app, &flow.id, PIN).await;
+    assert_eq!(failed.state, FlowState::Error);
+    assert_eq!(failed.error.map(|e| e.code), Some(132));
+    assert_eq!(stored_biometric_pin(&app).await, None);
+
+    // A wrong PIN is asked again before the platform is asked; the right one seals it.
+    platform.pass.store(true, Ordering::SeqCst);
+    let asked = platform.asked.load(Ordering::SeqCst);
+    let flow = app.sdk.start_add_biometrics().await.unwrap();
+    let again = answer(&mut app, &flow.id, "1357").await;
+    assert!(matches!(
+        again.interaction,
+        Some(Interaction::VerifySecondFactor { retry: true, .. })
+    ));
+    assert_eq!(platform.asked.load(Ordering::SeqCst), asked);
+    let done = answer(&mut app, &flow.id, PIN).await;
+    assert_eq!(done.state, FlowState::Done, "{done:?}");
+    assert!(app.sdk.biometric_status().await.unwrap().enabled);
+    assert!(stored_biometric_pin(&app).await.is_some());
+    assert_eq!(
+        last_entry(&app).await,
+        ("ADD_BIOMETRICS".to_owned(), HistoryStatus::BiometricsAdded)
+    );
+    assert_eq!(
+        app.sdk.start_add_biometrics().await.unwrap_err().code(),
+        126
+    );
+
+    // A PIN change takes the current PIN from biometric unlock (the platform opens it) and
+    // seals the new one: twice asked, never typed.
+    let asked = platform.asked.load(Ordering::SeqCst);
+    let flow = app.sdk.start_change_pin().await.unwrap();
+    let ask_new = app
+        .next_event(|e| match e {
+            nextauth_sdk::Event::FlowUpdate { flow: f }
+                if f.interaction == Some(Interaction::SetSecondFactor) =>
+            {
+                Some(f.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(ask_new.id, flow.id);
+    let done = answer(&mut app, &flow.id, "8642").await;
+    assert_eq!(done.state, FlowState::Done, "{done:?}");
+    assert_eq!(platform.asked.load(Ordering::SeqCst), asked + 2);
+    app.sdk.verify_pin(&PinInput::new("8642")).await.unwrap();
+
+    // Switched off: no question, the sealed PIN and the platform's key are gone.
+    let flow = app.sdk.start_remove_biometrics().await.unwrap();
+    assert_eq!(flow.kind, FlowKind::RemoveBiometrics);
+    let end = app.flow_in(FlowState::Done).await;
+    assert_eq!(end.id, flow.id);
+    assert!(!app.sdk.biometric_status().await.unwrap().enabled);
+    assert_eq!(stored_biometric_pin(&app).await, None);
+    assert!(platform.key.lock().unwrap().is_none());
+    assert_eq!(
+        last_entry(&app).await,
+        (
+            "REMOVE_BIOMETRICS".to_owned(),
+            HistoryStatus::BiometricsRemoved
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_pin_change_can_be_made_to_need_the_typed_pin() {
+    let server = ServerProcess::start().await;
+    let dir = Arc::new(nextauth_e2e::TempDir::new("change-typed"));
+    let mut app = App::open_with(dir, |c| c.disallow_pin_change_with_biometric = true).await;
+    app.enrol(&server, "dora", PIN).await;
+    let platform = passing_platform(&app);
+    app.sdk
+        .enable_biometrics(&PinInput::new(PIN))
+        .await
+        .unwrap();
+    let asked = platform.asked.load(Ordering::SeqCst);
+
+    let flow = app.sdk.start_change_pin().await.unwrap();
+    let ask_new = answer(&mut app, &flow.id, PIN).await;
+    assert_eq!(ask_new.interaction, Some(Interaction::SetSecondFactor));
+    let done = answer(&mut app, &flow.id, "8642").await;
+    assert_eq!(done.state, FlowState::Done, "{done:?}");
+    // Only the new PIN's sealing asked the platform: biometric unlock did not stand in.
+    assert_eq!(platform.asked.load(Ordering::SeqCst), asked + 1);
+}

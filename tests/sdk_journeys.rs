@@ -967,6 +967,68 @@ async fn an_account_without_a_pin_gets_one_when_its_server_begins_to_require_it(
 }
 
 #[tokio::test]
+async fn a_transaction_is_not_approved_without_a_pin_once_the_server_requires_one() {
+    // HEADLESS_UPGRADE at a transaction: an account enrolled without a PIN approves nothing on
+    // a server that now requires one before it has one.
+    let server = ServerProcess::start().await;
+    server
+        .configure(serde_json::json!({ "secondFactor": "none" }))
+        .await;
+    let mut app = App::new().await;
+    let account = enrol_without_pin(&mut app, &server, "ugo").await;
+    assert_eq!(server.session("signup-ugo").await["loggedin"], true);
+    server
+        .configure(serde_json::json!({ "secondFactor": "pin", "pinTransTimeout": 0 }))
+        .await;
+
+    let body =
+        serde_json::json!({ "amount": "EUR 9.99", "benificiary": "Vera", "description": "book" });
+    let path = format!("/servers/{}/sessions/transactions", server.server_id);
+    let created = server
+        .api("POST", &path, Some("signup-ugo"), Some(&body))
+        .await
+        .json();
+    let qr = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        created["qrdata"].as_str().unwrap(),
+    )
+    .unwrap();
+    let flow = app.sdk.start_qr(&qr).await.unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    let approve = Response::Confirm {
+        account_id: Some(account.clone()),
+        user_input: None,
+        number: created["matchnumber"].as_str().map(str::to_owned),
+    };
+    app.sdk.respond(&flow.id, approve).await.unwrap();
+    let ask = app.flow_in(FlowState::WaitingForInput).await;
+    assert_eq!(
+        ask.interaction,
+        Some(Interaction::SetSecondFactor),
+        "the app has no PIN: it sets one before the approval counts"
+    );
+    app.sdk.respond(&flow.id, pin("8642")).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    let tid = created["tid"].as_str().unwrap();
+    let result = server
+        .api(
+            "GET",
+            &format!("/servers/{}/transactions/{tid}", server.server_id),
+            None,
+            None,
+        )
+        .await
+        .json();
+    let status = result["tstatus"].as_i64().map(|n| n.to_string());
+    let status = result["tstatus"].as_str().map(str::to_owned).or(status);
+    assert_eq!(status.as_deref(), Some("1"), "approved: {result}");
+    let accounts = app.sdk.accounts().await.unwrap();
+    assert!(accounts.iter().find(|a| a.id == account).unwrap().has_pin);
+    // The server checks that PIN from now on.
+    app.sdk.verify_pin(&PinInput::new("8642")).await.unwrap();
+}
+
+#[tokio::test]
 async fn the_next_scan_may_start_the_moment_a_flow_reports_its_end() {
     // An app (or a person) that scans again as soon as it hears "done" must not be told that
     // a flow is still running: the slot is free before the end is reported.

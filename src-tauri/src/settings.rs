@@ -68,7 +68,10 @@ impl Settings {
         match kind {
             nextauth_sdk::FlowKind::Login => self.ask_pin_for_logins,
             nextauth_sdk::FlowKind::SignTransaction => self.ask_pin_for_transactions,
-            nextauth_sdk::FlowKind::Enrol | nextauth_sdk::FlowKind::ChangePin => false,
+            nextauth_sdk::FlowKind::Enrol
+            | nextauth_sdk::FlowKind::ChangePin
+            | nextauth_sdk::FlowKind::AddBiometrics
+            | nextauth_sdk::FlowKind::RemoveBiometrics => false,
         }
     }
 }

@@ -37,6 +37,8 @@ export const STATUS_LABEL: Record<HistoryStatus, string> = {
   PIN_CHANGED: 'PIN changed',
   NOT_ME: 'Reported: not me',
   PUSH_PAUSED: 'Login requests paused',
+  BIOMETRICS_ADDED: 'Biometric unlock on',
+  BIOMETRICS_REMOVED: 'Biometric unlock off',
 };
 
 const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
@@ -57,6 +59,7 @@ export function statusTone(status: HistoryStatus): 'ok' | 'bad' | 'warn' | 'neut
     case 'ENROLLED':
     case 'APPROVED':
     case 'PIN_CHANGED':
+    case 'BIOMETRICS_ADDED':
       return 'ok';
     case 'ERROR':
     case 'DECLINED':
@@ -72,6 +75,8 @@ export const KIND_LABEL: Record<string, string> = {
   LOGIN: 'Login',
   SIGN_TRANSACTION: 'Transaction',
   CHANGE_PIN: 'PIN change',
+  ADD_BIOMETRICS: 'Biometric unlock',
+  REMOVE_BIOMETRICS: 'Biometric unlock',
   PUSH: 'Push message',
   DELETE: 'Account deletion',
   PAUSE_PUSH: 'Login requests',
@@ -83,6 +88,8 @@ export const FLOW_LABEL: Record<FlowKind, string> = {
   LOGIN: 'Login',
   SIGN_TRANSACTION: 'Transaction',
   CHANGE_PIN: 'PIN change',
+  ADD_BIOMETRICS: 'Biometric unlock',
+  REMOVE_BIOMETRICS: 'Biometric unlock',
 };
 
 /** A sentence for people about an error, by its stable code (docs/sdk.md, docs/app.md). */

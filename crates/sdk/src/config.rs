@@ -52,6 +52,9 @@ pub struct Config {
     /// Once a server said the PIN is blocked, refuse every second-factor question (PIN and
     /// biometrics, on every server) until a PIN is set again (`blockSecondFactorOnPINBlocked`).
     pub block_second_factor_on_pin_blocked: bool,
+    /// A PIN change must be authorised by the current PIN typed, not by biometric unlock
+    /// (`disallowPinChangeWithBiometric`).
+    pub disallow_pin_change_with_biometric: bool,
     /// Certificate authorities (DER) trusted for `wss://` servers besides the platform's own
     /// trust store: a private deployment's CA, or a test CA. Not used on Android, where the
     /// system's store is the only one (install the CA there).
@@ -108,6 +111,7 @@ impl Config {
             max_time_without_pin: None,
             second_factor_input_timeout: None,
             block_second_factor_on_pin_blocked: false,
+            disallow_pin_change_with_biometric: false,
         }
     }
 

@@ -6,9 +6,10 @@
 //!
 //! * **Accounts** on one or more servers, with each server's verified parameters, refreshed
 //!   whenever a session starts.
-//! * **Flows**: enrol, login, transaction approval and PIN change, started from QR bytes, a
+//! * **Flows**: enrol, login, transaction approval, started from QR bytes, a
 //!   deep link, an app-to-app URI or a push message, driven through their states and reported
-//!   as [`Event`]s; the app answers with [`Response`]s.
+//!   as [`Event`]s; the app answers with [`Response`]s. The second factor's own flows (PIN
+//!   change, biometrics on and off) are started by the app and reported the same way.
 //! * **Second factor**: the app's PIN, checked by the server (nothing on the device can test a
 //!   PIN offline; see docs/protocol.md section 11), optionally unlocked by the platform's
 //!   biometrics ([`Biometrics`]).
@@ -36,6 +37,7 @@ pub mod push;
 pub mod reconcile;
 mod runner;
 mod sdk;
+mod second_factor_flows;
 pub mod store;
 pub mod transport;
 

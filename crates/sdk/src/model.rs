@@ -165,8 +165,12 @@ pub enum FlowKind {
     Login,
     /// Approve or decline a transaction.
     SignTransaction,
-    /// Change the PIN.
+    /// Change the PIN (the current one, then the new one).
     ChangePin,
+    /// Switch biometric unlock on (the PIN, then the platform's check).
+    AddBiometrics,
+    /// Switch biometric unlock off.
+    RemoveBiometrics,
 }
 
 /// Where a flow stands.
@@ -330,6 +334,10 @@ pub enum HistoryStatus {
     NotMe,
     /// The person paused push logins to an account (or resumed them) from the app.
     PushPaused,
+    /// Biometric unlock was switched on.
+    BiometricsAdded,
+    /// Biometric unlock was switched off.
+    BiometricsRemoved,
 }
 
 /// One entry of the history.

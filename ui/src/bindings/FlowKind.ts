@@ -3,4 +3,4 @@
 /**
  * The kinds of flow.
  */
-export type FlowKind = "ENROL" | "LOGIN" | "SIGN_TRANSACTION" | "CHANGE_PIN";
+export type FlowKind = "ENROL" | "LOGIN" | "SIGN_TRANSACTION" | "CHANGE_PIN" | "ADD_BIOMETRICS" | "REMOVE_BIOMETRICS";

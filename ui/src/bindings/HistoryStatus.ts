@@ -3,4 +3,4 @@
 /**
  * How a recorded interaction ended.
  */
-export type HistoryStatus = "LOGGED_IN" | "LOGGED_IN_ONE_SHOT" | "LOGGED_OUT" | "ABORTED" | "DELETED" | "ERROR" | "ENROLLED" | "APPROVED" | "DECLINED" | "MESSAGE" | "PIN_CHANGED" | "NOT_ME" | "PUSH_PAUSED";
+export type HistoryStatus = "LOGGED_IN" | "LOGGED_IN_ONE_SHOT" | "LOGGED_OUT" | "ABORTED" | "DELETED" | "ERROR" | "ENROLLED" | "APPROVED" | "DECLINED" | "MESSAGE" | "PIN_CHANGED" | "NOT_ME" | "PUSH_PAUSED" | "BIOMETRICS_ADDED" | "BIOMETRICS_REMOVED";

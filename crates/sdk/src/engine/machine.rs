@@ -89,6 +89,8 @@ pub(crate) fn history_kind(kind: FlowKind) -> &'static str {
         FlowKind::Login => "LOGIN",
         FlowKind::SignTransaction => "SIGN_TRANSACTION",
         FlowKind::ChangePin => "CHANGE_PIN",
+        FlowKind::AddBiometrics => "ADD_BIOMETRICS",
+        FlowKind::RemoveBiometrics => "REMOVE_BIOMETRICS",
     }
 }
 

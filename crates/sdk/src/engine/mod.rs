@@ -14,10 +14,12 @@
 //! out (connect, send, store, report). Tests drive every path with fixed inputs.
 
 mod machine;
+mod second_factor;
 mod views;
 
 pub(crate) use machine::history_kind;
 pub use machine::FlowMachine;
+pub use second_factor::{SecondFactorEffect, SecondFactorInput, SecondFactorMachine};
 pub use views::{announce_view, server_info};
 
 use nextauth_protocol::crypto::{PublicKey, Signer};

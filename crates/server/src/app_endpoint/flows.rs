@@ -290,7 +290,11 @@ pub async fn transaction(
     } else {
         TransactionStatus::Declined
     };
-    if approve
+    if approve && server.settings.second_factor == SecondFactorPolicy::Pin && !account.has_pin {
+        // Enrolled before the server required a PIN: no approval without one, so it gets one
+        // now, as at a login (HEADLESS_UPGRADE).
+        pin::upgrade(state, &account, conn, session).await?;
+    } else if approve
         && pin_asked(&account, server.settings.pin_trans_timeout, now)
         && pin::ask(state, server, &account, conn, session).await? == Verdict::Blocked
     {
