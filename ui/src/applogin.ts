@@ -8,7 +8,7 @@ import type { AppLoginStatus } from './bindings/AppLoginStatus';
 import type { IpcError } from './bindings/IpcError';
 import type { ServerInfo } from './bindings/ServerInfo';
 import { state } from './app';
-import { h } from './dom';
+import { h, mount } from './dom';
 import { clock, explain } from './format';
 import { api, asIpcError } from './ipc';
 
@@ -26,19 +26,16 @@ function why(err: IpcError, server: string): string {
   }
 }
 
+/** The flow of the last Unlock, until the card has said how it ended (the screen is drawn anew
+ *  when a flow ends). */
+let attempt: string | null = null;
+
 /** The account screen's "App login" card: only when the account is the app's only one. */
 export function appLoginCard(account: Account, server: ServerInfo | null): HTMLElement | null {
   if (state.accounts.length !== 1 || account.pendingDelete) return null;
   const name = server?.name ?? account.serverName;
   const card = h('section', { class: 'card app-login', id: 'app-login', 'aria-labelledby': 'app-login-heading' });
   const heading = h('h2', { id: 'app-login-heading' }, 'App login');
-  if (server && server.pingTime === 0) {
-    card.append(
-      heading,
-      h('p', { class: 'muted' }, `${name} logs you in one page at a time, so this app cannot stay unlocked with it.`),
-    );
-    return card;
-  }
   const status = h('p', { class: 'form-status', id: 'app-login-status', role: 'status', 'aria-live': 'polite' });
   const say = (text: string, tone: 'ok' | 'bad' | 'info') => {
     status.textContent = text;
@@ -49,6 +46,19 @@ export function appLoginCard(account: Account, server: ServerInfo | null): HTMLE
 
   function draw(now: AppLoginStatus, focus?: string): void {
     card.dataset.state = now.state;
+    if (now.state === 'UNLOCKING') attempt = now.flowId;
+    else if (now.state === 'LOCKED' && attempt) {
+      // The login's flow ended; its session may be a moment behind. Still locked then: it was
+      // refused (the prompt said why), ended by the server, or the server keeps no logins open.
+      const ended = attempt;
+      setTimeout(async () => {
+        const later = await api.appLoginStatus().catch(() => null);
+        if (!later || attempt !== ended || !card.isConnected) return;
+        if (later.state !== 'LOCKED') return draw(later);
+        attempt = null;
+        say(`The app did not stay unlocked: ${name} ended the login, or keeps no logins open.`, 'bad');
+      }, 600);
+    } else attempt = null;
     if (now.state === 'UNLOCKED') drawUnlocked();
     else drawLocked(now.state === 'UNLOCKING');
     if (focus) card.querySelector<HTMLElement>(focus)?.focus();
@@ -76,13 +86,18 @@ export function appLoginCard(account: Account, server: ServerInfo | null): HTMLE
       },
       unlocking ? 'Unlocking…' : 'Unlock',
     );
-    body.replaceChildren(
+    mount(
+      body,
       h('p', { id: 'app-login-state' }, h('strong', null, unlocking ? 'Unlocking…' : 'Locked')),
       h(
         'p',
         { class: 'muted' },
         `Unlock to log this app in to ${name} as ${account.displayName}, so that ${name}’s own services know it is you. Your PIN is asked when ${name} wants it. The app stays unlocked until you lock it or ${name} ends the login.`,
       ),
+      // What the app last heard from the server; it may have changed since (the login reads it anew).
+      server && server.pingTime === 0
+        ? h('p', { class: 'muted small', id: 'app-login-one-shot' }, `Last time, ${name} kept no logins open (one-shot logins): then the app cannot stay unlocked.`)
+        : null,
       unlock,
     );
   }
@@ -161,6 +176,7 @@ export function appLoginCard(account: Account, server: ServerInfo | null): HTMLE
         onclick: async () => {
           lock.disabled = true;
           try {
+            attempt = null;
             draw(await api.appLoginStop(), '#app-login-unlock');
             say(`Locked: ${name} ended the app’s login.`, 'ok');
           } catch (err) {

@@ -63,12 +63,11 @@ impl std::fmt::Debug for AppLoginToken {
 /// Longest audience accepted from the UI (the SDK has its own limit too).
 const MAX_AUDIENCE_LEN: usize = 512;
 
-/// The status of the app's own login (a login that ended on its own reads as locked).
+/// The status of the app's own login (a login that ended on its own reads as locked). The id
+/// stays in its slot after the flow: right after the login its session may still be on its
+/// way from flow to session.
 pub fn status(state: &AppState) -> AppLoginStatus {
-    let Ok(mut slot) = state.app_login.lock() else {
-        return locked();
-    };
-    let Some(id) = slot.clone() else {
+    let Some(id) = state.app_login.lock().ok().and_then(|slot| slot.clone()) else {
         return locked();
     };
     let unlocked = state
@@ -81,7 +80,6 @@ pub fn status(state: &AppState) -> AppLoginStatus {
     } else if state.sdk.active_flow().as_deref() == Some(id.as_str()) {
         AppLoginState::Unlocking
     } else {
-        *slot = None;
         return locked();
     };
     AppLoginStatus {
@@ -146,7 +144,8 @@ pub async fn app_login_token(
     })
 }
 
-/// Locks: logs the app's own login out on its server. Locked already: nothing to do.
+/// Locks: logs the app's own login out on its server. Locked already (or the login ended on
+/// its own): nothing to do.
 #[tauri::command]
 pub async fn app_login_stop(state: State<'_, AppState>) -> IpcResult<AppLoginStatus> {
     let id = state.app_login.lock().ok().and_then(|mut slot| slot.take());
