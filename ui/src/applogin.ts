@@ -128,7 +128,7 @@ export function appLoginCard(account: Account, server: ServerInfo | null): HTMLE
           get.disabled = true;
           try {
             const token = await api.appLoginToken(who);
-            const text: HTMLTextAreaElement = h('textarea', { id: 'app-login-token-text', readonly: true, rows: 3, 'aria-label': `Token for ${token.audience}` });
+            const text: HTMLTextAreaElement = h('textarea', { id: 'app-login-token-text', readonly: true, rows: 5, 'aria-label': `Token for ${token.audience}` });
             text.value = token.token;
             const copy: HTMLButtonElement = h(
               'button',
