@@ -96,8 +96,8 @@ impl AppState {
 
     /// Gives the SDK the deep-link rules that hold now: the `nextauth` scheme, the prefixes
     /// the servers of this app's accounts announce (their signed `appurl`), and the website
-    /// addresses in the settings. Returns the `https://` prefixes in use.
-    pub async fn apply_link_rules(&self) -> Vec<String> {
+    /// addresses in the settings.
+    pub async fn apply_link_rules(&self) {
         let mut rules = self.sdk.config().link_rules.clone();
         match self.sdk.server_link_prefixes().await {
             Ok(servers) => rules
@@ -108,9 +108,7 @@ impl AppState {
         rules.https_prefixes.extend(self.settings().link_prefixes);
         let mut seen = std::collections::HashSet::new();
         rules.https_prefixes.retain(|p| seen.insert(p.clone()));
-        let prefixes = rules.https_prefixes.clone();
         self.sdk.set_link_rules(rules);
-        prefixes
     }
 
     /// Starts the flow of a deep link under the link rules that hold now (an account added
