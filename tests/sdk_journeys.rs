@@ -721,6 +721,24 @@ async fn enrol_and_log_in_by_deep_link_and_by_app_uri() {
         .unwrap();
     let rosa = app.complete_enrol(&flow.id, "rosa", PIN).await;
     assert_eq!(server.session("link-signup").await["loggedin"], true);
+    // The server's signed parameters name its prefix, so an app can accept it unasked.
+    assert_eq!(
+        app.sdk.server_link_prefixes().await.unwrap(),
+        [("Acme".to_owned(), PREFIX.to_owned())]
+    );
+
+    // Link rules changed while the SDK runs (the desktop app's settings): the stranger now
+    // takes the website's link (and, without an account there, answers NOACCOUNTS).
+    let mut rules = stranger.sdk.link_rules();
+    rules.https_prefixes.push(format!("{PREFIX}/"));
+    stranger.sdk.set_link_rules(rules.clone());
+    assert_eq!(stranger.sdk.link_rules(), rules);
+    let html = server.html_block("login", "stranger-login", "").await;
+    stranger
+        .sdk
+        .start_link(&open_app_link(&html))
+        .await
+        .expect("accepted under the new prefix");
 
     // Login by the deep link of the login block.
     let html = server.html_block("login", "link-login", "").await;

@@ -46,7 +46,7 @@ pub fn open_links<R: Runtime>(app: &AppHandle<R>, links: Vec<String>) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
         for link in links {
-            if let Err(err) = state.sdk.start_link(&link).await {
+            if let Err(err) = state.start_link(&link).await {
                 let _ = app.emit(NOTICE_EVENT, IpcError::from(err));
             }
         }

@@ -31,6 +31,9 @@ fn export_all(dir: &Path) {
     one::<crate::commands::history::HistoryFilter>(dir);
     one::<crate::commands::history::HistoryPage>(dir);
     one::<crate::settings::Settings>(dir);
+    one::<crate::commands::settings::ServerLinkPrefix>(dir);
+    one::<crate::commands::app_login::AppLoginStatus>(dir);
+    one::<crate::commands::app_login::AppLoginToken>(dir);
     one::<crate::events::Resync>(dir);
     one::<crate::camera::Preview>(dir);
     one::<crate::commands::scan::ScreenScan>(dir);

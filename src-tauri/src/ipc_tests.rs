@@ -122,7 +122,8 @@ fn commands_answer_through_tauri_ipc() {
     // startOnLogin, keepInBackground and openLinks, takes the defaults.
     let settings = json!({
         "notifications": false, "theme": "dark", "startOnLogin": false, "keepInBackground": true,
-        "openLinks": false, "askPinForLogins": false, "askPinForTransactions": true
+        "openLinks": false, "askPinForLogins": false, "askPinForTransactions": true,
+        "linkPrefixes": []
     });
     assert_eq!(
         invoke(&w, "settings_update", json!({ "settings": settings })),
@@ -158,7 +159,125 @@ fn commands_answer_through_tauri_ipc() {
         )),
         u64::from(codes::LINK_HANDLER)
     );
-    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings));
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings.clone()));
+
+    // Website link prefixes: a deep link under a prefix nobody configured is not ours (32,
+    // nothing contacted); once the person adds the prefix in the settings the same link
+    // starts its flow. Prefixes are stored normalised; anything but an https address is
+    // refused (305) and nothing changes.
+    use nextauth_protocol::ids::{ServerId, SessionRef};
+    use nextauth_protocol::qr::{LoginCode, QrPayload};
+    let login_code = QrPayload::Login(LoginCode {
+        endpoint: "ws://127.0.0.1:9/sigmai".into(),
+        server_id: ServerId([7; 16]),
+        session_ref: SessionRef([9; 16]),
+    })
+    .encode()
+    .expect("login code");
+    let link = format!(
+        "https://links.acme.example/app/{}?utm_source=mail",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            &login_code
+        )
+    );
+    assert_eq!(
+        invoke(&w, "settings_server_link_prefixes", json!({})),
+        Ok(json!([])),
+        "no accounts, no servers' prefixes"
+    );
+    let refused = invoke(&w, "flow_start_link", json!({ "link": link })).expect_err("not ours");
+    assert_eq!(refused["code"], json!(32));
+    assert_eq!(refused["message"], json!("not a nextauth-rs payload"));
+    let with_prefix = |prefixes: Value| {
+        let mut s = settings.clone();
+        s["linkPrefixes"] = prefixes;
+        s
+    };
+    for bad in [
+        json!(["http://links.acme.example/app"]),
+        json!(["links.acme.example"]),
+        json!(["https://links.acme.example/app?x=1"]),
+        json!(["https://links.acme.example/app", "nextauth:"]),
+    ] {
+        let err = invoke(
+            &w,
+            "settings_update",
+            json!({ "settings": with_prefix(bad.clone()) }),
+        )
+        .expect_err("refused");
+        assert_eq!(err["code"], json!(codes::BAD_REQUEST), "{bad}");
+        assert!(
+            err["message"].as_str().is_some_and(|m| m.contains('“')),
+            "the message names the address: {err}"
+        );
+    }
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(settings.clone()));
+    let added = with_prefix(json!(["https://links.acme.example/app"]));
+    assert_eq!(
+        invoke(
+            &w,
+            "settings_update",
+            json!({ "settings": with_prefix(json!(["  https://Links.Acme.example/app/ ", "https://links.acme.example/app"])) })
+        ),
+        Ok(added.clone()),
+        "normalised, duplicates dropped"
+    );
+    assert_eq!(invoke(&w, "settings_get", json!({})), Ok(added.clone()));
+    let state = app.state::<AppState>();
+    assert!(state
+        .sdk
+        .link_rules()
+        .https_prefixes
+        .contains(&"https://links.acme.example/app".to_owned()));
+    let on_disk: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("settings.json")).expect("settings"))
+            .expect("json");
+    assert_eq!(
+        on_disk["linkPrefixes"],
+        json!(["https://links.acme.example/app"])
+    );
+    let flow = invoke(&w, "flow_start_link", json!({ "link": link })).expect("started");
+    assert_eq!(flow["kind"], json!("LOGIN"));
+    // The code's server is unreachable: the flow ends on its own; wait for that.
+    let t0 = Instant::now();
+    while state.sdk.active_flow().is_some() {
+        assert!(t0.elapsed().as_secs() < 20, "the flow did not end");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Removed again: not ours again.
+    assert_eq!(
+        invoke(&w, "settings_update", json!({ "settings": settings })),
+        Ok(settings.clone())
+    );
+    assert_eq!(
+        code(invoke(&w, "flow_start_link", json!({ "link": link }))),
+        32
+    );
+
+    // AppLogin ("unlock"): locked; no account to unlock with (34); no token while locked
+    // (135); an audience is required (305); locking when locked is no error.
+    assert_eq!(
+        invoke(&w, "app_login_status", json!({})),
+        Ok(json!({ "state": "LOCKED", "flowId": null }))
+    );
+    assert_eq!(code(invoke(&w, "app_login_start", json!({}))), 34);
+    assert_eq!(
+        code(invoke(
+            &w,
+            "app_login_token",
+            json!({ "audience": "https://api.acme.example" })
+        )),
+        135
+    );
+    assert_eq!(
+        code(invoke(&w, "app_login_token", json!({ "audience": "  " }))),
+        u64::from(codes::BAD_REQUEST)
+    );
+    assert_eq!(
+        invoke(&w, "app_login_stop", json!({})),
+        Ok(json!({ "state": "LOCKED", "flowId": null }))
+    );
 
     // Typed errors for bad input, as the UI branches on them.
     assert_eq!(

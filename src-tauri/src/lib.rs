@@ -241,6 +241,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::accounts::account_list,
         commands::accounts::account_pause_push,
         commands::app::app_info,
+        commands::app_login::app_login_start,
+        commands::app_login::app_login_status,
+        commands::app_login::app_login_stop,
+        commands::app_login::app_login_token,
         commands::app::app_ready,
         commands::app::app_startup_error,
         commands::flows::flow_current,
@@ -260,6 +264,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::sessions::session_logout,
         commands::settings::pin_change,
         commands::settings::settings_get,
+        commands::settings::settings_server_link_prefixes,
         commands::settings::settings_update,
     ])
 }

@@ -46,6 +46,10 @@ pub struct Settings {
     pub ask_pin_for_logins: bool,
     /// Ask for the PIN before approving a transaction. On by default: a payment is not.
     pub ask_pin_for_transactions: bool,
+    /// Website addresses (`https://host/path`) whose deep links the app opens, besides the
+    /// prefixes its servers announce (`links::normalise_prefix` form; see docs/app.md, "Deep
+    /// links").
+    pub link_prefixes: Vec<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +62,7 @@ impl Default for Settings {
             open_links: false,
             ask_pin_for_logins: false,
             ask_pin_for_transactions: true,
+            link_prefixes: Vec::new(),
         }
     }
 }
@@ -131,6 +136,7 @@ mod tests {
             open_links: true,
             ask_pin_for_logins: true,
             ask_pin_for_transactions: false,
+            link_prefixes: vec!["https://acme.example/app".into()],
         };
         s.save(&dir).expect("save");
         assert_eq!(Settings::load(&dir), s);
@@ -140,7 +146,8 @@ mod tests {
             on_disk,
             serde_json::json!({
                 "notifications": false, "theme": "dark", "startOnLogin": true, "keepInBackground": false,
-                "openLinks": true, "askPinForLogins": true, "askPinForTransactions": false
+                "openLinks": true, "askPinForLogins": true, "askPinForTransactions": false,
+                "linkPrefixes": ["https://acme.example/app"]
             }),
             "camelCase on disk and on the wire"
         );
@@ -155,6 +162,7 @@ mod tests {
                 open_links: false,
                 ask_pin_for_logins: false,
                 ask_pin_for_transactions: true,
+                link_prefixes: Vec::new(),
             },
             "missing fields take their defaults (a file from before startOnLogin)"
         );

@@ -39,6 +39,8 @@ pub struct AppState {
     /// The PIN the person proved before approving the open flow (`flow_respond`), kept until
     /// the server's own PIN question in that flow or its end; wiped when dropped.
     pub verified_pin: Mutex<Option<(String, nextauth_sdk::PinInput)>>,
+    /// The flow (and session) id of the app's own login (AppLogin, `commands::app_login`).
+    pub app_login: Mutex<Option<String>>,
     /// Whether the UI has attached its event listeners.
     pub ui_ready: std::sync::atomic::AtomicBool,
     /// When the process started (startup measurements in the log).
@@ -74,6 +76,7 @@ impl AppState {
             told_in_tray: std::sync::atomic::AtomicBool::new(false),
             scan_shortcut: std::sync::atomic::AtomicBool::new(false),
             verified_pin: Mutex::new(None),
+            app_login: Mutex::new(None),
             ui_ready: std::sync::atomic::AtomicBool::new(false),
             started,
         })
@@ -89,6 +92,30 @@ impl AppState {
     /// A copy of the settings.
     pub fn settings(&self) -> Settings {
         self.settings.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Gives the SDK the deep-link rules that hold now: the `nextauth` scheme, the prefixes
+    /// the servers of this app's accounts announce (their signed `appurl`), and the website
+    /// addresses in the settings.
+    pub async fn apply_link_rules(&self) {
+        let mut rules = self.sdk.config().link_rules.clone();
+        match self.sdk.server_link_prefixes().await {
+            Ok(servers) => rules
+                .https_prefixes
+                .extend(servers.into_iter().map(|(_, prefix)| prefix)),
+            Err(err) => tracing::warn!(%err, "cannot read the servers' link prefixes"),
+        }
+        rules.https_prefixes.extend(self.settings().link_prefixes);
+        let mut seen = std::collections::HashSet::new();
+        rules.https_prefixes.retain(|p| seen.insert(p.clone()));
+        self.sdk.set_link_rules(rules);
+    }
+
+    /// Starts the flow of a deep link under the link rules that hold now (an account added
+    /// since, or a website address added in the settings, counts at once).
+    pub async fn start_link(&self, link: &str) -> Result<Flow, SdkError> {
+        self.apply_link_rules().await;
+        self.sdk.start_link(link).await
     }
 }
 

@@ -98,6 +98,8 @@ export function explain(err: IpcError): string {
     case 32:
     case 33:
       return 'This is not a nextAuth code, or it is damaged.';
+    case 135:
+      return 'The app is locked. Unlock it on the account screen first.';
     case 34:
       return 'You have no account at this website yet. Scan its sign-up code first.';
     case 35:

@@ -6,6 +6,8 @@ import type { Account } from './bindings/Account';
 import type { AccountDetail } from './bindings/AccountDetail';
 import type { Answer } from './bindings/Answer';
 import type { AppInfo } from './bindings/AppInfo';
+import type { AppLoginStatus } from './bindings/AppLoginStatus';
+import type { AppLoginToken } from './bindings/AppLoginToken';
 import type { DeleteResult } from './bindings/DeleteResult';
 import type { Event as SdkEvent } from './bindings/Event';
 import type { Flow } from './bindings/Flow';
@@ -20,6 +22,7 @@ import type { ReadyState } from './bindings/ReadyState';
 import type { ScreenScan } from './bindings/ScreenScan';
 import type { Resync } from './bindings/Resync';
 import type { Session } from './bindings/Session';
+import type { ServerLinkPrefix } from './bindings/ServerLinkPrefix';
 import type { Settings } from './bindings/Settings';
 
 /** Tauri event carrying every SDK event (src-tauri/src/events.rs). */
@@ -96,6 +99,13 @@ export const api = {
   settings: () => call<Settings>('settings_get'),
   updateSettings: (settings: Settings) => call<Settings>('settings_update', { settings }),
   changePin: (current: string, next: string) => call<null>('pin_change', { current, new: next }),
+  /** The https link prefixes the servers of the app's accounts announce (accepted unasked). */
+  serverLinkPrefixes: () => call<ServerLinkPrefix[]>('settings_server_link_prefixes'),
+  /** The app's own login (AppLogin, "unlock"). */
+  appLoginStatus: () => call<AppLoginStatus>('app_login_status'),
+  appLoginStart: () => call<AppLoginStatus>('app_login_start'),
+  appLoginStop: () => call<AppLoginStatus>('app_login_stop'),
+  appLoginToken: (audience: string) => call<AppLoginToken>('app_login_token', { audience }),
 };
 
 /** Calls `cb` for every SDK event. */

@@ -196,6 +196,8 @@ async function start(): Promise<void> {
   prompts.onFinished = (flow) => {
     historyChanged();
     if (flow.kind === 'ENROL' && flow.state === 'DONE') void refreshAccounts();
+    // The account screen shows whether the app's own login (AppLogin) is still unlocking.
+    else if ((location.hash || '').startsWith('#/account/')) rerender(false);
   };
   await onSdkEvent((event) => {
     switch (event.type) {

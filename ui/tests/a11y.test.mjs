@@ -123,6 +123,28 @@ const journeys = [
     },
   },
   {
+    name: 'website links and app login',
+    fx: fixtures({ accounts: accounts.slice(2), serverLinkPrefixes: [{ serverName: 'Northwind Bank', prefix: 'https://links.bank.example/app' }] }),
+    async *states(page) {
+      await visit(page, '#/settings', '#link-prefix-input');
+      await page.locator('#link-prefix-input').fill('https://shop.example/app');
+      await page.locator('#link-prefix-add').click();
+      await page.waitForSelector('#link-prefixes .prefix-row');
+      await page.locator('#link-prefix-input').fill('http://shop.example');
+      await page.locator('#link-prefix-add').click();
+      await page.waitForSelector('#link-prefix-status.bad');
+      yield 'settings: website links, an address refused';
+      await visit(page, `#/account/${accounts[2].id}`, '#app-login[data-state="LOCKED"]');
+      yield 'account: app login locked';
+      await page.locator('#app-login-unlock').click();
+      await page.waitForSelector('#app-login[data-state="UNLOCKED"]');
+      await page.locator('#app-login-audience').fill('https://api.bank.example');
+      await page.locator('#app-login-get-token').click();
+      await page.waitForSelector('#app-login-token-text');
+      yield 'account: app login unlocked, a token';
+    },
+  },
+  {
     name: 'first run',
     fx: fixtures({ accounts: [], history: [] }),
     async *states(page) {
@@ -314,7 +336,7 @@ async function everyState(openPage, check) {
   return count;
 }
 /** How many states the journeys show: a guard against one that stops early. */
-const STATE_COUNT = 53;
+const STATE_COUNT = 56;
 
 // ---------------------------------------------------------------------------------------------
 // axe

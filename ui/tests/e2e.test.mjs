@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -299,6 +300,37 @@ async function loginLink(nonce) {
   return `nextauth:${Buffer.from(site.loginqrdata, 'base64').toString('base64url')}`;
 }
 
+/** The website's login code for the `nonce` session with the integrator's `UserContext` (announce
+ *  info, session info): `GET …/sessions/qr/login` with a JSON body, as the REST API takes it
+ *  (fetch cannot send a body with GET); resolves with the code's raw bytes. */
+function loginCodeWith(nonce, context) {
+  const body = Buffer.from(JSON.stringify(context));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}/servers/${demo.serverid}/sessions/qr/login`,
+      { method: 'GET', headers: { 'X-apikey': demo.apikey, 'X-nonce': nonce, 'Content-Type': 'application/json', 'Content-Length': body.length } },
+      (res) => {
+        const parts = [];
+        res.on('data', (d) => parts.push(d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(parts)) : reject(new Error(`qr/login: ${res.statusCode} ${Buffer.concat(parts)}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Launches the app binary a second time with `args` (the running app takes them over D-Bus);
+ *  waits until it exits, and asserts it exited with 0. */
+async function secondLaunch(args) {
+  let log = '';
+  const second = spawn(APP, args, { env: appEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(second);
+  second.stderr.on('data', (d) => (log += d));
+  const exitCode = await until('the second launch to exit', () => second.exitCode !== null && { code: second.exitCode }, 30000);
+  assert.equal(exitCode.code, 0, `the second launch hands over and exits: ${log.slice(-500)}`);
+}
+
 /** Approves the open login prompt (with the PIN if asked), checks that the website's `nonce`
  *  session is logged in, and closes the prompt. */
 async function approveLogin(nonce) {
@@ -546,6 +578,34 @@ step('a second launch with a nextauth: link hands it to the running app, which a
   await approveLogin('browser-4');
 });
 
+step('settings: a website address added under Website links; an https link under it, given to a second launch, opens the login prompt (refused before)', async () => {
+  const prefix = 'https://links.acme.test/nextauth';
+  const link = (await loginLink('browser-6')).replace(/^nextauth:/, `${prefix}/`) + '?utm_source=mail';
+  // Not configured yet: the link is not the app's; the running app says so, nothing starts.
+  await closeToTray();
+  await secondLaunch([link]);
+  await until('the window shown', () => x11Window('state') === 'mapped');
+  await until('the notice', async () => (await text('#toasts')).includes('This is not a nextAuth code'));
+  assert.equal(await browser.execute(() => !!document.querySelector('#prompt')), false, 'no prompt for a link that is not ours');
+  for (const button of await $$('#toasts .toast-dismiss')) await button.click();
+  // The person adds the website's address in Settings (typed as people do: a capital, a slash).
+  await click('a[href="#/settings"]');
+  await (await waitFor('#link-prefix-input')).setValue('https://Links.Acme.test/nextauth/');
+  await click('#link-prefix-add');
+  await until('the address added', async () => (await text('#link-prefixes')).includes(prefix));
+  assert.match(await text('#link-prefix-status'), /now open in this app/);
+  const saved = JSON.parse(fs.readFileSync(path.join(appData, 'settings.json'), 'utf8'));
+  assert.deepEqual(saved.linkPrefixes, [prefix], 'saved as the app stores it');
+  await browser.execute(() => document.getElementById('link-prefixes').scrollIntoView());
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-settings-links.png'));
+  await click('a[href="#/accounts"]');
+  await closeToTray();
+  await secondLaunch([link]);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await until('the window shown', () => x11Window('state') === 'mapped');
+  await approveLogin('browser-6');
+});
+
 step('settings: "Open nextauth: links" makes the app the desktop\'s handler; a link opened by the desktop reaches the prompt', async () => {
   const handler = () => {
     try {
@@ -690,13 +750,87 @@ step('a continuous login is listed under "Logged in now" and logged out from the
   }
 });
 
+step('announce info: the website\'s logo and keyed strings show in the prompt; the note the person types reaches the website (REST userinput)', async () => {
+  const logo = (await QRCode.toBuffer('acme logo', { scale: 2, margin: 1 })).toString('base64');
+  const context = {
+    announceinfo: { info: { Order: '4711', Shop: 'Acme Books' }, logo },
+    sessioninfo: { ip: '198.51.100.23', useragent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' },
+  };
+  const code = await loginCodeWith('browser-announce', context);
+  const file = path.join(tmp, 'announce.png');
+  await QRCode.toFile(file, [{ data: code, mode: 'byte' }], { margin: 4, scale: 6 });
+  await openScan();
+  await openImage(file);
+  await waitFor('#prompt[data-interaction="CONFIRM"]');
+  const says = await browser.execute(() =>
+    [...document.querySelectorAll('#prompt .website-says dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]),
+  );
+  assert.deepEqual(says.slice(0, 2), [['Order', '4711'], ['Shop', 'Acme Books']], `the website's words, in key order: ${JSON.stringify(says)}`);
+  const shownLogo = await browser.execute(() => document.querySelector('#prompt .prompt-head img')?.getAttribute('src') ?? '');
+  assert.ok(shownLogo.endsWith(logo), 'the website\'s logo heads the prompt');
+  const note = 'Leave it with the neighbour';
+  await browser.execute(() => {
+    document.querySelector('#prompt details.note').open = true;
+  });
+  await (await waitFor('#user-input')).setValue(note);
+  await until('the note typed', () => browser.execute((n) => document.getElementById('user-input').value === n, note));
+  await sleep(300); // WebKitGTK may still show the last frame
+  await browser.saveScreenshot(path.join(shots, 'app-e2e-announce.png'));
+  await approveLogin('browser-announce');
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'browser-announce')).json();
+  assert.equal(session.userinput, note, 'the website reads what the person typed');
+});
+
+step('app login (AppLogin): unlock on the account screen, a token the server vouches for, lock', async () => {
+  const serverPath = `/servers/${demo.serverid}/`;
+  const current = await (await api(serverPath)).json();
+  const put = (body) => api(serverPath, null, { method: 'PUT', body });
+  assert.equal((await put({ ...current, pingTime: 30, appLogin: true })).status, 200, 'continuous sessions and AppLogin on');
+  const audience = 'https://api.acme.test';
+  const check = async (token) =>
+    (await api(`/servers/${demo.serverid}/apptokens/check`, null, { method: 'POST', body: { token, audience } })).json();
+  try {
+    await click('a[href="#/accounts"]');
+    await click('.account-row');
+    await waitFor('#app-login[data-state="LOCKED"]');
+    await click('#app-login-unlock');
+    // The login runs as a flow: the prompt shows it (and asks for the PIN when it is due).
+    await finishAfterApprove();
+    await click('#close');
+    await waitFor('#app-login[data-state="UNLOCKED"]', 30000);
+    await (await waitFor('#app-login-audience')).setValue(audience);
+    await click('#app-login-get-token');
+    await waitFor('#app-login-token-text');
+    const token = await browser.execute(() => document.getElementById('app-login-token-text').value);
+    assert.match(token, /^nat1\./);
+    await browser.execute(() => document.getElementById('app-login').scrollIntoView());
+    await browser.saveScreenshot(path.join(shots, 'app-e2e-app-login.png'));
+    const verdict = await check(token);
+    assert.equal(verdict.valid, true, `the server vouches for the token: ${JSON.stringify(verdict)}`);
+    assert.equal(verdict.userid, 'alice');
+    assert.equal((await check(token.slice(0, -2) + 'AA')).valid, false, 'a changed token is refused');
+    await click('#app-login-lock');
+    await waitFor('#app-login[data-state="LOCKED"]');
+    await until('the server sees the lock', async () => (await check(token)).reason === 'loggedout');
+    assert.ok(!appLog.includes(token), 'the token never reaches the log');
+  } finally {
+    await put(current);
+  }
+  await click('a[href="#/accounts"]');
+});
+
 step('the history shows the login and the new account', async () => {
   await click('a[href="#/history"]');
   await until('two entries', async () => (await $$('.history-entry')).length >= 2);
   const statuses = await browser.execute(() => [...document.querySelectorAll('.history-entry')].map((e) => e.dataset.status));
-  assert.ok(statuses.includes('ENROLLED'), `statuses: ${statuses}`);
   assert.ok(statuses.some((s) => s === 'LOGGED_IN_ONE_SHOT' || s === 'LOGGED_IN'), `statuses: ${statuses}`);
   await browser.saveScreenshot(path.join(shots, 'app-e2e-history.png'));
+  // The enrolment is further back than the first page (25 entries) by now.
+  const enrolled = await browser.execute(async () => {
+    const page = await window.__TAURI__.core.invoke('history_list', { filter: { status: 'ENROLLED', limit: 5 } });
+    return page.entries.map((e) => e.status);
+  });
+  assert.deepEqual(enrolled, ['ENROLLED'], 'the enrolment is in the history');
 });
 
 step('camera: a clear message when there is none', async () => {

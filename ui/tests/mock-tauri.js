@@ -11,7 +11,7 @@
   const mock = {
     calls: [],
     info: clone(fx.info),
-    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true },
+    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [] },
     accounts: clone(fx.accounts) || [],
     servers: clone(fx.servers) || {},
     history: clone(fx.history) || [],
@@ -49,6 +49,10 @@
       for (let y = 0; y < hgt; y++) for (let x = 0; x < w; x++) bytes += String.fromCharCode((x * 4 + y + n * 8) & 255);
       return { width: w, height: hgt, luma: btoa(bytes) };
     },
+    /** The https link prefixes the servers announce (settings_server_link_prefixes). */
+    serverLinkPrefixes: clone(fx.serverLinkPrefixes) || [],
+    /** The app's own login (AppLogin): LOCKED, UNLOCKING, UNLOCKED. */
+    appLogin: { state: 'LOCKED', flowId: null },
     /** Called for each flow_respond; default: nothing (tests emit what follows). */
     onRespond: null,
   };
@@ -176,6 +180,37 @@
         detail: until ? `login requests paused for ${minutes} min` : 'login requests resumed',
       });
       return { pausedUntil: until };
+    },
+    settings_server_link_prefixes: () => mock.serverLinkPrefixes,
+    app_login_status: () => mock.appLogin,
+    // Unlocking: the login runs as a flow; a moment later its session is active (SESSION_UPDATE).
+    app_login_start: () => {
+      if (mock.accounts.length !== 1) reject(40, 'the app holds a single account');
+      if (mock.appLogin.state !== 'LOCKED') return mock.appLogin;
+      const flowId = 'app-login-1';
+      mock.appLogin = { state: 'UNLOCKING', flowId };
+      setTimeout(() => {
+        const account = mock.accounts[0];
+        const session = { id: flowId, account, server: mock.servers[account.serverId], state: 'ACTIVE', continuous: true, error: null };
+        mock.appLogin = { state: 'UNLOCKED', flowId };
+        mock.sessions = [...mock.sessions, session];
+        mock.emit('sdk://event', { type: 'SESSION_UPDATE', session });
+      }, 30);
+      return mock.appLogin;
+    },
+    app_login_token: ({ audience }) => {
+      if (!audience || !audience.trim()) reject(305, 'say who the token is for');
+      if (mock.appLogin.state !== 'UNLOCKED') reject(135, 'the app is not logged in (AppLogin)');
+      return { token: `nat1.${btoa(audience.trim()).replace(/=+$/, '')}.c2lnbmF0dXJl`, audience: audience.trim(), expiresAt: Math.floor(Date.now() / 1000) + 300 };
+    },
+    app_login_stop: () => {
+      const session = mock.sessions.find((s) => s.id === mock.appLogin.flowId);
+      mock.appLogin = { state: 'LOCKED', flowId: null };
+      if (session) {
+        mock.sessions = mock.sessions.filter((s) => s !== session);
+        setTimeout(() => mock.emit('sdk://event', { type: 'SESSION_UPDATE', session: { ...session, state: 'LOGGED_OUT' } }), 10);
+      }
+      return mock.appLogin;
     },
     pin_change: ({ current }) => (current === '2468' ? null : reject(128, 'wrong PIN (2 attempts left)')),
   };

@@ -946,7 +946,7 @@ test('settings: start on login, tray and link switches, refusals by the OS, hidd
   await page.keyboard.press('Space');
   await page.waitForFunction(() => window.__mock.settings.startOnLogin === true);
   const sent = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'settings_update').at(-1)[1].settings);
-  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true }, 'the other preferences are kept');
+  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [] }, 'the other preferences are kept');
   assert.equal(await toggle.isChecked(), true);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-on-login', 'focus stays on the switch');
   await page.evaluate(() => {
@@ -985,6 +985,124 @@ test('settings: start on login, tray and link switches, refusals by the OS, hidd
   assert.equal(await phone.getByRole('switch', { name: /Keep running in the tray/ }).count(), 0, 'no switch without a tray');
   assert.equal(await phone.getByRole('switch', { name: /Open nextauth: links/ }).count(), 0, 'no switch where links come from the bundle');
   await phone.context().close();
+});
+
+test('settings: website links: the servers’ addresses, add one (checked as an https address), refusals, remove it', async () => {
+  const page = await open(
+    fixtures({ serverLinkPrefixes: [{ serverName: 'Northwind Bank', prefix: 'https://links.bank.example/app' }] }),
+    { hash: '#/settings' },
+  );
+  const card = page.locator('section', { has: page.getByRole('heading', { name: 'Website links' }) });
+  await card.getByText('https://links.bank.example/app').waitFor();
+  assert.match(await card.innerText(), /From your accounts[\s\S]*Northwind Bank[\s\S]*Added by you[\s\S]*None added\./);
+  const input = page.getByLabel('Add a website address');
+  const add = card.getByRole('button', { name: 'Add', exact: true });
+  const updates = () => page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'settings_update').map(([, a]) => a.settings.linkPrefixes));
+  for (const [typed, said] of [
+    ['http://shop.example/app', 'The address must start with https://'],
+    ['shop.example', 'The address must start with https://'],
+    ['https://shop.example/app?ref=mail', 'Leave out everything from ? or # on.'],
+    ['https://shop example/app', 'A website address has no spaces.'],
+  ]) {
+    await input.fill(typed);
+    await add.click();
+    await page.locator('#link-prefix-status.bad').getByText(said).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'link-prefix-input', 'focus back in the field');
+  }
+  assert.deepEqual(await updates(), [], 'nothing saved');
+  await input.fill('  https://Shop.Example/app/ ');
+  await page.keyboard.press('Enter');
+  await page.getByText('Links starting with https://shop.example/app now open in this app.').waitFor();
+  assert.deepEqual(await updates(), [['https://shop.example/app']], 'saved as the app stores it, with the other settings');
+  assert.equal(await input.inputValue(), '');
+  await card.getByRole('listitem').filter({ hasText: 'https://shop.example/app' }).waitFor();
+  await input.fill('https://shop.example/app');
+  await add.click();
+  await page.getByText('https://shop.example/app is already in the list.').waitFor();
+  await input.fill('');
+  await page.evaluate(() => document.getElementById('link-prefix-status').replaceChildren());
+  await shoot(page, 'settings-links');
+  // The app refuses (its own check has the last word): said, nothing changes.
+  await page.evaluate(() => {
+    window.__mock.overrides.settings_update = () => {
+      throw { code: 305, message: '“https://evil.example” is not a website address' };
+    };
+  });
+  await input.fill('https://evil.example');
+  await add.click();
+  await page.locator('#link-prefix-status.bad').waitFor();
+  assert.equal(await card.getByRole('listitem').filter({ hasText: 'evil' }).count(), 0);
+  await page.evaluate(() => delete window.__mock.overrides.settings_update);
+  await card.getByRole('button', { name: 'Remove https://shop.example/app' }).click();
+  await page.getByText('Links starting with https://shop.example/app no longer open in this app.').waitFor();
+  await card.getByText('None added.').waitFor();
+  assert.deepEqual((await updates()).at(-1), [], 'removed');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'link-prefix-input', 'focus moves to the field');
+  await noOverflow(page);
+  await page.context().close();
+});
+
+test('account: app login (AppLogin): unlock, a token for a service to copy, lock; only with one account; a login that does not stay open is explained', async () => {
+  const bank = accounts.find((a) => a.id === 'b1');
+  const page = await open(fixtures({ accounts: [bank] }), { hash: `#/account/${bank.id}` });
+  const card = page.locator('#app-login');
+  await card.getByRole('heading', { name: 'App login' }).waitFor();
+  await card.locator('#app-login-state').getByText('Locked').waitFor();
+  await card.getByRole('button', { name: 'Unlock' }).click();
+  await page.waitForFunction(() => document.getElementById('app-login')?.dataset.state === 'UNLOCKED');
+  assert.match(await page.locator('#app-login-state').innerText(), /Unlocked as Alice Example at Northwind Bank/);
+  const token = page.getByRole('button', { name: 'Get token' });
+  await token.click();
+  await page.getByText('Say who the token is for').waitFor();
+  await page.getByLabel('Token for (the service’s address)').fill('https://api.bank.example');
+  await token.click();
+  const text = page.locator('#app-login-token-text');
+  await text.waitFor();
+  assert.match(await text.inputValue(), /^nat1\./);
+  assert.match(await card.innerText(), /For https:\/\/api\.bank\.example, valid until/);
+  const asked = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'app_login_token').map(([, a]) => a));
+  assert.deepEqual(asked, [{ audience: 'https://api.bank.example' }]);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByText('Token copied.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await text.inputValue());
+  await page.evaluate(() => document.getElementById('app-login-status').replaceChildren());
+  await shoot(page, 'account-app-login');
+  // The server no longer vouches (the login ended): said, back to locked.
+  await page.evaluate(() => {
+    window.__mock.appLogin = { state: 'LOCKED', flowId: null };
+  });
+  await token.click();
+  await page.getByText('The app is locked. Unlock it first.').waitFor();
+  await page.waitForFunction(() => document.getElementById('app-login')?.dataset.state === 'LOCKED');
+  await card.getByRole('button', { name: 'Unlock' }).click();
+  await page.waitForFunction(() => document.getElementById('app-login')?.dataset.state === 'UNLOCKED');
+  await card.getByRole('button', { name: 'Lock' }).click();
+  await page.waitForFunction(() => document.getElementById('app-login')?.dataset.state === 'LOCKED');
+  assert.equal(await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'app_login_stop').length), 1);
+  await noOverflow(page);
+  await page.context().close();
+
+  // Several accounts: no card (AppLogin needs the app's only account).
+  const several = await open(fixtures(), { hash: '#/account/b1' });
+  await several.getByRole('heading', { name: 'Alice Example' }).waitFor();
+  assert.equal(await several.locator('#app-login').count(), 0);
+  await several.context().close();
+  // One account on a server that last kept no logins open: said beside Unlock (the server may
+  // have changed since; the login reads its parameters anew). The login ends without a
+  // session: the card says the app did not stay unlocked.
+  const acme = accounts.find((a) => a.id === 'a1');
+  const oneShot = await open(fixtures({ accounts: [acme] }), { hash: '#/account/a1' });
+  await oneShot.locator('#app-login-one-shot').getByText('kept no logins open').waitFor();
+  await oneShot.evaluate(() => {
+    window.__mock.overrides.app_login_start = () => (window.__mock.appLogin = { state: 'UNLOCKING', flowId: 'app-login-2' });
+  });
+  await oneShot.getByRole('button', { name: 'Unlock' }).click();
+  await oneShot.waitForFunction(() => document.getElementById('app-login')?.dataset.state === 'UNLOCKING');
+  await oneShot.evaluate(() => (window.__mock.appLogin = { state: 'LOCKED', flowId: null }));
+  await show(oneShot, flow('LOGIN', 'DONE', null, { id: 'app-login-2' }));
+  await oneShot.locator('#app-login-status').getByText('The app did not stay unlocked').waitFor();
+  await oneShot.context().close();
 });
 
 test('keyboard: skip link, visible focus, navigation, focus returns after a prompt', async () => {

@@ -167,7 +167,7 @@ pub async fn run(
         .map_or(0, |d| d.as_secs());
     let payload = match &start {
         Start::Bytes(bytes) => QrPayload::decode(bytes, now).ok(),
-        Start::Link(link) => decode_link(link, &sdk.config().link_rules, now).ok(),
+        Start::Link(link) => decode_link(link, &sdk.link_rules(), now).ok(),
     };
     let enrol_hash = match payload {
         Some(QrPayload::Enrol(code)) => Some(code.params_hash),

@@ -44,6 +44,9 @@ pub(crate) struct LiveSession {
 /// The shared inside of an [`Sdk`].
 pub(crate) struct Inner {
     pub config: Config,
+    /// The deep-link rules in use: `config.link_rules` until the app changes them
+    /// ([`Sdk::set_link_rules`]).
+    pub link_rules: std::sync::RwLock<nextauth_protocol::qr::LinkRules>,
     pub store: Store,
     pub keystore: Arc<dyn Keystore>,
     /// How `wss://` servers are checked.
@@ -260,6 +263,7 @@ impl Sdk {
         let inner = Inner {
             tls: crate::transport::Tls::new(&config.extra_root_certificates),
             biometrics: std::sync::RwLock::new(None),
+            link_rules: std::sync::RwLock::new(config.link_rules.clone()),
             config,
             store,
             keystore,
@@ -294,9 +298,47 @@ impl Sdk {
         self.inner.events.subscribe()
     }
 
-    /// The configuration in use.
+    /// The configuration in use (its `link_rules` as given at start; [`Sdk::link_rules`] has
+    /// the ones in use).
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The deep-link rules [`Sdk::start_link`] applies now.
+    pub fn link_rules(&self) -> crate::config::LinkRules {
+        self.inner
+            .link_rules
+            .read()
+            .map_or_else(|_| self.inner.config.link_rules.clone(), |r| r.clone())
+    }
+
+    /// Replaces the deep-link rules while the SDK runs (an app whose person adds a website's
+    /// link prefix in its settings). Flows already started are not affected.
+    pub fn set_link_rules(&self, rules: crate::config::LinkRules) {
+        if let Ok(mut current) = self.inner.link_rules.write() {
+            *current = rules;
+        }
+    }
+
+    /// The `https://` deep-link prefixes the servers this app has accounts with announce in
+    /// their signed parameters (`appurl`), each with the server's name, ordered by name; an
+    /// app can accept their links without being told.
+    pub async fn server_link_prefixes(&self) -> SdkResult<Vec<(String, String)>> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for record in self.inner.store.accounts().await? {
+            if record.pending_delete || !seen.insert(record.server_id.to_base64()) {
+                continue;
+            }
+            if let Some(server) = self.inner.store.server(&record.server_id).await? {
+                let url = server.params.app_url.trim_end_matches('/');
+                if url.starts_with("https://") && url.len() > "https://".len() {
+                    out.push((server.params.name.clone(), url.to_owned()));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 
     /// Every account.
@@ -339,7 +381,7 @@ impl Sdk {
 
     /// Starts a flow from a link or URI that came from `source` (pasted text, a link).
     pub async fn start_link_from(&self, link: &str, source: CodeSource) -> SdkResult<Flow> {
-        let payload = decode_link(link, &self.inner.config.link_rules, self.inner.now());
+        let payload = decode_link(link, &self.link_rules(), self.inner.now());
         self.start_payload(payload, source).await
     }
 

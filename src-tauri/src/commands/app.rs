@@ -118,7 +118,7 @@ pub async fn app_ready(state: State<'_, AppState>) -> Result<ReadyState, IpcErro
     let mut notices = Vec::new();
     let mut started = None;
     for link in links {
-        match state.sdk.start_link(&link).await {
+        match state.start_link(&link).await {
             Ok(flow) => started = Some(flow),
             Err(err) => notices.push(IpcError::from(err)),
         }

@@ -109,7 +109,7 @@ pub async fn flow_start_link(state: State<'_, AppState>, link: String) -> IpcRes
     if link.len() > MAX_LINK_LEN {
         return Err(IpcError::bad_request("the link is too long"));
     }
-    Ok(state.sdk.start_link(link).await?)
+    Ok(state.start_link(link).await?)
 }
 
 /// Answers the open prompt of flow `flow_id`. An approval the settings protect needs the PIN

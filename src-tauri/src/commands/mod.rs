@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod app_login;
 pub mod flows;
 pub mod history;
 pub mod scan;

@@ -10,6 +10,10 @@ pub const NAMES: &[&str] = &[
     "account_list",
     "account_pause_push",
     "app_info",
+    "app_login_start",
+    "app_login_status",
+    "app_login_stop",
+    "app_login_token",
     "app_ready",
     "app_startup_error",
     "flow_current",
@@ -29,5 +33,6 @@ pub const NAMES: &[&str] = &[
     "session_logout",
     "pin_change",
     "settings_get",
+    "settings_server_link_prefixes",
     "settings_update",
 ];

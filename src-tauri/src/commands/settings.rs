@@ -22,32 +22,73 @@ pub fn settings_get<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -
     settings
 }
 
-/// Replaces the preferences (saved to `settings.json`); returns them. What the OS keeps is
+/// Replaces the preferences (saved to `settings.json`); returns them as saved. The website
+/// link prefixes must be `https://` addresses (else 305, nothing changes; they are stored
+/// normalised, see [`links::normalise_prefix`]) and take effect at once. What the OS keeps is
 /// applied first: `startOnLogin` (the autostart plugin; a refusal is error 306), then
 /// `openLinks` (the deep-link plugin; 308). If either is refused, or the file cannot be
 /// written, what was already changed is put back and nothing is saved.
 #[tauri::command]
-pub fn settings_update<R: Runtime>(
+pub async fn settings_update<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
+    mut settings: Settings,
+) -> IpcResult<Settings> {
+    settings.link_prefixes = links::normalise_prefixes(&settings.link_prefixes)?;
+    let saved = save(&app, &state, settings)?;
+    state.apply_link_rules().await;
+    Ok(saved)
+}
+
+/// The `https://` link prefixes the servers of this app's accounts announce, which the app
+/// accepts without being told (the settings screen lists them above the person's own).
+#[tauri::command]
+pub async fn settings_server_link_prefixes(
+    state: State<'_, AppState>,
+) -> IpcResult<Vec<ServerLinkPrefix>> {
+    Ok(state
+        .sdk
+        .server_link_prefixes()
+        .await?
+        .into_iter()
+        .map(|(server_name, prefix)| ServerLinkPrefix {
+            server_name,
+            prefix,
+        })
+        .collect())
+}
+
+/// A link prefix a server announces.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ServerLinkPrefix {
+    /// The server's name.
+    pub server_name: String,
+    /// Its `https://` prefix.
+    pub prefix: String,
+}
+
+/// Applies what the OS keeps, then saves (see [`settings_update`]).
+fn save<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
     settings: Settings,
 ) -> IpcResult<Settings> {
     let previous = state.settings();
     // Best effort, when a later step fails: put back an OS entry this call changed.
     let restore_autostart = || {
         if previous.start_on_login != settings.start_on_login {
-            let _ =
-                autostart::with_item(&app, |item| autostart::set(item, previous.start_on_login));
+            let _ = autostart::with_item(app, |item| autostart::set(item, previous.start_on_login));
         }
     };
     let restore_links = || {
         if previous.open_links != settings.open_links {
-            let _ = links::with_handler(&app, |handler| links::set(handler, previous.open_links));
+            let _ = links::with_handler(app, |handler| links::set(handler, previous.open_links));
         }
     };
-    autostart::with_item(&app, |item| autostart::set(item, settings.start_on_login))?;
-    if let Err(err) = links::with_handler(&app, |handler| links::set(handler, settings.open_links))
-    {
+    autostart::with_item(app, |item| autostart::set(item, settings.start_on_login))?;
+    if let Err(err) = links::with_handler(app, |handler| links::set(handler, settings.open_links)) {
         restore_autostart();
         return Err(err);
     }

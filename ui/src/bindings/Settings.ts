@@ -37,4 +37,10 @@ askPinForLogins: boolean,
 /**
  * Ask for the PIN before approving a transaction. On by default: a payment is not.
  */
-askPinForTransactions: boolean, };
+askPinForTransactions: boolean, 
+/**
+ * Website addresses (`https://host/path`) whose deep links the app opens, besides the
+ * prefixes its servers announce (`links::normalise_prefix` form; see docs/app.md, "Deep
+ * links").
+ */
+linkPrefixes: Array<string>, };

@@ -7,6 +7,7 @@ import { ago, explain, when } from '../format';
 import { api, asIpcError } from '../ipc';
 import { openModal } from '../modal';
 import { pauseControls } from '../pause';
+import { appLoginCard } from '../applogin';
 
 function pinTimeout(minutes: number): string {
   if (minutes < 0) return 'Never asked at login';
@@ -179,6 +180,7 @@ export async function renderAccount(main: HTMLElement, id: string): Promise<void
             ),
             pauseControls(account.id, account.displayName),
           ),
+      appLoginCard(account, server),
       h(
         'section',
         { class: 'card danger-zone', 'aria-labelledby': 'danger' },

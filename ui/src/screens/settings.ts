@@ -1,5 +1,6 @@
-// Settings: PIN change, notifications, theme, about.
+// Settings: PIN change, approvals, preferences, website links, theme, about.
 
+import type { ServerLinkPrefix } from '../bindings/ServerLinkPrefix';
 import type { Settings } from '../bindings/Settings';
 import type { Theme } from '../bindings/Theme';
 import { applyTheme, state, toast } from '../app';
@@ -123,6 +124,152 @@ function switchRow(input: HTMLInputElement, title: string, hint: string): HTMLEl
   );
 }
 
+/** Most website addresses the person may add (src-tauri/src/links.rs). */
+const MAX_LINK_PREFIXES = 20;
+
+/** A website address as the app stores it (scheme and host in lower case, no trailing slash),
+ *  or why it cannot be one: the same rules as links::normalise_prefix, which has the last word. */
+export function linkPrefix(text: string): { prefix: string } | { error: string } {
+  const t = text.trim();
+  if (!t) return { error: 'Enter the address the website’s links start with.' };
+  if (t.length > 200) return { error: 'That address is too long.' };
+  if (/\s/.test(t)) return { error: 'A website address has no spaces.' };
+  if (!/^https:\/\//i.test(t)) return { error: 'The address must start with https://' };
+  if (/^https:\/\/[/\\]/i.test(t)) return { error: 'That is not a website address.' };
+  let url: URL;
+  try {
+    url = new URL(t);
+  } catch {
+    return { error: 'That is not a website address.' };
+  }
+  if (url.protocol !== 'https:' || !url.hostname) return { error: 'That is not a website address.' };
+  if (url.username || url.password) return { error: 'Leave out the user name.' };
+  if (url.search || url.hash || /[?#]/.test(t)) return { error: 'Leave out everything from ? or # on.' };
+  return { prefix: url.href.replace(/\/+$/, '') };
+}
+
+/** The https addresses whose links open in the app: those the servers of the person's accounts
+ *  announce (read-only) and the person's own list (add, remove; saved with the settings). */
+function linksSection(): HTMLElement {
+  const status = h('p', { class: 'form-status', id: 'link-prefix-status', role: 'status', 'aria-live': 'polite' });
+  const say = (text: string, tone: 'ok' | 'bad') => {
+    status.textContent = text;
+    status.className = `form-status ${tone}`;
+  };
+  const list = h('ul', { class: 'prefix-list', id: 'link-prefixes', 'aria-labelledby': 'links-own' });
+  const fromServers = h('div', { id: 'server-link-prefixes' });
+  const input: HTMLInputElement = h('input', {
+    id: 'link-prefix-input',
+    type: 'text',
+    inputmode: 'url',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: 'https://example.com/app',
+    'aria-describedby': 'link-prefix-hint link-prefix-status',
+  });
+  const add: HTMLButtonElement = h('button', { type: 'submit', class: 'secondary', id: 'link-prefix-add' }, 'Add');
+  async function saveList(next: string[]): Promise<boolean> {
+    try {
+      state.settings = await api.updateSettings({ ...state.settings, linkPrefixes: next });
+      return true;
+    } catch (err) {
+      say(explain(asIpcError(err)), 'bad');
+      return false;
+    }
+  }
+  async function remove(prefix: string, button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    if (await saveList(state.settings.linkPrefixes.filter((p) => p !== prefix))) {
+      draw();
+      say(`Links starting with ${prefix} no longer open in this app.`, 'ok');
+      input.focus();
+    } else {
+      button.disabled = false;
+      button.focus();
+    }
+  }
+  function draw(): void {
+    const prefixes = state.settings.linkPrefixes;
+    list.replaceChildren(
+      ...(prefixes.length
+        ? prefixes.map((prefix) => {
+            const button: HTMLButtonElement = h(
+              'button',
+              { type: 'button', class: 'secondary small-button', 'aria-label': `Remove ${prefix}`, onclick: () => void remove(prefix, button) },
+              'Remove',
+            );
+            return h('li', { class: 'prefix-row' }, h('span', { class: 'mono prefix' }, prefix), button);
+          })
+        : [h('li', { class: 'muted small', id: 'link-prefixes-empty' }, 'None added.')]),
+    );
+  }
+  const form = h(
+    'form',
+    {
+      class: 'prefix-add',
+      onsubmit: async (e: SubmitEvent) => {
+        e.preventDefault();
+        const checked = linkPrefix(input.value);
+        if ('error' in checked) {
+          say(checked.error, 'bad');
+          input.focus();
+          return;
+        }
+        if (state.settings.linkPrefixes.includes(checked.prefix)) {
+          say(`${checked.prefix} is already in the list.`, 'bad');
+          input.focus();
+          return;
+        }
+        if (state.settings.linkPrefixes.length >= MAX_LINK_PREFIXES) {
+          say(`At most ${MAX_LINK_PREFIXES} addresses; remove one first.`, 'bad');
+          return;
+        }
+        add.disabled = true;
+        const ok = await saveList([...state.settings.linkPrefixes, checked.prefix]);
+        add.disabled = false;
+        if (ok) {
+          input.value = '';
+          draw();
+          say(`Links starting with ${checked.prefix} now open in this app.`, 'ok');
+        }
+        input.focus();
+      },
+    },
+    h('label', { for: 'link-prefix-input' }, 'Add a website address'),
+    h('div', { class: 'row' }, input, add),
+    status,
+  );
+  const showServers = (servers: ServerLinkPrefix[]) =>
+    fromServers.replaceChildren(
+      ...(servers.length
+        ? [
+            h('h3', { id: 'links-servers' }, 'From your accounts'),
+            h(
+              'ul',
+              { class: 'prefix-list', 'aria-labelledby': 'links-servers' },
+              servers.map((s) => h('li', { class: 'prefix-row' }, h('span', { class: 'mono prefix' }, s.prefix), h('span', { class: 'muted small' }, s.serverName))),
+            ),
+          ]
+        : []),
+    );
+  void api.serverLinkPrefixes().then(showServers, () => showServers([]));
+  draw();
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'links-heading' },
+    h('h2', { id: 'links-heading' }, 'Website links'),
+    h(
+      'p',
+      { class: 'muted', id: 'link-prefix-hint' },
+      'A link on a website that logs you in or adds an account opens in this app when it starts with one of these addresses (nextauth: links always do).',
+    ),
+    fromServers,
+    h('h3', { id: 'links-own' }, 'Added by you'),
+    list,
+    form,
+  );
+}
+
 export async function renderSettings(main: HTMLElement): Promise<void> {
   const info = state.info ?? (state.info = await api.appInfo().catch(() => null));
   const notify = preferenceSwitch('notifications', 'notifications');
@@ -193,6 +340,7 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
           : null,
         themeGroup,
       ),
+      linksSection(),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'about-heading' },
