@@ -33,6 +33,7 @@ fn export_all(dir: &Path) {
     one::<crate::settings::Settings>(dir);
     one::<crate::events::Resync>(dir);
     one::<crate::camera::Preview>(dir);
+    one::<crate::camera::CameraInfo>(dir);
     one::<crate::commands::scan::ScreenScan>(dir);
 }
 

@@ -46,6 +46,9 @@ pub struct Settings {
     pub ask_pin_for_logins: bool,
     /// Ask for the PIN before approving a transaction. On by default: a payment is not.
     pub ask_pin_for_transactions: bool,
+    /// The camera to scan with (an id from `camera_list`); `None`, or one that is gone: the
+    /// first camera.
+    pub camera: Option<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
             open_links: false,
             ask_pin_for_logins: false,
             ask_pin_for_transactions: true,
+            camera: None,
         }
     }
 }
@@ -131,6 +135,7 @@ mod tests {
             open_links: true,
             ask_pin_for_logins: true,
             ask_pin_for_transactions: false,
+            camera: Some("Integrated Camera#0".into()),
         };
         s.save(&dir).expect("save");
         assert_eq!(Settings::load(&dir), s);
@@ -140,7 +145,8 @@ mod tests {
             on_disk,
             serde_json::json!({
                 "notifications": false, "theme": "dark", "startOnLogin": true, "keepInBackground": false,
-                "openLinks": true, "askPinForLogins": true, "askPinForTransactions": false
+                "openLinks": true, "askPinForLogins": true, "askPinForTransactions": false,
+                "camera": "Integrated Camera#0"
             }),
             "camelCase on disk and on the wire"
         );
@@ -155,6 +161,7 @@ mod tests {
                 open_links: false,
                 ask_pin_for_logins: false,
                 ask_pin_for_transactions: true,
+                camera: None,
             },
             "missing fields take their defaults (a file from before startOnLogin)"
         );

@@ -37,4 +37,9 @@ askPinForLogins: boolean,
 /**
  * Ask for the PIN before approving a transaction. On by default: a payment is not.
  */
-askPinForTransactions: boolean, };
+askPinForTransactions: boolean, 
+/**
+ * The camera to scan with (an id from `camera_list`); `None`, or one that is gone: the
+ * first camera.
+ */
+camera: string | null, };
