@@ -5,7 +5,8 @@
 //! Each frame is a file `NNNNN-MS-WxH.EXT`: its number, when it is shown (milliseconds from the
 //! start), its size, and its format (`yuyv`, `nv12`, `gray`, `mjpeg`: the camera's bytes). A
 //! file `NNNNN-MS-unplugged` ends the stream as an unplugged camera would. After the last frame
-//! the scene stays as it is (the last frame again), unless the source loops.
+//! the scene stays as it is (the last frame again), unless the source loops. A reader slower
+//! than the frame rate gets the newest frame, as from a camera (the others are dropped).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,6 +104,15 @@ impl RecordedSource {
                 self.pace(again.at);
                 return again;
             }
+        }
+        // Like a camera, the newest frame: those whose time passed while the reader was busy
+        // are dropped (an unplugging is not).
+        let now = self.started.elapsed();
+        while self.next < last
+            && matches!(self.entries[self.next].kind, EntryKind::Frame { .. })
+            && self.entries[self.next + 1].at <= now
+        {
+            self.next += 1;
         }
         let entry = self.entries[self.next].clone();
         self.next += 1;

@@ -73,6 +73,12 @@ pub fn scan(
     result
 }
 
+/// The QR reader the loop uses for a stream, set up as the loop sets it up (for measurements
+/// that replay frames offline).
+pub fn processor() -> qr::QrProcessor {
+    qr::QrProcessor::new()
+}
+
 fn look(
     source: &mut dyn FrameSource,
     cancel: &AtomicBool,
@@ -81,7 +87,7 @@ fn look(
 ) -> ScanResult<Vec<u8>> {
     let started = Instant::now();
     let mut last_preview: Option<Instant> = None;
-    let mut processor = qr::QrProcessor::new();
+    let mut processor = processor();
     loop {
         if cancel.load(Ordering::SeqCst) {
             return Err(ScanError::new(
