@@ -36,6 +36,7 @@ fn export_all(dir: &Path) {
     one::<crate::commands::app_login::AppLoginToken>(dir);
     one::<crate::events::Resync>(dir);
     one::<crate::camera::Preview>(dir);
+    one::<crate::camera::CameraInfo>(dir);
     one::<crate::commands::scan::ScreenScan>(dir);
 }
 

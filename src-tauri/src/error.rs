@@ -10,15 +10,8 @@ use serde::Serialize;
 
 /// App-level error codes (the SDK uses 1–299).
 pub mod codes {
-    /// The image holds no readable QR code.
-    pub const NO_QR_CODE: u16 = 300;
-    /// The image file cannot be read or decoded.
-    pub const IMAGE_UNREADABLE: u16 = 301;
-    /// The screen cannot be captured here (no X11 display, Wayland without XWayland, an
-    /// unsupported platform).
-    pub const SCREEN_CAPTURE_UNAVAILABLE: u16 = 302;
-    /// No camera can be used (none present, none supported by this build, access denied).
-    pub const NO_CAMERA: u16 = 303;
+    /// Scanning's own codes (images, the screen, cameras): 300–303, 307, 310–312.
+    pub use nextauth_desktop::codes::*;
     /// The app's settings file cannot be read or written.
     pub const SETTINGS_IO: u16 = 304;
     /// Input from the UI is not acceptable (too long, empty).
@@ -26,8 +19,6 @@ pub mod codes {
     /// The app cannot be made to start at login, or to stop doing so (the OS refused, or
     /// this platform has no such thing).
     pub const START_ON_LOGIN: u16 = 306;
-    /// The person stopped a camera scan.
-    pub const SCAN_CANCELLED: u16 = 307;
     /// The app cannot be made the handler of `nextauth:` links, or stop being it (the OS
     /// refused, `xdg-mime` is missing, or this platform takes the scheme from the bundle only).
     pub const LINK_HANDLER: u16 = 308;
@@ -66,6 +57,15 @@ impl From<SdkError> for IpcError {
         Self {
             code: err.code(),
             message: err.to_string(),
+        }
+    }
+}
+
+impl From<nextauth_desktop::ScanError> for IpcError {
+    fn from(err: nextauth_desktop::ScanError) -> Self {
+        Self {
+            code: err.code,
+            message: err.message,
         }
     }
 }

@@ -34,6 +34,15 @@ pub struct Resync {
     pub missed: u64,
 }
 
+/// Stops a running camera scan (its `scan_camera` answers 307 and the camera goes off).
+fn stop_camera<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(state) = app.try_state::<crate::state::AppState>() {
+        state
+            .camera_cancel
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Starts forwarding SDK events to the webview. Subscribes before returning, so no event
 /// emitted after this call is lost.
 pub fn spawn_bridge<R: Runtime>(app: AppHandle<R>, sdk: &Sdk) {
@@ -55,6 +64,8 @@ pub fn spawn_bridge<R: Runtime>(app: AppHandle<R>, sdk: &Sdk) {
                         if waiting && last_prompted.as_deref() != Some(flow.id.as_str()) {
                             last_prompted = Some(flow.id.clone());
                             asking = true;
+                            // A prompt (a push login, a link) stops a camera scan at once.
+                            stop_camera(&app);
                             attention(&app, flow);
                         } else if !waiting
                             && asking

@@ -123,7 +123,8 @@ fn commands_answer_through_tauri_ipc() {
     let settings = json!({
         "notifications": false, "theme": "dark", "startOnLogin": false, "keepInBackground": true,
         "openLinks": false, "askPinForLogins": false, "askPinForTransactions": true,
-        "linkPrefixes": []
+        "linkPrefixes": [],
+        "camera": null
     });
     assert_eq!(
         invoke(&w, "settings_update", json!({ "settings": settings })),
@@ -327,9 +328,19 @@ fn commands_answer_through_tauri_ipc() {
         126,
         "no PIN is set yet"
     );
+    // These machines have no camera: none listed, and a scan says so in words.
+    assert_eq!(
+        invoke(&w, "camera_list", json!({})).expect("camera_list"),
+        json!([])
+    );
     assert_eq!(
         code(invoke(&w, "scan_camera", json!({}))),
         u64::from(codes::NO_CAMERA)
+    );
+    assert_eq!(
+        code(invoke(&w, "scan_camera", json!({ "cameraId": "gone#7" }))),
+        u64::from(codes::NO_CAMERA),
+        "a remembered camera that is gone falls back to the first (there is none)"
     );
 
     // Images: not base64, no code, a code that is not ours (the SDK's decode error).

@@ -17,10 +17,10 @@
 //! docs/app.md describes the whole app.
 
 pub mod autostart;
+pub use nextauth_desktop::{camera, scanner};
 pub mod background;
 #[cfg(test)]
 mod bindings;
-pub mod camera;
 pub mod commands;
 pub mod error;
 pub mod events;
@@ -28,7 +28,6 @@ pub mod events;
 mod ipc_tests;
 pub mod links;
 pub mod os_switch;
-pub mod scanner;
 pub mod settings;
 pub mod state;
 #[cfg(desktop)]
@@ -173,6 +172,10 @@ pub fn run() {
                 let Some(state) = window.try_state::<AppState>() else {
                     return;
                 };
+                // A closed window stops the camera at once (its light goes off).
+                state
+                    .camera_cancel
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
                 let tray = state.tray.load(std::sync::atomic::Ordering::SeqCst);
                 let settings = state.settings();
                 if tray::on_close(settings.keep_in_background, tray) == tray::CloseAction::Hide {
@@ -255,6 +258,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::history::message_delete,
         commands::history::message_list,
         commands::history::message_mark_read,
+        commands::scan::camera_list,
         commands::scan::scan_camera,
         commands::scan::scan_cancel,
         commands::scan::scan_image,

@@ -50,6 +50,9 @@ pub struct Settings {
     /// prefixes its servers announce (`links::normalise_prefix` form; see docs/app.md, "Deep
     /// links").
     pub link_prefixes: Vec<String>,
+    /// The camera to scan with (an id from `camera_list`); `None`, or one that is gone: the
+    /// first camera.
+    pub camera: Option<String>,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             ask_pin_for_logins: false,
             ask_pin_for_transactions: true,
             link_prefixes: Vec::new(),
+            camera: None,
         }
     }
 }
@@ -137,6 +141,7 @@ mod tests {
             ask_pin_for_logins: true,
             ask_pin_for_transactions: false,
             link_prefixes: vec!["https://acme.example/app".into()],
+            camera: Some("Integrated Camera#0".into()),
         };
         s.save(&dir).expect("save");
         assert_eq!(Settings::load(&dir), s);
@@ -147,7 +152,8 @@ mod tests {
             serde_json::json!({
                 "notifications": false, "theme": "dark", "startOnLogin": true, "keepInBackground": false,
                 "openLinks": true, "askPinForLogins": true, "askPinForTransactions": false,
-                "linkPrefixes": ["https://acme.example/app"]
+                "linkPrefixes": ["https://acme.example/app"],
+                "camera": "Integrated Camera#0"
             }),
             "camelCase on disk and on the wire"
         );
@@ -163,6 +169,7 @@ mod tests {
                 ask_pin_for_logins: false,
                 ask_pin_for_transactions: true,
                 link_prefixes: Vec::new(),
+                camera: None,
             },
             "missing fields take their defaults (a file from before startOnLogin)"
         );

@@ -17,7 +17,7 @@ export const state = {
   /** Server parameters by server id (logo, visual hash), filled from account details. */
   servers: new Map<string, ServerInfo>(),
   info: null as AppInfo | null,
-  settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [] } as Settings,
+  settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [], camera: null } as Settings,
 };
 
 /** Reloads the accounts (with the sessions active now) and the servers they belong to. */

@@ -164,7 +164,14 @@ export function explain(err: IpcError): string {
     case 302:
       return 'The screen cannot be captured here. Open a saved image of the code instead.';
     case 303:
-      return 'No camera is available. Scan the code from your screen or open an image of it.';
+      return 'No camera found. Scan from the screen or open an image instead.';
+    case 310:
+      return 'The camera is in use by another program. Close that program and try again.';
+    case 311:
+      // The SDK side names what to do on this system (the video group, the privacy settings).
+      return err.message.replace(/^./, (c) => c.toUpperCase());
+    case 312:
+      return 'The camera stopped sending pictures. Is it still connected?';
     case 306:
       return 'Starting nextAuth when you log in could not be changed on this computer.';
     case 309:

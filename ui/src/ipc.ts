@@ -17,6 +17,7 @@ import type { IpcError } from './bindings/IpcError';
 import type { StartupError } from './bindings/StartupError';
 import type { Message } from './bindings/Message';
 import type { Preview } from './bindings/Preview';
+import type { CameraInfo } from './bindings/CameraInfo';
 import type { PushPause } from './bindings/PushPause';
 import type { ReadyState } from './bindings/ReadyState';
 import type { ScreenScan } from './bindings/ScreenScan';
@@ -94,7 +95,8 @@ export const api = {
   scanImage: (path: string) => call<Flow>('scan_image', { path }),
   scanImageData: (data: string) => call<Flow>('scan_image_data', { data }),
   scanScreen: () => call<ScreenScan>('scan_screen'),
-  scanCamera: () => call<Flow>('scan_camera'),
+  cameraList: () => call<CameraInfo[]>('camera_list'),
+  scanCamera: (cameraId?: string) => call<Flow>('scan_camera', { cameraId: cameraId ?? null }),
   cancelScan: () => call<null>('scan_cancel'),
   settings: () => call<Settings>('settings_get'),
   updateSettings: (settings: Settings) => call<Settings>('settings_update', { settings }),

@@ -128,7 +128,10 @@ const appData = path.join(tmp, 'app');
 const home = path.join(tmp, 'home');
 fs.mkdirSync(home, { recursive: true });
 const autostartFile = path.join(home, '.config', 'autostart', 'nextAuth.desktop');
-const appEnv = { ...process.env, HOME: home, NEXTAUTH_APP_DATA: appData, RUST_LOG: 'info' };
+// The camera: a recorded one (no camera here), empty until a step films a code into it.
+const cameraDir = path.join(tmp, 'camera');
+fs.mkdirSync(cameraDir, { recursive: true });
+const appEnv = { ...process.env, HOME: home, NEXTAUTH_APP_DATA: appData, NEXTAUTH_CAMERA_SOURCE: cameraDir, RUST_LOG: 'info' };
 const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], {
   stdio: ['ignore', 'ignore', 'pipe'],
   env: appEnv,
@@ -836,7 +839,22 @@ step('the history shows the login and the new account', async () => {
 step('camera: a clear message when there is none', async () => {
   await openScan();
   await click('#scan-camera');
-  await until('the no-camera message', async () => (await text('.scan-card .form-status')).startsWith('No camera is available'));
+  await until('the no-camera message', async () => (await text('.scan-card .form-status')).startsWith('No camera found.'));
+});
+
+step('camera: the preview shows, the code that comes into view at frame 40 of a 30 fps recording is read, approve, the website sees the login', async () => {
+  // The website's login code, filmed: a desk, then the code sliding in (blurred) and still.
+  const nonce = 'camera-login';
+  await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, nonce, path.join(tmp, 'camera-login.png'));
+  const site = await (await api(`/servers/${demo.serverid}/sessions/`, nonce)).json();
+  execFileSync(path.join(path.dirname(SERVER), 'nextauth-camera-sequence'), [cameraDir, 'nv12', site.loginqrdata, '--frames', '90']);
+  await openScan();
+  await click('#scan-camera');
+  // What the camera sees, scaled to 320 px wide (1280x720 frames: 180 high).
+  await until('the camera preview', () => browser.execute(() => document.getElementById('camera-preview')?.height === 180), 10000);
+  await waitFor('#prompt[data-interaction="CONFIRM"]');
+  assert.equal(await browser.execute(() => !!document.getElementById('camera-preview')), false, 'the camera view closed');
+  await approveLogin(nonce);
 });
 
 step('settings: the theme is saved, the PIN is changed with the server', async () => {

@@ -158,5 +158,5 @@ export function flow(kind, state, interaction = null, extra = {}) {
 }
 
 export function fixtures(overrides = {}) {
-  return { info, settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [] }, accounts, servers, history, messages, ...overrides };
+  return { info, settings: { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [], camera: null }, accounts, servers, history, messages, ...overrides };
 }

@@ -11,7 +11,7 @@
   const mock = {
     calls: [],
     info: clone(fx.info),
-    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [] },
+    settings: clone(fx.settings) || { notifications: true, theme: 'system', startOnLogin: false, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [], camera: null },
     accounts: clone(fx.accounts) || [],
     servers: clone(fx.servers) || {},
     history: clone(fx.history) || [],
@@ -141,8 +141,13 @@
     scan_image_data: ({ data }) => (data ? startFlow() : reject(301, 'the image cannot be read')),
     // With info.camera: previews every 40 ms until scan_cancel (307), or a code after three
     // frames when mock.cameraFinds is set.
-    scan_camera: () => {
-      if (!mock.info || !mock.info.camera) reject(303, 'no camera is available');
+    // mock.cameras: what camera_list answers; every scan_camera's cameraId lands in
+    // mock.cameraScans; mock.cameraTimesOut: that many scans end with 300 after a few frames.
+    camera_list: () => mock.cameras || [],
+    scan_camera: ({ cameraId } = {}) => {
+      if (!mock.info || !mock.info.camera) reject(303, 'No camera found.');
+      (mock.cameraScans = mock.cameraScans || []).push(cameraId ?? null);
+      if (mock.cameraError) reject(mock.cameraError.code, mock.cameraError.message);
       mock.cameraCancelled = false;
       return new Promise((resolve, fail) => {
         let n = 0;
@@ -153,6 +158,12 @@
             return;
           }
           mock.emit('scanner://preview', mock.previewFrame(n++));
+          if (mock.cameraTimesOut > 0 && n >= 3) {
+            mock.cameraTimesOut -= 1;
+            clearInterval(tick);
+            fail({ code: 300, message: 'The camera saw no QR code.' });
+            return;
+          }
           if (mock.cameraFinds && n >= 3) {
             clearInterval(tick);
             resolve(startFlow());

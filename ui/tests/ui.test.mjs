@@ -487,13 +487,68 @@ test('scan: the camera shows what it sees while it looks; Cancel stops it', asyn
   await page.context().close();
 });
 
+test('scan: with two cameras the person picks one, which is remembered; after the time limit they may keep looking; camera errors in words', async () => {
+  const fx = fixtures();
+  fx.info = { ...fx.info, camera: true };
+  fx.settings = { ...fx.settings, camera: 'USB Camera#2' };
+  const page = await open(fx, { hash: '#/add' });
+  await page.evaluate(() => {
+    window.__mock.cameras = [
+      { id: 'Integrated Camera#0', name: 'Integrated Camera' },
+      { id: 'USB Camera#2', name: 'USB Camera' },
+    ];
+    window.__mock.cameraTimesOut = 1;
+  });
+  await page.getByRole('button', { name: /^Camera/ }).click();
+  const choice = page.getByLabel('Camera', { exact: true });
+  await choice.waitFor();
+  assert.equal(await choice.inputValue(), 'USB Camera#2', 'the remembered camera');
+  // Nothing seen in time: the person keeps looking, with the same camera.
+  await page.getByRole('button', { name: 'Keep looking' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'camera-keep-looking');
+  await shoot(page, 'scan-camera-keep-looking');
+  await page.getByRole('button', { name: 'Keep looking' }).click();
+  await page.getByRole('button', { name: 'Keep looking' }).waitFor({ state: 'detached' });
+  // Another camera: the scan restarts with it, and the choice is saved.
+  await choice.selectOption('Integrated Camera#0');
+  await page.waitForFunction(() => window.__mock.cameraScans.length === 3);
+  assert.deepEqual(await page.evaluate(() => window.__mock.cameraScans), ['USB Camera#2', 'USB Camera#2', 'Integrated Camera#0']);
+  await page.waitForFunction(() => window.__mock.settings.camera === 'Integrated Camera#0');
+  await shoot(page, 'scan-camera-choice');
+  await page.locator('#camera-cancel').click();
+  await page.getByRole('img', { name: 'What the camera sees' }).waitFor({ state: 'detached' });
+
+  // The errors a camera can give, each in words (the scan view closes).
+  for (const [code, words] of [
+    [310, 'in use by another program'],
+    [311, 'video'],
+    [312, 'Is it still connected?'],
+  ]) {
+    await page.evaluate(([c, m]) => {
+      window.__mock.cameraError = { code: c, message: m };
+    }, [code, code === 311 ? 'nextAuth may not use the camera. On Linux, ask for your account to be added to the "video" group, then log in again.' : 'x']);
+    await page.getByRole('button', { name: /^Camera/ }).click();
+    await page.getByText(words, { exact: false }).waitFor();
+  }
+  await page.evaluate(() => (window.__mock.cameraError = null));
+
+  // Settings: the camera for scanning, the remembered one selected.
+  await page.evaluate(() => (location.hash = '#/settings'));
+  const setting = page.getByLabel('Camera for scanning');
+  await setting.waitFor();
+  assert.equal(await setting.inputValue(), 'Integrated Camera#0');
+  await setting.selectOption('USB Camera#2');
+  await page.waitForFunction(() => window.__mock.settings.camera === 'USB Camera#2');
+  await page.context().close();
+});
+
 test('scan: no QR code in an image, no camera, bad link, image by path', async () => {
   const page = await open(fixtures(), { hash: '#/add' });
   await page.getByRole('heading', { name: 'Scan a code', level: 1 }).waitFor();
   await page.setInputFiles('#open-image-input', { name: 'blank.png', mimeType: 'image/png', buffer: Buffer.from('x') });
   await page.getByText('No QR code was found in that image.').waitFor();
   await page.getByRole('button', { name: /^Camera/ }).click();
-  await page.getByText('No camera is available.').waitFor();
+  await page.getByText('No camera found. Scan from the screen or open an image instead.').waitFor();
   await page.getByLabel('Paste a link').fill('https://evil.example/x');
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   await page.getByText('This is not a nextAuth code').waitFor();
@@ -946,7 +1001,7 @@ test('settings: start on login, tray and link switches, refusals by the OS, hidd
   await page.keyboard.press('Space');
   await page.waitForFunction(() => window.__mock.settings.startOnLogin === true);
   const sent = await page.evaluate(() => window.__mock.calls.filter(([c]) => c === 'settings_update').at(-1)[1].settings);
-  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [] }, 'the other preferences are kept');
+  assert.deepEqual(sent, { notifications: true, theme: 'system', startOnLogin: true, keepInBackground: true, openLinks: false, askPinForLogins: false, askPinForTransactions: true, linkPrefixes: [], camera: null }, 'the other preferences are kept');
   assert.equal(await toggle.isChecked(), true);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'start-on-login', 'focus stays on the switch');
   await page.evaluate(() => {

@@ -68,7 +68,8 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Ap
         data_dir: state.data_dir.display().to_string(),
         keystore: state.keystore.into(),
         screen_capture: crate::scanner::screen_capture_supported(),
-        camera: crate::scanner::camera_supported(),
+        // Every desktop build has the camera scanner; phones use the platform's.
+        camera: cfg!(desktop),
         start_on_login: crate::autostart::with_item(&app, |item| item.is_some()),
         tray: state.tray.load(Ordering::SeqCst),
         link_handler: crate::links::with_handler(&app, |handler| handler.is_some()),

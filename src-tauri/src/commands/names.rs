@@ -16,6 +16,7 @@ pub const NAMES: &[&str] = &[
     "app_login_token",
     "app_ready",
     "app_startup_error",
+    "camera_list",
     "flow_current",
     "flow_respond",
     "flow_start_link",

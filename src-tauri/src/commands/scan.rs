@@ -12,8 +12,8 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::error::{codes, IpcError, IpcResult};
-use crate::scanner;
 use crate::state::AppState;
+use crate::{camera, scanner};
 
 /// Decodes the image file at `path` and starts the flow of its QR code.
 #[tauri::command]
@@ -104,7 +104,7 @@ pub async fn scan_screen<R: Runtime>(
         let _ = w.hide();
         tokio::time::sleep(UNCOVER_DELAY).await;
     }
-    let captured = blocking(scanner::capture_screen).await;
+    let captured = blocking(|| Ok(scanner::capture_screen()?)).await;
     // Back in front: the scan was asked for here (or from the tray: then its outcome shows).
     crate::events::show_main_window(&app);
     let codes = blocking(move || Ok(scanner::decode_all_luma(&captured?))).await?;
@@ -161,24 +161,41 @@ async fn describe(state: &AppState, payload: &QrPayload) -> ScreenCode {
     }
 }
 
-/// Looks through the camera for a QR code (up to 20 s) and starts its flow. While it looks,
-/// small previews arrive as `scanner://preview` events ([`crate::camera::Preview`]);
-/// `scan_cancel` stops it (error 307). Without a camera, or in a build without the `camera`
-/// feature, the answer is the typed "no camera" error (303).
+/// The cameras there are now, by name (the person chooses one in Settings or the scan view).
+#[tauri::command]
+pub async fn camera_list() -> IpcResult<Vec<camera::CameraInfo>> {
+    blocking(|| Ok(camera::list()?)).await
+}
+
+/// Looks through a camera for a QR code (up to 20 s) and starts its flow: `camera_id` (from
+/// `camera_list`), else the one chosen in the settings, else (or when that one is gone) the
+/// first. While it looks, small
+/// previews arrive as `scanner://preview` events ([`camera::Preview`]); `scan_cancel`, a
+/// closed window or another prompt stops it (307). Every outcome turns the camera off. Errors:
+/// no camera (303), busy (310), not allowed (311), unplugged (312), nothing seen in time (300).
 #[tauri::command]
 pub async fn scan_camera<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
+    camera_id: Option<String>,
 ) -> IpcResult<Flow> {
     let cancel = state.camera_cancel.clone();
     cancel.store(false, Ordering::SeqCst);
+    let camera_id = camera_id.or_else(|| state.settings().camera);
     let code = blocking(move || {
-        scanner::scan_camera(&cancel, &mut |preview| {
-            let _ = app.emit(crate::camera::PREVIEW_EVENT, preview);
-        })
+        let mut source = camera::open(camera_id.as_deref())?;
+        let found = camera::scan(
+            source.as_mut(),
+            &cancel,
+            camera::ScanLimits::default(),
+            &mut |preview| {
+                let _ = app.emit(camera::PREVIEW_EVENT, preview);
+            },
+        );
+        Ok(found?)
     })
     .await?;
-    Ok(state.sdk.start_qr(&code).await?)
+    Ok(state.sdk.start_qr_from(&code, CodeSource::Camera).await?)
 }
 
 /// Stops a running camera scan (its `scan_camera` answers 307).
@@ -188,7 +205,7 @@ pub fn scan_cancel(state: State<'_, AppState>) {
 }
 
 async fn start_from_image(state: &AppState, bytes: Vec<u8>) -> IpcResult<Flow> {
-    let code = blocking(move || scanner::decode_image(&bytes)).await?;
+    let code = blocking(move || Ok(scanner::decode_image(&bytes)?)).await?;
     Ok(state.sdk.start_qr_from(&code, CodeSource::Image).await?)
 }
 

@@ -43,4 +43,9 @@ askPinForTransactions: boolean,
  * prefixes its servers announce (`links::normalise_prefix` form; see docs/app.md, "Deep
  * links").
  */
-linkPrefixes: Array<string>, };
+linkPrefixes: Array<string>, 
+/**
+ * The camera to scan with (an id from `camera_list`); `None`, or one that is gone: the
+ * first camera.
+ */
+camera: string | null, };

@@ -2,6 +2,7 @@
 // screen, the camera, open an image, paste a link, drop an image or link. On the accounts
 // screen, the welcome screen and #/scan.
 
+import type { CameraInfo } from '../bindings/CameraInfo';
 import type { Flow } from '../bindings/Flow';
 import type { Preview } from '../bindings/Preview';
 import { state } from '../app';
@@ -41,11 +42,19 @@ function drawPreview(canvas: HTMLCanvasElement, preview: Preview): void {
   ctx.putImageData(image, 0, 0);
 }
 
+/** Cancelling, as the scan loop reports it (nothing to tell the person). */
+const CANCELLED = { code: 307, message: 'the scan was cancelled' };
+
 /**
- * The camera view while a camera scan runs: the live preview (so the person can aim) and a
- * Cancel button. Resolves when the scan ends.
+ * The camera view while a camera scan runs: the live preview (so the person can aim), the
+ * camera to use when there are several (remembered in the settings), and Cancel. When the time
+ * runs out with no code, the person may keep looking. Resolves with the flow of the code found.
  */
 async function cameraScan(host: HTMLElement): Promise<Flow> {
+  const cameras = await api.cameraList().catch(() => [] as CameraInfo[]);
+  const remembered = state.settings.camera;
+  let chosen = cameras.some((c) => c.id === remembered) ? remembered ?? undefined : cameras[0]?.id;
+  let switching = false;
   const canvas = h('canvas', {
     id: 'camera-preview',
     class: 'camera-preview',
@@ -59,25 +68,82 @@ async function cameraScan(host: HTMLElement): Promise<Flow> {
     { type: 'button', class: 'secondary', id: 'camera-cancel', onclick: () => void api.cancelScan() },
     'Cancel',
   );
-  const view = h(
-    'div',
-    { class: 'camera-view', role: 'group', 'aria-label': 'Camera scan' },
-    canvas,
-    h('p', { class: 'muted small' }, 'Hold the QR code up to the camera. It is read as soon as it is sharp.'),
-    cancel,
-  );
+  const picker =
+    cameras.length > 1
+      ? h(
+          'div',
+          { class: 'field camera-choice' },
+          h('label', { for: 'camera-choice' }, 'Camera'),
+          h(
+            'select',
+            {
+              id: 'camera-choice',
+              onchange: (e: Event) => {
+                chosen = (e.target as HTMLSelectElement).value;
+                void api
+                  .updateSettings({ ...state.settings, camera: chosen })
+                  .then((saved) => (state.settings = saved))
+                  .catch(() => undefined);
+                // The running scan stops; the loop below starts the chosen camera.
+                switching = true;
+                void api.cancelScan();
+              },
+            },
+            cameras.map((c) => h('option', { value: c.id, selected: c.id === chosen }, c.name)),
+          ),
+        )
+      : null;
+  const hint = h('p', { class: 'muted small', role: 'status' }, 'Hold the QR code up to the camera. It is read as soon as it is sharp.');
+  const view = h('div', { class: 'camera-view', role: 'group', 'aria-label': 'Camera scan' }, canvas, picker, hint, cancel);
   host.replaceChildren(view);
   host.hidden = false;
   view.scrollIntoView({ block: 'nearest' });
   const unlisten = await onCameraPreview((preview) => drawPreview(canvas, preview));
   cancel.focus();
   try {
-    return await api.scanCamera();
+    for (;;) {
+      try {
+        return await api.scanCamera(chosen);
+      } catch (err) {
+        const e = asIpcError(err);
+        if (e.code === 307 && switching) {
+          switching = false;
+          continue;
+        }
+        if (e.code !== 300 || !(await keepLooking(view, hint, cancel))) throw e.code === 300 ? CANCELLED : err;
+      }
+    }
   } finally {
     unlisten();
     host.replaceChildren();
     host.hidden = true;
   }
+}
+
+/** After the time limit: "Keep looking" (true) or Cancel (false). */
+function keepLooking(view: HTMLElement, hint: HTMLElement, cancel: HTMLElement): Promise<boolean> {
+  return new Promise((resolve) => {
+    hint.textContent = 'The camera saw no QR code yet. Hold the code closer, in good light.';
+    const again = h(
+      'button',
+      {
+        type: 'button',
+        id: 'camera-keep-looking',
+        onclick: () => {
+          again.remove();
+          cancel.hidden = false;
+          stop.remove();
+          hint.textContent = 'Hold the QR code up to the camera. It is read as soon as it is sharp.';
+          resolve(true);
+        },
+      },
+      'Keep looking',
+    );
+    const stop = h('button', { type: 'button', class: 'secondary', id: 'camera-stop', onclick: () => resolve(false) }, 'Cancel');
+    cancel.hidden = true;
+    view.append(again, stop);
+    again.focus();
+  });
 }
 
 /** The card with every way to start a flow; `linkOpen` shows the link field from the start. */

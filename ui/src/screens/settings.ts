@@ -1,5 +1,6 @@
-// Settings: PIN change, approvals, preferences, website links, theme, about.
+// Settings: PIN change, approvals, preferences, the camera, website links, theme, about.
 
+import type { CameraInfo } from '../bindings/CameraInfo';
 import type { ServerLinkPrefix } from '../bindings/ServerLinkPrefix';
 import type { Settings } from '../bindings/Settings';
 import type { Theme } from '../bindings/Theme';
@@ -278,6 +279,24 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
   const openLinks = preferenceSwitch('open-links', 'openLinks');
   const pinForLogins = preferenceSwitch('ask-pin-logins', 'askPinForLogins');
   const pinForTransactions = preferenceSwitch('ask-pin-transactions', 'askPinForTransactions');
+  const cameras = await api.cameraList().catch(() => [] as CameraInfo[]);
+  // The remembered camera, or the first when it is gone (as a scan does).
+  const camera = cameras.some((c) => c.id === state.settings.camera) ? state.settings.camera : cameras[0]?.id;
+  const cameraField = cameras.length
+    ? h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'settings-camera' }, 'Camera for scanning'),
+        h(
+          'select',
+          {
+            id: 'settings-camera',
+            onchange: (e: Event) => void save({ ...state.settings, camera: (e.target as HTMLSelectElement).value }),
+          },
+          cameras.map((c) => h('option', { value: c.id, selected: c.id === camera }, c.name)),
+        ),
+      )
+    : null;
   const hasPin = state.accounts.some((a) => a.hasPin);
   const themes: [Theme, string][] = [
     ['system', 'System'],
@@ -338,6 +357,7 @@ export async function renderSettings(main: HTMLElement): Promise<void> {
         info?.linkHandler
           ? switchRow(openLinks, 'Open nextauth: links', 'Links on websites that start a login open this app')
           : null,
+        cameraField,
         themeGroup,
       ),
       linksSection(),

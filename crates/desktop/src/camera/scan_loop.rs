@@ -1,31 +1,28 @@
 //! The camera scan loop: frames in, a QR payload out, with a small greyscale preview for the
-//! UI about ten times a second and a way to cancel. The frames come through [`FrameSource`],
-//! so the loop is tested with made-up frames (these machines have no camera); the real source
-//! is nokhwa's camera (`scanner::scan_camera`, `camera` feature).
+//! UI about ten times a second and a way to cancel. The frames come through [`FrameSource`]
+//! (a camera, or a recording in tests); whatever ends the scan, the source is stopped.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use nextauth_sdk::qr;
+use nextauth_qr as qr;
 use serde::Serialize;
 
-use crate::error::{codes, IpcError, IpcResult};
+use super::FrameSource;
+use crate::error::{codes, ScanError, ScanResult};
 use crate::scanner::Luma;
 
 /// The event carrying [`Preview`]s to the UI.
 pub const PREVIEW_EVENT: &str = "scanner://preview";
 
-/// Where camera frames come from.
-pub trait FrameSource {
-    /// The next frame's luma plane; `Ok(None)` for a frame that cannot be read (skipped).
-    fn next_frame(&mut self) -> IpcResult<Option<Luma>>;
-}
+/// How long a camera scan looks for a code before it asks whether to keep looking.
+pub const CAMERA_SCAN_SECS: u64 = 20;
 
 /// A small greyscale copy of a camera frame for the UI to draw (one byte a pixel, row by row,
 /// base64), so the person can aim the camera.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Preview {
     /// Width in pixels.
@@ -50,7 +47,7 @@ pub struct ScanLimits {
 impl Default for ScanLimits {
     fn default() -> Self {
         Self {
-            timeout: Duration::from_secs(crate::scanner::CAMERA_SCAN_SECS),
+            timeout: Duration::from_secs(CAMERA_SCAN_SECS),
             preview_every: Duration::from_millis(100),
             preview_size: 320,
         }
@@ -58,28 +55,50 @@ impl Default for ScanLimits {
 }
 
 /// Reads frames until one holds a QR code (its raw bytes), the person cancels (`cancel` set:
-/// error 307), the time runs out (300) or the source fails. Every frame is decoded; previews
-/// go to `on_preview` at most every `limits.preview_every`.
+/// [`codes::SCAN_CANCELLED`]), the time runs out ([`codes::NO_QR_CODE`]) or the source fails.
+/// Every frame is decoded; previews go to `on_preview` at most every `limits.preview_every`.
+/// The source is stopped before this returns, whatever the outcome.
+///
+/// # Errors
+///
+/// As above, or the source's own error (a camera unplugged: [`codes::CAMERA_LOST`]).
 pub fn scan(
     source: &mut dyn FrameSource,
     cancel: &AtomicBool,
     limits: ScanLimits,
     on_preview: &mut dyn FnMut(Preview),
-) -> IpcResult<Vec<u8>> {
+) -> ScanResult<Vec<u8>> {
+    let result = look(source, cancel, limits, on_preview);
+    source.stop();
+    result
+}
+
+/// The QR reader the loop uses for a stream, set up as the loop sets it up (for measurements
+/// that replay frames offline).
+pub fn processor() -> qr::QrProcessor {
+    qr::QrProcessor::new()
+}
+
+fn look(
+    source: &mut dyn FrameSource,
+    cancel: &AtomicBool,
+    limits: ScanLimits,
+    on_preview: &mut dyn FnMut(Preview),
+) -> ScanResult<Vec<u8>> {
     let started = Instant::now();
     let mut last_preview: Option<Instant> = None;
-    let mut processor = qr::QrProcessor::new();
+    let mut processor = processor();
     loop {
         if cancel.load(Ordering::SeqCst) {
-            return Err(IpcError::new(
+            return Err(ScanError::new(
                 codes::SCAN_CANCELLED,
                 "the scan was cancelled",
             ));
         }
         if started.elapsed() > limits.timeout {
-            return Err(IpcError::new(
+            return Err(ScanError::new(
                 codes::NO_QR_CODE,
-                "the camera saw no QR code",
+                "The camera saw no QR code. Hold the code closer, in good light, and keep looking.",
             ));
         }
         let Some(frame) = source.next_frame()? else {
@@ -121,16 +140,19 @@ pub fn preview_of(frame: &Luma, max: usize) -> Preview {
 mod tests {
     use super::*;
 
-    /// Frames from a list, then blank ones.
+    /// Frames from a list, then blank ones; counts its stops.
     struct Frames(Vec<Option<Luma>>, usize);
 
     impl FrameSource for Frames {
-        fn next_frame(&mut self) -> IpcResult<Option<Luma>> {
-            self.1 += 1;
+        fn next_frame(&mut self) -> ScanResult<Option<Luma>> {
             if self.0.is_empty() {
                 return Ok(Some(blank()));
             }
             Ok(self.0.remove(0))
+        }
+
+        fn stop(&mut self) {
+            self.1 += 1;
         }
     }
 
@@ -177,6 +199,7 @@ mod tests {
         })
         .expect("found");
         assert_eq!(found, payload);
+        assert_eq!(source.1, 1, "the stream is stopped once the code is found");
         assert_eq!(previews.len(), 2, "one per readable frame");
         assert_eq!((previews[0].width, previews[0].height), (320, 240));
         let bytes = base64::engine::general_purpose::STANDARD
@@ -194,8 +217,10 @@ mod tests {
             preview_size: 320,
         };
         let cancel = AtomicBool::new(true);
-        let err = scan(&mut Frames(vec![], 0), &cancel, limits, &mut |_| {}).unwrap_err();
+        let mut source = Frames(vec![], 0);
+        let err = scan(&mut source, &cancel, limits, &mut |_| {}).unwrap_err();
         assert_eq!(err.code, codes::SCAN_CANCELLED);
+        assert_eq!(source.1, 1, "stopped when cancelled");
         let mut previews = 0;
         let err = scan(
             &mut Frames(vec![], 0),

@@ -1,21 +1,17 @@
 //! Finding a nextAuth QR code in an image: a file, image bytes from the UI, the screen or a
 //! camera.
 //!
-//! Decoding uses the project's QR processor (`nextauth-qr`, re-exported by the SDK as
-//! `nextauth_sdk::qr`): it reads PNG and JPEG files into a luma plane itself, finds codes
+//! Decoding uses the project's QR processor (`nextauth-qr`): it reads PNG and JPEG files into a luma plane itself, finds codes
 //! anywhere on a large screenshot, and takes camera luma planes (YUYV, NV12) without an RGB
 //! step. The payload is binary (docs/protocol.md), so the raw bytes of the code are returned,
 //! never a string.
 
-use nextauth_sdk::qr;
+use nextauth_qr as qr;
 
-use crate::error::{codes, IpcError, IpcResult};
+use crate::error::{codes, ScanError, ScanResult};
 
 /// Largest image file accepted (bytes).
 pub const MAX_IMAGE_BYTES: usize = 32 * 1024 * 1024;
-
-/// How long a camera scan looks for a code before giving up.
-pub const CAMERA_SCAN_SECS: u64 = 20;
 
 /// An 8-bit greyscale picture, `width` bytes per row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +25,9 @@ pub struct Luma {
 }
 
 /// The raw bytes of the first QR code found in an encoded image (PNG or JPEG).
-pub fn decode_image(bytes: &[u8]) -> IpcResult<Vec<u8>> {
+pub fn decode_image(bytes: &[u8]) -> ScanResult<Vec<u8>> {
     if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(IpcError::new(
+        return Err(ScanError::new(
             codes::IMAGE_UNREADABLE,
             "the image is too large (more than 32 MiB)",
         ));
@@ -39,7 +35,7 @@ pub fn decode_image(bytes: &[u8]) -> IpcResult<Vec<u8>> {
     match qr::decode_file(bytes) {
         Ok(Some(code)) => Ok(code),
         Ok(None) => Err(no_code("the image")),
-        Err(err) => Err(IpcError::new(
+        Err(err) => Err(ScanError::new(
             codes::IMAGE_UNREADABLE,
             format!("the image cannot be read: {err}"),
         )),
@@ -47,7 +43,7 @@ pub fn decode_image(bytes: &[u8]) -> IpcResult<Vec<u8>> {
 }
 
 /// The raw bytes of the first QR code found in a greyscale picture.
-pub fn decode_luma(luma: &Luma) -> IpcResult<Vec<u8>> {
+pub fn decode_luma(luma: &Luma) -> ScanResult<Vec<u8>> {
     qr::decode_image(&luma.data, luma.width, luma.height).ok_or_else(|| no_code("the picture"))
 }
 
@@ -59,8 +55,8 @@ pub fn decode_all_luma(luma: &Luma) -> Vec<Vec<u8>> {
     qr::decode_image_all(&luma.data, luma.width, luma.height, MAX_SCREEN_CODES)
 }
 
-fn no_code(place: &str) -> IpcError {
-    IpcError::new(
+fn no_code(place: &str) -> ScanError {
+    ScanError::new(
         codes::NO_QR_CODE,
         format!("no QR code was found in {place}"),
     )
@@ -68,17 +64,17 @@ fn no_code(place: &str) -> IpcError {
 
 /// Whether "scan from screen" can work here: an X11 display on Linux (Xorg, or XWayland).
 pub fn screen_capture_supported() -> bool {
-    cfg!(all(target_os = "linux", desktop)) && std::env::var_os("DISPLAY").is_some()
+    cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_some()
 }
 
 /// A greyscale picture of the whole screen (X11 `GetImage` on the root window).
-#[cfg(all(target_os = "linux", desktop))]
-pub fn capture_screen() -> IpcResult<Luma> {
+#[cfg(target_os = "linux")]
+pub fn capture_screen() -> ScanResult<Luma> {
     use x11rb::connection::Connection;
     use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
 
     let unavailable = |what: &str| {
-        IpcError::new(
+        ScanError::new(
             codes::SCREEN_CAPTURE_UNAVAILABLE,
             format!("the screen cannot be captured: {what}"),
         )
@@ -130,122 +126,12 @@ pub fn capture_screen() -> IpcResult<Luma> {
 }
 
 /// A greyscale picture of the whole screen (not available on this platform yet).
-#[cfg(not(all(target_os = "linux", desktop)))]
-pub fn capture_screen() -> IpcResult<Luma> {
-    Err(IpcError::new(
+#[cfg(not(target_os = "linux"))]
+pub fn capture_screen() -> ScanResult<Luma> {
+    Err(ScanError::new(
         codes::SCREEN_CAPTURE_UNAVAILABLE,
         "scanning the screen is not available on this platform yet",
     ))
-}
-
-/// Whether a camera scanner is built in (the `camera` feature, desktop only).
-pub fn camera_supported() -> bool {
-    cfg!(all(feature = "camera", desktop))
-}
-
-/// Looks through the first camera until a QR code is seen (at most [`CAMERA_SCAN_SECS`]),
-/// handing previews to `on_preview` and stopping when `cancel` is set ([`crate::camera::scan`]).
-///
-/// Formats whose luma plane can be read directly (YUYV, NV12, grey) are preferred, so frames
-/// are not converted to RGB just to find a code; MJPEG frames are decoded to greyscale. One
-/// [`qr::QrProcessor`] reads the stream (it looks first where the last candidate was).
-#[cfg(all(feature = "camera", desktop))]
-pub fn scan_camera(
-    cancel: &std::sync::atomic::AtomicBool,
-    on_preview: &mut dyn FnMut(crate::camera::Preview),
-) -> IpcResult<Vec<u8>> {
-    use nokhwa::utils::{ApiBackend, FrameFormat, RequestedFormat, RequestedFormatType};
-
-    /// nokhwa's camera as a frame source.
-    struct Nokhwa(nokhwa::Camera);
-
-    impl crate::camera::FrameSource for Nokhwa {
-        fn next_frame(&mut self) -> IpcResult<Option<Luma>> {
-            let frame = self
-                .0
-                .frame()
-                .map_err(|e| IpcError::new(codes::NO_CAMERA, format!("the camera stopped: {e}")))?;
-            let res = frame.resolution();
-            Ok(frame_luma(
-                frame.source_frame_format(),
-                res.width_x as usize,
-                res.height_y as usize,
-                frame.buffer(),
-            ))
-        }
-    }
-
-    let no_camera = |what: String| IpcError::new(codes::NO_CAMERA, what);
-    let cameras = nokhwa::query(ApiBackend::Auto)
-        .map_err(|e| no_camera(format!("cameras cannot be listed: {e}")))?;
-    let first = cameras
-        .first()
-        .ok_or_else(|| no_camera("no camera was found".into()))?;
-    let formats = [
-        FrameFormat::YUYV,
-        FrameFormat::NV12,
-        FrameFormat::GRAY,
-        FrameFormat::MJPEG,
-    ];
-    let requested =
-        RequestedFormat::with_formats(RequestedFormatType::AbsoluteHighestFrameRate, &formats);
-    let mut camera = nokhwa::Camera::new(first.index().clone(), requested)
-        .map_err(|e| no_camera(format!("the camera cannot be opened: {e}")))?;
-    camera
-        .open_stream()
-        .map_err(|e| no_camera(format!("the camera cannot be started: {e}")))?;
-    let mut source = Nokhwa(camera);
-    let result = crate::camera::scan(
-        &mut source,
-        cancel,
-        crate::camera::ScanLimits::default(),
-        on_preview,
-    );
-    let _ = source.0.stop_stream();
-    result
-}
-
-/// Looks through a camera (not built in: the `camera` feature is off, or not a desktop).
-#[cfg(not(all(feature = "camera", desktop)))]
-pub fn scan_camera(
-    _cancel: &std::sync::atomic::AtomicBool,
-    _on_preview: &mut dyn FnMut(crate::camera::Preview),
-) -> IpcResult<Vec<u8>> {
-    Err(IpcError::new(
-        codes::NO_CAMERA,
-        "no camera is available: this build has no camera scanner; scan from the screen or \
-         open an image instead",
-    ))
-}
-
-/// The greyscale picture in a camera frame, without an RGB step where the format allows.
-#[cfg(all(feature = "camera", desktop))]
-fn frame_luma(
-    format: nokhwa::utils::FrameFormat,
-    width: usize,
-    height: usize,
-    data: &[u8],
-) -> Option<Luma> {
-    use nokhwa::utils::FrameFormat;
-    let plane = match format {
-        FrameFormat::YUYV => qr::luma_from_yuyv(data, width, height, width.checked_mul(2)?)?,
-        FrameFormat::NV12 => qr::luma_from_nv12(data, width, height, width)?.to_vec(),
-        FrameFormat::GRAY => data.get(..width.checked_mul(height)?)?.to_vec(),
-        FrameFormat::MJPEG => {
-            let img = qr::files::load_luma(data).ok()?;
-            return Some(Luma {
-                data: img.data,
-                width: img.width,
-                height: img.height,
-            });
-        }
-        FrameFormat::RAWRGB | FrameFormat::RAWBGR => return None,
-    };
-    Some(Luma {
-        data: plane,
-        width,
-        height,
-    })
 }
 
 #[cfg(test)]
@@ -337,37 +223,5 @@ mod tests {
             decode_image(&too_big).unwrap_err().code,
             codes::IMAGE_UNREADABLE
         );
-    }
-
-    #[cfg(all(feature = "camera", desktop))]
-    #[test]
-    fn camera_frames_give_their_luma_plane() {
-        use nokhwa::utils::FrameFormat;
-        let yuyv = [10, 0, 20, 0, 30, 0, 40, 0];
-        let luma = frame_luma(FrameFormat::YUYV, 2, 2, &yuyv).expect("yuyv");
-        assert_eq!(luma.data, vec![10, 20, 30, 40]);
-        let nv12 = [1, 2, 3, 4, 99, 99];
-        assert_eq!(
-            frame_luma(FrameFormat::NV12, 2, 2, &nv12)
-                .expect("nv12")
-                .data,
-            vec![1, 2, 3, 4]
-        );
-        assert!(
-            frame_luma(FrameFormat::GRAY, 4, 4, &nv12).is_none(),
-            "short frame"
-        );
-    }
-
-    #[cfg(all(feature = "camera", desktop))]
-    #[test]
-    fn without_a_camera_the_error_is_typed() {
-        // These machines have no camera: the scan must fail with the "no camera" code.
-        if std::path::Path::new("/dev/video0").exists() {
-            return;
-        }
-        let cancel = std::sync::atomic::AtomicBool::new(false);
-        let err = scan_camera(&cancel, &mut |_| {}).unwrap_err();
-        assert_eq!(err.code, codes::NO_CAMERA);
     }
 }
