@@ -1047,6 +1047,59 @@ async fn a_transaction_is_not_approved_without_a_pin_once_the_server_requires_on
 }
 
 #[tokio::test]
+async fn a_code_in_link_form_is_read_like_its_bytes() {
+    // A server with the LINK_CODES flag shows codes as text (for phones); the desktop reads
+    // them with its QR reader and the SDK takes the text as a link.
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server, "lin").await;
+    server
+        .configure(serde_json::json!({ "serverFlags": ["LINK_CODES"], "appurl": "" }))
+        .await;
+    let png = server
+        .api(
+            "GET",
+            &format!("/servers/{}/sessions/qr/login?img=png", server.server_id),
+            Some("link-form"),
+            None,
+        )
+        .await
+        .body;
+    let text = nextauth_sdk::qr::decode_file(&png)
+        .unwrap()
+        .expect("a code");
+    assert!(text.starts_with(b"nextauth:"), "the link form");
+    let flow = app.sdk.start_qr(&text).await.unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    app.sdk
+        .respond(&flow.id, confirm(None, None))
+        .await
+        .unwrap();
+    loop {
+        let f = app
+            .next_event(|e| match e {
+                Event::FlowUpdate { flow: f } if f.id == flow.id => Some(f.clone()),
+                _ => None,
+            })
+            .await;
+        match f.state {
+            FlowState::WaitingForInput => app.sdk.respond(&flow.id, pin(PIN)).await.unwrap(),
+            FlowState::Done => break,
+            FlowState::Error => panic!("{:?}", f.error),
+            _ => {}
+        }
+    }
+    assert_eq!(server.session("link-form").await["loggedin"], true);
+    // Text that is no link of ours is refused as not ours.
+    let err = app
+        .sdk
+        .start_qr(b"https://elsewhere.example/x")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), 32);
+}
+
+#[tokio::test]
 async fn the_next_scan_may_start_the_moment_a_flow_reports_its_end() {
     // An app (or a person) that scans again as soon as it hears "done" must not be told that
     // a flow is still running: the slot is free before the end is reported.

@@ -369,8 +369,23 @@ impl Sdk {
 
     /// Starts a flow from the raw bytes of a QR code read from `source` (the prompt warns
     /// when a code from this device's own screen logs in a browser on another network).
+    ///
+    /// A code that holds the link form as text (a deep link or `nextauth:` URI: what a server
+    /// with the `LINK_CODES` flag shows, so that phone camera apps and text-only scanners can
+    /// read it) is decoded like a link under the app's link rules.
     pub async fn start_qr_from(&self, bytes: &[u8], source: CodeSource) -> SdkResult<Flow> {
-        let payload = QrPayload::decode(bytes, self.inner.now());
+        let now = self.inner.now();
+        let payload = match QrPayload::decode(bytes, now) {
+            Err(err) => match std::str::from_utf8(bytes) {
+                Ok(text) => match decode_link(text, &self.link_rules(), now) {
+                    // Not a link of ours either: the code's own error says more.
+                    Err(nextauth_protocol::ProtocolError::NotOurs) => Err(err),
+                    decoded => decoded,
+                },
+                Err(_) => Err(err),
+            },
+            decoded => decoded,
+        };
         self.start_payload(payload, source).await
     }
 

@@ -1245,3 +1245,50 @@ async fn demo_signup_login_and_transfer_end_to_end() {
         .await;
     assert_eq!(r.status, 200, "logged in again by push");
 }
+
+#[tokio::test]
+async fn with_the_link_codes_flag_the_qr_images_hold_the_link_form_as_text() {
+    // Phones read codes as text (camera apps, the barcode-scanner plugin): under LINK_CODES
+    // the images carry the link form; the raw REST bytes stay the payload.
+    let server = TestServer::start().await;
+    configure(&server, |s| {
+        s.flags = vec!["LINK_CODES".into()];
+        s.appurl = String::new();
+    })
+    .await;
+    let nonce = "link-codes";
+    let raw = server
+        .api(
+            "GET",
+            &path(&server, "/sessions/qr/login"),
+            &[("X-nonce", nonce)],
+            b"",
+        )
+        .await;
+    assert_eq!(raw.status, 200);
+    let payload = QrPayload::decode(&raw.body, now()).expect("the raw bytes are the payload");
+    let image = server
+        .api(
+            "GET",
+            &path(&server, "/sessions/qr/login?img=png"),
+            &[("X-nonce", nonce)],
+            b"",
+        )
+        .await;
+    let text = String::from_utf8(scan(&image.body)).expect("text");
+    assert_eq!(text, payload.to_app_uri("nextauth").unwrap());
+
+    // With an https appurl: the deep link, in the sign-up page's block too.
+    configure(&server, |s| s.appurl = "https://acme.example/app".into()).await;
+    let r = server.request("GET", "/signup?name=Lina", &[], b"").await;
+    let text = String::from_utf8(scan(&data_png(&r.text()))).expect("text");
+    assert!(text.starts_with("https://acme.example/app/"), "{text}");
+    let rules = nextauth_protocol::qr::LinkRules {
+        https_prefixes: vec!["https://acme.example/app".into()],
+        schemes: vec![],
+    };
+    assert!(matches!(
+        nextauth_protocol::qr::decode_link(&text, &rules, now()),
+        Ok(QrPayload::Enrol(_))
+    ));
+}

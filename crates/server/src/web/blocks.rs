@@ -33,6 +33,10 @@ pub const BLOCK_QR_PX: u32 = 300;
 /// The app-to-app URI scheme of the nextauth-rs apps (the SDK's default), used for the code
 /// as text when the server has no `appurl`.
 pub const DEFAULT_SCHEME: &str = "nextauth";
+/// The server flag (`serverFlags`) that puts the link form of a code in its QR images instead of
+/// its bytes: text, which phone camera apps open as a link and text-only scanners return whole
+/// (docs/mobile.md, "How a phone scans our codes").
+pub const LINK_CODES_FLAG: &str = "LINK_CODES";
 /// Most sessions one footer (and one browser WebSocket) follows.
 pub const MAX_WATCHED: usize = 16;
 /// Side of one of the visual hash's 8×8 cells in the enrol block: 128 px in all, as in the app.
@@ -89,7 +93,7 @@ fn render(
     provokable: bool,
 ) -> StoreResult<String> {
     let app = escape(app_name(server));
-    let bytes = payload.encode()?;
+    let bytes = image_content(server, payload)?;
     let png = qr_png::png(&bytes, BLOCK_QR_PX).map_err(|_| StoreError::Corrupt("qr code"))?;
     let (class, title, alt, hint) = match kind {
         Kind::Login => (
@@ -183,6 +187,24 @@ fn render(
     }
     html.push_str("</div>\n");
     Ok(html)
+}
+
+/// What a QR image of `payload` holds: the payload's bytes, or its link form as text when the
+/// server has the [`LINK_CODES_FLAG`] (its `appurl` deep link, else a `nextauth:` URI).
+pub fn image_content(server: &ServerRow, payload: &QrPayload) -> StoreResult<Vec<u8>> {
+    let links = server
+        .settings
+        .flags
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(LINK_CODES_FLAG));
+    if links {
+        let link = match app_link(server, payload) {
+            Some(link) => link,
+            None => payload.to_app_uri(DEFAULT_SCHEME)?,
+        };
+        return Ok(link.into_bytes());
+    }
+    Ok(payload.encode()?)
 }
 
 /// The app-to-app link for mobile browsers: a deep link when `appurl` is an `https://` prefix,

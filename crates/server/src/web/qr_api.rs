@@ -15,6 +15,7 @@ use crate::clock;
 use crate::codes;
 use crate::state::SharedState;
 use crate::store::enrol_codes::EnrolGrant;
+use crate::store::servers::ServerRow;
 use crate::store::StoreError;
 
 /// Longest user id the enrol endpoints accept (bytes).
@@ -72,16 +73,18 @@ pub fn code_error(err: StoreError) -> ApiError {
     }
 }
 
-/// The payload as raw bytes, or as a PNG when `img=png`.
-fn answer(payload: &QrPayload, q: &CodeQuery) -> Result<Response, ApiError> {
-    let bytes = payload.encode().map_err(|e| code_error(e.into()))?;
+/// The payload as raw bytes, or as a PNG when `img=png` (holding the link form under the
+/// server's `LINK_CODES` flag).
+fn answer(server: &ServerRow, payload: &QrPayload, q: &CodeQuery) -> Result<Response, ApiError> {
     if !q
         .img
         .as_deref()
         .is_some_and(|i| i.eq_ignore_ascii_case("png"))
     {
+        let bytes = payload.encode().map_err(|e| code_error(e.into()))?;
         return Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response());
     }
+    let bytes = super::blocks::image_content(server, payload).map_err(code_error)?;
     let size = qr_png::clamp_size(size_param(q.s.as_deref())?);
     let png = qr_png::png(&bytes, size).map_err(|_| ApiError::BadRequest("code too long"))?;
     Ok(png_response(png))
@@ -116,7 +119,7 @@ pub async fn qr_login(
     let payload = codes::login_code(&state, &server, &nonce, context.as_ref(), clock::now())
         .await
         .map_err(code_error)?;
-    answer(&payload, &q)
+    answer(&server, &payload, &q)
 }
 
 /// `GET .../sessions/qr/enrol?name=&userid=`: a new one-time enrol code for the `X-nonce`
@@ -135,7 +138,7 @@ pub async fn qr_enrol(
     let payload = codes::enrol_code(&state, &server, &nonce, grant, clock::now())
         .await
         .map_err(code_error)?;
-    answer(&payload, &q)
+    answer(&server, &payload, &q)
 }
 
 /// `GET /servers/{serverid}/vash`: the visual hash of the server's current parameters (needs

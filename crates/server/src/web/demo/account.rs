@@ -242,7 +242,7 @@ fn transaction_panel(visit: &Visit, tx: &TransactionRow) -> Result<String, PageE
         server_id: visit.server.server_id,
         transaction_ref: tx.tid,
     });
-    let bytes = code.encode().map_err(StoreError::from)?;
+    let bytes = crate::web::blocks::image_content(&visit.server, &code)?;
     let png = qr_png::png(&bytes, 264).map_err(|_| StoreError::Corrupt("qr code"))?;
     let hidden = if status == "new" { "" } else { " hidden" };
     let number = match &tx.match_number {
