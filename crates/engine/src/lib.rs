@@ -1,8 +1,9 @@
 //! # nextauth-engine
 //!
 //! The authenticator's flows as sans-IO state machines: a [`FlowMachine`] per enrolment, login
-//! or transaction, and a [`SecondFactorMachine`] per change of the second factor (CHANGE_PIN,
-//! ADD_BIOMETRICS, REMOVE_BIOMETRICS).
+//! or transaction, a [`SecondFactorMachine`] per change of the second factor (CHANGE_PIN,
+//! ADD_BIOMETRICS, REMOVE_BIOMETRICS), and the [`ConnectHandshake`] that opens an account's
+//! CONNECT session (checked like a login's).
 //!
 //! ```text
 //!  start(payload) ──▶ Starting ──ServerHello──▶ WaitingForConfirmation ──Confirm──▶ Active
@@ -26,6 +27,7 @@
 
 mod answer;
 mod clock;
+mod connect;
 mod context;
 mod effect;
 pub mod error;
@@ -37,6 +39,7 @@ mod views;
 
 pub use answer::{PinCheck, PinInput, Response};
 pub use clock::{Time, Timeouts};
+pub use connect::{ConnectAwaitingAccept, ConnectHandshake, ServerHelloOutcome};
 pub use context::{Env, FlowContext, KnownAccount, KnownServer};
 pub use effect::{Effect, Input, NewAccount};
 pub use error::{EngineError, EngineResult};

@@ -9,6 +9,7 @@ use nextauth_protocol::ProtocolError;
 
 use super::{FlowMachine, Phase, Step};
 use crate::answer::Response;
+use crate::connect::pinned_key_holds;
 use crate::context::Env;
 use crate::effect::Effect;
 use crate::error::{EngineError, EngineResult};
@@ -58,11 +59,7 @@ impl FlowMachine {
             }
             (Err(err), _) => return Err(err.into()),
         };
-        if self
-            .ctx
-            .pinned_key
-            .is_some_and(|pinned| pinned != decision.params.public_key)
-        {
+        if !pinned_key_holds(self.ctx.pinned_key.as_ref(), &decision.params) {
             return Ok(self.abort_with(decision, EngineError::PinnedKeyMismatch));
         }
         if self.no_accounts {
