@@ -19,6 +19,9 @@ pub enum Input {
     Respond(Response),
     /// The online PIN check the engine asked for finished.
     PinChecked(PinCheck),
+    /// The connection [`Effect::Connect`] asked for is open: the wait for the server starts
+    /// now, not while the driver was still connecting.
+    Connected,
     /// The connection could not be opened.
     Unreachable,
     /// The connection closed or failed.

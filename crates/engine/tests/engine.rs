@@ -1205,6 +1205,20 @@ fn the_person_has_the_person_timeout_to_confirm_and_a_refused_answer_restarts_it
 }
 
 #[test]
+fn the_wait_for_the_hello_starts_once_connected() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, _) = FlowMachine::start("t".into(), login_payload(&server), ctx, &env).unwrap();
+    // Connecting took 9 s of the driver's time.
+    env.advance(9_000);
+    assert!(m.handle(Input::Connected, &env).unwrap().is_empty());
+    assert_eq!(m.deadline(), Some(9_000 + Timeouts::SERVER_MS));
+    env.advance(Timeouts::SERVER_MS - 1);
+    assert!(m.handle(Input::Timer, &env).unwrap().is_empty());
+    assert_eq!(m.flow().state, FlowState::Starting);
+}
+
+#[test]
 fn a_server_that_never_says_hello_is_given_up_on_after_the_server_timeout() {
     let server = Server::new(SecondFactorPolicy::None, 0);
     let (ctx, env) = app_with(&server, &["a"]);

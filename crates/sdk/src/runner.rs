@@ -267,7 +267,7 @@ async fn execute(
             Effect::Connect { endpoint } => match Connection::open(&endpoint, &inner.tls).await {
                 Ok(c) => {
                     *conn = Some(c);
-                    Ok(None)
+                    Ok(Some(Input::Connected))
                 }
                 Err(err @ crate::SdkError::UntrustedServer) => Ok(Some(Input::Failed(err.into()))),
                 Err(_) => Ok(Some(Input::Unreachable)),

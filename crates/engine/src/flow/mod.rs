@@ -241,6 +241,8 @@ impl FlowMachine {
             }
             // Only a session can be logged out by push; a flow goes on.
             (phase, Input::LoggedOutByPush) => Step::Next(phase, Vec::new()),
+            // Nothing to do but start the wait for the server anew (every input does).
+            (phase, Input::Connected) => Step::Next(phase, Vec::new()),
             (Phase::Continuous(_), Input::Closed) => {
                 self.session_ended(Some(EngineError::ConnectionLost))
             }
