@@ -1,16 +1,15 @@
 //! Operations on one account over a CONNECT session: checking the PIN, pulling messages,
-//! deleting the account on the server, changing the PIN, pausing push logins.
+//! deleting the account on the server, changing the PIN, pausing push logins. The handshake is
+//! the engine's ([`ConnectHandshake`], which checks the server as a login does); this file
+//! carries its frames and runs the conversations over the channel it opens.
 
 use std::time::Duration;
 
-use nextauth_protocol::handshake::{
-    decode_alert, frame, ClientHandshake, Purpose, Session as Channel,
-};
-use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerRecord};
-use nextauth_protocol::params::ParamsTrust;
+use nextauth_protocol::handshake::Session as Channel;
+use nextauth_protocol::messages::{AppRecord, ServerRecord};
 use nextauth_protocol::pin::{pin_proof, pin_verifier, DeviceSecret, Pin};
 
-use crate::engine::{PinCheck, PinInput};
+use crate::engine::{ConnectHandshake, PinCheck, PinInput, ServerHelloOutcome};
 use crate::error::{SdkError, SdkResult};
 use crate::sdk::Inner;
 use crate::store::AccountRecord;
@@ -44,41 +43,44 @@ impl AccountChannel {
         refresh: bool,
     ) -> SdkResult<Self> {
         let mut conn = Connection::open(&params.endpoint, &inner.tls).await?;
-        let (hs, hello) =
-            ClientHandshake::start(&inner.rng, Purpose::Connect, record.server_id, [0; 16])?;
+        let (hs, hello) = ConnectHandshake::start(
+            &inner.rng,
+            record.server_id,
+            params.public_key,
+            params.issued_at,
+            inner.config.pinned_key(&record.server_id),
+        )?;
         conn.send(hello).await?;
         let reply = conn.recv_within(TIMEOUT).await?;
-        if reply.first() == Some(&frame::ALERT) {
-            return Err(SdkError::Refused(decode_alert(&reply)?));
-        }
-        if inner
-            .config
-            .pinned_key(&record.server_id)
-            .is_some_and(|pinned| pinned != params.public_key)
-        {
-            return Err(SdkError::PinnedKeyMismatch);
-        }
-        let trust = ParamsTrust::KnownKey {
-            key: &params.public_key,
-            not_before: params.issued_at,
-        };
-        let decision = hs.read_server_hello(&reply, trust)?;
-        if refresh {
-            inner
-                .store
-                .save_server(&decision.signed_params, &decision.params, inner.now())
-                .await?;
-        }
         let key = inner.signer(record)?;
-        let (channel, finish) =
-            decision.finish(&key, &ClientRequest::Connect.encode()?, &inner.rng)?;
+        let (finish, next) = match hs.on_server_hello(&reply, &key, &inner.rng)? {
+            ServerHelloOutcome::Authenticated {
+                finish,
+                signed,
+                params,
+                next,
+            } => {
+                if refresh {
+                    inner
+                        .store
+                        .save_server(&signed, &params, inner.now())
+                        .await?;
+                }
+                (finish, next)
+            }
+            ServerHelloOutcome::Rejected { abort, error } => {
+                // The server hears why, as a flow's would; the answer does not matter.
+                if let Some(abort) = abort {
+                    let _ = conn.send(abort).await;
+                }
+                conn.close().await;
+                return Err(error.into());
+            }
+        };
         conn.send(finish).await?;
-        let mut this = Self { conn, channel };
-        match this.recv().await? {
-            ServerRecord::Accepted => Ok(this),
-            ServerRecord::Refused { code } => Err(SdkError::Refused(code)),
-            _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
-        }
+        let reply = conn.recv_within(TIMEOUT).await?;
+        let channel = next.on_reply(&reply)?;
+        Ok(Self { conn, channel })
     }
 
     /// Asks the server to carry `record`'s messages on this connection too (another account

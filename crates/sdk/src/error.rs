@@ -1,6 +1,8 @@
 //! The SDK's error type. Every variant has a stable numeric [`SdkError::code`] that apps
 //! branch on; the list is in docs/sdk.md. Messages never contain secrets.
 
+use nextauth_engine::error::refusal;
+use nextauth_engine::EngineError;
 use nextauth_protocol::ProtocolError;
 
 use crate::keystore::KeystoreError;
@@ -178,26 +180,112 @@ impl SdkError {
     }
 }
 
-/// What a server's refusal code means (docs/protocol.md, section 14), for messages.
-fn refusal(code: u16) -> &'static str {
-    match code {
-        32 => "the request was malformed",
-        33 => "the request was of an unknown kind",
-        41 => "the sign-up code has expired or was already used",
-        48 => "it does not know this account, or the account is deleted",
-        101 => "a message did not authenticate",
-        105 => "a message came at the wrong time",
-        108 => "the account is blocked",
-        109 => "the PIN is blocked",
-        110 => "this server requires a PIN",
-        111 => "this login has expired or is already logged in",
-        112 => "the transaction is unknown, answered, expired or not for this account",
-        113 => "another PIN question for this account replaced this one",
-        114 => "AppLogin is not enabled on this server",
-        115 => "the number given is not the one the browser shows, so the login was denied",
-        _ => "for a reason this app does not know",
+impl From<EngineError> for SdkError {
+    /// The SDK variant of the same name: same code, same message.
+    fn from(err: EngineError) -> Self {
+        match err {
+            EngineError::Protocol(e) => Self::Protocol(e),
+            EngineError::Unreachable => Self::Unreachable,
+            EngineError::UntrustedServer => Self::UntrustedServer,
+            EngineError::PinnedKeyMismatch => Self::PinnedKeyMismatch,
+            EngineError::ImpersonatedServer(name) => Self::ImpersonatedServer(name),
+            EngineError::EndpointMismatch(name) => Self::EndpointMismatch(name),
+            EngineError::ConnectionLost => Self::ConnectionLost,
+            EngineError::Timeout => Self::Timeout,
+            EngineError::Refused(code) => Self::Refused(code),
+            EngineError::NoAccountsForServer => Self::NoAccountsForServer,
+            EngineError::DisplayNameExists => Self::DisplayNameExists,
+            EngineError::SingleAccount => Self::SingleAccount,
+            EngineError::ServerNotAllowed => Self::ServerNotAllowed,
+            EngineError::WrongPin(left) => Self::WrongPin(left),
+            EngineError::PinBlocked => Self::PinBlocked,
+            EngineError::UnknownFlow => Self::UnknownFlow,
+            EngineError::WrongResponse => Self::WrongResponse,
+            EngineError::UnknownAccount => Self::UnknownAccount,
+            EngineError::InvalidInput(what) => Self::InvalidInput(what),
+            // The driver's own error, which the engine only carried into a flow's report (it
+            // never hands one back as a refusal): its code survives, as in `clone_code`.
+            EngineError::Driver(info) => Self::Refused(info.code),
+            // A variant added to the engine later keeps its code.
+            other => Self::Refused(other.code()),
+        }
+    }
+}
+
+impl From<SdkError> for EngineError {
+    /// For the engine: the variant of the same name, or what the driver failed at (storage,
+    /// keystore, configuration) as its code and message.
+    fn from(err: SdkError) -> Self {
+        match err {
+            SdkError::Protocol(e) => Self::Protocol(e),
+            SdkError::Unreachable => Self::Unreachable,
+            SdkError::UntrustedServer => Self::UntrustedServer,
+            SdkError::PinnedKeyMismatch => Self::PinnedKeyMismatch,
+            SdkError::ImpersonatedServer(name) => Self::ImpersonatedServer(name),
+            SdkError::EndpointMismatch(name) => Self::EndpointMismatch(name),
+            SdkError::ConnectionLost => Self::ConnectionLost,
+            SdkError::Timeout => Self::Timeout,
+            SdkError::Refused(code) => Self::Refused(code),
+            SdkError::NoAccountsForServer => Self::NoAccountsForServer,
+            SdkError::DisplayNameExists => Self::DisplayNameExists,
+            SdkError::SingleAccount => Self::SingleAccount,
+            SdkError::ServerNotAllowed => Self::ServerNotAllowed,
+            SdkError::WrongPin(left) => Self::WrongPin(left),
+            SdkError::PinBlocked => Self::PinBlocked,
+            SdkError::UnknownFlow => Self::UnknownFlow,
+            SdkError::WrongResponse => Self::WrongResponse,
+            SdkError::UnknownAccount => Self::UnknownAccount,
+            SdkError::InvalidInput(what) => Self::InvalidInput(what),
+            other => Self::Driver(other.info()),
+        }
     }
 }
 
 /// Result of SDK operations.
 pub type SdkResult<T> = Result<T, SdkError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whichever side raises an error, the app reads the same code and message.
+    #[test]
+    fn engine_errors_keep_their_code_and_message_in_the_sdk() {
+        let all = [
+            EngineError::Protocol(ProtocolError::UnexpectedMessage),
+            EngineError::Unreachable,
+            EngineError::UntrustedServer,
+            EngineError::PinnedKeyMismatch,
+            EngineError::ImpersonatedServer("Acme".into()),
+            EngineError::EndpointMismatch("Acme".into()),
+            EngineError::ConnectionLost,
+            EngineError::Timeout,
+            EngineError::Refused(111),
+            EngineError::Refused(999),
+            EngineError::NoAccountsForServer,
+            EngineError::DisplayNameExists,
+            EngineError::SingleAccount,
+            EngineError::ServerNotAllowed,
+            EngineError::WrongPin(2),
+            EngineError::PinBlocked,
+            EngineError::UnknownFlow,
+            EngineError::WrongResponse,
+            EngineError::UnknownAccount,
+            EngineError::InvalidInput("the PIN must be 4 to 16 digits"),
+        ];
+        for err in all {
+            let info = err.info();
+            let sdk = SdkError::from(err);
+            assert_eq!(sdk.info(), info);
+            assert_eq!(EngineError::from(sdk).info(), info);
+        }
+    }
+
+    /// A storage failure reaches a flow's report with the SDK's code and message.
+    #[test]
+    fn driver_failures_keep_their_code_and_message_in_the_engine() {
+        let sdk = SdkError::CorruptRow("account");
+        let info = sdk.info();
+        assert_eq!(EngineError::from(sdk).info(), info);
+    }
+}

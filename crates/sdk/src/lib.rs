@@ -20,18 +20,19 @@
 //!   from camera frames (luma planes, straight from YUYV or NV12 buffers), and
 //!   [`qr::decode_image`] from stills and screenshots (the `nextauth-qr` crate).
 //!
-//! The session engine ([`engine`]) is a sans-IO state machine: bytes and answers in, new state
-//! and effects out. [`Sdk`] drives it with a real transport, storage and clock.
+//! The session engine ([`engine`], the `nextauth-engine` crate) is a set of sans-IO state
+//! machines: bytes, answers and the time in, new state, effects and deadlines out. [`Sdk`]
+//! drives them with a real transport, storage, keystore and clock. The public data types
+//! ([`model`]) are the engine's, re-exported here under the same names.
 //! docs/sdk.md shows the event sequence of each flow.
 
 pub(crate) mod account_ops;
+pub use nextauth_engine as engine;
 pub mod biometrics;
 pub mod config;
-pub mod engine;
 pub mod error;
 pub mod keystore;
 pub mod live;
-pub mod model;
 pub mod private_files;
 pub mod push;
 pub mod reconcile;
@@ -50,6 +51,7 @@ pub use engine::{PinInput, Response};
 pub use error::{SdkError, SdkResult};
 pub use live::LiveDelivery;
 pub use model::*;
+pub use nextauth_engine::model;
 pub use nextauth_qr as qr;
 pub use push::PushOutcome;
 pub use reconcile::ReconcileReport;

@@ -1,5 +1,6 @@
 //! The task that runs one flow: carries out the engine's effects and feeds it inputs from the
-//! connection, the person and the clock.
+//! connection, the person and a timer set to the machine's own deadline. How long anything
+//! may take is the machine's decision ([`FlowMachine::deadline`]); this driver only waits.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -13,11 +14,6 @@ use crate::model::{Event, FlowState};
 use crate::sdk::{key_label, push_label, Inner, LiveSession, Reply, StepEnv, PIN_LABEL};
 use crate::store::{AccountRecord, PendingEnrol};
 use crate::transport::Connection;
-
-/// How long the server may take to answer.
-const SERVER_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long the person may take; the server gives up at about the same time.
-const PERSON_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Runs the flow to its end (and, for a continuous login, until the session ends).
 pub(crate) async fn run(
@@ -100,15 +96,7 @@ pub(crate) async fn run(
             biometrics_offered = true;
             offer_biometrics(&inner, machine.flow());
         }
-        let timeout = match machine.flow().state {
-            _ if in_session => ping_timeout(&machine),
-            FlowState::WaitingForInput => inner
-                .config
-                .second_factor_input_timeout
-                .unwrap_or(PERSON_TIMEOUT),
-            FlowState::WaitingForConfirmation => PERSON_TIMEOUT,
-            _ => SERVER_TIMEOUT,
-        };
+        let wake_at = machine.deadline().map(|ms| inner.instant_at(ms));
         let input = tokio::select! {
             frame = recv(&mut conn) => match frame {
                 Ok(frame) => Input::Frame(frame),
@@ -124,7 +112,7 @@ pub(crate) async fn run(
                             pending.extend(effects);
                         }
                         Err(err) => {
-                            let _ = reply.send(Err(err));
+                            let _ = reply.send(Err(err.into()));
                         }
                     }
                     continue;
@@ -132,7 +120,7 @@ pub(crate) async fn run(
                 // Every handle to the SDK is gone: stop.
                 None => Input::Respond(Response::Cancel),
             },
-            () = tokio::time::sleep(timeout) => Input::TimedOut,
+            () = timer(wake_at) => Input::Timer,
             () = logged_out.notified(), if in_session => Input::LoggedOutByPush,
             () = app_login_deadline(&inner, &id, in_session) => {
                 tracing::info!("AppLogin session ended by its time limit");
@@ -250,14 +238,12 @@ async fn app_login_deadline(inner: &Inner, id: &str, in_session: bool) {
     }
 }
 
-fn ping_timeout(machine: &FlowMachine) -> Duration {
-    let ping = machine
-        .flow()
-        .server
-        .as_ref()
-        .map_or(30, |s| u64::from(s.ping_time));
-    // The server pings at least every ping time; allow for one missed ping and some latency.
-    Duration::from_secs(2 * ping + 5)
+/// Completes at `at`; never without one.
+pub(crate) async fn timer(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn recv(conn: &mut Option<Connection>) -> SdkResult<Vec<u8>> {
@@ -281,9 +267,9 @@ async fn execute(
             Effect::Connect { endpoint } => match Connection::open(&endpoint, &inner.tls).await {
                 Ok(c) => {
                     *conn = Some(c);
-                    Ok(None)
+                    Ok(Some(Input::Connected))
                 }
-                Err(err @ crate::SdkError::UntrustedServer) => Ok(Some(Input::Failed(err))),
+                Err(err @ crate::SdkError::UntrustedServer) => Ok(Some(Input::Failed(err.into()))),
                 Err(_) => Ok(Some(Input::Unreachable)),
             },
             Effect::Send(frame) => match conn.as_mut() {
@@ -464,7 +450,7 @@ async fn execute(
             // Storage or keystore failures end the flow with a typed error; nothing is
             // half-written because each effect is one statement or one transaction.
             tracing::warn!(code = err.code(), %err, "a flow effect failed");
-            Some(Input::Failed(err))
+            Some(Input::Failed(err.into()))
         }
     }
 }

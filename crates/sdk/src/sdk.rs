@@ -10,7 +10,9 @@ use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::Config;
-use crate::engine::{Env, FlowContext, FlowMachine, KnownAccount, KnownServer, Response};
+use crate::engine::{
+    EngineResult, Env, FlowContext, FlowMachine, KnownAccount, KnownServer, Response, Timeouts,
+};
 use crate::error::{SdkError, SdkResult};
 use crate::keystore::Keystore;
 use crate::model::{Account, CodeSource, Event, Flow, HistoryEntry, Message};
@@ -128,6 +130,31 @@ impl Inner {
             .unwrap_or(0)
     }
 
+    /// The engine's deadline clock: monotonic milliseconds since this process first asked
+    /// (tokio's clock, so a test that pauses time pauses deadlines too).
+    pub fn now_ms(&self) -> u64 {
+        u64::try_from(clock_origin().elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// When a deadline of the engine's (its milliseconds) falls, for a timer.
+    pub fn instant_at(&self, ms: u64) -> tokio::time::Instant {
+        *clock_origin() + std::time::Duration::from_millis(ms)
+    }
+
+    /// How long flows wait for the server and the person.
+    pub fn timeouts(&self) -> Timeouts {
+        let second_factor_input_ms = self
+            .config
+            .second_factor_input_timeout
+            .map_or(Timeouts::PERSON_MS, |d| {
+                u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+            });
+        Timeouts {
+            second_factor_input_ms,
+            ..Timeouts::default()
+        }
+    }
+
     pub fn emit(&self, event: Event) {
         let _ = self.events.send(event);
     }
@@ -191,6 +218,12 @@ impl Inner {
     }
 }
 
+/// Where the engine's deadline clock starts.
+fn clock_origin() -> &'static tokio::time::Instant {
+    static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    ORIGIN.get_or_init(tokio::time::Instant::now)
+}
+
 /// The engine's view of the surroundings for one step: preloaded records, so it stays sync.
 pub(crate) struct StepEnv<'a> {
     pub inner: &'a Inner,
@@ -202,10 +235,13 @@ impl Env for StepEnv<'_> {
     fn now(&self) -> u64 {
         self.inner.now()
     }
+    fn now_ms(&self) -> u64 {
+        self.inner.now_ms()
+    }
     fn rng(&self) -> &dyn SecureRandom {
         &self.inner.rng
     }
-    fn account_signer(&self, account_id: &str) -> SdkResult<Box<dyn Signer + Send + Sync>> {
+    fn account_signer(&self, account_id: &str) -> EngineResult<Box<dyn Signer + Send + Sync>> {
         let record = self
             .records
             .iter()
@@ -213,7 +249,7 @@ impl Env for StepEnv<'_> {
             .ok_or(SdkError::UnknownAccount)?;
         Ok(Box::new(self.inner.signer(record)?))
     }
-    fn device_secret(&self) -> SdkResult<Option<DeviceSecret>> {
+    fn device_secret(&self) -> EngineResult<Option<DeviceSecret>> {
         Ok(self.device.map(DeviceSecret::from_bytes))
     }
 }
@@ -498,6 +534,7 @@ impl Sdk {
             only_account,
             second_factor_blocked: self.inner.config.block_second_factor_on_pin_blocked
                 && self.inner.store.pin_blocked().await?,
+            timeouts: self.inner.timeouts(),
         };
         let records: Vec<AccountRecord> = accounts.into_iter().map(|(r, _)| r).collect();
         let device = self.inner.device_secret().await?.map(|d| *d.expose());
@@ -515,7 +552,7 @@ impl Sdk {
                         self.inner.store.add_history(&draft).await?;
                     }
                 }
-                return Err(err);
+                return Err(err.into());
             }
         };
         let flow = machine.flow().clone();

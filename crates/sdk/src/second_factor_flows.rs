@@ -5,18 +5,14 @@
 //! SDK offers outside a flow (`change_pin`, `enable_biometrics`, `disable_biometrics`).
 
 use std::collections::VecDeque;
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::engine::{Response, SecondFactorEffect, SecondFactorInput, SecondFactorMachine};
+use crate::engine::{Response, SecondFactorEffect, SecondFactorInput, SecondFactorMachine, Time};
 use crate::error::{SdkError, SdkResult};
 use crate::model::{Event, Flow, FlowKind, FlowState};
 use crate::sdk::Reply;
 use crate::Sdk;
-
-/// How long the person may take to answer, unless `Config::second_factor_input_timeout` says.
-const PERSON_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl Sdk {
     /// Starts CHANGE_PIN: the flow asks for the current PIN (`VerifySecondFactor`; biometric
@@ -74,21 +70,31 @@ impl Sdk {
             }
             *active = Some((id.clone(), tx));
         }
-        let (machine, effects) =
-            match SecondFactorMachine::start(id.clone(), kind, self.inner.now()) {
-                Ok(started) => started,
-                Err(err) => {
-                    self.inner.release(&id);
-                    return Err(err);
-                }
-            };
+        let started =
+            SecondFactorMachine::start(id.clone(), kind, self.inner.timeouts(), now(&self.inner));
+        let (machine, effects) = match started {
+            Ok(started) => started,
+            Err(err) => {
+                self.inner.release(&id);
+                return Err(err.into());
+            }
+        };
         let flow = machine.flow().clone();
         tokio::spawn(drive(self.clone(), machine, effects, rx));
         Ok(flow)
     }
 }
 
-/// Runs one second-factor flow to its end.
+/// Now, on both of the engine's clocks.
+fn now(inner: &crate::sdk::Inner) -> Time {
+    Time {
+        unix_s: inner.now(),
+        ms: inner.now_ms(),
+    }
+}
+
+/// Runs one second-factor flow to its end: carries out the machine's effects, hands it the
+/// person's answers, and wakes it at its deadline (how long a question waits is its call).
 async fn drive(
     sdk: Sdk,
     mut machine: SecondFactorMachine,
@@ -100,32 +106,23 @@ async fn drive(
     loop {
         while let Some(effect) = pending.pop_front() {
             if let Some(input) = execute(&sdk, effect).await {
-                let now = sdk.inner.now();
-                pending.extend(machine.handle(input, now).unwrap_or_default());
+                pending.extend(machine.handle(input, now(&sdk.inner)).unwrap_or_default());
             }
         }
         if machine.is_finished() {
             break;
         }
-        let timeout = match machine.flow().state {
-            FlowState::WaitingForInput => sdk
-                .inner
-                .config
-                .second_factor_input_timeout
-                .unwrap_or(PERSON_TIMEOUT),
-            // Nothing waits outside a question: the work ran above.
-            _ => Duration::ZERO,
-        };
+        let wake_at = machine.deadline().map(|ms| sdk.inner.instant_at(ms));
         let input = tokio::select! {
             answer = answers.recv() => match answer {
                 Some((response, reply)) => {
-                    match machine.handle(SecondFactorInput::Respond(response), sdk.inner.now()) {
+                    match machine.handle(SecondFactorInput::Respond(response), now(&sdk.inner)) {
                         Ok(effects) => {
                             let _ = reply.send(Ok(()));
                             pending.extend(effects);
                         }
                         Err(err) => {
-                            let _ = reply.send(Err(err));
+                            let _ = reply.send(Err(err.into()));
                         }
                     }
                     continue;
@@ -133,10 +130,9 @@ async fn drive(
                 // Every handle to the SDK is gone: stop.
                 None => SecondFactorInput::Respond(Response::Cancel),
             },
-            () = tokio::time::sleep(timeout) => SecondFactorInput::TimedOut,
+            () = crate::runner::timer(wake_at) => SecondFactorInput::Timer,
         };
-        let now = sdk.inner.now();
-        pending.extend(machine.handle(input, now).unwrap_or_default());
+        pending.extend(machine.handle(input, now(&sdk.inner)).unwrap_or_default());
     }
     sdk.inner.release(&id);
 }
@@ -163,14 +159,14 @@ async fn execute(sdk: &Sdk, effect: SecondFactorEffect) -> Option<SecondFactorIn
             crate::account_ops::check_pin(inner, &pin).await,
         )),
         SecondFactorEffect::ChangePin { current, new } => Some(SecondFactorInput::Worked(
-            sdk.change_pin(&current, &new).await,
+            sdk.change_pin(&current, &new).await.map_err(Into::into),
         )),
-        SecondFactorEffect::EnableBiometrics(pin) => {
-            Some(SecondFactorInput::Worked(sdk.enable_biometrics(&pin).await))
-        }
-        SecondFactorEffect::DisableBiometrics => {
-            Some(SecondFactorInput::Worked(sdk.disable_biometrics().await))
-        }
+        SecondFactorEffect::EnableBiometrics(pin) => Some(SecondFactorInput::Worked(
+            sdk.enable_biometrics(&pin).await.map_err(Into::into),
+        )),
+        SecondFactorEffect::DisableBiometrics => Some(SecondFactorInput::Worked(
+            sdk.disable_biometrics().await.map_err(Into::into),
+        )),
         SecondFactorEffect::History(draft) => {
             if let Err(err) = inner.store.add_history(&draft).await {
                 tracing::warn!(code = err.code(), "cannot record a second-factor flow");

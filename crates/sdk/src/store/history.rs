@@ -6,32 +6,10 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::Store;
 use crate::error::{SdkError, SdkResult};
-use crate::model::{Announce, HistoryEntry, HistoryStatus};
+use crate::model::{HistoryEntry, HistoryStatus};
 
-/// A new history entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryDraft {
-    /// When.
-    pub at: u64,
-    /// ENROL, LOGIN, SIGN_TRANSACTION, CHANGE_PIN, PUSH, DELETE.
-    pub kind: &'static str,
-    /// How it ended.
-    pub status: HistoryStatus,
-    /// Server, when known.
-    pub server_id: Option<ServerId>,
-    /// Server name ("" when unknown).
-    pub server_name: String,
-    /// Account, when known.
-    pub account_id: Option<String>,
-    /// Account name ("" when unknown).
-    pub account_name: String,
-    /// What was shown.
-    pub announce: Option<Announce>,
-    /// Error code for failures.
-    pub error_code: Option<u16>,
-    /// Free text.
-    pub detail: String,
-}
+/// A new history entry (the engine drafts them; the store writes them).
+pub use nextauth_engine::HistoryDraft;
 
 /// Which entries to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -1,8 +1,17 @@
 //! The flow engine driven input by input, with the server side played by the protocol crate:
-//! no sockets, no database, no clock, so every path (including the odd ones) is checked.
+//! no sockets, no database, no clock, so every path (including the odd ones) is checked. Time is
+//! a fake clock in milliseconds of test time (`TestEnv::clock`), moved by hand.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
+use nextauth_engine::model::{
+    Account, CodeSource, ErrorInfo, FlowState, HistoryStatus, Interaction, NumberAsk, SessionState,
+};
+use nextauth_engine::{
+    Effect, EngineError, EngineResult, Env, FlowContext, FlowMachine, Input, KnownAccount,
+    KnownServer, PinInput, Response, Timeouts,
+};
 use nextauth_protocol::crypto::{Signer, SigningKey};
 use nextauth_protocol::handshake::{encode_alert, ClientFinished, ClientHello, Session as Channel};
 use nextauth_protocol::ids::{ServerId, SessionRef};
@@ -13,13 +22,6 @@ use nextauth_protocol::messages::{
 use nextauth_protocol::params::{SecondFactorPolicy, ServerParams, SignedServerParams};
 use nextauth_protocol::pin::{check_pin_proof, pin_verifier, DeviceSecret, Pin};
 use nextauth_protocol::qr::{EnrolCode, EnrolSecret, LoginCode, QrPayload};
-use nextauth_sdk::engine::{
-    Effect, Env, FlowContext, FlowMachine, Input, KnownAccount, KnownServer, Response,
-};
-use nextauth_sdk::{
-    Account, CodeSource, FlowState, HistoryStatus, Interaction, NumberAsk, PinInput, SdkError,
-    SdkResult, SessionState,
-};
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
@@ -30,20 +32,32 @@ struct TestEnv {
     rng: SystemRandom,
     pkcs8: HashMap<String, Zeroizing<Vec<u8>>>,
     device: Option<[u8; 32]>,
+    /// The driver's monotonic milliseconds: test time, moved by [`TestEnv::advance`].
+    clock: Cell<u64>,
+}
+
+impl TestEnv {
+    /// Lets `ms` milliseconds of test time pass.
+    fn advance(&self, ms: u64) {
+        self.clock.set(self.clock.get() + ms);
+    }
 }
 
 impl Env for TestEnv {
     fn now(&self) -> u64 {
         NOW
     }
+    fn now_ms(&self) -> u64 {
+        self.clock.get()
+    }
     fn rng(&self) -> &dyn SecureRandom {
         &self.rng
     }
-    fn account_signer(&self, id: &str) -> SdkResult<Box<dyn Signer + Send + Sync>> {
-        let pkcs8 = self.pkcs8.get(id).ok_or(SdkError::UnknownAccount)?;
+    fn account_signer(&self, id: &str) -> EngineResult<Box<dyn Signer + Send + Sync>> {
+        let pkcs8 = self.pkcs8.get(id).ok_or(EngineError::UnknownAccount)?;
         Ok(Box::new(SigningKey::from_pkcs8(pkcs8, &self.rng)?))
     }
-    fn device_secret(&self) -> SdkResult<Option<DeviceSecret>> {
+    fn device_secret(&self) -> EngineResult<Option<DeviceSecret>> {
         Ok(self.device.map(DeviceSecret::from_bytes))
     }
 }
@@ -110,7 +124,7 @@ fn sent(effects: &[Effect]) -> Option<Vec<u8>> {
     })
 }
 
-fn last_flow(effects: &[Effect]) -> nextauth_sdk::Flow {
+fn last_flow(effects: &[Effect]) -> nextauth_engine::model::Flow {
     effects
         .iter()
         .rev()
@@ -242,6 +256,7 @@ fn app_with(server: &Server, ids: &[&str]) -> (FlowContext, TestEnv) {
         source: Default::default(),
         only_account: None,
         second_factor_blocked: false,
+        timeouts: Timeouts::default(),
     };
     (
         ctx,
@@ -249,6 +264,7 @@ fn app_with(server: &Server, ids: &[&str]) -> (FlowContext, TestEnv) {
             rng,
             pkcs8,
             device: Some([9; 32]),
+            clock: Cell::new(0),
         },
     )
 }
@@ -275,6 +291,7 @@ fn enrol_sets_the_pin_and_creates_the_account_only_when_accepted() {
         rng: SystemRandom::new(),
         pkcs8: HashMap::new(),
         device: None,
+        clock: Cell::new(0),
     };
     let (mut m, effects) = FlowMachine::start(
         "f1".into(),
@@ -325,7 +342,7 @@ fn enrol_sets_the_pin_and_creates_the_account_only_when_accepted() {
         &env,
     );
     assert!(
-        matches!(bad, Err(SdkError::InvalidInput(_))),
+        matches!(bad, Err(EngineError::InvalidInput(_))),
         "a refused answer leaves the question open"
     );
     let effects = m
@@ -409,14 +426,14 @@ fn login_with_account_choice_and_server_pin_check() {
         }),
         &env,
     );
-    assert!(matches!(unchosen, Err(SdkError::UnknownAccount)));
+    assert!(matches!(unchosen, Err(EngineError::UnknownAccount)));
     let wrong = m.handle(
         Input::Respond(Response::Pin {
             pin: PinInput::new("1234"),
         }),
         &env,
     );
-    assert!(matches!(wrong, Err(SdkError::WrongResponse)));
+    assert!(matches!(wrong, Err(EngineError::WrongResponse)));
     let effects = m
         .handle(
             Input::Respond(Response::Confirm {
@@ -559,6 +576,7 @@ fn offline_checks_fail_before_connecting() {
         rng: SystemRandom::new(),
         pkcs8: HashMap::new(),
         device: None,
+        clock: Cell::new(0),
     };
     // A transaction code with no account here (no browser waits on it; a login code with no
     // account connects to say so, so the browser hears NOACCOUNTS: tests/sdk_negative.rs).
@@ -624,11 +642,16 @@ fn duplicate_display_names_alerts_timeouts_and_tampering_end_in_errors() {
 
     let (mut m, _) =
         FlowMachine::start("f10".into(), login_payload(&server), ctx.clone(), &env).unwrap();
-    let effects = m.handle(Input::TimedOut, &env).unwrap();
+    // The server never answers: nothing happens before the deadline, the flow ends at it.
+    assert_eq!(m.deadline(), Some(env.now_ms() + Timeouts::SERVER_MS));
+    env.advance(Timeouts::SERVER_MS - 1);
+    assert!(m.handle(Input::Timer, &env).unwrap().is_empty());
+    env.advance(1);
+    let effects = m.handle(Input::Timer, &env).unwrap();
     assert_eq!(last_flow(&effects).error.unwrap().code, 50);
     assert!(matches!(
         m.handle(Input::Respond(Response::Deny), &env),
-        Err(SdkError::UnknownFlow)
+        Err(EngineError::UnknownFlow)
     ));
 
     let (mut m, effects) =
@@ -697,6 +720,7 @@ fn a_pinned_server_key_must_sign_the_parameters() {
         rng: SystemRandom::new(),
         pkcs8: HashMap::new(),
         device: None,
+        clock: Cell::new(0),
     };
     let enrol = |pinned: Option<nextauth_protocol::crypto::PublicKey>, id: &str| {
         let ctx = FlowContext {
@@ -745,6 +769,7 @@ fn enrol_sent(name: &str) -> (FlowMachine, Box<Channel>, TestEnv) {
         rng: SystemRandom::new(),
         pkcs8: HashMap::new(),
         device: None,
+        clock: Cell::new(0),
     };
     let (mut m, effects) = FlowMachine::start(
         name.into(),
@@ -786,10 +811,11 @@ fn an_enrolment_is_done_only_once_stored_and_kept_pending_when_the_outcome_is_un
         .handle(record(&mut channel, &ServerRecord::Accepted), &env)
         .unwrap();
     assert!(matches!(effects.last(), Some(Effect::Commit)));
-    let full = SdkError::Storage(sqlx::Error::Io(std::io::Error::new(
-        std::io::ErrorKind::StorageFull,
-        "disk full",
-    )));
+    // What the SDK hands in for a full disk: its code and message, no storage error type.
+    let full = EngineError::Driver(ErrorInfo {
+        code: 200,
+        message: "local storage failed: disk full".into(),
+    });
     let effects = m.handle(Input::Failed(full), &env).unwrap();
     let flow = last_flow(&effects);
     assert_eq!(
@@ -899,7 +925,7 @@ fn the_number_asked_must_be_given_and_is_what_the_account_signs() {
         assert!(
             matches!(
                 m.handle(Input::Respond(answer), &env),
-                Err(SdkError::InvalidInput(_))
+                Err(EngineError::InvalidInput(_))
             ),
             "{wrong:?} is not a 2-digit number: asked again, nothing sent"
         );
@@ -944,7 +970,7 @@ fn a_choice_must_be_one_of_those_offered() {
     };
     assert!(matches!(
         m.handle(Input::Respond(off_list), &env),
-        Err(SdkError::InvalidInput(_))
+        Err(EngineError::InvalidInput(_))
     ));
     let pick = Response::Confirm {
         account_id: None,
@@ -1077,7 +1103,7 @@ fn a_push_login_offers_only_its_account() {
         }),
         &env,
     );
-    assert!(matches!(other, Err(SdkError::UnknownAccount)));
+    assert!(matches!(other, Err(EngineError::UnknownAccount)));
 }
 
 /// Issue 18 item 6: with the second factor blocked, a PIN question ends the flow with 109
@@ -1114,7 +1140,208 @@ fn a_blocked_second_factor_ends_the_flow_at_the_pin_question() {
         )
         .unwrap();
     let flow = last_flow(&effects);
-    assert_eq!(flow.state, nextauth_sdk::FlowState::Error);
+    assert_eq!(flow.state, nextauth_engine::model::FlowState::Error);
     assert_eq!(flow.error.unwrap().code, 109);
+    assert!(m.is_finished());
+}
+
+// Deadlines: the machine decides how long it waits; the driver only feeds `Input::Timer`. All
+// times below are milliseconds of test time on the fake clock.
+
+fn confirm_first_account() -> Input {
+    Input::Respond(Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number: None,
+    })
+}
+
+/// A login of the single account "a" up to the prompt, `hello_after` ms after the start.
+fn login_at_prompt(
+    server: &Server,
+    ctx: FlowContext,
+    env: &TestEnv,
+    hello_after: u64,
+) -> (
+    FlowMachine,
+    nextauth_protocol::handshake::ServerAwaitingFinish,
+) {
+    let (mut m, effects) = FlowMachine::start("t".into(), login_payload(server), ctx, env).unwrap();
+    assert_eq!(m.deadline(), Some(env.now_ms() + Timeouts::SERVER_MS));
+    env.advance(hello_after);
+    let (srv, m2) = server.hello(&effects, &login_context());
+    let effects = m.handle(Input::Frame(m2), env).unwrap();
+    assert_eq!(last_flow(&effects).state, FlowState::WaitingForConfirmation);
+    (m, srv)
+}
+
+#[test]
+fn the_person_has_the_person_timeout_to_confirm_and_a_refused_answer_restarts_it() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    env.advance(1_000);
+    let (mut m, _) = login_at_prompt(&server, ctx, &env, 29_999);
+    assert_eq!(m.deadline(), Some(30_999 + Timeouts::PERSON_MS));
+    env.advance(Timeouts::PERSON_MS / 2);
+    let refused = m.handle(
+        Input::Respond(Response::Pin {
+            pin: PinInput::new("1234"),
+        }),
+        &env,
+    );
+    assert!(matches!(refused, Err(EngineError::WrongResponse)));
+    let asked_again = env.now_ms();
+    assert_eq!(m.deadline(), Some(asked_again + Timeouts::PERSON_MS));
+    env.advance(Timeouts::PERSON_MS - 1);
+    assert!(m.handle(Input::Timer, &env).unwrap().is_empty());
+    assert_eq!(m.flow().state, FlowState::WaitingForConfirmation);
+    env.advance(1);
+    let effects = m.handle(Input::Timer, &env).unwrap();
+    assert_eq!(last_flow(&effects).error.map(|e| e.code), Some(50));
+    // Nothing was answered: a plain error entry, nothing left to ask the server about.
+    assert_eq!(history(&effects), Some((HistoryStatus::Error, Some(50))));
+    assert!(m.is_finished());
+    assert_eq!(m.deadline(), None);
+}
+
+#[test]
+fn the_wait_for_the_hello_starts_once_connected() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, _) = FlowMachine::start("t".into(), login_payload(&server), ctx, &env).unwrap();
+    // Connecting took 9 s of the driver's time.
+    env.advance(9_000);
+    assert!(m.handle(Input::Connected, &env).unwrap().is_empty());
+    assert_eq!(m.deadline(), Some(9_000 + Timeouts::SERVER_MS));
+    env.advance(Timeouts::SERVER_MS - 1);
+    assert!(m.handle(Input::Timer, &env).unwrap().is_empty());
+    assert_eq!(m.flow().state, FlowState::Starting);
+}
+
+#[test]
+fn a_server_that_never_says_hello_is_given_up_on_after_the_server_timeout() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let ctx = FlowContext {
+        timeouts: Timeouts {
+            server_ms: 750,
+            ..Timeouts::default()
+        },
+        ..ctx
+    };
+    let (mut m, _) = FlowMachine::start("t".into(), login_payload(&server), ctx, &env).unwrap();
+    assert_eq!(m.deadline(), Some(750));
+    env.advance(749);
+    assert!(m.handle(Input::Timer, &env).unwrap().is_empty());
+    env.advance(1);
+    let effects = m.handle(Input::Timer, &env).unwrap();
+    assert_eq!(last_flow(&effects).error.map(|e| e.code), Some(50));
+}
+
+#[test]
+fn an_answer_the_server_never_acknowledges_times_out_as_unresolved() {
+    let server = Server::new(SecondFactorPolicy::None, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, _) = login_at_prompt(&server, ctx, &env, 10);
+    env.advance(60_000);
+    m.handle(confirm_first_account(), &env).unwrap();
+    assert_eq!(m.deadline(), Some(env.now_ms() + Timeouts::SERVER_MS));
+    env.advance(Timeouts::SERVER_MS);
+    let effects = m.handle(Input::Timer, &env).unwrap();
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Unresolved { account_id, .. } if account_id == "a")),
+        "{effects:?}"
+    );
+    assert_eq!(last_flow(&effects).error.map(|e| e.code), Some(50));
+}
+
+#[test]
+fn the_servers_pin_question_waits_the_second_factor_input_timeout() {
+    let server = Server::new(SecondFactorPolicy::Pin, 0);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let ctx = FlowContext {
+        timeouts: Timeouts {
+            second_factor_input_ms: 1_500,
+            ..Timeouts::default()
+        },
+        ..ctx
+    };
+    let (mut m, srv) = login_at_prompt(&server, ctx, &env, 10);
+    let effects = m.handle(confirm_first_account(), &env).unwrap();
+    let (_, mut channel, _) = finish(srv, &effects);
+    env.advance(200);
+    let effects = m
+        .handle(
+            record(
+                &mut channel,
+                &ServerRecord::PinRequired {
+                    remaining_attempts: 3,
+                },
+            ),
+            &env,
+        )
+        .unwrap();
+    assert_eq!(last_flow(&effects).state, FlowState::WaitingForInput);
+    assert_eq!(m.deadline(), Some(env.now_ms() + 1_500));
+    env.advance(1_499);
+    assert!(m.handle(Input::Timer, &env).unwrap().is_empty());
+    env.advance(1);
+    let effects = m.handle(Input::Timer, &env).unwrap();
+    assert_eq!(last_flow(&effects).error.map(|e| e.code), Some(50));
+    // The login was sent and its outcome never came: the server is asked later.
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Unresolved { .. })));
+}
+
+#[test]
+fn a_continuous_session_lives_while_pings_come_and_ends_when_they_stop() {
+    let ping_time = 5;
+    let ping_ms = Timeouts::ping_ms(ping_time);
+    assert_eq!(ping_ms, 15_000);
+    let server = Server::new(SecondFactorPolicy::None, ping_time);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, srv) = login_at_prompt(&server, ctx, &env, 10);
+    let effects = m.handle(confirm_first_account(), &env).unwrap();
+    let (_, mut channel, _) = finish(srv, &effects);
+    accept(&mut m, &mut channel, &env);
+    assert!(m.is_session());
+    assert_eq!(m.deadline(), Some(env.now_ms() + ping_ms));
+    // Each ping just in time keeps the session.
+    for counter in 1..=3 {
+        env.advance(ping_ms - 1);
+        assert!(m.handle(Input::Timer, &env).unwrap().is_empty());
+        m.handle(record(&mut channel, &ServerRecord::Ping { counter }), &env)
+            .unwrap();
+        assert_eq!(m.deadline(), Some(env.now_ms() + ping_ms));
+    }
+    env.advance(ping_ms);
+    let effects = m.handle(Input::Timer, &env).unwrap();
+    assert!(effects.iter().any(|e| matches!(e,
+        Effect::Session(s) if s.state == SessionState::LoggedOut
+            && s.error.as_ref().map(|e| e.code) == Some(50))));
+    assert_eq!(
+        history(&effects),
+        Some((HistoryStatus::LoggedOut, Some(50)))
+    );
+    assert!(m.is_finished());
+}
+
+#[test]
+fn a_logout_the_server_never_confirms_ends_after_one_ping_wait_without_error() {
+    let server = Server::new(SecondFactorPolicy::None, 2);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let (mut m, srv) = login_at_prompt(&server, ctx, &env, 10);
+    let effects = m.handle(confirm_first_account(), &env).unwrap();
+    let (_, mut channel, _) = finish(srv, &effects);
+    accept(&mut m, &mut channel, &env);
+    env.advance(1_000);
+    m.handle(Input::Respond(Response::Cancel), &env).unwrap();
+    assert_eq!(m.deadline(), Some(env.now_ms() + Timeouts::ping_ms(2)));
+    env.advance(Timeouts::ping_ms(2));
+    let effects = m.handle(Input::Timer, &env).unwrap();
+    assert_eq!(history(&effects), Some((HistoryStatus::LoggedOut, None)));
     assert!(m.is_finished());
 }

@@ -10,13 +10,14 @@
 //!  REMOVE_BIOMETRICS                          disable ─▶ Done
 //! ```
 //! Cancel (or Deny) while a question waits ends the flow `Done` with an `ABORTED` entry, as a
-//! declined login does; any failure ends it in `Error`.
+//! declined login does; any failure ends it in `Error`. A question unanswered by its
+//! [`SecondFactorMachine::deadline`] ends it with `Timeout` (50).
 
-use crate::error::{SdkError, SdkResult};
-use crate::model::{ErrorInfo, Flow, FlowKind, FlowState, HistoryStatus, Interaction};
-use crate::store::HistoryDraft;
-
-use super::{PinCheck, PinInput, Response};
+use crate::answer::{PinCheck, PinInput, Response};
+use crate::clock::{Time, Timeouts};
+use crate::error::{EngineError, EngineResult};
+use crate::history::{history_kind, HistoryDraft};
+use crate::model::{Flow, FlowKind, FlowState, HistoryStatus, Interaction};
 
 /// What happened, for [`SecondFactorMachine::handle`].
 #[derive(Debug)]
@@ -28,9 +29,10 @@ pub enum SecondFactorInput {
     /// The change the machine asked for ([`SecondFactorEffect::ChangePin`],
     /// [`SecondFactorEffect::EnableBiometrics`], [`SecondFactorEffect::DisableBiometrics`])
     /// finished.
-    Worked(SdkResult<()>),
-    /// The person did not answer in time.
-    TimedOut,
+    Worked(EngineResult<()>),
+    /// The driver's timer went off: a question still unanswered at its deadline ends the
+    /// flow (a timer that went off early changes nothing).
+    Timer,
 }
 
 /// What the driver must do.
@@ -74,11 +76,17 @@ enum Step {
 pub struct SecondFactorMachine {
     flow: Flow,
     step: Step,
-    now: u64,
+    /// The time of the last input (the history's `at`).
+    now: Time,
+    /// How long a question waits.
+    timeouts: Timeouts,
+    /// When the question now asked goes unanswered (the driver's milliseconds).
+    deadline: Option<u64>,
 }
 
 impl SecondFactorMachine {
-    /// Starts a flow of `kind` (one of the three above) with id `id` at `now` (Unix s).
+    /// Starts a flow of `kind` (one of the three above) with id `id` at `now`; its questions
+    /// wait `timeouts.second_factor_input_ms`.
     ///
     /// # Errors
     ///
@@ -86,8 +94,9 @@ impl SecondFactorMachine {
     pub fn start(
         id: String,
         kind: FlowKind,
-        now: u64,
-    ) -> SdkResult<(Self, Vec<SecondFactorEffect>)> {
+        timeouts: Timeouts,
+        now: Time,
+    ) -> EngineResult<(Self, Vec<SecondFactorEffect>)> {
         let mut flow = Flow {
             id,
             kind,
@@ -120,9 +129,36 @@ impl SecondFactorMachine {
                 ];
                 (Step::Working(None), effects)
             }
-            _ => return Err(SdkError::InvalidInput("not a second-factor flow")),
+            _ => return Err(EngineError::InvalidInput("not a second-factor flow")),
         };
-        Ok((Self { flow, step, now }, effects))
+        let mut machine = Self {
+            flow,
+            step,
+            now,
+            timeouts,
+            deadline: None,
+        };
+        machine.arm();
+        Ok((machine, effects))
+    }
+
+    /// When the driver must feed [`SecondFactorInput::Timer`] (its milliseconds, as
+    /// [`Time::ms`] counts them); `None` while nothing is asked.
+    pub fn deadline(&self) -> Option<u64> {
+        self.deadline
+    }
+
+    /// A question waits from the last input on; nothing else waits (the driver's work always
+    /// comes back as an input).
+    fn arm(&mut self) {
+        self.deadline = match self.step {
+            Step::AskCurrent | Step::AskNew(_) => Some(
+                self.now
+                    .ms
+                    .saturating_add(self.timeouts.second_factor_input_ms),
+            ),
+            Step::Working(_) | Step::Finished => None,
+        };
     }
 
     /// The flow as last reported.
@@ -136,7 +172,8 @@ impl SecondFactorMachine {
     }
 
     /// Advances the flow at `now`. A response that does not fit (a malformed PIN, an answer
-    /// while nothing is asked) is refused and changes nothing.
+    /// while nothing is asked) is refused and changes nothing but the deadline (every answer
+    /// starts the wait anew).
     ///
     /// # Errors
     ///
@@ -145,9 +182,19 @@ impl SecondFactorMachine {
     pub fn handle(
         &mut self,
         input: SecondFactorInput,
-        now: u64,
-    ) -> SdkResult<Vec<SecondFactorEffect>> {
+        now: Time,
+    ) -> EngineResult<Vec<SecondFactorEffect>> {
+        if matches!(input, SecondFactorInput::Timer) && self.deadline.is_none_or(|at| now.ms < at) {
+            // Early, or nothing waits: the wait goes on as it was.
+            return Ok(Vec::new());
+        }
         self.now = now;
+        let result = self.step(input);
+        self.arm();
+        result
+    }
+
+    fn step(&mut self, input: SecondFactorInput) -> EngineResult<Vec<SecondFactorEffect>> {
         let step = std::mem::replace(&mut self.step, Step::Finished);
         let (step, effects) = match (step, input) {
             (Step::Finished, _) => (Step::Finished, Vec::new()),
@@ -191,9 +238,9 @@ impl SecondFactorMachine {
                 ];
                 (Step::Working(Some(current)), effects)
             }
-            (step @ (Step::AskCurrent | Step::AskNew(_)), SecondFactorInput::TimedOut) => {
+            (step @ (Step::AskCurrent | Step::AskNew(_)), SecondFactorInput::Timer) => {
                 drop(step);
-                (Step::Finished, self.failed(SdkError::Timeout))
+                (Step::Finished, self.failed(EngineError::Timeout))
             }
             (Step::Working(Some(current)), SecondFactorInput::Checked(check)) => match check {
                 PinCheck::Right => {
@@ -207,8 +254,8 @@ impl SecondFactorMachine {
                     )
                 }
                 PinCheck::Wrong(remaining) => (Step::AskCurrent, self.ask_again(remaining)),
-                PinCheck::Blocked => (Step::Finished, self.failed(SdkError::PinBlocked)),
-                PinCheck::Unavailable => (Step::Finished, self.failed(SdkError::Unreachable)),
+                PinCheck::Blocked => (Step::Finished, self.failed(EngineError::PinBlocked)),
+                PinCheck::Unavailable => (Step::Finished, self.failed(EngineError::Unreachable)),
             },
             (Step::Working(_), SecondFactorInput::Worked(Ok(()))) => {
                 self.set(FlowState::Done, None);
@@ -227,7 +274,10 @@ impl SecondFactorMachine {
                 effects.push(SecondFactorEffect::Update(Box::new(self.flow.clone())));
                 (Step::Finished, effects)
             }
-            (Step::Working(_), SecondFactorInput::Worked(Err(SdkError::WrongPin(remaining)))) => {
+            (
+                Step::Working(_),
+                SecondFactorInput::Worked(Err(EngineError::WrongPin(remaining))),
+            ) => {
                 // Enabling biometrics checked the PIN and found it wrong; a change found it
                 // wrong at a later server (it was right at the first): ask again.
                 (Step::AskCurrent, self.ask_again(remaining))
@@ -237,7 +287,7 @@ impl SecondFactorMachine {
             }
             (step, SecondFactorInput::Respond(_)) => {
                 self.step = step;
-                return Err(SdkError::WrongResponse);
+                return Err(EngineError::WrongResponse);
             }
             // An outcome nobody asked for (a late check after a timeout) changes nothing.
             (step, _) => (step, Vec::new()),
@@ -270,21 +320,18 @@ impl SecondFactorMachine {
         ]
     }
 
-    fn failed(&mut self, err: SdkError) -> Vec<SecondFactorEffect> {
+    fn failed(&mut self, err: EngineError) -> Vec<SecondFactorEffect> {
         self.set(FlowState::Error, None);
-        self.flow.error = Some(ErrorInfo {
-            code: err.code(),
-            message: err.to_string(),
-        });
+        self.flow.error = Some(err.info());
         vec![
             SecondFactorEffect::History(Box::new(self.history(HistoryStatus::Error, Some(&err)))),
             SecondFactorEffect::Update(Box::new(self.flow.clone())),
         ]
     }
 
-    fn history(&self, status: HistoryStatus, err: Option<&SdkError>) -> HistoryDraft {
+    fn history(&self, status: HistoryStatus, err: Option<&EngineError>) -> HistoryDraft {
         HistoryDraft {
-            at: self.now,
+            at: self.now.unix_s,
             kind: history_kind(self.flow.kind),
             status,
             server_id: None,
@@ -292,106 +339,8 @@ impl SecondFactorMachine {
             account_id: None,
             account_name: String::new(),
             announce: None,
-            error_code: err.map(SdkError::code),
+            error_code: err.map(EngineError::code),
             detail: err.map(ToString::to_string).unwrap_or_default(),
         }
-    }
-}
-
-fn history_kind(kind: FlowKind) -> &'static str {
-    super::history_kind(kind)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pin(digits: &str) -> SecondFactorInput {
-        SecondFactorInput::Respond(Response::Pin {
-            pin: PinInput::new(digits),
-        })
-    }
-
-    fn updates(effects: &[SecondFactorEffect]) -> Vec<FlowState> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                SecondFactorEffect::Update(flow) => Some(flow.state),
-                _ => None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn only_second_factor_kinds_start() {
-        assert!(SecondFactorMachine::start("f".into(), FlowKind::Login, 1).is_err());
-    }
-
-    #[test]
-    fn a_change_checks_the_current_pin_before_it_asks_for_the_new_one() {
-        let (mut m, effects) =
-            SecondFactorMachine::start("f".into(), FlowKind::ChangePin, 1).unwrap();
-        assert!(matches!(effects[1], SecondFactorEffect::OfferBiometrics));
-        let effects = m.handle(pin("2468"), 2).unwrap();
-        assert!(matches!(effects[1], SecondFactorEffect::CheckPin(_)));
-        // Nothing may be answered while the check runs.
-        assert!(matches!(
-            m.handle(pin("1111"), 2),
-            Err(SdkError::WrongResponse)
-        ));
-        let effects = m
-            .handle(SecondFactorInput::Checked(PinCheck::Right), 3)
-            .unwrap();
-        assert_eq!(updates(&effects), [FlowState::WaitingForInput]);
-        assert_eq!(m.flow().interaction, Some(Interaction::SetSecondFactor));
-        let effects = m.handle(pin("9753"), 4).unwrap();
-        let SecondFactorEffect::ChangePin { current, new } = &effects[1] else {
-            panic!("{effects:?}")
-        };
-        assert_eq!((current.expose(), new.expose()), ("2468", "9753"));
-        let effects = m.handle(SecondFactorInput::Worked(Ok(())), 5).unwrap();
-        assert_eq!(updates(&effects), [FlowState::Done]);
-        assert!(m.is_finished());
-    }
-
-    #[test]
-    fn a_blocked_pin_ends_the_change_and_a_late_outcome_changes_nothing() {
-        let (mut m, _) = SecondFactorMachine::start("f".into(), FlowKind::ChangePin, 1).unwrap();
-        m.handle(pin("2468"), 2).unwrap();
-        let effects = m
-            .handle(SecondFactorInput::Checked(PinCheck::Blocked), 3)
-            .unwrap();
-        assert!(matches!(effects[0], SecondFactorEffect::History(ref d)
-            if d.status == HistoryStatus::Error && d.error_code == Some(109)));
-        assert_eq!(m.flow().error.as_ref().map(|e| e.code), Some(109));
-        assert!(m
-            .handle(SecondFactorInput::Checked(PinCheck::Right), 4)
-            .unwrap()
-            .is_empty());
-        assert_eq!(m.flow().state, FlowState::Error);
-    }
-
-    #[test]
-    fn an_unanswered_question_times_out_and_a_malformed_pin_is_refused() {
-        let (mut m, _) =
-            SecondFactorMachine::start("f".into(), FlowKind::AddBiometrics, 1).unwrap();
-        assert!(matches!(
-            m.handle(pin("12"), 2),
-            Err(SdkError::InvalidInput(_))
-        ));
-        assert_eq!(m.flow().state, FlowState::WaitingForInput);
-        m.handle(SecondFactorInput::TimedOut, 3).unwrap();
-        assert_eq!(m.flow().error.as_ref().map(|e| e.code), Some(50));
-    }
-
-    #[test]
-    fn removing_biometrics_asks_nothing() {
-        let (mut m, effects) =
-            SecondFactorMachine::start("f".into(), FlowKind::RemoveBiometrics, 1).unwrap();
-        assert!(matches!(effects[1], SecondFactorEffect::DisableBiometrics));
-        let effects = m.handle(SecondFactorInput::Worked(Ok(())), 2).unwrap();
-        assert!(matches!(effects[0], SecondFactorEffect::History(ref d)
-            if d.kind == "REMOVE_BIOMETRICS" && d.status == HistoryStatus::BiometricsRemoved));
-        assert_eq!(m.flow().state, FlowState::Done);
     }
 }

@@ -1,5 +1,9 @@
-//! The SDK's public data: what it reports in events and returns from calls. Everything here
-//! is plain data with serde derives, so an app can pass it through IPC unchanged.
+//! The public data of the engine and the SDK: what they report in events and return from
+//! calls. Everything here is plain data with serde derives, so an app can pass it through IPC
+//! unchanged. `nextauth-sdk` re-exports it as `nextauth_sdk::model` (and at its root).
+//!
+//! The doc comments go into the app's TypeScript bindings word for word (ts-rs), so they name
+//! things as the SDK's user sees them (`crate::Sdk`, `crate::Event` are the SDK's root).
 
 use serde::{Deserialize, Serialize};
 

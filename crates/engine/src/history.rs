@@ -1,0 +1,42 @@
+//! History entries as the engine drafts them; the driver stamps the time and stores them.
+
+use nextauth_protocol::ids::ServerId;
+
+use crate::model::{Announce, FlowKind, HistoryStatus};
+
+/// A new history entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryDraft {
+    /// When.
+    pub at: u64,
+    /// ENROL, LOGIN, SIGN_TRANSACTION, CHANGE_PIN, PUSH, DELETE.
+    pub kind: &'static str,
+    /// How it ended.
+    pub status: HistoryStatus,
+    /// Server, when known.
+    pub server_id: Option<ServerId>,
+    /// Server name ("" when unknown).
+    pub server_name: String,
+    /// Account, when known.
+    pub account_id: Option<String>,
+    /// Account name ("" when unknown).
+    pub account_name: String,
+    /// What was shown.
+    pub announce: Option<Announce>,
+    /// Error code for failures.
+    pub error_code: Option<u16>,
+    /// Free text.
+    pub detail: String,
+}
+
+/// The history's name for a flow kind.
+pub fn history_kind(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::Enrol => "ENROL",
+        FlowKind::Login => "LOGIN",
+        FlowKind::SignTransaction => "SIGN_TRANSACTION",
+        FlowKind::ChangePin => "CHANGE_PIN",
+        FlowKind::AddBiometrics => "ADD_BIOMETRICS",
+        FlowKind::RemoveBiometrics => "REMOVE_BIOMETRICS",
+    }
+}
