@@ -230,6 +230,11 @@ impl ServerProcess {
         (data, port)
     }
 
+    /// The process id (for its CPU time and memory in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data.0

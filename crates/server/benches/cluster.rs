@@ -1,0 +1,346 @@
+//! Two server processes on one PostgreSQL database (issue 15, docs/benchmarks.md "Cluster"),
+//! clients in this process, the servers' CPU and memory read from /proc/<pid>:
+//!
+//! 1. Idle: `BROWSERS` browser sockets, each following a login session, and `APPS` live app
+//!    connections (CONNECT + PullMessages, as the SDK's live delivery), half on each process,
+//!    then nothing for `IDLE_SECS`: database transactions per second (pg_stat_database), the
+//!    servers' CPU, and their resident memory per open connection.
+//! 2. Cross-process latency: logins approved by an app connected to process A, heard as `LOGIN`
+//!    by a browser socket on process B, paced at `LOGINS_PER_SECOND`; p50, p99, max.
+//!
+//! Run: `NEXTAUTH_TEST_DATABASE_URL=$(scripts/postgres.sh) cargo bench -p nextauth-server
+//! --bench cluster` (needs `ulimit -n` above twice the connections). Without the variable the
+//! processes share a SQLite file (their watchers then poll it: the idle figure is about
+//! that). Under `cargo test` a short smoke pass runs.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use nextauth_e2e::raw::{self, AppAccount, Exchange};
+use nextauth_e2e::{shared_database, ServerProcess, TempDir};
+use nextauth_protocol::handshake::Purpose;
+use nextauth_protocol::ids::{ServerId, SessionRef};
+use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerRecord};
+use nextauth_protocol::params::ParamsTrust;
+use nextauth_protocol::pin::DeviceSecret;
+use nextauth_protocol::qr::QrPayload;
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Plan {
+    browsers: usize,
+    apps: usize,
+    idle: Duration,
+    logins: usize,
+    logins_per_second: u32,
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let plan = if full {
+        Plan {
+            browsers: env_or("BROWSERS", 5_000),
+            apps: env_or("APPS", 5_000),
+            idle: Duration::from_secs(env_or("IDLE_SECS", 30) as u64),
+            logins: env_or("LOGINS", 1_000),
+            logins_per_second: env_or("LOGINS_PER_SECOND", 100) as u32,
+        }
+    } else {
+        Plan {
+            browsers: 20,
+            apps: 10,
+            idle: Duration::from_secs(2),
+            logins: 10,
+            logins_per_second: 20,
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(run(plan));
+}
+
+/// utime + stime of a process, from /proc.
+fn cpu_of(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Duration::from_millis(ticks * 10) // USER_HZ = 100
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Transactions the database committed or rolled back so far (PostgreSQL), via psql.
+fn pg_transactions(database_url: &str) -> Option<u64> {
+    if !database_url.starts_with("postgres://") {
+        return None;
+    }
+    let out = std::process::Command::new("psql")
+        .args([
+            database_url,
+            "-Atc",
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()",
+        ])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+async fn browser(server: &ServerProcess, server_id: &str, nonce: &str) -> Ws {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
+        .await
+        .expect("browser socket");
+    let id = ServerId::from_base64(server_id).expect("server id");
+    let hsid = SessionRef::derive(&id, nonce.as_bytes()).to_base64();
+    ws.send(Message::Text(format!("REGISTER {hsid} {server_id}").into()))
+        .await
+        .expect("register");
+    heard(&mut ws, "LOGOUT", Duration::from_secs(30)).await;
+    ws
+}
+
+/// Waits for a text message starting with `kind`.
+async fn heard(ws: &mut Ws, kind: &str, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let next = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {kind} within {within:?}"));
+        if let Some(Ok(Message::Text(text))) = next {
+            if text.starts_with(kind) {
+                return;
+            }
+        }
+    }
+}
+
+/// A live app connection to `server` (CONNECT, then PullMessages: the server pushes from now on).
+async fn live(server: &ServerProcess, account: &AppAccount) -> Exchange {
+    let trust = ParamsTrust::KnownKey {
+        key: &account.params.public_key,
+        not_before: account.params.issued_at,
+    };
+    let mut ex = raw::open(
+        &format!("ws://{}/sigmai", server.addr),
+        Purpose::Connect,
+        account.params.server_id,
+        [0; 16],
+        trust,
+    )
+    .await
+    .expect("connect");
+    ex.finish(&account.key, &ClientRequest::Connect)
+        .await
+        .expect("finish");
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.send(&AppRecord::PullMessages).await;
+    match ex.recv().await {
+        Some(ServerRecord::Messages { .. }) => ex,
+        other => panic!("live connection: {other:?}"),
+    }
+}
+
+async fn enrol(server: &ServerProcess, n: usize) -> AppAccount {
+    let code = server
+        .enrol_code(&format!("enrol-{n}"), &format!("user{n}"))
+        .await;
+    let code = raw::enrol_code(QrPayload::decode(&code, now()).expect("enrol code"));
+    let device = DeviceSecret::from_bytes([7; 32]);
+    let (account, ex, reply) = raw::enrol(&code, &device, Some("2468"))
+        .await
+        .expect("enrol");
+    assert_eq!(reply, ServerRecord::Accepted);
+    ex.close().await;
+    account
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+async fn run(plan: Plan) {
+    let data_a = TempDir::new("cluster-bench-a");
+    let database = shared_database(&data_a);
+    let off = |flag: &str| [flag.to_owned(), "off".to_owned()];
+    let mut extra = Vec::new();
+    for flag in [
+        "--app-connections-per-ip",
+        "--app-connect-rate",
+        "--browser-sockets-per-ip",
+        "--browser-sockets",
+        "--browser-connect-rate",
+    ] {
+        extra.extend(off(flag));
+    }
+    let (a, b) = ServerProcess::start_pair_on(data_a, database.clone(), &extra).await;
+    let servers = [&a, &b];
+    let on = if database.starts_with("postgres://") {
+        "PostgreSQL"
+    } else {
+        "a SQLite file"
+    };
+    println!("cluster bench: two processes on {on}");
+
+    // Accounts for the live connections and the logins (enrolled through A).
+    let needed = plan.apps.max(1);
+    let gate = Arc::new(Semaphore::new(32));
+    let mut enrolments = Vec::new();
+    for n in 0..needed {
+        let permit = gate.clone();
+        let a = &a;
+        enrolments.push(async move {
+            let _p = permit.acquire().await;
+            enrol(a, n).await
+        });
+    }
+    let accounts: Vec<AppAccount> = futures_util::future::join_all(enrolments).await;
+
+    // 1. Idle.
+    let rss_before: Vec<u64> = servers.iter().map(|s| rss_kib(s.pid())).collect();
+    let mut sockets = Vec::new();
+    for n in 0..plan.browsers {
+        let server = servers[n % 2];
+        let nonce = format!("idle-{n}");
+        let r = server
+            .api(
+                "GET",
+                &format!("/servers/{}/sessions/qr/login", server.server_id),
+                Some(&nonce),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        sockets.push(browser(server, &server.server_id, &nonce).await);
+    }
+    let mut connections = Vec::new();
+    for (n, account) in accounts.iter().take(plan.apps).enumerate() {
+        connections.push(live(servers[n % 2], account).await);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after: Vec<u64> = servers.iter().map(|s| rss_kib(s.pid())).collect();
+    let per_process = (plan.browsers + plan.apps) as f64 / 2.0;
+    let tx0 = pg_transactions(&database);
+    let cpu0: Vec<Duration> = servers.iter().map(|s| cpu_of(s.pid())).collect();
+    let t0 = Instant::now();
+    tokio::time::sleep(plan.idle).await;
+    let wall = t0.elapsed();
+    let cpu: Vec<f64> = servers
+        .iter()
+        .zip(&cpu0)
+        .map(|(s, c0)| 100.0 * (cpu_of(s.pid()) - *c0).as_secs_f64() / wall.as_secs_f64())
+        .collect();
+    let tx = tx0
+        .zip(pg_transactions(&database))
+        .map(|(t0, t1)| (t1 - t0) as f64 / wall.as_secs_f64());
+    let polled = (plan.browsers as f64 / 0.5) + plan.apps as f64; // every 0.5 s and 1 s before
+    println!(
+        "| idle {} s: {} browser sockets + {} live apps | DB {} | server CPU A {:.2} % B {:.2} % of a core | RSS per connection A {:.1} KiB B {:.1} KiB |",
+        wall.as_secs(),
+        plan.browsers,
+        plan.apps,
+        tx.map_or("(SQLite: not counted)".to_owned(), |t| format!(
+            "{t:.1} transactions/s ({:.2} % of the {polled:.0}/s that polling every connection would cost)",
+            100.0 * t / polled
+        )),
+        cpu[0],
+        cpu[1],
+        (rss_after[0] as f64 - rss_before[0] as f64) / per_process,
+        (rss_after[1] as f64 - rss_before[1] as f64) / per_process,
+    );
+    drop(sockets);
+    for ex in connections {
+        ex.close().await;
+    }
+
+    // 2. Cross-process latency: approve through A, hear LOGIN on B.
+    // One task drives every login (the protocol client's signer is not Sync), started at
+    // the pace and polled together.
+    let pace = Duration::from_secs_f64(1.0 / f64::from(plan.logins_per_second.max(1)));
+    let mut pending = futures_util::stream::FuturesUnordered::new();
+    let mut latencies = Vec::new();
+    let started = tokio::time::Instant::now();
+    let mut n = 0;
+    loop {
+        let due = started + pace * n as u32;
+        tokio::select! {
+            Some(latency) = pending.next(), if !pending.is_empty() => latencies.push(latency),
+            () = tokio::time::sleep_until(due), if n < plan.logins => {
+                pending.push(cross_login(&a, &b, &accounts[n % accounts.len()], n));
+                n += 1;
+            }
+            else => break,
+        }
+    }
+    let offered = plan.logins as f64 / started.elapsed().as_secs_f64();
+    latencies.sort();
+    let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "| {} logins at {:.0}/s, approved on A, heard on B | p50 {:.1} ms | p99 {:.1} ms | max {:.1} ms |",
+        latencies.len(),
+        offered,
+        pick(0.5).as_secs_f64() * 1e3,
+        pick(0.99).as_secs_f64() * 1e3,
+        latencies.last().expect("one").as_secs_f64() * 1e3,
+    );
+}
+
+/// One login: the website's session on A (its code), its page's socket on B, the app's
+/// approval through A; the time from the approval leaving the app to `LOGIN` on B.
+async fn cross_login(
+    a: &ServerProcess,
+    b: &ServerProcess,
+    account: &AppAccount,
+    n: usize,
+) -> Duration {
+    let nonce = format!("cross-{n}");
+    let r = a
+        .api(
+            "GET",
+            &format!("/servers/{}/sessions/qr/login", a.server_id),
+            Some(&nonce),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let mut ws = browser(b, &b.server_id, &nonce).await;
+    let server_id = ServerId::from_base64(&a.server_id).expect("id");
+    let reference = SessionRef::derive(&server_id, nonce.as_bytes()).0;
+    let mut ex = raw::open_known(account, Purpose::Login, reference)
+        .await
+        .expect("open");
+    heard(&mut ws, "CONFIRMSCAN", Duration::from_secs(30)).await;
+    let login = ClientRequest::Login {
+        user_input: String::new(),
+        number: String::new(),
+    };
+    let t0 = Instant::now();
+    ex.finish(&account.key, &login).await.expect("approve");
+    heard(&mut ws, "LOGIN", Duration::from_secs(30)).await;
+    let latency = t0.elapsed();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.close().await;
+    latency
+}
