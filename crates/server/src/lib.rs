@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod app_endpoint;
+mod args;
 pub mod bootstrap;
 pub mod clock;
 pub mod cluster;
@@ -45,11 +46,11 @@ use axum::routing::get;
 use axum::{middleware, Json, Router};
 use serde::Serialize;
 
+pub use args::{command, completions, Cli};
 pub use bootstrap::DemoInfo;
 pub use config::{
-    ArgsError, Cli, LimitsConfig, LoginCheckConfig, PushConfig, Rate, RetentionConfig,
-    ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR, ENV_LISTEN,
-    ENV_PUBLIC_URL, USAGE,
+    ArgsError, LimitsConfig, LoginCheckConfig, PushConfig, Rate, RetentionConfig, ServerConfig,
+    DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR, ENV_LISTEN, ENV_PUBLIC_URL,
 };
 pub use state::{AppState, SharedState};
 
