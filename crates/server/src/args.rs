@@ -576,6 +576,13 @@ mod tests {
         command().debug_assert();
     }
 
+    /// docs/man/nextauth-server*.1 are this definition's (`NEXTAUTH_UPDATE_MAN=1` rewrites
+    /// them).
+    #[test]
+    fn man_pages() {
+        nextauth_e2e::man::check(command());
+    }
+
     /// The clap definition and the option tables (defaults, error names) name the same
     /// options, variables and defaults, in the same order.
     #[test]
