@@ -34,6 +34,7 @@ pub mod push_senders;
 pub mod state;
 pub mod store;
 pub mod sweep;
+pub mod trace;
 pub mod user_context;
 pub mod web;
 
@@ -132,6 +133,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(api::routes().route_layer(provoke))
         .merge(web::routes())
         .merge(web::demo::routes().route_layer(pages))
+        .route_layer(middleware::from_fn(trace::http))
         .fallback(not_found)
         .with_state(state)
 }
