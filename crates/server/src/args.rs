@@ -509,17 +509,14 @@ fn layer<const N: usize>(
     })
 }
 
-/// clap's refusal in one line (its first paragraph, without `error: `).
+/// clap's refusal in one line: its first paragraph (the words, not the line breaks), without
+/// `error: `.
 fn usage(err: &clap::Error) -> ArgsError {
     let text = err.render().to_string();
-    let first: Vec<&str> = text
-        .lines()
-        .take_while(|line| !line.trim().is_empty())
-        .map(str::trim)
-        .collect();
-    let first = first.join(" ");
-    let first = first.strip_prefix("error: ").unwrap_or(&first);
-    ArgsError::Usage(format!("{first} (try --help)"))
+    let paragraph = text.split("\n\n").next().unwrap_or_default();
+    let words = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = words.strip_prefix("error: ").unwrap_or(&words);
+    ArgsError::Usage(format!("{message} (try --help)"))
 }
 
 /// The command-line definition (for the help, completions and man page).
