@@ -816,7 +816,7 @@ async fn scenario_servers() {
 struct Case {
     method: &'static str,
     path: String,
-    nonce: Option<&'static str>,
+    nonce: Option<String>,
     body: Vec<u8>,
     status: u16,
 }
@@ -842,8 +842,8 @@ impl Case {
         self
     }
 
-    fn nonce(mut self, nonce: &'static str) -> Self {
-        self.nonce = Some(nonce);
+    fn nonce(mut self, nonce: &str) -> Self {
+        self.nonce = Some(nonce.to_owned());
         self
     }
 }
@@ -851,7 +851,7 @@ impl Case {
 /// Sends each case in order; fails naming the first whose status differs.
 async fn check_cases(client: &Client<'_>, cases: Vec<Case>) {
     for c in cases {
-        let headers: Vec<(&str, &str)> = c.nonce.iter().map(|n| ("X-nonce", *n)).collect();
+        let headers: Vec<(&str, &str)> = c.nonce.iter().map(|n| ("X-nonce", n.as_str())).collect();
         let r = client.call(c.method, &c.path, &headers, &c.body).await;
         assert_eq!(
             r.status,
@@ -1467,28 +1467,18 @@ async fn scenario_sessions_and_transactions() {
     // Transactions need a logged-in account.
     let tx_path = format!("/servers/{sid}/sessions/transactions");
     let details = json!({"amount": "EUR 12.00", "benificiary": "Bob", "description": "lunch"});
-    let r = demo
-        .with_nonce("POST", &tx_path, "web-1", details.to_string().as_bytes())
-        .await;
-    expect(&r, 403);
-    let r = demo
-        .with_nonce(
-            "POST",
-            &format!("/servers/{sid}/sessions/registeruser?userid=dave"),
-            "web-1",
-            b"",
-        )
-        .await;
-    expect(&r, 403);
-    let r = demo
-        .with_nonce(
-            "POST",
-            &format!("/servers/{sid}/sessions/provokelogin"),
-            "web-1",
-            b"",
-        )
-        .await;
-    expect(&r, 409);
+    let register = |userid: &str| format!("/servers/{sid}/sessions/registeruser?userid={userid}");
+    check_cases(
+        &demo,
+        vec![
+            case("POST", &tx_path, 403)
+                .nonce("web-1")
+                .body(details.clone()),
+            case("POST", register("dave"), 403).nonce("web-1"),
+            case("POST", format!("/servers/{sid}/sessions/provokelogin"), 409).nonce("web-1"),
+        ],
+    )
+    .await;
 
     // The app logs in with the code, typing something.
     let mut ex = app::open_known(&account, Purpose::Login, code.session_ref.0)
@@ -1508,37 +1498,17 @@ async fn scenario_sessions_and_transactions() {
     assert_eq!(s["userinput"], "typed in the app");
     assert_eq!(s["hsid"], fresh["hsid"]);
 
-    // Register a user for the logged-in account.
-    let register = |userid: &str| format!("/servers/{sid}/sessions/registeruser?userid={userid}");
-    expect(
-        &demo
-            .with_nonce("POST", &register("dave"), "web-1", b"")
-            .await,
-        200,
-    );
-    expect(
-        &demo
-            .with_nonce("POST", &register("dave"), "web-1", b"")
-            .await,
-        200,
-    );
-    expect(
-        &demo
-            .with_nonce("POST", &register("erin"), "web-1", b"")
-            .await,
-        409,
-    );
-    expect(
-        &demo
-            .with_nonce(
-                "POST",
-                &format!("/servers/{sid}/sessions/registeruser"),
-                "web-1",
-                b"",
-            )
-            .await,
-        400,
-    );
+    // Register a user for the logged-in account (again: the same; another: a conflict).
+    check_cases(
+        &demo,
+        vec![
+            case("POST", register("dave"), 200).nonce("web-1"),
+            case("POST", register("dave"), 200).nonce("web-1"),
+            case("POST", register("erin"), 409).nonce("web-1"),
+            case("POST", format!("/servers/{sid}/sessions/registeruser"), 400).nonce("web-1"),
+        ],
+    )
+    .await;
     let s = expect(
         &demo.with_nonce("GET", &session_path, "web-1", b"").await,
         200,
@@ -1671,34 +1641,21 @@ async fn scenario_sessions_and_transactions() {
     assert_eq!(expect(&r, 200)["pushpauseduntil"], 0);
 
     // Bad transaction requests.
-    expect(&demo.with_nonce("POST", &tx_path, "web-1", b"{").await, 400);
-    expect(
-        &demo.with_nonce("POST", &tx_path, "web-1", b"[]").await,
-        400,
-    );
-    let long = json!({"amount": "9".repeat(5000)});
-    expect(
-        &demo
-            .with_nonce("POST", &tx_path, "web-1", long.to_string().as_bytes())
-            .await,
-        400,
-    );
-    expect(&demo.call("POST", &tx_path, &[], b"{}").await, 400);
-    expect(
-        &demo
-            .get(&format!(
-                "/servers/{sid}/transactions/{}",
-                TransactionRef([1; 16]).to_base64()
-            ))
-            .await,
-        404,
-    );
-    expect(
-        &demo
-            .get(&format!("/servers/{sid}/transactions/short"))
-            .await,
-        400,
-    );
+    let unknown = TransactionRef([1; 16]).to_base64();
+    check_cases(
+        &demo,
+        vec![
+            case("POST", &tx_path, 400).nonce("web-1").raw_body(b"{"),
+            case("POST", &tx_path, 400).nonce("web-1").raw_body(b"[]"),
+            case("POST", &tx_path, 400)
+                .nonce("web-1")
+                .body(json!({"amount": "9".repeat(5000)})),
+            case("POST", &tx_path, 400).raw_body(b"{}"),
+            case("GET", format!("/servers/{sid}/transactions/{unknown}"), 404),
+            case("GET", format!("/servers/{sid}/transactions/short"), 400),
+        ],
+    )
+    .await;
 
     // Push login to the session's last account: not while it is logged in (the app's login
     // could not succeed), and once it is logged out.
@@ -1771,13 +1728,15 @@ async fn scenario_sessions_and_transactions() {
     expect(&demo.with_nonce("POST", &provoke, "web-1", b"").await, 409);
 
     // Missing or oversized nonce.
-    expect(&demo.get(&session_path).await, 400);
-    expect(&demo.call("POST", &logout, &[], b"").await, 400);
-    let huge = "n".repeat(2000);
-    expect(
-        &demo.with_nonce("GET", &session_path, &huge, b"").await,
-        400,
-    );
+    check_cases(
+        &demo,
+        vec![
+            case("GET", &session_path, 400),
+            case("POST", &logout, 400),
+            case("GET", &session_path, 400).nonce(&"n".repeat(2000)),
+        ],
+    )
+    .await;
 }
 
 /// Sample values for the sweeps: path parameters, required query parameters, bodies.
