@@ -31,7 +31,13 @@ Log verbosity follows RUST_LOG (default: info).";
 
 /// Reference server of nextauth-rs; serves the Acme demo site.
 #[derive(Debug, Parser)]
-#[command(name = "nextauth-server", version, after_help = AFTER_HELP)]
+// An option given twice takes the last value, as the hand-written parser did.
+#[command(
+    name = "nextauth-server",
+    version,
+    after_help = AFTER_HELP,
+    args_override_self = true
+)]
 struct ServerArgs {
     #[command(subcommand)]
     command: Option<ServerCommand>,
@@ -646,6 +652,13 @@ mod tests {
         ]));
         assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        // Given twice, the last one counts.
+        let config = run(parse_without_env([
+            "--listen",
+            "127.0.0.1:1",
+            "--listen=127.0.0.1:2",
+        ]));
+        assert_eq!(config.listen.to_string(), "127.0.0.1:2");
     }
 
     #[test]
