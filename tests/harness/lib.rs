@@ -2,6 +2,7 @@
 //! an HTTP client (reqwest) for its REST API, and SDK instances in temporary directories.
 
 pub mod fake_server;
+pub mod man;
 pub mod raw;
 
 use std::net::SocketAddr;

@@ -351,6 +351,12 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// docs/man/nextauth*.1 are this definition's (`NEXTAUTH_UPDATE_MAN=1` rewrites them).
+    #[test]
+    fn man_pages() {
+        nextauth_e2e::man::check(Cli::command());
+    }
+
     #[test]
     fn commands_and_options() {
         let (o, c) = p(&[

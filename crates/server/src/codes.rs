@@ -29,6 +29,7 @@ pub async fn session_for_nonce(
     now: u64,
 ) -> StoreResult<sessions::SessionRow> {
     let session_ref = SessionRef::derive(&server.server_id, nonce.as_bytes());
+    crate::trace::record_flow(&server.server_id, &session_ref);
     let row = sessions::ensure(&state.db, &server.server_id, &session_ref, now).await?;
     if let Some(context) = context {
         let json = serde_json::to_string(context).map_err(|_| StoreError::Corrupt("sessions"))?;
@@ -121,6 +122,7 @@ pub async fn create_transaction(
     now: u64,
 ) -> Result<(TransactionRef, QrPayload, Option<String>), TransactionError> {
     let session_ref = SessionRef::derive(&server.server_id, nonce.as_bytes());
+    crate::trace::record_flow(&server.server_id, &session_ref);
     let session = sessions::get(&state.db, &server.server_id, &session_ref).await?;
     let Some(account_id) = session.and_then(|s| {
         s.account_id
@@ -168,6 +170,7 @@ pub async fn logout(
     now: u64,
 ) -> StoreResult<bool> {
     let session_ref = SessionRef::derive(server_id, nonce.as_bytes());
+    crate::trace::record_flow(server_id, &session_ref);
     logout_session(state, server_id, &session_ref, now).await
 }
 

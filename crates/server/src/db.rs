@@ -1,4 +1,5 @@
-//! The database: one pool over SQLite (default) or PostgreSQL, and forward-only migrations.
+//! The database: one pool over SQLite (default) or PostgreSQL, and forward-only migrations
+//! (sqlx's migrator, one per database).
 //!
 //! Queries are written once, with `$1`-style placeholders that both databases accept, and run
 //! through sqlx's `Any` driver. Booleans are stored as 0/1 integers and times as Unix seconds,
@@ -7,8 +8,8 @@
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::AnyPool;
-use sqlx::Executor;
+use sqlx::migrate::{Migrate, Migrator};
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,13 @@ pub enum DbError {
     /// The database refused an operation.
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// A migration failed, or the database's record of them does not fit this build's.
+    #[error("database migration: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+    /// The previous runner's record names a migration this build does not have (a database
+    /// of a newer server).
+    #[error("the database was migrated to version {0} by a server this build does not know")]
+    UnknownLegacyVersion(i64),
     /// The SQLite file could not be created with its private mode.
     #[error("cannot create the database file {path}: {source}")]
     File {
@@ -47,42 +55,14 @@ pub struct Db {
     pub backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/sqlite/0001_init.sql")),
-    (
-        2,
-        include_str!("../migrations/sqlite/0002_api_key_creator.sql"),
-    ),
-    (3, include_str!("../migrations/sqlite/0003_push_tokens.sql")),
-    (4, include_str!("../migrations/sqlite/0004_security.sql")),
-    (5, include_str!("../migrations/sqlite/0005_retention.sql")),
-    (
-        6,
-        include_str!("../migrations/sqlite/0006_login_checks.sql"),
-    ),
-    (7, include_str!("../migrations/sqlite/0007_app_tokens.sql")),
-];
-const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/postgres/0001_init.sql")),
-    (
-        2,
-        include_str!("../migrations/postgres/0002_api_key_creator.sql"),
-    ),
-    (
-        3,
-        include_str!("../migrations/postgres/0003_push_tokens.sql"),
-    ),
-    (4, include_str!("../migrations/postgres/0004_security.sql")),
-    (5, include_str!("../migrations/postgres/0005_retention.sql")),
-    (
-        6,
-        include_str!("../migrations/postgres/0006_login_checks.sql"),
-    ),
-    (
-        7,
-        include_str!("../migrations/postgres/0007_app_tokens.sql"),
-    ),
-];
+/// The migrations of each database (migrations/sqlite, migrations/postgres), embedded at build
+/// time. sqlx records what it applied in `_sqlx_migrations`.
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The advisory lock the hand-written runner (before sqlx's migrator) took on PostgreSQL; taken
+/// around the bridge and the migrator, so a process of either kind waits for the other.
+const LEGACY_LOCK: i64 = 7406201;
 
 impl Db {
     /// Opens the database at `url` and applies pending migrations.
@@ -124,57 +104,90 @@ impl Db {
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)")
-            .execute(&self.pool)
-            .await?;
-        let migrations = match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS,
-            Backend::Postgres => POSTGRES_MIGRATIONS,
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
         };
-        for (version, sql) in migrations {
-            let mut tx = self.pool.begin().await?;
-            if self.backend == Backend::Postgres {
-                // Several processes may start at once against one database: serialise them.
-                sqlx::query("SELECT pg_advisory_xact_lock(7406201)")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let done: Option<(i64,)> =
-                sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(*version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if done.is_none() {
-                for statement in statements(sql) {
-                    sqlx::query(&statement).execute(&mut *tx).await?;
-                }
-                sqlx::query("INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)")
-                    .bind(*version)
-                    .bind(crate::clock::now() as i64)
-                    .execute(&mut *tx)
-                    .await?;
-                tracing::info!(version, "applied database migration");
-            }
-            tx.commit().await?;
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            // Several processes may start at once against one database: serialise them.
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(LEGACY_LOCK)
+                .execute(&mut *conn)
+                .await?;
         }
-        Ok(())
+        let result = async {
+            adopt_legacy_record(&mut conn, self.backend, migrator).await?;
+            // On a connection of its own (`run` on the pool; on `&mut AnyConnection` its future
+            // is not `Send`), which takes sqlx's lock as well.
+            migrator.run(&self.pool).await.map_err(DbError::Migrate)
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(LEGACY_LOCK)
+                .execute(&mut *conn)
+                .await?;
+        }
+        result
     }
 }
 
-/// The statements of a migration file: split at `;` ending a line, comments dropped. Our
-/// migrations keep semicolons out of strings and comments, which this relies on.
-fn statements(sql: &str) -> Vec<String> {
-    let without_comments: String = sql
-        .lines()
-        .map(|line| line.split("--").next().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("\n");
-    without_comments
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// A database migrated by the hand-written runner this server had before sqlx's migrator
+/// recorded its migrations in `schema_migrations (version, applied)`, having run each file's
+/// statements in one transaction. Those versions are entered into `_sqlx_migrations` as applied,
+/// with the checksums of the files this build embeds (the files did not change), so the
+/// migrator applies only what came after. `schema_migrations` is left as it was (an older
+/// server started on the database later still finds what it applied).
+async fn adopt_legacy_record(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    migrator: &Migrator,
+) -> Result<(), DbError> {
+    let exists = match backend {
+        Backend::Sqlite => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        }
+        Backend::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+        }
+    };
+    let (tables,): (i64,) = sqlx::query_as(exists).fetch_one(&mut *conn).await?;
+    if tables == 0 {
+        return Ok(());
+    }
+    let legacy: Vec<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await?;
+    conn.ensure_migrations_table()
+        .await
+        .map_err(DbError::Migrate)?;
+    let recorded: Vec<i64> = conn
+        .list_applied_migrations()
+        .await
+        .map_err(DbError::Migrate)?
+        .iter()
+        .map(|m| m.version)
+        .collect();
+    for (version,) in legacy {
+        if recorded.contains(&version) {
+            continue;
+        }
+        let migration = migrator
+            .iter()
+            .find(|m| m.version == version)
+            .ok_or(DbError::UnknownLegacyVersion(version))?;
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, 0)",
+        )
+        .bind(version)
+        .bind(migration.description.to_string())
+        .bind(migration.checksum.to_vec())
+        .execute(&mut *conn)
+        .await?;
+        tracing::info!(version, "adopted a migration the previous runner applied");
+    }
+    Ok(())
 }
 
 /// The file a `sqlite:` URL names (`sqlite://PATH?…` or `sqlite:PATH?…`); `None` for other

@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod app_endpoint;
+mod args;
 pub mod bootstrap;
 pub mod clock;
 pub mod cluster;
@@ -33,6 +34,7 @@ pub mod push_senders;
 pub mod state;
 pub mod store;
 pub mod sweep;
+pub mod trace;
 pub mod user_context;
 pub mod web;
 
@@ -45,11 +47,11 @@ use axum::routing::get;
 use axum::{middleware, Json, Router};
 use serde::Serialize;
 
+pub use args::{command, completions, Cli};
 pub use bootstrap::DemoInfo;
 pub use config::{
-    ArgsError, Cli, LimitsConfig, LoginCheckConfig, PushConfig, Rate, RetentionConfig,
-    ServerConfig, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR, ENV_LISTEN,
-    ENV_PUBLIC_URL, USAGE,
+    ArgsError, LimitsConfig, LoginCheckConfig, PushConfig, Rate, RetentionConfig, ServerConfig,
+    DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR, ENV_LISTEN, ENV_PUBLIC_URL,
 };
 pub use state::{AppState, SharedState};
 
@@ -131,6 +133,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(api::routes().route_layer(provoke))
         .merge(web::routes())
         .merge(web::demo::routes().route_layer(pages))
+        .route_layer(middleware::from_fn(trace::http))
         .fallback(not_found)
         .with_state(state)
 }

@@ -1,8 +1,9 @@
 //! `nextauth-server`: runs the reference server (see `--help`).
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use nextauth_server::{Cli, USAGE, VERSION};
+use nextauth_server::Cli;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -14,17 +15,18 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let mut config = match nextauth_server::config_file::load(std::env::args().skip(1), |name| {
-        std::env::var(name).ok()
-    }) {
+    let mut config = match Cli::parse(std::env::args_os().skip(1)) {
         Ok(Cli::Run(config)) => config,
-        Ok(Cli::Help) => {
-            print!("{USAGE}");
+        Ok(Cli::Print(text)) => {
+            print!("{text}");
             return ExitCode::SUCCESS;
         }
-        Ok(Cli::Version) => {
-            println!("nextauth-server {VERSION}");
-            return ExitCode::SUCCESS;
+        Ok(Cli::Completions(shell)) => {
+            let script = nextauth_server::completions(shell);
+            return match std::io::stdout().write_all(&script) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            };
         }
         Err(err) => {
             eprintln!("nextauth-server: {err}");

@@ -31,6 +31,8 @@ pub struct AppState {
     pub changes: broadcast::Sender<Change>,
     /// Push senders (FCM, APNs); empty when none is configured.
     pub senders: Senders,
+    /// The pushes being handed to them.
+    pub deliveries: crate::push_senders::Deliveries,
     /// Connection caps and rate limits per client (this process's share).
     pub limits: Limiter,
     /// The sessions browser sockets follow, watched once for all of them.
@@ -86,6 +88,7 @@ impl AppState {
             rng: SystemRandom::new(),
             changes,
             senders,
+            deliveries: Default::default(),
             checks,
             bus: crate::cluster::Bus::new(),
         })

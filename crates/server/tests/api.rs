@@ -808,165 +808,221 @@ async fn scenario_servers() {
     );
 }
 
-async fn scenario_accounts_and_users() {
+// ------------------------------------------------------------------------------------------
+// Accounts and users: one fixture, a scenario per area, refusals as tables.
+
+/// One request of a table and the status it must get (its body checked against the document
+/// by [`Client::call`] like every other).
+struct Case {
+    method: &'static str,
+    path: String,
+    nonce: Option<String>,
+    body: Vec<u8>,
+    status: u16,
+}
+
+fn case(method: &'static str, path: impl Into<String>, status: u16) -> Case {
+    Case {
+        method,
+        path: path.into(),
+        nonce: None,
+        body: Vec::new(),
+        status,
+    }
+}
+
+impl Case {
+    fn body(mut self, body: Value) -> Self {
+        self.body = body.to_string().into_bytes();
+        self
+    }
+
+    fn raw_body(mut self, body: &[u8]) -> Self {
+        self.body = body.to_vec();
+        self
+    }
+
+    fn nonce(mut self, nonce: &str) -> Self {
+        self.nonce = Some(nonce.to_owned());
+        self
+    }
+}
+
+/// Sends each case in order; fails naming the first whose status differs.
+async fn check_cases(client: &Client<'_>, cases: Vec<Case>) {
+    for c in cases {
+        let headers: Vec<(&str, &str)> = c.nonce.iter().map(|n| ("X-nonce", n.as_str())).collect();
+        let r = client.call(c.method, &c.path, &headers, &c.body).await;
+        assert_eq!(
+            r.status,
+            c.status,
+            "{} {}: body {}",
+            c.method,
+            c.path,
+            r.text()
+        );
+    }
+}
+
+/// The accounts the account and user scenarios start from, in this order: alice's phone and
+/// tablet, Bob's laptop, and an account without a user; alice's attributes are group staff,
+/// level 3, Bob's group ops.
+struct People {
+    a1: i64,
+    a2: i64,
+    b1: i64,
+    lone: i64,
+}
+
+async fn people(server: &TestServer) -> People {
+    let people = People {
+        a1: stored_account(server, Some("alice"), "phone").await,
+        a2: stored_account(server, Some("alice"), "tablet").await,
+        b1: stored_account(server, Some("Bob"), "laptop").await,
+        lone: stored_account(server, None, "orphan").await,
+    };
+    let demo = Client::demo(server);
+    let sid = &server.demo.serverid;
+    for (user, attributes) in [
+        ("alice", json!({"group": "staff", "level": 3})),
+        ("Bob", json!({"group": "ops"})),
+    ] {
+        let path = format!("/servers/{sid}/users/{user}/attributes/");
+        expect(&demo.send("POST", &path, attributes).await, 200);
+    }
+    people
+}
+
+async fn pending(server: &TestServer, account: i64) -> usize {
+    messages::pending(&server.state.db, account, now(), 10)
+        .await
+        .unwrap()
+        .len()
+}
+
+fn ids_of(list: &Value, key: &str, field: &str) -> Vec<Value> {
+    list[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].clone())
+        .collect()
+}
+
+/// Listing accounts: order, pages, sorting, filters on the users' attributes.
+async fn scenario_accounts_listed() {
     let server = TestServer::start().await;
     let demo = Client::demo(&server);
     let sid = server.demo.serverid.clone();
-    let a1 = stored_account(&server, Some("alice"), "phone").await;
-    let a2 = stored_account(&server, Some("alice"), "tablet").await;
-    let b1 = stored_account(&server, Some("Bob"), "laptop").await;
-    let lone = stored_account(&server, None, "orphan").await;
-    let accounts_path = format!("/servers/{sid}/accounts/");
+    let People { a1, a2, b1, lone } = people(&server).await;
+    let accounts = format!("/servers/{sid}/accounts/");
 
-    // List, page, sort.
-    let all = expect(&demo.get(&accounts_path).await, 200);
+    let all = expect(&demo.get(&accounts).await, 200);
     assert_eq!(all["totalnumber"], 4);
-    let ids: Vec<i64> = all["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, vec![a1, a2, b1, lone]);
-    assert!(all["accounts"][3].get("userid").is_none());
-    let page = expect(
-        &demo
-            .get(&format!("{accounts_path}?sort=id:desc&limit=2&marker=1"))
-            .await,
-        200,
-    );
-    let ids: Vec<i64> = page["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!((ids, page["totalnumber"].clone()), (vec![b1, a2], json!(4)));
-    let sorted = expect(
-        &demo
-            .get(&format!(
-                "/servers/{sid}/accounts?sort=userid:desc,description:asc"
-            ))
-            .await,
-        200,
-    );
-    let names: Vec<&str> = sorted["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["description"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec!["phone", "tablet", "laptop", "orphan"]);
-    expect(
-        &demo.get(&format!("{accounts_path}?sort=secret")).await,
-        400,
-    );
-    expect(&demo.get(&format!("{accounts_path}?sort=id:up")).await, 400);
-    expect(&demo.get(&format!("{accounts_path}?limit=many")).await, 400);
-
-    // Filter on the user's attributes.
-    let r = demo
-        .send(
-            "POST",
-            &format!("/servers/{sid}/users/alice/attributes/"),
-            json!({"group": "staff", "level": 3}),
-        )
-        .await;
-    expect(&r, 200);
-    let r = demo
-        .send(
-            "POST",
-            &format!("/servers/{sid}/users/Bob/attributes/"),
-            json!({"group": "ops"}),
-        )
-        .await;
-    expect(&r, 200);
-    let count = |v: Value| v["totalnumber"].as_i64().unwrap();
-    let f = |q: &str| format!("{accounts_path}?filter={q}");
-    assert_eq!(count(expect(&demo.get(&f("group=staff")).await, 200)), 2);
     assert_eq!(
-        count(expect(&demo.get(&f("group=in:staff,ops")).await, 200)),
-        3
+        ids_of(&all, "accounts", "id"),
+        [a1, a2, b1, lone].map(|id| json!(id))
     );
-    assert_eq!(count(expect(&demo.get(&f("level=3")).await, 200)), 2);
-    assert_eq!(count(expect(&demo.get(&f("group=none")).await, 200)), 0);
-    expect(&demo.get(&f("group")).await, 400);
+    assert!(all["accounts"][3].get("userid").is_none());
+    // (query, the ids or descriptions listed, in order)
+    let orders: [(String, &str, Vec<Value>); 2] = [
+        (
+            format!("{accounts}?sort=id:desc&limit=2&marker=1"),
+            "id",
+            vec![json!(b1), json!(a2)],
+        ),
+        (
+            format!("/servers/{sid}/accounts?sort=userid:desc,description:asc"),
+            "description",
+            ["phone", "tablet", "laptop", "orphan"]
+                .map(|d| json!(d))
+                .to_vec(),
+        ),
+    ];
+    for (query, field, expected) in orders {
+        let got = expect(&demo.get(&query).await, 200);
+        assert_eq!(ids_of(&got, "accounts", field), expected, "{query}");
+        assert_eq!(got["totalnumber"], 4, "{query}");
+    }
+    // (filter, how many accounts match)
+    for (filter, count) in [
+        ("group=staff", 2),
+        ("group=in:staff,ops", 3),
+        ("level=3", 2),
+        ("group=none", 0),
+    ] {
+        let got = expect(&demo.get(&format!("{accounts}?filter={filter}")).await, 200);
+        assert_eq!(got["totalnumber"], count, "{filter}");
+    }
+    check_cases(
+        &demo,
+        vec![
+            case("GET", format!("{accounts}?sort=secret"), 400),
+            case("GET", format!("{accounts}?sort=id:up"), 400),
+            case("GET", format!("{accounts}?limit=many"), 400),
+            case("GET", format!("{accounts}?filter=group"), 400),
+        ],
+    )
+    .await;
+}
 
-    // One account; block and unblock.
+/// One account: read, blocked and unblocked, push logins and messages queued for its app, its
+/// PIN reset.
+async fn scenario_one_account() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let sid = server.demo.serverid.clone();
+    let People { a1, .. } = people(&server).await;
     let path = format!("/servers/{sid}/accounts/{a1}/");
+    let provoke = format!("/servers/{sid}/accounts/{a1}/provokelogin");
+    let send = format!("/servers/{sid}/accounts/{a1}/messages");
+
     let one = expect(&demo.get(&path).await, 200);
     assert_eq!(
-        (
-            one["userid"].clone(),
-            one["description"].clone(),
-            one["blocked"].clone()
-        ),
-        (json!("alice"), json!("phone"), json!(false))
-    );
-    expect(
-        &demo.get(&format!("/servers/{sid}/accounts/999999/")).await,
-        404,
-    );
-    expect(
-        &demo.get(&format!("/servers/{sid}/accounts/abc/")).await,
-        400,
+        [&one["userid"], &one["description"], &one["blocked"]],
+        [&json!("alice"), &json!("phone"), &json!(false)]
     );
     let r = demo
         .call("PUT", &format!("{path}?blocked=true"), &[], b"")
         .await;
     assert_eq!(expect(&r, 200)["blocked"], true);
-    expect(&demo.call("PUT", &path, &[], b"").await, 400);
-    expect(
-        &demo
-            .call("PUT", &format!("{path}?blocked=maybe"), &[], b"")
-            .await,
-        400,
-    );
-
-    // Push logins: a blocked account cannot get one.
-    let provoke = format!("/servers/{sid}/accounts/{a1}/provokelogin");
-    expect(&demo.with_nonce("POST", &provoke, "web", b"").await, 409);
-    let blocked_note = br#"{"title": "t", "text": "x"}"#;
-    expect(
-        &demo
-            .call(
-                "POST",
-                &format!("/servers/{sid}/accounts/{a1}/messages"),
-                &[],
-                blocked_note,
-            )
-            .await,
-        409,
-    );
+    // A blocked account gets no push login and no message.
+    check_cases(
+        &demo,
+        vec![
+            case("GET", format!("/servers/{sid}/accounts/999999/"), 404),
+            case("GET", format!("/servers/{sid}/accounts/abc/"), 400),
+            case("PUT", &path, 400),
+            case("PUT", format!("{path}?blocked=maybe"), 400),
+            case("POST", &provoke, 409).nonce("web"),
+            case("POST", &send, 409).raw_body(br#"{"title": "t", "text": "x"}"#),
+        ],
+    )
+    .await;
     let r = demo
         .call("PUT", &format!("{path}?blocked=false"), &[], b"")
         .await;
     assert_eq!(expect(&r, 200)["blocked"], false);
+
+    // Push logins, with the website's context or without.
     let context = json!({"announceinfo": {"info": {"Action": "Sign in"}}, "sessioninfo": {"ip": "192.0.2.1"}});
-    let r = demo
-        .with_nonce("POST", &provoke, "web", context.to_string().as_bytes())
-        .await;
-    expect(&r, 200);
-    expect(&demo.with_nonce("POST", &provoke, "web", b"").await, 200);
-    expect(&demo.call("POST", &provoke, &[], b"").await, 400);
-    expect(
-        &demo
-            .with_nonce("POST", &provoke, "web", b"{\"announceinfo\": 5}")
-            .await,
-        400,
-    );
+    check_cases(
+        &demo,
+        vec![
+            case("POST", &provoke, 200).nonce("web").body(context),
+            case("POST", &provoke, 200).nonce("web"),
+            case("POST", &provoke, 400),
+            case("POST", &provoke, 400)
+                .nonce("web")
+                .raw_body(b"{\"announceinfo\": 5}"),
+        ],
+    )
+    .await;
     let provoked = expect(&demo.get(&path).await, 200);
     assert!(provoked["lastprovoke"].as_u64().unwrap() > 0);
-    assert_eq!(
-        messages::pending(&server.state.db, a1, now(), 10)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(pending(&server, a1).await, 2);
 
     // Messages through the message center (extension): queued for the app like push logins.
-    let send = format!("/servers/{sid}/accounts/{a1}/messages");
     let note = json!({"title": "Your order has shipped", "text": "Order 4711 left today."});
     let r = demo
         .call("POST", &send, &[], note.to_string().as_bytes())
@@ -974,44 +1030,38 @@ async fn scenario_accounts_and_users() {
     assert!(expect(&r, 200)["messageid"]
         .as_str()
         .is_some_and(|id| id.len() == 22));
-    assert_eq!(
-        messages::pending(&server.state.db, a1, now(), 10)
-            .await
-            .unwrap()
-            .len(),
-        3
-    );
-    for bad in [
+    assert_eq!(pending(&server, a1).await, 3);
+    let mut refused: Vec<Case> = [
         json!({"title": "", "text": "x"}),
         json!({"title": "x".repeat(101), "text": "x"}),
         json!({"title": "x", "text": " "}),
         json!({"title": "x", "text": "x".repeat(4097)}),
         json!({"title": "x"}),
         json!(["x"]),
-    ] {
-        expect(
-            &demo
-                .call("POST", &send, &[], bad.to_string().as_bytes())
-                .await,
-            400,
-        );
-    }
-    expect(
-        &demo
-            .call(
-                "POST",
-                &format!("/servers/{sid}/accounts/999999/messages"),
-                &[],
-                note.to_string().as_bytes(),
-            )
-            .await,
-        404,
+    ]
+    .into_iter()
+    .map(|bad| case("POST", &send, 400).body(bad))
+    .collect();
+    refused.push(
+        case(
+            "POST",
+            format!("/servers/{sid}/accounts/999999/messages"),
+            404,
+        )
+        .body(note),
     );
+    check_cases(&demo, refused).await;
 
     // PIN reset (extension): only for an account with a PIN.
     let reset = |id: i64| format!("/servers/{sid}/accounts/{id}/resetpin");
-    expect(&demo.call("POST", &reset(a1), &[], b"").await, 409);
-    expect(&demo.call("POST", &reset(999_999), &[], b"").await, 404);
+    check_cases(
+        &demo,
+        vec![
+            case("POST", reset(a1), 409),
+            case("POST", reset(999_999), 404),
+        ],
+    )
+    .await;
     let with_pin = {
         let (key, _) = SigningKey::generate(&app::rng()).unwrap();
         let new = NewAccount {
@@ -1041,16 +1091,13 @@ async fn scenario_accounts_and_users() {
         200,
     );
     assert_eq!(
-        (
-            blocked["pinblocked"].clone(),
-            blocked["pinfailures"].clone()
-        ),
-        (json!(true), json!(5))
+        [&blocked["pinblocked"], &blocked["pinfailures"]],
+        [&json!(true), &json!(5)]
     );
     let r = expect(&demo.call("POST", &reset(with_pin), &[], b"").await, 200);
     assert_eq!(
-        (r["pinblocked"].clone(), r["pinfailures"].clone()),
-        (json!(false), json!(0))
+        [&r["pinblocked"], &r["pinfailures"]],
+        [&json!(false), &json!(0)]
     );
     let row = accounts::get(&server.state.db, &server.server_id(), with_pin)
         .await
@@ -1060,11 +1107,16 @@ async fn scenario_accounts_and_users() {
         row.pin_reset,
         "the app is asked for a new PIN at the next login"
     );
-    accounts::delete(&server.state.db, &server.server_id(), with_pin)
-        .await
-        .unwrap();
+}
 
-    // Move an account to another (new) user.
+/// Users: an account moved to a new user, listed, searched, sorted and filtered, their
+/// accounts, attributes, push logins and roles.
+async fn scenario_users() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let sid = server.demo.serverid.clone();
+    let People { a2, lone, .. } = people(&server).await;
+
     let r = demo
         .call(
             "PUT",
@@ -1074,32 +1126,9 @@ async fn scenario_accounts_and_users() {
         )
         .await;
     assert_eq!(expect(&r, 200)["userid"], "carol");
-    expect(
-        &demo
-            .call(
-                "PUT",
-                &format!("/servers/{sid}/accounts/{lone}/user"),
-                &[],
-                b"",
-            )
-            .await,
-        400,
-    );
-    expect(
-        &demo
-            .call(
-                "PUT",
-                &format!("/servers/{sid}/accounts/999/user?userid=x"),
-                &[],
-                b"",
-            )
-            .await,
-        404,
-    );
 
-    // Users: list, search, sort.
-    let users_path = format!("/servers/{sid}/users/");
-    let list = expect(&demo.get(&users_path).await, 200);
+    let users = format!("/servers/{sid}/users/");
+    let list = expect(&demo.get(&users).await, 200);
     assert_eq!(list["totalnumber"], 3);
     assert_eq!(
         list["users"],
@@ -1109,48 +1138,51 @@ async fn scenario_accounts_and_users() {
             {"userid": "carol", "lastlogin": 0, "numberaccounts": 1},
         ])
     );
-    let found = expect(&demo.get(&format!("{users_path}?search=LI")).await, 200);
-    assert_eq!(found["users"][0]["userid"], "alice");
-    assert_eq!(found["totalnumber"], 1);
-    let none = expect(&demo.get(&format!("{users_path}?search=%25")).await, 200);
-    assert_eq!(none["totalnumber"], 0, "LIKE wildcards are literal");
-    let sorted = expect(
-        &demo
-            .get(&format!(
-                "/servers/{sid}/users?sort=numberaccounts:desc&limit=1"
-            ))
-            .await,
-        200,
-    );
-    assert_eq!(sorted["users"][0]["userid"], "alice");
-    assert_eq!(sorted["totalnumber"], 3);
-    let filtered = expect(
-        &demo.get(&format!("{users_path}?filter=group=ops")).await,
-        200,
-    );
-    assert_eq!(filtered["users"][0]["userid"], "Bob");
-    expect(&demo.get(&format!("{users_path}?sort=password")).await, 400);
-
+    // (query, the first user listed or none, how many in all)
+    for (query, first, total) in [
+        (format!("{users}?search=LI"), Some("alice"), 1),
+        // LIKE wildcards are literal.
+        (format!("{users}?search=%25"), None, 0),
+        (
+            format!("/servers/{sid}/users?sort=numberaccounts:desc&limit=1"),
+            Some("alice"),
+            3,
+        ),
+        (format!("{users}?filter=group=ops"), Some("Bob"), 1),
+    ] {
+        let got = expect(&demo.get(&query).await, 200);
+        assert_eq!(got["users"][0]["userid"].as_str(), first, "{query}");
+        assert_eq!(got["totalnumber"], total, "{query}");
+    }
     // A user's accounts.
     for p in [
         format!("/servers/{sid}/users/alice/"),
         format!("/servers/{sid}/users/alice/accounts"),
         format!("/servers/{sid}/users/alice/accounts/?sort=id:desc"),
     ] {
-        let got = expect(&demo.get(&p).await, 200);
-        assert_eq!(got["totalnumber"], 2, "{p}");
+        assert_eq!(expect(&demo.get(&p).await, 200)["totalnumber"], 2, "{p}");
     }
-    expect(
-        &demo.get(&format!("/servers/{sid}/users/nobody/")).await,
-        404,
-    );
 
-    // User attributes.
+    // A user's attributes: written for a new user (POST creates it), changed, deleted.
     let attrs = format!("/servers/{sid}/users/dave/attributes/");
-    expect(&demo.send("PUT", &attrs, json!({"a": 1})).await, 404);
-    expect(&demo.get(&attrs).await, 404);
-    expect(&demo.send("POST", &attrs, json!({"a": 1})).await, 200);
-    expect(&demo.send("PUT", &attrs, json!({"b": 2})).await, 200);
+    check_cases(
+        &demo,
+        vec![
+            case("PUT", format!("/servers/{sid}/accounts/{lone}/user"), 400),
+            case(
+                "PUT",
+                format!("/servers/{sid}/accounts/999/user?userid=x"),
+                404,
+            ),
+            case("GET", format!("{users}?sort=password"), 400),
+            case("GET", format!("/servers/{sid}/users/nobody/"), 404),
+            case("PUT", &attrs, 404).body(json!({"a": 1})),
+            case("GET", &attrs, 404),
+            case("POST", &attrs, 200).body(json!({"a": 1})),
+            case("PUT", &attrs, 200).body(json!({"b": 2})),
+        ],
+    )
+    .await;
     assert_eq!(
         expect(&demo.get(&attrs).await, 200),
         json!({"a": 1, "b": 2})
@@ -1162,66 +1194,31 @@ async fn scenario_accounts_and_users() {
     assert_eq!(expect(&demo.get(&attrs).await, 200), json!({"b": 2}));
     expect(&demo.call("DELETE", &attrs, &[], b"").await, 200);
     assert_eq!(expect(&demo.get(&attrs).await, 200), json!({}));
-    expect(
-        &demo
-            .call(
-                "DELETE",
-                &format!("/servers/{sid}/users/nobody/attributes/"),
-                &[],
-                b"",
-            )
-            .await,
-        404,
-    );
-    expect(
-        &demo
-            .call(
-                "DELETE",
-                &format!("/servers/{sid}/users/nobody/attributes/x"),
-                &[],
-                b"",
-            )
-            .await,
-        404,
-    );
 
-    // Push login to a user: every unblocked account; none is a conflict.
-    let r = demo
-        .with_nonce(
-            "POST",
-            &format!("/servers/{sid}/users/alice/provokelogin"),
-            "web2",
-            b"",
-        )
-        .await;
-    expect(&r, 200);
-    assert_eq!(
-        messages::pending(&server.state.db, a2, now(), 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    let r = demo
-        .with_nonce(
-            "POST",
-            &format!("/servers/{sid}/users/dave/provokelogin"),
-            "web2",
-            b"",
-        )
-        .await;
-    expect(&r, 409);
-    let r = demo
-        .with_nonce(
-            "POST",
-            &format!("/servers/{sid}/users/nobody/provokelogin"),
-            "web2",
-            b"",
-        )
-        .await;
-    expect(&r, 404);
+    // Push login to a user: every unblocked account; a user without accounts is a conflict.
+    let provoke = |user: &str| format!("/servers/{sid}/users/{user}/provokelogin");
+    check_cases(
+        &demo,
+        vec![
+            case(
+                "DELETE",
+                format!("/servers/{sid}/users/nobody/attributes/"),
+                404,
+            ),
+            case(
+                "DELETE",
+                format!("/servers/{sid}/users/nobody/attributes/x"),
+                404,
+            ),
+            case("POST", provoke("alice"), 200).nonce("web2"),
+            case("POST", provoke("dave"), 409).nonce("web2"),
+            case("POST", provoke("nobody"), 404).nonce("web2"),
+        ],
+    )
+    .await;
+    assert_eq!(pending(&server, a2).await, 1);
 
-    // Roles.
+    // Roles: made once, the same when asked again.
     let role_path = format!("/servers/{sid}/users/alice/role/");
     expect(&demo.get(&role_path).await, 404);
     let made = expect(&demo.call("POST", &role_path, &[], b"").await, 200);
@@ -1239,8 +1236,35 @@ async fn scenario_accounts_and_users() {
             .await,
         404,
     );
+}
 
-    // Deleting accounts: gone from the API, the app is told, sessions end.
+/// Deleting accounts and users: gone from the API, the app is told, sessions end.
+async fn scenario_deletions() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let sid = server.demo.serverid.clone();
+    let People { a2, b1, lone, .. } = people(&server).await;
+    let r = demo
+        .call(
+            "PUT",
+            &format!("/servers/{sid}/accounts/{lone}/user?userid=carol"),
+            &[],
+            b"",
+        )
+        .await;
+    expect(&r, 200);
+    // A push login waits for alice's accounts.
+    let r = demo
+        .with_nonce(
+            "POST",
+            &format!("/servers/{sid}/users/alice/provokelogin"),
+            "web2",
+            b"",
+        )
+        .await;
+    expect(&r, 200);
+
+    // Bob is logged into a session.
     let session_ref = SessionRef::derive(&server.server_id(), b"bobs-session");
     sessions::ensure(&server.state.db, &server.server_id(), &session_ref, now())
         .await
@@ -1261,44 +1285,34 @@ async fn scenario_accounts_and_users() {
     )
     .await
     .unwrap();
-    let status = |nonce: &'static str| {
-        let demo = &demo;
-        let sid = sid.clone();
-        async move {
-            expect(
-                &demo
-                    .with_nonce("GET", &format!("/servers/{sid}/sessions/"), nonce, b"")
-                    .await,
-                200,
-            )
-        }
+    let status = || async {
+        expect(
+            &demo
+                .with_nonce(
+                    "GET",
+                    &format!("/servers/{sid}/sessions/"),
+                    "bobs-session",
+                    b"",
+                )
+                .await,
+            200,
+        )
     };
-    assert_eq!(status("bobs-session").await["loggedin"], true);
+    assert_eq!(status().await["loggedin"], true);
     let r = demo
         .call("DELETE", &format!("/servers/{sid}/accounts/{b1}"), &[], b"")
         .await;
     expect(&r, 200);
-    assert_eq!(status("bobs-session").await["loggedin"], false);
-    assert_eq!(status("bobs-session").await["canprovoke"], false);
-    expect(
-        &demo.get(&format!("/servers/{sid}/accounts/{b1}/")).await,
-        404,
+    let after = status().await;
+    assert_eq!(
+        [&after["loggedin"], &after["canprovoke"]],
+        [&json!(false); 2]
     );
-    expect(
-        &demo
-            .call(
-                "DELETE",
-                &format!("/servers/{sid}/accounts/{b1}/"),
-                &[],
-                b"",
-            )
-            .await,
-        404,
+    assert_eq!(
+        pending(&server, b1).await,
+        1,
+        "exactly the DeleteAccount message"
     );
-    let queued = messages::pending(&server.state.db, b1, now(), 10)
-        .await
-        .unwrap();
-    assert_eq!(queued.len(), 1, "exactly the DeleteAccount message");
 
     let r = demo
         .call(
@@ -1315,10 +1329,7 @@ async fn scenario_accounts_and_users() {
     );
     assert_eq!(alice["totalnumber"], 0, "the user stays, without accounts");
     assert_eq!(
-        messages::pending(&server.state.db, a2, now(), 10)
-            .await
-            .unwrap()
-            .len(),
+        pending(&server, a2).await,
         1,
         "the pending push login was replaced by DeleteAccount"
     );
@@ -1326,95 +1337,63 @@ async fn scenario_accounts_and_users() {
         .call("DELETE", &format!("/servers/{sid}/users/carol/"), &[], b"")
         .await;
     expect(&r, 200);
-    expect(
-        &demo.get(&format!("/servers/{sid}/users/carol/")).await,
-        404,
-    );
-    expect(
-        &demo.get(&format!("/servers/{sid}/accounts/{lone}")).await,
-        404,
-    );
-    expect(
-        &demo
-            .call("DELETE", &format!("/servers/{sid}/users/carol"), &[], b"")
-            .await,
-        404,
-    );
+    // Whatever was deleted is gone.
+    check_cases(
+        &demo,
+        vec![
+            case("GET", format!("/servers/{sid}/accounts/{b1}/"), 404),
+            case("DELETE", format!("/servers/{sid}/accounts/{b1}/"), 404),
+            case("GET", format!("/servers/{sid}/users/carol/"), 404),
+            case("GET", format!("/servers/{sid}/accounts/{lone}"), 404),
+            case("DELETE", format!("/servers/{sid}/users/carol"), 404),
+        ],
+    )
+    .await;
     let servers = expect(&demo.get(&format!("/servers/{sid}/")).await, 200);
     assert_eq!(servers["accountCount"], 0);
+}
 
-    // Permission boundaries between sessions, accounts and users.
+/// Permission boundaries between sessions, accounts and users.
+async fn scenario_account_permissions() {
+    let server = TestServer::start().await;
+    let sid = server.demo.serverid.clone();
+    let a3 = stored_account(&server, Some("erin"), "watch").await;
     let (key, role) = new_key(&server, "sessions-only").await;
     grant(&server, &sid, &role, json!(["sessions"])).await;
     let sessions_only = Client::with_key(&server, Some(key));
-    let a3 = stored_account(&server, Some("erin"), "watch").await;
-    expect(
-        &sessions_only
-            .get(&format!("/servers/{sid}/accounts/{a3}/"))
-            .await,
-        200,
-    );
-    expect(
-        &sessions_only
-            .get(&format!("/servers/{sid}/users/erin/accounts"))
-            .await,
-        200,
-    );
-    expect(
-        &sessions_only
-            .get(&format!("/servers/{sid}/users/erin/attributes/"))
-            .await,
-        200,
-    );
-    expect(
-        &sessions_only
-            .get(&format!("/servers/{sid}/accounts/"))
-            .await,
-        403,
-    );
-    expect(
-        &sessions_only.get(&format!("/servers/{sid}/users/")).await,
-        403,
-    );
-    expect(
-        &sessions_only
-            .call(
+    check_cases(
+        &sessions_only,
+        vec![
+            case("GET", format!("/servers/{sid}/accounts/{a3}/"), 200),
+            case("GET", format!("/servers/{sid}/users/erin/accounts"), 200),
+            case("GET", format!("/servers/{sid}/users/erin/attributes/"), 200),
+            case("GET", format!("/servers/{sid}/accounts/"), 403),
+            case("GET", format!("/servers/{sid}/users/"), 403),
+            case(
                 "PUT",
-                &format!("/servers/{sid}/accounts/{a3}/?blocked=true"),
-                &[],
-                b"",
-            )
-            .await,
-        403,
-    );
-    expect(
-        &sessions_only
-            .send(
+                format!("/servers/{sid}/accounts/{a3}/?blocked=true"),
+                403,
+            ),
+            case(
                 "POST",
-                &format!("/servers/{sid}/users/erin/attributes/"),
-                json!({}),
+                format!("/servers/{sid}/users/erin/attributes/"),
+                403,
             )
-            .await,
-        403,
-    );
+            .body(json!({})),
+        ],
+    )
+    .await;
     let (key, role) = new_key(&server, "accounts-only").await;
     grant(&server, &sid, &role, json!(["accounts"])).await;
     let accounts_only = Client::with_key(&server, Some(key));
-    expect(
-        &accounts_only
-            .get(&format!("/servers/{sid}/users/erin/accounts"))
-            .await,
-        403,
-    );
-    let r = accounts_only
-        .call(
-            "DELETE",
-            &format!("/servers/{sid}/users/erin/accounts"),
-            &[],
-            b"",
-        )
-        .await;
-    expect(&r, 200);
+    check_cases(
+        &accounts_only,
+        vec![
+            case("GET", format!("/servers/{sid}/users/erin/accounts"), 403),
+            case("DELETE", format!("/servers/{sid}/users/erin/accounts"), 200),
+        ],
+    )
+    .await;
 }
 
 async fn scenario_sessions_and_transactions() {
@@ -1488,28 +1467,18 @@ async fn scenario_sessions_and_transactions() {
     // Transactions need a logged-in account.
     let tx_path = format!("/servers/{sid}/sessions/transactions");
     let details = json!({"amount": "EUR 12.00", "benificiary": "Bob", "description": "lunch"});
-    let r = demo
-        .with_nonce("POST", &tx_path, "web-1", details.to_string().as_bytes())
-        .await;
-    expect(&r, 403);
-    let r = demo
-        .with_nonce(
-            "POST",
-            &format!("/servers/{sid}/sessions/registeruser?userid=dave"),
-            "web-1",
-            b"",
-        )
-        .await;
-    expect(&r, 403);
-    let r = demo
-        .with_nonce(
-            "POST",
-            &format!("/servers/{sid}/sessions/provokelogin"),
-            "web-1",
-            b"",
-        )
-        .await;
-    expect(&r, 409);
+    let register = |userid: &str| format!("/servers/{sid}/sessions/registeruser?userid={userid}");
+    check_cases(
+        &demo,
+        vec![
+            case("POST", &tx_path, 403)
+                .nonce("web-1")
+                .body(details.clone()),
+            case("POST", register("dave"), 403).nonce("web-1"),
+            case("POST", format!("/servers/{sid}/sessions/provokelogin"), 409).nonce("web-1"),
+        ],
+    )
+    .await;
 
     // The app logs in with the code, typing something.
     let mut ex = app::open_known(&account, Purpose::Login, code.session_ref.0)
@@ -1529,37 +1498,17 @@ async fn scenario_sessions_and_transactions() {
     assert_eq!(s["userinput"], "typed in the app");
     assert_eq!(s["hsid"], fresh["hsid"]);
 
-    // Register a user for the logged-in account.
-    let register = |userid: &str| format!("/servers/{sid}/sessions/registeruser?userid={userid}");
-    expect(
-        &demo
-            .with_nonce("POST", &register("dave"), "web-1", b"")
-            .await,
-        200,
-    );
-    expect(
-        &demo
-            .with_nonce("POST", &register("dave"), "web-1", b"")
-            .await,
-        200,
-    );
-    expect(
-        &demo
-            .with_nonce("POST", &register("erin"), "web-1", b"")
-            .await,
-        409,
-    );
-    expect(
-        &demo
-            .with_nonce(
-                "POST",
-                &format!("/servers/{sid}/sessions/registeruser"),
-                "web-1",
-                b"",
-            )
-            .await,
-        400,
-    );
+    // Register a user for the logged-in account (again: the same; another: a conflict).
+    check_cases(
+        &demo,
+        vec![
+            case("POST", register("dave"), 200).nonce("web-1"),
+            case("POST", register("dave"), 200).nonce("web-1"),
+            case("POST", register("erin"), 409).nonce("web-1"),
+            case("POST", format!("/servers/{sid}/sessions/registeruser"), 400).nonce("web-1"),
+        ],
+    )
+    .await;
     let s = expect(
         &demo.with_nonce("GET", &session_path, "web-1", b"").await,
         200,
@@ -1692,34 +1641,21 @@ async fn scenario_sessions_and_transactions() {
     assert_eq!(expect(&r, 200)["pushpauseduntil"], 0);
 
     // Bad transaction requests.
-    expect(&demo.with_nonce("POST", &tx_path, "web-1", b"{").await, 400);
-    expect(
-        &demo.with_nonce("POST", &tx_path, "web-1", b"[]").await,
-        400,
-    );
-    let long = json!({"amount": "9".repeat(5000)});
-    expect(
-        &demo
-            .with_nonce("POST", &tx_path, "web-1", long.to_string().as_bytes())
-            .await,
-        400,
-    );
-    expect(&demo.call("POST", &tx_path, &[], b"{}").await, 400);
-    expect(
-        &demo
-            .get(&format!(
-                "/servers/{sid}/transactions/{}",
-                TransactionRef([1; 16]).to_base64()
-            ))
-            .await,
-        404,
-    );
-    expect(
-        &demo
-            .get(&format!("/servers/{sid}/transactions/short"))
-            .await,
-        400,
-    );
+    let unknown = TransactionRef([1; 16]).to_base64();
+    check_cases(
+        &demo,
+        vec![
+            case("POST", &tx_path, 400).nonce("web-1").raw_body(b"{"),
+            case("POST", &tx_path, 400).nonce("web-1").raw_body(b"[]"),
+            case("POST", &tx_path, 400)
+                .nonce("web-1")
+                .body(json!({"amount": "9".repeat(5000)})),
+            case("POST", &tx_path, 400).raw_body(b"{}"),
+            case("GET", format!("/servers/{sid}/transactions/{unknown}"), 404),
+            case("GET", format!("/servers/{sid}/transactions/short"), 400),
+        ],
+    )
+    .await;
 
     // Push login to the session's last account: not while it is logged in (the app's login
     // could not succeed), and once it is logged out.
@@ -1792,13 +1728,15 @@ async fn scenario_sessions_and_transactions() {
     expect(&demo.with_nonce("POST", &provoke, "web-1", b"").await, 409);
 
     // Missing or oversized nonce.
-    expect(&demo.get(&session_path).await, 400);
-    expect(&demo.call("POST", &logout, &[], b"").await, 400);
-    let huge = "n".repeat(2000);
-    expect(
-        &demo.with_nonce("GET", &session_path, &huge, b"").await,
-        400,
-    );
+    check_cases(
+        &demo,
+        vec![
+            case("GET", &session_path, 400),
+            case("POST", &logout, 400),
+            case("GET", &session_path, 400).nonce(&"n".repeat(2000)),
+        ],
+    )
+    .await;
 }
 
 /// Sample values for the sweeps: path parameters, required query parameters, bodies.
@@ -1964,18 +1902,26 @@ enum Scenario {
     KeysPermissionsAndAuth,
     Attributes,
     Servers,
-    AccountsAndUsers,
+    AccountsListed,
+    OneAccount,
+    Users,
+    Deletions,
+    AccountPermissions,
     SessionsAndTransactions,
     CodesAndBlocks,
 }
 
 impl Scenario {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 11] = [
         Self::Document,
         Self::KeysPermissionsAndAuth,
         Self::Attributes,
         Self::Servers,
-        Self::AccountsAndUsers,
+        Self::AccountsListed,
+        Self::OneAccount,
+        Self::Users,
+        Self::Deletions,
+        Self::AccountPermissions,
         Self::SessionsAndTransactions,
         Self::CodesAndBlocks,
     ];
@@ -1986,7 +1932,11 @@ impl Scenario {
             Self::KeysPermissionsAndAuth => scenario_keys_permissions_and_auth().await,
             Self::Attributes => scenario_attributes().await,
             Self::Servers => scenario_servers().await,
-            Self::AccountsAndUsers => scenario_accounts_and_users().await,
+            Self::AccountsListed => scenario_accounts_listed().await,
+            Self::OneAccount => scenario_one_account().await,
+            Self::Users => scenario_users().await,
+            Self::Deletions => scenario_deletions().await,
+            Self::AccountPermissions => scenario_account_permissions().await,
             Self::SessionsAndTransactions => scenario_sessions_and_transactions().await,
             Self::CodesAndBlocks => scenario_codes_and_blocks().await,
         }
@@ -2076,8 +2026,28 @@ async fn servers_are_created_read_listed_and_updated() {
 }
 
 #[tokio::test]
-async fn accounts_and_users_are_listed_changed_and_deleted() {
-    run_once(Scenario::AccountsAndUsers).await;
+async fn accounts_are_listed_paged_sorted_and_filtered() {
+    run_once(Scenario::AccountsListed).await;
+}
+
+#[tokio::test]
+async fn an_account_is_blocked_pushed_messaged_and_its_pin_reset() {
+    run_once(Scenario::OneAccount).await;
+}
+
+#[tokio::test]
+async fn users_are_listed_with_their_accounts_attributes_and_roles() {
+    run_once(Scenario::Users).await;
+}
+
+#[tokio::test]
+async fn deleted_accounts_and_users_are_gone_and_their_apps_told() {
+    run_once(Scenario::Deletions).await;
+}
+
+#[tokio::test]
+async fn account_and_user_operations_need_their_permissions() {
+    run_once(Scenario::AccountPermissions).await;
 }
 
 #[tokio::test]

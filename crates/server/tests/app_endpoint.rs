@@ -13,6 +13,7 @@ use nextauth_protocol::push::{Envelope, PushBody, ReplayGuard};
 use nextauth_protocol::qr::QrPayload;
 use nextauth_server::clock::now;
 use nextauth_server::codes;
+use nextauth_server::state::Change;
 use nextauth_server::store::enrol_codes::EnrolGrant;
 use nextauth_server::store::servers::{self, ServerRow};
 use nextauth_server::store::sessions::{self, SessionState};
@@ -326,6 +327,22 @@ async fn unknown_sessions_servers_and_garbage_get_alerts() {
     assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
 }
 
+/// Waits (5 s at most) until the server announces a change of the session of `nonce` on
+/// `changes` (subscribed before the action that changes it).
+async fn changed(
+    server: &TestServer,
+    mut changes: tokio::sync::broadcast::Receiver<Change>,
+    nonce: &str,
+) {
+    let id = server.server_id();
+    let wanted = Change::Session(id, SessionRef::derive(&id, nonce.as_bytes()));
+    tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while changes.recv().await.expect("the server runs") != wanted {}
+    })
+    .await
+    .expect("the session changes within 5 s");
+}
+
 #[tokio::test]
 async fn declining_tells_the_browser() {
     let server = TestServer::start().await;
@@ -335,16 +352,18 @@ async fn declining_tells_the_browser() {
         .await
         .unwrap();
     assert_eq!(session(&server, "deny").await.event, "CONFIRMSCAN");
+    let changes = server.state.changes.subscribe();
     ex.abort(AbortReason::Declined).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    changed(&server, changes, "deny").await;
     let s = session(&server, "deny").await;
     assert_eq!((s.state, s.event.as_str()), (SessionState::New, "CANCEL"));
 
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "none").await)
         .await
         .unwrap();
+    let changes = server.state.changes.subscribe();
     ex.abort(AbortReason::NoAccounts).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    changed(&server, changes, "none").await;
     assert_eq!(session(&server, "none").await.event, "NOACCOUNTS");
 }
 

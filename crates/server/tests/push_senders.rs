@@ -702,18 +702,21 @@ async fn register(account: &AppAccount, platform: PushPlatform, token: &str) -> 
     ex
 }
 
-/// Waits until the account has no push token any more.
+/// Waits (10 s at most) until no push is being delivered.
+async fn settled(server: &TestServer) {
+    tokio::time::timeout(Duration::from_secs(10), server.state.deliveries.settled())
+        .await
+        .expect("the deliveries end within 10 s");
+}
+
+/// Whether the account has no push token any more, once the pushes handed to the senders are
+/// through (the sender forgets a dead token before its delivery ends).
 async fn token_forgotten(server: &TestServer, account_id: i64) -> bool {
-    for _ in 0..100 {
-        let target = push_tokens::push_target(&server.state.db, account_id)
-            .await
-            .unwrap();
-        if target.is_none() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
+    settled(server).await;
+    push_tokens::push_target(&server.state.db, account_id)
+        .await
+        .unwrap()
+        .is_none()
 }
 
 #[tokio::test]
@@ -819,7 +822,8 @@ async fn a_push_login_reaches_the_app_through_fcm_and_a_dead_token_is_forgotten(
     nextauth_server::message_center::send(&server.state, &row, &stored, &hello, now())
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // That push's delivery is over (no token: nothing sent), so no request can come later.
+    settled(&server).await;
     assert!(fcm.saw_nothing_more());
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -130,6 +130,7 @@ async fn session(
     nonce: &str,
 ) -> ApiResult<Option<SessionRow>> {
     let session_ref = SessionRef::derive(&server.server_id, nonce.as_bytes());
+    crate::trace::record_flow(&server.server_id, &session_ref);
     Ok(sessions::get(&state.db, &server.server_id, &session_ref).await?)
 }
 

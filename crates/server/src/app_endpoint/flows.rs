@@ -354,6 +354,7 @@ async fn log_in(
         users::record_login(&state.db, &server.server_id, userid, now).await?;
     }
     state.notify(Change::Session(server.server_id, *session_ref));
+    tracing::info!(account_id, "logged in");
     Ok(true)
 }
 

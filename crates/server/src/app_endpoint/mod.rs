@@ -67,8 +67,9 @@ pub async fn sigmai(
     ws: WebSocketUpgrade,
     State(state): State<SharedState>,
 ) -> Response {
-    ws.max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| async move {
+    let span = crate::trace::app_connection();
+    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| {
+        crate::trace::in_span(span, async move {
             // Counted as open until the exchange ends.
             let app_ip = admitted.0.client();
             let _admitted = admitted;
@@ -81,6 +82,7 @@ pub async fn sigmai(
                 Err(err) => tracing::info!(%err, "app exchange ended"),
             }
         })
+    })
 }
 
 /// What the ClientHello refers to, once looked up.
@@ -146,6 +148,7 @@ async fn exchange(
                 return Err(conn.alert(codes::APP_LOGIN_OFF).await);
             }
             let session_ref = SessionRef(hello.reference);
+            crate::trace::record_flow(&server.server_id, &session_ref);
             let existing = sessions::get(&state.db, &server.server_id, &session_ref).await?;
             if existing.is_some_and(|s| !sessions::SCANNABLE.contains(&s.state)) {
                 return Err(conn.alert(codes::SESSION_UNKNOWN).await);
@@ -159,6 +162,7 @@ async fn exchange(
         }
         Purpose::Enrol | Purpose::Login => {
             let session_ref = SessionRef(hello.reference);
+            crate::trace::record_flow(&server.server_id, &session_ref);
             let Some(session) = sessions::get(&state.db, &server.server_id, &session_ref).await?
             else {
                 return Err(conn.alert(codes::SESSION_UNKNOWN).await);
@@ -218,6 +222,8 @@ async fn exchange(
             else {
                 return Err(conn.alert(codes::TRANSACTION_UNKNOWN).await);
             };
+            // A transaction belongs to the login session it was made for: its flow.
+            crate::trace::record_flow(&server.server_id, &tx.session_ref);
             let browser = sessions::get(&state.db, &server.server_id, &tx.session_ref).await?;
             let observed = browser
                 .map(|b| checks::observed(state, &b, app_ip))

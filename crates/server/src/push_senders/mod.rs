@@ -268,6 +268,44 @@ fn read_file(path: &std::path::Path, what: &str) -> Result<zeroize::Zeroizing<St
         })
 }
 
+/// The background deliveries ([`dispatch`]) under way: tests wait for them to end
+/// ([`Deliveries::settled`]) instead of sleeping for a while and hoping.
+#[derive(Debug)]
+pub struct Deliveries {
+    under_way: tokio::sync::watch::Sender<usize>,
+}
+
+impl Default for Deliveries {
+    fn default() -> Self {
+        Self {
+            under_way: tokio::sync::watch::channel(0).0,
+        }
+    }
+}
+
+/// One delivery under way, until dropped.
+struct Delivery(tokio::sync::watch::Sender<usize>);
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
+}
+
+impl Deliveries {
+    fn begin(&self) -> Delivery {
+        self.under_way.send_modify(|n| *n += 1);
+        Delivery(self.under_way.clone())
+    }
+
+    /// Returns once no delivery is under way: every push handed to [`dispatch`] before the call
+    /// was sent, refused or found to have no token or no sender.
+    pub async fn settled(&self) {
+        let mut under_way = self.under_way.subscribe();
+        let _ = under_way.wait_for(|n| *n == 0).await;
+    }
+}
+
 /// Hands `envelope` to the push service of `account_id`'s app, if it registered a token and a
 /// sender for its platform is configured. Runs in the background: the caller does not wait.
 /// Failures are logged (with a tag of the token, never the token); a token the service no
@@ -277,7 +315,9 @@ pub fn dispatch(state: &SharedState, account_id: i64, envelope: Vec<u8>, notice:
         return;
     }
     let state = state.clone();
+    let delivery = state.deliveries.begin();
     tokio::spawn(async move {
+        let _delivery = delivery;
         let target = match push_tokens::push_target(&state.db, account_id).await {
             Ok(Some((platform, token))) => PushTarget { platform, token },
             Ok(None) => return,

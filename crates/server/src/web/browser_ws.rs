@@ -26,6 +26,7 @@ use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use nextauth_protocol::ids::{ServerId, SessionRef};
+use tracing::Instrument;
 
 use crate::clock;
 use crate::codes::{self, ProvokeError, SessionProvokeError};
@@ -57,17 +58,21 @@ pub async fn ws(
         ip: admitted.0.client(),
         words: crate::login_checks::observed::browser_words(user_agent),
     };
+    let span = crate::trace::browser_socket();
     upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| async move {
-            // Counted as open until the socket ends.
-            let _admitted = admitted;
-            tracing::debug!("browser WebSocket opened");
-            if let Err(err) = run(&state, socket, &browser).await {
-                tracing::warn!(%err, "browser WebSocket failed on storage");
+        .on_upgrade(move |socket| {
+            async move {
+                // Counted as open until the socket ends.
+                let _admitted = admitted;
+                tracing::debug!("browser WebSocket opened");
+                if let Err(err) = run(&state, socket, &browser).await {
+                    tracing::warn!(%err, "browser WebSocket failed on storage");
+                }
+                tracing::debug!("browser WebSocket closed");
             }
-            tracing::debug!("browser WebSocket closed");
+            .instrument(span)
         })
 }
 
@@ -201,7 +206,11 @@ async fn command(
             watches[i].version = version;
             watches[i].number = None;
             subscription.follow(server, hsid, version);
-            tracing::debug!(sessions = watches.len(), "browser REGISTER");
+            tracing::debug!(
+                flow = %crate::trace::flow_id(&server, &hsid),
+                sessions = watches.len(),
+                "browser REGISTER"
+            );
             let logged_in = row
                 .as_ref()
                 .is_some_and(|r| r.state == SessionState::LoggedIn);
@@ -277,6 +286,11 @@ async fn poll(state: &SharedState, watches: &mut [Watch]) -> StoreResult<Vec<Str
 /// What browsers are told about a session whose version changed.
 async fn events(state: &SharedState, row: &SessionRow) -> StoreResult<Vec<String>> {
     let (hsid, server) = (&row.session_ref, &row.server_id);
+    tracing::debug!(
+        flow = %crate::trace::flow_id(server, hsid),
+        event = %row.event,
+        "browser told"
+    );
     Ok(match row.event.as_str() {
         e @ ("CONFIRMSCAN" | "CONFIRMPROVOKE" | "LOGIN" | "CANCEL" | "NOACCOUNTS" | "TIMEOUT"
         | "EXPIRED" | "ERROR") => {

@@ -119,7 +119,7 @@ impl TestServer {
 
 /// Creates an empty database for one test under the PostgreSQL server at `admin_url` and
 /// returns its URL, so tests never see each other's rows.
-async fn fresh_postgres_database(admin_url: &str, n: usize) -> String {
+pub async fn fresh_postgres_database(admin_url: &str, n: usize) -> String {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let name = format!("nextauth_test_{}_{n}", std::process::id());

@@ -157,6 +157,7 @@ async fn own_transaction(
     tid: &TransactionRef,
 ) -> Result<Option<TransactionRow>, StoreError> {
     let session_ref = SessionRef::derive(&visit.server.server_id, visit.nonce.as_bytes());
+    crate::trace::record_flow(&visit.server.server_id, &session_ref);
     Ok(transactions::get(&state.db, &visit.server.server_id, tid)
         .await?
         .filter(|t| t.session_ref == session_ref))

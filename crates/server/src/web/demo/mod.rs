@@ -221,7 +221,9 @@ async fn demo_server(state: &SharedState) -> Result<ServerRow, PageError> {
 
 /// The session of a nonce.
 fn session_ref(server: &ServerId, nonce: impl AsRef<[u8]>) -> SessionRef {
-    SessionRef::derive(server, nonce.as_ref())
+    let session = SessionRef::derive(server, nonce.as_ref());
+    crate::trace::record_flow(server, &session);
+    session
 }
 
 /// The site's tag on a nonce it issued (the cookie is `nonce.tag`).
