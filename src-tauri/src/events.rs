@@ -15,15 +15,19 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
 
-/// Name of the Tauri event that carries every SDK event.
-pub const SDK_EVENT: &str = "sdk://event";
-/// Name of the Tauri event that asks the UI to scan the screen (the tray's "Scan screen").
-pub const SCAN_EVENT: &str = "app://scan-screen";
-/// Name of the Tauri event sent when SDK events were missed (payload [`Resync`]).
-pub const RESYNC_EVENT: &str = "sdk://resync";
-/// Name of the Tauri event with a problem to show once (payload
-/// [`IpcError`](crate::error::IpcError)): a deep link from a second launch that did not start.
-pub const NOTICE_EVENT: &str = "app://notice";
+/// The names of the contract's events (`src/contract.rs`).
+macro_rules! event_names {
+    (
+        commands { $( $module:ident :: $name:ident ( $( $arg:ident : $aty:ty ),* ) -> $ret:ty ; )* }
+        events { $( $konst:ident = $channel:literal : $payload:ty ; )* }
+    ) => {
+        $(
+            #[doc = concat!("The Tauri event `", $channel, "` (payload `", stringify!($payload), "`).")]
+            pub const $konst: &str = $channel;
+        )*
+    };
+}
+ipc_contract!(event_names);
 
 /// Payload of [`RESYNC_EVENT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -16,8 +16,12 @@
 //! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose test fails when they drift).
 //! docs/app.md describes the whole app.
 
+// The IPC contract (commands and events): `ipc_contract!`, used by `commands`, `events`,
+// `with_commands` and the bindings test.
+include!("contract.rs");
+
 pub mod autostart;
-pub use nextauth_desktop::{camera, scanner};
+pub use nextauth_desktop::{camera, link_prefixes, os_switch, scanner, settings};
 pub mod background;
 #[cfg(test)]
 mod bindings;
@@ -27,8 +31,6 @@ pub mod events;
 #[cfg(test)]
 mod ipc_tests;
 pub mod links;
-pub mod os_switch;
-pub mod settings;
 pub mod state;
 #[cfg(desktop)]
 pub mod tray;
@@ -236,41 +238,19 @@ fn global_shortcut_reaches_every_window() -> bool {
     set("DISPLAY") && !wayland
 }
 
-/// Registers every command of [`commands`] (the real app and the IPC tests share this list).
+/// Registers every command of the IPC contract (`src/contract.rs`; the real app and the IPC
+/// tests share this list).
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::accounts::account_delete,
-        commands::accounts::account_detail,
-        commands::accounts::account_list,
-        commands::accounts::account_pause_push,
-        commands::app::app_info,
-        commands::app_login::app_login_start,
-        commands::app_login::app_login_status,
-        commands::app_login::app_login_stop,
-        commands::app_login::app_login_token,
-        commands::app::app_ready,
-        commands::app::app_startup_error,
-        commands::flows::flow_current,
-        commands::flows::flow_respond,
-        commands::flows::flow_start_link,
-        commands::flows::flow_stop,
-        commands::history::history_list,
-        commands::history::message_delete,
-        commands::history::message_list,
-        commands::history::message_mark_read,
-        commands::scan::camera_list,
-        commands::scan::scan_camera,
-        commands::scan::scan_cancel,
-        commands::scan::scan_image,
-        commands::scan::scan_image_data,
-        commands::scan::scan_screen,
-        commands::sessions::session_list,
-        commands::sessions::session_logout,
-        commands::settings::pin_change,
-        commands::settings::settings_get,
-        commands::settings::settings_server_link_prefixes,
-        commands::settings::settings_update,
-    ])
+    /// `generate_handler!` over every command of the contract, at `commands::<module>::<name>`.
+    macro_rules! handlers {
+        (
+            commands { $( $module:ident :: $name:ident ( $( $arg:ident : $aty:ty ),* ) -> $ret:ty ; )* }
+            events { $( $konst:ident = $channel:literal : $payload:ty ; )* }
+        ) => {
+            tauri::generate_handler![ $( commands::$module::$name ),* ]
+        };
+    }
+    builder.invoke_handler(ipc_contract!(handlers))
 }
 
 /// Logs to stderr; `RUST_LOG` filters (default: info for the app and the SDK, warnings else).
