@@ -160,7 +160,10 @@ fn ts<T: TS + 'static + ?Sized>() -> TsType {
 }
 
 struct CommandSpec {
+    module: &'static str,
     name: &'static str,
+    /// The Rust argument names and types and the result type, as written in the contract.
+    rust: (Vec<(&'static str, &'static str)>, &'static str),
     args: Vec<(&'static str, TsType)>,
     result: TsType,
 }
@@ -180,7 +183,9 @@ macro_rules! describe {
         fn contract() -> (Vec<CommandSpec>, Vec<EventSpec>) {
             (
                 vec![ $( CommandSpec {
+                    module: stringify!($module),
                     name: stringify!($name),
+                    rust: (vec![ $( (stringify!($arg), stringify!($aty)) ),* ], stringify!($ret)),
                     args: vec![ $( (stringify!($arg), ts::<$aty>()) ),* ],
                     result: ts::<$ret>(),
                 } ),* ],
@@ -468,4 +473,139 @@ fn the_contract_names_each_command_once_and_every_code_once() {
         codes.iter().find(|(n, _)| *n == "WRONG_PIN"),
         Some(&("WRONG_PIN", 128))
     );
+}
+
+/// Commands by `(module, name)`: their arguments (name, type) and result type, as text.
+type Signatures = BTreeMap<(String, String), (Vec<(String, String)>, String)>;
+
+/// A type as text without spaces and module paths (`nextauth_sdk::Flow` → `Flow`).
+fn plain_type(text: &str) -> String {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else if c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            word.clear(); // a module path: keep only what follows
+        } else {
+            out += &word;
+            word.clear();
+            out.push(c);
+        }
+    }
+    out + &word
+}
+
+/// Every `#[tauri::command]` in `src/commands/*.rs`, as `(module, name)` → (arguments the UI
+/// sends, by name and type; the result type), read from the source with syn. Managed state,
+/// the app handle and windows are Tauri's, not the UI's; a PIN (`PinInput`) is sent as a
+/// string; `IpcResult<T>` answers `T`.
+fn commands_in_source() -> Signatures {
+    use quote::ToTokens;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+    let mut found = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).expect("src/commands").flatten() {
+        let path = entry.path();
+        let module = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        if path.extension().is_none_or(|e| e != "rs") || module == "mod" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let file = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for item in file.items {
+            let syn::Item::Fn(f) = item else { continue };
+            let is_command = f.attrs.iter().any(|a| {
+                a.path()
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "command")
+            });
+            if !is_command {
+                continue;
+            }
+            let mut args = Vec::new();
+            for input in &f.sig.inputs {
+                let syn::FnArg::Typed(arg) = input else {
+                    continue;
+                };
+                let ty = plain_type(&arg.ty.to_token_stream().to_string());
+                if ["State<", "AppHandle<", "Window<", "WebviewWindow<"]
+                    .iter()
+                    .any(|t| ty.starts_with(t))
+                {
+                    continue;
+                }
+                let syn::Pat::Ident(name) = &*arg.pat else {
+                    panic!("{module}::{}: an argument that is not a name", f.sig.ident);
+                };
+                let ty = if ty == "PinInput" {
+                    "String".into()
+                } else {
+                    ty
+                };
+                args.push((name.ident.to_string(), ty));
+            }
+            let result = match &f.sig.output {
+                syn::ReturnType::Default => "()".to_owned(),
+                syn::ReturnType::Type(_, ty) => {
+                    let ty = plain_type(&ty.to_token_stream().to_string());
+                    if let Some(inner) = ty.strip_prefix("IpcResult<") {
+                        inner[..inner.len() - 1].to_owned()
+                    } else if let Some(inner) = ty.strip_prefix("Result<") {
+                        inner
+                            .strip_suffix(",IpcError>")
+                            .unwrap_or_else(|| panic!("{module}: {ty}"))
+                            .to_owned()
+                    } else {
+                        ty
+                    }
+                }
+            };
+            found.insert((module.clone(), f.sig.ident.to_string()), (args, result));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_contract_matches_the_commands_signatures() {
+    let (commands, _) = contract();
+    let from_contract: Signatures = commands
+        .iter()
+        .map(|c| {
+            let args = c
+                .rust
+                .0
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), plain_type(t)))
+                .collect();
+            (
+                (c.module.to_owned(), c.name.to_owned()),
+                (args, plain_type(c.rust.1)),
+            )
+        })
+        .collect();
+    let from_source = commands_in_source();
+    assert!(
+        from_source.len() > 20,
+        "found too few commands: {from_source:?}"
+    );
+    for key in from_source.keys().chain(from_contract.keys()) {
+        assert_eq!(
+            from_contract.get(key),
+            from_source.get(key),
+            "{}::{}: the contract (src/contract.rs, left) and the command's signature \
+             (src/commands, right) differ; a command missing from the contract is never \
+             registered",
+            key.0,
+            key.1
+        );
+    }
 }

@@ -14,7 +14,10 @@
 // Argument and result types are the wire types, written as Rust types that have a TypeScript
 // binding (a PIN is `String` here; the command itself takes the SDK's zeroising `PinInput`,
 // which deserialises from the same string). Arguments are named as in the command's Rust
-// signature; Tauri (and the generated TypeScript) write them in camelCase.
+// signature; Tauri (and the generated TypeScript) write them in camelCase. The bindings test
+// `the_contract_matches_the_commands_signatures` reads every `#[tauri::command]` under
+// `commands/` (syn) and fails when a line here and the function differ (names, argument names
+// and types, result type), or when a command is missing here (it would never be registered).
 //
 // Adding a command: write it in `commands/`, add one line here, run
 // `UPDATE_BINDINGS=1 cargo test --workspace --lib bindings` and commit what it writes.
