@@ -174,33 +174,7 @@ fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
     }
 }
 
-/// The notification that asks the person to answer `flow`, if it asks something.
-fn prompt_notification(flow: &Flow) -> Option<(String, String)> {
-    let server = flow
-        .server
-        .as_ref()
-        .map(|s| s.name.as_str())
-        .unwrap_or("a website");
-    Some(match &flow.interaction {
-        Some(Interaction::Confirm { .. }) => (
-            format!("Log in to {server}?"),
-            "Open nextAuth to approve or deny the login.".to_owned(),
-        ),
-        Some(Interaction::ConfirmTransaction { amount, .. }) => (
-            format!("Approve a transaction at {server}?"),
-            format!("Amount: {amount}. Open nextAuth to approve or decline."),
-        ),
-        Some(Interaction::ConfirmEnrol { .. }) => (
-            format!("Add an account at {server}?"),
-            "Open nextAuth to compare the picture and confirm.".to_owned(),
-        ),
-        Some(Interaction::VerifySecondFactor { .. } | Interaction::SetSecondFactor) => (
-            format!("{server} waits for your PIN"),
-            "Open nextAuth to enter it.".to_owned(),
-        ),
-        _ => return None,
-    })
-}
+use nextauth_desktop::notifications::prompt_notification;
 
 /// The window was closed while `flow` waits for the person: the notification that brings it
 /// back is shown again (it may have been dismissed), so the request is not left invisible.

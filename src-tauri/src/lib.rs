@@ -21,7 +21,7 @@
 include!("contract.rs");
 
 pub mod autostart;
-pub use nextauth_desktop::{camera, link_prefixes, os_switch, scanner, settings};
+pub use nextauth_desktop::{camera, os_switch, scanner, settings};
 pub mod background;
 #[cfg(test)]
 mod bindings;
@@ -225,17 +225,14 @@ pub fn run() {
 /// The desktop-wide shortcut that scans the screen (also handled inside the window by the UI).
 pub const SCAN_SHORTCUT: &str = "Ctrl+Alt+S";
 
-/// Whether a registered global shortcut hears keys typed into any window: always on Windows
-/// and macOS; on Linux only in an X11 session (an X display, and not Wayland).
+/// Whether a registered global shortcut hears keys typed into any window (this session's
+/// environment; `nextauth_desktop::window::global_shortcut_reaches_every_window`).
 #[cfg(desktop)]
 fn global_shortcut_reaches_every_window() -> bool {
-    if !cfg!(target_os = "linux") {
-        return true;
-    }
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    let wayland = set("WAYLAND_DISPLAY")
-        || std::env::var("XDG_SESSION_TYPE").is_ok_and(|t| t.eq_ignore_ascii_case("wayland"));
-    set("DISPLAY") && !wayland
+    nextauth_desktop::window::global_shortcut_reaches_every_window(
+        cfg!(target_os = "linux"),
+        |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+    )
 }
 
 /// Registers every command of the IPC contract (`src/contract.rs`; the real app and the IPC

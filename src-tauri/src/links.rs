@@ -8,7 +8,7 @@
 //! scheme from the app bundle only, so there the switch is not offered.
 //!
 //! The switch's logic and the website link prefixes (Settings → Website links) are Tauri-free,
-//! in `nextauth_desktop::{os_switch, link_prefixes}`; here is only the plugin behind the switch.
+//! in `nextauth_desktop::{os_switch, links}`; here is only the plugin behind the switch.
 
 use tauri::{AppHandle, Runtime};
 

@@ -50,7 +50,7 @@ pub struct Settings {
     /// Ask for the PIN before approving a transaction. On by default: a payment is not.
     pub ask_pin_for_transactions: bool,
     /// Website addresses (`https://host/path`) whose deep links the app opens, besides the
-    /// prefixes its servers announce (in the form of `link_prefixes::normalise_prefix`; see
+    /// prefixes its servers announce (in the form of `links::normalise_prefix`; see
     /// docs/app.md, "Deep links").
     pub link_prefixes: Vec<String>,
     /// The camera to scan with (an id from `camera_list`); `None`, or one that is gone: the
@@ -134,7 +134,7 @@ pub struct OsSwitches<'a> {
 /// is [`codes::START_ON_LOGIN`]; then `openLinks`, [`codes::LINK_HANDLER`]), then saves `next`
 /// in `dir`. If a step fails, what the earlier steps changed in the OS is put back (best
 /// effort) and nothing is saved. `next.link_prefixes` must already be normalised
-/// ([`crate::link_prefixes::normalise_prefixes`]).
+/// ([`crate::links::normalise_prefixes`]).
 pub fn update(
     previous: &Settings,
     next: &Settings,

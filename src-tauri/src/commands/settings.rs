@@ -6,7 +6,7 @@ use tauri::{AppHandle, Runtime, State};
 use crate::error::{IpcError, IpcResult};
 use crate::settings::{OsSwitches, Settings};
 use crate::state::AppState;
-use crate::{autostart, link_prefixes, links, os_switch};
+use crate::{autostart, links, os_switch};
 
 /// The current preferences; `startOnLogin` and `openLinks` are what the OS says when it can
 /// tell (the person may have changed them in the system's settings).
@@ -24,7 +24,7 @@ pub fn settings_get<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -
 
 /// Replaces the preferences (saved to `settings.json`); returns them as saved. The website
 /// link prefixes must be `https://` addresses (else 305, nothing changes; they are stored
-/// normalised, see [`link_prefixes::normalise_prefix`]) and take effect at once. What the OS keeps is
+/// normalised, see [`nextauth_desktop::links::normalise_prefix`]) and take effect at once. What the OS keeps is
 /// applied first: `startOnLogin` (the autostart plugin; a refusal is error 306), then
 /// `openLinks` (the deep-link plugin; 308). If either is refused, or the file cannot be
 /// written, what was already changed is put back and nothing is saved.
@@ -34,7 +34,7 @@ pub async fn settings_update<R: Runtime>(
     state: State<'_, AppState>,
     mut settings: Settings,
 ) -> IpcResult<Settings> {
-    settings.link_prefixes = link_prefixes::normalise_prefixes(&settings.link_prefixes)?;
+    settings.link_prefixes = nextauth_desktop::links::normalise_prefixes(&settings.link_prefixes)?;
     let saved = save(&app, &state, settings)?;
     state.apply_link_rules().await;
     Ok(saved)

@@ -40,7 +40,7 @@ askPinForLogins: boolean,
 askPinForTransactions: boolean, 
 /**
  * Website addresses (`https://host/path`) whose deep links the app opens, besides the
- * prefixes its servers announce (in the form of `link_prefixes::normalise_prefix`; see
+ * prefixes its servers announce (in the form of `links::normalise_prefix`; see
  * docs/app.md, "Deep links").
  */
 linkPrefixes: Array<string>, 

@@ -129,7 +129,7 @@ function switchRow(input: HTMLInputElement, title: string, hint: string): HTMLEl
 const MAX_LINK_PREFIXES = 20;
 
 /** A website address as the app stores it (scheme and host in lower case, no trailing slash),
- *  or why it cannot be one: the same rules as nextauth_desktop::link_prefixes::normalise_prefix, which has the last word. */
+ *  or why it cannot be one: the same rules as nextauth_desktop::links::normalise_prefix, which has the last word. */
 export function linkPrefix(text: string): { prefix: string } | { error: string } {
   const t = text.trim();
   if (!t) return { error: 'Enter the address the website’s links start with.' };

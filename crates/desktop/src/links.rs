@@ -1,8 +1,27 @@
-//! The website addresses whose `https://` deep links the app opens, besides the prefixes its
-//! servers announce (Settings → Website links; docs/app.md, "Deep links"): what the person
-//! types is checked and stored in one normal form.
+//! Deep links as the app takes them: those among its command-line arguments (a first or a
+//! second launch), and the website addresses whose `https://` links the app opens besides the
+//! prefixes its servers announce (Settings → Website links; docs/app.md, "Deep links"), which
+//! are checked and stored in one normal form.
 
 use crate::error::{DesktopError, DesktopResult};
+
+/// Longest deep link accepted (from the UI or the command line).
+pub const MAX_LINK_LEN: usize = 4096;
+
+/// The deep links among command-line arguments: app-to-app URIs (`nextauth:…`) and `https://`
+/// links (the SDK checks them against its accepted prefixes). At most four are kept.
+pub fn links_from_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    args.into_iter()
+        .map(|a| a.trim().to_owned())
+        .filter(|a| {
+            a.len() <= MAX_LINK_LEN
+                && (a.starts_with(nextauth_sdk::config::DEFAULT_SCHEME)
+                    && a[nextauth_sdk::config::DEFAULT_SCHEME.len()..].starts_with(':')
+                    || a.starts_with("https://"))
+        })
+        .take(4)
+        .collect()
+}
 
 /// Most website link prefixes the person may add.
 pub const MAX_LINK_PREFIXES: usize = 20;
@@ -118,5 +137,22 @@ mod tests {
             .map(|i| format!("https://a{i}.example"))
             .collect();
         assert!(normalise_prefixes(&many).is_err());
+    }
+
+    #[test]
+    fn only_links_are_taken_from_arguments() {
+        let args = [
+            "--verbose",
+            "nextauth:AAEC",
+            "https://example.org/q/AAEC",
+            "http://plain.example",
+            "nextauthx:zz",
+            "/tmp/file.png",
+        ]
+        .map(String::from);
+        assert_eq!(
+            links_from_args(args),
+            vec!["nextauth:AAEC", "https://example.org/q/AAEC"]
+        );
     }
 }
