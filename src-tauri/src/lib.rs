@@ -1,19 +1,23 @@
 //! # nextauth-app
 //!
-//! The nextAuth authenticator app, built with Tauri 2. The Rust side is a thin shell around
-//! `nextauth-sdk`:
+//! The nextAuth authenticator app, built with Tauri 2. The Rust side is a thin adapter around
+//! `nextauth-sdk` and `nextauth-desktop` (the app's Tauri-free logic: state, settings, OS
+//! switches, links, scanning, window policy, error codes):
 //!
+//! * `contract.rs`: the IPC contract, every command and event once; the handler list, the
+//!   command names, the event names and (in the bindings test) the UI's TypeScript and the
+//!   capability file are generated from it.
 //! * [`commands`]: one module per entity; each command adapts `invoke` arguments to an SDK
 //!   call and returns `Result<T, IpcError>` ([`error::IpcError`], `{code, message}`).
-//! * [`events`]: every SDK event goes to the webview as the `sdk://event` Tauri event.
-//! * [`scanner`]: QR codes from image files, image bytes and the screen.
-//! * [`autostart`]: the "start on login" preference (tauri-plugin-autostart on desktops).
-//! * [`links`]: the "open nextauth: links" preference (the deep-link plugin, Linux and Windows).
+//! * [`events`]: every SDK event goes to the webview as the `sdk://event` Tauri event;
+//!   notifications.
+//! * [`autostart`], [`links`]: the autostart and deep-link plugins as the OS switches of
+//!   `nextauth_desktop::os_switch`.
 //! * [`background`]: live delivery of push messages and deep links from the command line.
 //! * `tray` (desktops): the tray icon; closing the window hides it, start on login starts there.
 //!
 //! The TypeScript types of everything crossing IPC are generated from these Rust types with
-//! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose test fails when they drift).
+//! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose tests fail when they drift).
 //! docs/app.md describes the whole app.
 
 // The IPC contract (commands and events): `ipc_contract!`, used by `commands`, `events`,
