@@ -4,33 +4,28 @@
 //! key on Windows). Phones have no such thing; there the preference can only be off.
 //!
 //! The OS is the source of truth: `settings_get` reports what it says, and `settings_update`
-//! changes it only when it differs from what the person asks for.
+//! changes it only when it differs from what the person asks for (the logic, Tauri-free, is
+//! `nextauth_desktop::os_switch`; here is only the plugin behind it).
 
 use tauri::{AppHandle, Runtime};
 
-use crate::error::{codes, IpcResult};
-use crate::os_switch::{self, OsSwitch};
+use crate::os_switch::OsSwitch;
 
-/// What the person is asking for, in error messages.
-const WHAT: &str = "starting at login";
+/// The plugin's manager as an [`OsSwitch`].
+#[cfg(desktop)]
+struct LoginItem<'a>(&'a tauri_plugin_autostart::AutoLaunchManager);
 
 #[cfg(desktop)]
-impl OsSwitch for tauri_plugin_autostart::AutoLaunchManager {
+impl OsSwitch for LoginItem<'_> {
     fn is_on(&self) -> Result<bool, String> {
-        self.is_enabled().map_err(|e| e.to_string())
+        self.0.is_enabled().map_err(|e| e.to_string())
     }
     fn turn_on(&self) -> Result<(), String> {
-        self.enable().map_err(|e| e.to_string())
+        self.0.enable().map_err(|e| e.to_string())
     }
     fn turn_off(&self) -> Result<(), String> {
-        self.disable().map_err(|e| e.to_string())
+        self.0.disable().map_err(|e| e.to_string())
     }
-}
-
-/// Makes the OS start the app at login, or stop doing so; refusals are [`codes::START_ON_LOGIN`]
-/// (see [`os_switch::set`]).
-pub fn set(item: Option<&dyn OsSwitch>, on: bool) -> IpcResult<()> {
-    os_switch::set(item, on, codes::START_ON_LOGIN, WHAT)
 }
 
 /// Runs `f` with the app's login item (the plugin's manager on desktops, if registered).
@@ -42,7 +37,8 @@ pub fn with_item<R: Runtime, T>(
     {
         use tauri::Manager;
         let manager = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>();
-        f(manager.as_ref().map(|m| m.inner() as &dyn OsSwitch))
+        let item = manager.as_ref().map(|m| LoginItem(m.inner()));
+        f(item.as_ref().map(|item| item as &dyn OsSwitch))
     }
     #[cfg(not(desktop))]
     {

@@ -1,5 +1,6 @@
 //! Work the app does on its own: live delivery of push messages (so push logins reach a
-//! desktop that has no push service), and deep links from the command line.
+//! desktop that has no push service), and deep links from the command line (which arguments
+//! are links: `nextauth_desktop::links::links_from_args`).
 
 use std::sync::atomic::Ordering;
 
@@ -9,6 +10,8 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use crate::error::IpcError;
 use crate::events::NOTICE_EVENT;
 use crate::state::AppState;
+
+pub use nextauth_desktop::links::links_from_args;
 
 /// Environment variable that turns live delivery off when `0` (startup measurements).
 pub const LIVE_ENV: &str = "NEXTAUTH_LIVE";
@@ -51,41 +54,4 @@ pub fn open_links<R: Runtime>(app: &AppHandle<R>, links: Vec<String>) {
             }
         }
     });
-}
-
-/// The deep links among command-line arguments: app-to-app URIs (`nextauth:…`) and `https://`
-/// links (the SDK checks them against its accepted prefixes). At most four are kept.
-pub fn links_from_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
-    args.into_iter()
-        .map(|a| a.trim().to_owned())
-        .filter(|a| {
-            a.len() <= crate::commands::flows::MAX_LINK_LEN
-                && (a.starts_with(nextauth_sdk::config::DEFAULT_SCHEME)
-                    && a[nextauth_sdk::config::DEFAULT_SCHEME.len()..].starts_with(':')
-                    || a.starts_with("https://"))
-        })
-        .take(4)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_links_are_taken_from_arguments() {
-        let args = [
-            "--verbose",
-            "nextauth:AAEC",
-            "https://example.org/q/AAEC",
-            "http://plain.example",
-            "nextauthx:zz",
-            "/tmp/file.png",
-        ]
-        .map(String::from);
-        assert_eq!(
-            links_from_args(args),
-            vec!["nextauth:AAEC", "https://example.org/q/AAEC"]
-        );
-    }
 }

@@ -8,23 +8,10 @@
 use nextauth_sdk::SdkError;
 use serde::Serialize;
 
-/// App-level error codes (the SDK uses 1–299).
-pub mod codes {
-    /// Scanning's own codes (images, the screen, cameras): 300–303, 307, 310–312.
-    pub use nextauth_desktop::codes::*;
-    /// The app's settings file cannot be read or written.
-    pub const SETTINGS_IO: u16 = 304;
-    /// Input from the UI is not acceptable (too long, empty).
-    pub const BAD_REQUEST: u16 = 305;
-    /// The app cannot be made to start at login, or to stop doing so (the OS refused, or
-    /// this platform has no such thing).
-    pub const START_ON_LOGIN: u16 = 306;
-    /// The app cannot be made the handler of `nextauth:` links, or stop being it (the OS
-    /// refused, `xdg-mime` is missing, or this platform takes the scheme from the bundle only).
-    pub const LINK_HANDLER: u16 = 308;
-    /// An approval the settings protect came without the PIN (the UI asks for it first).
-    pub const PIN_BEFORE_APPROVAL: u16 = 309;
-}
+/// App-level error codes (the SDK uses 1–299): scanning (300–303, 307, 310–312), settings
+/// (304), bad input (305) and the OS switches (306, 308), the PIN before an approval (309). One
+/// list, in `nextauth-desktop`; the bindings test writes it into `ui/src/bindings/codes.ts`.
+pub use nextauth_desktop::codes;
 
 /// An error as the UI receives it from a rejected `invoke`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -61,8 +48,8 @@ impl From<SdkError> for IpcError {
     }
 }
 
-impl From<nextauth_desktop::ScanError> for IpcError {
-    fn from(err: nextauth_desktop::ScanError) -> Self {
+impl From<nextauth_desktop::DesktopError> for IpcError {
+    fn from(err: nextauth_desktop::DesktopError) -> Self {
         Self {
             code: err.code,
             message: err.message,

@@ -15,15 +15,19 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
 
-/// Name of the Tauri event that carries every SDK event.
-pub const SDK_EVENT: &str = "sdk://event";
-/// Name of the Tauri event that asks the UI to scan the screen (the tray's "Scan screen").
-pub const SCAN_EVENT: &str = "app://scan-screen";
-/// Name of the Tauri event sent when SDK events were missed (payload [`Resync`]).
-pub const RESYNC_EVENT: &str = "sdk://resync";
-/// Name of the Tauri event with a problem to show once (payload
-/// [`IpcError`](crate::error::IpcError)): a deep link from a second launch that did not start.
-pub const NOTICE_EVENT: &str = "app://notice";
+/// The names of the contract's events (`src/contract.rs`).
+macro_rules! event_names {
+    (
+        commands { $( $module:ident :: $name:ident ( $( $arg:ident : $aty:ty ),* ) -> $ret:ty ; )* }
+        events { $( $konst:ident = $channel:literal : $payload:ty ; )* }
+    ) => {
+        $(
+            #[doc = concat!("The Tauri event `", $channel, "` (payload `", stringify!($payload), "`).")]
+            pub const $konst: &str = $channel;
+        )*
+    };
+}
+ipc_contract!(event_names);
 
 /// Payload of [`RESYNC_EVENT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -170,33 +174,7 @@ fn attention<R: Runtime>(app: &AppHandle<R>, flow: &Flow) {
     }
 }
 
-/// The notification that asks the person to answer `flow`, if it asks something.
-fn prompt_notification(flow: &Flow) -> Option<(String, String)> {
-    let server = flow
-        .server
-        .as_ref()
-        .map(|s| s.name.as_str())
-        .unwrap_or("a website");
-    Some(match &flow.interaction {
-        Some(Interaction::Confirm { .. }) => (
-            format!("Log in to {server}?"),
-            "Open nextAuth to approve or deny the login.".to_owned(),
-        ),
-        Some(Interaction::ConfirmTransaction { amount, .. }) => (
-            format!("Approve a transaction at {server}?"),
-            format!("Amount: {amount}. Open nextAuth to approve or decline."),
-        ),
-        Some(Interaction::ConfirmEnrol { .. }) => (
-            format!("Add an account at {server}?"),
-            "Open nextAuth to compare the picture and confirm.".to_owned(),
-        ),
-        Some(Interaction::VerifySecondFactor { .. } | Interaction::SetSecondFactor) => (
-            format!("{server} waits for your PIN"),
-            "Open nextAuth to enter it.".to_owned(),
-        ),
-        _ => return None,
-    })
-}
+use nextauth_desktop::notifications::prompt_notification;
 
 /// The window was closed while `flow` waits for the person: the notification that brings it
 /// back is shown again (it may have been dismissed), so the request is not left invisible.

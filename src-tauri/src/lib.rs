@@ -1,23 +1,31 @@
 //! # nextauth-app
 //!
-//! The nextAuth authenticator app, built with Tauri 2. The Rust side is a thin shell around
-//! `nextauth-sdk`:
+//! The nextAuth authenticator app, built with Tauri 2. The Rust side is a thin adapter around
+//! `nextauth-sdk` and `nextauth-desktop` (the app's Tauri-free logic: state, settings, OS
+//! switches, links, scanning, window policy, error codes):
 //!
+//! * `contract.rs`: the IPC contract, every command and event once; the handler list, the
+//!   command names, the event names and (in the bindings test) the UI's TypeScript and the
+//!   capability file are generated from it.
 //! * [`commands`]: one module per entity; each command adapts `invoke` arguments to an SDK
 //!   call and returns `Result<T, IpcError>` ([`error::IpcError`], `{code, message}`).
-//! * [`events`]: every SDK event goes to the webview as the `sdk://event` Tauri event.
-//! * [`scanner`]: QR codes from image files, image bytes and the screen.
-//! * [`autostart`]: the "start on login" preference (tauri-plugin-autostart on desktops).
-//! * [`links`]: the "open nextauth: links" preference (the deep-link plugin, Linux and Windows).
+//! * [`events`]: every SDK event goes to the webview as the `sdk://event` Tauri event;
+//!   notifications.
+//! * [`autostart`], [`links`]: the autostart and deep-link plugins as the OS switches of
+//!   `nextauth_desktop::os_switch`.
 //! * [`background`]: live delivery of push messages and deep links from the command line.
 //! * `tray` (desktops): the tray icon; closing the window hides it, start on login starts there.
 //!
 //! The TypeScript types of everything crossing IPC are generated from these Rust types with
-//! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose test fails when they drift).
+//! ts-rs into `ui/src/bindings/` (see `src/bindings.rs`, whose tests fail when they drift).
 //! docs/app.md describes the whole app.
 
+// The IPC contract (commands and events): `ipc_contract!`, used by `commands`, `events`,
+// `with_commands` and the bindings test.
+include!("contract.rs");
+
 pub mod autostart;
-pub use nextauth_desktop::{camera, scanner};
+pub use nextauth_desktop::{camera, os_switch, scanner, settings};
 pub mod background;
 #[cfg(test)]
 mod bindings;
@@ -27,8 +35,6 @@ pub mod events;
 #[cfg(test)]
 mod ipc_tests;
 pub mod links;
-pub mod os_switch;
-pub mod settings;
 pub mod state;
 #[cfg(desktop)]
 pub mod tray;
@@ -223,54 +229,29 @@ pub fn run() {
 /// The desktop-wide shortcut that scans the screen (also handled inside the window by the UI).
 pub const SCAN_SHORTCUT: &str = "Ctrl+Alt+S";
 
-/// Whether a registered global shortcut hears keys typed into any window: always on Windows
-/// and macOS; on Linux only in an X11 session (an X display, and not Wayland).
+/// Whether a registered global shortcut hears keys typed into any window (this session's
+/// environment; `nextauth_desktop::window::global_shortcut_reaches_every_window`).
 #[cfg(desktop)]
 fn global_shortcut_reaches_every_window() -> bool {
-    if !cfg!(target_os = "linux") {
-        return true;
-    }
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    let wayland = set("WAYLAND_DISPLAY")
-        || std::env::var("XDG_SESSION_TYPE").is_ok_and(|t| t.eq_ignore_ascii_case("wayland"));
-    set("DISPLAY") && !wayland
+    nextauth_desktop::window::global_shortcut_reaches_every_window(
+        cfg!(target_os = "linux"),
+        |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+    )
 }
 
-/// Registers every command of [`commands`] (the real app and the IPC tests share this list).
+/// Registers every command of the IPC contract (`src/contract.rs`; the real app and the IPC
+/// tests share this list).
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::accounts::account_delete,
-        commands::accounts::account_detail,
-        commands::accounts::account_list,
-        commands::accounts::account_pause_push,
-        commands::app::app_info,
-        commands::app_login::app_login_start,
-        commands::app_login::app_login_status,
-        commands::app_login::app_login_stop,
-        commands::app_login::app_login_token,
-        commands::app::app_ready,
-        commands::app::app_startup_error,
-        commands::flows::flow_current,
-        commands::flows::flow_respond,
-        commands::flows::flow_start_link,
-        commands::flows::flow_stop,
-        commands::history::history_list,
-        commands::history::message_delete,
-        commands::history::message_list,
-        commands::history::message_mark_read,
-        commands::scan::camera_list,
-        commands::scan::scan_camera,
-        commands::scan::scan_cancel,
-        commands::scan::scan_image,
-        commands::scan::scan_image_data,
-        commands::scan::scan_screen,
-        commands::sessions::session_list,
-        commands::sessions::session_logout,
-        commands::settings::pin_change,
-        commands::settings::settings_get,
-        commands::settings::settings_server_link_prefixes,
-        commands::settings::settings_update,
-    ])
+    /// `generate_handler!` over every command of the contract, at `commands::<module>::<name>`.
+    macro_rules! handlers {
+        (
+            commands { $( $module:ident :: $name:ident ( $( $arg:ident : $aty:ty ),* ) -> $ret:ty ; )* }
+            events { $( $konst:ident = $channel:literal : $payload:ty ; )* }
+        ) => {
+            tauri::generate_handler![ $( commands::$module::$name ),* ]
+        };
+    }
+    builder.invoke_handler(ipc_contract!(handlers))
 }
 
 /// Logs to stderr; `RUST_LOG` filters (default: info for the app and the SDK, warnings else).

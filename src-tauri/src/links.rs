@@ -6,35 +6,32 @@
 //! `~/.local/share/applications` and makes it the default with `xdg-mime` (xdg-utils); on
 //! Windows it writes the registry's `HKCU\Software\Classes\nextauth`. macOS and phones take the
 //! scheme from the app bundle only, so there the switch is not offered.
+//!
+//! The switch's logic and the website link prefixes (Settings → Website links) are Tauri-free,
+//! in `nextauth_desktop::{os_switch, links}`; here is only the plugin behind the switch.
 
 use tauri::{AppHandle, Runtime};
 
-use crate::error::{codes, IpcResult};
-use crate::os_switch::{self, OsSwitch};
+use crate::os_switch::OsSwitch;
 
 /// The scheme this preference is about.
 pub const SCHEME: &str = nextauth_sdk::config::DEFAULT_SCHEME;
 
-/// What the person is asking for, in error messages.
-const WHAT: &str = "opening nextauth: links with this app";
+/// The deep-link plugin as an [`OsSwitch`] for [`SCHEME`].
+#[cfg(any(target_os = "linux", windows))]
+struct Handler<'a, R: Runtime>(&'a tauri_plugin_deep_link::DeepLink<R>);
 
 #[cfg(any(target_os = "linux", windows))]
-impl<R: Runtime> OsSwitch for tauri_plugin_deep_link::DeepLink<R> {
+impl<R: Runtime> OsSwitch for Handler<'_, R> {
     fn is_on(&self) -> Result<bool, String> {
-        self.is_registered(SCHEME).map_err(|e| e.to_string())
+        self.0.is_registered(SCHEME).map_err(|e| e.to_string())
     }
     fn turn_on(&self) -> Result<(), String> {
-        self.register(SCHEME).map_err(|e| e.to_string())
+        self.0.register(SCHEME).map_err(|e| e.to_string())
     }
     fn turn_off(&self) -> Result<(), String> {
-        self.unregister(SCHEME).map_err(|e| e.to_string())
+        self.0.unregister(SCHEME).map_err(|e| e.to_string())
     }
-}
-
-/// Makes the app the handler of `nextauth:` links, or stops it being one; refusals are
-/// [`codes::LINK_HANDLER`] (see [`os_switch::set`]).
-pub fn set(handler: Option<&dyn OsSwitch>, on: bool) -> IpcResult<()> {
-    os_switch::set(handler, on, codes::LINK_HANDLER, WHAT)
 }
 
 /// Runs `f` with the deep-link plugin where it can register schemes at run time (Linux and
@@ -47,127 +44,12 @@ pub fn with_handler<R: Runtime, T>(
     {
         use tauri::Manager;
         let plugin = app.try_state::<tauri_plugin_deep_link::DeepLink<R>>();
-        f(plugin.as_ref().map(|p| p.inner() as &dyn OsSwitch))
+        let handler = plugin.as_ref().map(|p| Handler(p.inner()));
+        f(handler.as_ref().map(|h| h as &dyn OsSwitch))
     }
     #[cfg(not(any(target_os = "linux", windows)))]
     {
         let _ = app;
         f(None)
-    }
-}
-
-/// Most website link prefixes the person may add.
-pub const MAX_LINK_PREFIXES: usize = 20;
-/// Longest website link prefix accepted.
-pub const MAX_LINK_PREFIX_LEN: usize = 200;
-
-/// A website link prefix as the app stores it: an `https://` address with a host, no user
-/// name, query or fragment, its scheme and host in lower case and no trailing slash
-/// (`https://Acme.example/app/` → `https://acme.example/app`). Anything else is refused
-/// ([`codes::BAD_REQUEST`]), naming the address.
-pub fn normalise_prefix(input: &str) -> IpcResult<String> {
-    let text = input.trim();
-    let refuse = |why: &str| {
-        let shown: String = text.chars().take(80).collect();
-        crate::error::IpcError::bad_request(format!("“{shown}” {why}"))
-    };
-    if text.len() > MAX_LINK_PREFIX_LEN {
-        return Err(refuse("is too long for a website address"));
-    }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(refuse("contains spaces"));
-    }
-    if !text
-        .get(..8)
-        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-    {
-        return Err(refuse("does not start with https://"));
-    }
-    if text[8..].starts_with(['/', '\\']) {
-        return Err(refuse("is not a website address"));
-    }
-    let url = tauri::Url::parse(text).map_err(|_| refuse("is not a website address"))?;
-    if url.scheme() != "https" || url.host_str().is_none_or(str::is_empty) {
-        return Err(refuse("is not a website address"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse("must not contain a user name"));
-    }
-    if url.query().is_some() || url.fragment().is_some() || text.contains(['?', '#']) {
-        return Err(refuse("must not contain ? or #"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-/// Every prefix of a settings update, normalised, duplicates dropped, in the given order.
-pub fn normalise_prefixes(prefixes: &[String]) -> IpcResult<Vec<String>> {
-    if prefixes.len() > MAX_LINK_PREFIXES {
-        return Err(crate::error::IpcError::bad_request(format!(
-            "at most {MAX_LINK_PREFIXES} website addresses"
-        )));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for prefix in prefixes {
-        let prefix = normalise_prefix(prefix)?;
-        if !out.contains(&prefix) {
-            out.push(prefix);
-        }
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn website_link_prefixes_are_https_addresses() {
-        for (input, stored) in [
-            ("https://acme.example/app", "https://acme.example/app"),
-            ("  https://Acme.Example/app/ ", "https://acme.example/app"),
-            ("HTTPS://acme.example", "https://acme.example"),
-            (
-                "https://acme.example:8443/a/b",
-                "https://acme.example:8443/a/b",
-            ),
-        ] {
-            assert_eq!(normalise_prefix(input).as_deref(), Ok(stored), "{input}");
-        }
-        for input in [
-            "",
-            "http://acme.example/app",
-            "nextauth:",
-            "acme.example/app",
-            "https://",
-            "https:///app",
-            "https://user:pw@acme.example/app",
-            "https://acme.example/app?x=1",
-            "https://acme.example/app#top",
-            "https://acme example/app",
-            "javascript:alert(1)",
-        ] {
-            let err = normalise_prefix(input).expect_err(input);
-            assert_eq!(err.code, codes::BAD_REQUEST, "{input}");
-        }
-        assert_eq!(
-            normalise_prefix(&format!("https://a.example/{}", "x".repeat(200))).map_err(|e| e.code),
-            Err(codes::BAD_REQUEST)
-        );
-        assert_eq!(
-            normalise_prefixes(&[
-                "https://a.example/x/".into(),
-                "https://a.example/x".into(),
-                "https://b.example".into()
-            ]),
-            Ok(vec![
-                "https://a.example/x".to_owned(),
-                "https://b.example".to_owned()
-            ]),
-            "duplicates are dropped"
-        );
-        let many: Vec<String> = (0..=MAX_LINK_PREFIXES)
-            .map(|i| format!("https://a{i}.example"))
-            .collect();
-        assert!(normalise_prefixes(&many).is_err());
     }
 }

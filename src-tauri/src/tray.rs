@@ -12,36 +12,11 @@ use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::events::show_main_window;
 
-/// The argument the start-on-login entry passes: start in the tray, window hidden.
-pub const HIDDEN_ARG: &str = "--hidden";
+pub use nextauth_desktop::window::{on_close, started_hidden, CloseAction, HIDDEN_ARG};
 
 const OPEN: &str = "open";
 const SCAN: &str = "scan";
 const QUIT: &str = "quit";
-
-/// Whether the command line asks to start hidden.
-pub fn started_hidden(args: impl IntoIterator<Item = String>) -> bool {
-    args.into_iter().any(|a| a == HIDDEN_ARG)
-}
-
-/// What the window's close button does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseAction {
-    /// Hide the window; the app keeps running in the tray.
-    Hide,
-    /// Close the window, which ends the app.
-    Quit,
-}
-
-/// Hiding needs both the preference and a tray icon: without the icon a hidden window could
-/// not be brought back except by a push login or a second launch.
-pub fn on_close(keep_in_background: bool, tray_shown: bool) -> CloseAction {
-    if keep_in_background && tray_shown {
-        CloseAction::Hide
-    } else {
-        CloseAction::Quit
-    }
-}
 
 /// Puts the icon in the tray, with "Open nextAuth", "Scan screen" and "Quit" in its menu (AppIndicators have
 /// no click events, so the menu is the way back on Linux). Returns whether the icon exists.
@@ -95,34 +70,5 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> bool {
             );
             false
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_window_hides_only_with_the_preference_and_a_tray() {
-        assert_eq!(on_close(true, true), CloseAction::Hide);
-        assert_eq!(
-            on_close(true, false),
-            CloseAction::Quit,
-            "no way back without a tray"
-        );
-        assert_eq!(on_close(false, true), CloseAction::Quit);
-        assert_eq!(on_close(false, false), CloseAction::Quit);
-    }
-
-    #[test]
-    fn hidden_start_is_read_from_the_arguments() {
-        assert!(started_hidden(["--hidden".to_owned()]));
-        assert!(started_hidden(
-            ["nextauth:AAEC", "--hidden"].map(String::from)
-        ));
-        assert!(!started_hidden(
-            ["--hiddenx", "nextauth:AAEC"].map(String::from)
-        ));
-        assert!(!started_hidden(Vec::<String>::new()));
     }
 }

@@ -22,7 +22,7 @@ export const state = {
 
 /** Reloads the accounts (with the sessions active now) and the servers they belong to. */
 export async function loadAccounts(): Promise<void> {
-  [state.accounts, state.sessions] = await Promise.all([api.accounts(), api.sessions()]);
+  [state.accounts, state.sessions] = await Promise.all([api.accountList(), api.sessionList()]);
   const missing = new Map<string, string>();
   for (const a of state.accounts) {
     if (!state.servers.has(a.serverId) && !missing.has(a.serverId)) missing.set(a.serverId, a.id);

@@ -11,15 +11,16 @@ import { state } from './app';
 import { h, mount } from './dom';
 import { clock, explain } from './format';
 import { api, asIpcError } from './ipc';
+import { Code } from './bindings/codes';
 
 function why(err: IpcError, server: string): string {
   switch (err.code) {
-    case 34:
-    case 40:
+    case Code.NO_ACCOUNTS_FOR_SERVER:
+    case Code.SINGLE_ACCOUNT:
       return 'Unlocking needs this app to hold exactly one account.';
-    case 111:
+    case Code.LOGIN_EXPIRED:
       return `${server} no longer vouches for this login. Lock and unlock again.`;
-    case 135:
+    case Code.NO_APP_LOGIN:
       return 'The app is locked. Unlock it first.';
     default:
       return explain(err);
@@ -157,7 +158,7 @@ export function appLoginCard(account: Account, server: ServerInfo | null): HTMLE
           } catch (err) {
             const e = asIpcError(err);
             say(why(e, name), 'bad');
-            if (e.code === 135) void api.appLoginStatus().then((s) => draw(s, '#app-login-unlock'));
+            if (e.code === Code.NO_APP_LOGIN) void api.appLoginStatus().then((s) => draw(s, '#app-login-unlock'));
             else audience.focus();
           } finally {
             get.disabled = false;

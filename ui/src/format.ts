@@ -3,6 +3,7 @@
 import type { FlowKind } from './bindings/FlowKind';
 import type { HistoryStatus } from './bindings/HistoryStatus';
 import type { IpcError } from './bindings/IpcError';
+import { Code } from './bindings/codes';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
@@ -95,88 +96,88 @@ export const FLOW_LABEL: Record<FlowKind, string> = {
 /** A sentence for people about an error, by its stable code (docs/sdk.md, docs/app.md). */
 export function explain(err: IpcError): string {
   switch (err.code) {
-    case 32:
-    case 33:
+    case Code.MALFORMED:
+    case Code.UNKNOWN_TYPE:
       return 'This is not a nextAuth code, or it is damaged.';
-    case 135:
+    case Code.NO_APP_LOGIN:
       return 'The app is locked. Unlock it on the account screen first.';
-    case 34:
+    case Code.NO_ACCOUNTS_FOR_SERVER:
       return 'You have no account at this website yet. Scan its sign-up code first.';
-    case 35:
+    case Code.DISPLAY_NAME_EXISTS:
       return 'An account with this name already exists for this website.';
-    case 40:
+    case Code.SINGLE_ACCOUNT:
       return 'This app holds a single account and already has one.';
-    case 41:
+    case Code.ENROL_EXPIRED:
       return 'This sign-up code has expired or was already used. Ask the website for a new one.';
-    case 48:
+    case Code.SERVER_AUTHENTICATION:
       return 'The website could not be verified, or it no longer knows this account.';
-    case 50:
+    case Code.TIMEOUT:
       return 'The website did not answer in time. Try again.';
-    case 52:
+    case Code.SERVER_NOT_ALLOWED:
       return 'This website is not allowed in this app.';
-    case 68:
+    case Code.PARAMS_HASH_MISMATCH:
       return 'The website’s details do not match its code. Do not continue with this code.';
-    case 102:
+    case Code.MESSAGE_EXPIRED:
       return 'This request has expired.';
-    case 103:
+    case Code.REPLAYED:
       return 'This request was already handled.';
-    case 108:
+    case Code.ACCOUNT_BLOCKED:
       return 'The website has blocked this account.';
-    case 109:
+    case Code.PIN_BLOCKED:
       return 'Your PIN is blocked after too many wrong attempts. Contact the website to reset it; you will then choose a new PIN.';
-    case 111:
+    case Code.LOGIN_EXPIRED:
       return 'This login has expired. Reload the page on the website and scan again.';
-    case 112:
+    case Code.TRANSACTION_EXPIRED:
       return 'This transaction has expired or was already answered.';
-    case 115:
+    case Code.WRONG_NUMBER:
       return 'That is not the number the website showed, so nothing was approved and the website was told. If it was you, look at the number in your browser and try again.';
-    case 120:
+    case Code.UNREACHABLE:
       return 'The website’s server could not be reached. Check your connection and try again.';
-    case 121:
+    case Code.CONNECTION_LOST:
       return 'The connection to the website was lost.';
-    case 122:
+    case Code.FLOW_ACTIVE:
       return 'Another request is still open. Finish or cancel it first.';
-    case 130:
+    case Code.PINNED_KEY_MISMATCH:
       return 'The website’s server is not the one this app was set up to trust. Nothing was sent.';
-    case 133:
-    case 134:
+    case Code.IMPERSONATED_SERVER:
+    case Code.ENDPOINT_MISMATCH:
       // The SDK names the website the code pretends to be (docs/security.md).
       return `${err.message.replace(/^./, (c) => c.toUpperCase())}. Do not use this code; nothing was changed.`;
-    case 113:
+    case Code.PIN_QUESTION_REPLACED:
       return 'Another device or window asked for this PIN meanwhile. Try again.';
-    case 131:
+    case Code.BIOMETRICS_UNAVAILABLE:
       return 'Biometrics are not available on this device. Use your PIN.';
-    case 132:
+    case Code.BIOMETRICS_DECLINED:
       return 'The biometric check was not passed.';
-    case 307:
+    case Code.SCAN_CANCELLED:
       return 'The camera scan was stopped.';
-    case 129:
+    case Code.UNTRUSTED_SERVER:
       return 'The website’s server could not prove who it is (its certificate is not trusted). Nothing was sent.';
-    case 126:
+    case Code.INVALID_INPUT:
       if (/number the browser shows/.test(err.message)) return 'Give the number your browser shows first.';
       return err.message.replace(/^invalid input: /, '').replace(/^./, (c) => c.toUpperCase()) + '.';
-    case 128:
+    case Code.WRONG_PIN:
       return 'The current PIN is wrong.';
-    case 300:
+    case Code.NO_QR_CODE:
       return 'No QR code was found in that image.';
-    case 301:
+    case Code.IMAGE_UNREADABLE:
       return 'That file could not be read as an image (PNG or JPEG).';
-    case 302:
+    case Code.SCREEN_CAPTURE_UNAVAILABLE:
       return 'The screen cannot be captured here. Open a saved image of the code instead.';
-    case 303:
+    case Code.NO_CAMERA:
       return 'No camera found. Scan from the screen or open an image instead.';
-    case 310:
+    case Code.CAMERA_BUSY:
       return 'The camera is in use by another program. Close that program and try again.';
-    case 311:
+    case Code.CAMERA_DENIED:
       // The SDK side names what to do on this system (the video group, the privacy settings).
       return err.message.replace(/^./, (c) => c.toUpperCase());
-    case 312:
+    case Code.CAMERA_LOST:
       return 'The camera stopped sending pictures. Is it still connected?';
-    case 306:
+    case Code.START_ON_LOGIN:
       return 'Starting nextAuth when you log in could not be changed on this computer.';
-    case 309:
+    case Code.PIN_BEFORE_APPROVAL:
       return 'Enter your PIN to approve this.';
-    case 308:
+    case Code.LINK_HANDLER:
       return 'This computer did not let nextAuth change which app opens nextauth: links.';
     default:
       return err.message.replace(/^./, (c) => c.toUpperCase());

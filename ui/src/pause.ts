@@ -38,7 +38,7 @@ export function pauseControls(accountId: string, accountName: string, only?: num
     busy = true;
     group.setAttribute('aria-busy', 'true');
     try {
-      const result = await api.pausePush(accountId, minutes);
+      const result = await api.accountPausePush(accountId, minutes);
       pausedUntil.set(accountId, result?.pausedUntil ?? null);
       said();
     } catch (err) {

@@ -11,6 +11,7 @@ import { explain } from './format';
 import { api, asIpcError } from './ipc';
 import { openModal } from './modal';
 import { prompts } from './prompts/controller';
+import { Code } from './bindings/codes';
 
 /** What the person sees when the screen shows no nextAuth code. */
 export const NO_CODE_ON_SCREEN =
@@ -63,7 +64,7 @@ export async function scanScreenAndStart(): Promise<void> {
     return;
   }
   const link = await chooseCode(found.choices);
-  if (link) prompts.started(await api.startLink(link));
+  if (link) prompts.started(await api.flowStartLink(link));
 }
 
 let scanning = false;
@@ -77,7 +78,7 @@ export async function scanFromAnywhere(): Promise<void> {
     await scanScreenAndStart();
   } catch (err) {
     const e = asIpcError(err);
-    toast(e.code === 300 ? NO_CODE_ON_SCREEN : explain(e), 'bad');
+    toast(e.code === Code.NO_QR_CODE ? NO_CODE_ON_SCREEN : explain(e), 'bad');
   } finally {
     scanning = false;
     delete document.body.dataset.scanning;

@@ -13,6 +13,9 @@ import { fixtures, now as fixtureNow } from './fixtures.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../dist');
 const mockSource = fs.readFileSync(path.join(here, 'mock-tauri.js'), 'utf8');
+// The IPC contract generated from src-tauri/src/contract.rs: the mock answers exactly its
+// commands, checks their argument names and uses its event names and error codes.
+const contract = fs.readFileSync(path.resolve(here, '../src/bindings/contract.json'), 'utf8');
 assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'ui/dist is missing: run npm run build first');
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
@@ -53,7 +56,7 @@ export async function open(
   else await context.clock.setFixedTime(fixtureNow * 1000);
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(String(err)));
-  await page.addInitScript(`window.__MOCK_FIXTURES__ = ${JSON.stringify(fx)};\n${mockSource}`);
+  await page.addInitScript(`window.__CONTRACT__ = ${contract};\nwindow.__MOCK_FIXTURES__ = ${JSON.stringify(fx)};\n${mockSource}`);
   await page.goto(base + hash);
   await page.waitForSelector('body[data-ready="true"]');
   return page;

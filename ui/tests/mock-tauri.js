@@ -3,9 +3,13 @@
 // in-memory model and emits `sdk://event` like the real events bridge. Tests drive it
 // through window.__mock (show flows, inspect calls, override commands).
 //
-// Loaded with the fixtures in window.__MOCK_FIXTURES__ (see ui/tests/fixtures.mjs).
+// Loaded with the fixtures in window.__MOCK_FIXTURES__ (see ui/tests/fixtures.mjs) and the IPC
+// contract in window.__CONTRACT__ (ui/src/bindings/contract.json, generated from
+// src-tauri/src/contract.rs): it answers exactly the contract's commands, refuses arguments the
+// contract does not name, and takes event names and error codes from it.
 (() => {
   const fx = window.__MOCK_FIXTURES__ || {};
+  const { commands: contract, events, codes } = window.__CONTRACT__;
   const listeners = {};
   const clone = (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
   const mock = {
@@ -37,7 +41,7 @@
     /** Emits a FLOW_UPDATE. */
     show(flow) {
       mock.current = flow;
-      mock.emit('sdk://event', { type: 'FLOW_UPDATE', flow });
+      mock.emit(events.SDK_EVENT, { type: 'FLOW_UPDATE', flow });
     },
     answers() {
       return mock.calls.filter(([c]) => c === 'flow_respond').map(([, a]) => a.answer);
@@ -61,14 +65,14 @@
   };
   const startFlow = () => {
     const steps = mock.nextFlow;
-    if (!steps || !steps.length) reject(300, 'no QR code was found in the image');
+    if (!steps || !steps.length) reject(codes.NO_QR_CODE, 'no QR code was found in the image');
     const [first, ...rest] = steps;
     mock.current = first;
     // Updates still to come from this start (harness.show waits for them: the SDK sends a
     // flow's updates in order, so a test's next update must not overtake them).
     mock.pending += 1 + rest.length;
     setTimeout(() => {
-      mock.emit('sdk://event', { type: 'FLOW_UPDATE', flow: first });
+      mock.emit(events.SDK_EVENT, { type: 'FLOW_UPDATE', flow: first });
       mock.pending--;
       rest.forEach((f, i) =>
         setTimeout(() => {
@@ -87,12 +91,12 @@
     settings_update: ({ settings }) => (mock.settings = settings),
     account_list: () => mock.accounts,
     account_detail: ({ accountId }) => {
-      const account = mock.accounts.find((a) => a.id === accountId) || reject(125, 'no such account');
+      const account = mock.accounts.find((a) => a.id === accountId) || reject(codes.UNKNOWN_ACCOUNT, 'no such account');
       return { account, server: mock.servers[account.serverId] || null };
     },
     account_delete: ({ accountId }) => {
       mock.accounts = mock.accounts.filter((a) => a.id !== accountId);
-      setTimeout(() => mock.emit('sdk://event', { type: 'ACCOUNT_DELETED', accountId, byServer: false }), 10);
+      setTimeout(() => mock.emit(events.SDK_EVENT, { type: 'ACCOUNT_DELETED', accountId, byServer: false }), 10);
       return { serverConfirmed: true };
     },
     history_list: ({ filter }) => {
@@ -116,20 +120,20 @@
     },
     session_list: () => mock.sessions,
     session_logout: ({ sessionId }) => {
-      const session = mock.sessions.find((x) => x.id === sessionId) || reject(123, 'no such flow');
+      const session = mock.sessions.find((x) => x.id === sessionId) || reject(codes.UNKNOWN_FLOW, 'no such flow');
       mock.sessions = mock.sessions.filter((x) => x.id !== sessionId);
       setTimeout(
-        () => mock.emit('sdk://event', { type: 'SESSION_UPDATE', session: { ...session, state: 'LOGGED_OUT' } }),
+        () => mock.emit(events.SDK_EVENT, { type: 'SESSION_UPDATE', session: { ...session, state: 'LOGGED_OUT' } }),
         10,
       );
       return null;
     },
     flow_current: () => mock.current,
-    flow_start_link: ({ link }) => (link.startsWith('nextauth:') ? startFlow() : reject(32, 'the link is not valid')),
+    flow_start_link: ({ link }) => (link.startsWith('nextauth:') ? startFlow() : reject(codes.MALFORMED, 'the link is not valid')),
     flow_respond: (args) => {
       // An approval with the PIN first (Settings): the app checks it with a server.
       if (args.answer.type === 'CONFIRM' && args.answer.pin !== undefined && args.answer.pin !== '2468') {
-        reject(128, 'wrong PIN (2 attempts left)');
+        reject(codes.WRONG_PIN, 'wrong PIN (2 attempts left)');
       }
       if (mock.onRespond) mock.onRespond(args.answer, args.flowId);
       return null;
@@ -138,14 +142,14 @@
     // mock.screenChoices: several nextAuth codes on the screen, for the person to choose.
     scan_screen: () => (mock.screenChoices ? { flow: null, choices: mock.screenChoices } : { flow: startFlow(), choices: [] }),
     scan_image: () => startFlow(),
-    scan_image_data: ({ data }) => (data ? startFlow() : reject(301, 'the image cannot be read')),
+    scan_image_data: ({ data }) => (data ? startFlow() : reject(codes.IMAGE_UNREADABLE, 'the image cannot be read')),
     // With info.camera: previews every 40 ms until scan_cancel (307), or a code after three
     // frames when mock.cameraFinds is set.
     // mock.cameras: what camera_list answers; every scan_camera's cameraId lands in
     // mock.cameraScans; mock.cameraTimesOut: that many scans end with 300 after a few frames.
     camera_list: () => mock.cameras || [],
     scan_camera: ({ cameraId } = {}) => {
-      if (!mock.info || !mock.info.camera) reject(303, 'No camera found.');
+      if (!mock.info || !mock.info.camera) reject(codes.NO_CAMERA, 'No camera found.');
       (mock.cameraScans = mock.cameraScans || []).push(cameraId ?? null);
       if (mock.cameraError) reject(mock.cameraError.code, mock.cameraError.message);
       mock.cameraCancelled = false;
@@ -154,14 +158,14 @@
         const tick = setInterval(() => {
           if (mock.cameraCancelled) {
             clearInterval(tick);
-            fail({ code: 307, message: 'the scan was cancelled' });
+            fail({ code: codes.SCAN_CANCELLED, message: 'the scan was cancelled' });
             return;
           }
-          mock.emit('scanner://preview', mock.previewFrame(n++));
+          mock.emit(events.PREVIEW_EVENT, mock.previewFrame(n++));
           if (mock.cameraTimesOut > 0 && n >= 3) {
             mock.cameraTimesOut -= 1;
             clearInterval(tick);
-            fail({ code: 300, message: 'The camera saw no QR code.' });
+            fail({ code: codes.NO_QR_CODE, message: 'The camera saw no QR code.' });
             return;
           }
           if (mock.cameraFinds && n >= 3) {
@@ -177,9 +181,9 @@
     },
     // Push pauses at the server: accountId -> until (Unix seconds); minutes 0 resumes.
     account_pause_push: ({ accountId, minutes }) => {
-      if (!mock.accounts.some((a) => a.id === accountId)) reject(125, 'no such account');
-      if (!Number.isInteger(minutes) || minutes < 0) reject(126, 'invalid input: minutes');
-      if (minutes > 7 * 24 * 60) reject(126, 'invalid input: a pause lasts at most 7 days');
+      if (!mock.accounts.some((a) => a.id === accountId)) reject(codes.UNKNOWN_ACCOUNT, 'no such account');
+      if (!Number.isInteger(minutes) || minutes < 0) reject(codes.INVALID_INPUT, 'invalid input: minutes');
+      if (minutes > 7 * 24 * 60) reject(codes.INVALID_INPUT, 'invalid input: a pause lasts at most 7 days');
       const until = minutes > 0 ? Math.floor(Date.now() / 1000) + minutes * 60 : null;
       if (until) mock.paused[accountId] = until;
       else delete mock.paused[accountId];
@@ -196,7 +200,7 @@
     app_login_status: () => mock.appLogin,
     // Unlocking: the login runs as a flow; a moment later its session is active (SESSION_UPDATE).
     app_login_start: () => {
-      if (mock.accounts.length !== 1) reject(40, 'the app holds a single account');
+      if (mock.accounts.length !== 1) reject(codes.SINGLE_ACCOUNT, 'the app holds a single account');
       if (mock.appLogin.state !== 'LOCKED') return mock.appLogin;
       const flowId = 'app-login-1';
       mock.appLogin = { state: 'UNLOCKING', flowId };
@@ -205,13 +209,13 @@
         const session = { id: flowId, account, server: mock.servers[account.serverId], state: 'ACTIVE', continuous: true, error: null };
         mock.appLogin = { state: 'UNLOCKED', flowId };
         mock.sessions = [...mock.sessions, session];
-        mock.emit('sdk://event', { type: 'SESSION_UPDATE', session });
+        mock.emit(events.SDK_EVENT, { type: 'SESSION_UPDATE', session });
       }, 30);
       return mock.appLogin;
     },
     app_login_token: ({ audience }) => {
-      if (!audience || !audience.trim()) reject(305, 'say who the token is for');
-      if (mock.appLogin.state !== 'UNLOCKED') reject(135, 'the app is not logged in (AppLogin)');
+      if (!audience || !audience.trim()) reject(codes.BAD_REQUEST, 'say who the token is for');
+      if (mock.appLogin.state !== 'UNLOCKED') reject(codes.NO_APP_LOGIN, 'the app is not logged in (AppLogin)');
       return { token: `nat1.${btoa(audience.trim()).replace(/=+$/, '')}.c2lnbmF0dXJl`, audience: audience.trim(), expiresAt: Math.floor(Date.now() / 1000) + 300 };
     },
     app_login_stop: () => {
@@ -219,12 +223,18 @@
       mock.appLogin = { state: 'LOCKED', flowId: null };
       if (session) {
         mock.sessions = mock.sessions.filter((s) => s !== session);
-        setTimeout(() => mock.emit('sdk://event', { type: 'SESSION_UPDATE', session: { ...session, state: 'LOGGED_OUT' } }), 10);
+        setTimeout(() => mock.emit(events.SDK_EVENT, { type: 'SESSION_UPDATE', session: { ...session, state: 'LOGGED_OUT' } }), 10);
       }
       return mock.appLogin;
     },
-    pin_change: ({ current }) => (current === '2468' ? null : reject(128, 'wrong PIN (2 attempts left)')),
+    pin_change: ({ current }) => (current === '2468' ? null : reject(codes.WRONG_PIN, 'wrong PIN (2 attempts left)')),
   };
+  // The mock and the contract name the same commands (a new command needs its stand-in here).
+  const missing = Object.keys(contract).filter((name) => !commands[name]);
+  const extra = Object.keys(commands).filter((name) => !contract[name]);
+  if (missing.length || extra.length) {
+    throw new Error(`mock-tauri.js and the contract differ: unmocked ${missing}, not in the contract ${extra}`);
+  }
   window.__mock = mock;
   window.__TAURI__ = {
     core: {
@@ -233,7 +243,9 @@
         await new Promise((r) => setTimeout(r, mock.delays[cmd]?.(args) ?? 5));
         const fn = mock.overrides[cmd] || commands[cmd];
         try {
-          if (!fn) throw { code: 0, message: `unmocked command ${cmd}` };
+          if (!contract[cmd]) throw { code: 0, message: `${cmd} is not a command of the contract` };
+          const unknown = Object.keys(args).filter((name) => !contract[cmd].includes(name));
+          if (unknown.length) throw { code: 0, message: `${cmd} takes no argument ${unknown}` };
           return clone(await fn(args));
         } finally {
           mock.answered.push(cmd);

@@ -8,8 +8,8 @@ use tauri::State;
 use crate::error::{codes, IpcError, IpcResult};
 use crate::state::AppState;
 
-/// Longest link accepted from the UI (a login link is under 200 characters).
-pub const MAX_LINK_LEN: usize = 4096;
+/// Longest deep link accepted.
+pub use nextauth_desktop::links::MAX_LINK_LEN;
 /// Longest text for the website accepted with a login confirmation.
 pub const MAX_USER_INPUT_LEN: usize = 1024;
 

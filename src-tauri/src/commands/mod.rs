@@ -5,9 +5,10 @@
 //! `Result<T, IpcError>`; a rejected `invoke` carries `{code, message}`
 //! ([`IpcError`](crate::error::IpcError)). No business rule lives here.
 //!
-//! The main window may call exactly the commands in [`NAMES`]: build.rs generates an
-//! `allow-<name>` permission for each and `capabilities/default.json` grants them (the command
-//! ACL; docs/app.md).
+//! The main window may call exactly the commands in [`NAMES`], which come from the IPC contract
+//! (`src/contract.rs`): build.rs generates an `allow-<name>` permission for each and
+//! `capabilities/default.json` (generated from the contract) grants them (the command ACL;
+//! docs/app.md).
 
 pub mod accounts;
 pub mod app;
@@ -18,4 +19,14 @@ pub mod scan;
 pub mod sessions;
 pub mod settings;
 
-include!("names.rs");
+/// The names of the contract's commands (`contract.rs`).
+macro_rules! command_names {
+    (
+        commands { $( $module:ident :: $name:ident ( $( $arg:ident : $aty:ty ),* ) -> $ret:ty ; )* }
+        events { $( $konst:ident = $channel:literal : $payload:ty ; )* }
+    ) => {
+        /// Every command the UI may invoke, as the contract (`src/contract.rs`) lists them.
+        pub const NAMES: &[&str] = &[ $( stringify!($name) ),* ];
+    };
+}
+ipc_contract!(command_names);

@@ -189,7 +189,7 @@ pub async fn scan_camera<R: Runtime>(
             &cancel,
             camera::ScanLimits::default(),
             &mut |preview| {
-                let _ = app.emit(camera::PREVIEW_EVENT, preview);
+                let _ = app.emit(crate::events::PREVIEW_EVENT, preview);
             },
         );
         Ok(found?)

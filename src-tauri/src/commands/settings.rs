@@ -4,7 +4,7 @@ use nextauth_sdk::PinInput;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::error::{IpcError, IpcResult};
-use crate::settings::Settings;
+use crate::settings::{OsSwitches, Settings};
 use crate::state::AppState;
 use crate::{autostart, links, os_switch};
 
@@ -24,7 +24,7 @@ pub fn settings_get<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -
 
 /// Replaces the preferences (saved to `settings.json`); returns them as saved. The website
 /// link prefixes must be `https://` addresses (else 305, nothing changes; they are stored
-/// normalised, see [`links::normalise_prefix`]) and take effect at once. What the OS keeps is
+/// normalised, see [`nextauth_desktop::links::normalise_prefix`]) and take effect at once. What the OS keeps is
 /// applied first: `startOnLogin` (the autostart plugin; a refusal is error 306), then
 /// `openLinks` (the deep-link plugin; 308). If either is refused, or the file cannot be
 /// written, what was already changed is put back and nothing is saved.
@@ -34,7 +34,7 @@ pub async fn settings_update<R: Runtime>(
     state: State<'_, AppState>,
     mut settings: Settings,
 ) -> IpcResult<Settings> {
-    settings.link_prefixes = links::normalise_prefixes(&settings.link_prefixes)?;
+    settings.link_prefixes = nextauth_desktop::links::normalise_prefixes(&settings.link_prefixes)?;
     let saved = save(&app, &state, settings)?;
     state.apply_link_rules().await;
     Ok(saved)
@@ -69,34 +69,23 @@ pub struct ServerLinkPrefix {
     pub prefix: String,
 }
 
-/// Applies what the OS keeps, then saves (see [`settings_update`]).
+/// Applies what the OS keeps, then saves, all or nothing (see [`settings_update`] and
+/// `nextauth_desktop::settings::update`); then the app uses the new settings.
 fn save<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     settings: Settings,
 ) -> IpcResult<Settings> {
     let previous = state.settings();
-    // Best effort, when a later step fails: put back an OS entry this call changed.
-    let restore_autostart = || {
-        if previous.start_on_login != settings.start_on_login {
-            let _ = autostart::with_item(app, |item| autostart::set(item, previous.start_on_login));
-        }
-    };
-    let restore_links = || {
-        if previous.open_links != settings.open_links {
-            let _ = links::with_handler(app, |handler| links::set(handler, previous.open_links));
-        }
-    };
-    autostart::with_item(app, |item| autostart::set(item, settings.start_on_login))?;
-    if let Err(err) = links::with_handler(app, |handler| links::set(handler, settings.open_links)) {
-        restore_autostart();
-        return Err(err);
-    }
-    if let Err(err) = settings.save(&state.data_dir) {
-        restore_autostart();
-        restore_links();
-        return Err(err);
-    }
+    autostart::with_item(app, |start_on_login| {
+        links::with_handler(app, |link_handler| {
+            let os = OsSwitches {
+                start_on_login,
+                link_handler,
+            };
+            crate::settings::update(&previous, &settings, os, &state.data_dir)
+        })
+    })?;
     let mut current = state
         .settings
         .lock()

@@ -16,17 +16,17 @@ notifications: boolean,
 theme: Theme, 
 /**
  * Start the app when the person logs in to the desktop (desktops only; the OS keeps
- * the actual entry, see `autostart.rs`).
+ * the actual entry; see `os_switch`).
  */
 startOnLogin: boolean, 
 /**
  * Keep running in the tray when the window is closed, so login requests still arrive
- * (desktops with a tray icon; see `tray.rs`).
+ * (desktops with a tray icon; the app's `tray.rs`).
  */
 keepInBackground: boolean, 
 /**
  * Be the OS's handler of `nextauth:` links (Linux and Windows; the OS keeps the actual
- * registration, see `links.rs`).
+ * registration; see `os_switch`).
  */
 openLinks: boolean, 
 /**
@@ -40,8 +40,8 @@ askPinForLogins: boolean,
 askPinForTransactions: boolean, 
 /**
  * Website addresses (`https://host/path`) whose deep links the app opens, besides the
- * prefixes its servers announce (`links::normalise_prefix` form; see docs/app.md, "Deep
- * links").
+ * prefixes its servers announce (in the form of `links::normalise_prefix`; see
+ * docs/app.md, "Deep links").
  */
 linkPrefixes: Array<string>, 
 /**

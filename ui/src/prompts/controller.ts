@@ -71,7 +71,7 @@ class PromptController {
       answer: async (answer) => {
         this.lastAnswer = answer.type;
         try {
-          await api.respond(flow.id, answer);
+          await api.flowRespond(flow.id, answer);
           return null;
         } catch (err) {
           return asIpcError(err);
@@ -82,7 +82,7 @@ class PromptController {
         // Close first: the person asked to leave; the flow's own DONE is not shown again.
         this.close();
         try {
-          await api.stopFlow(flow.id);
+          await api.flowStop(flow.id);
         } catch {
           /* already finished: nothing to stop */
         }

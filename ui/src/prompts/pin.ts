@@ -7,6 +7,7 @@ import type { Flow } from '../bindings/Flow';
 import { h, icon } from '../dom';
 import { explain } from '../format';
 import type { PromptActions } from './controller';
+import { Code } from '../bindings/codes';
 
 /** set: choose a new PIN (typed twice); verify: the server asks for it; approve: the person
  *  proves it is them before an approval (Settings), `confirm` is the answer it goes with and
@@ -131,8 +132,8 @@ export function pinPad(flow: Flow, mode: PinMode, actions: PromptActions): HTMLE
           submit.disabled = false;
           if (refused) {
             // 128 carries the attempts left ("wrong PIN (2 attempts left)").
-            const left = refused.code === 128 ? /\(([^)]*)\)/.exec(refused.message)?.[1] : undefined;
-            status.textContent = refused.code === 128 ? `Wrong PIN.${left ? ` ${left.replace(/^./, (c) => c.toUpperCase())}.` : ''}` : explain(refused);
+            const left = refused.code === Code.WRONG_PIN ? /\(([^)]*)\)/.exec(refused.message)?.[1] : undefined;
+            status.textContent = refused.code === Code.WRONG_PIN ? `Wrong PIN.${left ? ` ${left.replace(/^./, (c) => c.toUpperCase())}.` : ''}` : explain(refused);
             status.className = 'form-status bad';
             input.focus();
           }

@@ -14,6 +14,7 @@ import { ago, explain, FLOW_LABEL, when } from '../format';
 import type { PromptActions } from './controller';
 import { pinPad } from './pin';
 import { pauseControls } from '../pause';
+import { Code } from '../bindings/codes';
 
 /** The dialog's content for `flow`. */
 export function renderFlow(flow: Flow, actions: PromptActions): HTMLElement {
@@ -701,7 +702,7 @@ function done(flow: Flow, actions: PromptActions): HTMLElement {
 
 function failed(flow: Flow, actions: PromptActions): HTMLElement {
   const err = flow.error ?? { code: 0, message: 'Something went wrong.' };
-  const blocked = err.code === 109;
+  const blocked = err.code === Code.PIN_BLOCKED;
   return h(
     'div',
     { class: `prompt result bad${blocked ? ' blocked' : ''}` },

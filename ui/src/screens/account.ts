@@ -54,7 +54,7 @@ export async function renderAccount(main: HTMLElement, id: string): Promise<void
           dialog.focus();
           yes.disabled = true;
           try {
-            const result = await api.deleteAccount(account.id);
+            const result = await api.accountDelete(account.id);
             modal.close();
             toast(
               result.serverConfirmed

@@ -53,7 +53,7 @@ function sessionRow(session: Session): HTMLElement {
         button.textContent = 'Logging out…';
         try {
           // The list refreshes on the session's LOGGED_OUT event.
-          await api.logoutSession(session.id);
+          await api.sessionLogout(session.id);
         } catch (err) {
           toastError(asIpcError(err));
           button.disabled = false;

@@ -120,7 +120,7 @@ export async function renderHistory(main: HTMLElement): Promise<void> {
     if (filter.serverId) query.serverId = filter.serverId;
     if (filter.status) query.status = filter.status;
     try {
-      const page = await api.history(query);
+      const page = await api.historyList(query);
       if (mine !== generation) return;
       list.append(...page.entries.map(entry));
       before = page.entries.length ? page.entries[page.entries.length - 1].id : before;

@@ -25,7 +25,7 @@ export function markMessagesSeen(): void {
 
 /** Counts the messages not read yet (at start: those that arrived while the app was closed). */
 export async function loadUnread(): Promise<void> {
-  unread = (await api.messages()).filter((m) => !m.read).length;
+  unread = (await api.messageList()).filter((m) => !m.read).length;
 }
 
 function item(m: Message, index: number): HTMLElement {
@@ -69,7 +69,7 @@ function item(m: Message, index: number): HTMLElement {
             title: 'Delete',
             onclick: async () => {
               try {
-                await api.deleteMessage(m.id);
+                await api.messageDelete(m.id);
                 toast('Message deleted.', 'ok');
               } catch (err) {
                 toastError(asIpcError(err));
@@ -109,7 +109,7 @@ export async function renderMessages(main: HTMLElement): Promise<void> {
   async function load(): Promise<void> {
     const mine = ++generation;
     try {
-      const messages = await api.messages();
+      const messages = await api.messageList();
       if (mine !== generation) return; // a newer load is on its way
       messages.sort((a, b) => b.received - a.received);
       list.replaceChildren(...messages.map(item));
@@ -119,7 +119,7 @@ export async function renderMessages(main: HTMLElement): Promise<void> {
         : '';
       body.replaceChildren(messages.length ? list : emptyState());
       // Shown now: read (they keep their "New" mark until the next visit).
-      if (messages.some((m) => !m.read)) void api.markMessagesRead().catch(() => undefined);
+      if (messages.some((m) => !m.read)) void api.messageMarkRead().catch(() => undefined);
     } catch (err) {
       if (mine !== generation) return;
       status.textContent = explain(asIpcError(err));

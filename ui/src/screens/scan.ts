@@ -11,6 +11,7 @@ import { explain } from '../format';
 import { api, asIpcError, onCameraPreview } from '../ipc';
 import { prompts } from '../prompts/controller';
 import { NO_CODE_ON_SCREEN, scanScreenAndStart, shortcutHint } from '../scan';
+import { Code } from '../bindings/codes';
 
 const IMAGE_PATH = /^(\/|~\/|[A-Za-z]:\\).+\.(png|jpe?g)$/i;
 
@@ -43,7 +44,7 @@ function drawPreview(canvas: HTMLCanvasElement, preview: Preview): void {
 }
 
 /** Cancelling, as the scan loop reports it (nothing to tell the person). */
-const CANCELLED = { code: 307, message: 'the scan was cancelled' };
+const CANCELLED = { code: Code.SCAN_CANCELLED, message: 'the scan was cancelled' };
 
 /**
  * The camera view while a camera scan runs: the live preview (so the person can aim), the
@@ -65,7 +66,7 @@ async function cameraScan(host: HTMLElement): Promise<Flow> {
   }) as HTMLCanvasElement;
   const cancel = h(
     'button',
-    { type: 'button', class: 'secondary', id: 'camera-cancel', onclick: () => void api.cancelScan() },
+    { type: 'button', class: 'secondary', id: 'camera-cancel', onclick: () => void api.scanCancel() },
     'Cancel',
   );
   const picker =
@@ -81,12 +82,12 @@ async function cameraScan(host: HTMLElement): Promise<Flow> {
               onchange: (e: Event) => {
                 chosen = (e.target as HTMLSelectElement).value;
                 void api
-                  .updateSettings({ ...state.settings, camera: chosen })
+                  .settingsUpdate({ ...state.settings, camera: chosen })
                   .then((saved) => (state.settings = saved))
                   .catch(() => undefined);
                 // The running scan stops; the loop below starts the chosen camera.
                 switching = true;
-                void api.cancelScan();
+                void api.scanCancel();
               },
             },
             cameras.map((c) => h('option', { value: c.id, selected: c.id === chosen }, c.name)),
@@ -103,14 +104,14 @@ async function cameraScan(host: HTMLElement): Promise<Flow> {
   try {
     for (;;) {
       try {
-        return await api.scanCamera(chosen);
+        return await api.scanCamera(chosen ?? null);
       } catch (err) {
         const e = asIpcError(err);
-        if (e.code === 307 && switching) {
+        if (e.code === Code.SCAN_CANCELLED && switching) {
           switching = false;
           continue;
         }
-        if (e.code !== 300 || !(await keepLooking(view, hint, cancel))) throw e.code === 300 ? CANCELLED : err;
+        if (e.code !== Code.NO_QR_CODE || !(await keepLooking(view, hint, cancel))) throw e.code === Code.NO_QR_CODE ? CANCELLED : err;
       }
     }
   } finally {
@@ -174,7 +175,7 @@ export function scanActions(opts: { headingLevel?: 'h2' | 'h3'; linkOpen?: boole
     } catch (err) {
       const e = asIpcError(err);
       // The person cancelled a camera scan: nothing to report.
-      if (e.code !== 307) setStatus(e.code === 300 && noCode ? noCode : explain(e), 'bad');
+      if (e.code !== Code.SCAN_CANCELLED) setStatus(e.code === Code.NO_QR_CODE && noCode ? noCode : explain(e), 'bad');
     } finally {
       if (button) {
         button.disabled = false;
@@ -250,7 +251,7 @@ export function scanActions(opts: { headingLevel?: 'h2' | 'h3'; linkOpen?: boole
           cameraBtn,
           'Looking through the camera…',
           // With a camera scanner built in, show what the camera sees while it looks.
-          state.info?.camera ? () => cameraScan(cameraHost) : api.scanCamera,
+          state.info?.camera ? () => cameraScan(cameraHost) : () => api.scanCamera(null),
           'The camera saw no QR code. Hold the code closer and steady, or scan from the screen.',
         ),
     },
@@ -286,7 +287,7 @@ export function scanActions(opts: { headingLevel?: 'h2' | 'h3'; linkOpen?: boole
         }
         const submit = linkForm.querySelector('button');
         void run(submit, 'Opening…', () =>
-          IMAGE_PATH.test(text) ? api.scanImage(text) : api.startLink(text),
+          IMAGE_PATH.test(text) ? api.scanImage(text) : api.flowStartLink(text),
         ).then(() => {
           if (!status.textContent) linkInput.value = '';
         });
@@ -339,7 +340,7 @@ export function scanActions(opts: { headingLevel?: 'h2' | 'h3'; linkOpen?: boole
       return;
     }
     const text = e.dataTransfer?.getData('text/plain')?.trim();
-    if (text) void run(null, '', () => api.startLink(text));
+    if (text) void run(null, '', () => api.flowStartLink(text));
   });
   card.addEventListener('paste', (e) => {
     const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));

@@ -12,7 +12,7 @@ import { api, asIpcError } from '../ipc';
 /** Saves the preferences; on failure shows why and returns false (nothing was changed). */
 async function save(next: Settings): Promise<boolean> {
   try {
-    state.settings = await api.updateSettings(next);
+    state.settings = await api.settingsUpdate(next);
     applyTheme(state.settings);
     return true;
   } catch (err) {
@@ -66,7 +66,7 @@ function pinSection(): HTMLElement {
         status.textContent = 'Changing the PIN with every website…';
         status.className = 'form-status info';
         try {
-          await api.changePin(cur.value, next.value);
+          await api.pinChange(cur.value, next.value);
           status.textContent = 'Your PIN was changed.';
           status.className = 'form-status ok';
         } catch (err) {
@@ -129,7 +129,7 @@ function switchRow(input: HTMLInputElement, title: string, hint: string): HTMLEl
 const MAX_LINK_PREFIXES = 20;
 
 /** A website address as the app stores it (scheme and host in lower case, no trailing slash),
- *  or why it cannot be one: the same rules as links::normalise_prefix, which has the last word. */
+ *  or why it cannot be one: the same rules as nextauth_desktop::links::normalise_prefix, which has the last word. */
 export function linkPrefix(text: string): { prefix: string } | { error: string } {
   const t = text.trim();
   if (!t) return { error: 'Enter the address the website’s links start with.' };
@@ -171,7 +171,7 @@ function linksSection(): HTMLElement {
   const add: HTMLButtonElement = h('button', { type: 'submit', class: 'secondary', id: 'link-prefix-add' }, 'Add');
   async function saveList(next: string[]): Promise<boolean> {
     try {
-      state.settings = await api.updateSettings({ ...state.settings, linkPrefixes: next });
+      state.settings = await api.settingsUpdate({ ...state.settings, linkPrefixes: next });
       return true;
     } catch (err) {
       say(explain(asIpcError(err)), 'bad');
@@ -253,7 +253,7 @@ function linksSection(): HTMLElement {
           ]
         : []),
     );
-  void api.serverLinkPrefixes().then(showServers, () => showServers([]));
+  void api.settingsServerLinkPrefixes().then(showServers, () => showServers([]));
   draw();
   return h(
     'section',

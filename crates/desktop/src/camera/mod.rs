@@ -16,7 +16,7 @@ mod device;
 use serde::Serialize;
 
 pub use luma::PixelFormat;
-pub use scan_loop::{preview_of, scan, Preview, ScanLimits, PREVIEW_EVENT};
+pub use scan_loop::{preview_of, scan, Preview, ScanLimits};
 
 use crate::error::{codes, ScanError, ScanResult};
 use crate::scanner::Luma;

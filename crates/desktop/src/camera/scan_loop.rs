@@ -13,9 +13,6 @@ use super::FrameSource;
 use crate::error::{codes, ScanError, ScanResult};
 use crate::scanner::Luma;
 
-/// The event carrying [`Preview`]s to the UI.
-pub const PREVIEW_EVENT: &str = "scanner://preview";
-
 /// How long a camera scan looks for a code before it asks whether to keep looking.
 pub const CAMERA_SCAN_SECS: u64 = 20;
 
