@@ -257,7 +257,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
 /// Logs to stderr; `RUST_LOG` filters (default: info for the app and the SDK, warnings else).
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("warn,nextauth_app_lib=info,nextauth_sdk=info")
+        // The deep-link plugin's debug builds warn about every argument that is not a link of
+        // its schemes, quoting it: an https link of ours (an enrol code's secret) would be
+        // logged.
+        tracing_subscriber::EnvFilter::new(
+            "warn,tauri_plugin_deep_link=error,nextauth_app_lib=info,nextauth_sdk=info",
+        )
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
