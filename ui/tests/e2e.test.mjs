@@ -22,7 +22,11 @@ import WebSocket from 'ws';
 import { axeInPage, axeSource, MIN_RULES_APPLIED, WCAG_TAGS, wcagFailures } from './axe.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const shots = path.resolve(here, '../../docs/screenshots');
+// Screenshots go to docs/screenshots only when asked (scripts/screenshots.sh sets
+// SCREENSHOTS_DIR); a test run writes them to a scratch directory and leaves the docs alone.
+const shots = process.env.SCREENSHOTS_DIR
+  ? path.resolve(process.env.SCREENSHOTS_DIR)
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'nextauth-shots-'));
 const APP = process.env.APP;
 const SERVER = process.env.SERVER;
 const PIN = '2468';

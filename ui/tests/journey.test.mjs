@@ -25,7 +25,11 @@ import { chromium } from 'playwright-core';
 import { remote } from 'webdriverio';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const shots = path.resolve(here, '../../docs/screenshots');
+// Screenshots go to docs/screenshots only when asked (scripts/screenshots.sh sets
+// SCREENSHOTS_DIR); a test run writes them to a scratch directory and leaves the docs alone.
+const shots = process.env.SCREENSHOTS_DIR
+  ? path.resolve(process.env.SCREENSHOTS_DIR)
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'nextauth-shots-'));
 const { APP, SERVER, DISPLAY } = process.env;
 const PIN = '2468';
 const KEYRING_PASSWORD = 'journey-keyring';
