@@ -31,6 +31,12 @@ pub const CHANNEL: &str = "nextauth_changes";
 /// safety net for a process killed between a write and its announcement.
 pub const SAFETY_INTERVAL: Duration = Duration::from_secs(30);
 
+/// The same safety net for the live message connections of apps: slower, because each app
+/// re-reads its messages itself with the probe it sends every minute (the SDK's live delivery),
+/// and these connections are the many (one query per connection per interval at idle:
+/// docs/benchmarks.md, "Cluster").
+pub const LIVE_SAFETY_INTERVAL: Duration = Duration::from_secs(300);
+
 /// Announcements sent in one `NOTIFY` at most (its payload stays far below 8000 bytes).
 const BATCH: usize = 64;
 

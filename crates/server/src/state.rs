@@ -106,8 +106,17 @@ impl AppState {
     /// where other processes' changes are seen only that way (a shared SQLite file), the slow
     /// safety check where they are announced ([`crate::cluster::SAFETY_INTERVAL`]).
     pub fn poll_interval(&self, fast: std::time::Duration) -> std::time::Duration {
+        self.poll_interval_or(fast, crate::cluster::SAFETY_INTERVAL)
+    }
+
+    /// Like [`Self::poll_interval`], with the safety check every `safety`.
+    pub fn poll_interval_or(
+        &self,
+        fast: std::time::Duration,
+        safety: std::time::Duration,
+    ) -> std::time::Duration {
         if self.bus.listening() {
-            crate::cluster::SAFETY_INTERVAL
+            safety
         } else {
             fast
         }

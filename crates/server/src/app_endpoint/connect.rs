@@ -288,7 +288,7 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
                     deliver(state, conn, session, &carried, &mut sent, false).await?;
                 }
             }
-            () = tokio::time::sleep(state.poll_interval(POLL)) => {
+            () = tokio::time::sleep(state.poll_interval_or(POLL, crate::cluster::LIVE_SAFETY_INTERVAL)) => {
                 deliver(state, conn, session, &carried, &mut sent, false).await?;
             }
         }
