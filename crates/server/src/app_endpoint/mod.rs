@@ -33,6 +33,10 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
 const DECISION_TIMEOUT: Duration = Duration::from_secs(180);
 /// Largest message accepted from an app.
 const MAX_MESSAGE: usize = 256 * 1024;
+/// The read buffer of each WebSocket (app connections here, browser pages in
+/// `web::browser_ws`): records and lines are small, and the 128 KiB default costs every open
+/// connection that much memory (docs/benchmarks.md, "Cluster").
+pub const SOCKET_READ_BUFFER: usize = 4096;
 
 /// Error codes of docs/protocol.md, section 14.
 pub mod codes {
@@ -68,21 +72,23 @@ pub async fn sigmai(
     State(state): State<SharedState>,
 ) -> Response {
     let span = crate::trace::app_connection();
-    ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| {
-        crate::trace::in_span(span, async move {
-            // Counted as open until the exchange ends.
-            let app_ip = admitted.0.client();
-            let _admitted = admitted;
-            let conn = Conn::new(socket);
-            match serve(&state, conn, app_ip).await {
-                Ok(()) => {}
-                Err(EndpointError::Store(err)) => {
-                    tracing::error!(%err, "app exchange failed on storage")
+    ws.max_message_size(MAX_MESSAGE)
+        .read_buffer_size(SOCKET_READ_BUFFER)
+        .on_upgrade(move |socket| {
+            crate::trace::in_span(span, async move {
+                // Counted as open until the exchange ends.
+                let app_ip = admitted.0.client();
+                let _admitted = admitted;
+                let conn = Conn::new(socket);
+                match serve(&state, conn, app_ip).await {
+                    Ok(()) => {}
+                    Err(EndpointError::Store(err)) => {
+                        tracing::error!(%err, "app exchange failed on storage")
+                    }
+                    Err(err) => tracing::info!(%err, "app exchange ended"),
                 }
-                Err(err) => tracing::info!(%err, "app exchange ended"),
-            }
+            })
         })
-    })
 }
 
 /// What the ClientHello refers to, once looked up.

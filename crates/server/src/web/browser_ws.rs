@@ -20,6 +20,8 @@
 //! accepts messages of at most [`MAX_MESSAGE`] bytes.
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+
+use crate::app_endpoint::SOCKET_READ_BUFFER;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
@@ -62,6 +64,9 @@ pub async fn ws(
     upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
+        // Lines are short: a small read buffer instead of the 128 KiB default keeps thousands
+        // of open pages cheap (docs/benchmarks.md, "Cluster").
+        .read_buffer_size(SOCKET_READ_BUFFER)
         .on_upgrade(move |socket| {
             async move {
                 // Counted as open until the socket ends.
