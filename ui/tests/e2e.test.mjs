@@ -861,6 +861,24 @@ step('camera: the preview shows, the code that comes into view at frame 40 of a 
   await approveLogin(nonce);
 });
 
+step('camera: a push login that arrives while the camera looks stops the camera and shows its prompt', async () => {
+  const pushTo = await pushableSession('camera-push');
+  // The recorded camera films an empty desk from now on: the scan would look for 20 s.
+  for (const f of fs.readdirSync(cameraDir)) fs.rmSync(path.join(cameraDir, f));
+  execFileSync(path.join(path.dirname(SERVER), 'nextauth-camera-sequence'), [cameraDir, 'nv12', Buffer.from('no code here').toString('base64'), '--frames', '30', '--code-frame', '100000']);
+  await openScan();
+  await click('#scan-camera');
+  await until('the camera preview', () => browser.execute(() => document.getElementById('camera-preview')?.height === 180), 10000);
+  const number = await provokeLogin(pushTo);
+  await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
+  await until('the camera stopped', () => browser.execute(() => !document.getElementById('camera-preview')), 5000);
+  assert.equal(await browser.execute(() => document.querySelector('.scan-card .form-status')?.textContent ?? ''), '', 'a stopped scan is no error');
+  await giveNumber(number);
+  await click('#approve');
+  await finishAfterApprove();
+  await click('#close');
+});
+
 step('settings: the theme is saved, the PIN is changed with the server', async () => {
   await click('a[href="#/settings"]');
   await waitFor('#theme-dark');
