@@ -862,6 +862,12 @@ step('camera: the preview shows, the code that comes into view at frame 40 of a 
 });
 
 step('camera: a push login that arrives while the camera looks stops the camera and shows its prompt', async () => {
+  // Push logins to the account were paused by "This was not me" above: resume them, as the
+  // person would on the account screen.
+  await browser.execute(async () => {
+    const [account] = await window.__TAURI__.core.invoke('account_list');
+    await window.__TAURI__.core.invoke('account_pause_push', { accountId: account.id, minutes: 0 });
+  });
   const pushTo = await pushableSession('camera-push');
   // The recorded camera films an empty desk from now on: the scan would look for 20 s.
   for (const f of fs.readdirSync(cameraDir)) fs.rmSync(path.join(cameraDir, f));
@@ -953,6 +959,27 @@ step('delete the account: confirmed, the server is told, back to the welcome scr
     return page.entries.map((e) => e.status);
   });
   assert.ok(statuses.includes('DELETED'), `statuses: ${statuses}`);
+});
+
+step('enrol by an https link under the configured address, from a second launch: the sign-up prompt, a new PIN, the website sees the sign-up', async () => {
+  const prefix = 'https://links.acme.test/nextauth';
+  const r = await api(`/servers/${demo.serverid}/sessions/qr/enrol?name=bob&userid=bob`, 'signup-bob');
+  assert.equal(r.status, 200, `enrol code: ${r.status}`);
+  const code = Buffer.from(await r.arrayBuffer()).toString('base64url');
+  await secondLaunch([`${prefix}/${code}`]);
+  await waitFor('#prompt[data-interaction="CONFIRM_ENROL"]', 30000);
+  assert.match(await text('#prompt-title'), /Add an account at Acme\?/);
+  await click('#approve');
+  // The last account was deleted above, and its PIN with it: the person chooses one again.
+  await waitFor('#prompt[data-interaction="SET_SECOND_FACTOR"]');
+  await enterPin();
+  await until('the repeat step', async () => (await text('#prompt-title')) === 'Repeat your PIN');
+  await enterPin();
+  await waitFor('#prompt[data-state="DONE"]');
+  await click('#close');
+  await until('the account in the list', async () => (await text('.account-name')) === 'bob');
+  const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'signup-bob')).json();
+  assert.equal(session.loggedin, true, 'the website sees the sign-up');
 });
 
 step('the PINs never reach the log', async () => {
