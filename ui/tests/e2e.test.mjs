@@ -885,6 +885,18 @@ step('camera: a push login that arrives while the camera looks stops the camera 
   await click('#close');
 });
 
+step('camera: closing the window stops the camera at once', async () => {
+  // The recorded camera still films the empty desk: a scan would look for 20 s.
+  await openScan();
+  await click('#scan-camera');
+  await until('the camera preview', () => browser.execute(() => document.getElementById('camera-preview')?.height === 180), 10000);
+  await closeToTray();
+  await secondLaunch([]);
+  await until('the window shown', () => x11Window('state') === 'mapped');
+  await until('the camera stopped', () => browser.execute(() => !document.getElementById('camera-preview')), 5000);
+  assert.equal(await browser.execute(() => document.querySelector('.scan-card .form-status')?.textContent ?? ''), '', 'a stopped scan is no error');
+});
+
 step('settings: the theme is saved, the PIN is changed with the server', async () => {
   await click('a[href="#/settings"]');
   await waitFor('#theme-dark');
