@@ -281,6 +281,7 @@ async fn run(plan: Plan) {
     let pace = Duration::from_secs_f64(1.0 / f64::from(plan.logins_per_second.max(1)));
     let mut pending = futures_util::stream::FuturesUnordered::new();
     let mut latencies = Vec::new();
+    let cpu_before: Vec<Duration> = [&a, &b].iter().map(|s| cpu_of(s.pid())).collect();
     let started = tokio::time::Instant::now();
     let mut n = 0;
     loop {
@@ -295,6 +296,19 @@ async fn run(plan: Plan) {
         }
     }
     let offered = plan.logins as f64 / started.elapsed().as_secs_f64();
+    // Everything the two servers did for each login: the REST code, the page's socket, the
+    // handshake and its signature checks, the database writes, the announcement.
+    let cpu_per_login: f64 = [&a, &b]
+        .iter()
+        .zip(&cpu_before)
+        .map(|(s, before)| (cpu_of(s.pid()) - *before).as_secs_f64())
+        .sum::<f64>()
+        * 1e3
+        / plan.logins.max(1) as f64;
+    println!(
+        "| server CPU per login (both processes, {} logins) | {cpu_per_login:.2} ms |",
+        plan.logins
+    );
     latencies.sort();
     let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
     println!(
