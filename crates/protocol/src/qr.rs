@@ -273,14 +273,22 @@ pub fn link_bytes(input: &str, rules: &LinkRules) -> Result<Vec<u8>> {
             limit: 4 * MAX_PAYLOAD_LEN,
         });
     }
-    let encoded = if input.starts_with("https://") {
+    let encoded = if input
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    {
+        // Scheme and host compare without case (people and mail clients write
+        // "Links.Acme.test"); the path, which carries the payload, exactly.
+        let (origin, path) = split_origin(input);
         let rest = rules
             .https_prefixes
             .iter()
             .find_map(|prefix| {
-                input
-                    .strip_prefix(prefix.trim_end_matches('/'))?
-                    .strip_prefix('/')
+                let (prefix_origin, prefix_path) = split_origin(prefix.trim_end_matches('/'));
+                if !origin.eq_ignore_ascii_case(prefix_origin) {
+                    return None;
+                }
+                path.strip_prefix(prefix_path)?.strip_prefix('/')
             })
             .ok_or(ProtocolError::NotOurs)?;
         // Links pass through mail clients and chat apps that add query strings or fragments.
@@ -298,6 +306,15 @@ pub fn link_bytes(input: &str, rules: &LinkRules) -> Result<Vec<u8>> {
             field: "link",
             reason: "payload is not base64url",
         })
+}
+
+/// `https://host[:port]` and the path after it (`url` starts with `https://`, in any case).
+fn split_origin(url: &str) -> (&str, &str) {
+    let end = url
+        .get(8..)
+        .and_then(|after| after.find('/'))
+        .map_or(url.len(), |i| 8 + i);
+    url.split_at(end)
 }
 
 /// Decodes a deep link or app-to-app URI and the payload inside it.

@@ -178,6 +178,18 @@ fn invalid_display_names_are_refused_both_ways() {
 }
 
 #[test]
+fn the_host_of_a_link_matches_in_any_case_and_the_path_exactly() {
+    let link = login().to_deep_link("https://app.acme.test/q").unwrap();
+    let shouted = link.replace("https://app.acme.test", "HTTPS://App.ACME.test");
+    assert_eq!(decode_link(&shouted, &rules(), NOW).unwrap(), login());
+    let other_path = link.replace("/q/", "/Q/");
+    assert_eq!(
+        link_bytes(&other_path, &rules()).unwrap_err(),
+        ProtocolError::NotOurs
+    );
+}
+
+#[test]
 fn links_from_elsewhere_are_not_ours() {
     let link = login().to_deep_link("https://app.acme.test/q").unwrap();
     let other_host = link.replace("app.acme.test", "evil.test");
