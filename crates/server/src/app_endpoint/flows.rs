@@ -41,6 +41,26 @@ fn pin_asked(account: &AccountRow, timeout_minutes: i32, now: u64) -> bool {
     account.has_pin && (account.pin_reset || pin_due(timeout_minutes, account.last_pin_at, now))
 }
 
+/// The second factor of a login or an approval: an account enrolled before the server
+/// required a PIN gets one first (HEADLESS_UPGRADE); otherwise the PIN is asked when due
+/// (`due`: the login's or the transaction's PIN timeout in minutes, and the time now).
+async fn second_factor(
+    state: &SharedState,
+    server: &ServerRow,
+    account: &AccountRow,
+    (timeout_minutes, now): (i32, u64),
+    conn: &mut Conn,
+    session: &mut Session,
+) -> EndpointResult<Verdict> {
+    if server.settings.second_factor == SecondFactorPolicy::Pin && !account.has_pin {
+        return pin::upgrade(state, account, conn, session).await;
+    }
+    if pin_asked(account, timeout_minutes, now) {
+        return pin::ask(state, server, account, conn, session).await;
+    }
+    Ok(Verdict::Right)
+}
+
 /// Creates the account the enrol code allows and logs it into the code's session.
 pub async fn enrol(
     ex: Exchange<'_>,
@@ -148,12 +168,8 @@ pub async fn login(
         return Err(conn.refuse(session, codes::WRONG_NUMBER).await);
     }
     let now = clock::now();
-    if server.settings.second_factor == SecondFactorPolicy::Pin && !account.has_pin {
-        // Enrolled before the server required a PIN: it gets one now (HEADLESS_UPGRADE).
-        pin::upgrade(state, &account, conn, session).await?;
-    } else if pin_asked(&account, server.settings.pin_timeout, now)
-        && pin::ask(state, server, &account, conn, session).await? == Verdict::Blocked
-    {
+    let due = (server.settings.pin_timeout, now);
+    if second_factor(state, server, &account, due, conn, session).await? == Verdict::Blocked {
         return Ok(());
     }
     if app_login {
@@ -290,13 +306,9 @@ pub async fn transaction(
     } else {
         TransactionStatus::Declined
     };
-    if approve && server.settings.second_factor == SecondFactorPolicy::Pin && !account.has_pin {
-        // Enrolled before the server required a PIN: no approval without one, so it gets one
-        // now, as at a login (HEADLESS_UPGRADE).
-        pin::upgrade(state, &account, conn, session).await?;
-    } else if approve
-        && pin_asked(&account, server.settings.pin_trans_timeout, now)
-        && pin::ask(state, server, &account, conn, session).await? == Verdict::Blocked
+    let due = (server.settings.pin_trans_timeout, now);
+    if approve
+        && second_factor(state, server, &account, due, conn, session).await? == Verdict::Blocked
     {
         return Ok(());
     }
