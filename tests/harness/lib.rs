@@ -3,6 +3,7 @@
 
 pub mod fake_server;
 pub mod man;
+pub mod proc_stats;
 pub mod raw;
 
 use std::net::SocketAddr;

@@ -92,25 +92,13 @@ impl<S: FrameSource> FrameSource for Counted<S> {
     }
 }
 
-/// This process's CPU time (user + system) from /proc.
+/// This process's CPU time (user + system).
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which may hold spaces): state is the 3rd field overall.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-    // USER_HZ is 100 on Linux.
-    Duration::from_millis(ticks * 10)
+    nextauth_e2e::proc_stats::cpu_time("self")
 }
 
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+    nextauth_e2e::proc_stats::rss_kib("self")
 }
 
 fn cpu_without_a_code(work: &Path, secs: u64) {

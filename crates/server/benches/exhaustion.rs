@@ -121,13 +121,7 @@ impl Server {
 
     /// CPU time the process has used (user + system).
     fn cpu(&self) -> Duration {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).expect("stat");
-        // Fields after the command name (which may hold spaces) start at field 3.
-        let rest = &stat[stat.rfind(')').expect("comm") + 2..];
-        let fields: Vec<u64> = rest.split(' ').map(|f| f.parse().unwrap_or(0)).collect();
-        let ticks = fields[11] + fields[12]; // utime (14), stime (15)
-        Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second())
+        nextauth_e2e::proc_stats::cpu_time(&self.child.id().to_string())
     }
 
     async fn rows(&self, table: &str) -> i64 {
@@ -176,15 +170,6 @@ impl Server {
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         QrPayload::decode(&body, nextauth_server::clock::now()).expect("code")
     }
-}
-
-fn clock_ticks_per_second() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
-        .unwrap_or(100.0)
 }
 
 fn loopback(a: u8, b: u8) -> IpAddr {
