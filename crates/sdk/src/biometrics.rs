@@ -165,6 +165,21 @@ pub(crate) async fn follow_pin_change(
     Ok(())
 }
 
+/// Answers flow `flow_id`'s PIN question with the biometrically unlocked PIN, in the
+/// background, if biometrics are on and the person passes the platform's check (shown
+/// `reason`); otherwise the question stays for the PIN pad. The answer goes in like the
+/// person's own (a PIN typed first wins; the later one is refused).
+pub(crate) fn answer_with_biometrics(sdk: crate::Sdk, flow_id: String, reason: String) {
+    tokio::spawn(async move {
+        if let Some(pin) = unlock_pin(&sdk.inner, &reason).await {
+            let answer = crate::engine::Response::Pin { pin };
+            if let Err(err) = sdk.respond_as(&flow_id, answer).await {
+                tracing::info!(code = err.code(), "biometric answer not taken");
+            }
+        }
+    });
+}
+
 /// For a flow asking for the PIN: the sealed PIN, once the platform has verified the person
 /// and opened it; `None` when biometrics are off, unavailable or the person did not pass.
 pub(crate) async fn unlock_pin(inner: &crate::sdk::Inner, reason: &str) -> Option<PinInput> {

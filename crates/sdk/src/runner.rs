@@ -176,18 +176,11 @@ fn offer_biometrics(inner: &Arc<Inner>, flow: &crate::model::Flow) {
         .server
         .as_ref()
         .map_or("the website", |s| s.name.as_str());
-    let reason = format!("Confirm with {server}");
     let sdk = crate::Sdk {
         inner: inner.clone(),
     };
-    let id = flow.id.clone();
-    tokio::spawn(async move {
-        if let Some(pin) = crate::biometrics::unlock_pin(&sdk.inner, &reason).await {
-            if let Err(err) = sdk.respond_as(&id, Response::Pin { pin }).await {
-                tracing::info!(code = err.code(), "biometric answer not taken");
-            }
-        }
-    });
+    let reason = format!("Confirm with {server}");
+    crate::biometrics::answer_with_biometrics(sdk, flow.id.clone(), reason);
 }
 
 /// Writes the flow's state to the journal of open flows when it changed since `journaled`.

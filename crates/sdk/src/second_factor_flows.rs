@@ -105,7 +105,7 @@ async fn drive(
     let mut pending: VecDeque<SecondFactorEffect> = effects.into();
     loop {
         while let Some(effect) = pending.pop_front() {
-            if let Some(input) = execute(&sdk, effect).await {
+            if let Some(input) = execute(&sdk, &id, effect).await {
                 pending.extend(machine.handle(input, now(&sdk.inner)).unwrap_or_default());
             }
         }
@@ -138,7 +138,7 @@ async fn drive(
 }
 
 /// Carries out one effect; returns what it led to, if the machine waits for it.
-async fn execute(sdk: &Sdk, effect: SecondFactorEffect) -> Option<SecondFactorInput> {
+async fn execute(sdk: &Sdk, id: &str, effect: SecondFactorEffect) -> Option<SecondFactorInput> {
     let inner = &sdk.inner;
     match effect {
         SecondFactorEffect::Update(flow) => {
@@ -151,7 +151,8 @@ async fn execute(sdk: &Sdk, effect: SecondFactorEffect) -> Option<SecondFactorIn
         }
         SecondFactorEffect::OfferBiometrics => {
             if !inner.config.disallow_pin_change_with_biometric {
-                offer_biometrics(sdk.clone());
+                let reason = "Change your PIN".to_owned();
+                crate::biometrics::answer_with_biometrics(sdk.clone(), id.to_owned(), reason);
             }
             None
         }
@@ -174,18 +175,4 @@ async fn execute(sdk: &Sdk, effect: SecondFactorEffect) -> Option<SecondFactorIn
             None
         }
     }
-}
-
-/// Answers the question for the current PIN with the biometrically unlocked one, if the person
-/// passes the platform's check; a PIN typed first wins (the later answer is refused).
-fn offer_biometrics(sdk: Sdk) {
-    let Some(id) = sdk.active_flow() else { return };
-    tokio::spawn(async move {
-        let reason = "Change your PIN";
-        if let Some(pin) = crate::biometrics::unlock_pin(&sdk.inner, reason).await {
-            if let Err(err) = sdk.respond_as(&id, Response::Pin { pin }).await {
-                tracing::info!(code = err.code(), "biometric answer not taken");
-            }
-        }
-    });
 }
