@@ -233,6 +233,23 @@ async function openScan() {
   await waitFor('#link-input');
 }
 
+/** Films a made-up scene into the recorded camera (nextauth-camera-sequence, built beside the
+ *  server): a desk, then the code of `payloadBase64` sliding in; `flags` as the tool takes them. */
+function film(payloadBase64, ...flags) {
+  for (const f of fs.readdirSync(cameraDir)) fs.rmSync(path.join(cameraDir, f));
+  execFileSync(path.join(path.dirname(SERVER), 'nextauth-camera-sequence'), [cameraDir, 'nv12', payloadBase64, ...flags]);
+}
+
+/** Waits until the scan view shows what the camera sees (1280x720 frames: 320x180). */
+const cameraLooking = () =>
+  until('the camera preview', () => browser.execute(() => document.getElementById('camera-preview')?.height === 180), 10000);
+
+/** Waits until the camera scan has stopped, with no error shown (a stopped scan is none). */
+async function cameraStopped() {
+  await until('the camera stopped', () => browser.execute(() => !document.getElementById('camera-preview')), 5000);
+  assert.equal(await browser.execute(() => document.querySelector('.scan-card .form-status')?.textContent ?? ''), '', 'a stopped scan is no error');
+}
+
 /** The app window's X11 state, or a close request as its close button sends (x11-window.py). */
 const x11Window = (command) =>
   execFileSync('/usr/bin/python3', [path.join(here, 'x11-window.py'), command, 'nextAuth'], { encoding: 'utf8' }).trim();
@@ -851,11 +868,11 @@ step('camera: the preview shows, the code that comes into view at frame 40 of a 
   const nonce = 'camera-login';
   await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, nonce, path.join(tmp, 'camera-login.png'));
   const site = await (await api(`/servers/${demo.serverid}/sessions/`, nonce)).json();
-  execFileSync(path.join(path.dirname(SERVER), 'nextauth-camera-sequence'), [cameraDir, 'nv12', site.loginqrdata, '--frames', '90']);
+  film(site.loginqrdata, '--frames', '90');
   await openScan();
   await click('#scan-camera');
   // What the camera sees, scaled to 320 px wide (1280x720 frames: 180 high).
-  await until('the camera preview', () => browser.execute(() => document.getElementById('camera-preview')?.height === 180), 10000);
+  await cameraLooking();
   await waitFor('#prompt[data-interaction="CONFIRM"]');
   assert.equal(await browser.execute(() => !!document.getElementById('camera-preview')), false, 'the camera view closed');
   await approveLogin(nonce);
@@ -870,15 +887,13 @@ step('camera: a push login that arrives while the camera looks stops the camera 
   });
   const pushTo = await pushableSession('camera-push');
   // The recorded camera films an empty desk from now on: the scan would look for 20 s.
-  for (const f of fs.readdirSync(cameraDir)) fs.rmSync(path.join(cameraDir, f));
-  execFileSync(path.join(path.dirname(SERVER), 'nextauth-camera-sequence'), [cameraDir, 'nv12', Buffer.from('no code here').toString('base64'), '--frames', '30', '--code-frame', '100000']);
+  film(Buffer.from('no code here').toString('base64'), '--frames', '30', '--code-frame', '100000');
   await openScan();
   await click('#scan-camera');
-  await until('the camera preview', () => browser.execute(() => document.getElementById('camera-preview')?.height === 180), 10000);
+  await cameraLooking();
   const number = await provokeLogin(pushTo);
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
-  await until('the camera stopped', () => browser.execute(() => !document.getElementById('camera-preview')), 5000);
-  assert.equal(await browser.execute(() => document.querySelector('.scan-card .form-status')?.textContent ?? ''), '', 'a stopped scan is no error');
+  await cameraStopped();
   await giveNumber(number);
   await click('#approve');
   await finishAfterApprove();
@@ -889,12 +904,11 @@ step('camera: closing the window stops the camera at once', async () => {
   // The recorded camera still films the empty desk: a scan would look for 20 s.
   await openScan();
   await click('#scan-camera');
-  await until('the camera preview', () => browser.execute(() => document.getElementById('camera-preview')?.height === 180), 10000);
+  await cameraLooking();
   await closeToTray();
   await secondLaunch([]);
   await until('the window shown', () => x11Window('state') === 'mapped');
-  await until('the camera stopped', () => browser.execute(() => !document.getElementById('camera-preview')), 5000);
-  assert.equal(await browser.execute(() => document.querySelector('.scan-card .form-status')?.textContent ?? ''), '', 'a stopped scan is no error');
+  await cameraStopped();
 });
 
 step('settings: the theme is saved, the PIN is changed with the server', async () => {
