@@ -48,17 +48,23 @@ echo "== Accessibility tests (headless Chromium, mocked IPC, axe-core)"
 (cd ui && node tests/a11y.test.mjs) 2>&1 | tee "$logs/a11y.log"
 count "$logs/a11y.log"
 
+# start_xvfb <log>: a private X display (Xvfb picks a free number and writes it to fd 3); sets
+# DISPLAY_NUM (empty, with one failure counted, when it did not start) and XVFB_PID.
+start_xvfb() {
+  exec 3<> <(:)
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp >"$1" 2>&1 &
+  XVFB_PID=$!
+  read -r -t 10 DISPLAY_NUM <&3 || DISPLAY_NUM=""
+  exec 3>&-
+  if [[ -z $DISPLAY_NUM ]]; then
+    echo "test-app: Xvfb did not start"
+    total_failed=$((total_failed + 1))
+  fi
+}
+
 echo "== End-to-end (real app under Xvfb, tauri-driver, real server)"
-# A private X display (Xvfb picks a free number and writes it to fd 3).
-exec 3<> <(:)
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp >"$logs/xvfb.log" 2>&1 &
-XVFB_PID=$!
-read -r -t 10 DISPLAY_NUM <&3 || DISPLAY_NUM=""
-exec 3>&-
-if [[ -z $DISPLAY_NUM ]]; then
-  echo "test-app: Xvfb did not start"
-  total_failed=$((total_failed + 1))
-else
+start_xvfb "$logs/xvfb.log"
+if [[ -n $DISPLAY_NUM ]]; then
   # With a Secret Service, as on a desktop: the app keeps its keystore key in the keychain.
   (cd ui && DISPLAY=":$DISPLAY_NUM" APP="$TARGET_DIR/debug/nextauth-app" NEXTAUTH_EXPECT_KEYCHAIN=1 \
     SERVER="${NEXTAUTH_SERVER_BIN:-$TARGET_DIR/debug/nextauth-server}" \
@@ -69,15 +75,8 @@ kill "$XVFB_PID" 2>/dev/null
 wait "$XVFB_PID" 2>/dev/null
 
 echo "== Journey (Chromium and the real app on one display with a window manager, real server)"
-exec 3<> <(:)
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp >"$logs/xvfb-journey.log" 2>&1 &
-XVFB_PID=$!
-read -r -t 10 DISPLAY_NUM <&3 || DISPLAY_NUM=""
-exec 3>&-
-if [[ -z $DISPLAY_NUM ]]; then
-  echo "test-app: Xvfb did not start"
-  total_failed=$((total_failed + 1))
-else
+start_xvfb "$logs/xvfb-journey.log"
+if [[ -n $DISPLAY_NUM ]]; then
   DISPLAY=":$DISPLAY_NUM" openbox >"$logs/openbox.log" 2>&1 &
   WM_PID=$!
   # GNOME Keyring without a default keyring: the app asks for one (the system's dialog).

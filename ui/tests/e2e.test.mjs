@@ -8,71 +8,44 @@
 //   APP=<target>/debug/nextauth-app SERVER=<target>/debug/nextauth-server node tests/e2e.test.mjs
 // scripts/test-app.sh sets all of this up. Prints one line per step and "N passed, N failed".
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import QRCode from 'qrcode';
-import { remote } from 'webdriverio';
 import WebSocket from 'ws';
+import {
+  appDidNotStart,
+  appSession,
+  cleanup,
+  elementHelpers,
+  requireAppEnvironment,
+  scratchDir,
+  shotsDir,
+  sleep,
+  spawnChild,
+  startDriver,
+  startServer,
+  until,
+} from './app-harness.mjs';
 import { axeInPage, axeSource, MIN_RULES_APPLIED, WCAG_TAGS, wcagFailures } from './axe.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-// Screenshots go to docs/screenshots only when asked (scripts/screenshots.sh sets
-// SCREENSHOTS_DIR); a test run writes them to a scratch directory and leaves the docs alone.
-const shots = process.env.SCREENSHOTS_DIR
-  ? path.resolve(process.env.SCREENSHOTS_DIR)
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'nextauth-shots-'));
-const APP = process.env.APP;
-const SERVER = process.env.SERVER;
+const shots = shotsDir();
+const { APP, SERVER } = process.env;
 const PIN = '2468';
 const NEW_PIN = '135790';
-assert.ok(APP && fs.existsSync(APP), 'APP must point at the debug nextauth-app binary');
-assert.ok(SERVER && fs.existsSync(SERVER), 'SERVER must point at the nextauth-server binary');
-assert.ok(process.env.DISPLAY, 'DISPLAY must be set (Xvfb)');
+requireAppEnvironment({ APP, SERVER });
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nextauth-app-e2e-'));
-const children = [];
-const cleanup = () => {
-  for (const c of children) if (c.exitCode === null) c.kill();
-};
-process.on('exit', cleanup);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, timeout = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const tmp = scratchDir('nextauth-app-e2e-');
 
 // A desktop notification server on the test's session bus (scripts/with-keyring.sh starts a
 // private one): it records what the app shows and clicks a notification when the test says.
-assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under a session bus (scripts/with-keyring.sh)');
 const notificationLog = path.join(tmp, 'notifications.jsonl');
-const notifier = spawn('/usr/bin/python3', [path.join(here, 'fake-notifications.py'), notificationLog], {
+const notifier = spawnChild('/usr/bin/python3', [path.join(here, 'fake-notifications.py'), notificationLog], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-children.push(notifier);
 await new Promise((resolve, reject) => {
   notifier.stdout.once('data', resolve);
   notifier.once('exit', (code) => reject(new Error(`fake-notifications.py exited with ${code}`)));
@@ -83,18 +56,10 @@ const notifications = () =>
     : [];
 
 // The reference server with a fresh data directory.
-const port = await freePort();
 const serverData = path.join(tmp, 'server');
-fs.mkdirSync(serverData);
 // Loopback is a trusted proxy, so a browser socket may say (X-Forwarded-For) that it is on
 // another network than the app: the relay scenario of docs/security.md.
-const serverProc = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--data-dir', serverData, '--trusted-proxies', '127.0.0.1'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, RUST_LOG: 'warn' },
-});
-children.push(serverProc);
-const base = `http://127.0.0.1:${port}`;
-await until('the server', async () => (await fetch(`${base}/healthz`)).ok);
+const { base } = await startServer(SERVER, serverData, ['--trusted-proxies', '127.0.0.1']);
 const demo = JSON.parse(fs.readFileSync(path.join(serverData, 'demo.json'), 'utf8'));
 const api = (p, nonce, { method = 'GET', body } = {}) =>
   fetch(`${base}${p}`, {
@@ -125,8 +90,6 @@ async function qrImage(p, nonce, file) {
 
 // tauri-driver (which starts WebKitWebDriver, which starts the app) with the app's data
 // directory; push logins arrive through the SDK's live delivery.
-const driverPort = await freePort();
-const nativePort = await freePort();
 const appData = path.join(tmp, 'app');
 // A private home: "start on login" writes ~/.config/autostart/nextAuth.desktop there.
 const home = path.join(tmp, 'home');
@@ -136,48 +99,18 @@ const autostartFile = path.join(home, '.config', 'autostart', 'nextAuth.desktop'
 const cameraDir = path.join(tmp, 'camera');
 fs.mkdirSync(cameraDir, { recursive: true });
 const appEnv = { ...process.env, HOME: home, NEXTAUTH_APP_DATA: appData, NEXTAUTH_CAMERA_SOURCE: cameraDir, RUST_LOG: 'info' };
-const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(nativePort)], {
-  stdio: ['ignore', 'ignore', 'pipe'],
-  env: appEnv,
-});
-let appLog = '';
-driver.stderr.on('data', (d) => (appLog += d));
-children.push(driver);
-await until('tauri-driver', () => new Promise((resolve) => {
-  const s = net.connect(driverPort, '127.0.0.1', () => { s.end(); resolve(true); });
-  s.on('error', () => resolve(false));
-}));
+const driver = await startDriver(appEnv);
 
 const t0 = Date.now();
 let browser;
 try {
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: driverPort,
-    logLevel: 'error',
-    capabilities: { 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: APP } },
-  });
+  browser = await appSession(driver, APP);
 } catch (err) {
-  // The app did not come up: say why as far as its log knows, and count it as a failure.
-  console.log(`not ok 1 - the app starts under tauri-driver (after ${Date.now() - t0} ms)\n  ${String(err?.message ?? err).split('\n')[0]}`);
-  console.log(`# app log:\n${appLog.split('\n').slice(-30).join('\n')}`);
-  console.log('e2e: 0 passed, 1 failed');
-  cleanup();
-  process.exit(1);
+  await appDidNotStart('e2e', driver, err, { elapsedMs: Date.now() - t0 });
 }
 const sessionMs = Date.now() - t0;
 
-const $ = (sel) => browser.$(sel);
-const waitFor = async (sel, timeout = 20000) => {
-  const el = await $(sel);
-  await el.waitForExist({ timeout, timeoutMsg: `${sel} did not appear` });
-  return el;
-};
-const text = async (sel) => {
-  await waitFor(sel);
-  return browser.execute((s) => document.querySelector(s)?.textContent?.trim() ?? '', sel);
-};
-const click = async (sel) => (await waitFor(sel)).click();
+const { $, waitFor, text, click } = elementHelpers(browser);
 
 /** Feeds an image to the app: the "Open image…" file input when WebKitWebDriver supports file
  *  upload, else the image's path in the link field (which the app scans with scan_image). */
@@ -348,8 +281,7 @@ function loginCodeWith(nonce, context) {
  *  waits until it exits, and asserts it exited with 0. */
 async function secondLaunch(args) {
   let log = '';
-  const second = spawn(APP, args, { env: appEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(second);
+  const second = spawnChild(APP, args, { env: appEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   second.stderr.on('data', (d) => (log += d));
   const exitCode = await until('the second launch to exit', () => second.exitCode !== null && { code: second.exitCode }, 30000);
   assert.equal(exitCode.code, 0, `the second launch hands over and exits: ${log.slice(-500)}`);
@@ -426,7 +358,7 @@ step('log in with a login QR image and approve', async () => {
  *  it hears (the page shows them). */
 async function browserThroughProxy(nonce, forwardedFor) {
   const site = await (await api(`/servers/${demo.serverid}/sessions/`, nonce)).json();
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, {
     headers: { 'X-Forwarded-For': forwardedFor, 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' },
   });
   const numbers = [];
@@ -472,20 +404,17 @@ step('log in again by scanning the screen (the QR shown in another X window); tw
   const viewer = ['/usr/bin/display', '/usr/bin/display-im6.q16'].find((p) => fs.existsSync(p));
   if (!viewer) return skip('ImageMagick display is not installed');
   const { file } = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-2', path.join(tmp, 'login2.png'));
-  const shown = spawn(viewer, ['-geometry', '+790+40', '-resize', '460x460', '-title', 'website QR', file], { stdio: 'ignore' });
-  children.push(shown);
+  const shown = spawnChild(viewer, ['-geometry', '+790+40', '-resize', '460x460', '-title', 'website QR', file], { stdio: 'ignore' });
   await sleep(1500);
   await click('#scan-button');
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   await approveLogin('browser-2');
   // A second website's code beside the first: which one is meant is the person's choice.
   const second = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-2b', path.join(tmp, 'login2b.png'));
-  const other = spawn(viewer, ['-geometry', '+20+300', '-resize', '400x400', '-title', 'second QR', second.file], { stdio: 'ignore' });
-  children.push(other);
+  const other = spawnChild(viewer, ['-geometry', '+20+300', '-resize', '400x400', '-title', 'second QR', second.file], { stdio: 'ignore' });
   const first = await qrImage(`/servers/${demo.serverid}/sessions/qr/login`, 'browser-2c', path.join(tmp, 'login2c.png'));
   shown.kill();
-  const again = spawn(viewer, ['-geometry', '+790+40', '-resize', '460x460', '-title', 'website QR', first.file], { stdio: 'ignore' });
-  children.push(again);
+  const again = spawnChild(viewer, ['-geometry', '+790+40', '-resize', '460x460', '-title', 'website QR', first.file], { stdio: 'ignore' });
   await sleep(1500);
   await click('#scan-button');
   await waitFor('#choose-code', 30000);
@@ -581,7 +510,7 @@ step('closing the window while a login waits: its notification comes back; witho
   x11Window('close');
   await sleep(1500);
   assert.equal(x11Window('state'), 'mapped', 'the window stays while the login waits');
-  assert.match(appLog, /window kept: a request waits and cannot be notified/);
+  assert.match(driver.log(), /window kept: a request waits and cannot be notified/);
   await click('#deny');
   await waitFor('#prompt[data-state="DONE"]');
   await click('#close');
@@ -592,8 +521,7 @@ step('a second launch with a nextauth: link hands it to the running app, which a
   const link = await loginLink('browser-4');
   await closeToTray(); // the running app waits in the tray
   let secondLog = '';
-  const second = spawn(APP, [link], { env: appEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(second);
+  const second = spawnChild(APP, [link], { env: appEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   second.stderr.on('data', (d) => (secondLog += d));
   const exitCode = await until('the second launch to exit', () => second.exitCode !== null && { code: second.exitCode }, 30000);
   assert.equal(exitCode.code, 0, `the second launch hands over and exits: ${secondLog.slice(-500)}`);
@@ -655,8 +583,7 @@ step('settings: "Open nextauth: links" makes the app the desktop\'s handler; a l
   );
   // What a browser does with a nextauth: link on a GNOME desktop (xdg-open hands it to gio
   // there; xdg-open's own fallback cannot run an Exec line with a quoted path).
-  const opener = spawn('gio', ['open', await loginLink('browser-5')], { env: appEnv, stdio: 'ignore' });
-  children.push(opener);
+  const opener = spawnChild('gio', ['open', await loginLink('browser-5')], { env: appEnv, stdio: 'ignore' });
   await waitFor('#prompt[data-interaction="CONFIRM"]', 30000);
   await approveLogin('browser-5');
   await waitFor('#open-links');
@@ -836,7 +763,7 @@ step('app login (AppLogin): unlock on the account screen, a token the server vou
     await click('#app-login-lock');
     await waitFor('#app-login[data-state="LOCKED"]');
     await until('the server sees the lock', async () => (await check(token)).reason === 'loggedout');
-    assert.ok(!appLog.includes(token), 'the token never reaches the log');
+    assert.ok(!driver.log().includes(token), 'the token never reaches the log');
   } finally {
     await put(current);
   }
@@ -1009,9 +936,9 @@ step('enrol by an https link under the configured address, from a second launch:
 });
 
 step('the PINs never reach the log', async () => {
-  assert.ok(!appLog.includes(PIN) && !appLog.includes(NEW_PIN), 'a PIN appears in the app log');
-  assert.match(appLog, /ui ready/);
-  assert.match(appLog, /notification clicked/, 'the click reached the app through ActionInvoked');
+  assert.ok(!driver.log().includes(PIN) && !driver.log().includes(NEW_PIN), 'a PIN appears in the app log');
+  assert.match(driver.log(), /ui ready/);
+  assert.match(driver.log(), /notification clicked/, 'the click reached the app through ActionInvoked');
 });
 
 const $$ = (sel) => browser.$$(sel);
@@ -1042,6 +969,6 @@ console.log(`# WebDriver session (app start) took ${sessionMs} ms`);
 await browser.deleteSession().catch(() => {});
 cleanup();
 if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
-else console.log(`# app log:\n${appLog.split('\n').slice(-30).join('\n')}`);
+else console.log(`# app log:\n${driver.log().split('\n').slice(-30).join('\n')}`);
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -15,57 +15,31 @@
 //   APP=<target>/debug/nextauth-app SERVER=<target>/debug/nextauth-server node tests/journey.test.mjs
 // scripts/test-app.sh sets all of this up. Prints one line per step and "journey: N passed, N failed".
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { remote } from 'webdriverio';
+import {
+  appDidNotStart,
+  appSession,
+  cleanup,
+  elementHelpers,
+  requireAppEnvironment,
+  scratchDir,
+  shotsDir,
+  sleep,
+  startDriver,
+  startServer,
+  until,
+} from './app-harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-// Screenshots go to docs/screenshots only when asked (scripts/screenshots.sh sets
-// SCREENSHOTS_DIR); a test run writes them to a scratch directory and leaves the docs alone.
-const shots = process.env.SCREENSHOTS_DIR
-  ? path.resolve(process.env.SCREENSHOTS_DIR)
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'nextauth-shots-'));
-const { APP, SERVER, DISPLAY } = process.env;
+const shots = shotsDir();
+const { APP, SERVER } = process.env;
 const PIN = '2468';
 const KEYRING_PASSWORD = 'journey-keyring';
-assert.ok(APP && fs.existsSync(APP), 'APP must point at the debug nextauth-app binary');
-assert.ok(SERVER && fs.existsSync(SERVER), 'SERVER must point at the nextauth-server binary');
-assert.ok(DISPLAY, 'DISPLAY must be set (Xvfb with a window manager)');
-assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under a session bus (scripts/with-keyring.sh)');
+requireAppEnvironment({ APP, SERVER });
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nextauth-journey-'));
-const children = [];
-const cleanup = () => {
-  for (const c of children) if (c.exitCode === null) c.kill();
-};
-process.on('exit', cleanup);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, timeout = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+const tmp = scratchDir('nextauth-journey-');
 const xdotool = (...args) => execFileSync('xdotool', args, { encoding: 'utf8' }).trim();
 /** The whole screen, as the person sees it, once both windows have drawn what they show;
  *  `front` ('site' or 'app') is raised first. */
@@ -82,16 +56,7 @@ function raiseSite() {
 }
 
 // The server, fresh.
-const port = await freePort();
-const serverData = path.join(tmp, 'server');
-fs.mkdirSync(serverData);
-const serverProc = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--data-dir', serverData], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, RUST_LOG: 'warn' },
-});
-children.push(serverProc);
-const base = `http://127.0.0.1:${port}`;
-await until('the server', async () => (await fetch(`${base}/healthz`)).ok);
+const { base } = await startServer(SERVER, path.join(tmp, 'server'));
 
 // The website in a real, maximised Chromium window.
 const chrome = await chromium.launch({
@@ -106,28 +71,12 @@ await site.goto(`${base}/`);
 
 // The app, through tauri-driver. Its keystore asks the Secret Service for a default keyring,
 // which has none: the system's dialog appears while the app starts, and is answered here.
-const driverPort = await freePort();
 const appData = path.join(tmp, 'app');
 const home = path.join(tmp, 'home');
 fs.mkdirSync(home, { recursive: true });
 const appEnv = { ...process.env, HOME: home, NEXTAUTH_APP_DATA: appData, RUST_LOG: 'info' };
-const driver = spawn('tauri-driver', ['--port', String(driverPort), '--native-port', String(await freePort())], {
-  stdio: ['ignore', 'ignore', 'pipe'],
-  env: appEnv,
-});
-let appLog = '';
-driver.stderr.on('data', (d) => (appLog += d));
-children.push(driver);
-await until('tauri-driver', () => new Promise((resolve) => {
-  const s = net.connect(driverPort, '127.0.0.1', () => { s.end(); resolve(true); });
-  s.on('error', () => resolve(false));
-}));
-const session = remote({
-  hostname: '127.0.0.1',
-  port: driverPort,
-  logLevel: 'error',
-  capabilities: { 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: APP } },
-});
+const driver = await startDriver(appEnv);
+const session = appSession(driver, APP);
 let keyringAsked = false;
 const keyringDialog = until('the keyring dialog', () => {
   try {
@@ -148,27 +97,11 @@ let app;
 try {
   app = await session;
 } catch (err) {
-  // The app did not come up: say why as far as its log knows, and count it as a failure.
-  console.log(`not ok 1 - the app starts under tauri-driver\n  ${String(err?.message ?? err).split('\n')[0]}`);
-  console.log(`# app log:\n${appLog.split('\n').slice(-30).join('\n')}`);
-  console.log('journey: 0 passed, 1 failed');
-  await chrome.close().catch(() => {});
-  cleanup();
-  process.exit(1);
+  await appDidNotStart('journey', driver, err, { beforeExit: () => chrome.close().catch(() => {}) });
 }
 await keyringDialog;
 
-const $ = (sel) => app.$(sel);
-const waitFor = async (sel, timeout = 20000) => {
-  const el = await $(sel);
-  await el.waitForExist({ timeout, timeoutMsg: `${sel} did not appear` });
-  return el;
-};
-const text = async (sel) => {
-  await waitFor(sel);
-  return app.execute((s) => document.querySelector(s)?.textContent?.trim() ?? '', sel);
-};
-const click = async (sel) => (await waitFor(sel)).click();
+const { $, waitFor, text, click } = elementHelpers(app);
 /** The app's window, raised over the browser (as after the person clicks on it). */
 function raiseApp() {
   const win = xdotool('search', '--onlyvisible', '--name', '^nextAuth$').split('\n')[0];
@@ -274,7 +207,7 @@ step('the app starts with the system keychain (the default keyring was created t
   await waitFor('body[data-ready="true"]', 60000);
   assert.ok(keyringAsked, 'the Secret Service asked for a default keyring');
   const info = await app.execute(() => window.__TAURI__.core.invoke('app_info'));
-  assert.equal(info.keystore, 'os-keychain', `keystore: ${info.keystore}; log: ${appLog.slice(-800)}`);
+  assert.equal(info.keystore, 'os-keychain', `keystore: ${info.keystore}; log: ${driver.log().slice(-800)}`);
   assert.equal(info.globalScanShortcut, true, 'Ctrl+Alt+S works from the browser too');
   assert.ok(!fs.existsSync(path.join(appData, 'keystore.key')), 'no key file');
 });
@@ -412,8 +345,8 @@ step('with the app closed, the push button: the website says the app did not ans
 });
 
 step('the PIN never reaches the app log', async () => {
-  assert.ok(!appLog.includes(PIN), 'a PIN appears in the app log');
-  assert.ok(!appLog.includes(KEYRING_PASSWORD));
+  assert.ok(!driver.log().includes(PIN), 'a PIN appears in the app log');
+  assert.ok(!driver.log().includes(KEYRING_PASSWORD));
 });
 
 let passed = 0;
@@ -446,6 +379,6 @@ await app.deleteSession().catch(() => {});
 await chrome.close().catch(() => {});
 cleanup();
 if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
-else console.log(`# app log:\n${appLog.split('\n').slice(-30).join('\n')}`);
+else console.log(`# app log:\n${driver.log().split('\n').slice(-30).join('\n')}`);
 console.log(`journey: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
