@@ -5,6 +5,7 @@
 //! never carries a secret: SDK messages are secret-free by contract, and the app's own
 //! messages name paths and platform facts only.
 
+use nextauth_desktop::DesktopError;
 use nextauth_sdk::SdkError;
 use serde::Serialize;
 
@@ -25,17 +26,14 @@ pub struct IpcError {
 }
 
 impl IpcError {
-    /// An app-level error.
+    /// An app-level error (one of [`codes`]).
     pub fn new(code: u16, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        DesktopError::new(code, message).into()
     }
 
     /// Input from the UI that is not acceptable.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(codes::BAD_REQUEST, message)
+        DesktopError::bad_request(message).into()
     }
 }
 
@@ -48,8 +46,8 @@ impl From<SdkError> for IpcError {
     }
 }
 
-impl From<nextauth_desktop::DesktopError> for IpcError {
-    fn from(err: nextauth_desktop::DesktopError) -> Self {
+impl From<DesktopError> for IpcError {
+    fn from(err: DesktopError) -> Self {
         Self {
             code: err.code,
             message: err.message,

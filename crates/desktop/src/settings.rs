@@ -177,14 +177,28 @@ mod tests {
         dir
     }
 
+    /// Both OS switches, as fakes.
+    fn both<'a>(autostart: &'a Fake, links: &'a Fake) -> OsSwitches<'a> {
+        OsSwitches {
+            start_on_login: Some(autostart),
+            link_handler: Some(links),
+        }
+    }
+
+    /// Settings that ask for both OS switches.
+    fn both_switches_on() -> Settings {
+        Settings {
+            start_on_login: true,
+            open_links: true,
+            ..Settings::default()
+        }
+    }
+
     #[test]
     fn an_update_changes_the_os_and_saves() {
         let dir = temp_dir("update");
         let (autostart, links) = (Fake::default(), Fake::default());
-        let os = OsSwitches {
-            start_on_login: Some(&autostart),
-            link_handler: Some(&links),
-        };
+        let os = both(&autostart, &links);
         let previous = Settings::default();
         let next = Settings {
             start_on_login: true,
@@ -203,15 +217,8 @@ mod tests {
         let dir = temp_dir("refused");
         let (autostart, links) = (Fake::default(), Fake::default());
         links.fail.set(true);
-        let os = OsSwitches {
-            start_on_login: Some(&autostart),
-            link_handler: Some(&links),
-        };
-        let next = Settings {
-            start_on_login: true,
-            open_links: true,
-            ..Settings::default()
-        };
+        let os = both(&autostart, &links);
+        let next = both_switches_on();
         let err = update(&Settings::default(), &next, os, &dir).expect_err("refused");
         assert_eq!(err.code, codes::LINK_HANDLER);
         assert_eq!(*autostart.calls.borrow(), ["on", "off"], "put back");
@@ -232,15 +239,8 @@ mod tests {
     fn a_file_that_cannot_be_written_puts_both_switches_back() {
         let dir = temp_dir("unwritable").join("missing");
         let (autostart, links) = (Fake::default(), Fake::default());
-        let os = OsSwitches {
-            start_on_login: Some(&autostart),
-            link_handler: Some(&links),
-        };
-        let next = Settings {
-            start_on_login: true,
-            open_links: true,
-            ..Settings::default()
-        };
+        let os = both(&autostart, &links);
+        let next = both_switches_on();
         let err = update(&Settings::default(), &next, os, &dir).expect_err("no folder");
         assert_eq!(err.code, codes::SETTINGS_IO);
         assert_eq!(*autostart.calls.borrow(), ["on", "off"]);
@@ -253,10 +253,7 @@ mod tests {
             start_on_login: true,
             ..Settings::default()
         };
-        let os = OsSwitches {
-            start_on_login: Some(&autostart),
-            link_handler: Some(&links),
-        };
+        let os = both(&autostart, &links);
         update(&previous, &next, os, &dir).expect_err("no folder");
         assert!(autostart.calls.borrow().is_empty());
         assert!(autostart.on.get());
