@@ -2,11 +2,10 @@
 //! `NEXTAUTH_TEST_DATABASE_URL` names a server): an app logs in through one process while a
 //! browser watches the session through the other, and the REST API of the other sees it.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 
-use nextauth_e2e::{shared_database, App, ServerProcess, TempDir};
-use nextauth_protocol::ids::{ServerId, SessionRef};
+use nextauth_e2e::{browser, shared_database, App, BrowserWs, ServerProcess, TempDir};
 use nextauth_sdk::{FlowState, Response};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -14,16 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 async fn a_login_through_one_process_reaches_a_browser_on_the_other() {
     let (a, b) = ServerProcess::start_pair(&[]).await;
     // The browser watches the session through B.
-    let server_id = ServerId::from_base64(&b.server_id).unwrap();
-    let hsid = SessionRef::derive(&server_id, b"multi").to_base64();
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", b.addr))
-        .await
-        .expect("browser ws");
-    ws.send(Message::Text(
-        format!("REGISTER {hsid} {}", b.server_id).into(),
-    ))
-    .await
-    .unwrap();
+    let mut ws = browser(&b, "multi").await;
     let mut seen = Vec::new();
     let first = next_text(&mut ws).await;
     seen.push(first);
@@ -63,7 +53,6 @@ async fn changes_reach_the_other_process_at_once_and_after_its_database_connecti
     let data_a = TempDir::new("pair-notify-a");
     let database = shared_database(&data_a);
     let (a, b) = ServerProcess::start_pair_on(data_a, database.clone(), &[]).await;
-    let server_id = ServerId::from_base64(&b.server_id).unwrap();
     let mut app = App::new().await;
     app.enrol(&a, "noor", "2468").await;
 
@@ -74,15 +63,7 @@ async fn changes_reach_the_other_process_at_once_and_after_its_database_connecti
             cut_connections(&database);
         }
         let nonce = format!("notify-{round}");
-        let hsid = SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", b.addr))
-            .await
-            .expect("browser ws");
-        ws.send(Message::Text(
-            format!("REGISTER {hsid} {}", b.server_id).into(),
-        ))
-        .await
-        .unwrap();
+        let mut ws = browser(&b, &nonce).await;
         let mut seen = vec![next_text(&mut ws).await];
         let code = b.login_code(&nonce).await;
         let flow = match app.sdk.start_qr(&code).await {
@@ -151,11 +132,7 @@ async fn wait_for(
     }
 }
 
-async fn next_text(
-    ws: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-) -> String {
+async fn next_text(ws: &mut BrowserWs) -> String {
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(t))) => return t.to_string(),
