@@ -263,28 +263,43 @@ impl ServerProcess {
             .expect("request")
     }
 
+    /// A REST call with the demo key that must answer 200 (`what` names it when it does not).
+    pub async fn api_ok(
+        &self,
+        method: &str,
+        path: &str,
+        nonce: Option<&str>,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> Response {
+        let r = self.api(method, path, nonce, body).await;
+        assert_eq!(r.status, 200, "{what}: {}", r.text());
+        r
+    }
+
     /// The raw bytes of a new enrol code for `name` (user `name`) on session `nonce`.
     pub async fn enrol_code(&self, nonce: &str, name: &str) -> Vec<u8> {
         let path = format!(
             "/servers/{}/sessions/qr/enrol?name={name}&userid={name}",
             self.server_id
         );
-        let r = self.api("GET", &path, Some(nonce), None).await;
-        assert_eq!(r.status, 200, "enrol code: {}", r.text());
+        let r = self
+            .api_ok("GET", &path, Some(nonce), None, "enrol code")
+            .await;
         r.body
     }
 
     /// The raw bytes of the login code of session `nonce`.
     pub async fn login_code(&self, nonce: &str) -> Vec<u8> {
         let r = self
-            .api(
+            .api_ok(
                 "GET",
                 &format!("/servers/{}/sessions/qr/login", self.server_id),
                 Some(nonce),
                 None,
+                "login code",
             )
             .await;
-        assert_eq!(r.status, 200, "login code: {}", r.text());
         r.body
     }
 
@@ -292,8 +307,9 @@ impl ServerProcess {
     /// `UserContext` (announce info and the browser's details) for the app to show.
     pub async fn login_code_with(&self, nonce: &str, context: &serde_json::Value) -> Vec<u8> {
         let path = format!("/servers/{}/sessions/qr/login", self.server_id);
-        let r = self.api("GET", &path, Some(nonce), Some(context)).await;
-        assert_eq!(r.status, 200, "login code: {}", r.text());
+        let r = self
+            .api_ok("GET", &path, Some(nonce), Some(context), "login code")
+            .await;
         r.body
     }
 
@@ -308,8 +324,9 @@ impl ServerProcess {
             "/servers/{}/accounts/{account}/provokelogin",
             self.server_id
         );
-        let r = self.api("POST", &path, Some(nonce), Some(context)).await;
-        assert_eq!(r.status, 200, "provoke: {}", r.text());
+        let r = self
+            .api_ok("POST", &path, Some(nonce), Some(context), "provoke")
+            .await;
         r.json()["matchnumber"].as_str().map(str::to_owned)
     }
 
@@ -320,30 +337,30 @@ impl ServerProcess {
             "/servers/{}/sessions/html/{kind}?name={name}&userid={name}",
             self.server_id
         );
-        let r = self.api("GET", &path, Some(nonce), None).await;
-        assert_eq!(r.status, 200, "html block: {}", r.text());
+        let r = self
+            .api_ok("GET", &path, Some(nonce), None, "html block")
+            .await;
         r.text()
     }
 
     /// `getSession` for `nonce`.
     pub async fn session(&self, nonce: &str) -> serde_json::Value {
         let r = self
-            .api(
+            .api_ok(
                 "GET",
                 &format!("/servers/{}/sessions/", self.server_id),
                 Some(nonce),
                 None,
+                "getSession",
             )
             .await;
-        assert_eq!(r.status, 200, "getSession: {}", r.text());
         r.json()
     }
 
     /// The server's ids of its accounts, in the order the API lists them.
     pub async fn account_ids(&self) -> Vec<i64> {
         let path = format!("/servers/{}/accounts/", self.server_id);
-        let r = self.api("GET", &path, None, None).await;
-        assert_eq!(r.status, 200, "accounts: {}", r.text());
+        let r = self.api_ok("GET", &path, None, None, "accounts").await;
         r.json()["accounts"]
             .as_array()
             .expect("accounts")
@@ -360,8 +377,9 @@ impl ServerProcess {
             "/servers/{}/accounts/{account}/provokelogin",
             self.server_id
         );
-        let r = self.api("POST", &path, Some(nonce), None).await;
-        assert_eq!(r.status, 200, "provoke: {}", r.text());
+        let r = self
+            .api_ok("POST", &path, Some(nonce), None, "provoke")
+            .await;
         r.json()["matchnumber"].as_str().map(str::to_owned)
     }
 
@@ -369,8 +387,8 @@ impl ServerProcess {
     pub async fn send_message(&self, account: i64, title: &str, text: &str) {
         let path = format!("/servers/{}/accounts/{account}/messages", self.server_id);
         let body = serde_json::json!({ "title": title, "text": text });
-        let r = self.api("POST", &path, None, Some(&body)).await;
-        assert_eq!(r.status, 200, "message: {}", r.text());
+        self.api_ok("POST", &path, None, Some(&body), "message")
+            .await;
     }
 
     /// Deletes account `account` on the server (the app learns it by a message).
