@@ -1110,7 +1110,7 @@ async fn demo_signup_login_and_transfer_end_to_end() {
         .request("GET", &location, &[("Cookie", &cookie)], b"")
         .await;
     let html = r.text();
-    assert!(html.contains("Bob&#39;s Bikes") && html.contains("Waiting for the app"));
+    assert!(html.contains("Bob's Bikes") && html.contains("Waiting for the app"));
     let QrPayload::Transaction(tx) = QrPayload::decode(&scan(&data_png(&html)), now()).unwrap()
     else {
         panic!("not a transaction code")

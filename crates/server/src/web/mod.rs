@@ -60,22 +60,6 @@ pub fn routes() -> Router<SharedState> {
     router.route("/ws", get(browser_ws::ws))
 }
 
-/// Escapes text for HTML element content and double- or single-quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// Checks that `caller` holds `acl` on the server named by a path's base64 id, then loads it.
 /// A malformed id is 400, as in the rest of the API; the permission is checked before the
 /// server's existence is revealed.
@@ -126,15 +110,6 @@ pub fn app_name(server: &ServerRow) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_covers_the_five_characters() {
-        assert_eq!(
-            escape(r#"<a href="x" title='y'>&</a>"#),
-            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
-        );
-        assert_eq!(escape("plain été"), "plain été");
-    }
 
     #[test]
     fn size_param_parses_or_refuses() {
