@@ -9,7 +9,7 @@ use crate::login_checks::number::{self, Occasion};
 use crate::state::{Change, SharedState};
 use crate::store::enrol_codes::{self, EnrolGrant};
 use crate::store::servers::ServerRow;
-use crate::store::sessions;
+use crate::store::sessions::{self, SessionEvent};
 use crate::store::transactions::{self, TransactionRow, TransactionStatus};
 use crate::store::{StoreError, StoreResult};
 use crate::user_context::UserContext;
@@ -450,7 +450,14 @@ async fn push_login(
     };
     let message_id = crate::message_center::send(state, server, account, &body, now).await?;
     accounts::record_provoke(&state.db, account.account_id, now).await?;
-    sessions::signal(&state.db, &server.server_id, session_ref, "PROVOKE", now).await?;
+    sessions::signal(
+        &state.db,
+        &server.server_id,
+        session_ref,
+        SessionEvent::Provoke,
+        now,
+    )
+    .await?;
     state.notify(Change::Session(server.server_id, *session_ref));
     Ok(Provoked {
         message_id,

@@ -17,7 +17,7 @@ use nextauth_server::clock::now;
 use nextauth_server::codes;
 use nextauth_server::store::accounts::{self, NewAccount};
 use nextauth_server::store::enrol_codes::EnrolGrant;
-use nextauth_server::store::sessions::{self, SessionState, Transition};
+use nextauth_server::store::sessions::{self, SessionEvent, SessionState, Transition};
 use nextauth_server::store::{messages, servers, users};
 use serde_json::{json, Value};
 use support::app::{self, AppAccount};
@@ -1271,7 +1271,7 @@ async fn scenario_deletions() {
         .unwrap();
     let t = Transition {
         state: SessionState::LoggedIn,
-        event: "LOGIN",
+        event: SessionEvent::Login,
         account_id: Some(b1),
         user_input: Some(""),
     };

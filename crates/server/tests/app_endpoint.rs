@@ -16,7 +16,7 @@ use nextauth_server::codes;
 use nextauth_server::state::Change;
 use nextauth_server::store::enrol_codes::EnrolGrant;
 use nextauth_server::store::servers::{self, ServerRow};
-use nextauth_server::store::sessions::{self, SessionState};
+use nextauth_server::store::sessions::{self, SessionEvent, SessionState};
 use nextauth_server::store::transactions::{self, TransactionStatus};
 use nextauth_server::store::{accounts, messages};
 use support::app::{self, AppAccount, Stop};
@@ -93,8 +93,8 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
     let account = enrol(&server, "signup-nonce", &device).await;
     let s = session(&server, "signup-nonce").await;
     assert_eq!(
-        (s.state, s.event.as_str()),
-        (SessionState::LoggedIn, "LOGIN")
+        (s.state, s.event),
+        (SessionState::LoggedIn, SessionEvent::Login)
     );
     let stored = accounts::by_key(
         &server.state.db,
@@ -254,7 +254,7 @@ async fn enrol_codes_are_single_use_unexpired_and_need_a_pin_when_required() {
     // Were the session waiting again, the code itself is used up.
     let t = sessions::Transition {
         state: SessionState::New,
-        event: "",
+        event: SessionEvent::None,
         account_id: None,
         user_input: None,
     };
@@ -351,12 +351,18 @@ async fn declining_tells_the_browser() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "deny").await)
         .await
         .unwrap();
-    assert_eq!(session(&server, "deny").await.event, "CONFIRMSCAN");
+    assert_eq!(
+        session(&server, "deny").await.event,
+        SessionEvent::ConfirmScan
+    );
     let changes = server.state.changes.subscribe();
     ex.abort(AbortReason::Declined).await;
     changed(&server, changes, "deny").await;
     let s = session(&server, "deny").await;
-    assert_eq!((s.state, s.event.as_str()), (SessionState::New, "CANCEL"));
+    assert_eq!(
+        (s.state, s.event),
+        (SessionState::New, SessionEvent::Cancel)
+    );
 
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "none").await)
         .await
@@ -364,7 +370,10 @@ async fn declining_tells_the_browser() {
     let changes = server.state.changes.subscribe();
     ex.abort(AbortReason::NoAccounts).await;
     changed(&server, changes, "none").await;
-    assert_eq!(session(&server, "none").await.event, "NOACCOUNTS");
+    assert_eq!(
+        session(&server, "none").await.event,
+        SessionEvent::NoAccounts
+    );
 }
 
 #[tokio::test]
@@ -513,8 +522,8 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     assert_eq!(ex.recv_within(4).await, Some(ServerRecord::LoggedOut));
     let s = session(&server, "c2").await;
     assert_eq!(
-        (s.state, s.event.as_str()),
-        (SessionState::LoggedOut, "LOGOUT")
+        (s.state, s.event),
+        (SessionState::LoggedOut, SessionEvent::Logout)
     );
 
     // The app logs out itself.
@@ -554,7 +563,7 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
     let number = pushed
         .match_number
         .expect("a push asks for a number by default");
-    assert_eq!(session(&server, "p1").await.event, "PROVOKE");
+    assert_eq!(session(&server, "p1").await.event, SessionEvent::Provoke);
     let mut guard = ReplayGuard::new();
     let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
         .await
@@ -621,7 +630,10 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
     let mut login = app::open_known(&account, Purpose::Login, session_ref.0)
         .await
         .unwrap();
-    assert_eq!(session(&server, "p1").await.event, "CONFIRMSCAN");
+    assert_eq!(
+        session(&server, "p1").await.event,
+        SessionEvent::ConfirmScan
+    );
     let right = ClientRequest::Login {
         user_input: String::new(),
         number,

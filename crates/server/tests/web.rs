@@ -17,7 +17,7 @@ use nextauth_server::clock::now;
 use nextauth_server::state::Change;
 use nextauth_server::store::accounts::{self, NewAccount};
 use nextauth_server::store::servers::{self, ServerRow, ServerSettings};
-use nextauth_server::store::sessions::{self, SessionState, Transition};
+use nextauth_server::store::sessions::{self, SessionEvent, SessionState, Transition};
 use nextauth_server::store::transactions::{self, TransactionStatus};
 use nextauth_server::store::{api_keys, messages};
 use support::{app, Response, TestServer};
@@ -112,7 +112,7 @@ async fn set_state(
     server: &TestServer,
     nonce: &str,
     state: SessionState,
-    event: &str,
+    event: SessionEvent,
     account: Option<i64>,
     notify: bool,
 ) {
@@ -455,7 +455,7 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         &server,
         "html-1",
         SessionState::LoggedIn,
-        "LOGIN",
+        SessionEvent::Login,
         Some(account),
         false,
     )
@@ -466,7 +466,7 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         &server,
         "html-1",
         SessionState::Cancelled,
-        "CANCEL",
+        SessionEvent::Cancel,
         None,
         false,
     )
@@ -582,7 +582,7 @@ async fn browser_follows_a_login() {
         &server,
         nonce,
         SessionState::Scanned,
-        "CONFIRMSCAN",
+        SessionEvent::ConfirmScan,
         None,
         true,
     )
@@ -593,7 +593,7 @@ async fn browser_follows_a_login() {
         &server,
         nonce,
         SessionState::LoggedIn,
-        "LOGIN",
+        SessionEvent::Login,
         Some(account),
         true,
     )
@@ -605,7 +605,7 @@ async fn browser_follows_a_login() {
         &server,
         nonce,
         SessionState::LoggedOut,
-        "LOGOUT",
+        SessionEvent::Logout,
         None,
         false,
     )
@@ -629,7 +629,7 @@ async fn browser_push_login_and_logout() {
         &server,
         nonce,
         SessionState::LoggedIn,
-        "LOGIN",
+        SessionEvent::Login,
         Some(account),
         true,
     )
@@ -679,9 +679,15 @@ async fn browser_push_login_and_logout() {
         .unwrap();
     assert_eq!(queued.len(), 1, "the push login is queued for the account");
     // The app picks the request up (the app endpoint sets this event on its hello).
-    sessions::signal(&server.state.db, &id, &session, "CONFIRMPROVOKE", now())
-        .await
-        .unwrap();
+    sessions::signal(
+        &server.state.db,
+        &id,
+        &session,
+        SessionEvent::ConfirmProvoke,
+        now(),
+    )
+    .await
+    .unwrap();
     server.state.notify(Change::Session(id, session));
     assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMPROVOKE");
 
@@ -906,7 +912,7 @@ async fn one_change_wakes_only_the_sockets_that_follow_it() {
         &server,
         watched,
         SessionState::Scanned,
-        "CONFIRMSCAN",
+        SessionEvent::ConfirmScan,
         None,
         true,
     )
@@ -914,7 +920,15 @@ async fn one_change_wakes_only_the_sockets_that_follow_it() {
     for ws in &mut followers {
         assert_eq!(hear(ws, &server, watched).await, "CONFIRMSCAN");
     }
-    set_state(&server, watched, SessionState::New, "CANCEL", None, false).await;
+    set_state(
+        &server,
+        watched,
+        SessionState::New,
+        SessionEvent::Cancel,
+        None,
+        false,
+    )
+    .await;
     for ws in &mut followers {
         assert_eq!(hear(ws, &server, watched).await, "CANCEL");
     }
