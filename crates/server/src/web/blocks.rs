@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -17,8 +17,8 @@ use nextauth_protocol::qr::QrPayload;
 use serde::Deserialize;
 
 use super::qr_api::{code_error, enrol_grant, query, CodeQuery};
-use super::{app_name, authorize, qr_png, user_context};
-use crate::api::auth::{Caller, Nonce};
+use super::{app_name, authorize, qr_png, user_context, SessionsRequest};
+use crate::api::auth::Nonce;
 use crate::api::error::ApiError;
 use crate::clock;
 use crate::codes;
@@ -321,13 +321,10 @@ fn html_response(html: Markup) -> Response {
 /// `UserContext`).
 pub async fn html_login(
     State(state): State<SharedState>,
-    caller: Caller,
-    Path(serverid): Path<String>,
-    nonce: Result<Nonce, ApiError>,
+    request: SessionsRequest,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let server = authorize(&state, &caller, &serverid, "sessions").await?;
-    let Nonce(nonce) = nonce?;
+    let (server, nonce) = request.server_and_nonce(&state).await?;
     let context = user_context(&body)?;
     let html = login_block(&state, &server, &nonce, context.as_ref(), clock::now())
         .await
@@ -339,13 +336,10 @@ pub async fn html_login(
 /// then to the server's name.
 pub async fn html_enrol(
     State(state): State<SharedState>,
-    caller: Caller,
-    Path(serverid): Path<String>,
-    nonce: Result<Nonce, ApiError>,
+    request: SessionsRequest,
     q: Result<Query<CodeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let server = authorize(&state, &caller, &serverid, "sessions").await?;
-    let Nonce(nonce) = nonce?;
+    let (server, nonce) = request.server_and_nonce(&state).await?;
     let mut q = query(q)?;
     if q.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
         q.name = Some(
@@ -382,12 +376,10 @@ pub struct ServerSession {
 /// sessions (at least one of the two; at most [`MAX_WATCHED`] in all).
 pub async fn html_footer(
     State(state): State<SharedState>,
-    caller: Caller,
-    Path(serverid): Path<String>,
-    nonce: Result<Nonce, ApiError>,
+    request: SessionsRequest,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let server = authorize(&state, &caller, &serverid, "sessions").await?;
+    let server = request.server(&state).await?;
     let extra: HtmlFooterBody = if body.iter().all(u8::is_ascii_whitespace) {
         HtmlFooterBody::default()
     } else {
@@ -396,7 +388,7 @@ pub async fn html_footer(
     };
     let now = clock::now();
     let mut watched = Vec::new();
-    match nonce {
+    match request.nonce {
         Ok(Nonce(nonce)) => {
             let row = codes::session_for_nonce(&state, &server, &nonce, None, now).await?;
             watched.push(Watched::of(&row));
@@ -408,7 +400,7 @@ pub async fn html_footer(
         return Err(ApiError::BadRequest("at most 16 sessions per footer"));
     }
     for s in &extra.sessions {
-        let other = authorize(&state, &caller, &s.serverid, "sessions").await?;
+        let other = authorize(&state, &request.caller, &s.serverid, "sessions").await?;
         let nonce = decode_nonce(&s.sessionid)
             .ok_or(ApiError::BadRequest("sessionid must be a base64 nonce"))?;
         let session_ref = SessionRef::derive(&other.server_id, &nonce);
