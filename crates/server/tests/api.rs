@@ -14,9 +14,7 @@ use nextauth_protocol::messages::{ClientRequest, ServerContext, ServerRecord};
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_protocol::qr::QrPayload;
 use nextauth_server::clock::now;
-use nextauth_server::codes;
 use nextauth_server::store::accounts::{self, NewAccount};
-use nextauth_server::store::enrol_codes::EnrolGrant;
 use nextauth_server::store::sessions::{self, SessionEvent, SessionState, Transition};
 use nextauth_server::store::{messages, servers, users};
 use serde_json::{json, Value};
@@ -164,23 +162,9 @@ async fn enrol(
     device: &DeviceSecret,
     userid: Option<&str>,
 ) -> AppAccount {
-    let row = servers::get(&server.state.db, &server.server_id())
+    server
+        .enrol(nonce, device, "alice", userid, Some(PIN))
         .await
-        .unwrap()
-        .unwrap();
-    let grant = EnrolGrant {
-        display_name: "alice".into(),
-        userid: userid.map(str::to_owned),
-    };
-    let code = app::enrol_code(
-        codes::enrol_code(&server.state, &row, nonce, grant, now())
-            .await
-            .unwrap(),
-    );
-    let (account, ex, reply) = app::enrol(&code, device, Some(PIN)).await.unwrap();
-    assert_eq!(reply, ServerRecord::Accepted);
-    ex.close().await;
-    account
 }
 
 /// The standard-alphabet, padded spelling of a base64url id.

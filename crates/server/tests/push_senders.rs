@@ -27,8 +27,6 @@ use nextauth_server::clock::now;
 use nextauth_server::codes;
 use nextauth_server::push_senders::fcm::{FcmConfig, FcmSender, ServiceAccount};
 use nextauth_server::push_senders::{jwt, Notice, PushError, PushSender, PushTarget, Senders};
-use nextauth_server::store::enrol_codes::EnrolGrant;
-use nextauth_server::store::servers::{self, ServerRow};
 use nextauth_server::store::{accounts, messages, push_tokens};
 use nextauth_server::PushConfig;
 use ring::rand::SystemRandom;
@@ -654,33 +652,20 @@ async fn apns_configuration_errors_are_reported() {
 // ---------------------------------------------------------------------------------------------
 // End to end: the real server, a protocol-level test app, mock push services
 
-async fn demo_server(server: &TestServer) -> ServerRow {
-    servers::get(&server.state.db, &server.server_id())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 /// Enrols an account (the demo server wants a PIN) and returns it with its id on the server.
 async fn enrol(server: &TestServer, nonce: &str) -> (AppAccount, accounts::AccountRow) {
-    let row = demo_server(server).await;
-    let grant = EnrolGrant {
-        display_name: "alice".into(),
-        userid: Some("alice".into()),
-    };
-    let code = app::enrol_code(
-        codes::enrol_code(&server.state, &row, nonce, grant, now())
-            .await
-            .unwrap(),
-    );
     let device = DeviceSecret::from_bytes([5; 32]);
-    let (account, ex, reply) = app::enrol(&code, &device, Some("2468")).await.unwrap();
-    assert_eq!(reply, ServerRecord::Accepted);
-    ex.close().await;
-    let stored = accounts::by_key(&server.state.db, &row.server_id, &account.key.public_key())
-        .await
-        .unwrap()
-        .unwrap();
+    let account = server
+        .enrol(nonce, &device, "alice", Some("alice"), Some("2468"))
+        .await;
+    let stored = accounts::by_key(
+        &server.state.db,
+        &server.server_id(),
+        &account.key.public_key(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     (account, stored)
 }
 
@@ -737,7 +722,7 @@ async fn a_push_login_reaches_the_app_through_fcm_and_a_dead_token_is_forgotten(
     })
     .await;
     let (account, stored) = enrol(&server, "push-signup").await;
-    let row = demo_server(&server).await;
+    let row = server.demo_server().await;
 
     // Malformed tokens are refused without ending the session; a good one is stored.
     let mut ex = register(&account, PushPlatform::Fcm, "first-token").await;
@@ -836,7 +821,7 @@ async fn a_message_reaches_the_app_through_apns_and_410_forgets_the_token() {
     let config = apns_config(key_path, apns.url());
     let server = TestServer::start_with(|c| c.push = config).await;
     let (account, stored) = enrol(&server, "apns-signup").await;
-    let row = demo_server(&server).await;
+    let row = server.demo_server().await;
     let ex = register(&account, PushPlatform::Apns, APNS_TOKEN).await;
     ex.close().await;
 

@@ -10,6 +10,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use nextauth_protocol::messages::ServerRecord;
+use nextauth_protocol::pin::DeviceSecret;
+use nextauth_server::clock::now;
+use nextauth_server::codes;
+use nextauth_server::store::enrol_codes::EnrolGrant;
+use nextauth_server::store::servers::{self, ServerRow};
 use nextauth_server::{DemoInfo, ServerConfig, SharedState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -74,6 +80,41 @@ impl TestServer {
     /// The demo server's id.
     pub fn server_id(&self) -> nextauth_protocol::ids::ServerId {
         nextauth_protocol::ids::ServerId::from_base64(&self.demo.serverid).expect("demo server id")
+    }
+
+    /// The demo server's row.
+    pub async fn demo_server(&self) -> ServerRow {
+        servers::get(&self.state.db, &self.server_id())
+            .await
+            .expect("read the demo server")
+            .expect("the demo server")
+    }
+
+    /// Enrols `name` (of `userid`) on the demo server with the protocol-level test app, through
+    /// a new enrol code of the session `nonce` (which ends up logged in); `pin` as the demo
+    /// server wants one.
+    pub async fn enrol(
+        &self,
+        nonce: &str,
+        device: &DeviceSecret,
+        name: &str,
+        userid: Option<&str>,
+        pin: Option<&str>,
+    ) -> app::AppAccount {
+        let grant = EnrolGrant {
+            display_name: name.into(),
+            userid: userid.map(str::to_owned),
+        };
+        let payload =
+            codes::enrol_code(&self.state, &self.demo_server().await, nonce, grant, now())
+                .await
+                .expect("enrol code");
+        let (account, ex, reply) = app::enrol(&app::enrol_code(payload), device, pin)
+            .await
+            .expect("enrol");
+        assert_eq!(reply, ServerRecord::Accepted);
+        ex.close().await;
+        account
     }
 
     /// Sends a request; returns (status, lower-cased headers, body bytes).
