@@ -16,7 +16,7 @@ use nextauth_protocol::qr::QrPayload;
 use nextauth_server::clock::now;
 use nextauth_server::state::Change;
 use nextauth_server::store::accounts::{self, NewAccount};
-use nextauth_server::store::servers::{self, ServerRow, ServerSettings};
+use nextauth_server::store::servers::{self, ServerSettings};
 use nextauth_server::store::sessions::{self, SessionEvent, SessionState, Transition};
 use nextauth_server::store::transactions::{self, TransactionStatus};
 use nextauth_server::store::{api_keys, messages};
@@ -34,15 +34,13 @@ fn path(server: &TestServer, rest: &str) -> String {
     format!("/servers/{}{rest}", server.demo.serverid)
 }
 
-async fn demo_row(server: &TestServer) -> ServerRow {
-    servers::get(&server.state.db, &server.server_id())
-        .await
-        .unwrap()
-        .unwrap()
+/// `GET` of `rest` under the demo server's API path, with the demo API key.
+async fn get(server: &TestServer, rest: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    server.api("GET", &path(server, rest), headers, body).await
 }
 
 async fn configure(server: &TestServer, change: impl FnOnce(&mut ServerSettings)) {
-    let row = demo_row(server).await;
+    let row = server.demo_server().await;
     let mut settings = row.settings.clone();
     change(&mut settings);
     servers::update(&server.state.db, &row.server_id, &settings, now())
@@ -214,14 +212,13 @@ async fn login_qr_raw_and_png_carry_the_session() {
     assert_eq!(code.server_id, server.server_id());
     assert_eq!(code.session_ref, hsid(&server, "nonce-qr-1"));
 
-    let png = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login/?img=png&s=300"),
-            &[("X-nonce", "nonce-qr-1")],
-            b"",
-        )
-        .await;
+    let png = get(
+        &server,
+        "/sessions/qr/login/?img=png&s=300",
+        &[("X-nonce", "nonce-qr-1")],
+        b"",
+    )
+    .await;
     assert_eq!(png.status, 200);
     assert_eq!(png.header("content-type"), Some("image/png"));
     let (w, h) = png_size(&png.body);
@@ -229,32 +226,29 @@ async fn login_qr_raw_and_png_carry_the_session() {
     assert!(w.abs_diff(300) <= 30, "about 300 px, got {w}");
     assert_eq!(scan(&png.body), raw.body, "the image holds the raw bytes");
 
-    let default = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login?img=PNG"),
-            &[("X-nonce", "nonce-qr-1")],
-            b"",
-        )
-        .await;
+    let default = get(
+        &server,
+        "/sessions/qr/login?img=PNG",
+        &[("X-nonce", "nonce-qr-1")],
+        b"",
+    )
+    .await;
     assert!(png_size(&default.body).0.abs_diff(500) <= 30);
-    let tiny = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login?img=png&s=5"),
-            &[("X-nonce", "nonce-qr-1")],
-            b"",
-        )
-        .await;
+    let tiny = get(
+        &server,
+        "/sessions/qr/login?img=png&s=5",
+        &[("X-nonce", "nonce-qr-1")],
+        b"",
+    )
+    .await;
     assert!(png_size(&tiny.body).0 >= 90, "clamped to at least 100");
-    let bad = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login?img=png&s=big"),
-            &[("X-nonce", "nonce-qr-1")],
-            b"",
-        )
-        .await;
+    let bad = get(
+        &server,
+        "/sessions/qr/login?img=png&s=big",
+        &[("X-nonce", "nonce-qr-1")],
+        b"",
+    )
+    .await;
     assert_eq!(bad.status, 400);
 }
 
@@ -263,28 +257,20 @@ async fn login_qr_keeps_the_user_context() {
     let server = TestServer::start().await;
     let body =
         br#"{"announceinfo":{"info":{"Action":"Sign in"}},"sessioninfo":{"ip":"192.0.2.7"}}"#;
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login"),
-            &[("X-nonce", "ctx")],
-            body,
-        )
-        .await;
+    let r = get(&server, "/sessions/qr/login", &[("X-nonce", "ctx")], body).await;
     assert_eq!(r.status, 200);
     let row = sessions::get(&server.state.db, &server.server_id(), &hsid(&server, "ctx"))
         .await
         .unwrap()
         .unwrap();
     assert!(row.announce.contains("Sign in") && row.announce.contains("192.0.2.7"));
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login"),
-            &[("X-nonce", "ctx")],
-            b"[1,2",
-        )
-        .await;
+    let r = get(
+        &server,
+        "/sessions/qr/login",
+        &[("X-nonce", "ctx")],
+        b"[1,2",
+    )
+    .await;
     assert_eq!(r.status, 400);
 }
 
@@ -300,14 +286,13 @@ async fn enrol_qr_needs_a_name_and_carries_it() {
     let r = server.api("GET", &path(&server, &long), &nonce, b"").await;
     assert_eq!(r.status, 400, "name too long");
 
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/enrol/?name=Alice%20B&userid=alice"),
-            &nonce,
-            b"",
-        )
-        .await;
+    let r = get(
+        &server,
+        "/sessions/qr/enrol/?name=Alice%20B&userid=alice",
+        &nonce,
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let QrPayload::Enrol(code) = QrPayload::decode(&r.body, now()).unwrap() else {
         panic!("not an enrol code")
@@ -315,14 +300,13 @@ async fn enrol_qr_needs_a_name_and_carries_it() {
     assert_eq!(code.display_name, "Alice B");
     assert_eq!(code.session_ref, hsid(&server, "enrol-1"));
 
-    let png = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/enrol?name=Alice&img=png&s=400"),
-            &nonce,
-            b"",
-        )
-        .await;
+    let png = get(
+        &server,
+        "/sessions/qr/enrol?name=Alice&img=png&s=400",
+        &nonce,
+        b"",
+    )
+    .await;
     assert_eq!(png.header("content-type"), Some("image/png"));
     assert!(png_size(&png.body).0.abs_diff(400) <= 40);
     let QrPayload::Enrol(code) = QrPayload::decode(&scan(&png.body), now()).unwrap() else {
@@ -386,7 +370,7 @@ async fn vash_is_the_params_hash_picture() {
     let r = server.api("GET", &path(&server, "/vash/"), &[], b"").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("image/png"));
-    let row = demo_row(&server).await;
+    let row = server.demo_server().await;
     let key = row
         .signing_key(&server.state.master, &server.state.rng)
         .unwrap();
@@ -400,14 +384,13 @@ async fn vash_is_the_params_hash_picture() {
 #[tokio::test]
 async fn html_login_block_has_the_code_and_the_app_name() {
     let server = TestServer::start().await;
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/login"),
-            &[("X-nonce", "html-1")],
-            b"",
-        )
-        .await;
+    let r = get(
+        &server,
+        "/sessions/html/login",
+        &[("X-nonce", "html-1")],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     let html = r.text();
@@ -471,15 +454,14 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         false,
     )
     .await;
-    let html = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/login/"),
-            &[("X-nonce", "html-1")],
-            b"",
-        )
-        .await
-        .text();
+    let html = get(
+        &server,
+        "/sessions/html/login/",
+        &[("X-nonce", "html-1")],
+        b"",
+    )
+    .await
+    .text();
     assert!(html.contains("Log in with Acme &lt;Key&gt;"), "{html}");
     assert!(!html.contains("nextAuth"));
     assert!(!html.contains("<Key>"), "the app name is escaped");
@@ -493,14 +475,13 @@ async fn html_login_block_has_the_code_and_the_app_name() {
 #[tokio::test]
 async fn html_enrol_block_and_footer() {
     let server = TestServer::start().await;
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/enrol?name=Carol&userid=carol"),
-            &[("X-nonce", "html-2")],
-            b"",
-        )
-        .await;
+    let r = get(
+        &server,
+        "/sessions/html/enrol?name=Carol&userid=carol",
+        &[("X-nonce", "html-2")],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let html = r.text();
     assert!(html.contains("nextauth-block nextauth-enrol"));
@@ -514,14 +495,13 @@ async fn html_enrol_block_and_footer() {
     };
     assert_eq!(code.display_name, "Carol");
 
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/footer"),
-            &[("X-nonce", "html-2")],
-            b"",
-        )
-        .await;
+    let r = get(
+        &server,
+        "/sessions/html/footer",
+        &[("X-nonce", "html-2")],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200);
     let html = r.text();
     assert!(html.contains("id=\"nextauth-config\""));
@@ -535,14 +515,7 @@ async fn html_enrol_block_and_footer() {
         server.demo.serverid,
         STANDARD.encode("other-nonce")
     );
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/footer"),
-            &[],
-            body.as_bytes(),
-        )
-        .await;
+    let r = get(&server, "/sessions/html/footer", &[], body.as_bytes()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.text().contains(&hsid(&server, "other-nonce").to_base64()));
     let many: Vec<String> = (0..17)
@@ -555,14 +528,7 @@ async fn html_enrol_block_and_footer() {
         })
         .collect();
     let body = format!(r#"{{"sessions":[{}]}}"#, many.join(","));
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/footer"),
-            &[],
-            body.as_bytes(),
-        )
-        .await;
+    let r = get(&server, "/sessions/html/footer", &[], body.as_bytes()).await;
     assert_eq!(r.status, 400, "at most 16 sessions");
 }
 
@@ -831,14 +797,13 @@ async fn the_browser_hears_every_outcome_of_a_scan() {
 
     // An enrol code that expired while it was shown.
     let enrol_nonce = "outcomes-enrol";
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/enrol?name=late"),
-            &[("X-nonce", enrol_nonce)],
-            b"",
-        )
-        .await;
+    let r = get(
+        &server,
+        "/sessions/qr/enrol?name=late",
+        &[("X-nonce", enrol_nonce)],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200);
     let late = app::enrol_code(QrPayload::decode(&r.body, now()).unwrap());
     say(&mut ws, "REGISTER", &server, enrol_nonce).await;
@@ -1271,24 +1236,16 @@ async fn with_the_link_codes_flag_the_qr_images_hold_the_link_form_as_text() {
     })
     .await;
     let nonce = "link-codes";
-    let raw = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login"),
-            &[("X-nonce", nonce)],
-            b"",
-        )
-        .await;
+    let raw = get(&server, "/sessions/qr/login", &[("X-nonce", nonce)], b"").await;
     assert_eq!(raw.status, 200);
     let payload = QrPayload::decode(&raw.body, now()).expect("the raw bytes are the payload");
-    let image = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login?img=png"),
-            &[("X-nonce", nonce)],
-            b"",
-        )
-        .await;
+    let image = get(
+        &server,
+        "/sessions/qr/login?img=png",
+        &[("X-nonce", nonce)],
+        b"",
+    )
+    .await;
     let text = String::from_utf8(scan(&image.body)).expect("text");
     assert_eq!(text, payload.to_app_uri("nextauth").unwrap());
 
