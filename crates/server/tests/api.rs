@@ -227,223 +227,6 @@ async fn scenario_document() {
     );
 }
 
-async fn scenario_keys_permissions_and_auth() {
-    let server = TestServer::start().await;
-    let demo = Client::demo(&server);
-    let sid = server.demo.serverid.clone();
-
-    // 401: no key, unknown key.
-    let r = Client::with_key(&server, None).get("/servers/").await;
-    assert_eq!(expect(&r, 401)["code"], 401);
-    let r = Client::with_key(&server, Some("bogus".into()))
-        .get("/servers/")
-        .await;
-    expect(&r, 401);
-
-    // A new key: shown once, then listed without the key.
-    let r = demo.call("POST", "/apikeys/", &[], b"").await;
-    expect(&r, 400);
-    let (key, role) = new_key(&server, "limited").await;
-    assert!(key.len() >= 40);
-    let listed = expect(&demo.get("/apikeys").await, 200);
-    assert_eq!(
-        listed["apikeys"],
-        json!([{ "description": "limited", "role": role }])
-    );
-    let limited = Client::with_key(&server, Some(key.clone()));
-
-    // No permissions yet.
-    expect(&limited.get("/servers/").await, 403);
-    expect(&limited.get("/apikeys/").await, 403);
-    expect(
-        &limited
-            .with_nonce("GET", &format!("/servers/{sid}/sessions/"), "n1", b"")
-            .await,
-        403,
-    );
-
-    // Grant 'sessions' on the demo server.
-    grant(&server, &sid, &role, json!(["sessions", "sessions"])).await;
-    let r = demo
-        .get(&format!("/servers/{sid}/permissions/{role}"))
-        .await;
-    assert_eq!(
-        expect(&r, 200),
-        json!({"permissions": [{"acl": "sessions", "role": role, "server": sid}]})
-    );
-    let all = expect(
-        &demo.get(&format!("/servers/{sid}/permissions/")).await,
-        200,
-    );
-    assert_eq!(all["permissions"].as_array().unwrap().len(), 1);
-    let r = limited
-        .with_nonce("GET", &format!("/servers/{sid}/sessions/"), "n1", b"")
-        .await;
-    expect(&r, 200);
-    expect(
-        &limited.get(&format!("/servers/{sid}/accounts/")).await,
-        403,
-    );
-    expect(&limited.get(&format!("/servers/{sid}/")).await, 403);
-    expect(&limited.get("/servers/").await, 403);
-    expect(
-        &limited
-            .get(&format!("/servers/{sid}/permissions/{role}"))
-            .await,
-        403,
-    );
-    expect(
-        &limited
-            .send(
-                "POST",
-                &format!("/servers/{sid}/permissions/{role}"),
-                json!(["root"]),
-            )
-            .await,
-        403,
-    );
-
-    // 'servers' there: the server list shows exactly that server.
-    grant(&server, &sid, &role, json!(["servers", "sessions"])).await;
-    let list = expect(&limited.get("/servers").await, 200);
-    assert_eq!(list["totalnumber"], 1);
-    assert_eq!(list["servers"][0]["serverid"], sid.as_str());
-    expect(&limited.get(&format!("/servers/{sid}")).await, 200);
-    let r = demo
-        .get(&format!("/servers/{sid}/permissions/{role}/"))
-        .await;
-    assert_eq!(expect(&r, 200)["permissions"][0]["acl"], "servers,sessions");
-
-    // Bad grants.
-    let path = format!("/servers/{sid}/permissions/{role}");
-    expect(&demo.send("POST", &path, json!(["flying"])).await, 400);
-    expect(&demo.send("POST", &path, json!({"acl": "x"})).await, 400);
-    expect(
-        &demo
-            .send(
-                "POST",
-                &format!("/servers/{sid}/permissions/no-such-role"),
-                json!(["users"]),
-            )
-            .await,
-        404,
-    );
-    let unknown = ServerId([7; 16]).to_base64();
-    expect(
-        &demo
-            .send(
-                "POST",
-                &format!("/servers/{unknown}/permissions/{role}"),
-                json!(["users"]),
-            )
-            .await,
-        404,
-    );
-    expect(
-        &demo
-            .send(
-                "POST",
-                &format!("/servers/%25%25/permissions/{role}"),
-                json!(["users"]),
-            )
-            .await,
-        400,
-    );
-
-    // Global permissions through the all-zero server id: createserver lets it create a server,
-    // on which it then holds root (and so may grant there).
-    let global = ServerId([0; 16]).to_base64();
-    grant(&server, &global, &role, json!(["createserver"])).await;
-    let r = demo
-        .get(&format!("/servers/{global}/permissions/{role}"))
-        .await;
-    assert_eq!(expect(&r, 200)["permissions"][0]["acl"], "createserver");
-    let created = expect(
-        &limited
-            .send("POST", "/servers/", json!({"serverName": "Limited Ltd"}))
-            .await,
-        200,
-    );
-    let new_sid = created["serverid"].as_str().unwrap().to_owned();
-    let r = limited
-        .get(&format!("/servers/{new_sid}/permissions/{role}"))
-        .await;
-    assert_eq!(
-        expect(&r, 200)["permissions"][0]["acl"],
-        "accounts,root,servers,sessions,users"
-    );
-    let (_, other_role) = new_key(&server, "other").await;
-    let r = limited
-        .send(
-            "POST",
-            &format!("/servers/{new_sid}/permissions/{other_role}"),
-            json!(["sessions"]),
-        )
-        .await;
-    expect(&r, 200);
-    let r = limited
-        .send(
-            "POST",
-            &format!("/servers/{sid}/permissions/{other_role}"),
-            json!(["sessions"]),
-        )
-        .await;
-    expect(&r, 403);
-    let list = expect(&limited.get("/servers/").await, 200);
-    assert_eq!(
-        list["totalnumber"], 2,
-        "global createserver sees all servers"
-    );
-
-    // X-su: only with global root or setrid; the demo key (root) acts as the limited role.
-    let mut su = Client::with_key(&server, Some(key.clone()));
-    su.su = Some("demo".into());
-    expect(&su.get("/servers/").await, 403);
-    let mut as_limited = Client::demo(&server);
-    as_limited.su = Some(role.clone());
-    expect(&as_limited.get("/apikeys/").await, 403);
-    expect(&as_limited.get(&format!("/servers/{sid}/")).await, 200);
-
-    // Revoke: back to nothing on the demo server.
-    let r = limited
-        .call(
-            "DELETE",
-            &format!("/servers/{sid}/permissions/{role}"),
-            &[],
-            b"",
-        )
-        .await;
-    expect(&r, 403);
-    let r = demo
-        .call(
-            "DELETE",
-            &format!("/servers/{sid}/permissions/{role}"),
-            &[],
-            b"",
-        )
-        .await;
-    expect(&r, 200);
-    let r = demo
-        .get(&format!("/servers/{sid}/permissions/{role}"))
-        .await;
-    assert_eq!(expect(&r, 200), json!({"permissions": []}));
-    expect(
-        &limited
-            .with_nonce("GET", &format!("/servers/{sid}/sessions/"), "n1", b"")
-            .await,
-        403,
-    );
-    let r = demo
-        .call(
-            "DELETE",
-            &format!("/servers/{sid}/permissions/nobody"),
-            &[],
-            b"",
-        )
-        .await;
-    expect(&r, 404);
-}
-
 async fn scenario_attributes() {
     let server = TestServer::start().await;
     let demo = Client::demo(&server);
@@ -846,6 +629,221 @@ async fn check_cases(client: &Client<'_>, cases: Vec<Case>) {
             r.text()
         );
     }
+}
+
+/// A key with no permissions yet and the demo server's id: what the permission scenarios start
+/// from.
+struct Limited<'a> {
+    client: Client<'a>,
+    role: String,
+    sid: String,
+}
+
+async fn limited(server: &TestServer) -> Limited<'_> {
+    let (key, role) = new_key(server, "limited").await;
+    Limited {
+        client: Client::with_key(server, Some(key)),
+        role,
+        sid: server.demo.serverid.clone(),
+    }
+}
+
+/// Keys: 401 without one, a new key shown once and then listed, `X-su`.
+async fn scenario_keys_and_auth() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let sid = server.demo.serverid.clone();
+
+    // 401: no key, unknown key.
+    let r = Client::with_key(&server, None).get("/servers/").await;
+    assert_eq!(expect(&r, 401)["code"], 401);
+    let bogus = Client::with_key(&server, Some("bogus".into()));
+    check_cases(&bogus, vec![case("GET", "/servers/", 401)]).await;
+
+    // A new key: shown once, then listed without the key.
+    check_cases(&demo, vec![case("POST", "/apikeys/", 400)]).await;
+    let (key, role) = new_key(&server, "limited").await;
+    assert!(key.len() >= 40);
+    let listed = expect(&demo.get("/apikeys").await, 200);
+    assert_eq!(
+        listed["apikeys"],
+        json!([{ "description": "limited", "role": role }])
+    );
+
+    // X-su: only with global root or setrid; the demo key (root) acts as the limited role.
+    grant(&server, &sid, &role, json!(["servers", "sessions"])).await;
+    let mut su = Client::with_key(&server, Some(key));
+    su.su = Some("demo".into());
+    check_cases(&su, vec![case("GET", "/servers/", 403)]).await;
+    let mut as_limited = Client::demo(&server);
+    as_limited.su = Some(role);
+    check_cases(
+        &as_limited,
+        vec![
+            case("GET", "/apikeys/", 403),
+            case("GET", format!("/servers/{sid}/"), 200),
+        ],
+    )
+    .await;
+}
+
+/// Permissions on one server: none, `sessions`, `servers` too, then revoked.
+async fn scenario_grants_on_a_server() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let Limited {
+        client: limited,
+        role,
+        sid,
+    } = limited(&server).await;
+    let sessions = format!("/servers/{sid}/sessions/");
+    let own = format!("/servers/{sid}/permissions/{role}");
+
+    // No permissions yet.
+    check_cases(
+        &limited,
+        vec![
+            case("GET", "/servers/", 403),
+            case("GET", "/apikeys/", 403),
+            case("GET", sessions.clone(), 403).nonce("n1"),
+        ],
+    )
+    .await;
+
+    // 'sessions' on the demo server (named twice, held once).
+    grant(&server, &sid, &role, json!(["sessions", "sessions"])).await;
+    assert_eq!(
+        expect(&demo.get(&own).await, 200),
+        json!({"permissions": [{"acl": "sessions", "role": role, "server": sid}]})
+    );
+    let all = expect(
+        &demo.get(&format!("/servers/{sid}/permissions/")).await,
+        200,
+    );
+    assert_eq!(all["permissions"].as_array().unwrap().len(), 1);
+    check_cases(
+        &limited,
+        vec![
+            case("GET", sessions.clone(), 200).nonce("n1"),
+            case("GET", format!("/servers/{sid}/accounts/"), 403),
+            case("GET", format!("/servers/{sid}/"), 403),
+            case("GET", "/servers/", 403),
+            case("GET", own.clone(), 403),
+            case("POST", own.clone(), 403).body(json!(["root"])),
+        ],
+    )
+    .await;
+
+    // 'servers' there: the server list shows exactly that server.
+    grant(&server, &sid, &role, json!(["servers", "sessions"])).await;
+    let list = expect(&limited.get("/servers").await, 200);
+    assert_eq!(list["totalnumber"], 1);
+    assert_eq!(list["servers"][0]["serverid"], sid.as_str());
+    check_cases(&limited, vec![case("GET", format!("/servers/{sid}"), 200)]).await;
+    let r = demo.get(&format!("{own}/")).await;
+    assert_eq!(expect(&r, 200)["permissions"][0]["acl"], "servers,sessions");
+
+    // Revoke: back to nothing on the demo server.
+    check_cases(&limited, vec![case("DELETE", own.clone(), 403)]).await;
+    check_cases(
+        &demo,
+        vec![
+            case("DELETE", own.clone(), 200),
+            case("DELETE", format!("/servers/{sid}/permissions/nobody"), 404),
+        ],
+    )
+    .await;
+    assert_eq!(
+        expect(&demo.get(&own).await, 200),
+        json!({"permissions": []})
+    );
+    check_cases(&limited, vec![case("GET", sessions, 403).nonce("n1")]).await;
+}
+
+/// Grants that cannot be: unknown permissions, a body that is no list, an unknown role or
+/// server, a malformed server id.
+async fn scenario_bad_grants() {
+    let server = TestServer::start().await;
+    let Limited { role, sid, .. } = limited(&server).await;
+    let own = format!("/servers/{sid}/permissions/{role}");
+    let unknown = ServerId([7; 16]).to_base64();
+    check_cases(
+        &Client::demo(&server),
+        vec![
+            case("POST", own.clone(), 400).body(json!(["flying"])),
+            case("POST", own, 400).body(json!({"acl": "x"})),
+            case(
+                "POST",
+                format!("/servers/{sid}/permissions/no-such-role"),
+                404,
+            )
+            .body(json!(["users"])),
+            case(
+                "POST",
+                format!("/servers/{unknown}/permissions/{role}"),
+                404,
+            )
+            .body(json!(["users"])),
+            case("POST", format!("/servers/%25%25/permissions/{role}"), 400).body(json!(["users"])),
+        ],
+    )
+    .await;
+}
+
+/// Global permissions through the all-zero server id: `createserver` lets a key create a
+/// server, on which it then holds root (and so may grant there, and only there).
+async fn scenario_global_permissions() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let Limited {
+        client: limited,
+        role,
+        sid,
+    } = limited(&server).await;
+    let global = ServerId([0; 16]).to_base64();
+    grant(&server, &global, &role, json!(["createserver"])).await;
+    let r = demo
+        .get(&format!("/servers/{global}/permissions/{role}"))
+        .await;
+    assert_eq!(expect(&r, 200)["permissions"][0]["acl"], "createserver");
+    let created = expect(
+        &limited
+            .send("POST", "/servers/", json!({"serverName": "Limited Ltd"}))
+            .await,
+        200,
+    );
+    let new_sid = created["serverid"].as_str().unwrap().to_owned();
+    let r = limited
+        .get(&format!("/servers/{new_sid}/permissions/{role}"))
+        .await;
+    assert_eq!(
+        expect(&r, 200)["permissions"][0]["acl"],
+        "accounts,root,servers,sessions,users"
+    );
+    let (_, other_role) = new_key(&server, "other").await;
+    check_cases(
+        &limited,
+        vec![
+            case(
+                "POST",
+                format!("/servers/{new_sid}/permissions/{other_role}"),
+                200,
+            )
+            .body(json!(["sessions"])),
+            case(
+                "POST",
+                format!("/servers/{sid}/permissions/{other_role}"),
+                403,
+            )
+            .body(json!(["sessions"])),
+        ],
+    )
+    .await;
+    let list = expect(&limited.get("/servers/").await, 200);
+    assert_eq!(
+        list["totalnumber"], 2,
+        "global createserver sees all servers"
+    );
 }
 
 /// The accounts the account and user scenarios start from, in this order: alice's phone and
@@ -1380,7 +1378,68 @@ async fn scenario_account_permissions() {
     .await;
 }
 
-async fn scenario_sessions_and_transactions() {
+/// An enrolled account (its enrol session `signup` logged in) that the app logged into the
+/// session `web-1` with the user input "typed in the app": where the session scenarios start.
+struct LoggedIn {
+    sid: String,
+    device: DeviceSecret,
+    account: AppAccount,
+    account_id: i64,
+}
+
+/// The demo server's session `nonce`, as `GET .../sessions/` answers.
+async fn session_of(demo: &Client<'_>, nonce: &str) -> Value {
+    let path = format!("/servers/{}/sessions/", demo.server.demo.serverid);
+    expect(&demo.with_nonce("GET", &path, nonce, b"").await, 200)
+}
+
+/// The app logs `account` into the session that `code` names, typing `input`.
+async fn app_logs_in(account: &AppAccount, code: &[u8; 16], input: &str) {
+    let mut ex = app::open_known(account, Purpose::Login, *code)
+        .await
+        .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(input))
+        .await
+        .unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.close().await;
+}
+
+/// The login code of the session `nonce` (which the request creates).
+async fn login_code_of(
+    demo: &Client<'_>,
+    nonce: &str,
+) -> (Value, nextauth_protocol::qr::LoginCode) {
+    let session = session_of(demo, nonce).await;
+    let qr = STANDARD
+        .decode(session["loginqrdata"].as_str().unwrap())
+        .unwrap();
+    let QrPayload::Login(code) = QrPayload::decode(&qr, now()).unwrap() else {
+        panic!("expected a login code")
+    };
+    (session, code)
+}
+
+async fn logged_in(server: &TestServer) -> LoggedIn {
+    let demo = Client::demo(server);
+    let device = DeviceSecret::from_bytes([5; 32]);
+    let account = enrol(server, "signup", &device, None).await;
+    let account_id = session_of(&demo, "signup").await["accountid"]
+        .as_i64()
+        .unwrap();
+    let (_, code) = login_code_of(&demo, "web-1").await;
+    app_logs_in(&account, &code.session_ref.0, "typed in the app").await;
+    LoggedIn {
+        sid: server.demo.serverid.clone(),
+        device,
+        account,
+        account_id,
+    }
+}
+
+/// Sessions before and after the app logs in: what the API says of them, what needs a login,
+/// the nonce's limits, and app tokens that are none.
+async fn scenario_sessions_and_login() {
     let server = TestServer::start().await;
     let demo = Client::demo(&server);
     let sid = server.demo.serverid.clone();
@@ -1408,10 +1467,7 @@ async fn scenario_sessions_and_transactions() {
     );
 
     // The enrol session is logged in; the account has no user yet.
-    let s = expect(
-        &demo.with_nonce("GET", &session_path, "signup", b"").await,
-        200,
-    );
+    let s = session_of(&demo, "signup").await;
     assert_eq!(
         (s["loggedin"].clone(), s["canprovoke"].clone()),
         (json!(true), json!(true))
@@ -1423,7 +1479,7 @@ async fn scenario_sessions_and_transactions() {
         STANDARD.encode(account.key.public_key().0)
     );
 
-    // A new session: not logged in; its login code names it.
+    // A new session (the path without its slash): not logged in; its login code names it.
     let fresh = expect(
         &demo
             .with_nonce("GET", session_path.trim_end_matches('/'), "web-1", b"")
@@ -1433,12 +1489,7 @@ async fn scenario_sessions_and_transactions() {
     assert_eq!(fresh["loggedin"], false);
     assert_eq!(fresh["canprovoke"], false);
     assert!(fresh.get("accountid").is_none() && fresh.get("userinput").is_none());
-    let qr = STANDARD
-        .decode(fresh["loginqrdata"].as_str().unwrap())
-        .unwrap();
-    let QrPayload::Login(code) = QrPayload::decode(&qr, now()).unwrap() else {
-        panic!("expected a login code")
-    };
+    let (_, code) = login_code_of(&demo, "web-1").await;
     assert_eq!(
         code.session_ref.to_base64(),
         fresh["hsid"].as_str().unwrap()
@@ -1448,41 +1499,43 @@ async fn scenario_sessions_and_transactions() {
         SessionRef::derive(&server.server_id(), b"web-1")
     );
 
-    // Transactions need a logged-in account.
-    let tx_path = format!("/servers/{sid}/sessions/transactions");
+    // What needs a logged-in account, and a nonce of bounded size.
     let details = json!({"amount": "EUR 12.00", "benificiary": "Bob", "description": "lunch"});
-    let register = |userid: &str| format!("/servers/{sid}/sessions/registeruser?userid={userid}");
     check_cases(
         &demo,
         vec![
-            case("POST", &tx_path, 403)
+            case("POST", format!("{session_path}transactions"), 403)
                 .nonce("web-1")
-                .body(details.clone()),
-            case("POST", register("dave"), 403).nonce("web-1"),
-            case("POST", format!("/servers/{sid}/sessions/provokelogin"), 409).nonce("web-1"),
+                .body(details),
+            case(
+                "POST",
+                format!("{session_path}registeruser?userid=dave"),
+                403,
+            )
+            .nonce("web-1"),
+            case("POST", format!("{session_path}provokelogin"), 409).nonce("web-1"),
+            case("GET", &session_path, 400),
+            case("POST", format!("{session_path}logout"), 400),
+            case("GET", &session_path, 400).nonce(&"n".repeat(2000)),
         ],
     )
     .await;
 
     // The app logs in with the code, typing something.
-    let mut ex = app::open_known(&account, Purpose::Login, code.session_ref.0)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login("typed in the app"))
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
-    ex.close().await;
-    let s = expect(
-        &demo.with_nonce("GET", &session_path, "web-1", b"").await,
-        200,
-    );
+    app_logs_in(&account, &code.session_ref.0, "typed in the app").await;
+    let s = session_of(&demo, "web-1").await;
     assert_eq!(s["loggedin"], true);
     assert_eq!(s["accountid"], account_id);
     assert_eq!(s["userinput"], "typed in the app");
     assert_eq!(s["hsid"], fresh["hsid"]);
+}
 
-    // Register a user for the logged-in account (again: the same; another: a conflict).
+/// A user registered for the logged-in account: again the same, another a conflict.
+async fn scenario_register_user() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let LoggedIn { sid, .. } = logged_in(&server).await;
+    let register = |userid: &str| format!("/servers/{sid}/sessions/registeruser?userid={userid}");
     check_cases(
         &demo,
         vec![
@@ -1493,21 +1546,46 @@ async fn scenario_sessions_and_transactions() {
         ],
     )
     .await;
-    let s = expect(
-        &demo.with_nonce("GET", &session_path, "web-1", b"").await,
-        200,
-    );
-    assert_eq!(s["userid"], "dave");
+    assert_eq!(session_of(&demo, "web-1").await["userid"], "dave");
     let users = expect(&demo.get(&format!("/servers/{sid}/users/")).await, 200);
     assert_eq!(users["users"][0]["userid"], "dave");
+}
 
-    // A transaction, approved in the app with the PIN.
-    let created = expect(
-        &demo
-            .with_nonce("POST", &tx_path, "web-1", details.to_string().as_bytes())
-            .await,
-        200,
+/// Creates a transaction in the session `web-1`; returns its answer.
+async fn new_transaction(demo: &Client<'_>, details: &[u8]) -> Value {
+    let path = format!(
+        "/servers/{}/sessions/transactions",
+        demo.server.demo.serverid
     );
+    expect(&demo.with_nonce("POST", &path, "web-1", details).await, 200)
+}
+
+/// The app answers the transaction `tid` with `request` (no PIN asked).
+async fn app_answers(account: &AppAccount, tid: &str, request: &ClientRequest) {
+    let tref = TransactionRef::from_base64(tid).unwrap();
+    let mut ex = app::open_known(account, Purpose::Transaction, tref.0)
+        .await
+        .unwrap();
+    ex.finish(&account.key, request).await.unwrap();
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.close().await;
+}
+
+/// Transactions: approved in the app with the PIN and the number, declined, and the requests
+/// that are refused.
+async fn scenario_transactions() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let LoggedIn {
+        sid,
+        device,
+        account,
+        ..
+    } = logged_in(&server).await;
+
+    // Approved in the app with the PIN.
+    let details = json!({"amount": "EUR 12.00", "benificiary": "Bob", "description": "lunch"});
+    let created = new_transaction(&demo, details.to_string().as_bytes()).await;
     let tid = created["tid"].as_str().unwrap().to_owned();
     // Number matching (policy `push` by default): the integrator shows this number.
     let number = created["matchnumber"]
@@ -1555,76 +1633,16 @@ async fn scenario_sessions_and_transactions() {
     assert_eq!(expect(&demo.get(&result_path).await, 200)["tstatus"], "1");
 
     // Declined; `beneficiary` is accepted as well.
-    let r = demo
-        .with_nonce(
-            "POST",
-            &tx_path,
-            "web-1",
-            br#"{"amount":"1","beneficiary":"Eve"}"#,
-        )
-        .await;
-    let declined = expect(&r, 200)["tid"].as_str().unwrap().to_owned();
-    let tref = TransactionRef::from_base64(&declined).unwrap();
-    let mut ex = app::open_known(&account, Purpose::Transaction, tref.0)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::transaction(false))
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
-    ex.close().await;
+    let declined = new_transaction(&demo, br#"{"amount":"1","beneficiary":"Eve"}"#).await;
+    let declined = declined["tid"].as_str().unwrap().to_owned();
+    app_answers(&account, &declined, &ClientRequest::transaction(false)).await;
     let r = demo
         .get(&format!("/servers/{sid}/transactions/{declined}/"))
         .await;
     assert_eq!(expect(&r, 200)["tstatus"], "2");
 
-    // "This was not me" on a third: declined, and listed as a fraud report.
-    let reports_path = format!("/servers/{sid}/fraudreports");
-    let none = expect(&demo.get(&reports_path).await, 200);
-    assert_eq!(none["reports"].as_array().map(Vec::len), Some(0));
-    let r = demo
-        .with_nonce(
-            "POST",
-            &tx_path,
-            "web-1",
-            br#"{"amount":"900","benificiary":"Mallory"}"#,
-        )
-        .await;
-    let fraud = expect(&r, 200)["tid"].as_str().unwrap().to_owned();
-    let tref = TransactionRef::from_base64(&fraud).unwrap();
-    let mut ex = app::open_known(&account, Purpose::Transaction, tref.0)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::NotMe)
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
-    ex.close().await;
-    let r = demo
-        .get(&format!("/servers/{sid}/transactions/{fraud}"))
-        .await;
-    assert_eq!(expect(&r, 200)["tstatus"], "2", "declined");
-    let reports = expect(&demo.get(&reports_path).await, 200);
-    assert_eq!(reports["reports"][0]["kind"], "transaction");
-    assert_eq!(reports["reports"][0]["reference"], fraud.as_str());
-    assert!(reports.get("next").is_none(), "one page");
-    expect(&demo.get(&format!("{reports_path}?limit=0")).await, 400);
-    let account_path = format!(
-        "/servers/{sid}/accounts/{}",
-        reports["reports"][0]["accountid"]
-    );
-    let paused = expect(&demo.get(&account_path).await, 200);
-    assert!(
-        paused["pushpauseduntil"].as_u64().unwrap() > now(),
-        "push logins paused"
-    );
-    // The integrator resumes them.
-    let r = demo
-        .call("PUT", &format!("{account_path}?pushpaused=false"), &[], b"")
-        .await;
-    assert_eq!(expect(&r, 200)["pushpauseduntil"], 0);
-
     // Bad transaction requests.
+    let tx_path = format!("/servers/{sid}/sessions/transactions");
     let unknown = TransactionRef([1; 16]).to_base64();
     check_cases(
         &demo,
@@ -1640,87 +1658,100 @@ async fn scenario_sessions_and_transactions() {
         ],
     )
     .await;
+}
 
-    // Push login to the session's last account: not while it is logged in (the app's login
-    // could not succeed), and once it is logged out.
-    let provoke = format!("/servers/{sid}/sessions/provokelogin");
-    let context = json!({"announceinfo": {"info": {"Shop": "Checkout"}}});
-    expect(
-        &demo
-            .with_nonce("POST", &provoke, "web-1", context.to_string().as_bytes())
-            .await,
-        409,
+/// "This was not me" on a transaction: declined, listed as a fraud report, push logins paused
+/// until the integrator resumes them.
+async fn scenario_fraud_report() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let LoggedIn { sid, account, .. } = logged_in(&server).await;
+    let reports_path = format!("/servers/{sid}/fraudreports");
+    let none = expect(&demo.get(&reports_path).await, 200);
+    assert_eq!(none["reports"].as_array().map(Vec::len), Some(0));
+    let fraud = new_transaction(&demo, br#"{"amount":"900","benificiary":"Mallory"}"#).await;
+    let fraud = fraud["tid"].as_str().unwrap().to_owned();
+    app_answers(&account, &fraud, &ClientRequest::NotMe).await;
+    let r = demo
+        .get(&format!("/servers/{sid}/transactions/{fraud}"))
+        .await;
+    assert_eq!(expect(&r, 200)["tstatus"], "2", "declined");
+    let reports = expect(&demo.get(&reports_path).await, 200);
+    assert_eq!(reports["reports"][0]["kind"], "transaction");
+    assert_eq!(reports["reports"][0]["reference"], fraud.as_str());
+    assert!(reports.get("next").is_none(), "one page");
+    check_cases(
+        &demo,
+        vec![case("GET", format!("{reports_path}?limit=0"), 400)],
+    )
+    .await;
+    let account_path = format!(
+        "/servers/{sid}/accounts/{}",
+        reports["reports"][0]["accountid"]
     );
-    let logout = format!("/servers/{sid}/sessions/logout");
-    expect(&demo.with_nonce("POST", &logout, "web-1", b"").await, 200);
-    expect(
-        &demo
-            .with_nonce("POST", &provoke, "web-1", context.to_string().as_bytes())
-            .await,
-        200,
-    );
+    let paused = expect(&demo.get(&account_path).await, 200);
     assert!(
-        expect(
-            &demo
-                .get(&format!("/servers/{sid}/accounts/{account_id}/"))
-                .await,
-            200
-        )["lastprovoke"]
-            .as_u64()
-            .unwrap()
-            > 0
+        paused["pushpauseduntil"].as_u64().unwrap() > now(),
+        "push logins paused"
     );
+    // The integrator resumes them.
+    let r = demo
+        .call("PUT", &format!("{account_path}?pushpaused=false"), &[], b"")
+        .await;
+    assert_eq!(expect(&r, 200)["pushpauseduntil"], 0);
+}
+
+/// Push logins to the session's last account (not while it is logged in: the app's login could
+/// not succeed), logouts, and blocking, which ends the account's sessions and push logins.
+async fn scenario_push_logins_and_logout() {
+    let server = TestServer::start().await;
+    let demo = Client::demo(&server);
+    let LoggedIn {
+        sid, account_id, ..
+    } = logged_in(&server).await;
+    let provoke = format!("/servers/{sid}/sessions/provokelogin");
+    let logout = format!("/servers/{sid}/sessions/logout");
+    let context = json!({"announceinfo": {"info": {"Shop": "Checkout"}}});
+    check_cases(
+        &demo,
+        vec![
+            case("POST", &provoke, 409)
+                .nonce("web-1")
+                .body(context.clone()),
+            case("POST", &logout, 200).nonce("web-1"),
+            case("POST", &provoke, 200).nonce("web-1").body(context),
+        ],
+    )
+    .await;
+    let r = demo
+        .get(&format!("/servers/{sid}/accounts/{account_id}/"))
+        .await;
+    assert!(expect(&r, 200)["lastprovoke"].as_u64().unwrap() > 0);
 
     // Logout (again): no longer logged in, but a login can be pushed.
-    expect(&demo.with_nonce("POST", &logout, "web-1", b"").await, 200);
-    let s = expect(
-        &demo.with_nonce("GET", &session_path, "web-1", b"").await,
-        200,
-    );
+    check_cases(&demo, vec![case("POST", &logout, 200).nonce("web-1")]).await;
+    let s = session_of(&demo, "web-1").await;
     assert_eq!(
         (s["loggedin"].clone(), s["canprovoke"].clone()),
         (json!(false), json!(true))
     );
-    expect(
-        &demo.with_nonce("POST", &tx_path, "web-1", b"{}").await,
-        403,
-    );
+    let tx_path = format!("/servers/{sid}/sessions/transactions");
+    check_cases(
+        &demo,
+        vec![case("POST", tx_path, 403).nonce("web-1").raw_body(b"{}")],
+    )
+    .await;
 
     // Blocking the account ends its sessions and its push logins.
-    let s = expect(
-        &demo.with_nonce("GET", &session_path, "signup", b"").await,
-        200,
-    );
-    assert_eq!(s["loggedin"], true);
-    let r = demo
-        .call(
-            "PUT",
-            &format!("/servers/{sid}/accounts/{account_id}/?blocked=true"),
-            &[],
-            b"",
-        )
-        .await;
-    expect(&r, 200);
-    let s = expect(
-        &demo.with_nonce("GET", &session_path, "signup", b"").await,
-        200,
-    );
+    assert_eq!(session_of(&demo, "signup").await["loggedin"], true);
+    let block = format!("/servers/{sid}/accounts/{account_id}/?blocked=true");
+    check_cases(&demo, vec![case("PUT", block, 200)]).await;
+    let s = session_of(&demo, "signup").await;
     assert_eq!(
         (s["loggedin"].clone(), s["canprovoke"].clone()),
         (json!(false), json!(false))
     );
-    expect(&demo.with_nonce("POST", &provoke, "web-1", b"").await, 409);
-
-    // Missing or oversized nonce.
-    check_cases(
-        &demo,
-        vec![
-            case("GET", &session_path, 400),
-            case("POST", &logout, 400),
-            case("GET", &session_path, 400).nonce(&"n".repeat(2000)),
-        ],
-    )
-    .await;
+    check_cases(&demo, vec![case("POST", &provoke, 409).nonce("web-1")]).await;
 }
 
 /// Sample values for the sweeps: path parameters, required query parameters, bodies.
@@ -1883,7 +1914,10 @@ async fn scenario_sweeps() {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Scenario {
     Document,
-    KeysPermissionsAndAuth,
+    KeysAndAuth,
+    GrantsOnAServer,
+    BadGrants,
+    GlobalPermissions,
     Attributes,
     Servers,
     AccountsListed,
@@ -1891,14 +1925,21 @@ enum Scenario {
     Users,
     Deletions,
     AccountPermissions,
-    SessionsAndTransactions,
+    SessionsAndLogin,
+    RegisterUser,
+    Transactions,
+    FraudReport,
+    PushLoginsAndLogout,
     CodesAndBlocks,
 }
 
 impl Scenario {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 18] = [
         Self::Document,
-        Self::KeysPermissionsAndAuth,
+        Self::KeysAndAuth,
+        Self::GrantsOnAServer,
+        Self::BadGrants,
+        Self::GlobalPermissions,
         Self::Attributes,
         Self::Servers,
         Self::AccountsListed,
@@ -1906,14 +1947,21 @@ impl Scenario {
         Self::Users,
         Self::Deletions,
         Self::AccountPermissions,
-        Self::SessionsAndTransactions,
+        Self::SessionsAndLogin,
+        Self::RegisterUser,
+        Self::Transactions,
+        Self::FraudReport,
+        Self::PushLoginsAndLogout,
         Self::CodesAndBlocks,
     ];
 
     async fn run(self) {
         match self {
             Self::Document => scenario_document().await,
-            Self::KeysPermissionsAndAuth => scenario_keys_permissions_and_auth().await,
+            Self::KeysAndAuth => scenario_keys_and_auth().await,
+            Self::GrantsOnAServer => scenario_grants_on_a_server().await,
+            Self::BadGrants => scenario_bad_grants().await,
+            Self::GlobalPermissions => scenario_global_permissions().await,
             Self::Attributes => scenario_attributes().await,
             Self::Servers => scenario_servers().await,
             Self::AccountsListed => scenario_accounts_listed().await,
@@ -1921,7 +1969,11 @@ impl Scenario {
             Self::Users => scenario_users().await,
             Self::Deletions => scenario_deletions().await,
             Self::AccountPermissions => scenario_account_permissions().await,
-            Self::SessionsAndTransactions => scenario_sessions_and_transactions().await,
+            Self::SessionsAndLogin => scenario_sessions_and_login().await,
+            Self::RegisterUser => scenario_register_user().await,
+            Self::Transactions => scenario_transactions().await,
+            Self::FraudReport => scenario_fraud_report().await,
+            Self::PushLoginsAndLogout => scenario_push_logins_and_logout().await,
             Self::CodesAndBlocks => scenario_codes_and_blocks().await,
         }
     }
@@ -1995,8 +2047,23 @@ async fn openapi_document_is_served_and_consistent() {
 }
 
 #[tokio::test]
-async fn api_keys_permissions_and_authentication() {
-    run_once(Scenario::KeysPermissionsAndAuth).await;
+async fn api_keys_are_created_listed_and_needed() {
+    run_once(Scenario::KeysAndAuth).await;
+}
+
+#[tokio::test]
+async fn permissions_on_a_server_are_granted_read_and_revoked() {
+    run_once(Scenario::GrantsOnAServer).await;
+}
+
+#[tokio::test]
+async fn grants_of_unknown_permissions_roles_or_servers_are_refused() {
+    run_once(Scenario::BadGrants).await;
+}
+
+#[tokio::test]
+async fn a_global_createserver_holds_root_on_the_servers_it_creates() {
+    run_once(Scenario::GlobalPermissions).await;
 }
 
 #[tokio::test]
@@ -2035,8 +2102,28 @@ async fn account_and_user_operations_need_their_permissions() {
 }
 
 #[tokio::test]
-async fn sessions_logins_and_transactions_through_the_real_app() {
-    run_once(Scenario::SessionsAndTransactions).await;
+async fn sessions_before_and_after_the_app_logs_in() {
+    run_once(Scenario::SessionsAndLogin).await;
+}
+
+#[tokio::test]
+async fn a_logged_in_session_registers_its_user() {
+    run_once(Scenario::RegisterUser).await;
+}
+
+#[tokio::test]
+async fn transactions_are_approved_or_declined_in_the_app() {
+    run_once(Scenario::Transactions).await;
+}
+
+#[tokio::test]
+async fn a_transaction_reported_as_fraud_pauses_push_logins() {
+    run_once(Scenario::FraudReport).await;
+}
+
+#[tokio::test]
+async fn push_logins_logouts_and_blocking() {
+    run_once(Scenario::PushLoginsAndLogout).await;
 }
 
 #[tokio::test]
