@@ -2,7 +2,6 @@
 //! WebSocket on loopback, and the database shows the result.
 mod support;
 
-use nextauth_protocol::crypto::Signer;
 use nextauth_protocol::handshake::{AbortReason, Purpose};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_protocol::messages::{
@@ -95,14 +94,7 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
         (s.state, s.event),
         (SessionState::LoggedIn, SessionEvent::Login)
     );
-    let stored = accounts::by_key(
-        &server.state.db,
-        &server.server_id(),
-        &account.key.public_key(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let stored = server.account_row(&account).await;
     assert_eq!(
         (stored.userid.as_deref(), stored.has_pin),
         (Some("alice"), true)
@@ -496,10 +488,7 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
     let device = DeviceSecret::from_bytes([6; 32]);
     let account = enrol(&server, "p0", &device).await;
     let row = server.demo_server().await;
-    let stored = accounts::by_key(&server.state.db, &row.server_id, &account.key.public_key())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = server.account_row(&account).await;
 
     let pushed = codes::provoke_login(&server.state, &row, "p1", stored.account_id, None, now())
         .await
@@ -612,10 +601,7 @@ async fn server_side_deletion_reaches_the_app_then_removes_the_account() {
     let device = DeviceSecret::from_bytes([8; 32]);
     let account = enrol(&server, "d0", &device).await;
     let row = server.demo_server().await;
-    let stored = accounts::by_key(&server.state.db, &row.server_id, &account.key.public_key())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = server.account_row(&account).await;
     assert!(
         accounts::mark_deleted(&server.state.db, &row.server_id, stored.account_id)
             .await

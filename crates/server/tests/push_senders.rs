@@ -658,14 +658,7 @@ async fn enrol(server: &TestServer, nonce: &str) -> (AppAccount, accounts::Accou
     let account = server
         .enrol(nonce, &device, "alice", Some("alice"), Some("2468"))
         .await;
-    let stored = accounts::by_key(
-        &server.state.db,
-        &server.server_id(),
-        &account.key.public_key(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let stored = server.account_row(&account).await;
     (account, stored)
 }
 

@@ -1195,15 +1195,7 @@ async fn demo_signup_login_and_transfer_end_to_end() {
     let (kind, number) = hear_value(&mut ws, &server, &nonce).await;
     assert_eq!(kind, "NUMBER", "the page shows the number the app asks for");
     silent(&mut ws, 500).await;
-    let account_id = accounts::by_key(
-        &server.state.db,
-        &server.server_id(),
-        &account.key.public_key(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
-    .account_id;
+    let account_id = server.account_row(&account).await.account_id;
     let queued = messages::pending(&server.state.db, account_id, now(), 10).await;
     assert_eq!(
         queued.unwrap().len(),

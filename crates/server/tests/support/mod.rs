@@ -10,10 +10,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use nextauth_protocol::crypto::Signer;
 use nextauth_protocol::messages::ServerRecord;
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_server::clock::now;
 use nextauth_server::codes;
+use nextauth_server::store::accounts::{self, AccountRow};
 use nextauth_server::store::enrol_codes::EnrolGrant;
 use nextauth_server::store::servers::{self, ServerRow};
 use nextauth_server::{DemoInfo, ServerConfig, SharedState};
@@ -88,6 +90,14 @@ impl TestServer {
             .await
             .expect("read the demo server")
             .expect("the demo server")
+    }
+
+    /// The demo server's stored row of an account the test app holds.
+    pub async fn account_row(&self, account: &app::AppAccount) -> AccountRow {
+        accounts::by_key(&self.state.db, &self.server_id(), &account.key.public_key())
+            .await
+            .expect("read the account")
+            .expect("the account is stored")
     }
 
     /// Enrols `name` (of `userid`) on the demo server with the protocol-level test app, through
