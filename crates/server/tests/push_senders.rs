@@ -193,6 +193,29 @@ fn service_account_json(token_uri: &str) -> String {
     .to_string()
 }
 
+/// An FCM sender against mock OAuth and FCM endpoints that answer OK, and the sealer of the
+/// envelopes it sends.
+struct FcmRig {
+    oauth: Mock,
+    fcm: Mock,
+    sender: FcmSender,
+    sealer: Sealer,
+}
+
+impl FcmRig {
+    async fn start() -> Self {
+        let oauth = Mock::start(200, TOKEN_ANSWER).await;
+        let fcm = Mock::start(200, FCM_OK).await;
+        let sender = fcm_sender(&oauth, &fcm);
+        Self {
+            oauth,
+            fcm,
+            sender,
+            sealer: Sealer::new(),
+        }
+    }
+}
+
 fn fcm_sender(oauth: &Mock, fcm: &Mock) -> FcmSender {
     let token_uri = format!("{}/token", oauth.url());
     FcmSender::new(FcmConfig {
@@ -337,10 +360,12 @@ fn logout_body() -> PushBody {
 
 #[tokio::test]
 async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope() {
-    let mut oauth = Mock::start(200, TOKEN_ANSWER).await;
-    let mut fcm = Mock::start(200, FCM_OK).await;
-    let sender = fcm_sender(&oauth, &fcm);
-    let sealer = Sealer::new();
+    let FcmRig {
+        mut oauth,
+        mut fcm,
+        sender,
+        sealer,
+    } = FcmRig::start().await;
     let target = PushTarget {
         platform: PushPlatform::Fcm,
         token: "dGVzdC1kZXZpY2U:APA91bTestToken-_".into(),
@@ -418,10 +443,12 @@ async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope()
 
 #[tokio::test]
 async fn fcm_error_answers_are_told_apart() {
-    let mut oauth = Mock::start(200, TOKEN_ANSWER).await;
-    let mut fcm = Mock::start(200, FCM_OK).await;
-    let sender = fcm_sender(&oauth, &fcm);
-    let sealer = Sealer::new();
+    let FcmRig {
+        mut oauth,
+        mut fcm,
+        sender,
+        sealer,
+    } = FcmRig::start().await;
     let target = PushTarget {
         platform: PushPlatform::Fcm,
         token: "stale-token".into(),
