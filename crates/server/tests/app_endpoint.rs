@@ -14,7 +14,6 @@ use nextauth_server::clock::now;
 use nextauth_server::codes;
 use nextauth_server::state::Change;
 use nextauth_server::store::enrol_codes::EnrolGrant;
-use nextauth_server::store::servers::{self, ServerRow};
 use nextauth_server::store::sessions::{self, SessionEvent, SessionState};
 use nextauth_server::store::transactions::{self, TransactionStatus};
 use nextauth_server::store::{accounts, messages};
@@ -22,20 +21,6 @@ use support::app::{self, AppAccount, Stop};
 use support::TestServer;
 
 const PIN: &str = "2468";
-
-/// Changes the demo server's settings.
-async fn configure(
-    server: &TestServer,
-    change: impl FnOnce(&mut nextauth_server::store::servers::ServerSettings),
-) -> ServerRow {
-    let row = server.demo_server().await;
-    let mut settings = row.settings.clone();
-    change(&mut settings);
-    servers::update(&server.state.db, &row.server_id, &settings, now())
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 async fn session(server: &TestServer, nonce: &str) -> sessions::SessionRow {
     let id = server.server_id();
@@ -125,11 +110,12 @@ async fn wrong_pins_are_counted_by_the_server_until_blocked() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([7; 32]);
     let account = enrol(&server, "n0", &device).await;
-    configure(&server, |s| {
-        s.pin_timeout = 0;
-        s.max_pin_attempts = 3;
-    })
-    .await;
+    server
+        .configure(|s| {
+            s.pin_timeout = 0;
+            s.max_pin_attempts = 3;
+        })
+        .await;
 
     let wrong = |remaining_attempts| Some(ServerRecord::PinWrong { remaining_attempts });
     // Each login: its session, the first question, then each PIN tried and the answer to it.
@@ -425,7 +411,7 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([5; 32]);
     let account = enrol(&server, "s0", &device).await;
-    configure(&server, |s| s.ping_time = 2).await;
+    server.configure(|s| s.ping_time = 2).await;
 
     let (mut ex, answer) = log_in(&server, &account, "c1").await;
     assert_eq!(answer, Some(ServerRecord::Accepted));
@@ -662,7 +648,7 @@ async fn the_pin_can_be_changed_with_proof_of_the_old_one() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([9; 32]);
     let account = enrol(&server, "k0", &device).await;
-    configure(&server, |s| s.pin_timeout = 0).await;
+    server.configure(|s| s.pin_timeout = 0).await;
     let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
         .await
         .unwrap();

@@ -16,7 +16,6 @@ use nextauth_protocol::qr::QrPayload;
 use nextauth_server::clock::now;
 use nextauth_server::state::Change;
 use nextauth_server::store::accounts::{self, NewAccount};
-use nextauth_server::store::servers::{self, ServerSettings};
 use nextauth_server::store::sessions::{self, SessionEvent, SessionState, Transition};
 use nextauth_server::store::transactions::{self, TransactionStatus};
 use nextauth_server::store::{api_keys, messages};
@@ -37,16 +36,6 @@ fn path(server: &TestServer, rest: &str) -> String {
 /// `GET` of `rest` under the demo server's API path, with the demo API key.
 async fn get(server: &TestServer, rest: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
     server.api("GET", &path(server, rest), headers, body).await
-}
-
-async fn configure(server: &TestServer, change: impl FnOnce(&mut ServerSettings)) {
-    let row = server.demo_server().await;
-    let mut settings = row.settings.clone();
-    change(&mut settings);
-    servers::update(&server.state.db, &row.server_id, &settings, now())
-        .await
-        .unwrap()
-        .unwrap();
 }
 
 fn hsid(server: &TestServer, nonce: &str) -> SessionRef {
@@ -428,11 +417,12 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         QrPayload::Login(code.clone())
     );
 
-    configure(&server, |s| {
-        s.appname = "Acme <Key>".into();
-        s.appurl = "acmekey".into();
-    })
-    .await;
+    server
+        .configure(|s| {
+            s.appname = "Acme <Key>".into();
+            s.appurl = "acmekey".into();
+        })
+        .await;
     let account = new_account(&server, "bob").await;
     set_state(
         &server,
@@ -773,7 +763,7 @@ async fn the_browser_hears_every_outcome_of_a_scan() {
     assert_eq!(hear(&mut ws, &server, nonce).await, "ERROR");
 
     // The PIN is blocked while the page waits: the login ends without one.
-    configure(&server, |s| s.pin_timeout = 0).await;
+    server.configure(|s| s.pin_timeout = 0).await;
     let mut ex = scan_again(&account).await.unwrap();
     assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMSCAN");
     ex.finish(&account.key, &login).await.unwrap();
@@ -1222,11 +1212,12 @@ async fn with_the_link_codes_flag_the_qr_images_hold_the_link_form_as_text() {
     // Phones read codes as text (camera apps, the barcode-scanner plugin): under LINK_CODES
     // the images carry the link form; the raw REST bytes stay the payload.
     let server = TestServer::start().await;
-    configure(&server, |s| {
-        s.flags = vec!["LINK_CODES".into()];
-        s.appurl = String::new();
-    })
-    .await;
+    server
+        .configure(|s| {
+            s.flags = vec!["LINK_CODES".into()];
+            s.appurl = String::new();
+        })
+        .await;
     let nonce = "link-codes";
     let raw = get(&server, "/sessions/qr/login", &[("X-nonce", nonce)], b"").await;
     assert_eq!(raw.status, 200);
@@ -1242,7 +1233,9 @@ async fn with_the_link_codes_flag_the_qr_images_hold_the_link_form_as_text() {
     assert_eq!(text, payload.to_app_uri("nextauth").unwrap());
 
     // With an https appurl: the deep link, in the sign-up page's block too.
-    configure(&server, |s| s.appurl = "https://acme.example/app".into()).await;
+    server
+        .configure(|s| s.appurl = "https://acme.example/app".into())
+        .await;
     let r = server.request("GET", "/signup?name=Lina", &[], b"").await;
     let text = String::from_utf8(scan(&data_png(&r.text()))).expect("text");
     assert!(text.starts_with("https://acme.example/app/"), "{text}");

@@ -17,7 +17,7 @@ use nextauth_server::clock::now;
 use nextauth_server::codes;
 use nextauth_server::store::accounts::{self, AccountRow};
 use nextauth_server::store::enrol_codes::EnrolGrant;
-use nextauth_server::store::servers::{self, ServerRow};
+use nextauth_server::store::servers::{self, ServerRow, ServerSettings};
 use nextauth_server::{DemoInfo, ServerConfig, SharedState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -89,6 +89,17 @@ impl TestServer {
         servers::get(&self.state.db, &self.server_id())
             .await
             .expect("read the demo server")
+            .expect("the demo server")
+    }
+
+    /// Changes the demo server's settings; returns its row as stored then.
+    pub async fn configure(&self, change: impl FnOnce(&mut ServerSettings)) -> ServerRow {
+        let row = self.demo_server().await;
+        let mut settings = row.settings.clone();
+        change(&mut settings);
+        servers::update(&self.state.db, &row.server_id, &settings, now())
+            .await
+            .expect("update the demo server")
             .expect("the demo server")
     }
 
