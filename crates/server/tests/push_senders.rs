@@ -18,9 +18,8 @@ use axum::Router;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use nextauth_protocol::crypto::{PublicKey, Signer, SigningKey};
-use nextauth_protocol::handshake::Purpose;
 use nextauth_protocol::ids::{ServerId, SessionRef};
-use nextauth_protocol::messages::{AppRecord, ClientRequest, PushPlatform, ServerRecord};
+use nextauth_protocol::messages::{AppRecord, PushPlatform, ServerRecord};
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_protocol::push::{self, Envelope, PushBody, ReplayGuard};
 use nextauth_server::clock::now;
@@ -691,13 +690,7 @@ async fn enrol(server: &TestServer, nonce: &str) -> (AppAccount, accounts::Accou
 
 /// Opens a CONNECT session and registers `token`; checks the answer.
 async fn register(account: &AppAccount, platform: PushPlatform, token: &str) -> app::Exchange {
-    let mut ex = app::open_known(account, Purpose::Connect, [0; 16])
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::Connect)
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let mut ex = support::connected(account).await;
     ex.send(&AppRecord::RegisterPushToken {
         platform,
         token: token.into(),

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nextauth_protocol::crypto::Signer;
-use nextauth_protocol::messages::ServerRecord;
+use nextauth_protocol::handshake::Purpose;
+use nextauth_protocol::messages::{ClientRequest, ServerRecord};
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_server::clock::now;
 use nextauth_server::codes;
@@ -177,6 +178,18 @@ impl TestServer {
         }
         self.request(method, path, &headers, body).await
     }
+}
+
+/// A CONNECT session of `account` that the server accepted.
+pub async fn connected(account: &app::AppAccount) -> app::Exchange {
+    let mut ex = app::open_known(account, Purpose::Connect, [0; 16])
+        .await
+        .expect("open a CONNECT session");
+    ex.finish(&account.key, &ClientRequest::Connect)
+        .await
+        .expect("finish the handshake");
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex
 }
 
 /// Creates an empty database for one test under the PostgreSQL server at `admin_url` and
