@@ -38,6 +38,11 @@ async fn get(server: &TestServer, rest: &str, headers: &[(&str, &str)], body: &[
     server.api("GET", &path(server, rest), headers, body).await
 }
 
+/// `GET` of `rest` under the demo server's API path for the session `nonce`, without a body.
+async fn get_for(server: &TestServer, rest: &str, nonce: &str) -> Response {
+    get(server, rest, &[("X-nonce", nonce)], b"").await
+}
+
 fn hsid(server: &TestServer, nonce: &str) -> SessionRef {
     SessionRef::derive(&server.server_id(), nonce.as_bytes())
 }
@@ -201,13 +206,7 @@ async fn login_qr_raw_and_png_carry_the_session() {
     assert_eq!(code.server_id, server.server_id());
     assert_eq!(code.session_ref, hsid(&server, "nonce-qr-1"));
 
-    let png = get(
-        &server,
-        "/sessions/qr/login/?img=png&s=300",
-        &[("X-nonce", "nonce-qr-1")],
-        b"",
-    )
-    .await;
+    let png = get_for(&server, "/sessions/qr/login/?img=png&s=300", "nonce-qr-1").await;
     assert_eq!(png.status, 200);
     assert_eq!(png.header("content-type"), Some("image/png"));
     let (w, h) = png_size(&png.body);
@@ -215,29 +214,11 @@ async fn login_qr_raw_and_png_carry_the_session() {
     assert!(w.abs_diff(300) <= 30, "about 300 px, got {w}");
     assert_eq!(scan(&png.body), raw.body, "the image holds the raw bytes");
 
-    let default = get(
-        &server,
-        "/sessions/qr/login?img=PNG",
-        &[("X-nonce", "nonce-qr-1")],
-        b"",
-    )
-    .await;
+    let default = get_for(&server, "/sessions/qr/login?img=PNG", "nonce-qr-1").await;
     assert!(png_size(&default.body).0.abs_diff(500) <= 30);
-    let tiny = get(
-        &server,
-        "/sessions/qr/login?img=png&s=5",
-        &[("X-nonce", "nonce-qr-1")],
-        b"",
-    )
-    .await;
+    let tiny = get_for(&server, "/sessions/qr/login?img=png&s=5", "nonce-qr-1").await;
     assert!(png_size(&tiny.body).0 >= 90, "clamped to at least 100");
-    let bad = get(
-        &server,
-        "/sessions/qr/login?img=png&s=big",
-        &[("X-nonce", "nonce-qr-1")],
-        b"",
-    )
-    .await;
+    let bad = get_for(&server, "/sessions/qr/login?img=png&s=big", "nonce-qr-1").await;
     assert_eq!(bad.status, 400);
 }
 
@@ -373,13 +354,7 @@ async fn vash_is_the_params_hash_picture() {
 #[tokio::test]
 async fn html_login_block_has_the_code_and_the_app_name() {
     let server = TestServer::start().await;
-    let r = get(
-        &server,
-        "/sessions/html/login",
-        &[("X-nonce", "html-1")],
-        b"",
-    )
-    .await;
+    let r = get_for(&server, "/sessions/html/login", "html-1").await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     let html = r.text();
@@ -444,14 +419,9 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         false,
     )
     .await;
-    let html = get(
-        &server,
-        "/sessions/html/login/",
-        &[("X-nonce", "html-1")],
-        b"",
-    )
-    .await
-    .text();
+    let html = get_for(&server, "/sessions/html/login/", "html-1")
+        .await
+        .text();
     assert!(html.contains("Log in with Acme &lt;Key&gt;"), "{html}");
     assert!(!html.contains("nextAuth"));
     assert!(!html.contains("<Key>"), "the app name is escaped");
@@ -465,11 +435,10 @@ async fn html_login_block_has_the_code_and_the_app_name() {
 #[tokio::test]
 async fn html_enrol_block_and_footer() {
     let server = TestServer::start().await;
-    let r = get(
+    let r = get_for(
         &server,
         "/sessions/html/enrol?name=Carol&userid=carol",
-        &[("X-nonce", "html-2")],
-        b"",
+        "html-2",
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -485,13 +454,7 @@ async fn html_enrol_block_and_footer() {
     };
     assert_eq!(code.display_name, "Carol");
 
-    let r = get(
-        &server,
-        "/sessions/html/footer",
-        &[("X-nonce", "html-2")],
-        b"",
-    )
-    .await;
+    let r = get_for(&server, "/sessions/html/footer", "html-2").await;
     assert_eq!(r.status, 200);
     let html = r.text();
     assert!(html.contains("id=\"nextauth-config\""));
@@ -787,13 +750,7 @@ async fn the_browser_hears_every_outcome_of_a_scan() {
 
     // An enrol code that expired while it was shown.
     let enrol_nonce = "outcomes-enrol";
-    let r = get(
-        &server,
-        "/sessions/qr/enrol?name=late",
-        &[("X-nonce", enrol_nonce)],
-        b"",
-    )
-    .await;
+    let r = get_for(&server, "/sessions/qr/enrol?name=late", enrol_nonce).await;
     assert_eq!(r.status, 200);
     let late = app::enrol_code(QrPayload::decode(&r.body, now()).unwrap());
     say(&mut ws, "REGISTER", &server, enrol_nonce).await;
@@ -1219,16 +1176,10 @@ async fn with_the_link_codes_flag_the_qr_images_hold_the_link_form_as_text() {
         })
         .await;
     let nonce = "link-codes";
-    let raw = get(&server, "/sessions/qr/login", &[("X-nonce", nonce)], b"").await;
+    let raw = get_for(&server, "/sessions/qr/login", nonce).await;
     assert_eq!(raw.status, 200);
     let payload = QrPayload::decode(&raw.body, now()).expect("the raw bytes are the payload");
-    let image = get(
-        &server,
-        "/sessions/qr/login?img=png",
-        &[("X-nonce", nonce)],
-        b"",
-    )
-    .await;
+    let image = get_for(&server, "/sessions/qr/login?img=png", nonce).await;
     let text = String::from_utf8(scan(&image.body)).expect("text");
     assert_eq!(text, payload.to_app_uri("nextauth").unwrap());
 
