@@ -192,17 +192,19 @@ fn service_account_json(token_uri: &str) -> String {
     .to_string()
 }
 
-/// An FCM sender against mock OAuth and FCM endpoints that answer OK, and the sealer of the
-/// envelopes it sends.
+/// An FCM sender against mock OAuth and FCM endpoints that answer OK, the sealer of the
+/// envelopes it sends, and the device it sends to.
 struct FcmRig {
     oauth: Mock,
     fcm: Mock,
     sender: FcmSender,
     sealer: Sealer,
+    target: PushTarget,
 }
 
 impl FcmRig {
-    async fn start() -> Self {
+    /// The rig, sending to the FCM registration `token`.
+    async fn start(token: &str) -> Self {
         let oauth = Mock::start(200, TOKEN_ANSWER).await;
         let fcm = Mock::start(200, FCM_OK).await;
         let sender = fcm_sender(&oauth, &fcm);
@@ -211,6 +213,10 @@ impl FcmRig {
             fcm,
             sender,
             sealer: Sealer::new(),
+            target: PushTarget {
+                platform: PushPlatform::Fcm,
+                token: token.into(),
+            },
         }
     }
 }
@@ -359,21 +365,15 @@ fn logout_body() -> PushBody {
 
 #[tokio::test]
 async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope() {
-    let FcmRig {
-        mut oauth,
-        mut fcm,
-        sender,
-        sealer,
-    } = FcmRig::start().await;
-    let target = PushTarget {
-        platform: PushPlatform::Fcm,
-        token: "dGVzdC1kZXZpY2U:APA91bTestToken-_".into(),
-    };
-    let (envelope, _) = sealer.seal(&logout_body());
-    sender.send(&target, &envelope, &notice()).await.unwrap();
+    let mut rig = FcmRig::start("dGVzdC1kZXZpY2U:APA91bTestToken-_").await;
+    let (envelope, _) = rig.sealer.seal(&logout_body());
+    rig.sender
+        .send(&rig.target, &envelope, &notice())
+        .await
+        .unwrap();
 
     // The token exchange: a JWT bearer grant with an RS256 assertion.
-    let exchange = oauth.next().await;
+    let exchange = rig.oauth.next().await;
     assert_eq!(
         (exchange.method.as_str(), exchange.path.as_str()),
         ("POST", "/token")
@@ -397,13 +397,13 @@ async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope()
         claims["scope"],
         "https://www.googleapis.com/auth/firebase.messaging"
     );
-    assert_eq!(claims["aud"], format!("{}/token", oauth.url()));
+    assert_eq!(claims["aud"], format!("{}/token", rig.oauth.url()));
     let iat = claims["iat"].as_u64().unwrap();
     assert!(iat.abs_diff(now()) <= 5);
     assert_eq!(claims["exp"].as_u64().unwrap(), iat + 3600);
 
     // The send: HTTP v1 with the access token and a data-only, high-priority message.
-    let request = fcm.next().await;
+    let request = rig.fcm.next().await;
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/v1/projects/test-project/messages:send");
     assert_eq!(
@@ -413,7 +413,7 @@ async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope()
     assert_eq!(request.header("content-type"), "application/json");
     let body = request.json();
     let message = &body["message"];
-    assert_eq!(message["token"], target.token.as_str());
+    assert_eq!(message["token"], rig.target.token.as_str());
     assert_eq!(message["android"]["priority"], "HIGH");
     let ttl = message["android"]["ttl"].as_str().unwrap();
     let secs: u64 = ttl.strip_suffix('s').unwrap().parse().unwrap();
@@ -421,54 +421,51 @@ async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope()
     assert!(message.get("notification").is_none(), "data-only: {body}");
     assert_eq!(message["data"]["title"], "Login request from Acme");
     assert_eq!(
-        sealer.open(message["data"]["nextauth"].as_str().unwrap()),
+        rig.sealer
+            .open(message["data"]["nextauth"].as_str().unwrap()),
         logout_body()
     );
 
     // The access token is cached: a second push needs no exchange.
-    let (envelope, _) = sealer.seal(&PushBody::DeleteAccount);
-    sender.send(&target, &envelope, &notice()).await.unwrap();
-    let request = fcm.next().await;
+    let (envelope, _) = rig.sealer.seal(&PushBody::DeleteAccount);
+    rig.sender
+        .send(&rig.target, &envelope, &notice())
+        .await
+        .unwrap();
+    let request = rig.fcm.next().await;
     assert_eq!(
-        sealer.open(
+        rig.sealer.open(
             request.json()["message"]["data"]["nextauth"]
                 .as_str()
                 .unwrap()
         ),
         PushBody::DeleteAccount
     );
-    assert!(oauth.saw_nothing_more());
+    assert!(rig.oauth.saw_nothing_more());
 }
 
 #[tokio::test]
 async fn fcm_error_answers_are_told_apart() {
-    let FcmRig {
-        mut oauth,
-        mut fcm,
-        sender,
-        sealer,
-    } = FcmRig::start().await;
-    let target = PushTarget {
-        platform: PushPlatform::Fcm,
-        token: "stale-token".into(),
-    };
-    let (envelope, _) = sealer.seal(&logout_body());
+    let mut rig = FcmRig::start("stale-token").await;
+    let (envelope, _) = rig.sealer.seal(&logout_body());
 
     // UNREGISTERED: the app is gone.
-    fcm.reply_next(404, FCM_UNREGISTERED);
-    let err = sender
-        .send(&target, &envelope, &notice())
+    rig.fcm.reply_next(404, FCM_UNREGISTERED);
+    let err = rig
+        .sender
+        .send(&rig.target, &envelope, &notice())
         .await
         .unwrap_err();
     assert!(matches!(err, PushError::Unregistered), "{err:?}");
 
     // A 404 without UNREGISTERED (a wrong project, say) is not a dead token.
-    fcm.reply_next(
+    rig.fcm.reply_next(
         404,
         r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#,
     );
-    let err = sender
-        .send(&target, &envelope, &notice())
+    let err = rig
+        .sender
+        .send(&rig.target, &envelope, &notice())
         .await
         .unwrap_err();
     assert!(
@@ -476,9 +473,10 @@ async fn fcm_error_answers_are_told_apart() {
         "{err:?}"
     );
 
-    fcm.reply_next(400, r#"{"error":{"code":400,"status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"INVALID_ARGUMENT"}]}}"#);
-    let err = sender
-        .send(&target, &envelope, &notice())
+    rig.fcm.reply_next(400, r#"{"error":{"code":400,"status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"INVALID_ARGUMENT"}]}}"#);
+    let err = rig
+        .sender
+        .send(&rig.target, &envelope, &notice())
         .await
         .unwrap_err();
     assert!(
@@ -488,17 +486,21 @@ async fn fcm_error_answers_are_told_apart() {
     assert!(!err.to_string().contains("stale-token"));
 
     // A refused access token is renewed once and the push retried.
-    fcm.reply_next(401, r#"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#);
-    sender.send(&target, &envelope, &notice()).await.unwrap();
+    rig.fcm
+        .reply_next(401, r#"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#);
+    rig.sender
+        .send(&rig.target, &envelope, &notice())
+        .await
+        .unwrap();
     let mut exchanges = 0;
-    while oauth.seen.try_recv().is_ok() {
+    while rig.oauth.seen.try_recv().is_ok() {
         exchanges += 1;
     }
     assert_eq!(exchanges, 2, "one exchange at first, one after the 401");
     for _ in 0..5 {
-        fcm.next().await;
+        rig.fcm.next().await;
     }
-    assert!(fcm.saw_nothing_more());
+    assert!(rig.fcm.saw_nothing_more());
 
     // The token endpoint refusing the assertion is an authentication failure.
     let refusing = Mock::start(
@@ -506,9 +508,9 @@ async fn fcm_error_answers_are_told_apart() {
         r#"{"error":"invalid_grant","error_description":"Invalid JWT"}"#,
     )
     .await;
-    let sender = fcm_sender(&refusing, &fcm);
-    let err = sender
-        .send(&target, &envelope, &notice())
+    let refused = fcm_sender(&refusing, &rig.fcm);
+    let err = refused
+        .send(&rig.target, &envelope, &notice())
         .await
         .unwrap_err();
     assert!(
