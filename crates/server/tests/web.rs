@@ -139,8 +139,9 @@ async fn say(ws: &mut Ws, kind: &str, server: &TestServer, nonce: &str) {
     ws.send(Message::Text(line.into())).await.unwrap();
 }
 
-/// The next text message's type, after checking that it names the session.
-async fn hear(ws: &mut Ws, server: &TestServer, nonce: &str) -> String {
+/// The words of the next text message (within 5 s), after checking that it names the session
+/// of `nonce` and has `count` words.
+async fn hear_words(ws: &mut Ws, server: &TestServer, nonce: &str, count: usize) -> Vec<String> {
     let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
         .await
         .expect("a message within 5 s")
@@ -149,29 +150,24 @@ async fn hear(ws: &mut Ws, server: &TestServer, nonce: &str) -> String {
     let Message::Text(text) = message else {
         panic!("expected text, got {message:?}")
     };
-    let parts: Vec<&str> = text.split(' ').collect();
-    assert_eq!(parts.len(), 3, "{text}");
-    assert_eq!(parts[1], hsid(server, nonce).to_base64());
-    assert_eq!(parts[2], server.demo.serverid);
-    parts[0].to_owned()
+    let words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    assert_eq!(words.len(), count, "{text}");
+    assert_eq!(words[1], hsid(server, nonce).to_base64());
+    assert_eq!(words[2], server.demo.serverid);
+    words
+}
+
+/// The next text message's type, after checking that it names the session.
+async fn hear(ws: &mut Ws, server: &TestServer, nonce: &str) -> String {
+    hear_words(ws, server, nonce, 3).await.swap_remove(0)
 }
 
 /// The next text message, which carries a value after the session (`NUMBER`, `NOPUSH`):
 /// its type and value.
 async fn hear_value(ws: &mut Ws, server: &TestServer, nonce: &str) -> (String, String) {
-    let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
-        .await
-        .expect("a message within 5 s")
-        .expect("socket open")
-        .unwrap();
-    let Message::Text(text) = message else {
-        panic!("expected text, got {message:?}")
-    };
-    let parts: Vec<&str> = text.split(' ').collect();
-    assert_eq!(parts.len(), 4, "{text}");
-    assert_eq!(parts[1], hsid(server, nonce).to_base64());
-    assert_eq!(parts[2], server.demo.serverid);
-    (parts[0].to_owned(), parts[3].to_owned())
+    let mut words = hear_words(ws, server, nonce, 4).await;
+    let value = words.swap_remove(3);
+    (words.swap_remove(0), value)
 }
 
 async fn silent(ws: &mut Ws, millis: u64) {
