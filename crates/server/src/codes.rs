@@ -9,7 +9,7 @@ use crate::login_checks::number::{self, Occasion};
 use crate::state::{Change, SharedState};
 use crate::store::enrol_codes::{self, EnrolGrant};
 use crate::store::servers::ServerRow;
-use crate::store::sessions;
+use crate::store::sessions::{self, SessionEvent};
 use crate::store::transactions::{self, TransactionRow, TransactionStatus};
 use crate::store::{StoreError, StoreResult};
 use crate::user_context::UserContext;
@@ -38,6 +38,17 @@ pub async fn session_for_nonce(
     Ok(row)
 }
 
+/// Gives the session a new number to match (which its browser shows) and returns it.
+pub(crate) async fn new_session_number(
+    state: &SharedState,
+    server: &ServerRow,
+    session_ref: &SessionRef,
+) -> StoreResult<String> {
+    let fresh = number::new_number(&state.rng, server.settings.number_length)?;
+    sessions::set_match_number(&state.db, &server.server_id, session_ref, Some(&fresh)).await?;
+    Ok(fresh)
+}
+
 /// A login code for the session of `nonce`.
 pub async fn login_code(
     state: &SharedState,
@@ -49,14 +60,7 @@ pub async fn login_code(
     let session = session_for_nonce(state, server, nonce, context, now).await?;
     if number::wanted(&server.settings, Occasion::Scan) && session.match_number.is_none() {
         // The browser shows it next to the code; it stays until a login uses it.
-        let fresh = number::new_number(&state.rng, server.settings.number_length)?;
-        sessions::set_match_number(
-            &state.db,
-            &server.server_id,
-            &session.session_ref,
-            Some(&fresh),
-        )
-        .await?;
+        new_session_number(state, server, &session.session_ref).await?;
     }
     Ok(QrPayload::Login(LoginCode {
         endpoint: server.settings.wsurl.clone(),
@@ -133,14 +137,7 @@ pub async fn create_transaction(
     let tid = TransactionRef(
         nextauth_protocol::crypto::random_array(&state.rng).map_err(StoreError::from)?,
     );
-    let match_number = if number::wanted(&server.settings, Occasion::Push) {
-        Some(number::new_number(
-            &state.rng,
-            server.settings.number_length,
-        )?)
-    } else {
-        None
-    };
+    let match_number = number::new_if_wanted(&state.rng, &server.settings, Occasion::Push)?;
     let row = TransactionRow {
         match_number: match_number.clone(),
         tid,
@@ -420,14 +417,7 @@ async fn push_login(
     let (announce, info) =
         UserContext::from_stored(&session.map(|s| s.announce).unwrap_or_default()).to_protocol();
     // A fresh number for every push: an earlier one may have been seen by someone else.
-    let match_number = if number::wanted(&server.settings, Occasion::Push) {
-        Some(number::new_number(
-            &state.rng,
-            server.settings.number_length,
-        )?)
-    } else {
-        None
-    };
+    let match_number = number::new_if_wanted(&state.rng, &server.settings, Occasion::Push)?;
     sessions::set_match_number(
         &state.db,
         &server.server_id,
@@ -450,7 +440,14 @@ async fn push_login(
     };
     let message_id = crate::message_center::send(state, server, account, &body, now).await?;
     accounts::record_provoke(&state.db, account.account_id, now).await?;
-    sessions::signal(&state.db, &server.server_id, session_ref, "PROVOKE", now).await?;
+    sessions::signal(
+        &state.db,
+        &server.server_id,
+        session_ref,
+        SessionEvent::Provoke,
+        now,
+    )
+    .await?;
     state.notify(Change::Session(server.server_id, *session_ref));
     Ok(Provoked {
         message_id,

@@ -2,7 +2,6 @@
 //! WebSocket on loopback, and the database shows the result.
 mod support;
 
-use nextauth_protocol::crypto::Signer;
 use nextauth_protocol::handshake::{AbortReason, Purpose};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_protocol::messages::{
@@ -15,35 +14,13 @@ use nextauth_server::clock::now;
 use nextauth_server::codes;
 use nextauth_server::state::Change;
 use nextauth_server::store::enrol_codes::EnrolGrant;
-use nextauth_server::store::servers::{self, ServerRow};
-use nextauth_server::store::sessions::{self, SessionState};
+use nextauth_server::store::sessions::{self, SessionEvent, SessionState};
 use nextauth_server::store::transactions::{self, TransactionStatus};
 use nextauth_server::store::{accounts, messages};
 use support::app::{self, AppAccount, Stop};
 use support::TestServer;
 
 const PIN: &str = "2468";
-
-async fn demo_server(server: &TestServer) -> ServerRow {
-    servers::get(&server.state.db, &server.server_id())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-/// Changes the demo server's settings.
-async fn configure(
-    server: &TestServer,
-    change: impl FnOnce(&mut nextauth_server::store::servers::ServerSettings),
-) -> ServerRow {
-    let row = demo_server(server).await;
-    let mut settings = row.settings.clone();
-    change(&mut settings);
-    servers::update(&server.state.db, &row.server_id, &settings, now())
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 async fn session(server: &TestServer, nonce: &str) -> sessions::SessionRow {
     let id = server.server_id();
@@ -57,26 +34,32 @@ async fn session(server: &TestServer, nonce: &str) -> sessions::SessionRow {
     .unwrap()
 }
 
-/// Enrols a new account with the PIN through a fresh enrol code for `nonce`.
+/// Enrols alice with the PIN through a fresh enrol code for `nonce`.
 async fn enrol(server: &TestServer, nonce: &str, device: &DeviceSecret) -> AppAccount {
-    let row = demo_server(server).await;
-    let grant = EnrolGrant {
-        display_name: "alice".into(),
-        userid: Some("alice".into()),
-    };
-    let code = app::enrol_code(
-        codes::enrol_code(&server.state, &row, nonce, grant, now())
-            .await
-            .unwrap(),
-    );
-    let (account, ex, reply) = app::enrol(&code, device, Some(PIN)).await.unwrap();
-    assert_eq!(reply, ServerRecord::Accepted);
-    ex.close().await;
-    account
+    server
+        .enrol(nonce, device, "alice", Some("alice"), Some(PIN))
+        .await
+}
+
+/// Logs `account` into the session of `nonce` (a new login code, no user input): the exchange
+/// and the server's first answer.
+async fn log_in(
+    server: &TestServer,
+    account: &AppAccount,
+    nonce: &str,
+) -> (app::Exchange, Option<ServerRecord>) {
+    let mut ex = app::open_known(account, Purpose::Login, login_ref(server, nonce).await)
+        .await
+        .unwrap();
+    ex.finish(&account.key, &ClientRequest::login(String::new()))
+        .await
+        .unwrap();
+    let answer = ex.recv().await;
+    (ex, answer)
 }
 
 async fn login_ref(server: &TestServer, nonce: &str) -> [u8; 16] {
-    let row = demo_server(server).await;
+    let row = server.demo_server().await;
     match codes::login_code(&server.state, &row, nonce, None, now())
         .await
         .unwrap()
@@ -93,17 +76,10 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
     let account = enrol(&server, "signup-nonce", &device).await;
     let s = session(&server, "signup-nonce").await;
     assert_eq!(
-        (s.state, s.event.as_str()),
-        (SessionState::LoggedIn, "LOGIN")
+        (s.state, s.event),
+        (SessionState::LoggedIn, SessionEvent::Login)
     );
-    let stored = accounts::by_key(
-        &server.state.db,
-        &server.server_id(),
-        &account.key.public_key(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let stored = server.account_row(&account).await;
     assert_eq!(
         (stored.userid.as_deref(), stored.has_pin),
         (Some("alice"), true)
@@ -134,94 +110,55 @@ async fn wrong_pins_are_counted_by_the_server_until_blocked() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([7; 32]);
     let account = enrol(&server, "n0", &device).await;
-    configure(&server, |s| {
-        s.pin_timeout = 0;
-        s.max_pin_attempts = 3;
-    })
-    .await;
+    server
+        .configure(|s| {
+            s.pin_timeout = 0;
+            s.max_pin_attempts = 3;
+        })
+        .await;
 
-    // A wrong PIN, then the right one: the counter resets.
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n1").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
-    assert_eq!(
-        ex.recv().await,
-        Some(ServerRecord::PinRequired {
-            remaining_attempts: 3
-        })
-    );
-    app::prove_pin(&mut ex, &device, "0000", &account).await;
-    assert_eq!(
-        ex.recv().await,
-        Some(ServerRecord::PinWrong {
-            remaining_attempts: 2
-        })
-    );
-    app::prove_pin(&mut ex, &device, PIN, &account).await;
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
-
-    // Three wrong PINs, spread over two connections: closing one does not save an attempt.
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n2").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
-    assert_eq!(
-        ex.recv().await,
-        Some(ServerRecord::PinRequired {
-            remaining_attempts: 3
-        })
-    );
-    app::prove_pin(&mut ex, &device, "1111", &account).await;
-    assert_eq!(
-        ex.recv().await,
-        Some(ServerRecord::PinWrong {
-            remaining_attempts: 2
-        })
-    );
-    ex.close().await;
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n3").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
-    assert_eq!(
-        ex.recv().await,
-        Some(ServerRecord::PinRequired {
-            remaining_attempts: 2
-        })
-    );
-    app::prove_pin(&mut ex, &device, "2222", &account).await;
-    assert_eq!(
-        ex.recv().await,
-        Some(ServerRecord::PinWrong {
-            remaining_attempts: 1
-        })
-    );
-    app::prove_pin(&mut ex, &device, "3333", &account).await;
-    assert_eq!(ex.recv().await, Some(ServerRecord::PinBlocked));
+    let wrong = |remaining_attempts| Some(ServerRecord::PinWrong { remaining_attempts });
+    // Each login: its session, the first question, then each PIN tried and the answer to it.
+    let logins = [
+        // A wrong PIN, then the right one: the counter resets.
+        (
+            "n1",
+            3,
+            vec![("0000", wrong(2)), (PIN, Some(ServerRecord::Accepted))],
+        ),
+        // Three wrong PINs, spread over two connections: closing one does not save an attempt.
+        ("n2", 3, vec![("1111", wrong(2))]),
+        (
+            "n3",
+            2,
+            vec![("2222", wrong(1)), ("3333", Some(ServerRecord::PinBlocked))],
+        ),
+    ];
+    for (nonce, remaining_attempts, tries) in logins {
+        let (mut ex, asked) = log_in(&server, &account, nonce).await;
+        assert_eq!(
+            asked,
+            Some(ServerRecord::PinRequired { remaining_attempts }),
+            "{nonce}"
+        );
+        for (pin, answer) in tries {
+            app::prove_pin(&mut ex, &device, pin, &account).await;
+            assert_eq!(ex.recv().await, answer, "{nonce}: PIN {pin}");
+        }
+        ex.close().await;
+    }
     assert_ne!(session(&server, "n3").await.state, SessionState::LoggedIn);
 
     // Blocked: even the right PIN is not asked for any more.
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "n4").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::PinBlocked));
+    let (_ex, answer) = log_in(&server, &account, "n4").await;
+    assert_eq!(answer, Some(ServerRecord::PinBlocked));
     assert_ne!(session(&server, "n4").await.state, SessionState::LoggedIn);
 }
 
 #[tokio::test]
 async fn enrol_codes_are_single_use_unexpired_and_need_a_pin_when_required() {
     let server = TestServer::start().await;
-    let row = demo_server(&server).await;
+    let row = server.demo_server().await;
     let device = DeviceSecret::from_bytes([1; 32]);
     let grant = || EnrolGrant {
         display_name: "bob".into(),
@@ -254,7 +191,7 @@ async fn enrol_codes_are_single_use_unexpired_and_need_a_pin_when_required() {
     // Were the session waiting again, the code itself is used up.
     let t = sessions::Transition {
         state: SessionState::New,
-        event: "",
+        event: SessionEvent::None,
         account_id: None,
         user_input: None,
     };
@@ -318,13 +255,8 @@ async fn unknown_sessions_servers_and_garbage_get_alerts() {
         nextauth_protocol::handshake::decode_alert(&reply).unwrap(),
         33
     );
-    let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::Connect)
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    // The server keeps serving: the account still connects.
+    support::connected(&account).await;
 }
 
 /// Waits (5 s at most) until the server announces a change of the session of `nonce` on
@@ -351,12 +283,18 @@ async fn declining_tells_the_browser() {
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "deny").await)
         .await
         .unwrap();
-    assert_eq!(session(&server, "deny").await.event, "CONFIRMSCAN");
+    assert_eq!(
+        session(&server, "deny").await.event,
+        SessionEvent::ConfirmScan
+    );
     let changes = server.state.changes.subscribe();
     ex.abort(AbortReason::Declined).await;
     changed(&server, changes, "deny").await;
     let s = session(&server, "deny").await;
-    assert_eq!((s.state, s.event.as_str()), (SessionState::New, "CANCEL"));
+    assert_eq!(
+        (s.state, s.event),
+        (SessionState::New, SessionEvent::Cancel)
+    );
 
     let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "none").await)
         .await
@@ -364,7 +302,10 @@ async fn declining_tells_the_browser() {
     let changes = server.state.changes.subscribe();
     ex.abort(AbortReason::NoAccounts).await;
     changed(&server, changes, "none").await;
-    assert_eq!(session(&server, "none").await.event, "NOACCOUNTS");
+    assert_eq!(
+        session(&server, "none").await.event,
+        SessionEvent::NoAccounts
+    );
 }
 
 #[tokio::test]
@@ -372,7 +313,7 @@ async fn transactions_are_approved_with_the_pin_or_declined() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([4; 32]);
     let account = enrol(&server, "web", &device).await;
-    let row = demo_server(&server).await;
+    let row = server.demo_server().await;
     let details = TransactionDetails {
         amount: "EUR 120.00".into(),
         beneficiary: "Bob".into(),
@@ -465,15 +406,10 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([5; 32]);
     let account = enrol(&server, "s0", &device).await;
-    configure(&server, |s| s.ping_time = 2).await;
+    server.configure(|s| s.ping_time = 2).await;
 
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c1").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let (mut ex, answer) = log_in(&server, &account, "c1").await;
+    assert_eq!(answer, Some(ServerRecord::Accepted));
     assert_eq!(
         ex.recv_within(3).await,
         Some(ServerRecord::Ping { counter: 1 })
@@ -498,13 +434,8 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     assert_eq!(next, Some(ServerRecord::LoggedOut));
 
     // An app that stops answering is logged out.
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c2").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let (mut ex, answer) = log_in(&server, &account, "c2").await;
+    assert_eq!(answer, Some(ServerRecord::Accepted));
     assert_eq!(session(&server, "c2").await.state, SessionState::LoggedIn);
     assert_eq!(
         ex.recv_within(3).await,
@@ -513,18 +444,13 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     assert_eq!(ex.recv_within(4).await, Some(ServerRecord::LoggedOut));
     let s = session(&server, "c2").await;
     assert_eq!(
-        (s.state, s.event.as_str()),
-        (SessionState::LoggedOut, "LOGOUT")
+        (s.state, s.event),
+        (SessionState::LoggedOut, SessionEvent::Logout)
     );
 
     // The app logs out itself.
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "c3").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let (mut ex, answer) = log_in(&server, &account, "c3").await;
+    assert_eq!(answer, Some(ServerRecord::Accepted));
     ex.send(&AppRecord::Logout).await;
     assert_eq!(ex.recv_within(3).await, Some(ServerRecord::LoggedOut));
     assert_eq!(session(&server, "c3").await.state, SessionState::LoggedOut);
@@ -542,11 +468,8 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([6; 32]);
     let account = enrol(&server, "p0", &device).await;
-    let row = demo_server(&server).await;
-    let stored = accounts::by_key(&server.state.db, &row.server_id, &account.key.public_key())
-        .await
-        .unwrap()
-        .unwrap();
+    let row = server.demo_server().await;
+    let stored = server.account_row(&account).await;
 
     let pushed = codes::provoke_login(&server.state, &row, "p1", stored.account_id, None, now())
         .await
@@ -554,15 +477,9 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
     let number = pushed
         .match_number
         .expect("a push asks for a number by default");
-    assert_eq!(session(&server, "p1").await.event, "PROVOKE");
+    assert_eq!(session(&server, "p1").await.event, SessionEvent::Provoke);
     let mut guard = ReplayGuard::new();
-    let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::Connect)
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let mut ex = support::connected(&account).await;
     ex.send(&AppRecord::PullMessages).await;
     let Some(ServerRecord::Messages { envelopes }) = ex.recv_within(3).await else {
         panic!("expected messages")
@@ -621,7 +538,10 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
     let mut login = app::open_known(&account, Purpose::Login, session_ref.0)
         .await
         .unwrap();
-    assert_eq!(session(&server, "p1").await.event, "CONFIRMSCAN");
+    assert_eq!(
+        session(&server, "p1").await.event,
+        SessionEvent::ConfirmScan
+    );
     let right = ClientRequest::Login {
         user_input: String::new(),
         number,
@@ -655,11 +575,8 @@ async fn server_side_deletion_reaches_the_app_then_removes_the_account() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([8; 32]);
     let account = enrol(&server, "d0", &device).await;
-    let row = demo_server(&server).await;
-    let stored = accounts::by_key(&server.state.db, &row.server_id, &account.key.public_key())
-        .await
-        .unwrap()
-        .unwrap();
+    let row = server.demo_server().await;
+    let stored = server.account_row(&account).await;
     assert!(
         accounts::mark_deleted(&server.state.db, &row.server_id, stored.account_id)
             .await
@@ -675,25 +592,14 @@ async fn server_side_deletion_reaches_the_app_then_removes_the_account() {
     .await
     .unwrap();
 
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "d1").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
+    let (_ex, answer) = log_in(&server, &account, "d1").await;
     assert_eq!(
-        ex.recv().await,
+        answer,
         Some(ServerRecord::Refused { code: 48 }),
         "a deleted account cannot log in"
     );
 
-    let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::Connect)
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let mut ex = support::connected(&account).await;
     ex.send(&AppRecord::PullMessages).await;
     let Some(ServerRecord::Messages { envelopes }) = ex.recv_within(3).await else {
         panic!("expected messages")
@@ -725,14 +631,8 @@ async fn the_pin_can_be_changed_with_proof_of_the_old_one() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([9; 32]);
     let account = enrol(&server, "k0", &device).await;
-    configure(&server, |s| s.pin_timeout = 0).await;
-    let mut ex = app::open_known(&account, Purpose::Connect, [0; 16])
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::Connect)
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    server.configure(|s| s.pin_timeout = 0).await;
+    let mut ex = support::connected(&account).await;
 
     let wrong = nextauth_protocol::pin::pin_proof(
         &app::verifier(&device, "9999", &account.params.server_id, &account.key),
@@ -762,14 +662,9 @@ async fn the_pin_can_be_changed_with_proof_of_the_old_one() {
     assert_eq!(ex.recv_within(3).await, Some(ServerRecord::Accepted));
     ex.close().await;
 
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "k1").await)
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::login(String::new()))
-        .await
-        .unwrap();
+    let (mut ex, answer) = log_in(&server, &account, "k1").await;
     assert_eq!(
-        ex.recv().await,
+        answer,
         Some(ServerRecord::PinRequired {
             remaining_attempts: 5
         }),

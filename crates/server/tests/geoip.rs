@@ -9,15 +9,13 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use nextauth_protocol::handshake::Purpose;
-use nextauth_protocol::messages::{ServerContext, ServerRecord};
+use nextauth_protocol::messages::ServerContext;
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_protocol::qr::QrPayload;
 use nextauth_server::clock::now;
 use nextauth_server::codes;
 use nextauth_server::limits::client_ip::ProxyNet;
 use nextauth_server::login_checks::observed::GeoIp;
-use nextauth_server::store::enrol_codes::EnrolGrant;
-use nextauth_server::store::servers::{self, ServerRow};
 use nextauth_server::{LoginCheckConfig, ServerConfig, ServerError};
 use support::app::{self, AppAccount};
 use support::{mmdb, TestServer};
@@ -220,35 +218,17 @@ fn what_is_not_a_database_is_refused_with_its_path() {
 
 // ---------------------------------------------------------------- through the server
 
-async fn demo_server(server: &TestServer) -> ServerRow {
-    servers::get(&server.state.db, &server.server_id())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 /// Enrols an account with the protocol-level test app.
 async fn enrol(server: &TestServer) -> AppAccount {
-    let row = demo_server(server).await;
-    let grant = EnrolGrant {
-        display_name: "gina".into(),
-        userid: Some("gina".into()),
-    };
-    let code = app::enrol_code(
-        codes::enrol_code(&server.state, &row, "geo-signup", grant, now())
-            .await
-            .unwrap(),
-    );
     let device = DeviceSecret::from_bytes([3; 32]);
-    let (account, ex, reply) = app::enrol(&code, &device, Some("2468")).await.unwrap();
-    assert_eq!(reply, ServerRecord::Accepted);
-    ex.close().await;
-    account
+    server
+        .enrol("geo-signup", &device, "gina", Some("gina"), Some("2468"))
+        .await
 }
 
 /// The login session of `nonce`, as a website creates it when it shows a code.
 async fn login_session(server: &TestServer, nonce: &str) -> nextauth_protocol::ids::SessionRef {
-    let row = demo_server(server).await;
+    let row = server.demo_server().await;
     match codes::login_code(&server.state, &row, nonce, None, now())
         .await
         .unwrap()

@@ -164,3 +164,108 @@ async fn the_server_starts_on_the_data_of_the_previous_version() {
         (1..=7).collect::<Vec<i64>>()
     );
 }
+
+/// The SQLite form of PostgreSQL schema text: the only ways the two dialects of a migration
+/// may differ (docs/architecture.md, "One schema source for the two databases").
+fn sqlite_dialect(postgres: &str) -> String {
+    let text = postgres
+        .replace("BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
+        .replace("''::bytea", "x''");
+    replace_word(&replace_word(&text, "BYTEA", "BLOB"), "BIGINT", "INTEGER")
+}
+
+/// `text` with each whole-word `word` (not part of a longer name) replaced by `with`.
+fn replace_word(text: &str, word: &str, with: &str) -> String {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + word.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(is_name) || after.is_some_and(is_name) {
+            out.push_str(word);
+        } else {
+            out.push_str(with);
+        }
+        rest = &rest[at + word.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Schema text without comments and with runs of whitespace as one space: what the database
+/// runs.
+fn statements(sql: &str) -> String {
+    sql.lines()
+        .map(|line| line.split("--").next().unwrap_or_default())
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The PostgreSQL migrations are the schema's one source: each SQLite migration must be their
+/// SQLite dialect, statement for statement. The files themselves never change (sqlx checks the
+/// checksums of applied migrations); a new migration's SQLite file can be written from the
+/// PostgreSQL one with `NEXTAUTH_WRITE_SQLITE_MIGRATIONS=1` (only files that do not exist yet).
+#[test]
+fn the_sqlite_migrations_are_the_sqlite_dialect_of_the_postgres_ones() {
+    let name = |path: &PathBuf| path.file_name().expect("name").to_owned();
+    let postgres = migration_files(Backend::Postgres);
+    let sqlite_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    if std::env::var_os("NEXTAUTH_WRITE_SQLITE_MIGRATIONS").is_some() {
+        for file in &postgres {
+            let target = sqlite_dir.join(name(file));
+            if !target.exists() {
+                let text = std::fs::read_to_string(file).expect("read");
+                std::fs::write(&target, sqlite_dialect(&text)).expect("write");
+            }
+        }
+    }
+    let sqlite = migration_files(Backend::Sqlite);
+    assert_eq!(
+        postgres.iter().map(name).collect::<Vec<_>>(),
+        sqlite.iter().map(name).collect::<Vec<_>>(),
+        "the same migrations for both databases"
+    );
+    assert!(!postgres.is_empty());
+    for (pg, lite) in postgres.iter().zip(&sqlite) {
+        let pg_text = std::fs::read_to_string(pg).expect("read");
+        let lite_text = std::fs::read_to_string(lite).expect("read");
+        let expected = statements(&sqlite_dialect(&pg_text));
+        // SQLite reads BIGINT as INTEGER (the same affinity; only `INTEGER PRIMARY KEY` is
+        // special, and that comes from BIGSERIAL), and the first migrations spell it either way.
+        let actual = statements(&replace_word(&lite_text, "BIGINT", "INTEGER"));
+        if expected != actual {
+            let at = expected
+                .bytes()
+                .zip(actual.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let from = at.saturating_sub(60);
+            panic!(
+                "{} is not the SQLite dialect of {}: from byte {at} of the statements, expected \
+                 `{}`, found `{}`",
+                lite.display(),
+                pg.display(),
+                expected
+                    .get(from..(at + 80).min(expected.len()))
+                    .unwrap_or_default(),
+                actual
+                    .get(from..(at + 80).min(actual.len()))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+}
+
+#[test]
+fn the_dialect_rules_change_only_whole_words() {
+    assert_eq!(
+        sqlite_dialect(
+            "id BIGSERIAL PRIMARY KEY, n BIGINT, b BYTEA DEFAULT ''::bytea, big_bigint BIGINTS"
+        ),
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER, b BLOB DEFAULT x'', big_bigint BIGINTS"
+    );
+    assert_eq!(statements("a  b -- note\n\tc;--x\n"), "a b c;");
+}

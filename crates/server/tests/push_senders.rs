@@ -18,17 +18,14 @@ use axum::Router;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use nextauth_protocol::crypto::{PublicKey, Signer, SigningKey};
-use nextauth_protocol::handshake::Purpose;
 use nextauth_protocol::ids::{ServerId, SessionRef};
-use nextauth_protocol::messages::{AppRecord, ClientRequest, PushPlatform, ServerRecord};
+use nextauth_protocol::messages::{AppRecord, PushPlatform, ServerRecord};
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_protocol::push::{self, Envelope, PushBody, ReplayGuard};
 use nextauth_server::clock::now;
 use nextauth_server::codes;
 use nextauth_server::push_senders::fcm::{FcmConfig, FcmSender, ServiceAccount};
 use nextauth_server::push_senders::{jwt, Notice, PushError, PushSender, PushTarget, Senders};
-use nextauth_server::store::enrol_codes::EnrolGrant;
-use nextauth_server::store::servers::{self, ServerRow};
 use nextauth_server::store::{accounts, messages, push_tokens};
 use nextauth_server::PushConfig;
 use ring::rand::SystemRandom;
@@ -195,6 +192,35 @@ fn service_account_json(token_uri: &str) -> String {
     .to_string()
 }
 
+/// An FCM sender against mock OAuth and FCM endpoints that answer OK, the sealer of the
+/// envelopes it sends, and the device it sends to.
+struct FcmRig {
+    oauth: Mock,
+    fcm: Mock,
+    sender: FcmSender,
+    sealer: Sealer,
+    target: PushTarget,
+}
+
+impl FcmRig {
+    /// The rig, sending to the FCM registration `token`.
+    async fn start(token: &str) -> Self {
+        let oauth = Mock::start(200, TOKEN_ANSWER).await;
+        let fcm = Mock::start(200, FCM_OK).await;
+        let sender = fcm_sender(&oauth, &fcm);
+        Self {
+            oauth,
+            fcm,
+            sender,
+            sealer: Sealer::new(),
+            target: PushTarget {
+                platform: PushPlatform::Fcm,
+                token: token.into(),
+            },
+        }
+    }
+}
+
 fn fcm_sender(oauth: &Mock, fcm: &Mock) -> FcmSender {
     let token_uri = format!("{}/token", oauth.url());
     FcmSender::new(FcmConfig {
@@ -339,19 +365,15 @@ fn logout_body() -> PushBody {
 
 #[tokio::test]
 async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope() {
-    let mut oauth = Mock::start(200, TOKEN_ANSWER).await;
-    let mut fcm = Mock::start(200, FCM_OK).await;
-    let sender = fcm_sender(&oauth, &fcm);
-    let sealer = Sealer::new();
-    let target = PushTarget {
-        platform: PushPlatform::Fcm,
-        token: "dGVzdC1kZXZpY2U:APA91bTestToken-_".into(),
-    };
-    let (envelope, _) = sealer.seal(&logout_body());
-    sender.send(&target, &envelope, &notice()).await.unwrap();
+    let mut rig = FcmRig::start("dGVzdC1kZXZpY2U:APA91bTestToken-_").await;
+    let (envelope, _) = rig.sealer.seal(&logout_body());
+    rig.sender
+        .send(&rig.target, &envelope, &notice())
+        .await
+        .unwrap();
 
     // The token exchange: a JWT bearer grant with an RS256 assertion.
-    let exchange = oauth.next().await;
+    let exchange = rig.oauth.next().await;
     assert_eq!(
         (exchange.method.as_str(), exchange.path.as_str()),
         ("POST", "/token")
@@ -375,13 +397,13 @@ async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope()
         claims["scope"],
         "https://www.googleapis.com/auth/firebase.messaging"
     );
-    assert_eq!(claims["aud"], format!("{}/token", oauth.url()));
+    assert_eq!(claims["aud"], format!("{}/token", rig.oauth.url()));
     let iat = claims["iat"].as_u64().unwrap();
     assert!(iat.abs_diff(now()) <= 5);
     assert_eq!(claims["exp"].as_u64().unwrap(), iat + 3600);
 
     // The send: HTTP v1 with the access token and a data-only, high-priority message.
-    let request = fcm.next().await;
+    let request = rig.fcm.next().await;
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/v1/projects/test-project/messages:send");
     assert_eq!(
@@ -391,7 +413,7 @@ async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope()
     assert_eq!(request.header("content-type"), "application/json");
     let body = request.json();
     let message = &body["message"];
-    assert_eq!(message["token"], target.token.as_str());
+    assert_eq!(message["token"], rig.target.token.as_str());
     assert_eq!(message["android"]["priority"], "HIGH");
     let ttl = message["android"]["ttl"].as_str().unwrap();
     let secs: u64 = ttl.strip_suffix('s').unwrap().parse().unwrap();
@@ -399,52 +421,51 @@ async fn fcm_exchanges_a_signed_jwt_for_an_access_token_and_posts_the_envelope()
     assert!(message.get("notification").is_none(), "data-only: {body}");
     assert_eq!(message["data"]["title"], "Login request from Acme");
     assert_eq!(
-        sealer.open(message["data"]["nextauth"].as_str().unwrap()),
+        rig.sealer
+            .open(message["data"]["nextauth"].as_str().unwrap()),
         logout_body()
     );
 
     // The access token is cached: a second push needs no exchange.
-    let (envelope, _) = sealer.seal(&PushBody::DeleteAccount);
-    sender.send(&target, &envelope, &notice()).await.unwrap();
-    let request = fcm.next().await;
+    let (envelope, _) = rig.sealer.seal(&PushBody::DeleteAccount);
+    rig.sender
+        .send(&rig.target, &envelope, &notice())
+        .await
+        .unwrap();
+    let request = rig.fcm.next().await;
     assert_eq!(
-        sealer.open(
+        rig.sealer.open(
             request.json()["message"]["data"]["nextauth"]
                 .as_str()
                 .unwrap()
         ),
         PushBody::DeleteAccount
     );
-    assert!(oauth.saw_nothing_more());
+    assert!(rig.oauth.saw_nothing_more());
 }
 
 #[tokio::test]
 async fn fcm_error_answers_are_told_apart() {
-    let mut oauth = Mock::start(200, TOKEN_ANSWER).await;
-    let mut fcm = Mock::start(200, FCM_OK).await;
-    let sender = fcm_sender(&oauth, &fcm);
-    let sealer = Sealer::new();
-    let target = PushTarget {
-        platform: PushPlatform::Fcm,
-        token: "stale-token".into(),
-    };
-    let (envelope, _) = sealer.seal(&logout_body());
+    let mut rig = FcmRig::start("stale-token").await;
+    let (envelope, _) = rig.sealer.seal(&logout_body());
 
     // UNREGISTERED: the app is gone.
-    fcm.reply_next(404, FCM_UNREGISTERED);
-    let err = sender
-        .send(&target, &envelope, &notice())
+    rig.fcm.reply_next(404, FCM_UNREGISTERED);
+    let err = rig
+        .sender
+        .send(&rig.target, &envelope, &notice())
         .await
         .unwrap_err();
     assert!(matches!(err, PushError::Unregistered), "{err:?}");
 
     // A 404 without UNREGISTERED (a wrong project, say) is not a dead token.
-    fcm.reply_next(
+    rig.fcm.reply_next(
         404,
         r#"{"error":{"code":404,"message":"not found","status":"NOT_FOUND"}}"#,
     );
-    let err = sender
-        .send(&target, &envelope, &notice())
+    let err = rig
+        .sender
+        .send(&rig.target, &envelope, &notice())
         .await
         .unwrap_err();
     assert!(
@@ -452,9 +473,10 @@ async fn fcm_error_answers_are_told_apart() {
         "{err:?}"
     );
 
-    fcm.reply_next(400, r#"{"error":{"code":400,"status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"INVALID_ARGUMENT"}]}}"#);
-    let err = sender
-        .send(&target, &envelope, &notice())
+    rig.fcm.reply_next(400, r#"{"error":{"code":400,"status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"INVALID_ARGUMENT"}]}}"#);
+    let err = rig
+        .sender
+        .send(&rig.target, &envelope, &notice())
         .await
         .unwrap_err();
     assert!(
@@ -464,17 +486,21 @@ async fn fcm_error_answers_are_told_apart() {
     assert!(!err.to_string().contains("stale-token"));
 
     // A refused access token is renewed once and the push retried.
-    fcm.reply_next(401, r#"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#);
-    sender.send(&target, &envelope, &notice()).await.unwrap();
+    rig.fcm
+        .reply_next(401, r#"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#);
+    rig.sender
+        .send(&rig.target, &envelope, &notice())
+        .await
+        .unwrap();
     let mut exchanges = 0;
-    while oauth.seen.try_recv().is_ok() {
+    while rig.oauth.seen.try_recv().is_ok() {
         exchanges += 1;
     }
     assert_eq!(exchanges, 2, "one exchange at first, one after the 401");
     for _ in 0..5 {
-        fcm.next().await;
+        rig.fcm.next().await;
     }
-    assert!(fcm.saw_nothing_more());
+    assert!(rig.fcm.saw_nothing_more());
 
     // The token endpoint refusing the assertion is an authentication failure.
     let refusing = Mock::start(
@@ -482,9 +508,9 @@ async fn fcm_error_answers_are_told_apart() {
         r#"{"error":"invalid_grant","error_description":"Invalid JWT"}"#,
     )
     .await;
-    let sender = fcm_sender(&refusing, &fcm);
-    let err = sender
-        .send(&target, &envelope, &notice())
+    let refused = fcm_sender(&refusing, &rig.fcm);
+    let err = refused
+        .send(&rig.target, &envelope, &notice())
         .await
         .unwrap_err();
     assert!(
@@ -654,45 +680,19 @@ async fn apns_configuration_errors_are_reported() {
 // ---------------------------------------------------------------------------------------------
 // End to end: the real server, a protocol-level test app, mock push services
 
-async fn demo_server(server: &TestServer) -> ServerRow {
-    servers::get(&server.state.db, &server.server_id())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 /// Enrols an account (the demo server wants a PIN) and returns it with its id on the server.
 async fn enrol(server: &TestServer, nonce: &str) -> (AppAccount, accounts::AccountRow) {
-    let row = demo_server(server).await;
-    let grant = EnrolGrant {
-        display_name: "alice".into(),
-        userid: Some("alice".into()),
-    };
-    let code = app::enrol_code(
-        codes::enrol_code(&server.state, &row, nonce, grant, now())
-            .await
-            .unwrap(),
-    );
     let device = DeviceSecret::from_bytes([5; 32]);
-    let (account, ex, reply) = app::enrol(&code, &device, Some("2468")).await.unwrap();
-    assert_eq!(reply, ServerRecord::Accepted);
-    ex.close().await;
-    let stored = accounts::by_key(&server.state.db, &row.server_id, &account.key.public_key())
-        .await
-        .unwrap()
-        .unwrap();
+    let account = server
+        .enrol(nonce, &device, "alice", Some("alice"), Some("2468"))
+        .await;
+    let stored = server.account_row(&account).await;
     (account, stored)
 }
 
 /// Opens a CONNECT session and registers `token`; checks the answer.
 async fn register(account: &AppAccount, platform: PushPlatform, token: &str) -> app::Exchange {
-    let mut ex = app::open_known(account, Purpose::Connect, [0; 16])
-        .await
-        .unwrap();
-    ex.finish(&account.key, &ClientRequest::Connect)
-        .await
-        .unwrap();
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    let mut ex = support::connected(account).await;
     ex.send(&AppRecord::RegisterPushToken {
         platform,
         token: token.into(),
@@ -737,7 +737,7 @@ async fn a_push_login_reaches_the_app_through_fcm_and_a_dead_token_is_forgotten(
     })
     .await;
     let (account, stored) = enrol(&server, "push-signup").await;
-    let row = demo_server(&server).await;
+    let row = server.demo_server().await;
 
     // Malformed tokens are refused without ending the session; a good one is stored.
     let mut ex = register(&account, PushPlatform::Fcm, "first-token").await;
@@ -836,7 +836,7 @@ async fn a_message_reaches_the_app_through_apns_and_410_forgets_the_token() {
     let config = apns_config(key_path, apns.url());
     let server = TestServer::start_with(|c| c.push = config).await;
     let (account, stored) = enrol(&server, "apns-signup").await;
-    let row = demo_server(&server).await;
+    let row = server.demo_server().await;
     let ex = register(&account, PushPlatform::Apns, APNS_TOKEN).await;
     ex.close().await;
 

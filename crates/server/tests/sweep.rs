@@ -13,7 +13,7 @@ use nextauth_server::db::Backend;
 use nextauth_server::store::enrol_codes::{self, EnrolGrant};
 use nextauth_server::store::messages;
 use nextauth_server::store::servers::{self, ServerSettings};
-use nextauth_server::store::sessions::{self, SessionState, Transition};
+use nextauth_server::store::sessions::{self, SessionEvent, SessionState, Transition};
 use nextauth_server::store::transactions::{self, TransactionRow, TransactionStatus};
 use nextauth_server::sweep::{self, Swept};
 use nextauth_server::SharedState;
@@ -36,7 +36,7 @@ async fn session(
     if let Some(to) = to {
         let t = Transition {
             state: to,
-            event: "LOGIN",
+            event: SessionEvent::Login,
             account_id: (to == SessionState::LoggedIn).then_some(ACCOUNT),
             user_input: None,
         };

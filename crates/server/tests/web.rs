@@ -16,8 +16,7 @@ use nextauth_protocol::qr::QrPayload;
 use nextauth_server::clock::now;
 use nextauth_server::state::Change;
 use nextauth_server::store::accounts::{self, NewAccount};
-use nextauth_server::store::servers::{self, ServerRow, ServerSettings};
-use nextauth_server::store::sessions::{self, SessionState, Transition};
+use nextauth_server::store::sessions::{self, SessionEvent, SessionState, Transition};
 use nextauth_server::store::transactions::{self, TransactionStatus};
 use nextauth_server::store::{api_keys, messages};
 use support::{app, Response, TestServer};
@@ -34,21 +33,14 @@ fn path(server: &TestServer, rest: &str) -> String {
     format!("/servers/{}{rest}", server.demo.serverid)
 }
 
-async fn demo_row(server: &TestServer) -> ServerRow {
-    servers::get(&server.state.db, &server.server_id())
-        .await
-        .unwrap()
-        .unwrap()
+/// `GET` of `rest` under the demo server's API path, with the demo API key.
+async fn get(server: &TestServer, rest: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    server.api("GET", &path(server, rest), headers, body).await
 }
 
-async fn configure(server: &TestServer, change: impl FnOnce(&mut ServerSettings)) {
-    let row = demo_row(server).await;
-    let mut settings = row.settings.clone();
-    change(&mut settings);
-    servers::update(&server.state.db, &row.server_id, &settings, now())
-        .await
-        .unwrap()
-        .unwrap();
+/// `GET` of `rest` under the demo server's API path for the session `nonce`, without a body.
+async fn get_for(server: &TestServer, rest: &str, nonce: &str) -> Response {
+    get(server, rest, &[("X-nonce", nonce)], b"").await
 }
 
 fn hsid(server: &TestServer, nonce: &str) -> SessionRef {
@@ -112,7 +104,7 @@ async fn set_state(
     server: &TestServer,
     nonce: &str,
     state: SessionState,
-    event: &str,
+    event: SessionEvent,
     account: Option<i64>,
     notify: bool,
 ) {
@@ -147,8 +139,9 @@ async fn say(ws: &mut Ws, kind: &str, server: &TestServer, nonce: &str) {
     ws.send(Message::Text(line.into())).await.unwrap();
 }
 
-/// The next text message's type, after checking that it names the session.
-async fn hear(ws: &mut Ws, server: &TestServer, nonce: &str) -> String {
+/// The words of the next text message (within 5 s), after checking that it names the session
+/// of `nonce` and has `count` words.
+async fn hear_words(ws: &mut Ws, server: &TestServer, nonce: &str, count: usize) -> Vec<String> {
     let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
         .await
         .expect("a message within 5 s")
@@ -157,29 +150,24 @@ async fn hear(ws: &mut Ws, server: &TestServer, nonce: &str) -> String {
     let Message::Text(text) = message else {
         panic!("expected text, got {message:?}")
     };
-    let parts: Vec<&str> = text.split(' ').collect();
-    assert_eq!(parts.len(), 3, "{text}");
-    assert_eq!(parts[1], hsid(server, nonce).to_base64());
-    assert_eq!(parts[2], server.demo.serverid);
-    parts[0].to_owned()
+    let words: Vec<String> = text.split(' ').map(str::to_owned).collect();
+    assert_eq!(words.len(), count, "{text}");
+    assert_eq!(words[1], hsid(server, nonce).to_base64());
+    assert_eq!(words[2], server.demo.serverid);
+    words
+}
+
+/// The next text message's type, after checking that it names the session.
+async fn hear(ws: &mut Ws, server: &TestServer, nonce: &str) -> String {
+    hear_words(ws, server, nonce, 3).await.swap_remove(0)
 }
 
 /// The next text message, which carries a value after the session (`NUMBER`, `NOPUSH`):
 /// its type and value.
 async fn hear_value(ws: &mut Ws, server: &TestServer, nonce: &str) -> (String, String) {
-    let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
-        .await
-        .expect("a message within 5 s")
-        .expect("socket open")
-        .unwrap();
-    let Message::Text(text) = message else {
-        panic!("expected text, got {message:?}")
-    };
-    let parts: Vec<&str> = text.split(' ').collect();
-    assert_eq!(parts.len(), 4, "{text}");
-    assert_eq!(parts[1], hsid(server, nonce).to_base64());
-    assert_eq!(parts[2], server.demo.serverid);
-    (parts[0].to_owned(), parts[3].to_owned())
+    let mut words = hear_words(ws, server, nonce, 4).await;
+    let value = words.swap_remove(3);
+    (words.swap_remove(0), value)
 }
 
 async fn silent(ws: &mut Ws, millis: u64) {
@@ -214,14 +202,7 @@ async fn login_qr_raw_and_png_carry_the_session() {
     assert_eq!(code.server_id, server.server_id());
     assert_eq!(code.session_ref, hsid(&server, "nonce-qr-1"));
 
-    let png = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login/?img=png&s=300"),
-            &[("X-nonce", "nonce-qr-1")],
-            b"",
-        )
-        .await;
+    let png = get_for(&server, "/sessions/qr/login/?img=png&s=300", "nonce-qr-1").await;
     assert_eq!(png.status, 200);
     assert_eq!(png.header("content-type"), Some("image/png"));
     let (w, h) = png_size(&png.body);
@@ -229,32 +210,11 @@ async fn login_qr_raw_and_png_carry_the_session() {
     assert!(w.abs_diff(300) <= 30, "about 300 px, got {w}");
     assert_eq!(scan(&png.body), raw.body, "the image holds the raw bytes");
 
-    let default = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login?img=PNG"),
-            &[("X-nonce", "nonce-qr-1")],
-            b"",
-        )
-        .await;
+    let default = get_for(&server, "/sessions/qr/login?img=PNG", "nonce-qr-1").await;
     assert!(png_size(&default.body).0.abs_diff(500) <= 30);
-    let tiny = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login?img=png&s=5"),
-            &[("X-nonce", "nonce-qr-1")],
-            b"",
-        )
-        .await;
+    let tiny = get_for(&server, "/sessions/qr/login?img=png&s=5", "nonce-qr-1").await;
     assert!(png_size(&tiny.body).0 >= 90, "clamped to at least 100");
-    let bad = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login?img=png&s=big"),
-            &[("X-nonce", "nonce-qr-1")],
-            b"",
-        )
-        .await;
+    let bad = get_for(&server, "/sessions/qr/login?img=png&s=big", "nonce-qr-1").await;
     assert_eq!(bad.status, 400);
 }
 
@@ -263,28 +223,20 @@ async fn login_qr_keeps_the_user_context() {
     let server = TestServer::start().await;
     let body =
         br#"{"announceinfo":{"info":{"Action":"Sign in"}},"sessioninfo":{"ip":"192.0.2.7"}}"#;
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login"),
-            &[("X-nonce", "ctx")],
-            body,
-        )
-        .await;
+    let r = get(&server, "/sessions/qr/login", &[("X-nonce", "ctx")], body).await;
     assert_eq!(r.status, 200);
     let row = sessions::get(&server.state.db, &server.server_id(), &hsid(&server, "ctx"))
         .await
         .unwrap()
         .unwrap();
     assert!(row.announce.contains("Sign in") && row.announce.contains("192.0.2.7"));
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login"),
-            &[("X-nonce", "ctx")],
-            b"[1,2",
-        )
-        .await;
+    let r = get(
+        &server,
+        "/sessions/qr/login",
+        &[("X-nonce", "ctx")],
+        b"[1,2",
+    )
+    .await;
     assert_eq!(r.status, 400);
 }
 
@@ -300,14 +252,13 @@ async fn enrol_qr_needs_a_name_and_carries_it() {
     let r = server.api("GET", &path(&server, &long), &nonce, b"").await;
     assert_eq!(r.status, 400, "name too long");
 
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/enrol/?name=Alice%20B&userid=alice"),
-            &nonce,
-            b"",
-        )
-        .await;
+    let r = get(
+        &server,
+        "/sessions/qr/enrol/?name=Alice%20B&userid=alice",
+        &nonce,
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let QrPayload::Enrol(code) = QrPayload::decode(&r.body, now()).unwrap() else {
         panic!("not an enrol code")
@@ -315,14 +266,13 @@ async fn enrol_qr_needs_a_name_and_carries_it() {
     assert_eq!(code.display_name, "Alice B");
     assert_eq!(code.session_ref, hsid(&server, "enrol-1"));
 
-    let png = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/enrol?name=Alice&img=png&s=400"),
-            &nonce,
-            b"",
-        )
-        .await;
+    let png = get(
+        &server,
+        "/sessions/qr/enrol?name=Alice&img=png&s=400",
+        &nonce,
+        b"",
+    )
+    .await;
     assert_eq!(png.header("content-type"), Some("image/png"));
     assert!(png_size(&png.body).0.abs_diff(400) <= 40);
     let QrPayload::Enrol(code) = QrPayload::decode(&scan(&png.body), now()).unwrap() else {
@@ -386,7 +336,7 @@ async fn vash_is_the_params_hash_picture() {
     let r = server.api("GET", &path(&server, "/vash/"), &[], b"").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("image/png"));
-    let row = demo_row(&server).await;
+    let row = server.demo_server().await;
     let key = row
         .signing_key(&server.state.master, &server.state.rng)
         .unwrap();
@@ -400,14 +350,7 @@ async fn vash_is_the_params_hash_picture() {
 #[tokio::test]
 async fn html_login_block_has_the_code_and_the_app_name() {
     let server = TestServer::start().await;
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/login"),
-            &[("X-nonce", "html-1")],
-            b"",
-        )
-        .await;
+    let r = get_for(&server, "/sessions/html/login", "html-1").await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     let html = r.text();
@@ -445,17 +388,18 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         QrPayload::Login(code.clone())
     );
 
-    configure(&server, |s| {
-        s.appname = "Acme <Key>".into();
-        s.appurl = "acmekey".into();
-    })
-    .await;
+    server
+        .configure(|s| {
+            s.appname = "Acme <Key>".into();
+            s.appurl = "acmekey".into();
+        })
+        .await;
     let account = new_account(&server, "bob").await;
     set_state(
         &server,
         "html-1",
         SessionState::LoggedIn,
-        "LOGIN",
+        SessionEvent::Login,
         Some(account),
         false,
     )
@@ -466,18 +410,12 @@ async fn html_login_block_has_the_code_and_the_app_name() {
         &server,
         "html-1",
         SessionState::Cancelled,
-        "CANCEL",
+        SessionEvent::Cancel,
         None,
         false,
     )
     .await;
-    let html = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/login/"),
-            &[("X-nonce", "html-1")],
-            b"",
-        )
+    let html = get_for(&server, "/sessions/html/login/", "html-1")
         .await
         .text();
     assert!(html.contains("Log in with Acme &lt;Key&gt;"), "{html}");
@@ -493,14 +431,12 @@ async fn html_login_block_has_the_code_and_the_app_name() {
 #[tokio::test]
 async fn html_enrol_block_and_footer() {
     let server = TestServer::start().await;
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/enrol?name=Carol&userid=carol"),
-            &[("X-nonce", "html-2")],
-            b"",
-        )
-        .await;
+    let r = get_for(
+        &server,
+        "/sessions/html/enrol?name=Carol&userid=carol",
+        "html-2",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let html = r.text();
     assert!(html.contains("nextauth-block nextauth-enrol"));
@@ -514,14 +450,7 @@ async fn html_enrol_block_and_footer() {
     };
     assert_eq!(code.display_name, "Carol");
 
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/footer"),
-            &[("X-nonce", "html-2")],
-            b"",
-        )
-        .await;
+    let r = get_for(&server, "/sessions/html/footer", "html-2").await;
     assert_eq!(r.status, 200);
     let html = r.text();
     assert!(html.contains("id=\"nextauth-config\""));
@@ -535,14 +464,7 @@ async fn html_enrol_block_and_footer() {
         server.demo.serverid,
         STANDARD.encode("other-nonce")
     );
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/footer"),
-            &[],
-            body.as_bytes(),
-        )
-        .await;
+    let r = get(&server, "/sessions/html/footer", &[], body.as_bytes()).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.text().contains(&hsid(&server, "other-nonce").to_base64()));
     let many: Vec<String> = (0..17)
@@ -555,14 +477,7 @@ async fn html_enrol_block_and_footer() {
         })
         .collect();
     let body = format!(r#"{{"sessions":[{}]}}"#, many.join(","));
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/html/footer"),
-            &[],
-            body.as_bytes(),
-        )
-        .await;
+    let r = get(&server, "/sessions/html/footer", &[], body.as_bytes()).await;
     assert_eq!(r.status, 400, "at most 16 sessions");
 }
 
@@ -582,7 +497,7 @@ async fn browser_follows_a_login() {
         &server,
         nonce,
         SessionState::Scanned,
-        "CONFIRMSCAN",
+        SessionEvent::ConfirmScan,
         None,
         true,
     )
@@ -593,7 +508,7 @@ async fn browser_follows_a_login() {
         &server,
         nonce,
         SessionState::LoggedIn,
-        "LOGIN",
+        SessionEvent::Login,
         Some(account),
         true,
     )
@@ -605,7 +520,7 @@ async fn browser_follows_a_login() {
         &server,
         nonce,
         SessionState::LoggedOut,
-        "LOGOUT",
+        SessionEvent::Logout,
         None,
         false,
     )
@@ -629,7 +544,7 @@ async fn browser_push_login_and_logout() {
         &server,
         nonce,
         SessionState::LoggedIn,
-        "LOGIN",
+        SessionEvent::Login,
         Some(account),
         true,
     )
@@ -679,9 +594,15 @@ async fn browser_push_login_and_logout() {
         .unwrap();
     assert_eq!(queued.len(), 1, "the push login is queued for the account");
     // The app picks the request up (the app endpoint sets this event on its hello).
-    sessions::signal(&server.state.db, &id, &session, "CONFIRMPROVOKE", now())
-        .await
-        .unwrap();
+    sessions::signal(
+        &server.state.db,
+        &id,
+        &session,
+        SessionEvent::ConfirmProvoke,
+        now(),
+    )
+    .await
+    .unwrap();
     server.state.notify(Change::Session(id, session));
     assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMPROVOKE");
 
@@ -801,7 +722,7 @@ async fn the_browser_hears_every_outcome_of_a_scan() {
     assert_eq!(hear(&mut ws, &server, nonce).await, "ERROR");
 
     // The PIN is blocked while the page waits: the login ends without one.
-    configure(&server, |s| s.pin_timeout = 0).await;
+    server.configure(|s| s.pin_timeout = 0).await;
     let mut ex = scan_again(&account).await.unwrap();
     assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMSCAN");
     ex.finish(&account.key, &login).await.unwrap();
@@ -825,14 +746,7 @@ async fn the_browser_hears_every_outcome_of_a_scan() {
 
     // An enrol code that expired while it was shown.
     let enrol_nonce = "outcomes-enrol";
-    let r = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/enrol?name=late"),
-            &[("X-nonce", enrol_nonce)],
-            b"",
-        )
-        .await;
+    let r = get_for(&server, "/sessions/qr/enrol?name=late", enrol_nonce).await;
     assert_eq!(r.status, 200);
     let late = app::enrol_code(QrPayload::decode(&r.body, now()).unwrap());
     say(&mut ws, "REGISTER", &server, enrol_nonce).await;
@@ -906,7 +820,7 @@ async fn one_change_wakes_only_the_sockets_that_follow_it() {
         &server,
         watched,
         SessionState::Scanned,
-        "CONFIRMSCAN",
+        SessionEvent::ConfirmScan,
         None,
         true,
     )
@@ -914,7 +828,15 @@ async fn one_change_wakes_only_the_sockets_that_follow_it() {
     for ws in &mut followers {
         assert_eq!(hear(ws, &server, watched).await, "CONFIRMSCAN");
     }
-    set_state(&server, watched, SessionState::New, "CANCEL", None, false).await;
+    set_state(
+        &server,
+        watched,
+        SessionState::New,
+        SessionEvent::Cancel,
+        None,
+        false,
+    )
+    .await;
     for ws in &mut followers {
         assert_eq!(hear(ws, &server, watched).await, "CANCEL");
     }
@@ -1110,7 +1032,7 @@ async fn demo_signup_login_and_transfer_end_to_end() {
         .request("GET", &location, &[("Cookie", &cookie)], b"")
         .await;
     let html = r.text();
-    assert!(html.contains("Bob&#39;s Bikes") && html.contains("Waiting for the app"));
+    assert!(html.contains("Bob's Bikes") && html.contains("Waiting for the app"));
     let QrPayload::Transaction(tx) = QrPayload::decode(&scan(&data_png(&html)), now()).unwrap()
     else {
         panic!("not a transaction code")
@@ -1216,15 +1138,7 @@ async fn demo_signup_login_and_transfer_end_to_end() {
     let (kind, number) = hear_value(&mut ws, &server, &nonce).await;
     assert_eq!(kind, "NUMBER", "the page shows the number the app asks for");
     silent(&mut ws, 500).await;
-    let account_id = accounts::by_key(
-        &server.state.db,
-        &server.server_id(),
-        &account.key.public_key(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
-    .account_id;
+    let account_id = server.account_row(&account).await.account_id;
     let queued = messages::pending(&server.state.db, account_id, now(), 10).await;
     assert_eq!(
         queued.unwrap().len(),
@@ -1251,35 +1165,24 @@ async fn with_the_link_codes_flag_the_qr_images_hold_the_link_form_as_text() {
     // Phones read codes as text (camera apps, the barcode-scanner plugin): under LINK_CODES
     // the images carry the link form; the raw REST bytes stay the payload.
     let server = TestServer::start().await;
-    configure(&server, |s| {
-        s.flags = vec!["LINK_CODES".into()];
-        s.appurl = String::new();
-    })
-    .await;
-    let nonce = "link-codes";
-    let raw = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login"),
-            &[("X-nonce", nonce)],
-            b"",
-        )
+    server
+        .configure(|s| {
+            s.flags = vec!["LINK_CODES".into()];
+            s.appurl = String::new();
+        })
         .await;
+    let nonce = "link-codes";
+    let raw = get_for(&server, "/sessions/qr/login", nonce).await;
     assert_eq!(raw.status, 200);
     let payload = QrPayload::decode(&raw.body, now()).expect("the raw bytes are the payload");
-    let image = server
-        .api(
-            "GET",
-            &path(&server, "/sessions/qr/login?img=png"),
-            &[("X-nonce", nonce)],
-            b"",
-        )
-        .await;
+    let image = get_for(&server, "/sessions/qr/login?img=png", nonce).await;
     let text = String::from_utf8(scan(&image.body)).expect("text");
     assert_eq!(text, payload.to_app_uri("nextauth").unwrap());
 
     // With an https appurl: the deep link, in the sign-up page's block too.
-    configure(&server, |s| s.appurl = "https://acme.example/app".into()).await;
+    server
+        .configure(|s| s.appurl = "https://acme.example/app".into())
+        .await;
     let r = server.request("GET", "/signup?name=Lina", &[], b"").await;
     let text = String::from_utf8(scan(&data_png(&r.text()))).expect("text");
     assert!(text.starts_with("https://acme.example/app/"), "{text}");

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
+use nextauth_protocol::ids::ServerId;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -63,28 +64,28 @@ pub fn routes(router: Router<SharedState>) -> Router<SharedState> {
     let router = super::both(
         router,
         "/servers/{serverid}/attributes/",
-        get(get_server)
-            .post(replace_server)
-            .put(merge_server)
-            .delete(delete_server),
+        get(get_of_server::<OWN>)
+            .post(write_of_server::<OWN, true>)
+            .put(write_of_server::<OWN, false>)
+            .delete(delete_of_server::<OWN>),
     );
     let router = super::both(
         router,
         "/servers/{serverid}/attributes/{attributekey}",
-        delete(delete_server_key),
+        delete(delete_key_of_server::<OWN>),
     );
     let router = super::both(
         router,
         "/servers/{serverid}/privilegedattributes/",
-        get(get_privileged)
-            .post(replace_privileged)
-            .put(merge_privileged)
-            .delete(delete_privileged),
+        get(get_of_server::<PRIVILEGED>)
+            .post(write_of_server::<PRIVILEGED, true>)
+            .put(write_of_server::<PRIVILEGED, false>)
+            .delete(delete_of_server::<PRIVILEGED>),
     );
     super::both(
         router,
         "/servers/{serverid}/privilegedattributes/{attributekey}",
-        delete(delete_privileged_key),
+        delete(delete_key_of_server::<PRIVILEGED>),
     )
 }
 
@@ -175,117 +176,70 @@ async fn delete_global_key(
     remove(&state, Scope::Global, Some(&path.attributekey)).await
 }
 
-async fn server(state: &SharedState, caller: &Caller, serverid: &str) -> ApiResult<ServerRow> {
-    super::server_for(state, caller, serverid, &["servers"]).await
+/// Which attributes of a server a route serves (a const parameter of the handlers below).
+const OWN: bool = false;
+/// The privileged ones.
+const PRIVILEGED: bool = true;
+
+/// The server of a path, once the caller may use its own (`servers` on it) or its privileged
+/// attributes (global `servers`, then an existing server).
+async fn server_of<const PRIV: bool>(
+    state: &SharedState,
+    caller: &Caller,
+    serverid: &str,
+) -> ApiResult<ServerId> {
+    let server: ServerRow = if PRIV {
+        let id = extract::server_id(serverid)?;
+        caller.require_global(state, "servers").await?;
+        super::load_server(state, &id).await?
+    } else {
+        super::server_for(state, caller, serverid, &["servers"]).await?
+    };
+    Ok(server.server_id)
 }
 
-async fn get_server(
+fn scope_of<const PRIV: bool>(server: &ServerId) -> Scope<'_> {
+    if PRIV {
+        Scope::Privileged(server)
+    } else {
+        Scope::Server(server)
+    }
+}
+
+async fn get_of_server<const PRIV: bool>(
     State(state): State<SharedState>,
     caller: Caller,
     ApiPath(path): ApiPath<ServerPath>,
 ) -> ApiResult<Json<Value>> {
-    let server = server(&state, &caller, &path.serverid).await?;
-    read(&state, Scope::Server(&server.server_id)).await
+    let server = server_of::<PRIV>(&state, &caller, &path.serverid).await?;
+    read(&state, scope_of::<PRIV>(&server)).await
 }
 
-async fn replace_server(
+/// `POST` (`REPLACE`) or `PUT`.
+async fn write_of_server<const PRIV: bool, const REPLACE: bool>(
     State(state): State<SharedState>,
     caller: Caller,
     ApiPath(path): ApiPath<ServerPath>,
     JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<StatusCode> {
-    let server = server(&state, &caller, &path.serverid).await?;
-    write(&state, Scope::Server(&server.server_id), body, true).await
+    let server = server_of::<PRIV>(&state, &caller, &path.serverid).await?;
+    write(&state, scope_of::<PRIV>(&server), body, REPLACE).await
 }
 
-async fn merge_server(
-    State(state): State<SharedState>,
-    caller: Caller,
-    ApiPath(path): ApiPath<ServerPath>,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<StatusCode> {
-    let server = server(&state, &caller, &path.serverid).await?;
-    write(&state, Scope::Server(&server.server_id), body, false).await
-}
-
-async fn delete_server(
+async fn delete_of_server<const PRIV: bool>(
     State(state): State<SharedState>,
     caller: Caller,
     ApiPath(path): ApiPath<ServerPath>,
 ) -> ApiResult<StatusCode> {
-    let server = server(&state, &caller, &path.serverid).await?;
-    remove(&state, Scope::Server(&server.server_id), None).await
+    let server = server_of::<PRIV>(&state, &caller, &path.serverid).await?;
+    remove(&state, scope_of::<PRIV>(&server), None).await
 }
 
-async fn delete_server_key(
+async fn delete_key_of_server<const PRIV: bool>(
     State(state): State<SharedState>,
     caller: Caller,
     ApiPath(path): ApiPath<ServerKeyPath>,
 ) -> ApiResult<StatusCode> {
-    let server = server(&state, &caller, &path.serverid).await?;
-    remove(
-        &state,
-        Scope::Server(&server.server_id),
-        Some(&path.attributekey),
-    )
-    .await
-}
-
-/// Privileged attributes need global `servers`, then an existing server.
-async fn privileged(state: &SharedState, caller: &Caller, serverid: &str) -> ApiResult<ServerRow> {
-    let id = extract::server_id(serverid)?;
-    caller.require_global(state, "servers").await?;
-    super::load_server(state, &id).await
-}
-
-async fn get_privileged(
-    State(state): State<SharedState>,
-    caller: Caller,
-    ApiPath(path): ApiPath<ServerPath>,
-) -> ApiResult<Json<Value>> {
-    let server = privileged(&state, &caller, &path.serverid).await?;
-    read(&state, Scope::Privileged(&server.server_id)).await
-}
-
-async fn replace_privileged(
-    State(state): State<SharedState>,
-    caller: Caller,
-    ApiPath(path): ApiPath<ServerPath>,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<StatusCode> {
-    let server = privileged(&state, &caller, &path.serverid).await?;
-    write(&state, Scope::Privileged(&server.server_id), body, true).await
-}
-
-async fn merge_privileged(
-    State(state): State<SharedState>,
-    caller: Caller,
-    ApiPath(path): ApiPath<ServerPath>,
-    JsonBody(body): JsonBody<Value>,
-) -> ApiResult<StatusCode> {
-    let server = privileged(&state, &caller, &path.serverid).await?;
-    write(&state, Scope::Privileged(&server.server_id), body, false).await
-}
-
-async fn delete_privileged(
-    State(state): State<SharedState>,
-    caller: Caller,
-    ApiPath(path): ApiPath<ServerPath>,
-) -> ApiResult<StatusCode> {
-    let server = privileged(&state, &caller, &path.serverid).await?;
-    remove(&state, Scope::Privileged(&server.server_id), None).await
-}
-
-async fn delete_privileged_key(
-    State(state): State<SharedState>,
-    caller: Caller,
-    ApiPath(path): ApiPath<ServerKeyPath>,
-) -> ApiResult<StatusCode> {
-    let server = privileged(&state, &caller, &path.serverid).await?;
-    remove(
-        &state,
-        Scope::Privileged(&server.server_id),
-        Some(&path.attributekey),
-    )
-    .await
+    let server = server_of::<PRIV>(&state, &caller, &path.serverid).await?;
+    remove(&state, scope_of::<PRIV>(&server), Some(&path.attributekey)).await
 }

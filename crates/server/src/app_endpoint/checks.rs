@@ -13,7 +13,7 @@ use crate::state::{Change, SharedState};
 use crate::store::accounts::{self, AccountRow};
 use crate::store::fraud_reports::{self, NewReport};
 use crate::store::servers::ServerRow;
-use crate::store::sessions::{self, SessionRow};
+use crate::store::sessions::SessionRow;
 
 /// What the browser behind a session looked like to this server, seen from the app at
 /// `app_ip`.
@@ -48,14 +48,7 @@ pub async fn for_login(
     let observed = observed(state, session, app_ip);
     let mut expected = session.match_number.clone();
     if observed.network_differs && expected.is_none() {
-        let fresh = number::new_number(&state.rng, server.settings.number_length)?;
-        sessions::set_match_number(
-            &state.db,
-            &server.server_id,
-            &session.session_ref,
-            Some(&fresh),
-        )
-        .await?;
+        let fresh = crate::codes::new_session_number(state, server, &session.session_ref).await?;
         state.notify(Change::Session(server.server_id, session.session_ref));
         expected = Some(fresh);
     }

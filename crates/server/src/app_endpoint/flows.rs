@@ -14,7 +14,7 @@ use crate::state::{Change, SharedState};
 use crate::store::accounts::{self, AccountRow, NewAccount};
 use crate::store::enrol_codes;
 use crate::store::servers::ServerRow;
-use crate::store::sessions::{self, SessionState, Transition};
+use crate::store::sessions::{self, SessionEvent, SessionState, Transition};
 use crate::store::transactions::{self, TransactionRow, TransactionStatus};
 use crate::store::users;
 
@@ -164,7 +164,7 @@ pub async fn login(
             crate::login_checks::number::new_number(&state.rng, server.settings.number_length)?;
         sessions::set_match_number(&state.db, &server.server_id, &session_ref, Some(&fresh))
             .await?;
-        back_to_new(state, &server.server_id, &session_ref, "CANCEL").await?;
+        back_to_new(state, &server.server_id, &session_ref, SessionEvent::Cancel).await?;
         return Err(conn.refuse(session, codes::WRONG_NUMBER).await);
     }
     let now = clock::now();
@@ -214,7 +214,7 @@ pub async fn not_me_login(
         session,
     } = ex;
     let account = usable_account(state, server, &account_key, conn, session).await?;
-    back_to_new(state, &server.server_id, &session_ref, "CANCEL").await?;
+    back_to_new(state, &server.server_id, &session_ref, SessionEvent::Cancel).await?;
     checks::not_me(
         state,
         server,
@@ -353,7 +353,7 @@ async fn log_in(
     let now = clock::now();
     let t = Transition {
         state: SessionState::LoggedIn,
-        event: "LOGIN",
+        event: SessionEvent::Login,
         account_id: Some(account_id),
         user_input: Some(user_input),
     };

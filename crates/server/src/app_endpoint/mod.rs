@@ -22,7 +22,7 @@ pub use conn::{Conn, EndpointError, EndpointResult};
 use crate::clock;
 use crate::limits::AppConnection;
 use crate::state::{Change, SharedState};
-use crate::store::sessions::{self, SessionState, Transition};
+use crate::store::sessions::{self, SessionEvent, SessionState, Transition};
 use crate::store::transactions::{self, TransactionStatus};
 use crate::store::{accounts, servers, StoreError};
 use crate::user_context::UserContext;
@@ -119,10 +119,11 @@ async fn serve(state: &SharedState, conn: Conn, app_ip: IpAddr) -> EndpointResul
     if let Some((server, session_ref)) = scanned {
         // Only a scan in progress goes back, so a login that succeeded is left alone.
         let event = match &result {
-            Ok(()) => "ERROR", // the exchange ended without a login (a blocked PIN)
-            Err(EndpointError::Timeout) => "TIMEOUT",
-            Err(EndpointError::Refused(codes::ENROL_EXPIRED)) => "EXPIRED",
-            Err(_) => "ERROR",
+            // The exchange ended without a login (a blocked PIN).
+            Ok(()) => SessionEvent::Error,
+            Err(EndpointError::Timeout) => SessionEvent::Timeout,
+            Err(EndpointError::Refused(codes::ENROL_EXPIRED)) => SessionEvent::Expired,
+            Err(_) => SessionEvent::Error,
         };
         back_to_new(state, &server, &session_ref, event).await?;
     }
@@ -175,11 +176,11 @@ async fn exchange(
             };
             let (announce, info) = UserContext::from_stored(&session.announce).to_protocol();
             // A session that was sent a push login learns that the app picked it up.
-            let pushed = session.event == "PROVOKE";
+            let pushed = session.event == SessionEvent::Provoke;
             let event = if pushed {
-                "CONFIRMPROVOKE"
+                SessionEvent::ConfirmProvoke
             } else {
-                "CONFIRMSCAN"
+                SessionEvent::ConfirmScan
             };
             let t = Transition {
                 state: SessionState::Scanned,
@@ -272,9 +273,9 @@ async fn exchange(
                 // The person said no, or the app had no account: the browser's news. An app
                 // that could not accept the server (Rejected) is an error, not a refusal.
                 let event = match reason {
-                    AbortReason::Declined => "CANCEL",
-                    AbortReason::NoAccounts => "NOACCOUNTS",
-                    AbortReason::Rejected => "ERROR",
+                    AbortReason::Declined => SessionEvent::Cancel,
+                    AbortReason::NoAccounts => SessionEvent::NoAccounts,
+                    AbortReason::Rejected => SessionEvent::Error,
                 };
                 back_to_new(state, &server.server_id, session_ref, event).await?;
                 *scanned = None;
@@ -349,7 +350,7 @@ pub(super) async fn back_to_new(
     state: &SharedState,
     server: &nextauth_protocol::ids::ServerId,
     session_ref: &SessionRef,
-    event: &str,
+    event: SessionEvent,
 ) -> Result<(), StoreError> {
     let t = Transition {
         state: SessionState::New,

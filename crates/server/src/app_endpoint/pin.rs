@@ -14,7 +14,7 @@ use super::{codes, Conn, EndpointResult};
 use crate::clock;
 use crate::state::SharedState;
 use crate::store::accounts::AccountRow;
-use crate::store::pin_attempts::{self, Challenge, Reservation};
+use crate::store::pin_attempts::{self, Challenge, Reservation, VerifierWrite};
 use crate::store::servers::ServerRow;
 use crate::store::StoreError;
 
@@ -109,13 +109,14 @@ pub async fn upgrade(
         AppRecord::PinSet { verifier } => verifier,
         _ => return Err(conn.refuse(session, codes::UNEXPECTED).await),
     };
-    let stored = pin_attempts::set_first(
+    let stored = pin_attempts::store_verifier(
         &state.db,
         &state.master,
         &state.rng,
         account,
         &verifier,
         clock::now(),
+        VerifierWrite::First,
     )
     .await?;
     if !stored {
@@ -138,13 +139,14 @@ async fn set_after_reset(
         _ => return Err(conn.refuse(session, codes::UNEXPECTED).await),
     };
     let now = clock::now();
-    let stored = pin_attempts::set_after_reset(
+    let stored = pin_attempts::store_verifier(
         &state.db,
         &state.master,
         &state.rng,
         account,
         &verifier,
         now,
+        VerifierWrite::AfterReset,
     )
     .await?;
     if !stored {
@@ -187,13 +189,14 @@ pub async fn connect_proof(
     let record = if check_pin_proof(&verifier, session.binder(), &proof).is_ok() {
         let right = match new_verifier {
             Some(new) => {
-                pin_attempts::change_verifier(
+                pin_attempts::store_verifier(
                     &state.db,
                     &state.master,
                     &state.rng,
                     account,
                     &new,
                     now,
+                    VerifierWrite::Change,
                 )
                 .await?
             }

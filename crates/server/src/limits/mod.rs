@@ -328,11 +328,7 @@ impl FromRequestParts<SharedState> for AppConnection {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        let client = state.limits.client(&parts.extensions, &parts.headers);
-        let permit = state.limits.admit_app(client).inspect_err(|refusal| {
-            tracing::debug!(%client, %refusal, "app connection refused");
-        })?;
-        Ok(Self(permit))
+        admit_connection(parts, state, Limiter::admit_app, "app connection").map(Self)
     }
 }
 
@@ -347,12 +343,21 @@ impl FromRequestParts<SharedState> for BrowserSocket {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        let client = state.limits.client(&parts.extensions, &parts.headers);
-        let permit = state.limits.admit_browser(client).inspect_err(|refusal| {
-            tracing::debug!(%client, %refusal, "browser socket refused");
-        })?;
-        Ok(Self(permit))
+        admit_connection(parts, state, Limiter::admit_browser, "browser socket").map(Self)
     }
+}
+
+/// Admits the request's client through `admit`; a refusal is logged as `{what} refused`.
+fn admit_connection(
+    parts: &Parts,
+    state: &SharedState,
+    admit: fn(&Limiter, IpAddr) -> Result<ConnectionPermit, Refusal>,
+    what: &str,
+) -> Result<ConnectionPermit, Refusal> {
+    let client = state.limits.client(&parts.extensions, &parts.headers);
+    admit(&state.limits, client).inspect_err(|refusal| {
+        tracing::debug!(%client, %refusal, "{what} refused");
+    })
 }
 
 /// Middleware for the demo site's pages: the page rate per client.

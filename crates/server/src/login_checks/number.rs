@@ -43,6 +43,17 @@ pub fn new_number(rng: &dyn SecureRandom, len: u8) -> Result<String, StoreError>
         .collect()
 }
 
+/// A new number when the server wants one at `occasion`, else none.
+pub fn new_if_wanted(
+    rng: &dyn SecureRandom,
+    settings: &ServerSettings,
+    occasion: Occasion,
+) -> Result<Option<String>, StoreError> {
+    wanted(settings, occasion)
+        .then(|| new_number(rng, settings.number_length))
+        .transpose()
+}
+
 /// What the app is asked: the number typed, or picked among it and two others (in a random
 /// order, the others distinct from it).
 pub fn challenge(

@@ -12,6 +12,7 @@ pub mod push_tokens;
 pub mod query;
 pub mod retention;
 pub mod servers;
+pub mod session_event;
 pub mod sessions;
 pub mod transactions;
 pub mod users;

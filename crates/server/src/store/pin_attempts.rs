@@ -159,72 +159,60 @@ pub async fn failed(db: &Db, account_id: i64, max: u8) -> StoreResult<(u8, bool)
     })
 }
 
-/// Replaces the verifier after a right proof of the current PIN (PIN change), unless the PIN
-/// was blocked meanwhile. Returns whether it was replaced.
-pub async fn change_verifier(
-    db: &Db,
-    master: &MasterKey,
-    rng: &(dyn ring::rand::SecureRandom + Sync),
-    account: &AccountRow,
-    verifier: &[u8; 32],
-    now: u64,
-) -> StoreResult<bool> {
-    let sealed = accounts::seal_pin_verifier(master, rng, account, verifier)?;
-    let done = sqlx::query(
-        "UPDATE accounts SET pin_verifier_sealed = $1, pin_failures = 0, last_pin_at = $2 \
-         WHERE account_id = $3 AND pin_blocked = 0",
-    )
-    .bind(sealed)
-    .bind(now as i64)
-    .bind(account.account_id)
-    .execute(&db.pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// Why a new PIN verifier is stored, and so when it may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifierWrite {
+    /// A PIN change after a right proof of the current PIN: unless the PIN was blocked
+    /// meanwhile.
+    Change,
+    /// The PIN the person set after the integrator reset it: if the reset is still pending.
+    AfterReset,
+    /// The first PIN of an account that had none (its server began to require one:
+    /// HEADLESS_UPGRADE): unless it has one meanwhile.
+    First,
 }
 
-/// Stores the verifier the app set after a reset, if the reset is still pending. Returns
-/// whether it was stored.
-pub async fn set_after_reset(
-    db: &Db,
-    master: &MasterKey,
-    rng: &(dyn ring::rand::SecureRandom + Sync),
-    account: &AccountRow,
-    verifier: &[u8; 32],
-    now: u64,
-) -> StoreResult<bool> {
-    let sealed = accounts::seal_pin_verifier(master, rng, account, verifier)?;
-    let done = sqlx::query(
-        "UPDATE accounts SET pin_verifier_sealed = $1, pin_reset = 0, pin_failures = 0, pin_blocked = 0, \
-         pin_challenge = NULL, last_pin_at = $2 WHERE account_id = $3 AND pin_reset = 1",
-    )
-    .bind(sealed)
-    .bind(now as i64)
-    .bind(account.account_id)
-    .execute(&db.pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+impl VerifierWrite {
+    /// The columns this write also clears (`"column = value,"` each) and the condition the
+    /// account must still meet: constant SQL.
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Change => ("", "pin_blocked = 0"),
+            Self::AfterReset => (
+                "pin_reset = 0, pin_blocked = 0, pin_challenge = NULL,",
+                "pin_reset = 1",
+            ),
+            Self::First => (
+                "pin_blocked = 0, pin_challenge = NULL,",
+                "pin_verifier_sealed IS NULL",
+            ),
+        }
+    }
 }
 
-/// Stores the first PIN verifier of an account that had none (its server began to require a
-/// PIN: HEADLESS_UPGRADE). `false` if it has one meanwhile.
-pub async fn set_first(
+/// Stores a new PIN verifier (sealed; no failures, PIN used `now`) when `why` allows it.
+/// Returns whether it was stored.
+pub async fn store_verifier(
     db: &Db,
     master: &MasterKey,
     rng: &(dyn ring::rand::SecureRandom + Sync),
     account: &AccountRow,
     verifier: &[u8; 32],
     now: u64,
+    why: VerifierWrite,
 ) -> StoreResult<bool> {
     let sealed = accounts::seal_pin_verifier(master, rng, account, verifier)?;
-    let done = sqlx::query(
-        "UPDATE accounts SET pin_verifier_sealed = $1, pin_failures = 0, pin_blocked = 0, \
-         pin_challenge = NULL, last_pin_at = $2 WHERE account_id = $3 AND pin_verifier_sealed IS NULL",
-    )
-    .bind(sealed)
-    .bind(now as i64)
-    .bind(account.account_id)
-    .execute(&db.pool)
-    .await?;
+    let (clear, condition) = why.sql();
+    let sql = format!(
+        "UPDATE accounts SET pin_verifier_sealed = $1, {clear} pin_failures = 0, last_pin_at = $2 \
+         WHERE account_id = $3 AND {condition}"
+    );
+    let done = sqlx::query(&sql)
+        .bind(sealed)
+        .bind(now as i64)
+        .bind(account.account_id)
+        .execute(&db.pool)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

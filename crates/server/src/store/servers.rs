@@ -284,6 +284,61 @@ fn sorted_flags(flags: &[String]) -> Vec<String> {
     out
 }
 
+/// The columns of [`ServerSettings`], in the order [`bind_settings`] binds them.
+const SETTINGS_COLUMNS: [&str; 22] = [
+    "name",
+    "logo",
+    "pin_timeout",
+    "pin_trans_timeout",
+    "ping_time",
+    "max_pin_attempts",
+    "second_factor",
+    "unique_display_names",
+    "flags",
+    "owner",
+    "appname",
+    "appurl",
+    "appandroid",
+    "appios",
+    "siteurl",
+    "wsurl",
+    "applogin",
+    "number_matching",
+    "number_input",
+    "number_length",
+    "push_block_minutes",
+    "push_hold_after",
+];
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the settings as the next parameters, one per [`SETTINGS_COLUMNS`] entry.
+fn bind_settings<'q>(query: AnyQuery<'q>, s: &ServerSettings) -> AnyQuery<'q> {
+    query
+        .bind(s.name.clone())
+        .bind(s.logo.clone())
+        .bind(i64::from(s.pin_timeout))
+        .bind(i64::from(s.pin_trans_timeout))
+        .bind(i64::from(s.ping_time))
+        .bind(i64::from(s.max_pin_attempts))
+        .bind(i64::from(s.second_factor == SecondFactorPolicy::Pin))
+        .bind(i64::from(s.unique_display_names))
+        .bind(serde_json::to_string(&s.flags).unwrap_or_else(|_| "[]".into()))
+        .bind(s.owner)
+        .bind(s.appname.clone())
+        .bind(s.appurl.clone())
+        .bind(s.appandroid.clone())
+        .bind(s.appios.clone())
+        .bind(s.siteurl.clone())
+        .bind(s.wsurl.clone())
+        .bind(i64::from(s.app_login))
+        .bind(s.number_matching.as_str())
+        .bind(s.number_input.as_str())
+        .bind(i64::from(s.number_length))
+        .bind(i64::from(s.push_block_minutes))
+        .bind(i64::from(s.push_hold_after))
+}
+
 /// Creates a server with a new id and signing key.
 pub async fn create(
     db: &Db,
@@ -307,44 +362,22 @@ pub async fn create(
     };
     // Refuse settings the protocol cannot carry before they are stored.
     row.params().encode()?;
-    let s = &row.settings;
-    sqlx::query(
-        "INSERT INTO servers (server_id, key_sealed, public_key, name, logo, pin_timeout, pin_trans_timeout, \
-         ping_time, max_pin_attempts, second_factor, unique_display_names, flags, owner, appname, appurl, \
-         appandroid, appios, siteurl, wsurl, params_issued_at, created, applogin, number_matching, \
-         number_input, number_length, push_block_minutes, push_hold_after) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-         $21, $22, $23, $24, $25, $26, $27)",
-    )
-    .bind(row.server_id.0.to_vec())
-    .bind(row.key_sealed.clone())
-    .bind(row.public_key.0.to_vec())
-    .bind(s.name.clone())
-    .bind(s.logo.clone())
-    .bind(i64::from(s.pin_timeout))
-    .bind(i64::from(s.pin_trans_timeout))
-    .bind(i64::from(s.ping_time))
-    .bind(i64::from(s.max_pin_attempts))
-    .bind(i64::from(s.second_factor == SecondFactorPolicy::Pin))
-    .bind(i64::from(s.unique_display_names))
-    .bind(serde_json::to_string(&s.flags).unwrap_or_else(|_| "[]".into()))
-    .bind(s.owner)
-    .bind(s.appname.clone())
-    .bind(s.appurl.clone())
-    .bind(s.appandroid.clone())
-    .bind(s.appios.clone())
-    .bind(s.siteurl.clone())
-    .bind(s.wsurl.clone())
-    .bind(now as i64)
-    .bind(now as i64)
-    .bind(i64::from(s.app_login))
-    .bind(s.number_matching.as_str())
-    .bind(s.number_input.as_str())
-    .bind(i64::from(s.number_length))
-    .bind(i64::from(s.push_block_minutes))
-    .bind(i64::from(s.push_hold_after))
-    .execute(&db.pool)
-    .await?;
+    let n = SETTINGS_COLUMNS.len();
+    let sql =
+        format!(
+        "INSERT INTO servers ({}, server_id, key_sealed, public_key, params_issued_at, created) \
+         VALUES ({})",
+        SETTINGS_COLUMNS.join(", "),
+        (1..=n + 5).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+    );
+    bind_settings(sqlx::query(&sql), &row.settings)
+        .bind(row.server_id.0.to_vec())
+        .bind(row.key_sealed.clone())
+        .bind(row.public_key.0.to_vec())
+        .bind(now as i64)
+        .bind(now as i64)
+        .execute(&db.pool)
+        .await?;
     Ok(row)
 }
 
@@ -362,40 +395,23 @@ pub async fn update(
     row.settings.flags = sorted_flags(&settings.flags);
     row.params_issued_at = now.max(row.params_issued_at + 1);
     row.params().encode()?;
-    let s = &row.settings;
-    sqlx::query(
-        "UPDATE servers SET name = $1, logo = $2, pin_timeout = $3, pin_trans_timeout = $4, ping_time = $5, \
-         max_pin_attempts = $6, second_factor = $7, unique_display_names = $8, flags = $9, owner = $10, \
-         appname = $11, appurl = $12, appandroid = $13, appios = $14, siteurl = $15, wsurl = $16, \
-         params_issued_at = $17, applogin = $18, number_matching = $19, number_input = $20, \
-         number_length = $21, push_block_minutes = $22, push_hold_after = $23 WHERE server_id = $24",
-    )
-    .bind(s.name.clone())
-    .bind(s.logo.clone())
-    .bind(i64::from(s.pin_timeout))
-    .bind(i64::from(s.pin_trans_timeout))
-    .bind(i64::from(s.ping_time))
-    .bind(i64::from(s.max_pin_attempts))
-    .bind(i64::from(s.second_factor == SecondFactorPolicy::Pin))
-    .bind(i64::from(s.unique_display_names))
-    .bind(serde_json::to_string(&s.flags).unwrap_or_else(|_| "[]".into()))
-    .bind(s.owner)
-    .bind(s.appname.clone())
-    .bind(s.appurl.clone())
-    .bind(s.appandroid.clone())
-    .bind(s.appios.clone())
-    .bind(s.siteurl.clone())
-    .bind(s.wsurl.clone())
-    .bind(row.params_issued_at as i64)
-    .bind(i64::from(s.app_login))
-    .bind(s.number_matching.as_str())
-    .bind(s.number_input.as_str())
-    .bind(i64::from(s.number_length))
-    .bind(i64::from(s.push_block_minutes))
-    .bind(i64::from(s.push_hold_after))
-    .bind(server_id.0.to_vec())
-    .execute(&db.pool)
-    .await?;
+    let n = SETTINGS_COLUMNS.len();
+    let sql = format!(
+        "UPDATE servers SET {}, params_issued_at = ${} WHERE server_id = ${}",
+        SETTINGS_COLUMNS
+            .iter()
+            .zip(1..)
+            .map(|(column, i)| format!("{column} = ${i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        n + 1,
+        n + 2,
+    );
+    bind_settings(sqlx::query(&sql), &row.settings)
+        .bind(row.params_issued_at as i64)
+        .bind(server_id.0.to_vec())
+        .execute(&db.pool)
+        .await?;
     Ok(Some(row))
 }
 

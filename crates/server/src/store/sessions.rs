@@ -5,6 +5,7 @@ use nextauth_protocol::ids::{ServerId, SessionRef};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+pub use super::session_event::SessionEvent;
 use super::{fixed, StoreResult};
 use crate::db::Db;
 
@@ -74,8 +75,8 @@ pub struct SessionRow {
     pub announce: String,
     /// Change counter.
     pub version: i64,
-    /// The last event for browsers (CONFIRMSCAN, LOGIN, LOGOUT, CANCEL, NOACCOUNTS, CONFIRMPROVOKE).
-    pub event: String,
+    /// The last event for browsers.
+    pub event: SessionEvent,
     /// Created (Unix s).
     pub created: u64,
     /// Last change (Unix s).
@@ -105,7 +106,7 @@ impl SessionRow {
             user_input: row.try_get("user_input")?,
             announce: row.try_get("announce")?,
             version: row.try_get("version")?,
-            event: row.try_get("event")?,
+            event: SessionEvent::parse(&row.try_get::<String, _>("event")?),
             created: row.try_get::<i64, _>("created")? as u64,
             updated: row.try_get::<i64, _>("updated")? as u64,
             previous_ref: row
@@ -130,12 +131,13 @@ pub async fn ensure(
 ) -> StoreResult<SessionRow> {
     sqlx::query(
         "INSERT INTO sessions (server_id, session_ref, state, account_id, last_account_id, user_input, announce, \
-         version, event, created, updated) VALUES ($1, $2, 'new', NULL, NULL, '', '{}', 0, '', $3, $3) \
+         version, event, created, updated) VALUES ($1, $2, 'new', NULL, NULL, '', '{}', 0, $4, $3, $3) \
          ON CONFLICT (server_id, session_ref) DO NOTHING",
     )
     .bind(server.0.to_vec())
     .bind(session.0.to_vec())
     .bind(now as i64)
+    .bind(SessionEvent::None.as_str())
     .execute(&db.pool)
     .await?;
     get(db, server, session)
@@ -206,8 +208,8 @@ pub async fn set_announce(
 pub struct Transition<'a> {
     /// New state.
     pub state: SessionState,
-    /// Browser event name.
-    pub event: &'a str,
+    /// The event browsers are told.
+    pub event: SessionEvent,
     /// The account now logged in (or `None` to clear it).
     pub account_id: Option<i64>,
     /// The person's input, if any.
@@ -246,7 +248,7 @@ pub async fn transition(
     );
     let done = sqlx::query(&sql)
         .bind(t.state.as_str())
-        .bind(t.event.to_owned())
+        .bind(t.event.as_str())
         .bind(t.account_id)
         .bind(t.user_input.map(str::to_owned))
         .bind(now as i64)
@@ -271,9 +273,10 @@ pub async fn log_out(
         ""
     };
     let sql = format!(
-        "UPDATE sessions SET state = 'loggedout', event = 'LOGOUT', account_id = NULL, \
+        "UPDATE sessions SET state = 'loggedout', event = '{logout}', account_id = NULL, \
          version = version + 1, updated = $1 \
-         WHERE server_id = $2 AND session_ref = $3 AND state = 'loggedin'{of_account}"
+         WHERE server_id = $2 AND session_ref = $3 AND state = 'loggedin'{of_account}",
+        logout = SessionEvent::Logout,
     );
     let mut query = sqlx::query(&sql)
         .bind(now as i64)
@@ -405,16 +408,16 @@ pub async fn remember_account(
     Ok(())
 }
 
-/// Sets only the browser event (CONFIRMPROVOKE, NOACCOUNTS) and bumps the version.
+/// Sets only the browser event (a push login sent, or picked up) and bumps the version.
 pub async fn signal(
     db: &Db,
     server: &ServerId,
     session: &SessionRef,
-    event: &str,
+    event: SessionEvent,
     now: u64,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE sessions SET event = $1, version = version + 1, updated = $2 WHERE server_id = $3 AND session_ref = $4")
-        .bind(event.to_owned())
+        .bind(event.as_str())
         .bind(now as i64)
         .bind(server.0.to_vec())
         .bind(session.0.to_vec())

@@ -6,18 +6,19 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
+use maud::{html, Markup, PreEscaped};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_protocol::qr::QrPayload;
 use serde::Deserialize;
 
 use super::qr_api::{code_error, enrol_grant, query, CodeQuery};
-use super::{app_name, authorize, escape, qr_png, user_context};
-use crate::api::auth::{Caller, Nonce};
+use super::{app_name, authorize, qr_png, user_context, SessionsRequest};
+use crate::api::auth::Nonce;
 use crate::api::error::ApiError;
 use crate::clock;
 use crate::codes;
@@ -65,7 +66,7 @@ pub async fn login_block(
     nonce: &str,
     context: Option<&UserContext>,
     now: u64,
-) -> StoreResult<String> {
+) -> StoreResult<Markup> {
     let payload = codes::login_code(state, server, nonce, context, now).await?;
     let session = codes::session_for_nonce(state, server, nonce, None, now).await?;
     let provokable = codes::can_provoke(state, &session).await?;
@@ -79,7 +80,7 @@ pub async fn enrol_block(
     nonce: &str,
     grant: EnrolGrant,
     now: u64,
-) -> StoreResult<String> {
+) -> StoreResult<Markup> {
     let payload = codes::enrol_code(state, server, nonce, grant, now).await?;
     let session = codes::session_for_nonce(state, server, nonce, None, now).await?;
     render(server, &session, &payload, Kind::Enrol, false)
@@ -91,19 +92,21 @@ fn render(
     payload: &QrPayload,
     kind: Kind,
     provokable: bool,
-) -> StoreResult<String> {
-    let app = escape(app_name(server));
+) -> StoreResult<Markup> {
+    let app = app_name(server);
     let bytes = image_content(server, payload)?;
     let png = qr_png::png(&bytes, BLOCK_QR_PX).map_err(|_| StoreError::Corrupt("qr code"))?;
-    let (class, title, alt, hint) = match kind {
+    let (class, command, title, alt, hint) = match kind {
         Kind::Login => (
             "nextauth-login",
+            "login",
             format!("Log in with {app}"),
             format!("QR code to log in with the {app} app"),
             format!("Open the {app} app and scan this code."),
         ),
         Kind::Enrol => (
             "nextauth-enrol",
+            "enrol",
             format!("Add this account to {app}"),
             format!("QR code to add an account to the {app} app"),
             format!(
@@ -113,80 +116,80 @@ fn render(
         ),
     };
     // An enrol code works for a limited time: the footer says when it expired.
-    let ttl = match kind {
-        Kind::Enrol => format!(" data-nextauth-ttl=\"{}\"", codes::ENROL_TTL_SECS),
-        Kind::Login => String::new(),
+    let ttl = (kind == Kind::Enrol).then_some(codes::ENROL_TTL_SECS);
+    // Number matching: the app asks for this number; the socket updates it (a push login gets
+    // a new one).
+    let number = session
+        .match_number
+        .as_deref()
+        .filter(|_| sessions::SCANNABLE.contains(&session.state));
+    let link = app_link(server, payload);
+    let text = link
+        .clone()
+        .or_else(|| payload.to_app_uri(DEFAULT_SCHEME).ok());
+    // As large as the app shows it (128 px), so the two can be compared at a glance.
+    let vash = match payload {
+        QrPayload::Enrol(code) => Some(nextauth_protocol::vash::png(
+            &code.params_hash,
+            VASH_CELL_PX,
+        )),
+        _ => None,
     };
     // The status line comes right under the title, where the person looks while the code is
     // scanned (under the code and its text it went unseen).
-    let mut html = format!(
-        "<div class=\"nextauth-block {class}\" data-nextauth-hsid=\"{hsid}\" \
-         data-nextauth-server=\"{server_id}\" data-nextauth-state=\"idle\"{ttl}>\n\
-         <p class=\"nextauth-title\">{title}</p>\n\
-         <p class=\"nextauth-status\" role=\"status\" aria-live=\"polite\" data-nextauth-status></p>\n",
-        hsid = session.session_ref.to_base64(),
-        server_id = server.server_id.to_base64(),
-    );
-    if kind == Kind::Login {
-        // Number matching: the app asks for this number; the socket updates it (a push login
-        // gets a new one).
-        let number = session
-            .match_number
-            .as_deref()
-            .filter(|_| sessions::SCANNABLE.contains(&session.state));
-        let hidden = if number.is_some() { "" } else { " hidden" };
-        html.push_str(&format!(
-            "<p class=\"nextauth-number\" data-nextauth-number-box{hidden}>Your app will ask for \
-             this number: <strong data-nextauth-number>{}</strong></p>\n",
-            escape(number.unwrap_or_default())
-        ));
-        let hidden = if provokable { "" } else { " hidden" };
-        html.push_str(&format!(
-            "<button type=\"button\" class=\"nextauth-button nextauth-push\" data-nextauth-provoke{hidden}>\
-             Send a login request to my app</button>\n\
-             <p class=\"nextauth-or\" data-nextauth-provoke{hidden}>or scan the code</p>\n"
-        ));
-    }
-    let link = app_link(server, payload);
-    if let Some(link) = &link {
-        html.push_str(&format!(
-            "<a class=\"nextauth-button nextauth-app\" href=\"{}\" data-nextauth-mobile hidden>\
-             Open the {app} app</a>\n",
-            escape(link)
-        ));
-    }
-    html.push_str(&format!(
-        "<figure class=\"nextauth-qr\"><img src=\"data:image/png;base64,{}\" width=\"240\" \
-         height=\"240\" alt=\"{alt}\"><span class=\"nextauth-spinner\" aria-hidden=\"true\"></span>\
-         </figure>\n<p class=\"nextauth-hint\">{hint}</p>\n",
-        STANDARD.encode(png)
-    ));
-    let command = match kind {
-        Kind::Login => "login",
-        Kind::Enrol => "enrol",
+    let block = html! {
+        div class={ "nextauth-block " (class) } data-nextauth-hsid=(session.session_ref.to_base64())
+            data-nextauth-server=(server.server_id.to_base64()) data-nextauth-state="idle"
+            data-nextauth-ttl=[ttl] {
+            "\n"
+            p class="nextauth-title" { (title) } "\n"
+            p class="nextauth-status" role="status" aria-live="polite" data-nextauth-status {} "\n"
+            @if kind == Kind::Login {
+                p class="nextauth-number" data-nextauth-number-box hidden[number.is_none()] {
+                    "Your app will ask for this number: "
+                    strong data-nextauth-number { (number.unwrap_or_default()) }
+                } "\n"
+                button type="button" class="nextauth-button nextauth-push" data-nextauth-provoke
+                    hidden[!provokable] { "Send a login request to my app" } "\n"
+                p class="nextauth-or" data-nextauth-provoke hidden[!provokable] {
+                    "or scan the code"
+                } "\n"
+            }
+            @if let Some(link) = &link {
+                a class="nextauth-button nextauth-app" href=(link) data-nextauth-mobile hidden {
+                    "Open the " (app) " app"
+                } "\n"
+            }
+            figure class="nextauth-qr" {
+                img src={ "data:image/png;base64," (STANDARD.encode(png)) } width="240"
+                    height="240" alt=(alt);
+                span class="nextauth-spinner" aria-hidden="true" {}
+            } "\n"
+            p class="nextauth-hint" { (hint) } "\n"
+            @if let Some(text) = &text {
+                details class="nextauth-copy" {
+                    summary { "Can't scan? Use the code as text" }
+                    input type="text" readonly value=(text) aria-label="The code as text"
+                        spellcheck="false";
+                    p {
+                        "Paste it into the " (app) " app, or run "
+                        code { "nextauth " (command) " '…'" } " on the command line."
+                    }
+                } "\n"
+            }
+            @if let Some(vash) = &vash {
+                figure class="nextauth-vash" {
+                    img src={ "data:image/png;base64," (STANDARD.encode(vash)) } alt=""
+                        width="128" height="128";
+                    figcaption {
+                        "The app shows this picture for " (server.settings.name)
+                        ": check that it is the same before you confirm."
+                    }
+                } "\n"
+            }
+        } "\n"
     };
-    if let Some(text) = link.or_else(|| payload.to_app_uri(DEFAULT_SCHEME).ok()) {
-        html.push_str(&format!(
-            "<details class=\"nextauth-copy\"><summary>Can't scan? Use the code as text</summary>\
-             <input type=\"text\" readonly value=\"{}\" aria-label=\"The code as text\" \
-             spellcheck=\"false\"><p>Paste it into the {app} app, or run \
-             <code>nextauth {command} '…'</code> on the command line.</p></details>\n",
-            escape(&text)
-        ));
-    }
-    if let QrPayload::Enrol(code) = payload {
-        // As large as the app shows it (128 px), so the two can be compared at a glance.
-        let vash = nextauth_protocol::vash::png(&code.params_hash, VASH_CELL_PX);
-        html.push_str(&format!(
-            "<figure class=\"nextauth-vash\"><img src=\"data:image/png;base64,{}\" alt=\"\" \
-             width=\"128\" height=\"128\"><figcaption>The app shows this picture for {}: \
-             check that it is the same before you confirm.</figcaption></figure>\n",
-            STANDARD.encode(vash),
-            escape(&server.settings.name)
-        ));
-    }
-    html.push_str("</div>\n");
-    Ok(html)
+    Ok(block)
 }
 
 /// What a QR image of `payload` holds: the payload's bytes, or its link form as text when the
@@ -257,7 +260,7 @@ impl Watched {
 /// The footer (CSS and JS) following `sessions` of `server`'s app: it registers each session
 /// on `/ws`, shows scan progress in the blocks, reloads the page when a session logs in or out
 /// and sends `PROVOKE` from the push button.
-pub fn footer(state: &SharedState, server: &ServerRow, sessions: &[Watched]) -> String {
+pub fn footer(state: &SharedState, server: &ServerRow, sessions: &[Watched]) -> Markup {
     let app = app_name(server);
     let config = serde_json::json!({
         "ws": ws_url(state),
@@ -290,11 +293,11 @@ pub fn footer(state: &SharedState, server: &ServerRow, sessions: &[Watched]) -> 
         "pushWaitMs": PUSH_WAIT_MS,
         "decideWaitMs": DECIDE_WAIT_MS,
     });
-    format!(
-        "<style>\n{BLOCK_CSS}</style>\n<script type=\"application/json\" id=\"nextauth-config\">{}</script>\n\
-         <script>\n{FOOTER_JS}</script>\n",
-        script_json(&config)
-    )
+    html! {
+        style { "\n" (PreEscaped(BLOCK_CSS)) } "\n"
+        script type="application/json" id="nextauth-config" { (PreEscaped(script_json(&config))) } "\n"
+        script { "\n" (PreEscaped(FOOTER_JS)) } "\n"
+    }
 }
 
 /// JSON that is safe inside a `<script>` element.
@@ -306,21 +309,22 @@ fn script_json(value: &serde_json::Value) -> String {
         .replace('&', "\\u0026")
 }
 
-fn html_response(html: String) -> Response {
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+fn html_response(html: Markup) -> Response {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(html.into_string()),
+    )
+        .into_response()
 }
 
 /// `GET .../sessions/html/login`: the login block of the `X-nonce` session (body: optional
 /// `UserContext`).
 pub async fn html_login(
     State(state): State<SharedState>,
-    caller: Caller,
-    Path(serverid): Path<String>,
-    nonce: Result<Nonce, ApiError>,
+    request: SessionsRequest,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let server = authorize(&state, &caller, &serverid, "sessions").await?;
-    let Nonce(nonce) = nonce?;
+    let (server, nonce) = request.server_and_nonce(&state).await?;
     let context = user_context(&body)?;
     let html = login_block(&state, &server, &nonce, context.as_ref(), clock::now())
         .await
@@ -332,13 +336,10 @@ pub async fn html_login(
 /// then to the server's name.
 pub async fn html_enrol(
     State(state): State<SharedState>,
-    caller: Caller,
-    Path(serverid): Path<String>,
-    nonce: Result<Nonce, ApiError>,
+    request: SessionsRequest,
     q: Result<Query<CodeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let server = authorize(&state, &caller, &serverid, "sessions").await?;
-    let Nonce(nonce) = nonce?;
+    let (server, nonce) = request.server_and_nonce(&state).await?;
     let mut q = query(q)?;
     if q.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
         q.name = Some(
@@ -375,12 +376,10 @@ pub struct ServerSession {
 /// sessions (at least one of the two; at most [`MAX_WATCHED`] in all).
 pub async fn html_footer(
     State(state): State<SharedState>,
-    caller: Caller,
-    Path(serverid): Path<String>,
-    nonce: Result<Nonce, ApiError>,
+    request: SessionsRequest,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let server = authorize(&state, &caller, &serverid, "sessions").await?;
+    let server = request.server(&state).await?;
     let extra: HtmlFooterBody = if body.iter().all(u8::is_ascii_whitespace) {
         HtmlFooterBody::default()
     } else {
@@ -389,7 +388,7 @@ pub async fn html_footer(
     };
     let now = clock::now();
     let mut watched = Vec::new();
-    match nonce {
+    match request.nonce {
         Ok(Nonce(nonce)) => {
             let row = codes::session_for_nonce(&state, &server, &nonce, None, now).await?;
             watched.push(Watched::of(&row));
@@ -401,7 +400,7 @@ pub async fn html_footer(
         return Err(ApiError::BadRequest("at most 16 sessions per footer"));
     }
     for s in &extra.sessions {
-        let other = authorize(&state, &caller, &s.serverid, "sessions").await?;
+        let other = authorize(&state, &request.caller, &s.serverid, "sessions").await?;
         let nonce = decode_nonce(&s.sessionid)
             .ok_or(ApiError::BadRequest("sessionid must be a base64 nonce"))?;
         let session_ref = SessionRef::derive(&other.server_id, &nonce);

@@ -19,6 +19,8 @@
 //! database within [`POLL_INTERVAL`]). A socket follows at most [`MAX_SESSIONS`] sessions and
 //! accepts messages of at most [`MAX_MESSAGE`] bytes.
 
+use std::fmt;
+
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 
 use crate::app_endpoint::SOCKET_READ_BUFFER;
@@ -35,7 +37,7 @@ use crate::codes::{self, ProvokeError, SessionProvokeError};
 use crate::limits::BrowserSocket;
 use crate::state::SharedState;
 use crate::store::servers;
-use crate::store::sessions::{self, SessionRow, SessionState};
+use crate::store::sessions::{self, SessionEvent, SessionRow, SessionState};
 use crate::store::StoreResult;
 pub use crate::web::watch_hub::POLL_INTERVAL;
 use crate::web::watch_hub::{Subscription, WatchHub};
@@ -219,11 +221,12 @@ async fn command(
             let logged_in = row
                 .as_ref()
                 .is_some_and(|r| r.state == SessionState::LoggedIn);
-            let mut out = vec![line(
-                if logged_in { "LOGIN" } else { "LOGOUT" },
-                &hsid,
-                &server,
-            )];
+            let now_in = if logged_in {
+                SessionEvent::Login
+            } else {
+                SessionEvent::Logout
+            };
+            let mut out = vec![line(Told::Event(now_in), &hsid, &server)];
             if let Some(row) = &row {
                 if row.observed_at == 0 {
                     let ip = browser.ip.to_string();
@@ -231,7 +234,7 @@ async fn command(
                         .await?;
                 }
                 if codes::can_provoke(state, row).await? {
-                    out.push(line("CANPROVOKE", &hsid, &server));
+                    out.push(line(Told::CanProvoke, &hsid, &server));
                 }
                 out.extend(number_line(&mut watches[i], row));
             }
@@ -239,10 +242,10 @@ async fn command(
         }
         Command::Provoke => {
             let Some(row) = servers::get(&state.db, &server).await? else {
-                return Ok(vec![format!("{} none", line("NOPUSH", &hsid, &server))]);
+                return Ok(vec![format!("{} none", line(Told::NoPush, &hsid, &server))]);
             };
             if state.limits.admit_provoke(browser.ip).is_err() {
-                return Ok(vec![format!("{} rate", line("NOPUSH", &hsid, &server))]);
+                return Ok(vec![format!("{} rate", line(Told::NoPush, &hsid, &server))]);
             }
             // Only this page asked, so only this socket hears that nothing was sent.
             let reason = match codes::provoke_session(state, &row, &hsid, now).await {
@@ -258,7 +261,10 @@ async fn command(
                     "none"
                 }
             };
-            Ok(vec![format!("{} {reason}", line("NOPUSH", &hsid, &server))])
+            Ok(vec![format!(
+                "{} {reason}",
+                line(Told::NoPush, &hsid, &server)
+            )])
         }
         Command::Logout => {
             if token.is_some_and(|t| logout_token_matches(state, &server, &hsid, t)) {
@@ -296,19 +302,16 @@ async fn events(state: &SharedState, row: &SessionRow) -> StoreResult<Vec<String
         event = %row.event,
         "browser told"
     );
-    Ok(match row.event.as_str() {
-        e @ ("CONFIRMSCAN" | "CONFIRMPROVOKE" | "LOGIN" | "CANCEL" | "NOACCOUNTS" | "TIMEOUT"
-        | "EXPIRED" | "ERROR") => {
-            vec![line(e, hsid, server)]
-        }
-        "LOGOUT" => {
-            let mut out = vec![line("LOGOUT", hsid, server)];
+    Ok(match row.event {
+        SessionEvent::None | SessionEvent::Provoke => Vec::new(),
+        SessionEvent::Logout => {
+            let mut out = vec![line(Told::Event(SessionEvent::Logout), hsid, server)];
             if codes::can_provoke(state, row).await? {
-                out.push(line("CANPROVOKE", hsid, server));
+                out.push(line(Told::CanProvoke, hsid, server));
             }
             out
         }
-        _ => Vec::new(),
+        event => vec![line(Told::Event(event), hsid, server)],
     })
 }
 
@@ -326,12 +329,36 @@ fn number_line(watch: &mut Watch, row: &SessionRow) -> Option<String> {
     let number = watch.number.as_deref()?;
     Some(format!(
         "{} {number}",
-        line("NUMBER", &row.session_ref, &row.server_id)
+        line(Told::Number, &row.session_ref, &row.server_id)
     ))
 }
 
-fn line(kind: &str, hsid: &SessionRef, server: &ServerId) -> String {
-    format!("{kind} {} {}", hsid.to_base64(), server.to_base64())
+/// What a line to a browser says: a session's event, or one of the words only sockets get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Told {
+    /// The session's event (`LOGIN`, `LOGOUT`, `CONFIRMSCAN`…).
+    Event(SessionEvent),
+    /// A push login to the session is possible.
+    CanProvoke,
+    /// The number the app will ask for follows.
+    Number,
+    /// The socket's `PROVOKE` sent nothing; the reason follows.
+    NoPush,
+}
+
+impl fmt::Display for Told {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Event(event) => event.as_str(),
+            Self::CanProvoke => "CANPROVOKE",
+            Self::Number => "NUMBER",
+            Self::NoPush => "NOPUSH",
+        })
+    }
+}
+
+fn line(told: Told, hsid: &SessionRef, server: &ServerId) -> String {
+    format!("{told} {} {}", hsid.to_base64(), server.to_base64())
 }
 
 #[cfg(test)]

@@ -15,11 +15,14 @@ pub mod qr_png;
 pub mod watch_hub;
 
 use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use nextauth_protocol::ids::ServerId;
 
-use crate::api::auth::Caller;
+use crate::api::auth::{Caller, Nonce};
 use crate::api::error::ApiError;
 use crate::state::SharedState;
 use crate::store::servers::{self, ServerRow};
@@ -60,20 +63,57 @@ pub fn routes() -> Router<SharedState> {
     router.route("/ws", get(browser_ws::ws))
 }
 
-/// Escapes text for HTML element content and double- or single-quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+/// What every `/servers/{serverid}/sessions/...` request of this module starts with: who calls,
+/// the server named in the path, and the `X-nonce` session (required by the handlers that need
+/// one, after the caller's permission is checked). Extracted in that order, as separate
+/// extractors were.
+pub struct SessionsRequest {
+    /// Who calls.
+    pub caller: Caller,
+    /// The base64 server id of the path.
+    pub serverid: String,
+    /// The `X-nonce` session, or why there is none.
+    pub nonce: Result<Nonce, ApiError>,
+}
+
+impl FromRequestParts<SharedState> for SessionsRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(serverid) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let nonce = Nonce::from_request_parts(parts, state).await;
+        Ok(Self {
+            caller,
+            serverid,
+            nonce,
+        })
     }
-    out
+}
+
+impl SessionsRequest {
+    /// The server, once the caller holds `sessions` on it.
+    pub async fn server(&self, state: &SharedState) -> Result<ServerRow, ApiError> {
+        authorize(state, &self.caller, &self.serverid, "sessions").await
+    }
+
+    /// The server (as [`SessionsRequest::server`]) and the `X-nonce` session, which must be
+    /// there.
+    pub async fn server_and_nonce(
+        self,
+        state: &SharedState,
+    ) -> Result<(ServerRow, String), ApiError> {
+        let server = self.server(state).await?;
+        let Nonce(nonce) = self.nonce?;
+        Ok((server, nonce))
+    }
 }
 
 /// Checks that `caller` holds `acl` on the server named by a path's base64 id, then loads it.
@@ -126,15 +166,6 @@ pub fn app_name(server: &ServerRow) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_covers_the_five_characters() {
-        assert_eq!(
-            escape(r#"<a href="x" title='y'>&</a>"#),
-            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
-        );
-        assert_eq!(escape("plain été"), "plain été");
-    }
 
     #[test]
     fn size_param_parses_or_refuses() {

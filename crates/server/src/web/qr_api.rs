@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use nextauth_protocol::qr::{QrPayload, MAX_DISPLAY_NAME_LEN};
 use serde::Deserialize;
 
-use super::{authorize, qr_png, size_param, user_context};
-use crate::api::auth::{Caller, Nonce};
+use super::{authorize, qr_png, size_param, user_context, SessionsRequest};
+use crate::api::auth::Caller;
 use crate::api::error::ApiError;
 use crate::clock;
 use crate::codes;
@@ -106,14 +106,11 @@ pub fn png_response(png: Vec<u8>) -> Response {
 /// `UserContext` shown in the app).
 pub async fn qr_login(
     State(state): State<SharedState>,
-    caller: Caller,
-    Path(serverid): Path<String>,
-    nonce: Result<Nonce, ApiError>,
+    request: SessionsRequest,
     q: Result<Query<CodeQuery>, QueryRejection>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let server = authorize(&state, &caller, &serverid, "sessions").await?;
-    let Nonce(nonce) = nonce?;
+    let (server, nonce) = request.server_and_nonce(&state).await?;
     let q = query(q)?;
     let context = user_context(&body)?;
     let payload = codes::login_code(&state, &server, &nonce, context.as_ref(), clock::now())
@@ -126,13 +123,10 @@ pub async fn qr_login(
 /// session.
 pub async fn qr_enrol(
     State(state): State<SharedState>,
-    caller: Caller,
-    Path(serverid): Path<String>,
-    nonce: Result<Nonce, ApiError>,
+    request: SessionsRequest,
     q: Result<Query<CodeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let server = authorize(&state, &caller, &serverid, "sessions").await?;
-    let Nonce(nonce) = nonce?;
+    let (server, nonce) = request.server_and_nonce(&state).await?;
     let q = query(q)?;
     let grant = enrol_grant(&q)?;
     let payload = codes::enrol_code(&state, &server, &nonce, grant, clock::now())

@@ -10,6 +10,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use nextauth_protocol::crypto::Signer;
+use nextauth_protocol::handshake::Purpose;
+use nextauth_protocol::messages::{ClientRequest, ServerRecord};
+use nextauth_protocol::pin::DeviceSecret;
+use nextauth_server::clock::now;
+use nextauth_server::codes;
+use nextauth_server::store::accounts::{self, AccountRow};
+use nextauth_server::store::enrol_codes::EnrolGrant;
+use nextauth_server::store::servers::{self, ServerRow, ServerSettings};
 use nextauth_server::{DemoInfo, ServerConfig, SharedState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -76,6 +85,60 @@ impl TestServer {
         nextauth_protocol::ids::ServerId::from_base64(&self.demo.serverid).expect("demo server id")
     }
 
+    /// The demo server's row.
+    pub async fn demo_server(&self) -> ServerRow {
+        servers::get(&self.state.db, &self.server_id())
+            .await
+            .expect("read the demo server")
+            .expect("the demo server")
+    }
+
+    /// Changes the demo server's settings; returns its row as stored then.
+    pub async fn configure(&self, change: impl FnOnce(&mut ServerSettings)) -> ServerRow {
+        let row = self.demo_server().await;
+        let mut settings = row.settings.clone();
+        change(&mut settings);
+        servers::update(&self.state.db, &row.server_id, &settings, now())
+            .await
+            .expect("update the demo server")
+            .expect("the demo server")
+    }
+
+    /// The demo server's stored row of an account the test app holds.
+    pub async fn account_row(&self, account: &app::AppAccount) -> AccountRow {
+        accounts::by_key(&self.state.db, &self.server_id(), &account.key.public_key())
+            .await
+            .expect("read the account")
+            .expect("the account is stored")
+    }
+
+    /// Enrols `name` (of `userid`) on the demo server with the protocol-level test app, through
+    /// a new enrol code of the session `nonce` (which ends up logged in); `pin` as the demo
+    /// server wants one.
+    pub async fn enrol(
+        &self,
+        nonce: &str,
+        device: &DeviceSecret,
+        name: &str,
+        userid: Option<&str>,
+        pin: Option<&str>,
+    ) -> app::AppAccount {
+        let grant = EnrolGrant {
+            display_name: name.into(),
+            userid: userid.map(str::to_owned),
+        };
+        let payload =
+            codes::enrol_code(&self.state, &self.demo_server().await, nonce, grant, now())
+                .await
+                .expect("enrol code");
+        let (account, ex, reply) = app::enrol(&app::enrol_code(payload), device, pin)
+            .await
+            .expect("enrol");
+        assert_eq!(reply, ServerRecord::Accepted);
+        ex.close().await;
+        account
+    }
+
     /// Sends a request; returns (status, lower-cased headers, body bytes).
     pub async fn request(
         &self,
@@ -115,6 +178,18 @@ impl TestServer {
         }
         self.request(method, path, &headers, body).await
     }
+}
+
+/// A CONNECT session of `account` that the server accepted.
+pub async fn connected(account: &app::AppAccount) -> app::Exchange {
+    let mut ex = app::open_known(account, Purpose::Connect, [0; 16])
+        .await
+        .expect("open a CONNECT session");
+    ex.finish(&account.key, &ClientRequest::Connect)
+        .await
+        .expect("finish the handshake");
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex
 }
 
 /// Creates an empty database for one test under the PostgreSQL server at `admin_url` and

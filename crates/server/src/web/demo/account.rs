@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use maud::{html, Markup, PreEscaped};
 use nextauth_protocol::ids::{SessionRef, TransactionRef};
 use nextauth_protocol::messages::TransactionDetails;
 use nextauth_protocol::qr::{QrPayload, TransactionCode};
@@ -19,7 +20,7 @@ use crate::state::SharedState;
 use crate::store::transactions::{self, TransactionRow, TransactionStatus};
 use crate::store::StoreError;
 use crate::web::blocks::DEFAULT_SCHEME;
-use crate::web::{escape, qr_png};
+use crate::web::qr_png;
 
 /// Query of `/account`.
 #[derive(Debug, Default, Deserialize)]
@@ -186,51 +187,71 @@ async fn render(
         .session
         .as_ref()
         .map_or(account.lastlogin, |s| s.updated);
-    let facts = format!(
-        "<dl class=\"facts\"><dt>User id</dt><dd>{}</dd><dt>Account</dt><dd>{}</dd>\
-         <dt>Device</dt><dd>{}</dd><dt>Logged in</dt><dd>{}</dd></dl>",
-        escape(userid),
-        escape(&account.display_name),
-        escape(if account.description.is_empty() {
-            "–"
-        } else {
-            &account.description
-        }),
-        utc(since),
-    );
     let right = match tx {
         Some(tx) => transaction_panel(visit, tx)?,
         None => transfer_form(error),
     };
-    let body = format!(
-        "<h1>Hello, {}</h1>\
-         <div class=\"grid\"><section class=\"card\" aria-labelledby=\"you\">\
-         <h2 id=\"you\">Your account</h2>{facts}</section>{right}</div>",
-        escape(userid),
-    );
-    Ok(visit.page(state, "My account", &body))
+    let body = html! {
+        h1 { "Hello, " (userid) }
+        div class="grid" {
+            section class="card" aria-labelledby="you" {
+                h2 id="you" { "Your account" }
+                dl class="facts" {
+                    dt { "User id" } dd { (userid) }
+                    dt { "Account" } dd { (account.display_name) }
+                    dt { "Device" } dd { (or_dash(&account.description)) }
+                    dt { "Logged in" } dd { (utc(since)) }
+                }
+            }
+            (right)
+        }
+    };
+    Ok(visit.page(state, "My account", body))
 }
 
-fn transfer_form(error: Option<&str>) -> String {
-    let error = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
-        .unwrap_or_default();
-    format!(
-        "<section class=\"card\" aria-labelledby=\"transfer\"><h2 id=\"transfer\">Approve a transfer</h2>\
-         <p class=\"muted\">Nothing is paid: the app shows the transfer, you approve or decline it, \
-         and this page shows the answer.</p>{error}\
-         <form method=\"post\" action=\"/account/transfer\">\
-         <div class=\"field\"><label for=\"amount\">Amount</label>\
-         <input type=\"text\" id=\"amount\" name=\"amount\" required maxlength=\"32\" placeholder=\"EUR 25.00\"></div>\
-         <div class=\"field\"><label for=\"beneficiary\">Beneficiary</label>\
-         <input type=\"text\" id=\"beneficiary\" name=\"beneficiary\" required maxlength=\"64\" placeholder=\"Bob's Bikes\"></div>\
-         <div class=\"field\"><label for=\"description\">Description</label>\
-         <input type=\"text\" id=\"description\" name=\"description\" maxlength=\"140\" placeholder=\"Invoice 42\"></div>\
-         <button class=\"button\" type=\"submit\">Create the transfer</button></form></section>"
-    )
+/// `text`, or a dash when it is empty.
+fn or_dash(text: &str) -> &str {
+    if text.is_empty() {
+        "–"
+    } else {
+        text
+    }
 }
 
-fn transaction_panel(visit: &Visit, tx: &TransactionRow) -> Result<String, PageError> {
+fn transfer_form(error: Option<&str>) -> Markup {
+    html! {
+        section class="card" aria-labelledby="transfer" {
+            h2 id="transfer" { "Approve a transfer" }
+            p class="muted" {
+                "Nothing is paid: the app shows the transfer, you approve or decline it, and this \
+                 page shows the answer."
+            }
+            @if let Some(error) = error {
+                p class="error" role="alert" { (error) }
+            }
+            form method="post" action="/account/transfer" {
+                div class="field" {
+                    label for="amount" { "Amount" }
+                    input type="text" id="amount" name="amount" required maxlength="32"
+                        placeholder="EUR 25.00";
+                }
+                div class="field" {
+                    label for="beneficiary" { "Beneficiary" }
+                    input type="text" id="beneficiary" name="beneficiary" required maxlength="64"
+                        placeholder="Bob's Bikes";
+                }
+                div class="field" {
+                    label for="description" { "Description" }
+                    input type="text" id="description" name="description" maxlength="140"
+                        placeholder="Invoice 42";
+                }
+                button class="button" type="submit" { "Create the transfer" }
+            }
+        }
+    }
+}
+
+fn transaction_panel(visit: &Visit, tx: &TransactionRow) -> Result<Markup, PageError> {
     let status = status_word(tx, clock::now());
     let label = match status {
         "approved" => "Approved",
@@ -245,34 +266,43 @@ fn transaction_panel(visit: &Visit, tx: &TransactionRow) -> Result<String, PageE
     });
     let bytes = crate::web::blocks::image_content(&visit.server, &code)?;
     let png = qr_png::png(&bytes, 264).map_err(|_| StoreError::Corrupt("qr code"))?;
-    let hidden = if status == "new" { "" } else { " hidden" };
-    let number = match &tx.match_number {
-        Some(n) => format!(
-            "<p class=\"match-number\">The app will ask for this number: \
-             <strong class=\"number\" data-match-number>{}</strong></p>",
-            escape(n)
-        ),
-        None => String::new(),
-    };
-    Ok(format!(
-        "<section class=\"card\" id=\"tx\" data-tid=\"{tid}\" data-status=\"{status}\" aria-labelledby=\"txh\">\
-         <h2 id=\"txh\">Transfer</h2>\
-         <dl class=\"facts\"><dt>Amount</dt><dd>{amount}</dd><dt>To</dt><dd>{beneficiary}</dd>\
-         <dt>Description</dt><dd>{description}</dd><dt>Status</dt><dd>\
-         <span class=\"status-pill {status}\" role=\"status\" aria-live=\"polite\">{label}</span></dd></dl>\
-         <div class=\"tx-qr center\"{hidden}><p>Scan this code with the app to approve or decline.</p>{number}\
-         <img src=\"data:image/png;base64,{png}\" width=\"220\" height=\"220\" \
-         alt=\"QR code of the transfer, to scan with the authenticator app\">\
-         <details class=\"copy\"><summary>Can't scan? Use the code as text</summary>\
-         <input type=\"text\" readonly value=\"{text}\" aria-label=\"The transfer code as text\" \
-         spellcheck=\"false\"><p class=\"hint\">Paste it into the app, or run \
-         <code>nextauth login '…'</code>.</p></details></div>\
-         <p><a href=\"/account\">New transfer</a></p></section>{POLL_JS}",
-        tid = tx.tid.to_base64(),
-        amount = escape(&tx.details.amount),
-        beneficiary = escape(&tx.details.beneficiary),
-        description = escape(if tx.details.description.is_empty() { "–" } else { &tx.details.description }),
-        png = STANDARD.encode(png),
-        text = escape(&code.to_app_uri(DEFAULT_SCHEME).map_err(StoreError::from)?),
-    ))
+    let text = code.to_app_uri(DEFAULT_SCHEME).map_err(StoreError::from)?;
+    Ok(html! {
+        section class="card" id="tx" data-tid=(tx.tid.to_base64()) data-status=(status)
+            aria-labelledby="txh" {
+            h2 id="txh" { "Transfer" }
+            dl class="facts" {
+                dt { "Amount" } dd { (tx.details.amount) }
+                dt { "To" } dd { (tx.details.beneficiary) }
+                dt { "Description" } dd { (or_dash(&tx.details.description)) }
+                dt { "Status" }
+                dd {
+                    span class={ "status-pill " (status) } role="status" aria-live="polite" {
+                        (label)
+                    }
+                }
+            }
+            div class="tx-qr center" hidden[status != "new"] {
+                p { "Scan this code with the app to approve or decline." }
+                @if let Some(number) = &tx.match_number {
+                    p class="match-number" {
+                        "The app will ask for this number: "
+                        strong class="number" data-match-number { (number) }
+                    }
+                }
+                img src={ "data:image/png;base64," (STANDARD.encode(png)) } width="220"
+                    height="220" alt="QR code of the transfer, to scan with the authenticator app";
+                details class="copy" {
+                    summary { "Can't scan? Use the code as text" }
+                    input type="text" readonly value=(text) aria-label="The transfer code as text"
+                        spellcheck="false";
+                    p class="hint" {
+                        "Paste it into the app, or run " code { "nextauth login '…'" } "."
+                    }
+                }
+            }
+            p { a href="/account" { "New transfer" } }
+        }
+        (PreEscaped(POLL_JS))
+    })
 }

@@ -15,10 +15,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use maud::{html, Markup, PreEscaped};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 
 use super::blocks::Watched;
-use super::escape;
 use crate::bootstrap::DemoInfo;
 use crate::keys::MasterKey;
 use crate::state::{Change, SharedState};
@@ -84,15 +84,15 @@ pub(crate) enum PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         tracing::error!(err = %self, "demo page failed");
-        let body = layout(
-            "Something went wrong",
-            false,
-            "<div class=\"card narrow\"><h1>Something went wrong</h1>\
-             <p>The demo site could not answer. Try again in a moment.</p>\
-             <p><a class=\"button\" href=\"/\">Back to the home page</a></p></div>",
-            "",
-        );
-        (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
+        let body = html! {
+            div class="card narrow" {
+                h1 { "Something went wrong" }
+                p { "The demo site could not answer. Try again in a moment." }
+                p { a class="button" href="/" { "Back to the home page" } }
+            }
+        };
+        let page = layout("Something went wrong", false, body, html! {});
+        (StatusCode::INTERNAL_SERVER_ERROR, Html(page.into_string())).into_response()
     }
 }
 
@@ -189,7 +189,7 @@ impl Visit {
     }
 
     /// A full page with the nextauth footer following this visitor's session.
-    pub fn page(&self, state: &SharedState, title: &str, body: &str) -> Response {
+    pub fn page(&self, state: &SharedState, title: &str, body: Markup) -> Response {
         // The session row is not created here: a page without a code needs none, and /ws
         // follows a session that appears later all the same.
         let watched = Watched {
@@ -198,8 +198,8 @@ impl Visit {
             logged_in: self.logged_in(),
         };
         let footer = super::blocks::footer(state, &self.server, &[watched]);
-        let html = layout(title, self.logged_in(), body, &footer);
-        self.answer(state, Html(html))
+        let page = layout(title, self.logged_in(), body, footer);
+        self.answer(state, Html(page.into_string()))
     }
 
     /// A 303 redirect (keeps the cookie).
@@ -261,30 +261,49 @@ fn new_nonce(state: &SharedState) -> Result<String, PageError> {
 
 /// The page around `body`: header with navigation, main, footer, and `tail` (the nextauth
 /// footer) last.
-pub(crate) fn layout(title: &str, logged_in: bool, body: &str, tail: &str) -> String {
-    let nav = if logged_in {
-        "<a class=\"button small secondary\" href=\"/account\">My account</a>\
-         <form method=\"post\" action=\"/logout\"><button class=\"button small\" type=\"submit\">Log out</button></form>"
-    } else {
-        "<a class=\"button small secondary\" href=\"/login\">Log in</a>\
-         <a class=\"button small\" href=\"/signup\">Sign up</a>"
-    };
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"color-scheme\" content=\"light dark\">\n\
-         <title>{title} · Acme</title>\n<link rel=\"icon\" href=\"/acme-logo.png\">\n\
-         <style>\n{STYLE}</style>\n</head>\n<body>\n\
-         <a class=\"skip\" href=\"#main\">Skip to content</a>\n\
-         <header class=\"top\"><a class=\"brand\" href=\"/\"><img src=\"/acme-logo.png\" alt=\"\" \
-         width=\"32\" height=\"32\">Acme <small>demo site</small></a>\
-         <nav aria-label=\"Account\">{nav}</nav></header>\n\
-         <main id=\"main\">\n{body}\n</main>\n\
-         <footer class=\"site-footer\">Acme is a demo website of the nextauth-rs reference server \
-         {version}. It keeps no passwords and moves no real money.</footer>\n{tail}</body>\n</html>\n",
-        title = escape(title),
-        version = crate::VERSION,
-    )
+pub(crate) fn layout(title: &str, logged_in: bool, body: Markup, tail: Markup) -> Markup {
+    html! {
+        (PreEscaped("<!doctype html>\n"))
+        html lang="en" {
+            "\n"
+            head {
+                "\n"
+                meta charset="utf-8"; "\n"
+                meta name="viewport" content="width=device-width, initial-scale=1"; "\n"
+                meta name="color-scheme" content="light dark"; "\n"
+                title { (title) " · Acme" } "\n"
+                link rel="icon" href="/acme-logo.png"; "\n"
+                style { "\n" (PreEscaped(STYLE)) } "\n"
+            } "\n"
+            body {
+                "\n"
+                a class="skip" href="#main" { "Skip to content" } "\n"
+                header class="top" {
+                    a class="brand" href="/" {
+                        img src="/acme-logo.png" alt="" width="32" height="32";
+                        "Acme " small { "demo site" }
+                    }
+                    nav aria-label="Account" {
+                        @if logged_in {
+                            a class="button small secondary" href="/account" { "My account" }
+                            form method="post" action="/logout" {
+                                button class="button small" type="submit" { "Log out" }
+                            }
+                        } @else {
+                            a class="button small secondary" href="/login" { "Log in" }
+                            a class="button small" href="/signup" { "Sign up" }
+                        }
+                    }
+                } "\n"
+                main id="main" { "\n" (body) "\n" } "\n"
+                footer class="site-footer" {
+                    "Acme is a demo website of the nextauth-rs reference server "
+                    (crate::VERSION) ". It keeps no passwords and moves no real money."
+                } "\n"
+                (tail)
+            } "\n"
+        } "\n"
+    }
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM UTC`.
@@ -348,7 +367,7 @@ mod tests {
 
     #[test]
     fn layout_escapes_the_title() {
-        let html = layout("<x>", false, "", "");
-        assert!(html.contains("&lt;x&gt; · Acme"));
+        let html = layout("<x>", false, html! {}, html! {}).into_string();
+        assert!(html.contains("<title>&lt;x&gt; · Acme</title>"));
     }
 }

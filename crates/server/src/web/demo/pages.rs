@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{PageError, Visit};
@@ -13,22 +14,37 @@ use crate::state::SharedState;
 use crate::store::accounts;
 use crate::store::enrol_codes::EnrolGrant;
 use crate::user_context::{SessionInfoJson, UserContext};
-use crate::web::{blocks, escape};
+use crate::web::blocks;
 
-const HOW_TO: &str = "<section class=\"card\" aria-labelledby=\"how\">\
-<h2 id=\"how\">How to use</h2>\
-<ol class=\"steps\">\
-<li>Install and start <strong>nextAuth</strong>, the desktop authenticator app of nextauth-rs \
-(from the source tree, <code>scripts/run.sh</code> starts this server and the app), or use the \
-command-line authenticator <code>nextauth</code>: give it the code as text (under <em>Can't scan?</em>) \
-or a screenshot of the QR code, as in <code>nextauth enrol code.png</code>.</li>\
-<li><strong>Sign up:</strong> pick a username, then scan the QR code with the app and choose a PIN. \
-That creates your account on this device; no password is involved.</li>\
-<li><strong>Log in:</strong> scan the login QR code, or, once you have logged in here before, \
-press <em>Send a login request to my app</em> and approve it in the app.</li>\
-<li><strong>Approve a transfer</strong> from your account page: the app shows what you approve \
-and signs it.</li>\
-</ol></section>";
+/// The "How to use" card of the home page.
+fn how_to() -> Markup {
+    html! {
+        section class="card" aria-labelledby="how" {
+            h2 id="how" { "How to use" }
+            ol class="steps" {
+                li {
+                    "Install and start " strong { "nextAuth" } ", the desktop authenticator app of \
+                     nextauth-rs (from the source tree, " code { "scripts/run.sh" } " starts this \
+                     server and the app), or use the command-line authenticator "
+                    code { "nextauth" } ": give it the code as text (under " em { "Can't scan?" }
+                    ") or a screenshot of the QR code, as in " code { "nextauth enrol code.png" } "."
+                }
+                li {
+                    strong { "Sign up:" } " pick a username, then scan the QR code with the app and \
+                     choose a PIN. That creates your account on this device; no password is involved."
+                }
+                li {
+                    strong { "Log in:" } " scan the login QR code, or, once you have logged in here \
+                     before, press " em { "Send a login request to my app" } " and approve it in the app."
+                }
+                li {
+                    strong { "Approve a transfer" } " from your account page: the app shows what you \
+                     approve and signs it."
+                }
+            }
+        }
+    }
+}
 
 /// `GET /`: what this is, and the way in.
 pub(super) async fn home(
@@ -36,36 +52,58 @@ pub(super) async fn home(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let visit = Visit::load(&state, &headers).await?;
-    let actions = if let Some(account) = &visit.account {
-        format!(
-            "<p class=\"notice\">You are logged in as {}.</p>\
-             <div class=\"actions\"><a class=\"button\" href=\"/account\">Go to my account</a></div>",
-            escape(account.userid.as_deref().unwrap_or(&account.display_name))
-        )
-    } else {
-        "<div class=\"actions\"><a class=\"button\" href=\"/signup\">Sign up</a>\
-         <a class=\"button secondary\" href=\"/login\">Log in</a></div>"
-            .to_owned()
+    let body = html! {
+        section class="card hero" {
+            div {
+                h1 { "Welcome to Acme" }
+                p class="lead" {
+                    "Acme is a demo website protected by the " strong { "nextauth-rs" }
+                    " authenticator. You sign up and log in by scanning a QR code with the \
+                     authenticator app, and you approve transfers in the app. There is no password \
+                     to type, steal or forget."
+                }
+                @if let Some(account) = &visit.account {
+                    p class="notice" {
+                        "You are logged in as "
+                        (account.userid.as_deref().unwrap_or(&account.display_name)) "."
+                    }
+                    div class="actions" { a class="button" href="/account" { "Go to my account" } }
+                } @else {
+                    div class="actions" {
+                        a class="button" href="/signup" { "Sign up" }
+                        a class="button secondary" href="/login" { "Log in" }
+                    }
+                }
+            }
+            ul class="points" {
+                li { strong { "No passwords" } span { "Your key stays in the app on your device." } }
+                li {
+                    strong { "Push login" }
+                    span { "Next time, approve a request instead of scanning." }
+                }
+                li {
+                    strong { "Signed approvals" }
+                    span { "Transfers are confirmed and signed in the app." }
+                }
+            }
+        }
+        div class="grid" {
+            (how_to())
+            section class="card" aria-labelledby="what" {
+                h2 id="what" { "What happens behind the scenes" }
+                p {
+                    "The app holds a key pair for Acme. Each login is a signed handshake between \
+                     the app and the nextauth-rs server; this page learns the result over a \
+                     WebSocket and reloads by itself."
+                }
+                p class="muted" {
+                    "Acme is an ordinary integrator of the server: it uses the same QR codes, HTML \
+                     blocks and events that any website gets from the REST API."
+                }
+            }
+        }
     };
-    let body = format!(
-        "<section class=\"card hero\"><div><h1>Welcome to Acme</h1>\
-         <p class=\"lead\">Acme is a demo website protected by the <strong>nextauth-rs</strong> \
-         authenticator. You sign up and log in by scanning a QR code with the authenticator app, \
-         and you approve transfers in the app. There is no password to type, steal or forget.</p>\
-         {actions}</div>\
-         <ul class=\"points\">\
-         <li><strong>No passwords</strong><span>Your key stays in the app on your device.</span></li>\
-         <li><strong>Push login</strong><span>Next time, approve a request instead of scanning.</span></li>\
-         <li><strong>Signed approvals</strong><span>Transfers are confirmed and signed in the app.</span></li>\
-         </ul></section>\
-         <div class=\"grid\">{HOW_TO}\
-         <section class=\"card\" aria-labelledby=\"what\"><h2 id=\"what\">What happens behind the scenes</h2>\
-         <p>The app holds a key pair for Acme. Each login is a signed handshake between the app and \
-         the nextauth-rs server; this page learns the result over a WebSocket and reloads by itself.</p>\
-         <p class=\"muted\">Acme is an ordinary integrator of the server: it uses the same QR codes, \
-         HTML blocks and events that any website gets from the REST API.</p></section></div>"
-    );
-    Ok(visit.page(&state, "Home", &body))
+    Ok(visit.page(&state, "Home", body))
 }
 
 /// Query of `/signup`.
@@ -125,44 +163,52 @@ pub(super) async fn signup(
             let block =
                 blocks::enrol_block(&state, &visit.server, &visit.nonce, grant, clock::now())
                     .await?;
-            let body = format!(
-                "<div class=\"narrow\"><h1>Hello, {name}</h1>\
-                 <p>Scan this code with the {app} app to create your Acme account. This page \
-                 continues by itself once the app is done.</p>{block}\
-                 <p class=\"center\"><a href=\"/signup\">Choose another username</a></p></div>",
-                name = escape(&name),
-                app = escape(crate::web::app_name(&visit.server)),
-            );
-            return Ok(visit.page(&state, "Sign up", &body));
+            let body = html! {
+                div class="narrow" {
+                    h1 { "Hello, " (name) }
+                    p {
+                        "Scan this code with the " (crate::web::app_name(&visit.server))
+                        " app to create your Acme account. This page continues by itself once \
+                         the app is done."
+                    }
+                    (block)
+                    p class="center" { a href="/signup" { "Choose another username" } }
+                }
+            };
+            return Ok(visit.page(&state, "Sign up", body));
         }
     }
-    let error = problem
-        .map(|p| format!("<p class=\"error\" id=\"name-error\" role=\"alert\">{p}</p>"))
-        .unwrap_or_default();
     let described = if problem.is_some() {
         "name-hint name-error"
     } else {
         "name-hint"
     };
-    let invalid = if problem.is_some() {
-        " aria-invalid=\"true\""
-    } else {
-        ""
+    let body = html! {
+        div class="narrow" {
+            h1 { "Sign up for Acme" }
+            p class="lead" { "No password: your account lives in the authenticator app." }
+            form class="card" method="get" action="/signup" {
+                @if let Some(problem) = problem {
+                    p class="error" id="name-error" role="alert" { (problem) }
+                }
+                div class="field" {
+                    label for="name" { "Username" }
+                    input type="text" id="name" name="name" value=(name) required minlength="3"
+                        maxlength="32" autocomplete="username" autocapitalize="none"
+                        spellcheck="false" aria-describedby=(described)
+                        aria-invalid=[problem.map(|_| "true")] autofocus;
+                    p class="hint" id="name-hint" {
+                        "3 to 32 letters, digits, dots, dashes or underscores."
+                    }
+                }
+                button class="button" type="submit" { "Continue" }
+            }
+            p class="center muted" {
+                "Already have an account? " a href="/login" { "Log in" }
+            }
+        }
     };
-    let body = format!(
-        "<div class=\"narrow\"><h1>Sign up for Acme</h1>\
-         <p class=\"lead\">No password: your account lives in the authenticator app.</p>\
-         <form class=\"card\" method=\"get\" action=\"/signup\">{error}\
-         <div class=\"field\"><label for=\"name\">Username</label>\
-         <input type=\"text\" id=\"name\" name=\"name\" value=\"{value}\" required minlength=\"3\" \
-         maxlength=\"32\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" \
-         aria-describedby=\"{described}\"{invalid} autofocus>\
-         <p class=\"hint\" id=\"name-hint\">3 to 32 letters, digits, dots, dashes or underscores.</p></div>\
-         <button class=\"button\" type=\"submit\">Continue</button></form>\
-         <p class=\"center muted\">Already have an account? <a href=\"/login\">Log in</a></p></div>",
-        value = escape(&name),
-    );
-    Ok(visit.page(&state, "Sign up", &body))
+    Ok(visit.page(&state, "Sign up", body))
 }
 
 /// What the app shows with a login from this site.
@@ -201,11 +247,14 @@ pub(super) async fn login(
         clock::now(),
     )
     .await?;
-    let body = format!(
-        "<div class=\"narrow\"><h1 class=\"center\">Log in to Acme</h1>{block}\
-         <p class=\"center muted\">No account yet? <a href=\"/signup\">Sign up</a></p></div>"
-    );
-    Ok(visit.page(&state, "Log in", &body))
+    let body = html! {
+        div class="narrow" {
+            h1 class="center" { "Log in to Acme" }
+            (block)
+            p class="center muted" { "No account yet? " a href="/signup" { "Sign up" } }
+        }
+    };
+    Ok(visit.page(&state, "Log in", body))
 }
 
 /// `GET /logout`: asks before logging out (a link alone must not log anyone out).
@@ -217,10 +266,15 @@ pub(super) async fn logout_page(
     if !visit.logged_in() {
         return Ok(visit.redirect(&state, "/"));
     }
-    let body = "<div class=\"narrow card center\"><h1>Log out?</h1>\
-                <p>You can log in again with the app at any time.</p>\
-                <form method=\"post\" action=\"/logout\"><button class=\"button\" type=\"submit\">\
-                Log out</button></form></div>";
+    let body = html! {
+        div class="narrow card center" {
+            h1 { "Log out?" }
+            p { "You can log in again with the app at any time." }
+            form method="post" action="/logout" {
+                button class="button" type="submit" { "Log out" }
+            }
+        }
+    };
     Ok(visit.page(&state, "Log out", body))
 }
 
