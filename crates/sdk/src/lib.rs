@@ -27,6 +27,7 @@
 //! docs/sdk.md shows the event sequence of each flow.
 
 pub(crate) mod account_ops;
+mod channel;
 pub use nextauth_engine as engine;
 pub mod biometrics;
 pub mod config;

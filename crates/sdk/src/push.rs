@@ -6,7 +6,7 @@ use nextauth_protocol::push::{Envelope, PushBody, PushMessage, ReplayGuard};
 use nextauth_protocol::qr::LoginCode;
 use serde::{Deserialize, Serialize};
 
-use crate::account_ops::AccountChannel;
+use crate::channel::AccountChannel;
 use crate::engine::announce_view;
 use crate::error::{SdkError, SdkResult};
 use crate::model::{Event, HistoryStatus, Message};
@@ -57,11 +57,10 @@ impl Sdk {
                     // Best effort: the server removes the account once the app acknowledges;
                     // afterwards this app has no key left to connect with.
                     if let Ok(mut ch) = AccountChannel::open(&self.inner, &record).await {
-                        let _ = ch
-                            .send(&AppRecord::Ack {
-                                message_ids: vec![message.message_id.0],
-                            })
-                            .await;
+                        let ack = AppRecord::Ack {
+                            message_ids: vec![message.message_id.0],
+                        };
+                        let _ = ch.send(&self.inner, &ack).await;
                         ch.close().await;
                     }
                 }
@@ -287,8 +286,7 @@ impl Sdk {
                     continue;
                 }
             };
-            ch.send(&AppRecord::PullMessages).await?;
-            let envelopes = match ch.recv().await? {
+            let envelopes = match ch.ask(inner, &AppRecord::PullMessages).await? {
                 ServerRecord::Messages { envelopes } => envelopes,
                 _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
             };
@@ -318,7 +316,8 @@ impl Sdk {
                     if matches!(message.body, PushBody::DeleteAccount) {
                         // Acknowledge first: the server removes the account only then, and
                         // once the key is gone here the app cannot connect again.
-                        ch.send(&AppRecord::Ack { message_ids: ids }).await?;
+                        ch.send(&self.inner, &AppRecord::Ack { message_ids: ids })
+                            .await?;
                         self.act(&opened, message).await?;
                         return Ok((handled, true));
                     }
@@ -338,7 +337,8 @@ impl Sdk {
             }
         }
         if !ids.is_empty() {
-            ch.send(&AppRecord::Ack { message_ids: ids }).await?;
+            ch.send(&self.inner, &AppRecord::Ack { message_ids: ids })
+                .await?;
         }
         Ok((handled, false))
     }
@@ -385,15 +385,8 @@ impl Sdk {
     }
 
     async fn delete_on_server(&self, record: &AccountRecord) -> SdkResult<()> {
-        let mut ch = AccountChannel::open(&self.inner, record).await?;
-        ch.send(&AppRecord::DeleteAccount).await?;
-        let answer = ch.recv().await?;
-        ch.close().await;
-        match answer {
-            ServerRecord::Accepted => self.finish_delete(record).await,
-            ServerRecord::Refused { code } => Err(SdkError::Refused(code)),
-            _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
-        }
+        AccountChannel::ask_once(&self.inner, record, &AppRecord::DeleteAccount).await?;
+        self.finish_delete(record).await
     }
 
     async fn finish_delete(&self, record: &AccountRecord) -> SdkResult<()> {

@@ -12,7 +12,7 @@
 
 use nextauth_protocol::messages::{AppRecord, Outcome, ServerRecord};
 
-use crate::account_ops::AccountChannel;
+use crate::channel::AccountChannel;
 use crate::error::{SdkError, SdkResult};
 use crate::model::{Event, HistoryStatus};
 use crate::store::HistoryDraft;
@@ -42,7 +42,7 @@ impl Sdk {
         let mut report = ReconcileReport::default();
         for pending in self.inner.store.pending_enrols().await? {
             let record = &pending.account;
-            match AccountChannel::open_with(&self.inner, record, &pending.params, false).await {
+            match AccountChannel::open_with(&self.inner, record, &pending.params).await {
                 Ok(channel) => {
                     channel.close().await;
                     let history = HistoryDraft {
@@ -107,23 +107,16 @@ impl Sdk {
                 report.outcomes_resolved += 1;
                 continue;
             };
-            let asked = async {
-                let mut channel = AccountChannel::open(&self.inner, &record).await?;
-                channel
-                    .send(&AppRecord::QueryOutcome {
-                        reference: unresolved.reference,
-                    })
-                    .await?;
-                let answer = channel.recv().await;
-                channel.close().await;
-                match answer? {
-                    ServerRecord::Outcome { outcome } => Ok(outcome),
-                    _ => Err(SdkError::Protocol(
-                        nextauth_protocol::ProtocolError::UnexpectedMessage,
-                    )),
-                }
-            }
-            .await;
+            let request = AppRecord::QueryOutcome {
+                reference: unresolved.reference,
+            };
+            let asked = match AccountChannel::ask_once(&self.inner, &record, &request).await {
+                Ok(ServerRecord::Outcome { outcome }) => Ok(outcome),
+                Ok(_) => Err(SdkError::Protocol(
+                    nextauth_protocol::ProtocolError::UnexpectedMessage,
+                )),
+                Err(err) => Err(err),
+            };
             let (status, detail) = match asked {
                 Ok(Outcome::LoggedIn) => (
                     HistoryStatus::LoggedInOneShot,

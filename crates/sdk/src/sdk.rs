@@ -650,15 +650,12 @@ impl Sdk {
             .account(&account_id)
             .await?
             .ok_or(SdkError::NoAppLogin)?;
-        let mut ch = crate::account_ops::AccountChannel::open(&self.inner, &record).await?;
-        ch.send(&nextauth_protocol::messages::AppRecord::TokenRequest {
+        let request = nextauth_protocol::messages::AppRecord::TokenRequest {
             session_ref: nextauth_protocol::ids::SessionRef(session_ref),
             audience: audience.to_owned(),
-        })
-        .await?;
-        let answer = ch.recv().await;
-        ch.close().await;
-        match answer? {
+        };
+        let answer = crate::channel::AccountChannel::ask_once(&self.inner, &record, &request);
+        match answer.await? {
             nextauth_protocol::messages::ServerRecord::AppToken { token } => {
                 let parsed = nextauth_protocol::app_token::UnverifiedToken::parse(&token)
                     .map_err(|_| nextauth_protocol::ProtocolError::UnexpectedMessage)?;
@@ -667,9 +664,6 @@ impl Sdk {
                     audience: audience.to_owned(),
                     expires_at: parsed.claims.expires_at,
                 })
-            }
-            nextauth_protocol::messages::ServerRecord::Refused { code } => {
-                Err(SdkError::Refused(code))
             }
             _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
         }

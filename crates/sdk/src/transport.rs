@@ -145,13 +145,6 @@ impl Connection {
         }
     }
 
-    /// The next frame within `timeout`.
-    pub async fn recv_within(&mut self, timeout: Duration) -> SdkResult<Vec<u8>> {
-        tokio::time::timeout(timeout, self.recv())
-            .await
-            .map_err(|_| SdkError::Timeout)?
-    }
-
     /// Closes politely.
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
