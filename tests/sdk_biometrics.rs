@@ -115,7 +115,9 @@ async fn biometrics_unlock_the_pin_only_after_it_was_proven_and_follow_pin_chang
     let platform = passing_platform(&app);
     assert!(matches!(
         app.sdk.enable_biometrics(&PinInput::new("1357")).await,
-        Err(SdkError::WrongPin(4))
+        Err(SdkError::Engine(
+            nextauth_sdk::engine::EngineError::WrongPin(4)
+        ))
     ));
     assert_eq!(platform.asked.load(Ordering::SeqCst), 0);
     app.sdk
@@ -503,7 +505,9 @@ async fn the_pin_is_changed_by_a_flow_that_asks_the_current_pin_then_the_new_one
     app.sdk.verify_pin(&PinInput::new("9753")).await.unwrap();
     assert!(matches!(
         app.sdk.verify_pin(&PinInput::new(PIN)).await,
-        Err(SdkError::WrongPin(_))
+        Err(SdkError::Engine(
+            nextauth_sdk::engine::EngineError::WrongPin(_)
+        ))
     ));
 
     // Cancelled at the new PIN: nothing changes, the history says aborted, the slot is free.

@@ -60,7 +60,9 @@ async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
     assert!(
         matches!(
             app.sdk.respond(&flow.id, confirm(None, None)).await,
-            Err(nextauth_sdk::SdkError::UnknownAccount)
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::UnknownAccount
+            ))
         ),
         "with two accounts the person must choose"
     );
@@ -119,7 +121,9 @@ async fn wrong_pins_until_blocked_then_the_integrator_resets_the_pin() {
     app.flow_in(FlowState::WaitingForInput).await;
     assert!(matches!(
         app.sdk.respond(&flow.id, pin("12")).await,
-        Err(nextauth_sdk::SdkError::InvalidInput(_))
+        Err(nextauth_sdk::SdkError::Engine(
+            nextauth_sdk::engine::EngineError::InvalidInput(_)
+        ))
     ));
     for remaining in (1..5).rev() {
         app.sdk.respond(&flow.id, pin("0000")).await.unwrap();
@@ -236,7 +240,9 @@ async fn push_login_transaction_and_server_side_deletion() {
     assert_eq!(check.source, nextauth_sdk::CodeSource::Push);
     assert!(matches!(
         app.sdk.respond(&asked.id, confirm(None, None)).await,
-        Err(nextauth_sdk::SdkError::InvalidInput(_))
+        Err(nextauth_sdk::SdkError::Engine(
+            nextauth_sdk::engine::EngineError::InvalidInput(_)
+        ))
     ));
     let with_number = Response::Confirm {
         account_id: None,
@@ -451,7 +457,12 @@ async fn the_pin_is_changed_on_every_server_account() {
         .change_pin(&PinInput::new("9999"), &PinInput::new("1357"))
         .await;
     assert!(
-        matches!(wrong, Err(nextauth_sdk::SdkError::WrongPin(4))),
+        matches!(
+            wrong,
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::WrongPin(4)
+            ))
+        ),
         "{wrong:?}"
     );
     app.sdk
@@ -497,20 +508,35 @@ async fn the_pin_is_proven_without_a_flow_and_wrong_ones_count() {
     let mut app = App::new().await;
     let none = app.sdk.verify_pin(&PinInput::new(PIN)).await;
     assert!(
-        matches!(none, Err(nextauth_sdk::SdkError::InvalidInput(_))),
+        matches!(
+            none,
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::InvalidInput(_)
+            ))
+        ),
         "no PIN yet: {none:?}"
     );
     enrol(&mut app, &server, "lena").await;
     app.sdk.verify_pin(&PinInput::new(PIN)).await.unwrap();
     let wrong = app.sdk.verify_pin(&PinInput::new("9999")).await;
     assert!(
-        matches!(wrong, Err(nextauth_sdk::SdkError::WrongPin(4))),
+        matches!(
+            wrong,
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::WrongPin(4)
+            ))
+        ),
         "{wrong:?}"
     );
     // The server counted it: the next wrong one leaves one fewer.
     let again = app.sdk.verify_pin(&PinInput::new("8888")).await;
     assert!(
-        matches!(again, Err(nextauth_sdk::SdkError::WrongPin(3))),
+        matches!(
+            again,
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::WrongPin(3)
+            ))
+        ),
         "{again:?}"
     );
     app.sdk.verify_pin(&PinInput::new(PIN)).await.unwrap();

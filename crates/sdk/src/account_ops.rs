@@ -54,13 +54,13 @@ impl crate::Sdk {
     pub async fn verify_pin(&self, pin: &PinInput) -> SdkResult<()> {
         pin.to_pin()?;
         if self.inner.device_secret().await?.is_none() {
-            return Err(SdkError::InvalidInput("no PIN is set"));
+            return Err(SdkError::Engine(EngineError::InvalidInput("no PIN is set")));
         }
         match check_pin(&self.inner, pin).await {
             PinCheck::Right => Ok(()),
-            PinCheck::Wrong(remaining) => Err(SdkError::WrongPin(remaining)),
-            PinCheck::Blocked => Err(SdkError::PinBlocked),
-            PinCheck::Unavailable => Err(SdkError::Unreachable),
+            PinCheck::Wrong(remaining) => Err(SdkError::Engine(EngineError::WrongPin(remaining))),
+            PinCheck::Blocked => Err(SdkError::Engine(EngineError::PinBlocked)),
+            PinCheck::Unavailable => Err(SdkError::Engine(EngineError::Unreachable)),
         }
     }
 
@@ -77,7 +77,7 @@ impl crate::Sdk {
         let device = inner
             .device_secret()
             .await?
-            .ok_or(SdkError::InvalidInput("no PIN is set"))?;
+            .ok_or(SdkError::Engine(EngineError::InvalidInput("no PIN is set")))?;
         let records: Vec<AccountRecord> = inner
             .store
             .accounts()
@@ -131,7 +131,9 @@ impl crate::Sdk {
     pub async fn pause_push(&self, account_id: &str, minutes: u16) -> SdkResult<Option<u64>> {
         use nextauth_protocol::messages::MAX_PUSH_PAUSE_MINUTES;
         if minutes > MAX_PUSH_PAUSE_MINUTES {
-            return Err(SdkError::InvalidInput("a pause lasts at most 7 days"));
+            return Err(SdkError::Engine(EngineError::InvalidInput(
+                "a pause lasts at most 7 days",
+            )));
         }
         let inner = &self.inner;
         let record = inner
@@ -139,7 +141,7 @@ impl crate::Sdk {
             .account(account_id)
             .await?
             .filter(|r| !r.pending_delete)
-            .ok_or(SdkError::UnknownAccount)?;
+            .ok_or(SdkError::Engine(EngineError::UnknownAccount))?;
         let request = AppRecord::PausePush { minutes };
         let until = match AccountChannel::ask_once(inner, &record, &request).await? {
             ServerRecord::PushPaused { until } => until,

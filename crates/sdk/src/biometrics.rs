@@ -20,6 +20,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::account_ops::check_pin;
+use crate::engine::EngineError;
 use crate::engine::{PinCheck, PinInput};
 use crate::error::{SdkError, SdkResult};
 use crate::Sdk;
@@ -91,13 +92,15 @@ impl Sdk {
             .ok_or(SdkError::BiometricsUnavailable)?;
         pin.to_pin()?;
         if self.inner.store.pin_secret().await?.is_none() {
-            return Err(SdkError::InvalidInput("no PIN is set"));
+            return Err(SdkError::Engine(EngineError::InvalidInput("no PIN is set")));
         }
         match check_pin(&self.inner, pin).await {
             PinCheck::Right => {}
-            PinCheck::Wrong(remaining) => return Err(SdkError::WrongPin(remaining)),
-            PinCheck::Blocked => return Err(SdkError::PinBlocked),
-            PinCheck::Unavailable => return Err(SdkError::Unreachable),
+            PinCheck::Wrong(remaining) => {
+                return Err(SdkError::Engine(EngineError::WrongPin(remaining)))
+            }
+            PinCheck::Blocked => return Err(SdkError::Engine(EngineError::PinBlocked)),
+            PinCheck::Unavailable => return Err(SdkError::Engine(EngineError::Unreachable)),
         }
         let sealed = seal(platform, "Use biometrics instead of your PIN", pin)
             .await
@@ -106,7 +109,7 @@ impl Sdk {
                 BiometricError::Unavailable => SdkError::BiometricsUnavailable,
             })?;
         if !self.inner.store.set_biometric_pin(Some(&sealed)).await? {
-            return Err(SdkError::InvalidInput("no PIN is set"));
+            return Err(SdkError::Engine(EngineError::InvalidInput("no PIN is set")));
         }
         // The PIN was just typed (and proven): the limits count from here.
         self.inner.store.pin_typed(self.inner.now()).await?;

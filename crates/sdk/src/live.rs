@@ -16,6 +16,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
 use crate::channel::{AccountChannel, Heard};
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::model::Event;
 use crate::store::AccountRecord;
@@ -183,7 +184,7 @@ impl Sdk {
                     Some(Heard::Answer(Ok(_))) => break,
                     // The server does not know the account (deleted there): its messages do
                     // not come here; the others' still do.
-                    Some(Heard::Answer(Err(SdkError::Refused(code)))) => {
+                    Some(Heard::Answer(Err(SdkError::Engine(EngineError::Refused(code))))) => {
                         tracing::info!(code, "an account was not added to the live connection");
                         break;
                     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::channel::AccountChannel;
 use crate::engine::announce_view;
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::model::{Event, HistoryStatus, Message};
 use crate::sdk::{push_label, Inner, Sdk};
@@ -68,7 +69,9 @@ impl Sdk {
             }
             // The same message by two routes is expected (FCM and the live connection both
             // deliver, a pull fetches what a push already brought): not worth a history entry.
-            Err(SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)) => {
+            Err(SdkError::Engine(EngineError::Protocol(
+                nextauth_protocol::ProtocolError::Replayed,
+            ))) => {
                 tracing::debug!("duplicate push message dropped");
                 Ok(PushOutcome::Duplicate)
             }
@@ -92,7 +95,7 @@ impl Sdk {
             .store
             .account_by_push_key_id(&envelope.server_id, &envelope.key_id)
             .await?
-            .ok_or(SdkError::UnknownAccount)?;
+            .ok_or(SdkError::Engine(EngineError::UnknownAccount))?;
         let server = inner
             .store
             .server(&envelope.server_id)
@@ -324,7 +327,9 @@ impl Sdk {
                     self.act(&opened, message).await?;
                 }
                 // Already handled (by push, a pull or another connection): just acknowledge.
-                Err(SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)) => {
+                Err(SdkError::Engine(EngineError::Protocol(
+                    nextauth_protocol::ProtocolError::Replayed,
+                ))) => {
                     if let Ok(id) = id {
                         ids.push(id.0);
                     }
@@ -352,7 +357,7 @@ impl Sdk {
             .store
             .account(account_id)
             .await?
-            .ok_or(SdkError::UnknownAccount)?;
+            .ok_or(SdkError::Engine(EngineError::UnknownAccount))?;
         inner.store.set_pending_delete(&record.id).await?;
         self.retry_delete(&record, true).await
     }
@@ -367,7 +372,11 @@ impl Sdk {
     ) -> SdkResult<bool> {
         match self.delete_on_server(record).await {
             Ok(()) => Ok(true),
-            Err(err @ (SdkError::Unreachable | SdkError::Timeout | SdkError::ConnectionLost)) => {
+            Err(
+                err @ (SdkError::Engine(EngineError::Unreachable)
+                | SdkError::Engine(EngineError::Timeout)
+                | SdkError::Engine(EngineError::ConnectionLost)),
+            ) => {
                 if record_failure {
                     self.inner
                         .record_error("DELETE", &err, Some(record.server_id))
@@ -375,7 +384,7 @@ impl Sdk {
                 }
                 Ok(false)
             }
-            Err(SdkError::Refused(48)) => {
+            Err(SdkError::Engine(EngineError::Refused(48))) => {
                 // The server no longer knows the account: it is gone there already.
                 self.finish_delete(record).await?;
                 Ok(true)

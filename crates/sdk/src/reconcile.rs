@@ -13,6 +13,7 @@
 use nextauth_protocol::messages::{AppRecord, Outcome, ServerRecord};
 
 use crate::channel::AccountChannel;
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::model::{Event, HistoryStatus};
 use crate::store::HistoryDraft;
@@ -71,7 +72,7 @@ impl Sdk {
                     }
                     report.enrolments_kept += 1;
                 }
-                Err(SdkError::Refused(48)) => {
+                Err(SdkError::Engine(EngineError::Refused(48))) => {
                     self.inner.store.discard_pending_enrol(&record.id).await?;
                     if !self.inner.store.any_pin_account().await? {
                         self.inner.store.set_pin_secret(None).await?;
@@ -112,9 +113,9 @@ impl Sdk {
             };
             let asked = match AccountChannel::ask_once(&self.inner, &record, &request).await {
                 Ok(ServerRecord::Outcome { outcome }) => Ok(outcome),
-                Ok(_) => Err(SdkError::Protocol(
+                Ok(_) => Err(SdkError::Engine(EngineError::Protocol(
                     nextauth_protocol::ProtocolError::UnexpectedMessage,
-                )),
+                ))),
                 Err(err) => Err(err),
             };
             let (status, detail) = match asked {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::engine::EngineError;
 use crate::engine::{Effect, FlowMachine, Input, Response};
 use crate::error::SdkResult;
 use crate::model::{Event, FlowState};
@@ -262,7 +263,9 @@ async fn execute(
                     *conn = Some(c);
                     Ok(Some(Input::Connected))
                 }
-                Err(err @ crate::SdkError::UntrustedServer) => Ok(Some(Input::Failed(err.into()))),
+                Err(err @ crate::SdkError::Engine(EngineError::UntrustedServer)) => {
+                    Ok(Some(Input::Failed(err.into())))
+                }
                 Err(_) => Ok(Some(Input::Unreachable)),
             },
             Effect::Send(frame) => match conn.as_mut() {
@@ -270,7 +273,7 @@ async fn execute(
                 None => Ok(Some(Input::Closed)),
             },
             Effect::Update(flow) => {
-                let blocked = crate::SdkError::PinBlocked.code();
+                let blocked = crate::SdkError::Engine(EngineError::PinBlocked).code();
                 if flow.error.as_ref().is_some_and(|e| e.code == blocked) {
                     inner.store.set_pin_blocked(true).await?;
                 }

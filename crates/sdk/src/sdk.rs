@@ -10,6 +10,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::Config;
+use crate::engine::EngineError;
 use crate::engine::{
     EngineResult, Env, FlowContext, FlowMachine, KnownAccount, KnownServer, Response, Timeouts,
 };
@@ -246,7 +247,7 @@ impl Env for StepEnv<'_> {
             .records
             .iter()
             .find(|r| r.id == account_id)
-            .ok_or(SdkError::UnknownAccount)?;
+            .ok_or(SdkError::Engine(EngineError::UnknownAccount))?;
         Ok(Box::new(self.inner.signer(record)?))
     }
     fn device_secret(&self) -> EngineResult<Option<DeviceSecret>> {
@@ -584,7 +585,7 @@ impl Sdk {
                 .inner
                 .active
                 .lock()
-                .map_err(|_| SdkError::UnknownFlow)?;
+                .map_err(|_| SdkError::Engine(EngineError::UnknownFlow))?;
             match active.as_ref() {
                 Some((id, tx)) if id == flow_id => Some(tx.clone()),
                 _ => None,
@@ -597,19 +598,21 @@ impl Sdk {
                     .inner
                     .sessions
                     .lock()
-                    .map_err(|_| SdkError::UnknownFlow)?;
+                    .map_err(|_| SdkError::Engine(EngineError::UnknownFlow))?;
                 sessions
                     .get(flow_id)
                     .map(|s| s.answers.clone())
-                    .ok_or(SdkError::UnknownFlow)?
+                    .ok_or(SdkError::Engine(EngineError::UnknownFlow))?
             }
         };
         let (reply, answer) = oneshot::channel();
         sender
             .send((response, reply))
             .await
-            .map_err(|_| SdkError::UnknownFlow)?;
-        answer.await.map_err(|_| SdkError::UnknownFlow)?
+            .map_err(|_| SdkError::Engine(EngineError::UnknownFlow))?;
+        answer
+            .await
+            .map_err(|_| SdkError::Engine(EngineError::UnknownFlow))?
     }
 
     /// AppLogin: a token for the app's own backend (`audience`, e.g. its API's URL), valid for
@@ -622,7 +625,7 @@ impl Sdk {
             || audience.len() > nextauth_protocol::app_token::MAX_AUDIENCE_LEN
             || audience.chars().any(char::is_control)
         {
-            return Err(SdkError::InvalidInput("audience"));
+            return Err(SdkError::Engine(EngineError::InvalidInput("audience")));
         }
         let flow_id = self
             .inner
@@ -687,8 +690,8 @@ impl Sdk {
             .collect();
         let record = match records.as_slice() {
             [one] => one,
-            [] => return Err(SdkError::NoAccountsForServer),
-            _ => return Err(SdkError::SingleAccount),
+            [] => return Err(SdkError::Engine(EngineError::NoAccountsForServer)),
+            _ => return Err(SdkError::Engine(EngineError::SingleAccount)),
         };
         let server = self
             .inner
@@ -732,7 +735,7 @@ impl Sdk {
     /// hash), by its id (base64url); `None` when no account here belongs to it.
     pub async fn server(&self, server_id: &str) -> SdkResult<Option<crate::model::ServerInfo>> {
         let id = nextauth_protocol::ids::ServerId::from_base64(server_id)
-            .map_err(|_| SdkError::InvalidInput("not a server id"))?;
+            .map_err(|_| SdkError::Engine(EngineError::InvalidInput("not a server id")))?;
         Ok(self
             .inner
             .store
@@ -749,7 +752,7 @@ impl Sdk {
     /// Deletes the message `id` (base64url); returns whether it existed.
     pub async fn delete_message(&self, id: &str) -> SdkResult<bool> {
         let id = nextauth_protocol::ids::MessageId::from_base64(id)
-            .map_err(|_| SdkError::InvalidInput("not a message id"))?;
+            .map_err(|_| SdkError::Engine(EngineError::InvalidInput("not a message id")))?;
         self.inner.store.delete_message(&id).await
     }
 

@@ -5,6 +5,7 @@ use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::Store;
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::model::{HistoryEntry, HistoryStatus};
 
@@ -74,8 +75,8 @@ impl Store {
             sql.push(" AND entry_id < ").push_bind(before);
         }
         if let Some(server) = &q.server_id {
-            let id =
-                ServerId::from_base64(server).map_err(|_| SdkError::InvalidInput("server id"))?;
+            let id = ServerId::from_base64(server)
+                .map_err(|_| SdkError::Engine(EngineError::InvalidInput("server id")))?;
             sql.push(" AND server_id = ").push_bind(id.0.to_vec());
         }
         if let Some(status) = q.status {

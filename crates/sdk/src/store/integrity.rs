@@ -7,6 +7,7 @@ use std::path::Path;
 use sqlx::Row;
 
 use super::Store;
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::keystore::Keystore;
 
@@ -103,7 +104,9 @@ impl Store {
             (None, None) => {
                 let id: [u8; 16] =
                     nextauth_protocol::crypto::random_array(&ring::rand::SystemRandom::new())
-                        .map_err(|_| SdkError::InvalidInput("no randomness"))?;
+                        .map_err(|_| {
+                            SdkError::Engine(EngineError::InvalidInput("no randomness"))
+                        })?;
                 self.set_database_id(&id).await?;
                 crate::private_files::replace_private(&id_file, &id)
                     .map_err(|e| SdkError::Storage(sqlx::Error::Io(e)))

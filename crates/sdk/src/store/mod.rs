@@ -29,6 +29,7 @@ pub use open_flows::InterruptedFlow;
 pub use pending::{PendingEnrol, UnresolvedOutcome};
 pub use servers::StoredServer;
 
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 
 /// The open database.
@@ -46,8 +47,11 @@ impl Store {
         integrity::check_present(path)?;
         // The directory 0700 and the file 0600 before SQLite opens it (so its -wal and -shm
         // files are 0600 too): see private_files.
-        crate::private_files::precreate_file(path)
-            .map_err(|_| SdkError::InvalidInput("data directory cannot be created"))?;
+        crate::private_files::precreate_file(path).map_err(|_| {
+            SdkError::Engine(EngineError::InvalidInput(
+                "data directory cannot be created",
+            ))
+        })?;
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
