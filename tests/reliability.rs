@@ -191,7 +191,7 @@ async fn login_with_full_disk(
         assert!(
             history
                 .iter()
-                .any(|h| h.kind == "LOGIN"
+                .any(|h| h.kind == nextauth_sdk::HistoryKind::Login
                     && h.status == nextauth_sdk::HistoryStatus::LoggedInOneShot),
             "{fail_from}: {history:?}"
         );

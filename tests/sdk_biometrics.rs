@@ -415,13 +415,13 @@ async fn a_blocked_pin_blocks_every_second_factor_until_it_is_set_again() {
 // REMOVE_BIOMETRICS), answered like any flow.
 
 /// The newest history entry's kind and status.
-async fn last_entry(app: &App) -> (String, nextauth_sdk::HistoryStatus) {
+async fn last_entry(app: &App) -> (nextauth_sdk::HistoryKind, nextauth_sdk::HistoryStatus) {
     let history = app
         .sdk
         .history(&nextauth_sdk::HistoryQuery::default())
         .await
         .unwrap();
-    (history[0].kind.clone(), history[0].status)
+    (history[0].kind, history[0].status)
 }
 
 /// Answers the flow's question and waits for its next report.
@@ -499,7 +499,10 @@ async fn the_pin_is_changed_by_a_flow_that_asks_the_current_pin_then_the_new_one
     assert_eq!(done.state, FlowState::Done, "{done:?}");
     assert_eq!(
         last_entry(&app).await,
-        ("CHANGE_PIN".to_owned(), HistoryStatus::PinChanged)
+        (
+            nextauth_sdk::HistoryKind::ChangePin,
+            HistoryStatus::PinChanged
+        )
     );
     // The server checks the new PIN, not the old one.
     app.sdk.verify_pin(&PinInput::new("9753")).await.unwrap();
@@ -518,7 +521,7 @@ async fn the_pin_is_changed_by_a_flow_that_asks_the_current_pin_then_the_new_one
     assert_eq!(end.id, flow.id);
     assert_eq!(
         last_entry(&app).await,
-        ("CHANGE_PIN".to_owned(), HistoryStatus::Aborted)
+        (nextauth_sdk::HistoryKind::ChangePin, HistoryStatus::Aborted)
     );
     app.sdk.verify_pin(&PinInput::new("9753")).await.unwrap();
     assert!(app.sdk.active_flow().is_none());
@@ -582,7 +585,10 @@ async fn biometrics_are_switched_on_and_off_by_flows() {
     assert!(stored_biometric_pin(&app).await.is_some());
     assert_eq!(
         last_entry(&app).await,
-        ("ADD_BIOMETRICS".to_owned(), HistoryStatus::BiometricsAdded)
+        (
+            nextauth_sdk::HistoryKind::AddBiometrics,
+            HistoryStatus::BiometricsAdded
+        )
     );
     assert_eq!(
         app.sdk.start_add_biometrics().await.unwrap_err().code(),
@@ -620,7 +626,7 @@ async fn biometrics_are_switched_on_and_off_by_flows() {
     assert_eq!(
         last_entry(&app).await,
         (
-            "REMOVE_BIOMETRICS".to_owned(),
+            nextauth_sdk::HistoryKind::RemoveBiometrics,
             HistoryStatus::BiometricsRemoved
         )
     );

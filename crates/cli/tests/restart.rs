@@ -79,7 +79,7 @@ async fn a_flow_killed_while_connecting_is_recorded_as_interrupted() {
     let app = App::open(data.clone()).await;
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert_eq!(history.len(), 1, "{history:?}");
-    assert_eq!(history[0].kind, "ENROL");
+    assert_eq!(history[0].kind, nextauth_sdk::HistoryKind::Enrol);
     assert_eq!(history[0].status, HistoryStatus::Aborted);
     assert!(history[0].detail.contains("interrupted"), "{history:?}");
     assert!(app.sdk.accounts().await.unwrap().is_empty());

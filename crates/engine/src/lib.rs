@@ -47,6 +47,6 @@ pub use conversation::{ConnectTarget, Conversation, ConversationEffect, CONVERSA
 pub use effect::{Effect, Input, NewAccount};
 pub use error::{EngineError, EngineResult};
 pub use flow::FlowMachine;
-pub use history::{history_kind, HistoryDraft};
+pub use history::HistoryDraft;
 pub use second_factor::{SecondFactorEffect, SecondFactorInput, SecondFactorMachine};
 pub use views::{announce_view, server_info};

@@ -16,7 +16,7 @@
 use crate::answer::{PinCheck, PinInput, Response};
 use crate::clock::{Time, Timeouts};
 use crate::error::{EngineError, EngineResult};
-use crate::history::{history_kind, HistoryDraft};
+use crate::history::HistoryDraft;
 use crate::model::{Flow, FlowKind, FlowState, HistoryStatus, Interaction};
 
 /// What happened, for [`SecondFactorMachine::handle`].
@@ -332,7 +332,7 @@ impl SecondFactorMachine {
     fn history(&self, status: HistoryStatus, err: Option<&EngineError>) -> HistoryDraft {
         HistoryDraft {
             at: self.now.unix_s,
-            kind: history_kind(self.flow.kind),
+            kind: self.flow.kind.into(),
             status,
             server_id: None,
             server_name: String::new(),

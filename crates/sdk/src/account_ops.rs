@@ -107,7 +107,7 @@ impl crate::Sdk {
         }
         let draft = crate::store::HistoryDraft {
             at: inner.now(),
-            kind: "CHANGE_PIN",
+            kind: crate::model::HistoryKind::ChangePin,
             status: crate::model::HistoryStatus::PinChanged,
             server_id: None,
             server_name: String::new(),
@@ -153,7 +153,7 @@ impl crate::Sdk {
         };
         let draft = crate::store::HistoryDraft {
             at: inner.now(),
-            kind: "PAUSE_PUSH",
+            kind: crate::model::HistoryKind::PausePush,
             status: crate::model::HistoryStatus::PushPaused,
             server_id: Some(record.server_id),
             server_name,

@@ -78,7 +78,7 @@ impl Sdk {
             Err(err) => {
                 self.inner
                     .record_error(
-                        "PUSH",
+                        crate::model::HistoryKind::Push,
                         &err,
                         Envelope::parse(payload).ok().map(|e| e.server_id),
                     )
@@ -141,7 +141,7 @@ impl Sdk {
             .ok_or(SdkError::CorruptRow("account"))?;
         let mut history = HistoryDraft {
             at: inner.now(),
-            kind: "PUSH",
+            kind: crate::model::HistoryKind::Push,
             status: HistoryStatus::Message,
             server_id: Some(record.server_id),
             server_name: server.params.name.clone(),
@@ -336,7 +336,11 @@ impl Sdk {
                 }
                 Err(err) => {
                     self.inner
-                        .record_error("PUSH", &err, Some(record.server_id))
+                        .record_error(
+                            crate::model::HistoryKind::Push,
+                            &err,
+                            Some(record.server_id),
+                        )
                         .await;
                 }
             }
@@ -379,7 +383,11 @@ impl Sdk {
             ) => {
                 if record_failure {
                     self.inner
-                        .record_error("DELETE", &err, Some(record.server_id))
+                        .record_error(
+                            crate::model::HistoryKind::Delete,
+                            &err,
+                            Some(record.server_id),
+                        )
                         .await;
                 }
                 Ok(false)
@@ -409,7 +417,7 @@ impl Sdk {
         remove_locally(inner, record).await?;
         let draft = HistoryDraft {
             at: inner.now(),
-            kind: "DELETE",
+            kind: crate::model::HistoryKind::Delete,
             status: HistoryStatus::Deleted,
             server_id: Some(record.server_id),
             server_name,

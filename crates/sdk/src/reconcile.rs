@@ -48,7 +48,7 @@ impl Sdk {
                     channel.close().await;
                     let history = HistoryDraft {
                         at: self.inner.now(),
-                        kind: "ENROL",
+                        kind: crate::model::HistoryKind::Enrol,
                         status: HistoryStatus::Enrolled,
                         server_id: Some(record.server_id),
                         server_name: pending.params.name.clone(),

@@ -98,7 +98,7 @@ impl Inner {
             };
             let draft = crate::store::HistoryDraft {
                 at: self.now(),
-                kind: flow.map_or("LOGIN", |f| crate::engine::history_kind(f.kind)),
+                kind: flow.map_or(crate::model::HistoryKind::Login, |f| f.kind.into()),
                 status,
                 server_id: server
                     .and_then(|s| nextauth_protocol::ids::ServerId::from_base64(&s.server_id).ok()),
@@ -111,7 +111,7 @@ impl Inner {
             };
             match unknown {
                 // The enrolment's own pending row is settled separately.
-                Some((account_id, reference)) if draft.kind != "ENROL" => {
+                Some((account_id, reference)) if draft.kind != crate::model::HistoryKind::Enrol => {
                     self.store
                         .add_unresolved(&draft, account_id, reference)
                         .await?
@@ -473,7 +473,9 @@ impl Sdk {
             Ok(payload) => payload,
             Err(err) => {
                 let err = SdkError::from(err);
-                self.inner.record_error("SCAN", &err, None).await;
+                self.inner
+                    .record_error(crate::model::HistoryKind::Scan, &err, None)
+                    .await;
                 return Err(err);
             }
         };
@@ -803,7 +805,7 @@ impl Inner {
     /// Records an error outside a flow in the history and reports it.
     pub async fn record_error(
         &self,
-        kind: &'static str,
+        kind: crate::model::HistoryKind,
         err: &SdkError,
         server: Option<nextauth_protocol::ids::ServerId>,
     ) {

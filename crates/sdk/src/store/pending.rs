@@ -64,7 +64,7 @@ pub struct UnresolvedOutcome {
     /// The session ref (login) or transaction ref (approval).
     pub reference: [u8; 16],
     /// `LOGIN` or `SIGN_TRANSACTION`.
-    pub kind: String,
+    pub kind: crate::model::HistoryKind,
 }
 
 impl Store {
@@ -159,7 +159,7 @@ impl Store {
         .bind(entry_id)
         .bind(account_id)
         .bind(reference.to_vec())
-        .bind(draft.kind)
+        .bind(draft.kind.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -188,7 +188,8 @@ impl Store {
                     entry_id: row.try_get("entry_id")?,
                     account_id: row.try_get("account_id")?,
                     reference: fixed(row.try_get("reference")?, "unresolved outcome")?,
-                    kind: row.try_get("kind")?,
+                    kind: crate::model::HistoryKind::from_name(&row.try_get::<String, _>("kind")?)
+                        .ok_or(SdkError::CorruptRow("unresolved outcome"))?,
                 })
             })
             .collect()
