@@ -1153,3 +1153,70 @@ async fn the_next_scan_may_start_the_moment_a_flow_reports_its_end() {
         .expect("a start right after the end");
     app.sdk.stop(&flow.id).await.ok();
 }
+
+/// What the SDK logs, for [`a_login_is_logged_under_the_servers_flow_id_and_nothing_secret`].
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_login_is_logged_under_the_servers_flow_id_and_nothing_secret() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // This test's runtime has one thread: the flow's task logs through this subscriber too.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol(&mut app, &server, "trace").await;
+    // The PIN is asked at every login.
+    server
+        .configure(serde_json::json!({ "pinTimeout": 0 }))
+        .await;
+    let code = server.login_code("traced").await;
+    let nextauth_protocol::qr::QrPayload::Login(login) = nextauth_e2e::decode_code(&code) else {
+        panic!("not a login code")
+    };
+    let log_id = nextauth_sdk::engine::flow_log_id(&login.server_id, &login.session_ref);
+    let flow = app.sdk.start_qr(&code).await.unwrap();
+    app.flow_in(FlowState::WaitingForConfirmation).await;
+    app.sdk
+        .respond(&flow.id, confirm(None, None))
+        .await
+        .unwrap();
+    app.flow_in(FlowState::WaitingForInput).await;
+    app.sdk.respond(&flow.id, pin(PIN)).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(server.session("traced").await["loggedin"], true);
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let ended = text
+        .lines()
+        .find(|l| l.contains("flow ended") && l.contains(&flow.id))
+        .unwrap_or_else(|| panic!("no end of the flow logged:\n{text}"));
+    assert!(
+        ended.contains(&format!("flow{{id={} kind=Login flow={log_id}}}", flow.id)),
+        "the flow's span carries its id and the server's log id: {ended}"
+    );
+    // The session reference (in the QR code) and the PIN stay out of the logs.
+    let session_ref = login.session_ref.0;
+    let hex: String = session_ref.iter().map(|b| format!("{b:02x}")).collect();
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session_ref);
+    for secret in [hex.as_str(), b64.as_str(), "pin: \"2468\"", "\"2468\""] {
+        assert!(!text.contains(secret), "{secret} logged:\n{text}");
+    }
+}

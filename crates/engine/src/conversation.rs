@@ -138,6 +138,7 @@ impl Awaiting {
 
 /// One CONNECT conversation of an account.
 pub struct Conversation {
+    server_id: ServerId,
     phase: Phase,
     awaiting: Option<Awaiting>,
     /// How long each answer may take.
@@ -180,6 +181,7 @@ impl Conversation {
             target.pinned_key,
         )?;
         let this = Self {
+            server_id: target.server_id,
             phase: Phase::Hello(hs),
             awaiting: None,
             timeout_ms,
@@ -205,6 +207,11 @@ impl Conversation {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// The server.
+    pub fn server_id(&self) -> ServerId {
+        self.server_id
     }
 
     /// Whether requests may go out.
@@ -233,8 +240,8 @@ impl Conversation {
         Ok(frame)
     }
 
-    /// The proof of `pin` for this session, as the account (`server_id`, `account_key`) shows
-    /// it ([`AppRecord::PinProof`], [`AppRecord::PinChange`]).
+    /// The proof of `pin` for this session, as the account `account_key` shows it
+    /// ([`AppRecord::PinProof`], [`AppRecord::PinChange`]).
     ///
     /// # Errors
     ///
@@ -243,11 +250,10 @@ impl Conversation {
         &self,
         device: &DeviceSecret,
         pin: &Pin,
-        server_id: &ServerId,
         account_key: &PublicKey,
     ) -> EngineResult<[u8; 32]> {
         let channel = self.channel()?;
-        let verifier = pin_verifier(device, pin, server_id, account_key);
+        let verifier = pin_verifier(device, pin, &self.server_id, account_key);
         Ok(pin_proof(&verifier, channel.binder()))
     }
 

@@ -119,10 +119,7 @@ fn a_pin_proof_is_bound_to_the_session_and_its_answer_says_what_the_pin_is() {
     ] {
         let mut opened = Opened::new(&server, 0, false);
         let public = opened.key.public_key();
-        let proof = opened
-            .app
-            .pin_proof(&device, &pin, &SERVER, &public)
-            .unwrap();
+        let proof = opened.app.pin_proof(&device, &pin, &public).unwrap();
         let verifier = pin_verifier(&device, &pin, &SERVER, &public);
         assert_eq!(proof, pin_proof(&verifier, opened.server.binder()));
         let sent = opened.ask(&AppRecord::PinProof { proof }, 10);

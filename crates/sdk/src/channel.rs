@@ -9,6 +9,8 @@ use nextauth_protocol::messages::{AppRecord, ServerRecord};
 use nextauth_protocol::params::ServerParams;
 use nextauth_protocol::pin::{DeviceSecret, Pin};
 
+use tracing::Instrument;
+
 use crate::error::{SdkError, SdkResult};
 use crate::runner::timer;
 use crate::sdk::Inner;
@@ -33,6 +35,9 @@ pub(crate) struct AccountChannel {
     key: SigningKey,
     /// Whether the server's refreshed parameters are stored.
     refresh: bool,
+    /// `connect{server account flow}`: what happens on this session is logged in it; `flow`
+    /// once a request names a login (the id the server logs it under).
+    span: tracing::Span,
 }
 
 impl AccountChannel {
@@ -72,6 +77,12 @@ impl AccountChannel {
         refresh: bool,
         probe_every_ms: Option<u64>,
     ) -> SdkResult<Self> {
+        let span = tracing::info_span!(
+            "connect",
+            server = %record.server_id.to_base64(),
+            account = %record.id,
+            flow = tracing::field::Empty,
+        );
         let key = inner.signer(record)?;
         let target = ConnectTarget {
             server_id: record.server_id,
@@ -79,25 +90,37 @@ impl AccountChannel {
             not_before: params.issued_at,
             pinned_key: inner.config.pinned_key(&record.server_id),
         };
-        let mut conn = Connection::open(&params.endpoint, &inner.tls).await?;
-        let (conversation, hello) =
-            Conversation::start(&inner.rng, &target, CONVERSATION_TIMEOUT_MS, inner.now_ms())?;
-        let conversation = match probe_every_ms {
-            Some(every) => conversation.with_probes(every),
-            None => conversation,
+        let opening = async {
+            let mut conn = Connection::open(&params.endpoint, &inner.tls).await?;
+            let now = inner.now_ms();
+            let (conversation, hello) =
+                Conversation::start(&inner.rng, &target, CONVERSATION_TIMEOUT_MS, now)?;
+            let conversation = match probe_every_ms {
+                Some(every) => conversation.with_probes(every),
+                None => conversation,
+            };
+            conn.send(hello).await?;
+            Ok::<_, SdkError>((conn, conversation))
         };
-        conn.send(hello).await?;
+        let (conn, conversation) = opening.instrument(span.clone()).await?;
         let mut this = Self {
             conn,
             conversation,
             key,
             refresh,
+            span,
         };
         loop {
             match this.step(inner).await {
-                Ok(Some(Heard::Opened)) => return Ok(this),
+                Ok(Some(Heard::Opened)) => {
+                    this.span
+                        .in_scope(|| tracing::debug!("CONNECT session open"));
+                    return Ok(this);
+                }
                 Ok(_) => {}
                 Err(err) => {
+                    this.span
+                        .in_scope(|| tracing::info!(code = err.code(), "CONNECT session failed"));
                     this.close().await;
                     return Err(err);
                 }
@@ -105,9 +128,19 @@ impl AccountChannel {
         }
     }
 
+    /// The session's span (for the driver's own log lines about it).
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
     /// Waits for the next frame or the conversation's deadline, feeds it to the conversation
     /// and carries out what it says. `Err` when the conversation is over.
     pub async fn step(&mut self, inner: &Inner) -> SdkResult<Option<Heard>> {
+        let span = self.span.clone();
+        self.step_inner(inner).instrument(span).await
+    }
+
+    async fn step_inner(&mut self, inner: &Inner) -> SdkResult<Option<Heard>> {
         let wake = self.conversation.deadline().map(|ms| inner.instant_at(ms));
         let effects = tokio::select! {
             frame = self.conn.recv() => match frame {
@@ -160,8 +193,13 @@ impl AccountChannel {
 
     /// Sends `record`; its answer (if it has one) is awaited through [`Self::step`].
     pub async fn send(&mut self, inner: &Inner, record: &AppRecord) -> SdkResult<()> {
+        if let AppRecord::TokenRequest { session_ref, .. } = record {
+            let server = self.conversation.server_id();
+            let log_id = nextauth_engine::flow_log_id(&server, session_ref);
+            self.span.record("flow", log_id.as_str());
+        }
         let frame = self.conversation.request(record, inner.now_ms())?;
-        self.conn.send(frame).await
+        self.conn.send(frame).instrument(self.span.clone()).await
     }
 
     /// Sends `request` and returns its answer.
@@ -206,7 +244,7 @@ impl AccountChannel {
     ) -> SdkResult<[u8; 32]> {
         Ok(self
             .conversation
-            .pin_proof(device, pin, &record.server_id, &record.public_key)?)
+            .pin_proof(device, pin, &record.public_key)?)
     }
 
     pub async fn close(self) {

@@ -175,7 +175,8 @@ impl Sdk {
         };
         let probe_every_ms = u64::try_from(PROBE_EVERY.as_millis()).unwrap_or(u64::MAX);
         let mut ch = AccountChannel::open_live(&self.inner, first, Some(probe_every_ms)).await?;
-        tracing::info!(server_id = ?first.server_id, accounts = records.len(), "live connection open");
+        ch.span()
+            .in_scope(|| tracing::info!(accounts = records.len(), "live connection open"));
         pause.reset();
         for other in others {
             ch.add_account(&self.inner, other).await?;

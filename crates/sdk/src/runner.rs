@@ -70,6 +70,9 @@ pub(crate) async fn run(
             }
         }
         if machine.is_finished() {
+            let flow = machine.flow();
+            let code = flow.error.as_ref().map(|e| e.code);
+            tracing::info!(state = ?flow.state, code, "flow ended");
             break;
         }
         if machine.is_session() && !in_session {
@@ -230,6 +233,15 @@ async fn app_login_deadline(inner: &Inner, id: &str, in_session: bool) {
         }
         tokio::time::sleep((at - now).min(Duration::from_secs(1))).await;
     }
+}
+
+/// The span of one flow, for its whole run: the flow's id (as in its events), its kind, and
+/// for an enrolment or a login the id the server logs it under (`flow`), so one login can be
+/// followed through the app's and the server's logs. Nothing secret: the session reference
+/// itself never appears, only its hash.
+pub(crate) fn flow_span(flow: &crate::model::Flow, log_id: Option<&str>) -> tracing::Span {
+    let log_id = log_id.map(tracing::field::display);
+    tracing::info_span!("flow", id = %flow.id, kind = ?flow.kind, flow = log_id)
 }
 
 /// Completes at `at`; never without one.

@@ -559,13 +559,9 @@ impl Sdk {
             }
         };
         let flow = machine.flow().clone();
-        tokio::spawn(crate::runner::run(
-            self.inner.clone(),
-            machine,
-            effects,
-            records,
-            rx,
-        ));
+        let span = crate::runner::flow_span(&flow, machine.log_id().as_deref());
+        let run = crate::runner::run(self.inner.clone(), machine, effects, records, rx);
+        tokio::spawn(tracing::Instrument::instrument(run, span));
         Ok(flow)
     }
 

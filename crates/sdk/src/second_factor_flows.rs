@@ -85,7 +85,9 @@ impl Sdk {
             }
         };
         let flow = machine.flow().clone();
-        tokio::spawn(drive(self.clone(), machine, effects, rx));
+        let span = crate::runner::flow_span(&flow, None);
+        let drive = drive(self.clone(), machine, effects, rx);
+        tokio::spawn(tracing::Instrument::instrument(drive, span));
         Ok(flow)
     }
 }
