@@ -36,7 +36,6 @@ async fn push_logins_and_deletions_arrive_live_across_a_server_restart() {
     // The server goes away and comes back on the same address: the connection is opened
     // again and the login queued meanwhile arrives.
     let (data, port) = server.stop();
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let server = ServerProcess::start_in(data, Some(port)).await;
     server.provoke_login(server_account, "live-2").await;
     let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
@@ -185,7 +184,8 @@ async fn a_push_login_waits_for_the_open_request_and_then_asks() {
     let first = app.sdk.start_qr(&code).await.unwrap();
     app.flow_in(FlowState::WaitingForConfirmation).await;
     let number = server.provoke_login(server_account, "queued").await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Handled once this returns, by live delivery before or by this pull (both queue it).
+    app.sdk.pull_messages().await.unwrap();
     assert_eq!(
         app.sdk.active_flow(),
         Some(first.id.clone()),
@@ -294,12 +294,12 @@ async fn a_website_logout_ends_the_session_by_push_when_its_connection_is_silent
 
     let _live = app.sdk.start_live_delivery();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // The enrolment's connection, then live delivery's; nothing else opens one until the login.
     while proxy.count() < 2 {
         assert!(tokio::time::Instant::now() < deadline, "live connection");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let session_connection = proxy.count();
+    let session_connection = 2;
     let flow = app.approve_login(&server, "continuous").await;
     let active = app
         .next_event(|e| match e {
@@ -380,7 +380,8 @@ async fn a_website_logout_ends_the_session_by_push_when_its_connection_is_silent
         _ => None,
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await; // the push, too
+    // The LOGOUT push too: handled once this returns, by live delivery before or by this pull.
+    app.sdk.pull_messages().await.unwrap();
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     let count = |status| history.iter().filter(|h| h.status == status).count();
     assert_eq!(count(HistoryStatus::LoggedOut), 2, "{history:#?}");
