@@ -1170,15 +1170,20 @@ impl std::io::Write for Logs {
 
 #[tokio::test]
 async fn a_login_is_logged_under_the_servers_flow_id_and_nothing_secret() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // This test's runtime has one thread: the flow's task logs through this subscriber too.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // The global subscriber: a per-thread one misses what other tests' threads (without one)
+    // made tracing decide not to log. The other tests of this binary log into it too.
+    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+    let logs = LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+        logs
+    });
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
     enrol(&mut app, &server, "trace").await;

@@ -9,7 +9,7 @@ use nextauth_protocol::pin::pin_verifier;
 use crate::channel::AccountChannel;
 use crate::engine::{EngineError, PinCheck, PinInput};
 use crate::error::{SdkError, SdkResult};
-use crate::sdk::Inner;
+use crate::inner::Inner;
 use crate::store::AccountRecord;
 
 /// Checks the person's existing PIN with the first PIN-protected account whose server

@@ -12,8 +12,8 @@ use nextauth_protocol::pin::{DeviceSecret, Pin};
 use tracing::Instrument;
 
 use crate::error::{SdkError, SdkResult};
+use crate::inner::Inner;
 use crate::runner::timer;
-use crate::sdk::Inner;
 use crate::store::AccountRecord;
 use crate::transport::Connection;
 

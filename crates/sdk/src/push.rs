@@ -10,9 +10,10 @@ use crate::channel::AccountChannel;
 use crate::engine::announce_view;
 use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
+use crate::inner::{push_label, Inner};
 use crate::model::{Event, HistoryStatus, Message};
-use crate::sdk::{push_label, Inner, Sdk};
 use crate::store::{AccountRecord, HistoryDraft};
+use crate::Sdk;
 
 /// What handling a push message did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

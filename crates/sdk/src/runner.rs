@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use crate::engine::EngineError;
 use crate::engine::{Effect, FlowMachine, Input, Response};
 use crate::error::SdkResult;
+use crate::inner::{key_label, push_label, Inner, LiveSession, Reply, StepEnv, PIN_LABEL};
 use crate::model::{Event, FlowState};
-use crate::sdk::{key_label, push_label, Inner, LiveSession, Reply, StepEnv, PIN_LABEL};
 use crate::store::{AccountRecord, PendingEnrol};
 use crate::transport::Connection;
 

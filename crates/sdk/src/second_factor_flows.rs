@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use crate::engine::EngineError;
 use crate::engine::{Response, SecondFactorEffect, SecondFactorInput, SecondFactorMachine, Time};
 use crate::error::{SdkError, SdkResult};
+use crate::inner::Reply;
 use crate::model::{Event, Flow, FlowKind, FlowState};
-use crate::sdk::Reply;
 use crate::Sdk;
 
 impl Sdk {
@@ -93,7 +93,7 @@ impl Sdk {
 }
 
 /// Now, on both of the engine's clocks.
-fn now(inner: &crate::sdk::Inner) -> Time {
+fn now(inner: &crate::inner::Inner) -> Time {
     Time {
         unix_s: inner.now(),
         ms: inner.now_ms(),

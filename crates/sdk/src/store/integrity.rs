@@ -75,7 +75,9 @@ impl Store {
                 let opens = |row: &sqlx::sqlite::SqliteRow| {
                     let id: String = row.try_get("account_id").unwrap_or_default();
                     let sealed: Vec<u8> = row.try_get("key_sealed").unwrap_or_default();
-                    keystore.open(&crate::sdk::key_label(&id), &sealed).is_ok()
+                    keystore
+                        .open(&crate::inner::key_label(&id), &sealed)
+                        .is_ok()
                 };
                 if !rows.is_empty() && !rows.iter().any(opens) {
                     return Err(SdkError::KeyMismatch);
