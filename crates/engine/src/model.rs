@@ -277,6 +277,21 @@ pub struct Flow {
     pub error: Option<ErrorInfo>,
 }
 
+impl Flow {
+    /// A flow of `kind` just started: nothing asked, no server or account known yet.
+    pub fn starting(id: String, kind: FlowKind) -> Self {
+        Self {
+            id,
+            kind,
+            state: FlowState::Starting,
+            interaction: None,
+            server: None,
+            account: None,
+            error: None,
+        }
+    }
+}
+
 /// The state of a login session after its flow is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

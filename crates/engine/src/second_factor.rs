@@ -97,15 +97,7 @@ impl SecondFactorMachine {
         timeouts: Timeouts,
         now: Time,
     ) -> EngineResult<(Self, Vec<SecondFactorEffect>)> {
-        let mut flow = Flow {
-            id,
-            kind,
-            state: FlowState::Starting,
-            interaction: None,
-            server: None,
-            account: None,
-            error: None,
-        };
+        let mut flow = Flow::starting(id, kind);
         let (step, effects) = match kind {
             FlowKind::ChangePin | FlowKind::AddBiometrics => {
                 flow.state = FlowState::WaitingForInput;

@@ -10,6 +10,7 @@ use crate::channel::AccountChannel;
 use crate::engine::{EngineError, PinCheck, PinInput};
 use crate::error::{SdkError, SdkResult};
 use crate::inner::Inner;
+use crate::model::{HistoryKind, HistoryStatus};
 use crate::store::AccountRecord;
 
 /// Checks the person's existing PIN with the first PIN-protected account whose server
@@ -107,8 +108,8 @@ impl crate::Sdk {
         }
         let draft = crate::store::HistoryDraft {
             at: inner.now(),
-            kind: crate::model::HistoryKind::ChangePin,
-            status: crate::model::HistoryStatus::PinChanged,
+            kind: HistoryKind::ChangePin,
+            status: HistoryStatus::PinChanged,
             server_id: None,
             server_name: String::new(),
             account_id: None,
@@ -151,22 +152,13 @@ impl crate::Sdk {
             Some(server) => server.params.name.clone(),
             None => String::new(),
         };
-        let draft = crate::store::HistoryDraft {
-            at: inner.now(),
-            kind: crate::model::HistoryKind::PausePush,
-            status: crate::model::HistoryStatus::PushPaused,
-            server_id: Some(record.server_id),
-            server_name,
-            account_id: Some(record.id.clone()),
-            account_name: record.display_name.clone(),
-            announce: None,
-            error_code: None,
-            detail: if until == 0 {
-                "login requests resumed".to_owned()
-            } else {
-                format!("login requests paused for {minutes} min")
-            },
+        let detail = if until == 0 {
+            "login requests resumed".to_owned()
+        } else {
+            format!("login requests paused for {minutes} min")
         };
+        let paused = (HistoryKind::PausePush, HistoryStatus::PushPaused);
+        let draft = inner.account_entry(&record, server_name, paused, detail);
         inner.store.add_history(&draft).await?;
         Ok((until != 0).then_some(until))
     }

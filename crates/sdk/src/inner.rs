@@ -204,6 +204,28 @@ impl Inner {
         SigningKey::from_pkcs8(&pkcs8, &self.rng).map_err(|_| SdkError::CorruptRow("account"))
     }
 
+    /// A history entry about `record`'s account (its server named `server_name`), now.
+    pub fn account_entry(
+        &self,
+        record: &AccountRecord,
+        server_name: String,
+        (kind, status): (crate::model::HistoryKind, crate::model::HistoryStatus),
+        detail: String,
+    ) -> crate::store::HistoryDraft {
+        crate::store::HistoryDraft {
+            at: self.now(),
+            kind,
+            status,
+            server_id: Some(record.server_id),
+            server_name,
+            account_id: Some(record.id.clone()),
+            account_name: record.display_name.clone(),
+            announce: None,
+            error_code: None,
+            detail,
+        }
+    }
+
     /// The PIN device secret, if set.
     pub async fn device_secret(&self) -> SdkResult<Option<DeviceSecret>> {
         let Some(sealed) = self.store.pin_secret().await? else {

@@ -11,7 +11,7 @@ use crate::engine::announce_view;
 use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::inner::{push_label, Inner};
-use crate::model::{Event, HistoryStatus, Message};
+use crate::model::{Event, HistoryKind, HistoryStatus, Message};
 use crate::store::{AccountRecord, HistoryDraft};
 use crate::Sdk;
 
@@ -79,7 +79,7 @@ impl Sdk {
             Err(err) => {
                 self.inner
                     .record_error(
-                        crate::model::HistoryKind::Push,
+                        HistoryKind::Push,
                         &err,
                         Envelope::parse(payload).ok().map(|e| e.server_id),
                     )
@@ -140,18 +140,9 @@ impl Sdk {
             .server(&record.server_id)
             .await?
             .ok_or(SdkError::CorruptRow("account"))?;
-        let mut history = HistoryDraft {
-            at: inner.now(),
-            kind: crate::model::HistoryKind::Push,
-            status: HistoryStatus::Message,
-            server_id: Some(record.server_id),
-            server_name: server.params.name.clone(),
-            account_id: Some(record.id.clone()),
-            account_name: record.display_name.clone(),
-            announce: None,
-            error_code: None,
-            detail: String::new(),
-        };
+        let kind = (HistoryKind::Push, HistoryStatus::Message);
+        let mut history =
+            inner.account_entry(record, server.params.name.clone(), kind, String::new());
         // Reported only once the history has the entry, so the app reads what it announces.
         let mut report: Option<Event> = None;
         let outcome = match message.body {
@@ -337,11 +328,7 @@ impl Sdk {
                 }
                 Err(err) => {
                     self.inner
-                        .record_error(
-                            crate::model::HistoryKind::Push,
-                            &err,
-                            Some(record.server_id),
-                        )
+                        .record_error(HistoryKind::Push, &err, Some(record.server_id))
                         .await;
                 }
             }
@@ -384,11 +371,7 @@ impl Sdk {
             ) => {
                 if record_failure {
                     self.inner
-                        .record_error(
-                            crate::model::HistoryKind::Delete,
-                            &err,
-                            Some(record.server_id),
-                        )
+                        .record_error(HistoryKind::Delete, &err, Some(record.server_id))
                         .await;
                 }
                 Ok(false)
@@ -416,18 +399,8 @@ impl Sdk {
             .map(|s| s.params.name)
             .unwrap_or_default();
         remove_locally(inner, record).await?;
-        let draft = HistoryDraft {
-            at: inner.now(),
-            kind: crate::model::HistoryKind::Delete,
-            status: HistoryStatus::Deleted,
-            server_id: Some(record.server_id),
-            server_name,
-            account_id: Some(record.id.clone()),
-            account_name: record.display_name.clone(),
-            announce: None,
-            error_code: None,
-            detail: "deleted in the app".into(),
-        };
+        let deleted = (HistoryKind::Delete, HistoryStatus::Deleted);
+        let draft = inner.account_entry(record, server_name, deleted, "deleted in the app".into());
         inner.store.add_history(&draft).await?;
         inner.emit(Event::AccountDeleted {
             account_id: record.id.clone(),

@@ -15,8 +15,7 @@ use nextauth_protocol::messages::{AppRecord, Outcome, ServerRecord};
 use crate::channel::AccountChannel;
 use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
-use crate::model::{Event, HistoryStatus};
-use crate::store::HistoryDraft;
+use crate::model::{Event, HistoryKind, HistoryStatus};
 use crate::Sdk;
 
 /// What one [`Sdk::reconcile`] settled.
@@ -46,21 +45,13 @@ impl Sdk {
             match AccountChannel::open_with(&self.inner, record, &pending.params).await {
                 Ok(channel) => {
                     channel.close().await;
-                    let history = HistoryDraft {
-                        at: self.inner.now(),
-                        kind: crate::model::HistoryKind::Enrol,
-                        status: HistoryStatus::Enrolled,
-                        server_id: Some(record.server_id),
-                        server_name: pending.params.name.clone(),
-                        account_id: Some(record.id.clone()),
-                        account_name: record.display_name.clone(),
-                        announce: None,
-                        error_code: None,
-                        detail: format!(
-                            "account {}; completed when the app started again",
-                            record.display_name
-                        ),
-                    };
+                    let detail = format!(
+                        "account {}; completed when the app started again",
+                        record.display_name
+                    );
+                    let enrolled = (HistoryKind::Enrol, HistoryStatus::Enrolled);
+                    let name = pending.params.name.clone();
+                    let history = self.inner.account_entry(record, name, enrolled, detail);
                     let now = self.inner.now();
                     let store = &self.inner.store;
                     if let Some(stored) = store

@@ -110,15 +110,7 @@ pub(crate) async fn run(
                 Some((response, reply)) => {
                     let env = StepEnv { inner: &inner, records: &records, device };
                     let result = machine.handle(Input::Respond(response), &env);
-                    match result {
-                        Ok(effects) => {
-                            let _ = reply.send(Ok(()));
-                            pending.extend(effects);
-                        }
-                        Err(err) => {
-                            let _ = reply.send(Err(err.into()));
-                        }
-                    }
+                    answered(reply, result, &mut pending);
                     continue;
                 }
                 // Every handle to the SDK is gone: stop.
@@ -242,6 +234,24 @@ async fn app_login_deadline(inner: &Inner, id: &str, in_session: bool) {
 pub(crate) fn flow_span(flow: &crate::model::Flow, log_id: Option<&str>) -> tracing::Span {
     let log_id = log_id.map(tracing::field::display);
     tracing::info_span!("flow", id = %flow.id, kind = ?flow.kind, flow = log_id)
+}
+
+/// Tells the one who answered whether the machine took the answer (`result`); what it took it
+/// for joins `pending`.
+pub(crate) fn answered<E>(
+    reply: Reply,
+    result: crate::engine::EngineResult<Vec<E>>,
+    pending: &mut VecDeque<E>,
+) {
+    match result {
+        Ok(effects) => {
+            let _ = reply.send(Ok(()));
+            pending.extend(effects);
+        }
+        Err(err) => {
+            let _ = reply.send(Err(err.into()));
+        }
+    }
 }
 
 /// Completes at `at`; never without one.

@@ -123,15 +123,8 @@ async fn drive(
         let input = tokio::select! {
             answer = answers.recv() => match answer {
                 Some((response, reply)) => {
-                    match machine.handle(SecondFactorInput::Respond(response), now(&sdk.inner)) {
-                        Ok(effects) => {
-                            let _ = reply.send(Ok(()));
-                            pending.extend(effects);
-                        }
-                        Err(err) => {
-                            let _ = reply.send(Err(err.into()));
-                        }
-                    }
+                    let result = machine.handle(SecondFactorInput::Respond(response), now(&sdk.inner));
+                    crate::runner::answered(reply, result, &mut pending);
                     continue;
                 }
                 // Every handle to the SDK is gone: stop.
