@@ -1,5 +1,8 @@
 //! The server's side of a CONNECT, played by the protocol crate, for the engine's tests.
 
+// Each test file uses a part.
+#![allow(dead_code)]
+
 use nextauth_protocol::crypto::{Signer, SigningKey};
 use nextauth_protocol::handshake::{
     ClientFinished, ClientHello, ServerAwaitingFinish, Session as Channel,
@@ -20,23 +23,7 @@ impl Server {
     pub fn new() -> Self {
         let rng = SystemRandom::new();
         let (key, _) = SigningKey::generate(&rng).unwrap();
-        let params = ServerParams {
-            server_id: SERVER,
-            issued_at: 1_000,
-            public_key: key.public_key(),
-            name: "Acme".into(),
-            logo: vec![],
-            pin_timeout: 0,
-            pin_trans_timeout: 0,
-            ping_time: 0,
-            max_pin_attempts: 3,
-            second_factor: SecondFactorPolicy::Pin,
-            unique_display_names: true,
-            flags: vec![],
-            endpoint: "ws://127.0.0.1:1/sigmai".into(),
-            site_url: String::new(),
-            app_url: String::new(),
-        };
+        let params = params(SERVER, &key, 1_000, SecondFactorPolicy::Pin, 0);
         let signed = params.sign(&key, &rng).unwrap();
         Self { key, signed }
     }
@@ -51,6 +38,33 @@ impl Server {
                 &ServerContext::Connect.encode().unwrap(),
             )
             .unwrap()
+    }
+}
+
+/// The parameters of a test server `server_id` with `key`, issued at `issued_at`.
+pub fn params(
+    server_id: ServerId,
+    key: &SigningKey,
+    issued_at: u64,
+    second_factor: SecondFactorPolicy,
+    ping_time: u32,
+) -> ServerParams {
+    ServerParams {
+        server_id,
+        issued_at,
+        public_key: key.public_key(),
+        name: "Acme".into(),
+        logo: vec![],
+        pin_timeout: 0,
+        pin_trans_timeout: 0,
+        ping_time,
+        max_pin_attempts: 3,
+        second_factor,
+        unique_display_names: true,
+        flags: vec![],
+        endpoint: "ws://127.0.0.1:1/sigmai".into(),
+        site_url: String::new(),
+        app_url: String::new(),
     }
 }
 
