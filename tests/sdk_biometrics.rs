@@ -89,14 +89,25 @@ fn passing_platform(app: &App) -> Arc<TestPlatform> {
     platform
 }
 
-#[tokio::test]
-async fn biometrics_unlock_the_pin_only_after_it_was_proven_and_follow_pin_changes() {
+/// A server that asks for the PIN at every login, and an app (in the returned folder,
+/// configured by `adjust`) with one account `name` on it.
+async fn pin_at_every_login(
+    name: &str,
+    adjust: impl FnOnce(&mut nextauth_sdk::Config),
+) -> (ServerProcess, App, Arc<nextauth_e2e::TempDir>) {
     let server = ServerProcess::start().await;
-    let mut app = App::new().await;
-    app.enrol(&server, "rita", PIN).await;
+    let dir = Arc::new(nextauth_e2e::TempDir::new("app"));
+    let mut app = App::open_with(dir.clone(), adjust).await;
+    app.enrol(&server, name, PIN).await;
     server
         .configure(serde_json::json!({ "pinTimeout": 0 }))
         .await;
+    (server, app, dir)
+}
+
+#[tokio::test]
+async fn biometrics_unlock_the_pin_only_after_it_was_proven_and_follow_pin_changes() {
+    let (server, mut app, _) = pin_at_every_login("rita", |_| {}).await;
 
     // No platform check (the desktop): unavailable, with its own code.
     let off = BiometricStatus {
@@ -223,13 +234,7 @@ async fn type_pin(app: &mut App, flow: &str) {
 /// count again. Kept across a restart.
 #[tokio::test]
 async fn after_n_biometric_unlocks_the_pin_must_be_typed() {
-    let server = ServerProcess::start().await;
-    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("app"));
-    let mut app = App::open_with(dir.clone(), |c| c.max_biometric_unlocks = 2).await;
-    app.enrol(&server, "tilo", PIN).await;
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
+    let (server, mut app, dir) = pin_at_every_login("tilo", |c| c.max_biometric_unlocks = 2).await;
     let platform = passing_platform(&app);
     app.sdk
         .enable_biometrics(&PinInput::new(PIN))
@@ -265,16 +270,10 @@ async fn after_n_biometric_unlocks_the_pin_must_be_typed() {
 /// only within that time after the PIN was last typed.
 #[tokio::test]
 async fn biometric_unlock_only_within_the_time_since_the_pin_was_typed() {
-    let server = ServerProcess::start().await;
-    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("app"));
-    let mut app = App::open_with(dir, |c| {
+    let (server, mut app, _) = pin_at_every_login("ulla", |c| {
         c.max_time_without_pin = Some(std::time::Duration::from_secs(2));
     })
     .await;
-    app.enrol(&server, "ulla", PIN).await;
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
     let platform = passing_platform(&app);
     app.sdk
         .enable_biometrics(&PinInput::new(PIN))
@@ -298,16 +297,10 @@ async fn biometric_unlock_only_within_the_time_since_the_pin_was_typed() {
 /// question left unanswered ends the flow with Timeout (50); the website is not logged in.
 #[tokio::test]
 async fn an_unanswered_pin_question_times_out() {
-    let server = ServerProcess::start().await;
-    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("app"));
-    let mut app = App::open_with(dir, |c| {
+    let (server, mut app, _) = pin_at_every_login("vera", |c| {
         c.second_factor_input_timeout = Some(std::time::Duration::from_secs(2));
     })
     .await;
-    app.enrol(&server, "vera", PIN).await;
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
     let started = std::time::Instant::now();
     let flow = login_until_pin(&mut app, &server, "slow").await;
     let failed = app.flow_in(FlowState::Error).await;

@@ -108,32 +108,23 @@ async fn wrong_pins_until_blocked_then_the_integrator_resets_the_pin() {
     server
         .configure(serde_json::json!({ "pinTimeout": 0 }))
         .await;
-    let flow = app
-        .sdk
-        .start_qr(&server.login_code("b").await)
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk
-        .respond(&flow.id, confirm(None, None))
-        .await
-        .unwrap();
+    let flow = app.approve_login(&server, "b").await;
     app.flow_in(FlowState::WaitingForInput).await;
     assert!(matches!(
-        app.sdk.respond(&flow.id, pin("12")).await,
+        app.sdk.respond(&flow, pin("12")).await,
         Err(nextauth_sdk::SdkError::Engine(
             nextauth_sdk::engine::EngineError::InvalidInput(_)
         ))
     ));
     for remaining in (1..5).rev() {
-        app.sdk.respond(&flow.id, pin("0000")).await.unwrap();
+        app.sdk.respond(&flow, pin("0000")).await.unwrap();
         let ask = app.flow_in(FlowState::WaitingForInput).await;
         assert!(
             matches!(ask.interaction, Some(Interaction::VerifySecondFactor { remaining_attempts, retry: true }) if remaining_attempts == remaining),
             "{ask:?}"
         );
     }
-    app.sdk.respond(&flow.id, pin("0000")).await.unwrap();
+    app.sdk.respond(&flow, pin("0000")).await.unwrap();
     let failed = app.flow_in(FlowState::Error).await;
     assert_eq!(failed.error.unwrap().code, 109);
     assert_eq!(server.session("b").await["loggedin"], false);
@@ -473,16 +464,7 @@ async fn the_pin_is_changed_on_every_server_account() {
     server
         .configure(serde_json::json!({ "pinTimeout": 0 }))
         .await;
-    let flow = app
-        .sdk
-        .start_qr(&server.login_code("p").await)
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk
-        .respond(&flow.id, confirm(None, None))
-        .await
-        .unwrap();
+    let flow = app.approve_login(&server, "p").await;
     let ask = app.flow_in(FlowState::WaitingForInput).await;
     assert!(
         matches!(
@@ -494,7 +476,7 @@ async fn the_pin_is_changed_on_every_server_account() {
         ),
         "counter reset"
     );
-    app.sdk.respond(&flow.id, pin("1357")).await.unwrap();
+    app.sdk.respond(&flow, pin("1357")).await.unwrap();
     app.flow_in(FlowState::Done).await;
     assert_eq!(
         app.sdk.history(&HistoryQuery::default()).await.unwrap()[1].status,

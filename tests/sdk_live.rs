@@ -7,6 +7,9 @@ use std::time::Duration;
 use nextauth_e2e::{App, ServerProcess};
 use nextauth_sdk::{Event, FlowState, HistoryQuery, HistoryStatus, PushOutcome, Response};
 
+mod sdk_common;
+use sdk_common::queued_envelopes;
+
 const PIN: &str = "2468";
 
 /// Approves, giving the number the browser shows (number matching).
@@ -200,26 +203,6 @@ async fn a_push_login_waits_for_the_open_request_and_then_asks() {
     app.flow_in(FlowState::Done).await;
     assert_eq!(server.session("queued").await["loggedin"], true);
     assert_eq!(server.session("open-request").await["loggedin"], false);
-}
-
-/// The sealed envelopes the server queued, read straight from its database (what FCM or APNs
-/// would hand the app besides the live connection).
-async fn queued_envelopes(server: &ServerProcess) -> Vec<Vec<u8>> {
-    use sqlx::{Connection, Row};
-    let url = format!(
-        "sqlite://{}?mode=ro",
-        server.data_dir().join("server.db").display()
-    );
-    let mut conn = sqlx::SqliteConnection::connect(&url)
-        .await
-        .expect("open the server database");
-    let rows = sqlx::query("SELECT envelope FROM messages ORDER BY created")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| r.get::<Vec<u8>, _>("envelope"))
-        .collect()
 }
 
 /// Issue 18 item 7: the same push by two routes (the live connection, then the platform's
