@@ -29,6 +29,14 @@ async fn enrol(app: &mut App, server: &ServerProcess, name: &str) -> String {
     app.enrol(server, name, PIN).await
 }
 
+/// As [`enrol`], on a server that then asks for the PIN at every login.
+async fn enrol_asked_pin_every_time(app: &mut App, server: &ServerProcess, name: &str) {
+    enrol(app, server, name).await;
+    server
+        .configure(serde_json::json!({ "pinTimeout": 0 }))
+        .await;
+}
+
 #[tokio::test]
 async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
     let server = ServerProcess::start().await;
@@ -104,10 +112,7 @@ async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
 async fn wrong_pins_until_blocked_then_the_integrator_resets_the_pin() {
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
-    enrol(&mut app, &server, "carol").await;
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
+    enrol_asked_pin_every_time(&mut app, &server, "carol").await;
     let flow = app.approve_login(&server, "b").await;
     app.flow_in(FlowState::WaitingForInput).await;
     assert!(matches!(
@@ -906,15 +911,21 @@ async fn app_login_gives_the_backend_a_token_it_can_check() {
     assert_eq!(app.sdk.app_login_token(API).await.unwrap_err().code(), 135);
 }
 
-/// Enrols `name` at a server that asks for no second factor (no PIN question).
-async fn enrol_without_pin(app: &mut App, server: &ServerProcess, name: &str) -> String {
-    let code = server.enrol_code(&format!("signup-{name}"), name).await;
-    let flow = app.sdk.start_qr(&code).await.unwrap();
+/// Starts the flow of `code` and confirms it with the only account.
+async fn start_and_confirm(app: &mut App, code: &[u8]) -> nextauth_sdk::Flow {
+    let flow = app.sdk.start_qr(code).await.unwrap();
     app.flow_in(FlowState::WaitingForConfirmation).await;
     app.sdk
         .respond(&flow.id, confirm(None, None))
         .await
         .unwrap();
+    flow
+}
+
+/// Enrols `name` at a server that asks for no second factor (no PIN question).
+async fn enrol_without_pin(app: &mut App, server: &ServerProcess, name: &str) -> String {
+    let code = server.enrol_code(&format!("signup-{name}"), name).await;
+    start_and_confirm(app, &code).await;
     let done = app.flow_in(FlowState::Done).await;
     let account = done.account.unwrap();
     assert!(!account.has_pin);
@@ -1168,22 +1179,13 @@ async fn a_login_is_logged_under_the_servers_flow_id_and_nothing_secret() {
     });
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
-    enrol(&mut app, &server, "trace").await;
-    // The PIN is asked at every login.
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
+    enrol_asked_pin_every_time(&mut app, &server, "trace").await;
     let code = server.login_code("traced").await;
     let nextauth_protocol::qr::QrPayload::Login(login) = nextauth_e2e::decode_code(&code) else {
         panic!("not a login code")
     };
     let log_id = nextauth_sdk::engine::flow_log_id(&login.server_id, &login.session_ref);
-    let flow = app.sdk.start_qr(&code).await.unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk
-        .respond(&flow.id, confirm(None, None))
-        .await
-        .unwrap();
+    let flow = start_and_confirm(&mut app, &code).await;
     app.flow_in(FlowState::WaitingForInput).await;
     app.sdk.respond(&flow.id, pin(PIN)).await.unwrap();
     app.flow_in(FlowState::Done).await;
