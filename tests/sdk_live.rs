@@ -7,9 +7,6 @@ use std::time::Duration;
 use nextauth_e2e::{App, ServerProcess};
 use nextauth_sdk::{Event, FlowState, HistoryQuery, HistoryStatus, PushOutcome, Response};
 
-mod sdk_common;
-use sdk_common::queued_envelopes;
-
 const PIN: &str = "2468";
 
 /// Approves, giving the number the browser shows (number matching).
@@ -214,7 +211,8 @@ async fn a_push_that_live_delivery_handled_first_is_dropped_silently() {
     app.enrol(&server, "dora", PIN).await;
     let server_account = server.account_ids().await[0];
     let number = server.provoke_login(server_account, "twice").await;
-    let envelope = queued_envelopes(&server)
+    let envelope = server
+        .queued_envelopes()
         .await
         .pop()
         .expect("the push login");

@@ -7,9 +7,6 @@ use nextauth_e2e::{App, ServerProcess};
 use nextauth_sdk::{FlowState, HistoryQuery, HistoryStatus, PushOutcome};
 use sqlx::{Connection, Row};
 
-mod sdk_common;
-use sdk_common::queued_envelopes;
-
 #[tokio::test]
 async fn replayed_and_tampered_push_messages_are_refused_and_recorded() {
     let server = ServerProcess::start().await;
@@ -17,7 +14,8 @@ async fn replayed_and_tampered_push_messages_are_refused_and_recorded() {
     app.enrol(&server, "neg", "2468").await;
     let id = server.account_ids().await[0];
     server.provoke_login(id, "p").await;
-    let envelope = queued_envelopes(&server)
+    let envelope = server
+        .queued_envelopes()
         .await
         .pop()
         .expect("a queued push login");
