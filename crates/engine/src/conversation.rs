@@ -201,12 +201,10 @@ impl Conversation {
         self
     }
 
-    /// When the driver must call [`Self::on_timer`]: an answer's deadline or the next probe.
+    /// When the driver must call [`Self::on_timer`]: the awaited answer's deadline, else the
+    /// next probe (no probe goes out while an answer is awaited).
     pub fn deadline(&self) -> Option<u64> {
-        match (self.answer_due, self.next_probe) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        self.answer_due.or(self.next_probe)
     }
 
     /// The server.

@@ -324,6 +324,15 @@ fn live_delivery_takes_messages_unasked_and_probes_an_idle_session() {
     let effects = opened.app.on_timer(next + CONVERSATION_TIMEOUT_MS);
     assert!(matches!(failed(&effects), EngineError::Timeout));
 
+    // No probe while an answer is awaited: the answer's deadline is the one that counts.
+    let mut opened = Opened::new(&server, 0, true);
+    opened.ask(&AppRecord::PullMessages, PROBE_EVERY_MS - 1);
+    assert_eq!(
+        opened.app.deadline(),
+        Some(PROBE_EVERY_MS - 1 + CONVERSATION_TIMEOUT_MS)
+    );
+    assert!(opened.app.on_timer(PROBE_EVERY_MS).is_empty());
+
     // A refusal unasked ends it too.
     let mut opened = Opened::new(&server, 0, true);
     let effects = opened.answer(&ServerRecord::Refused { code: 48 }, 1);
