@@ -277,21 +277,7 @@ async fn push_login_transaction_and_server_side_deletion() {
     app.sdk.respond(&flow.id, pin(PIN)).await.unwrap();
     app.flow_in(FlowState::Done).await;
     let tid = created["tid"].as_str().unwrap();
-    let result = server
-        .api(
-            "GET",
-            &format!("/servers/{}/transactions/{tid}", server.server_id),
-            None,
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(
-        result["tstatus"]
-            .as_str()
-            .or(result["tstatus"].as_i64().map(|_| "1")),
-        Some("1")
-    );
+    assert_eq!(transaction_status(&server, tid).await, "1", "approved");
 
     // The server deletes the account; the app learns it at the next pull.
     server.delete_account(server_account).await;
@@ -911,6 +897,25 @@ async fn app_login_gives_the_backend_a_token_it_can_check() {
     assert_eq!(app.sdk.app_login_token(API).await.unwrap_err().code(), 135);
 }
 
+/// The server's status of transaction `tid` (`getTransaction`'s `tstatus`, a number or its
+/// text), as text.
+async fn transaction_status(server: &ServerProcess, tid: &str) -> String {
+    let result = server
+        .api(
+            "GET",
+            &format!("/servers/{}/transactions/{tid}", server.server_id),
+            None,
+            None,
+        )
+        .await
+        .json();
+    match &result["tstatus"] {
+        serde_json::Value::String(status) => status.clone(),
+        serde_json::Value::Number(status) => status.to_string(),
+        other => panic!("no transaction status: {other} in {result}"),
+    }
+}
+
 /// Starts the flow of `code` and confirms it with the only account.
 async fn start_and_confirm(app: &mut App, code: &[u8]) -> nextauth_sdk::Flow {
     let flow = app.sdk.start_qr(code).await.unwrap();
@@ -1047,18 +1052,7 @@ async fn a_transaction_is_not_approved_without_a_pin_once_the_server_requires_on
     app.sdk.respond(&flow.id, pin("8642")).await.unwrap();
     app.flow_in(FlowState::Done).await;
     let tid = created["tid"].as_str().unwrap();
-    let result = server
-        .api(
-            "GET",
-            &format!("/servers/{}/transactions/{tid}", server.server_id),
-            None,
-            None,
-        )
-        .await
-        .json();
-    let status = result["tstatus"].as_i64().map(|n| n.to_string());
-    let status = result["tstatus"].as_str().map(str::to_owned).or(status);
-    assert_eq!(status.as_deref(), Some("1"), "approved: {result}");
+    assert_eq!(transaction_status(&server, tid).await, "1", "approved");
     let accounts = app.sdk.accounts().await.unwrap();
     assert!(accounts.iter().find(|a| a.id == account).unwrap().has_pin);
     // The server checks that PIN from now on.

@@ -185,17 +185,14 @@ fn confirm_first_account() -> Input {
     })
 }
 
-/// A login started as `id` from `ctx`, confirmed by the person: the server's end of the
-/// channel, with the app's finish read.
+/// A login from `ctx`, confirmed by the person: the server's end of the channel, with the
+/// app's finish read.
 fn confirmed_login(
     server: &Server,
     ctx: FlowContext,
     env: &TestEnv,
-    id: &str,
 ) -> (FlowMachine, Box<Channel>) {
-    let (mut m, effects) = FlowMachine::start(id.into(), login_payload(server), ctx, env).unwrap();
-    let (srv, m2) = server.hello(&effects, &login_context());
-    m.handle(Input::Frame(m2), env).unwrap();
+    let (mut m, srv) = login_at_prompt(server, ctx, env, 0);
     let effects = m.handle(confirm_first_account(), env).unwrap();
     let (_, channel, _) = finish(srv, &effects);
     (m, channel)
@@ -499,7 +496,7 @@ fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
     let server = Server::new(SecondFactorPolicy::None, 5);
     let (ctx, env) = app_with(&server, &["a"]);
     for ending in ["server logout", "connection lost"] {
-        let (mut m, mut channel) = confirmed_login(&server, ctx.clone(), &env, "f3");
+        let (mut m, mut channel) = confirmed_login(&server, ctx.clone(), &env);
         let effects = accept(&mut m, &mut channel, &env);
         assert!(effects
             .iter()
@@ -539,10 +536,7 @@ fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
 fn declining_aborts_without_revealing_an_account() {
     let server = Server::new(SecondFactorPolicy::Pin, 0);
     let (ctx, env) = app_with(&server, &["a"]);
-    let (mut m, effects) =
-        FlowMachine::start("f4".into(), login_payload(&server), ctx, &env).unwrap();
-    let (srv, m2) = server.hello(&effects, &login_context());
-    m.handle(Input::Frame(m2), &env).unwrap();
+    let (mut m, srv) = login_at_prompt(&server, ctx, &env, 0);
     let effects = m.handle(Input::Respond(Response::Deny), &env).unwrap();
     let outcome = srv.read_client_finish(&sent(&effects).unwrap()).unwrap();
     assert!(matches!(outcome, ClientFinished::Aborted(_)));
@@ -673,7 +667,7 @@ fn server_refusals_and_blocked_pins_end_the_flow() {
         (ServerRecord::Refused { code: 108 }, 108),
         (ServerRecord::PinBlocked, 109),
     ] {
-        let (mut m, mut channel) = confirmed_login(&server, ctx.clone(), &env, "f13");
+        let (mut m, mut channel) = confirmed_login(&server, ctx.clone(), &env);
         let effects = m.handle(record(&mut channel, &answer), &env).unwrap();
         assert_eq!(last_flow(&effects).error.unwrap().code, code);
         assert!(m.is_finished());
@@ -1071,7 +1065,7 @@ fn a_blocked_second_factor_ends_the_flow_at_the_pin_question() {
     let server = Server::new(SecondFactorPolicy::Pin, 0);
     let (mut ctx, env) = app_with(&server, &["a"]);
     ctx.second_factor_blocked = true;
-    let (mut m, mut channel) = confirmed_login(&server, ctx, &env, "f11");
+    let (mut m, mut channel) = confirmed_login(&server, ctx, &env);
     let effects = m
         .handle(
             record(
