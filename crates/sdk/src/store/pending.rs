@@ -9,7 +9,7 @@ use nextauth_protocol::params::{ServerParams, SignedServerParams};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{fixed, AccountRecord, HistoryDraft, Store};
+use super::{fixed, AccountRecord, FromRow, HistoryDraft, Store};
 use crate::error::{SdkError, SdkResult};
 
 /// An enrolment stored before its final message was sent.
@@ -23,7 +23,7 @@ pub struct PendingEnrol {
     pub params: ServerParams,
 }
 
-impl PendingEnrol {
+impl FromRow for PendingEnrol {
     fn from_row(row: &SqliteRow) -> SdkResult<Self> {
         let corrupt = || SdkError::CorruptRow("pending enrolment");
         let bytes: Vec<u8> = row.try_get("signed_params")?;
@@ -96,10 +96,8 @@ impl Store {
 
     /// Every enrolment not settled yet.
     pub async fn pending_enrols(&self) -> SdkResult<Vec<PendingEnrol>> {
-        let rows = sqlx::query("SELECT * FROM pending_enrols ORDER BY created, account_id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(PendingEnrol::from_row).collect()
+        self.all("SELECT * FROM pending_enrols ORDER BY created, account_id")
+            .await
     }
 
     /// The server accepted the enrolment: its parameters, the account and (with `history`)
