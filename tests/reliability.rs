@@ -79,17 +79,6 @@ async fn local_accounts_named(app: &App, name: &str) -> usize {
     accounts.iter().filter(|a| a.display_name == name).count()
 }
 
-async fn integrity_ok(dir: &TempDir) {
-    let url = format!("sqlite://{}", dir.0.join("nextauth.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.expect("database");
-    let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-        .fetch_one(&pool)
-        .await
-        .expect("integrity check");
-    pool.close().await;
-    assert_eq!(result, "ok");
-}
-
 /// Enrols `name` with writes failing from write `fail_from` on (none with `usize::MAX`); then
 /// space comes back, the app opens again and settles with the server; checks the invariants.
 /// Returns the write sites the enrolment reached.
@@ -134,7 +123,7 @@ async fn enrol_with_full_disk(
     if done {
         assert_eq!(here, 1, "{name}: a reported enrolment is never lost");
     }
-    integrity_ok(&dir).await;
+    dir.database_intact().await;
     if here == 1 {
         // And the account works.
         let nonce = format!("after-{name}");
@@ -185,13 +174,13 @@ async fn login_with_full_disk(
     drop(app);
     let app = App::open(dir.clone()).await;
     app.sdk.reconcile().await.expect("reconcile");
-    integrity_ok(dir).await;
+    dir.database_intact().await;
     if seen == Seen::Done {
         let history = app.sdk.history(&Default::default()).await.expect("history");
         assert!(
             history
                 .iter()
-                .any(|h| h.kind == "LOGIN"
+                .any(|h| h.kind == nextauth_sdk::HistoryKind::Login
                     && h.status == nextauth_sdk::HistoryStatus::LoggedInOneShot),
             "{fail_from}: {history:?}"
         );
@@ -435,7 +424,7 @@ async fn a_real_full_disk_never_reports_a_false_success_and_recovers_when_space_
         if seen == Seen::Done {
             assert_eq!(local_accounts_named(&app, &name).await, 1);
         }
-        integrity_ok(&dir).await;
+        dir.database_intact().await;
         drop(app);
         // The next level starts on an empty disk again (the directory is removed).
         drop(dir);

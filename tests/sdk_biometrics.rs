@@ -89,14 +89,25 @@ fn passing_platform(app: &App) -> Arc<TestPlatform> {
     platform
 }
 
-#[tokio::test]
-async fn biometrics_unlock_the_pin_only_after_it_was_proven_and_follow_pin_changes() {
+/// A server that asks for the PIN at every login, and an app (in the returned folder,
+/// configured by `adjust`) with one account `name` on it.
+async fn pin_at_every_login(
+    name: &str,
+    adjust: impl FnOnce(&mut nextauth_sdk::Config),
+) -> (ServerProcess, App, Arc<nextauth_e2e::TempDir>) {
     let server = ServerProcess::start().await;
-    let mut app = App::new().await;
-    app.enrol(&server, "rita", PIN).await;
+    let dir = Arc::new(nextauth_e2e::TempDir::new("app"));
+    let mut app = App::open_with(dir.clone(), adjust).await;
+    app.enrol(&server, name, PIN).await;
     server
         .configure(serde_json::json!({ "pinTimeout": 0 }))
         .await;
+    (server, app, dir)
+}
+
+#[tokio::test]
+async fn biometrics_unlock_the_pin_only_after_it_was_proven_and_follow_pin_changes() {
+    let (server, mut app, _) = pin_at_every_login("rita", |_| {}).await;
 
     // No platform check (the desktop): unavailable, with its own code.
     let off = BiometricStatus {
@@ -115,7 +126,9 @@ async fn biometrics_unlock_the_pin_only_after_it_was_proven_and_follow_pin_chang
     let platform = passing_platform(&app);
     assert!(matches!(
         app.sdk.enable_biometrics(&PinInput::new("1357")).await,
-        Err(SdkError::WrongPin(4))
+        Err(SdkError::Engine(
+            nextauth_sdk::engine::EngineError::WrongPin(4)
+        ))
     ));
     assert_eq!(platform.asked.load(Ordering::SeqCst), 0);
     app.sdk
@@ -221,13 +234,7 @@ async fn type_pin(app: &mut App, flow: &str) {
 /// count again. Kept across a restart.
 #[tokio::test]
 async fn after_n_biometric_unlocks_the_pin_must_be_typed() {
-    let server = ServerProcess::start().await;
-    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("app"));
-    let mut app = App::open_with(dir.clone(), |c| c.max_biometric_unlocks = 2).await;
-    app.enrol(&server, "tilo", PIN).await;
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
+    let (server, mut app, dir) = pin_at_every_login("tilo", |c| c.max_biometric_unlocks = 2).await;
     let platform = passing_platform(&app);
     app.sdk
         .enable_biometrics(&PinInput::new(PIN))
@@ -263,16 +270,10 @@ async fn after_n_biometric_unlocks_the_pin_must_be_typed() {
 /// only within that time after the PIN was last typed.
 #[tokio::test]
 async fn biometric_unlock_only_within_the_time_since_the_pin_was_typed() {
-    let server = ServerProcess::start().await;
-    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("app"));
-    let mut app = App::open_with(dir, |c| {
+    let (server, mut app, _) = pin_at_every_login("ulla", |c| {
         c.max_time_without_pin = Some(std::time::Duration::from_secs(2));
     })
     .await;
-    app.enrol(&server, "ulla", PIN).await;
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
     let platform = passing_platform(&app);
     app.sdk
         .enable_biometrics(&PinInput::new(PIN))
@@ -296,16 +297,10 @@ async fn biometric_unlock_only_within_the_time_since_the_pin_was_typed() {
 /// question left unanswered ends the flow with Timeout (50); the website is not logged in.
 #[tokio::test]
 async fn an_unanswered_pin_question_times_out() {
-    let server = ServerProcess::start().await;
-    let dir = std::sync::Arc::new(nextauth_e2e::TempDir::new("app"));
-    let mut app = App::open_with(dir, |c| {
+    let (server, mut app, _) = pin_at_every_login("vera", |c| {
         c.second_factor_input_timeout = Some(std::time::Duration::from_secs(2));
     })
     .await;
-    app.enrol(&server, "vera", PIN).await;
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
     let started = std::time::Instant::now();
     let flow = login_until_pin(&mut app, &server, "slow").await;
     let failed = app.flow_in(FlowState::Error).await;
@@ -413,13 +408,13 @@ async fn a_blocked_pin_blocks_every_second_factor_until_it_is_set_again() {
 // REMOVE_BIOMETRICS), answered like any flow.
 
 /// The newest history entry's kind and status.
-async fn last_entry(app: &App) -> (String, nextauth_sdk::HistoryStatus) {
+async fn last_entry(app: &App) -> (nextauth_sdk::HistoryKind, nextauth_sdk::HistoryStatus) {
     let history = app
         .sdk
         .history(&nextauth_sdk::HistoryQuery::default())
         .await
         .unwrap();
-    (history[0].kind.clone(), history[0].status)
+    (history[0].kind, history[0].status)
 }
 
 /// Answers the flow's question and waits for its next report.
@@ -497,13 +492,18 @@ async fn the_pin_is_changed_by_a_flow_that_asks_the_current_pin_then_the_new_one
     assert_eq!(done.state, FlowState::Done, "{done:?}");
     assert_eq!(
         last_entry(&app).await,
-        ("CHANGE_PIN".to_owned(), HistoryStatus::PinChanged)
+        (
+            nextauth_sdk::HistoryKind::ChangePin,
+            HistoryStatus::PinChanged
+        )
     );
     // The server checks the new PIN, not the old one.
     app.sdk.verify_pin(&PinInput::new("9753")).await.unwrap();
     assert!(matches!(
         app.sdk.verify_pin(&PinInput::new(PIN)).await,
-        Err(SdkError::WrongPin(_))
+        Err(SdkError::Engine(
+            nextauth_sdk::engine::EngineError::WrongPin(_)
+        ))
     ));
 
     // Cancelled at the new PIN: nothing changes, the history says aborted, the slot is free.
@@ -514,7 +514,7 @@ async fn the_pin_is_changed_by_a_flow_that_asks_the_current_pin_then_the_new_one
     assert_eq!(end.id, flow.id);
     assert_eq!(
         last_entry(&app).await,
-        ("CHANGE_PIN".to_owned(), HistoryStatus::Aborted)
+        (nextauth_sdk::HistoryKind::ChangePin, HistoryStatus::Aborted)
     );
     app.sdk.verify_pin(&PinInput::new("9753")).await.unwrap();
     assert!(app.sdk.active_flow().is_none());
@@ -578,7 +578,10 @@ async fn biometrics_are_switched_on_and_off_by_flows() {
     assert!(stored_biometric_pin(&app).await.is_some());
     assert_eq!(
         last_entry(&app).await,
-        ("ADD_BIOMETRICS".to_owned(), HistoryStatus::BiometricsAdded)
+        (
+            nextauth_sdk::HistoryKind::AddBiometrics,
+            HistoryStatus::BiometricsAdded
+        )
     );
     assert_eq!(
         app.sdk.start_add_biometrics().await.unwrap_err().code(),
@@ -616,7 +619,7 @@ async fn biometrics_are_switched_on_and_off_by_flows() {
     assert_eq!(
         last_entry(&app).await,
         (
-            "REMOVE_BIOMETRICS".to_owned(),
+            nextauth_sdk::HistoryKind::RemoveBiometrics,
             HistoryStatus::BiometricsRemoved
         )
     );

@@ -29,6 +29,14 @@ async fn enrol(app: &mut App, server: &ServerProcess, name: &str) -> String {
     app.enrol(server, name, PIN).await
 }
 
+/// As [`enrol`], on a server that then asks for the PIN at every login.
+async fn enrol_asked_pin_every_time(app: &mut App, server: &ServerProcess, name: &str) {
+    enrol(app, server, name).await;
+    server
+        .configure(serde_json::json!({ "pinTimeout": 0 }))
+        .await;
+}
+
 #[tokio::test]
 async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
     let server = ServerProcess::start().await;
@@ -60,7 +68,9 @@ async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
     assert!(
         matches!(
             app.sdk.respond(&flow.id, confirm(None, None)).await,
-            Err(nextauth_sdk::SdkError::UnknownAccount)
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::UnknownAccount
+            ))
         ),
         "with two accounts the person must choose"
     );
@@ -102,34 +112,24 @@ async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
 async fn wrong_pins_until_blocked_then_the_integrator_resets_the_pin() {
     let server = ServerProcess::start().await;
     let mut app = App::new().await;
-    enrol(&mut app, &server, "carol").await;
-    server
-        .configure(serde_json::json!({ "pinTimeout": 0 }))
-        .await;
-    let flow = app
-        .sdk
-        .start_qr(&server.login_code("b").await)
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk
-        .respond(&flow.id, confirm(None, None))
-        .await
-        .unwrap();
+    enrol_asked_pin_every_time(&mut app, &server, "carol").await;
+    let flow = app.approve_login(&server, "b").await;
     app.flow_in(FlowState::WaitingForInput).await;
     assert!(matches!(
-        app.sdk.respond(&flow.id, pin("12")).await,
-        Err(nextauth_sdk::SdkError::InvalidInput(_))
+        app.sdk.respond(&flow, pin("12")).await,
+        Err(nextauth_sdk::SdkError::Engine(
+            nextauth_sdk::engine::EngineError::InvalidInput(_)
+        ))
     ));
     for remaining in (1..5).rev() {
-        app.sdk.respond(&flow.id, pin("0000")).await.unwrap();
+        app.sdk.respond(&flow, pin("0000")).await.unwrap();
         let ask = app.flow_in(FlowState::WaitingForInput).await;
         assert!(
             matches!(ask.interaction, Some(Interaction::VerifySecondFactor { remaining_attempts, retry: true }) if remaining_attempts == remaining),
             "{ask:?}"
         );
     }
-    app.sdk.respond(&flow.id, pin("0000")).await.unwrap();
+    app.sdk.respond(&flow, pin("0000")).await.unwrap();
     let failed = app.flow_in(FlowState::Error).await;
     assert_eq!(failed.error.unwrap().code, 109);
     assert_eq!(server.session("b").await["loggedin"], false);
@@ -236,7 +236,9 @@ async fn push_login_transaction_and_server_side_deletion() {
     assert_eq!(check.source, nextauth_sdk::CodeSource::Push);
     assert!(matches!(
         app.sdk.respond(&asked.id, confirm(None, None)).await,
-        Err(nextauth_sdk::SdkError::InvalidInput(_))
+        Err(nextauth_sdk::SdkError::Engine(
+            nextauth_sdk::engine::EngineError::InvalidInput(_)
+        ))
     ));
     let with_number = Response::Confirm {
         account_id: None,
@@ -275,21 +277,7 @@ async fn push_login_transaction_and_server_side_deletion() {
     app.sdk.respond(&flow.id, pin(PIN)).await.unwrap();
     app.flow_in(FlowState::Done).await;
     let tid = created["tid"].as_str().unwrap();
-    let result = server
-        .api(
-            "GET",
-            &format!("/servers/{}/transactions/{tid}", server.server_id),
-            None,
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(
-        result["tstatus"]
-            .as_str()
-            .or(result["tstatus"].as_i64().map(|_| "1")),
-        Some("1")
-    );
+    assert_eq!(transaction_status(&server, tid).await, "1", "approved");
 
     // The server deletes the account; the app learns it at the next pull.
     server.delete_account(server_account).await;
@@ -451,7 +439,12 @@ async fn the_pin_is_changed_on_every_server_account() {
         .change_pin(&PinInput::new("9999"), &PinInput::new("1357"))
         .await;
     assert!(
-        matches!(wrong, Err(nextauth_sdk::SdkError::WrongPin(4))),
+        matches!(
+            wrong,
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::WrongPin(4)
+            ))
+        ),
         "{wrong:?}"
     );
     app.sdk
@@ -462,16 +455,7 @@ async fn the_pin_is_changed_on_every_server_account() {
     server
         .configure(serde_json::json!({ "pinTimeout": 0 }))
         .await;
-    let flow = app
-        .sdk
-        .start_qr(&server.login_code("p").await)
-        .await
-        .unwrap();
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    app.sdk
-        .respond(&flow.id, confirm(None, None))
-        .await
-        .unwrap();
+    let flow = app.approve_login(&server, "p").await;
     let ask = app.flow_in(FlowState::WaitingForInput).await;
     assert!(
         matches!(
@@ -483,7 +467,7 @@ async fn the_pin_is_changed_on_every_server_account() {
         ),
         "counter reset"
     );
-    app.sdk.respond(&flow.id, pin("1357")).await.unwrap();
+    app.sdk.respond(&flow, pin("1357")).await.unwrap();
     app.flow_in(FlowState::Done).await;
     assert_eq!(
         app.sdk.history(&HistoryQuery::default()).await.unwrap()[1].status,
@@ -497,20 +481,35 @@ async fn the_pin_is_proven_without_a_flow_and_wrong_ones_count() {
     let mut app = App::new().await;
     let none = app.sdk.verify_pin(&PinInput::new(PIN)).await;
     assert!(
-        matches!(none, Err(nextauth_sdk::SdkError::InvalidInput(_))),
+        matches!(
+            none,
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::InvalidInput(_)
+            ))
+        ),
         "no PIN yet: {none:?}"
     );
     enrol(&mut app, &server, "lena").await;
     app.sdk.verify_pin(&PinInput::new(PIN)).await.unwrap();
     let wrong = app.sdk.verify_pin(&PinInput::new("9999")).await;
     assert!(
-        matches!(wrong, Err(nextauth_sdk::SdkError::WrongPin(4))),
+        matches!(
+            wrong,
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::WrongPin(4)
+            ))
+        ),
         "{wrong:?}"
     );
     // The server counted it: the next wrong one leaves one fewer.
     let again = app.sdk.verify_pin(&PinInput::new("8888")).await;
     assert!(
-        matches!(again, Err(nextauth_sdk::SdkError::WrongPin(3))),
+        matches!(
+            again,
+            Err(nextauth_sdk::SdkError::Engine(
+                nextauth_sdk::engine::EngineError::WrongPin(3)
+            ))
+        ),
         "{again:?}"
     );
     app.sdk.verify_pin(&PinInput::new(PIN)).await.unwrap();
@@ -898,15 +897,40 @@ async fn app_login_gives_the_backend_a_token_it_can_check() {
     assert_eq!(app.sdk.app_login_token(API).await.unwrap_err().code(), 135);
 }
 
-/// Enrols `name` at a server that asks for no second factor (no PIN question).
-async fn enrol_without_pin(app: &mut App, server: &ServerProcess, name: &str) -> String {
-    let code = server.enrol_code(&format!("signup-{name}"), name).await;
-    let flow = app.sdk.start_qr(&code).await.unwrap();
+/// The server's status of transaction `tid` (`getTransaction`'s `tstatus`, a number or its
+/// text), as text.
+async fn transaction_status(server: &ServerProcess, tid: &str) -> String {
+    let result = server
+        .api(
+            "GET",
+            &format!("/servers/{}/transactions/{tid}", server.server_id),
+            None,
+            None,
+        )
+        .await
+        .json();
+    match &result["tstatus"] {
+        serde_json::Value::String(status) => status.clone(),
+        serde_json::Value::Number(status) => status.to_string(),
+        other => panic!("no transaction status: {other} in {result}"),
+    }
+}
+
+/// Starts the flow of `code` and confirms it with the only account.
+async fn start_and_confirm(app: &mut App, code: &[u8]) -> nextauth_sdk::Flow {
+    let flow = app.sdk.start_qr(code).await.unwrap();
     app.flow_in(FlowState::WaitingForConfirmation).await;
     app.sdk
         .respond(&flow.id, confirm(None, None))
         .await
         .unwrap();
+    flow
+}
+
+/// Enrols `name` at a server that asks for no second factor (no PIN question).
+async fn enrol_without_pin(app: &mut App, server: &ServerProcess, name: &str) -> String {
+    let code = server.enrol_code(&format!("signup-{name}"), name).await;
+    start_and_confirm(app, &code).await;
     let done = app.flow_in(FlowState::Done).await;
     let account = done.account.unwrap();
     assert!(!account.has_pin);
@@ -1028,18 +1052,7 @@ async fn a_transaction_is_not_approved_without_a_pin_once_the_server_requires_on
     app.sdk.respond(&flow.id, pin("8642")).await.unwrap();
     app.flow_in(FlowState::Done).await;
     let tid = created["tid"].as_str().unwrap();
-    let result = server
-        .api(
-            "GET",
-            &format!("/servers/{}/transactions/{tid}", server.server_id),
-            None,
-            None,
-        )
-        .await
-        .json();
-    let status = result["tstatus"].as_i64().map(|n| n.to_string());
-    let status = result["tstatus"].as_str().map(str::to_owned).or(status);
-    assert_eq!(status.as_deref(), Some("1"), "approved: {result}");
+    assert_eq!(transaction_status(&server, tid).await, "1", "approved");
     let accounts = app.sdk.accounts().await.unwrap();
     assert!(accounts.iter().find(|a| a.id == account).unwrap().has_pin);
     // The server checks that PIN from now on.
@@ -1126,4 +1139,67 @@ async fn the_next_scan_may_start_the_moment_a_flow_reports_its_end() {
         .await
         .expect("a start right after the end");
     app.sdk.stop(&flow.id).await.ok();
+}
+
+/// What the SDK logs, for [`a_login_is_logged_under_the_servers_flow_id_and_nothing_secret`].
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_login_is_logged_under_the_servers_flow_id_and_nothing_secret() {
+    // The global subscriber: a per-thread one misses what other tests' threads (without one)
+    // made tracing decide not to log. The other tests of this binary log into it too.
+    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+    let logs = LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+        logs
+    });
+    let server = ServerProcess::start().await;
+    let mut app = App::new().await;
+    enrol_asked_pin_every_time(&mut app, &server, "trace").await;
+    let code = server.login_code("traced").await;
+    let nextauth_protocol::qr::QrPayload::Login(login) = nextauth_e2e::decode_code(&code) else {
+        panic!("not a login code")
+    };
+    let log_id = nextauth_sdk::engine::flow_log_id(&login.server_id, &login.session_ref);
+    let flow = start_and_confirm(&mut app, &code).await;
+    app.flow_in(FlowState::WaitingForInput).await;
+    app.sdk.respond(&flow.id, pin(PIN)).await.unwrap();
+    app.flow_in(FlowState::Done).await;
+    assert_eq!(server.session("traced").await["loggedin"], true);
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let ended = text
+        .lines()
+        .find(|l| l.contains("flow ended") && l.contains(&flow.id))
+        .unwrap_or_else(|| panic!("no end of the flow logged:\n{text}"));
+    assert!(
+        ended.contains(&format!("flow{{id={} kind=Login flow={log_id}}}", flow.id)),
+        "the flow's span carries its id and the server's log id: {ended}"
+    );
+    // The session reference (in the QR code) and the PIN stay out of the logs.
+    let session_ref = login.session_ref.0;
+    let hex: String = session_ref.iter().map(|b| format!("{b:02x}")).collect();
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session_ref);
+    for secret in [hex.as_str(), b64.as_str(), "pin: \"2468\"", "\"2468\""] {
+        assert!(!text.contains(secret), "{secret} logged:\n{text}");
+    }
 }

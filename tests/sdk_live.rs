@@ -36,7 +36,6 @@ async fn push_logins_and_deletions_arrive_live_across_a_server_restart() {
     // The server goes away and comes back on the same address: the connection is opened
     // again and the login queued meanwhile arrives.
     let (data, port) = server.stop();
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let server = ServerProcess::start_in(data, Some(port)).await;
     server.provoke_login(server_account, "live-2").await;
     let asked = app.flow_in(FlowState::WaitingForConfirmation).await;
@@ -185,7 +184,8 @@ async fn a_push_login_waits_for_the_open_request_and_then_asks() {
     let first = app.sdk.start_qr(&code).await.unwrap();
     app.flow_in(FlowState::WaitingForConfirmation).await;
     let number = server.provoke_login(server_account, "queued").await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Handled once this returns, by live delivery before or by this pull (both queue it).
+    app.sdk.pull_messages().await.unwrap();
     assert_eq!(
         app.sdk.active_flow(),
         Some(first.id.clone()),
@@ -202,26 +202,6 @@ async fn a_push_login_waits_for_the_open_request_and_then_asks() {
     assert_eq!(server.session("open-request").await["loggedin"], false);
 }
 
-/// The sealed envelopes the server queued, read straight from its database (what FCM or APNs
-/// would hand the app besides the live connection).
-async fn queued_envelopes(server: &ServerProcess) -> Vec<Vec<u8>> {
-    use sqlx::{Connection, Row};
-    let url = format!(
-        "sqlite://{}?mode=ro",
-        server.data_dir().join("server.db").display()
-    );
-    let mut conn = sqlx::SqliteConnection::connect(&url)
-        .await
-        .expect("open the server database");
-    let rows = sqlx::query("SELECT envelope FROM messages ORDER BY created")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| r.get::<Vec<u8>, _>("envelope"))
-        .collect()
-}
-
 /// Issue 18 item 7: the same push by two routes (the live connection, then the platform's
 /// push service) acts once, and the second copy leaves no ERROR 103 in the history.
 #[tokio::test]
@@ -231,7 +211,8 @@ async fn a_push_that_live_delivery_handled_first_is_dropped_silently() {
     app.enrol(&server, "dora", PIN).await;
     let server_account = server.account_ids().await[0];
     let number = server.provoke_login(server_account, "twice").await;
-    let envelope = queued_envelopes(&server)
+    let envelope = server
+        .queued_envelopes()
         .await
         .pop()
         .expect("the push login");
@@ -294,12 +275,12 @@ async fn a_website_logout_ends_the_session_by_push_when_its_connection_is_silent
 
     let _live = app.sdk.start_live_delivery();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // The enrolment's connection, then live delivery's; nothing else opens one until the login.
     while proxy.count() < 2 {
         assert!(tokio::time::Instant::now() < deadline, "live connection");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let session_connection = proxy.count();
+    let session_connection = 2;
     let flow = app.approve_login(&server, "continuous").await;
     let active = app
         .next_event(|e| match e {
@@ -380,7 +361,8 @@ async fn a_website_logout_ends_the_session_by_push_when_its_connection_is_silent
         _ => None,
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(1)).await; // the push, too
+    // The LOGOUT push too: handled once this returns, by live delivery before or by this pull.
+    app.sdk.pull_messages().await.unwrap();
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     let count = |status| history.iter().filter(|h| h.status == status).count();
     assert_eq!(count(HistoryStatus::LoggedOut), 2, "{history:#?}");

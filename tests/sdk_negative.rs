@@ -7,24 +7,6 @@ use nextauth_e2e::{App, ServerProcess};
 use nextauth_sdk::{FlowState, HistoryQuery, HistoryStatus, PushOutcome};
 use sqlx::{Connection, Row};
 
-/// The sealed envelopes the server queued, read straight from its database.
-async fn queued_envelopes(server: &ServerProcess) -> Vec<Vec<u8>> {
-    let url = format!(
-        "sqlite://{}?mode=ro",
-        server.data_dir().join("server.db").display()
-    );
-    let mut conn = sqlx::SqliteConnection::connect(&url)
-        .await
-        .expect("open the server database");
-    let rows = sqlx::query("SELECT envelope FROM messages ORDER BY created")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| r.get::<Vec<u8>, _>("envelope"))
-        .collect()
-}
-
 #[tokio::test]
 async fn replayed_and_tampered_push_messages_are_refused_and_recorded() {
     let server = ServerProcess::start().await;
@@ -32,7 +14,8 @@ async fn replayed_and_tampered_push_messages_are_refused_and_recorded() {
     app.enrol(&server, "neg", "2468").await;
     let id = server.account_ids().await[0];
     server.provoke_login(id, "p").await;
-    let envelope = queued_envelopes(&server)
+    let envelope = server
+        .queued_envelopes()
         .await
         .pop()
         .expect("a queued push login");

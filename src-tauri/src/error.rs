@@ -64,7 +64,9 @@ mod tests {
 
     #[test]
     fn sdk_errors_keep_their_code() {
-        let err = IpcError::from(SdkError::WrongPin(2));
+        let err = IpcError::from(SdkError::Engine(
+            nextauth_sdk::engine::EngineError::WrongPin(2),
+        ));
         assert_eq!(err.code, 128);
         assert_eq!(
             serde_json::to_value(&err).expect("serialise"),

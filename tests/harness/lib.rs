@@ -37,6 +37,20 @@ impl TempDir {
     }
 }
 
+impl TempDir {
+    /// Asserts that the app's database in this directory passes SQLite's integrity check.
+    pub async fn database_intact(&self) {
+        let url = format!("sqlite://{}", self.0.join("nextauth.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("database");
+        let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .expect("integrity check");
+        pool.close().await;
+        assert_eq!(result, "ok");
+    }
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -240,6 +254,26 @@ impl ServerProcess {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data.0
+    }
+
+    /// The sealed envelopes the server queued, read straight from its database (what FCM or APNs
+    /// would hand the app besides the live connection).
+    pub async fn queued_envelopes(&self) -> Vec<Vec<u8>> {
+        use sqlx::{Connection, Row};
+        let url = format!(
+            "sqlite://{}?mode=ro",
+            self.data_dir().join("server.db").display()
+        );
+        let mut conn = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("open the server database");
+        let rows = sqlx::query("SELECT envelope FROM messages ORDER BY created")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.get::<Vec<u8>, _>("envelope"))
+            .collect()
     }
 
     /// A REST call with the demo key.

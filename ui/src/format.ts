@@ -1,6 +1,7 @@
 // Words and numbers as people read them.
 
 import type { FlowKind } from './bindings/FlowKind';
+import type { HistoryKind } from './bindings/HistoryKind';
 import type { HistoryStatus } from './bindings/HistoryStatus';
 import type { IpcError } from './bindings/IpcError';
 import { Code } from './bindings/codes';
@@ -71,7 +72,7 @@ export function statusTone(status: HistoryStatus): 'ok' | 'bad' | 'warn' | 'neut
   }
 }
 
-export const KIND_LABEL: Record<string, string> = {
+export const KIND_LABEL: Record<HistoryKind, string> = {
   ENROL: 'New account',
   LOGIN: 'Login',
   SIGN_TRANSACTION: 'Transaction',

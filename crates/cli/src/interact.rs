@@ -357,7 +357,10 @@ async fn drive(
 /// not an error here: its end, with the real cause, is the next update `drive` reads.
 async fn answer(sdk: &Sdk, id: &str, response: Response) -> Result<(), Failure> {
     match sdk.respond(id, response).await {
-        Ok(()) | Err(nextauth_sdk::SdkError::UnknownFlow) => Ok(()),
+        Ok(())
+        | Err(nextauth_sdk::SdkError::Engine(nextauth_sdk::engine::EngineError::UnknownFlow)) => {
+            Ok(())
+        }
         Err(err) => Err(err.into()),
     }
 }

@@ -86,17 +86,6 @@ async fn server_accounts(server: &ServerProcess) -> Vec<String> {
     names
 }
 
-async fn integrity_ok(data: &TempDir) {
-    let url = format!("sqlite://{}", data.0.join("nextauth.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.expect("database");
-    let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-        .fetch_one(&pool)
-        .await
-        .expect("integrity check");
-    pool.close().await;
-    assert_eq!(result, "ok");
-}
-
 /// The invariants after a crash and a settling start.
 async fn invariants_hold(server: &ServerProcess, data: &TempDir, context: &str) {
     let here = cli_accounts(data);
@@ -105,7 +94,7 @@ async fn invariants_hold(server: &ServerProcess, data: &TempDir, context: &str) 
         server_accounts(server).await,
         "{context}: one side only"
     );
-    integrity_ok(data).await;
+    data.database_intact().await;
     for (i, (id, name)) in here.iter().enumerate() {
         let nonce = format!("check-{context}-{i}");
         let code = server.login_code(&nonce).await;

@@ -59,10 +59,15 @@ async fn a_flow_killed_while_connecting_is_recorded_as_interrupted() {
     // flow sits in STARTING until the process is killed.
     let stall = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let public = format!("http://127.0.0.1:{}", stall.local_addr().unwrap().port());
+    let (connecting, connected) = tokio::sync::oneshot::channel();
     let held = tokio::spawn(async move {
         let mut open = Vec::new();
+        let mut connecting = Some(connecting);
         while let Ok((socket, _)) = stall.accept().await {
             open.push(socket);
+            if let Some(tell) = connecting.take() {
+                let _ = tell.send(());
+            }
         }
     });
     let args = ["--public-url".to_owned(), public];
@@ -70,7 +75,11 @@ async fn a_flow_killed_while_connecting_is_recorded_as_interrupted() {
     let data = Arc::new(TempDir::new("cli-killed"));
     let code = server.enrol_code("killed-signup", "peggy").await;
     let mut cli = spawn_nextauth(&data, &["--yes", "--pin", PIN, "enrol", &hex(&code)]);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The flow is journaled before it connects: once the connection is here, it is under way.
+    tokio::time::timeout(Duration::from_secs(10), connected)
+        .await
+        .expect("the flow connects")
+        .unwrap();
     assert!(cli.try_wait().unwrap().is_none(), "still connecting");
     cli.kill().unwrap();
     cli.wait().unwrap();
@@ -79,7 +88,7 @@ async fn a_flow_killed_while_connecting_is_recorded_as_interrupted() {
     let app = App::open(data.clone()).await;
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert_eq!(history.len(), 1, "{history:?}");
-    assert_eq!(history[0].kind, "ENROL");
+    assert_eq!(history[0].kind, nextauth_sdk::HistoryKind::Enrol);
     assert_eq!(history[0].status, HistoryStatus::Aborted);
     assert!(history[0].detail.contains("interrupted"), "{history:?}");
     assert!(app.sdk.accounts().await.unwrap().is_empty());

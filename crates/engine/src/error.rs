@@ -1,7 +1,7 @@
-//! The engine's error type. Each variant has the same numeric code and message as the SDK's
-//! `SdkError` variant of the same name (docs/sdk.md lists the codes), so a flow's reported
-//! error reads the same whichever side raised it. It holds no storage error: what the driver
-//! failed at comes in as [`EngineError::Driver`], already reduced to its code and message.
+//! The engine's error type: the core of the SDK's (`SdkError::Engine` wraps it), so an error
+//! has one code and one message whichever side raised it (docs/sdk.md lists the codes). It
+//! holds no storage error: what the driver failed at comes in as [`EngineError::Driver`],
+//! already reduced to its code and message.
 
 use nextauth_protocol::ProtocolError;
 
@@ -76,7 +76,7 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// The stable numeric code (the same as the SDK's for the same variant).
+    /// The stable numeric code (docs/sdk.md).
     pub fn code(&self) -> u16 {
         match self {
             Self::Protocol(e) => e.code(),

@@ -2,15 +2,15 @@
 
 use nextauth_protocol::ids::ServerId;
 
-use crate::model::{Announce, FlowKind, HistoryStatus};
+use crate::model::{Announce, HistoryKind, HistoryStatus};
 
 /// A new history entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryDraft {
     /// When.
     pub at: u64,
-    /// ENROL, LOGIN, SIGN_TRANSACTION, CHANGE_PIN, PUSH, DELETE.
-    pub kind: &'static str,
+    /// What it records.
+    pub kind: HistoryKind,
     /// How it ended.
     pub status: HistoryStatus,
     /// Server, when known.
@@ -27,16 +27,4 @@ pub struct HistoryDraft {
     pub error_code: Option<u16>,
     /// Free text.
     pub detail: String,
-}
-
-/// The history's name for a flow kind.
-pub fn history_kind(kind: FlowKind) -> &'static str {
-    match kind {
-        FlowKind::Enrol => "ENROL",
-        FlowKind::Login => "LOGIN",
-        FlowKind::SignTransaction => "SIGN_TRANSACTION",
-        FlowKind::ChangePin => "CHANGE_PIN",
-        FlowKind::AddBiometrics => "ADD_BIOMETRICS",
-        FlowKind::RemoveBiometrics => "REMOVE_BIOMETRICS",
-    }
 }

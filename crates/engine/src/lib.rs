@@ -2,8 +2,9 @@
 //!
 //! The authenticator's flows as sans-IO state machines: a [`FlowMachine`] per enrolment, login
 //! or transaction, a [`SecondFactorMachine`] per change of the second factor (CHANGE_PIN,
-//! ADD_BIOMETRICS, REMOVE_BIOMETRICS), and the [`ConnectHandshake`] that opens an account's
-//! CONNECT session (checked like a login's).
+//! ADD_BIOMETRICS, REMOVE_BIOMETRICS), and a [`Conversation`] per CONNECT session of an account
+//! (PIN check and change, pull, delete, push token and pause, live delivery), whose
+//! [`ConnectHandshake`] checks the server like a login's.
 //!
 //! ```text
 //!  start(payload) ──▶ Starting ──ServerHello──▶ WaitingForConfirmation ──Confirm──▶ Active
@@ -29,10 +30,12 @@ mod answer;
 mod clock;
 mod connect;
 mod context;
+mod conversation;
 mod effect;
 pub mod error;
 mod flow;
 mod history;
+mod log_id;
 pub mod model;
 mod second_factor;
 mod views;
@@ -41,9 +44,11 @@ pub use answer::{PinCheck, PinInput, Response};
 pub use clock::{Time, Timeouts};
 pub use connect::{ConnectAwaitingAccept, ConnectHandshake, ServerHelloOutcome};
 pub use context::{Env, FlowContext, KnownAccount, KnownServer};
+pub use conversation::{ConnectTarget, Conversation, ConversationEffect, CONVERSATION_TIMEOUT_MS};
 pub use effect::{Effect, Input, NewAccount};
 pub use error::{EngineError, EngineResult};
 pub use flow::FlowMachine;
-pub use history::{history_kind, HistoryDraft};
+pub use history::HistoryDraft;
+pub use log_id::flow_log_id;
 pub use second_factor::{SecondFactorEffect, SecondFactorInput, SecondFactorMachine};
 pub use views::{announce_view, server_info};

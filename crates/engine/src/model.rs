@@ -277,6 +277,21 @@ pub struct Flow {
     pub error: Option<ErrorInfo>,
 }
 
+impl Flow {
+    /// A flow of `kind` just started: nothing asked, no server or account known yet.
+    pub fn starting(id: String, kind: FlowKind) -> Self {
+        Self {
+            id,
+            kind,
+            state: FlowState::Starting,
+            interaction: None,
+            server: None,
+            account: None,
+            error: None,
+        }
+    }
+}
+
 /// The state of a login session after its flow is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -305,6 +320,89 @@ pub struct Session {
     pub continuous: bool,
     /// Why it ended, if it ended on an error (lost connection).
     pub error: Option<ErrorInfo>,
+}
+
+/// What a history entry records: a flow's kind, or what happened outside a flow. The names are
+/// what the database stores and the UI labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HistoryKind {
+    /// An enrolment.
+    Enrol,
+    /// A login.
+    Login,
+    /// A transaction.
+    SignTransaction,
+    /// A PIN change.
+    ChangePin,
+    /// Biometric unlock switched on.
+    AddBiometrics,
+    /// Biometric unlock switched off.
+    RemoveBiometrics,
+    /// A push message (or a failure to handle one).
+    Push,
+    /// An account deleted in the app (or a failure to tell its server).
+    Delete,
+    /// Push logins paused or resumed.
+    PausePush,
+    /// A scanned code that started nothing (it did not read or verify).
+    Scan,
+}
+
+impl HistoryKind {
+    const ALL: [Self; 10] = [
+        Self::Enrol,
+        Self::Login,
+        Self::SignTransaction,
+        Self::ChangePin,
+        Self::AddBiometrics,
+        Self::RemoveBiometrics,
+        Self::Push,
+        Self::Delete,
+        Self::PausePush,
+        Self::Scan,
+    ];
+
+    /// The stored name (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enrol => "ENROL",
+            Self::Login => "LOGIN",
+            Self::SignTransaction => "SIGN_TRANSACTION",
+            Self::ChangePin => "CHANGE_PIN",
+            Self::AddBiometrics => "ADD_BIOMETRICS",
+            Self::RemoveBiometrics => "REMOVE_BIOMETRICS",
+            Self::Push => "PUSH",
+            Self::Delete => "DELETE",
+            Self::PausePush => "PAUSE_PUSH",
+            Self::Scan => "SCAN",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for HistoryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<FlowKind> for HistoryKind {
+    fn from(kind: FlowKind) -> Self {
+        match kind {
+            FlowKind::Enrol => Self::Enrol,
+            FlowKind::Login => Self::Login,
+            FlowKind::SignTransaction => Self::SignTransaction,
+            FlowKind::ChangePin => Self::ChangePin,
+            FlowKind::AddBiometrics => Self::AddBiometrics,
+            FlowKind::RemoveBiometrics => Self::RemoveBiometrics,
+        }
+    }
 }
 
 /// How a recorded interaction ended.
@@ -356,7 +454,7 @@ pub struct HistoryEntry {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: u64,
     /// What kind of interaction.
-    pub kind: String,
+    pub kind: HistoryKind,
     /// How it ended.
     pub status: HistoryStatus,
     /// Server id (base64url), when known.

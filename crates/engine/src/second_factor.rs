@@ -16,7 +16,7 @@
 use crate::answer::{PinCheck, PinInput, Response};
 use crate::clock::{Time, Timeouts};
 use crate::error::{EngineError, EngineResult};
-use crate::history::{history_kind, HistoryDraft};
+use crate::history::HistoryDraft;
 use crate::model::{Flow, FlowKind, FlowState, HistoryStatus, Interaction};
 
 /// What happened, for [`SecondFactorMachine::handle`].
@@ -97,15 +97,7 @@ impl SecondFactorMachine {
         timeouts: Timeouts,
         now: Time,
     ) -> EngineResult<(Self, Vec<SecondFactorEffect>)> {
-        let mut flow = Flow {
-            id,
-            kind,
-            state: FlowState::Starting,
-            interaction: None,
-            server: None,
-            account: None,
-            error: None,
-        };
+        let mut flow = Flow::starting(id, kind);
         let (step, effects) = match kind {
             FlowKind::ChangePin | FlowKind::AddBiometrics => {
                 flow.state = FlowState::WaitingForInput;
@@ -332,7 +324,7 @@ impl SecondFactorMachine {
     fn history(&self, status: HistoryStatus, err: Option<&EngineError>) -> HistoryDraft {
         HistoryDraft {
             at: self.now.unix_s,
-            kind: history_kind(self.flow.kind),
+            kind: self.flow.kind.into(),
             status,
             server_id: None,
             server_name: String::new(),

@@ -3,62 +3,12 @@
 
 use nextauth_engine::{ConnectHandshake, EngineError, ServerHelloOutcome};
 use nextauth_protocol::crypto::{Signer, SigningKey};
-use nextauth_protocol::handshake::{
-    encode_alert, ClientFinished, ClientHello, ServerAwaitingFinish, Session as Channel,
-};
-use nextauth_protocol::ids::ServerId;
-use nextauth_protocol::messages::{ClientRequest, ServerContext, ServerRecord};
-use nextauth_protocol::params::{SecondFactorPolicy, ServerParams, SignedServerParams};
+use nextauth_protocol::handshake::{encode_alert, ClientFinished, ServerAwaitingFinish};
+use nextauth_protocol::messages::ServerRecord;
 use ring::rand::SystemRandom;
 
-const SERVER: ServerId = ServerId([3; 16]);
-
-struct Server {
-    key: SigningKey,
-    signed: SignedServerParams,
-}
-
-impl Server {
-    fn new() -> Self {
-        let rng = SystemRandom::new();
-        let (key, _) = SigningKey::generate(&rng).unwrap();
-        let params = ServerParams {
-            server_id: SERVER,
-            issued_at: 1_000,
-            public_key: key.public_key(),
-            name: "Acme".into(),
-            logo: vec![],
-            pin_timeout: 0,
-            pin_trans_timeout: 0,
-            ping_time: 0,
-            max_pin_attempts: 3,
-            second_factor: SecondFactorPolicy::Pin,
-            unique_display_names: true,
-            flags: vec![],
-            endpoint: "ws://127.0.0.1:1/sigmai".into(),
-            site_url: String::new(),
-            app_url: String::new(),
-        };
-        let signed = params.sign(&key, &rng).unwrap();
-        Self { key, signed }
-    }
-
-    fn hello(&self, client_hello: &[u8]) -> (ServerAwaitingFinish, Vec<u8>) {
-        ClientHello::decode(client_hello)
-            .unwrap()
-            .respond(
-                &SystemRandom::new(),
-                &self.key,
-                &self.signed,
-                &ServerContext::Connect.encode().unwrap(),
-            )
-            .unwrap()
-    }
-}
-
-fn account() -> SigningKey {
-    SigningKey::generate(&SystemRandom::new()).unwrap().0
-}
+mod support;
+use support::{account, authenticated, Server, SERVER};
 
 /// The app's side up to the ServerHello's outcome, trusting `trusted` and pinning `pinned`.
 fn connect(
@@ -78,21 +28,6 @@ fn connect(
     let (srv, server_hello) = server.hello(&hello);
     let outcome = hs.on_server_hello(&server_hello, &account(), &rng).unwrap();
     (srv, outcome)
-}
-
-fn authenticated(srv: ServerAwaitingFinish, finish: &[u8]) -> Box<Channel> {
-    match srv.read_client_finish(finish).unwrap() {
-        ClientFinished::Authenticated {
-            request, session, ..
-        } => {
-            assert_eq!(
-                ClientRequest::decode(&request).unwrap(),
-                ClientRequest::Connect
-            );
-            session
-        }
-        ClientFinished::Aborted(reason) => panic!("aborted: {reason:?}"),
-    }
 }
 
 #[test]

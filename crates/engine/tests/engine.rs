@@ -25,6 +25,8 @@ use nextauth_protocol::qr::{EnrolCode, EnrolSecret, LoginCode, QrPayload};
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
+mod support;
+
 const NOW: u64 = 1_800_000_000;
 const SERVER: ServerId = ServerId([7; 16]);
 
@@ -73,23 +75,7 @@ impl Server {
     fn new(second_factor: SecondFactorPolicy, ping_time: u32) -> Self {
         let rng = SystemRandom::new();
         let (key, _) = SigningKey::generate(&rng).unwrap();
-        let params = ServerParams {
-            server_id: SERVER,
-            issued_at: NOW - 10,
-            public_key: key.public_key(),
-            name: "Acme".into(),
-            logo: vec![],
-            pin_timeout: 0,
-            pin_trans_timeout: 0,
-            ping_time,
-            max_pin_attempts: 3,
-            second_factor,
-            unique_display_names: true,
-            flags: vec![],
-            endpoint: "ws://127.0.0.1:1/sigmai".into(),
-            site_url: String::new(),
-            app_url: String::new(),
-        };
+        let params = support::params(SERVER, &key, NOW - 10, second_factor, ping_time);
         let signed = params.sign(&key, &rng).unwrap();
         Self {
             key,
@@ -188,6 +174,28 @@ fn finish(
         ),
         ClientFinished::Aborted(reason) => panic!("aborted: {reason:?}"),
     }
+}
+
+/// "Yes" with the only account (the machine picks it).
+fn confirm_first_account() -> Input {
+    Input::Respond(Response::Confirm {
+        account_id: None,
+        user_input: None,
+        number: None,
+    })
+}
+
+/// A login from `ctx`, confirmed by the person: the server's end of the channel, with the
+/// app's finish read.
+fn confirmed_login(
+    server: &Server,
+    ctx: FlowContext,
+    env: &TestEnv,
+) -> (FlowMachine, Box<Channel>) {
+    let (mut m, srv) = login_at_prompt(server, ctx, env, 0);
+    let effects = m.handle(confirm_first_account(), env).unwrap();
+    let (_, channel, _) = finish(srv, &effects);
+    (m, channel)
 }
 
 fn record(channel: &mut Channel, r: &ServerRecord) -> Input {
@@ -321,16 +329,7 @@ fn enrol_sets_the_pin_and_creates_the_account_only_when_accepted() {
         Some(Interaction::ConfirmEnrol { .. })
     ));
     assert!(!flow.server.unwrap().visual_hash.is_empty());
-    let effects = m
-        .handle(
-            Input::Respond(Response::Confirm {
-                account_id: None,
-                user_input: None,
-                number: None,
-            }),
-            &env,
-        )
-        .unwrap();
+    let effects = m.handle(confirm_first_account(), &env).unwrap();
     assert_eq!(
         last_flow(&effects).interaction,
         Some(Interaction::SetSecondFactor)
@@ -418,14 +417,7 @@ fn login_with_account_choice_and_server_pin_check() {
         ),
         (2, "192.0.2.1", "Firefox")
     );
-    let unchosen = m.handle(
-        Input::Respond(Response::Confirm {
-            account_id: None,
-            user_input: None,
-            number: None,
-        }),
-        &env,
-    );
+    let unchosen = m.handle(confirm_first_account(), &env);
     assert!(matches!(unchosen, Err(EngineError::UnknownAccount)));
     let wrong = m.handle(
         Input::Respond(Response::Pin {
@@ -504,21 +496,7 @@ fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
     let server = Server::new(SecondFactorPolicy::None, 5);
     let (ctx, env) = app_with(&server, &["a"]);
     for ending in ["server logout", "connection lost"] {
-        let (mut m, effects) =
-            FlowMachine::start("f3".into(), login_payload(&server), ctx.clone(), &env).unwrap();
-        let (srv, m2) = server.hello(&effects, &login_context());
-        m.handle(Input::Frame(m2), &env).unwrap();
-        let effects = m
-            .handle(
-                Input::Respond(Response::Confirm {
-                    account_id: None,
-                    user_input: None,
-                    number: None,
-                }),
-                &env,
-            )
-            .unwrap();
-        let (_, mut channel, _) = finish(srv, &effects);
+        let (mut m, mut channel) = confirmed_login(&server, ctx.clone(), &env);
         let effects = accept(&mut m, &mut channel, &env);
         assert!(effects
             .iter()
@@ -558,10 +536,7 @@ fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
 fn declining_aborts_without_revealing_an_account() {
     let server = Server::new(SecondFactorPolicy::Pin, 0);
     let (ctx, env) = app_with(&server, &["a"]);
-    let (mut m, effects) =
-        FlowMachine::start("f4".into(), login_payload(&server), ctx, &env).unwrap();
-    let (srv, m2) = server.hello(&effects, &login_context());
-    m.handle(Input::Frame(m2), &env).unwrap();
+    let (mut m, srv) = login_at_prompt(&server, ctx, &env, 0);
     let effects = m.handle(Input::Respond(Response::Deny), &env).unwrap();
     let outcome = srv.read_client_finish(&sent(&effects).unwrap()).unwrap();
     assert!(matches!(outcome, ClientFinished::Aborted(_)));
@@ -692,21 +667,7 @@ fn server_refusals_and_blocked_pins_end_the_flow() {
         (ServerRecord::Refused { code: 108 }, 108),
         (ServerRecord::PinBlocked, 109),
     ] {
-        let (mut m, effects) =
-            FlowMachine::start("f13".into(), login_payload(&server), ctx.clone(), &env).unwrap();
-        let (srv, m2) = server.hello(&effects, &login_context());
-        m.handle(Input::Frame(m2), &env).unwrap();
-        let effects = m
-            .handle(
-                Input::Respond(Response::Confirm {
-                    account_id: None,
-                    user_input: None,
-                    number: None,
-                }),
-                &env,
-            )
-            .unwrap();
-        let (_, mut channel, _) = finish(srv, &effects);
+        let (mut m, mut channel) = confirmed_login(&server, ctx.clone(), &env);
         let effects = m.handle(record(&mut channel, &answer), &env).unwrap();
         assert_eq!(last_flow(&effects).error.unwrap().code, code);
         assert!(m.is_finished());
@@ -1057,16 +1018,7 @@ fn a_logout_push_ends_a_continuous_session_only() {
     assert!(m.handle(Input::LoggedOutByPush, &env).unwrap().is_empty());
     let (srv, m2) = server.hello(&effects, &login_context());
     m.handle(Input::Frame(m2), &env).unwrap();
-    let effects = m
-        .handle(
-            Input::Respond(Response::Confirm {
-                account_id: None,
-                user_input: None,
-                number: None,
-            }),
-            &env,
-        )
-        .unwrap();
+    let effects = m.handle(confirm_first_account(), &env).unwrap();
     let (_, mut channel, _) = finish(srv, &effects);
     accept(&mut m, &mut channel, &env);
     assert!(m.is_session());
@@ -1113,21 +1065,7 @@ fn a_blocked_second_factor_ends_the_flow_at_the_pin_question() {
     let server = Server::new(SecondFactorPolicy::Pin, 0);
     let (mut ctx, env) = app_with(&server, &["a"]);
     ctx.second_factor_blocked = true;
-    let (mut m, effects) =
-        FlowMachine::start("f11".into(), login_payload(&server), ctx, &env).unwrap();
-    let (srv, m2) = server.hello(&effects, &login_context());
-    m.handle(Input::Frame(m2), &env).unwrap();
-    let effects = m
-        .handle(
-            Input::Respond(Response::Confirm {
-                account_id: None,
-                user_input: None,
-                number: None,
-            }),
-            &env,
-        )
-        .unwrap();
-    let (_, mut channel, _) = finish(srv, &effects);
+    let (mut m, mut channel) = confirmed_login(&server, ctx, &env);
     let effects = m
         .handle(
             record(
@@ -1147,14 +1085,6 @@ fn a_blocked_second_factor_ends_the_flow_at_the_pin_question() {
 
 // Deadlines: the machine decides how long it waits; the driver only feeds `Input::Timer`. All
 // times below are milliseconds of test time on the fake clock.
-
-fn confirm_first_account() -> Input {
-    Input::Respond(Response::Confirm {
-        account_id: None,
-        user_input: None,
-        number: None,
-    })
-}
 
 /// A login of the single account "a" up to the prompt, `hello_after` ms after the start.
 fn login_at_prompt(

@@ -1,7 +1,7 @@
 //! The second factor's own flows (CHANGE_PIN, ADD_BIOMETRICS, REMOVE_BIOMETRICS) driven input by
 //! input, with a fake clock in milliseconds of test time.
 
-use nextauth_engine::model::{FlowKind, FlowState, HistoryStatus, Interaction};
+use nextauth_engine::model::{FlowKind, FlowState, HistoryKind, HistoryStatus, Interaction};
 use nextauth_engine::{
     EngineError, PinCheck, PinInput, Response, SecondFactorEffect, SecondFactorInput,
     SecondFactorMachine, Time, Timeouts,
@@ -120,7 +120,7 @@ fn an_unanswered_question_times_out_at_its_deadline_and_not_before() {
     assert_eq!(updates(&effects), [FlowState::Error]);
     assert_eq!(m.flow().error.as_ref().map(|e| e.code), Some(50));
     assert!(matches!(effects[0], SecondFactorEffect::History(ref d)
-        if d.kind == "ADD_BIOMETRICS" && d.error_code == Some(50) && d.at == 1 + WAIT_MS / 1000));
+        if d.kind == HistoryKind::AddBiometrics && d.error_code == Some(50) && d.at == 1 + WAIT_MS / 1000));
     assert_eq!(m.deadline(), None);
 }
 
@@ -171,7 +171,7 @@ fn cancelling_a_question_ends_the_flow_as_aborted() {
         .handle(SecondFactorInput::Respond(Response::Cancel), at(5))
         .unwrap();
     assert!(matches!(effects[0], SecondFactorEffect::History(ref d)
-        if d.status == HistoryStatus::Aborted && d.kind == "CHANGE_PIN"));
+        if d.status == HistoryStatus::Aborted && d.kind == HistoryKind::ChangePin));
     assert_eq!(updates(&effects), [FlowState::Done]);
     assert_eq!(m.deadline(), None);
 }
@@ -183,6 +183,6 @@ fn removing_biometrics_asks_nothing_and_waits_for_nothing() {
     assert_eq!(m.deadline(), None);
     let effects = m.handle(SecondFactorInput::Worked(Ok(())), at(10)).unwrap();
     assert!(matches!(effects[0], SecondFactorEffect::History(ref d)
-        if d.kind == "REMOVE_BIOMETRICS" && d.status == HistoryStatus::BiometricsRemoved));
+        if d.kind == HistoryKind::RemoveBiometrics && d.status == HistoryStatus::BiometricsRemoved));
     assert_eq!(m.flow().state, FlowState::Done);
 }

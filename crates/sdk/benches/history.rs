@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use nextauth_protocol::ids::ServerId;
 use nextauth_sdk::store::{HistoryDraft, HistoryQuery, Store};
-use nextauth_sdk::HistoryStatus;
+use nextauth_sdk::{HistoryKind, HistoryStatus};
 
 /// The app asks for 25 entries a page.
 const PAGE: u32 = 25;
@@ -30,10 +30,10 @@ fn draft(n: u64) -> HistoryDraft {
         _ => BUSY,
     };
     let (kind, status) = match n % 50 {
-        0 => ("LOGIN", HistoryStatus::Error),
-        1..=5 => ("LOGIN", HistoryStatus::Aborted),
-        6 => ("SIGN_TRANSACTION", HistoryStatus::Approved),
-        _ => ("LOGIN", HistoryStatus::LoggedInOneShot),
+        0 => (HistoryKind::Login, HistoryStatus::Error),
+        1..=5 => (HistoryKind::Login, HistoryStatus::Aborted),
+        6 => (HistoryKind::SignTransaction, HistoryStatus::Approved),
+        _ => (HistoryKind::Login, HistoryStatus::LoggedInOneShot),
     };
     HistoryDraft {
         at: 1_800_000_000 + n * 60,

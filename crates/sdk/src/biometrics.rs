@@ -20,6 +20,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::account_ops::check_pin;
+use crate::engine::EngineError;
 use crate::engine::{PinCheck, PinInput};
 use crate::error::{SdkError, SdkResult};
 use crate::Sdk;
@@ -91,13 +92,15 @@ impl Sdk {
             .ok_or(SdkError::BiometricsUnavailable)?;
         pin.to_pin()?;
         if self.inner.store.pin_secret().await?.is_none() {
-            return Err(SdkError::InvalidInput("no PIN is set"));
+            return Err(SdkError::Engine(EngineError::InvalidInput("no PIN is set")));
         }
         match check_pin(&self.inner, pin).await {
             PinCheck::Right => {}
-            PinCheck::Wrong(remaining) => return Err(SdkError::WrongPin(remaining)),
-            PinCheck::Blocked => return Err(SdkError::PinBlocked),
-            PinCheck::Unavailable => return Err(SdkError::Unreachable),
+            PinCheck::Wrong(remaining) => {
+                return Err(SdkError::Engine(EngineError::WrongPin(remaining)))
+            }
+            PinCheck::Blocked => return Err(SdkError::Engine(EngineError::PinBlocked)),
+            PinCheck::Unavailable => return Err(SdkError::Engine(EngineError::Unreachable)),
         }
         let sealed = seal(platform, "Use biometrics instead of your PIN", pin)
             .await
@@ -106,7 +109,7 @@ impl Sdk {
                 BiometricError::Unavailable => SdkError::BiometricsUnavailable,
             })?;
         if !self.inner.store.set_biometric_pin(Some(&sealed)).await? {
-            return Err(SdkError::InvalidInput("no PIN is set"));
+            return Err(SdkError::Engine(EngineError::InvalidInput("no PIN is set")));
         }
         // The PIN was just typed (and proven): the limits count from here.
         self.inner.store.pin_typed(self.inner.now()).await?;
@@ -126,7 +129,7 @@ impl Sdk {
 }
 
 /// The platform's check, unless the configuration turns biometrics off.
-fn platform(inner: &crate::sdk::Inner) -> Option<Arc<dyn Biometrics>> {
+fn platform(inner: &crate::inner::Inner) -> Option<Arc<dyn Biometrics>> {
     if inner.config.biometrics_disabled {
         return None;
     }
@@ -149,7 +152,7 @@ async fn seal(
 /// After a PIN change: the new PIN is sealed for biometric unlock in place of the old one, if
 /// it was on; if the person does not pass, biometric unlock is switched off (never a stale PIN).
 pub(crate) async fn follow_pin_change(
-    inner: &crate::sdk::Inner,
+    inner: &crate::inner::Inner,
     new_pin: &PinInput,
 ) -> SdkResult<()> {
     if inner.store.biometric_pin().await?.is_none() {
@@ -182,7 +185,7 @@ pub(crate) fn answer_with_biometrics(sdk: crate::Sdk, flow_id: String, reason: S
 
 /// For a flow asking for the PIN: the sealed PIN, once the platform has verified the person
 /// and opened it; `None` when biometrics are off, unavailable or the person did not pass.
-pub(crate) async fn unlock_pin(inner: &crate::sdk::Inner, reason: &str) -> Option<PinInput> {
+pub(crate) async fn unlock_pin(inner: &crate::inner::Inner, reason: &str) -> Option<PinInput> {
     let platform = platform(inner).filter(|b| b.available())?;
     let sealed = inner.store.biometric_pin().await.ok().flatten()?;
     if !within_limits(inner).await {
@@ -206,7 +209,7 @@ pub(crate) async fn unlock_pin(inner: &crate::sdk::Inner, reason: &str) -> Optio
 /// Whether biometric unlock may stand in for the PIN now: fewer than
 /// `Config::max_biometric_unlocks` in a row, and the PIN typed within
 /// `Config::max_time_without_pin` (docs/sdk.md, "Biometric unlock").
-async fn within_limits(inner: &crate::sdk::Inner) -> bool {
+async fn within_limits(inner: &crate::inner::Inner) -> bool {
     if inner.config.block_second_factor_on_pin_blocked
         && inner.store.pin_blocked().await.unwrap_or(true)
     {

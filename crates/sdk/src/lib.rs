@@ -27,10 +27,14 @@
 //! docs/sdk.md shows the event sequence of each flow.
 
 pub(crate) mod account_ops;
+mod app_login;
+mod channel;
 pub use nextauth_engine as engine;
 pub mod biometrics;
 pub mod config;
 pub mod error;
+mod flows;
+mod inner;
 pub mod keystore;
 pub mod live;
 pub mod private_files;

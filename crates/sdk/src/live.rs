@@ -14,9 +14,9 @@ use nextauth_protocol::messages::{AppRecord, ServerRecord};
 use ring::rand::SecureRandom;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
-use crate::account_ops::AccountChannel;
+use crate::channel::{AccountChannel, Heard};
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::model::Event;
 use crate::store::AccountRecord;
@@ -25,8 +25,6 @@ use crate::Sdk;
 /// How often an idle connection is probed (a pull the server must answer), so that a
 /// connection that died silently (a network change, a sleeping laptop) is noticed.
 const PROBE_EVERY: Duration = Duration::from_secs(60);
-/// How long the answer to a probe may take.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
 /// The first and the longest pause before opening a failed connection again.
 const FIRST_PAUSE: Duration = Duration::from_secs(1);
 const LONGEST_PAUSE: Duration = Duration::from_secs(120);
@@ -175,58 +173,43 @@ impl Sdk {
         let Some((first, others)) = records.split_first() else {
             return Ok(());
         };
-        let mut ch = AccountChannel::open(&self.inner, first).await?;
-        tracing::info!(server_id = ?first.server_id, accounts = records.len(), "live connection open");
+        let probe_every_ms = u64::try_from(PROBE_EVERY.as_millis()).unwrap_or(u64::MAX);
+        let mut ch = AccountChannel::open_live(&self.inner, first, Some(probe_every_ms)).await?;
+        ch.span()
+            .in_scope(|| tracing::info!(accounts = records.len(), "live connection open"));
         pause.reset();
         for other in others {
             ch.add_account(&self.inner, other).await?;
             loop {
-                match ch.recv().await? {
-                    ServerRecord::Accepted => break,
+                match ch.step(&self.inner).await? {
+                    Some(Heard::Answer(Ok(_))) => break,
                     // The server does not know the account (deleted there): its messages do
                     // not come here; the others' still do.
-                    ServerRecord::Refused { code } => {
+                    Some(Heard::Answer(Err(SdkError::Engine(EngineError::Refused(code))))) => {
                         tracing::info!(code, "an account was not added to the live connection");
                         break;
                     }
-                    ServerRecord::Messages { envelopes } => {
+                    Some(Heard::Answer(Err(err))) => return Err(err),
+                    Some(Heard::Delivered(envelopes)) => {
                         if self.handle_envelopes(&mut ch, first, &envelopes).await?.1 {
                             return Ok(());
                         }
                     }
-                    _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
+                    Some(Heard::Opened) | None => {}
                 }
             }
         }
-        ch.send(&AppRecord::PullMessages).await?;
-        // Before the first answer, and after each probe: the answer's deadline.
-        let mut answer_due = Some(Instant::now() + PROBE_TIMEOUT);
-        let mut next_probe = Instant::now() + PROBE_EVERY;
+        // What was missed; then deliveries as they come, and the conversation's probes.
+        ch.send(&self.inner, &AppRecord::PullMessages).await?;
         loop {
-            let wake = answer_due.map_or(next_probe, |due| due.min(next_probe));
-            tokio::select! {
-                received = ch.recv_unhurried() => {
-                    answer_due = None;
-                    next_probe = Instant::now() + PROBE_EVERY;
-                    match received? {
-                        ServerRecord::Messages { envelopes } => {
-                            let (_, deleted) = self.handle_envelopes(&mut ch, first, &envelopes).await?;
-                            if deleted {
-                                return Ok(());
-                            }
-                        }
-                        ServerRecord::Refused { code } => return Err(SdkError::Refused(code)),
-                        _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
-                    }
-                }
-                () = tokio::time::sleep_until(wake) => {
-                    if answer_due.is_some_and(|due| due <= Instant::now()) {
-                        return Err(SdkError::Timeout);
-                    }
-                    ch.send(&AppRecord::PullMessages).await?;
-                    answer_due = Some(Instant::now() + PROBE_TIMEOUT);
-                    next_probe = Instant::now() + PROBE_EVERY;
-                }
+            let envelopes = match ch.step(&self.inner).await? {
+                Some(Heard::Answer(Ok(ServerRecord::Messages { envelopes })))
+                | Some(Heard::Delivered(envelopes)) => envelopes,
+                Some(Heard::Answer(Err(err))) => return Err(err),
+                Some(Heard::Answer(Ok(_)) | Heard::Opened) | None => continue,
+            };
+            if self.handle_envelopes(&mut ch, first, &envelopes).await?.1 {
+                return Ok(());
             }
         }
     }

@@ -6,12 +6,14 @@ use nextauth_protocol::push::{Envelope, PushBody, PushMessage, ReplayGuard};
 use nextauth_protocol::qr::LoginCode;
 use serde::{Deserialize, Serialize};
 
-use crate::account_ops::AccountChannel;
+use crate::channel::AccountChannel;
 use crate::engine::announce_view;
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
-use crate::model::{Event, HistoryStatus, Message};
-use crate::sdk::{push_label, Inner, Sdk};
+use crate::inner::{push_label, Inner};
+use crate::model::{Event, HistoryKind, HistoryStatus, Message};
 use crate::store::{AccountRecord, HistoryDraft};
+use crate::Sdk;
 
 /// What handling a push message did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,11 +59,10 @@ impl Sdk {
                     // Best effort: the server removes the account once the app acknowledges;
                     // afterwards this app has no key left to connect with.
                     if let Ok(mut ch) = AccountChannel::open(&self.inner, &record).await {
-                        let _ = ch
-                            .send(&AppRecord::Ack {
-                                message_ids: vec![message.message_id.0],
-                            })
-                            .await;
+                        let ack = AppRecord::Ack {
+                            message_ids: vec![message.message_id.0],
+                        };
+                        let _ = ch.send(&self.inner, &ack).await;
                         ch.close().await;
                     }
                 }
@@ -69,14 +70,16 @@ impl Sdk {
             }
             // The same message by two routes is expected (FCM and the live connection both
             // deliver, a pull fetches what a push already brought): not worth a history entry.
-            Err(SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)) => {
+            Err(SdkError::Engine(EngineError::Protocol(
+                nextauth_protocol::ProtocolError::Replayed,
+            ))) => {
                 tracing::debug!("duplicate push message dropped");
                 Ok(PushOutcome::Duplicate)
             }
             Err(err) => {
                 self.inner
                     .record_error(
-                        "PUSH",
+                        HistoryKind::Push,
                         &err,
                         Envelope::parse(payload).ok().map(|e| e.server_id),
                     )
@@ -93,7 +96,7 @@ impl Sdk {
             .store
             .account_by_push_key_id(&envelope.server_id, &envelope.key_id)
             .await?
-            .ok_or(SdkError::UnknownAccount)?;
+            .ok_or(SdkError::Engine(EngineError::UnknownAccount))?;
         let server = inner
             .store
             .server(&envelope.server_id)
@@ -137,18 +140,9 @@ impl Sdk {
             .server(&record.server_id)
             .await?
             .ok_or(SdkError::CorruptRow("account"))?;
-        let mut history = HistoryDraft {
-            at: inner.now(),
-            kind: "PUSH",
-            status: HistoryStatus::Message,
-            server_id: Some(record.server_id),
-            server_name: server.params.name.clone(),
-            account_id: Some(record.id.clone()),
-            account_name: record.display_name.clone(),
-            announce: None,
-            error_code: None,
-            detail: String::new(),
-        };
+        let kind = (HistoryKind::Push, HistoryStatus::Message);
+        let mut history =
+            inner.account_entry(record, server.params.name.clone(), kind, String::new());
         // Reported only once the history has the entry, so the app reads what it announces.
         let mut report: Option<Event> = None;
         let outcome = match message.body {
@@ -287,8 +281,7 @@ impl Sdk {
                     continue;
                 }
             };
-            ch.send(&AppRecord::PullMessages).await?;
-            let envelopes = match ch.recv().await? {
+            let envelopes = match ch.ask(inner, &AppRecord::PullMessages).await? {
                 ServerRecord::Messages { envelopes } => envelopes,
                 _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
             };
@@ -318,27 +311,31 @@ impl Sdk {
                     if matches!(message.body, PushBody::DeleteAccount) {
                         // Acknowledge first: the server removes the account only then, and
                         // once the key is gone here the app cannot connect again.
-                        ch.send(&AppRecord::Ack { message_ids: ids }).await?;
+                        ch.send(&self.inner, &AppRecord::Ack { message_ids: ids })
+                            .await?;
                         self.act(&opened, message).await?;
                         return Ok((handled, true));
                     }
                     self.act(&opened, message).await?;
                 }
                 // Already handled (by push, a pull or another connection): just acknowledge.
-                Err(SdkError::Protocol(nextauth_protocol::ProtocolError::Replayed)) => {
+                Err(SdkError::Engine(EngineError::Protocol(
+                    nextauth_protocol::ProtocolError::Replayed,
+                ))) => {
                     if let Ok(id) = id {
                         ids.push(id.0);
                     }
                 }
                 Err(err) => {
                     self.inner
-                        .record_error("PUSH", &err, Some(record.server_id))
+                        .record_error(HistoryKind::Push, &err, Some(record.server_id))
                         .await;
                 }
             }
         }
         if !ids.is_empty() {
-            ch.send(&AppRecord::Ack { message_ids: ids }).await?;
+            ch.send(&self.inner, &AppRecord::Ack { message_ids: ids })
+                .await?;
         }
         Ok((handled, false))
     }
@@ -352,7 +349,7 @@ impl Sdk {
             .store
             .account(account_id)
             .await?
-            .ok_or(SdkError::UnknownAccount)?;
+            .ok_or(SdkError::Engine(EngineError::UnknownAccount))?;
         inner.store.set_pending_delete(&record.id).await?;
         self.retry_delete(&record, true).await
     }
@@ -367,15 +364,19 @@ impl Sdk {
     ) -> SdkResult<bool> {
         match self.delete_on_server(record).await {
             Ok(()) => Ok(true),
-            Err(err @ (SdkError::Unreachable | SdkError::Timeout | SdkError::ConnectionLost)) => {
+            Err(
+                err @ (SdkError::Engine(EngineError::Unreachable)
+                | SdkError::Engine(EngineError::Timeout)
+                | SdkError::Engine(EngineError::ConnectionLost)),
+            ) => {
                 if record_failure {
                     self.inner
-                        .record_error("DELETE", &err, Some(record.server_id))
+                        .record_error(HistoryKind::Delete, &err, Some(record.server_id))
                         .await;
                 }
                 Ok(false)
             }
-            Err(SdkError::Refused(48)) => {
+            Err(SdkError::Engine(EngineError::Refused(48))) => {
                 // The server no longer knows the account: it is gone there already.
                 self.finish_delete(record).await?;
                 Ok(true)
@@ -385,15 +386,8 @@ impl Sdk {
     }
 
     async fn delete_on_server(&self, record: &AccountRecord) -> SdkResult<()> {
-        let mut ch = AccountChannel::open(&self.inner, record).await?;
-        ch.send(&AppRecord::DeleteAccount).await?;
-        let answer = ch.recv().await?;
-        ch.close().await;
-        match answer {
-            ServerRecord::Accepted => self.finish_delete(record).await,
-            ServerRecord::Refused { code } => Err(SdkError::Refused(code)),
-            _ => Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
-        }
+        AccountChannel::ask_once(&self.inner, record, &AppRecord::DeleteAccount).await?;
+        self.finish_delete(record).await
     }
 
     async fn finish_delete(&self, record: &AccountRecord) -> SdkResult<()> {
@@ -405,18 +399,8 @@ impl Sdk {
             .map(|s| s.params.name)
             .unwrap_or_default();
         remove_locally(inner, record).await?;
-        let draft = HistoryDraft {
-            at: inner.now(),
-            kind: "DELETE",
-            status: HistoryStatus::Deleted,
-            server_id: Some(record.server_id),
-            server_name,
-            account_id: Some(record.id.clone()),
-            account_name: record.display_name.clone(),
-            announce: None,
-            error_code: None,
-            detail: "deleted in the app".into(),
-        };
+        let deleted = (HistoryKind::Delete, HistoryStatus::Deleted);
+        let draft = inner.account_entry(record, server_name, deleted, "deleted in the app".into());
         inner.store.add_history(&draft).await?;
         inner.emit(Event::AccountDeleted {
             account_id: record.id.clone(),

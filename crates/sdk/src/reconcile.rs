@@ -12,10 +12,10 @@
 
 use nextauth_protocol::messages::{AppRecord, Outcome, ServerRecord};
 
-use crate::account_ops::AccountChannel;
+use crate::channel::AccountChannel;
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
-use crate::model::{Event, HistoryStatus};
-use crate::store::HistoryDraft;
+use crate::model::{Event, HistoryKind, HistoryStatus};
 use crate::Sdk;
 
 /// What one [`Sdk::reconcile`] settled.
@@ -42,24 +42,16 @@ impl Sdk {
         let mut report = ReconcileReport::default();
         for pending in self.inner.store.pending_enrols().await? {
             let record = &pending.account;
-            match AccountChannel::open_with(&self.inner, record, &pending.params, false).await {
+            match AccountChannel::open_with(&self.inner, record, &pending.params).await {
                 Ok(channel) => {
                     channel.close().await;
-                    let history = HistoryDraft {
-                        at: self.inner.now(),
-                        kind: "ENROL",
-                        status: HistoryStatus::Enrolled,
-                        server_id: Some(record.server_id),
-                        server_name: pending.params.name.clone(),
-                        account_id: Some(record.id.clone()),
-                        account_name: record.display_name.clone(),
-                        announce: None,
-                        error_code: None,
-                        detail: format!(
-                            "account {}; completed when the app started again",
-                            record.display_name
-                        ),
-                    };
+                    let detail = format!(
+                        "account {}; completed when the app started again",
+                        record.display_name
+                    );
+                    let enrolled = (HistoryKind::Enrol, HistoryStatus::Enrolled);
+                    let name = pending.params.name.clone();
+                    let history = self.inner.account_entry(record, name, enrolled, detail);
                     let now = self.inner.now();
                     let store = &self.inner.store;
                     if let Some(stored) = store
@@ -71,7 +63,7 @@ impl Sdk {
                     }
                     report.enrolments_kept += 1;
                 }
-                Err(SdkError::Refused(48)) => {
+                Err(SdkError::Engine(EngineError::Refused(48))) => {
                     self.inner.store.discard_pending_enrol(&record.id).await?;
                     if !self.inner.store.any_pin_account().await? {
                         self.inner.store.set_pin_secret(None).await?;
@@ -107,23 +99,16 @@ impl Sdk {
                 report.outcomes_resolved += 1;
                 continue;
             };
-            let asked = async {
-                let mut channel = AccountChannel::open(&self.inner, &record).await?;
-                channel
-                    .send(&AppRecord::QueryOutcome {
-                        reference: unresolved.reference,
-                    })
-                    .await?;
-                let answer = channel.recv().await;
-                channel.close().await;
-                match answer? {
-                    ServerRecord::Outcome { outcome } => Ok(outcome),
-                    _ => Err(SdkError::Protocol(
-                        nextauth_protocol::ProtocolError::UnexpectedMessage,
-                    )),
-                }
-            }
-            .await;
+            let request = AppRecord::QueryOutcome {
+                reference: unresolved.reference,
+            };
+            let asked = match AccountChannel::ask_once(&self.inner, &record, &request).await {
+                Ok(ServerRecord::Outcome { outcome }) => Ok(outcome),
+                Ok(_) => Err(SdkError::Engine(EngineError::Protocol(
+                    nextauth_protocol::ProtocolError::UnexpectedMessage,
+                ))),
+                Err(err) => Err(err),
+            };
             let (status, detail) = match asked {
                 Ok(Outcome::LoggedIn) => (
                     HistoryStatus::LoggedInOneShot,

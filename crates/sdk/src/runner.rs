@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::engine::EngineError;
 use crate::engine::{Effect, FlowMachine, Input, Response};
 use crate::error::SdkResult;
+use crate::inner::{key_label, push_label, Inner, LiveSession, Reply, StepEnv, PIN_LABEL};
 use crate::model::{Event, FlowState};
-use crate::sdk::{key_label, push_label, Inner, LiveSession, Reply, StepEnv, PIN_LABEL};
 use crate::store::{AccountRecord, PendingEnrol};
 use crate::transport::Connection;
 
@@ -69,6 +70,9 @@ pub(crate) async fn run(
             }
         }
         if machine.is_finished() {
+            let flow = machine.flow();
+            let code = flow.error.as_ref().map(|e| e.code);
+            tracing::info!(state = ?flow.state, code, "flow ended");
             break;
         }
         if machine.is_session() && !in_session {
@@ -106,15 +110,7 @@ pub(crate) async fn run(
                 Some((response, reply)) => {
                     let env = StepEnv { inner: &inner, records: &records, device };
                     let result = machine.handle(Input::Respond(response), &env);
-                    match result {
-                        Ok(effects) => {
-                            let _ = reply.send(Ok(()));
-                            pending.extend(effects);
-                        }
-                        Err(err) => {
-                            let _ = reply.send(Err(err.into()));
-                        }
-                    }
+                    answered(reply, result, &mut pending);
                     continue;
                 }
                 // Every handle to the SDK is gone: stop.
@@ -231,6 +227,33 @@ async fn app_login_deadline(inner: &Inner, id: &str, in_session: bool) {
     }
 }
 
+/// The span of one flow, for its whole run: the flow's id (as in its events), its kind, and
+/// for an enrolment or a login the id the server logs it under (`flow`), so one login can be
+/// followed through the app's and the server's logs. Nothing secret: the session reference
+/// itself never appears, only its hash.
+pub(crate) fn flow_span(flow: &crate::model::Flow, log_id: Option<&str>) -> tracing::Span {
+    let log_id = log_id.map(tracing::field::display);
+    tracing::info_span!("flow", id = %flow.id, kind = ?flow.kind, flow = log_id)
+}
+
+/// Tells the one who answered whether the machine took the answer (`result`); what it took it
+/// for joins `pending`.
+pub(crate) fn answered<E>(
+    reply: Reply,
+    result: crate::engine::EngineResult<Vec<E>>,
+    pending: &mut VecDeque<E>,
+) {
+    match result {
+        Ok(effects) => {
+            let _ = reply.send(Ok(()));
+            pending.extend(effects);
+        }
+        Err(err) => {
+            let _ = reply.send(Err(err.into()));
+        }
+    }
+}
+
 /// Completes at `at`; never without one.
 pub(crate) async fn timer(at: Option<tokio::time::Instant>) {
     match at {
@@ -262,7 +285,9 @@ async fn execute(
                     *conn = Some(c);
                     Ok(Some(Input::Connected))
                 }
-                Err(err @ crate::SdkError::UntrustedServer) => Ok(Some(Input::Failed(err.into()))),
+                Err(err @ crate::SdkError::Engine(EngineError::UntrustedServer)) => {
+                    Ok(Some(Input::Failed(err.into())))
+                }
                 Err(_) => Ok(Some(Input::Unreachable)),
             },
             Effect::Send(frame) => match conn.as_mut() {
@@ -270,7 +295,7 @@ async fn execute(
                 None => Ok(Some(Input::Closed)),
             },
             Effect::Update(flow) => {
-                let blocked = crate::SdkError::PinBlocked.code();
+                let blocked = crate::SdkError::Engine(EngineError::PinBlocked).code();
                 if flow.error.as_ref().is_some_and(|e| e.code == blocked) {
                     inner.store.set_pin_blocked(true).await?;
                 }

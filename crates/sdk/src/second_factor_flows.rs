@@ -8,10 +8,11 @@ use std::collections::VecDeque;
 
 use tokio::sync::mpsc;
 
+use crate::engine::EngineError;
 use crate::engine::{Response, SecondFactorEffect, SecondFactorInput, SecondFactorMachine, Time};
 use crate::error::{SdkError, SdkResult};
+use crate::inner::Reply;
 use crate::model::{Event, Flow, FlowKind, FlowState};
-use crate::sdk::Reply;
 use crate::Sdk;
 
 impl Sdk {
@@ -22,12 +23,12 @@ impl Sdk {
     /// (126) when no PIN is set, `FlowActive` (122) while another flow runs.
     pub async fn start_change_pin(&self) -> SdkResult<Flow> {
         if self.inner.device_secret().await?.is_none() {
-            return Err(SdkError::InvalidInput("no PIN is set"));
+            return Err(SdkError::Engine(EngineError::InvalidInput("no PIN is set")));
         }
         if self.inner.config.block_second_factor_on_pin_blocked
             && self.inner.store.pin_blocked().await?
         {
-            return Err(SdkError::PinBlocked);
+            return Err(SdkError::Engine(EngineError::PinBlocked));
         }
         self.start_second_factor(FlowKind::ChangePin).await
     }
@@ -42,10 +43,12 @@ impl Sdk {
             return Err(SdkError::BiometricsUnavailable);
         }
         if status.enabled {
-            return Err(SdkError::InvalidInput("biometric unlock is already on"));
+            return Err(SdkError::Engine(EngineError::InvalidInput(
+                "biometric unlock is already on",
+            )));
         }
         if self.inner.store.pin_secret().await?.is_none() {
-            return Err(SdkError::InvalidInput("no PIN is set"));
+            return Err(SdkError::Engine(EngineError::InvalidInput("no PIN is set")));
         }
         self.start_second_factor(FlowKind::AddBiometrics).await
     }
@@ -55,7 +58,9 @@ impl Sdk {
     /// biometric unlock is off.
     pub async fn start_remove_biometrics(&self) -> SdkResult<Flow> {
         if !self.biometric_status().await?.enabled {
-            return Err(SdkError::InvalidInput("biometric unlock is off"));
+            return Err(SdkError::Engine(EngineError::InvalidInput(
+                "biometric unlock is off",
+            )));
         }
         self.start_second_factor(FlowKind::RemoveBiometrics).await
     }
@@ -80,13 +85,15 @@ impl Sdk {
             }
         };
         let flow = machine.flow().clone();
-        tokio::spawn(drive(self.clone(), machine, effects, rx));
+        let span = crate::runner::flow_span(&flow, None);
+        let drive = drive(self.clone(), machine, effects, rx);
+        tokio::spawn(tracing::Instrument::instrument(drive, span));
         Ok(flow)
     }
 }
 
 /// Now, on both of the engine's clocks.
-fn now(inner: &crate::sdk::Inner) -> Time {
+fn now(inner: &crate::inner::Inner) -> Time {
     Time {
         unix_s: inner.now(),
         ms: inner.now_ms(),
@@ -116,15 +123,8 @@ async fn drive(
         let input = tokio::select! {
             answer = answers.recv() => match answer {
                 Some((response, reply)) => {
-                    match machine.handle(SecondFactorInput::Respond(response), now(&sdk.inner)) {
-                        Ok(effects) => {
-                            let _ = reply.send(Ok(()));
-                            pending.extend(effects);
-                        }
-                        Err(err) => {
-                            let _ = reply.send(Err(err.into()));
-                        }
-                    }
+                    let result = machine.handle(SecondFactorInput::Respond(response), now(&sdk.inner));
+                    crate::runner::answered(reply, result, &mut pending);
                     continue;
                 }
                 // Every handle to the SDK is gone: stop.

@@ -10,6 +10,7 @@ use rustls::ClientConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::Connector;
 
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 
 type Ws =
@@ -96,7 +97,10 @@ impl Connection {
             .max_message_size(Some(MAX_MESSAGE))
             .max_frame_size(Some(MAX_MESSAGE));
         let connector = if endpoint.starts_with("wss:") {
-            Connector::Rustls(tls.client_config().ok_or(SdkError::Unreachable)?)
+            Connector::Rustls(
+                tls.client_config()
+                    .ok_or(SdkError::Engine(EngineError::Unreachable))?,
+            )
         } else {
             Connector::Plain
         };
@@ -111,13 +115,13 @@ impl Connection {
             Ok(Ok((ws, _))) => Ok(Self { ws }),
             Ok(Err(err)) if is_untrusted_certificate(&err) => {
                 tracing::warn!(%err, "the server's certificate is not trusted");
-                Err(SdkError::UntrustedServer)
+                Err(SdkError::Engine(EngineError::UntrustedServer))
             }
             Ok(Err(err)) => {
                 tracing::info!(%err, "cannot reach the server");
-                Err(SdkError::Unreachable)
+                Err(SdkError::Engine(EngineError::Unreachable))
             }
-            Err(_) => Err(SdkError::Unreachable),
+            Err(_) => Err(SdkError::Engine(EngineError::Unreachable)),
         }
     }
 
@@ -126,7 +130,7 @@ impl Connection {
         self.ws
             .send(Message::Binary(frame.into()))
             .await
-            .map_err(|_| SdkError::ConnectionLost)
+            .map_err(|_| SdkError::Engine(EngineError::ConnectionLost))
     }
 
     /// The next frame; `ConnectionLost` when the server closes. Cancel-safe.
@@ -139,17 +143,10 @@ impl Connection {
                     return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into())
                 }
                 Some(Ok(Message::Close(_)) | Err(_)) | None => {
-                    return Err(SdkError::ConnectionLost)
+                    return Err(SdkError::Engine(EngineError::ConnectionLost))
                 }
             }
         }
-    }
-
-    /// The next frame within `timeout`.
-    pub async fn recv_within(&mut self, timeout: Duration) -> SdkResult<Vec<u8>> {
-        tokio::time::timeout(timeout, self.recv())
-            .await
-            .map_err(|_| SdkError::Timeout)?
     }
 
     /// Closes politely.

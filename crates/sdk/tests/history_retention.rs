@@ -33,7 +33,7 @@ async fn write_history(dir: &Path, days: &[u64]) {
     for age in days {
         let draft = HistoryDraft {
             at: now() - age * DAY,
-            kind: "LOGIN",
+            kind: nextauth_sdk::HistoryKind::Login,
             status: HistoryStatus::LoggedInOneShot,
             server_id: None,
             server_name: format!("{age} days ago"),

@@ -56,7 +56,9 @@ pub async fn account_detail(
         .await?
         .into_iter()
         .find(|a| a.id == account_id)
-        .ok_or(nextauth_sdk::SdkError::UnknownAccount)?;
+        .ok_or(nextauth_sdk::SdkError::Engine(
+            nextauth_sdk::engine::EngineError::UnknownAccount,
+        ))?;
     let server = state.sdk.server(&account.server_id).await?;
     Ok(AccountDetail { account, server })
 }

@@ -152,7 +152,9 @@ pub async fn app_login_stop(state: State<'_, AppState>) -> IpcResult<AppLoginSta
     if let Some(id) = id {
         match state.sdk.stop(&id).await {
             // Ended meanwhile (the server logged it out): locked all the same.
-            Ok(()) | Err(nextauth_sdk::SdkError::UnknownFlow) => {}
+            Ok(())
+            | Err(nextauth_sdk::SdkError::Engine(nextauth_sdk::engine::EngineError::UnknownFlow)) =>
+                {}
             Err(err) => {
                 if let Ok(mut slot) = state.app_login.lock() {
                     *slot = Some(id);

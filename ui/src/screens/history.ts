@@ -34,7 +34,7 @@ function pauseEntry(detail: string): { label: string; text: string } {
 
 function entry(e: HistoryEntry): HTMLElement {
   const tone = statusTone(e.status);
-  const kind = KIND_LABEL[e.kind] ?? e.kind;
+  const kind = KIND_LABEL[e.kind];
   const details: (HTMLElement | null)[] = [];
   const failed = e.errorCode !== null && e.errorCode !== undefined;
   const pause = e.status === 'PUSH_PAUSED' ? pauseEntry(e.detail) : null;

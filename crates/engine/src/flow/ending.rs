@@ -6,7 +6,7 @@ use nextauth_protocol::qr::QrPayload;
 use super::{FlowMachine, Phase, Step};
 use crate::effect::Effect;
 use crate::error::EngineError;
-use crate::history::{history_kind, HistoryDraft};
+use crate::history::HistoryDraft;
 use crate::model::{FlowState, HistoryStatus, Interaction};
 
 impl FlowMachine {
@@ -90,7 +90,7 @@ impl FlowMachine {
         };
         HistoryDraft {
             at: 0,
-            kind: history_kind(self.flow.kind),
+            kind: self.flow.kind.into(),
             status,
             server_id: Some(*self.payload.server_id()),
             server_name: self

@@ -125,6 +125,16 @@ impl FlowMachine {
         }
     }
 
+    /// The id the server logs this enrolment or login under ([`crate::flow_log_id`]);
+    /// `None` for a transaction (the server logs it under the login it belongs to).
+    pub fn log_id(&self) -> Option<String> {
+        match &self.payload {
+            QrPayload::Enrol(code) => Some(crate::flow_log_id(&code.server_id, &code.session_ref)),
+            QrPayload::Login(code) => Some(crate::flow_log_id(&code.server_id, &code.session_ref)),
+            _ => None,
+        }
+    }
+
     /// The flow's current public view.
     pub fn flow(&self) -> &Flow {
         &self.flow

@@ -4,7 +4,7 @@
 
 use nextauth_protocol::handshake::Session as Channel;
 use nextauth_protocol::messages::AppRecord;
-use nextauth_protocol::pin::{pin_proof, pin_verifier, DeviceSecret};
+use nextauth_protocol::pin::{pin_proof, pin_verifier, DeviceSecret, Pin};
 
 use super::{FlowMachine, Phase, Step};
 use crate::answer::{PinCheck, PinInput};
@@ -45,19 +45,20 @@ impl FlowMachine {
         pin: PinInput,
         env: &dyn Env,
     ) -> EngineResult<Step> {
+        let p = match pin.to_pin() {
+            Ok(p) => p,
+            Err(err) => return Ok(Step::Refused(Phase::ResetPin(channel), err)),
+        };
         if self.pin_upgrade && env.device_secret()?.is_some() {
             // The app's one PIN becomes this account's too: checked with a server first,
             // so that a mistyped PIN does not give this account another one.
-            if let Err(err) = pin.to_pin() {
-                return Ok(Step::Refused(Phase::ResetPin(channel), err));
-            }
             self.set_state(FlowState::Active, None);
             return Ok(Step::Next(
                 Phase::UpgradeCheckingPin(channel, pin.clone()),
                 vec![Effect::CheckPin { pin }, Effect::Update(self.flow.clone())],
             ));
         }
-        self.set_pin_again(channel, &pin, env)
+        self.set_pin_again(channel, &p, env)
     }
 
     pub(super) fn on_upgrade_pin_checked(
@@ -68,7 +69,8 @@ impl FlowMachine {
         env: &dyn Env,
     ) -> EngineResult<Step> {
         match check {
-            PinCheck::Right => self.set_pin_again(channel, pin, env),
+            // Checked when it was given.
+            PinCheck::Right => self.set_pin_again(channel, &pin.to_pin()?, env),
             PinCheck::Wrong(remaining_attempts) => {
                 let ask = Interaction::VerifySecondFactor {
                     remaining_attempts,
@@ -90,13 +92,9 @@ impl FlowMachine {
     fn set_pin_again(
         &mut self,
         mut channel: Box<Channel>,
-        pin: &PinInput,
+        p: &Pin,
         env: &dyn Env,
     ) -> EngineResult<Step> {
-        let p = match pin.to_pin() {
-            Ok(p) => p,
-            Err(err) => return Ok(Step::Refused(Phase::ResetPin(channel), err)),
-        };
         let mut effects = Vec::new();
         let device = match env.device_secret()? {
             Some(device) => device,
@@ -110,7 +108,7 @@ impl FlowMachine {
             }
         };
         let account = self.chosen.as_ref().ok_or(EngineError::UnknownAccount)?;
-        let verifier = pin_verifier(&device, &p, self.payload.server_id(), &account.public_key);
+        let verifier = pin_verifier(&device, p, self.payload.server_id(), &account.public_key);
         let record = channel.seal(
             &AppRecord::PinSet {
                 verifier: *verifier,

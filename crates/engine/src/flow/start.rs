@@ -7,7 +7,7 @@ use super::{FlowMachine, Phase};
 use crate::context::{Env, FlowContext, KnownAccount};
 use crate::effect::Effect;
 use crate::error::{EngineError, EngineResult};
-use crate::model::{Flow, FlowKind, FlowState, NumberAsk};
+use crate::model::{Flow, FlowKind, NumberAsk};
 
 impl FlowMachine {
     /// Starts a flow for a decoded payload: checks what can be checked offline, then asks the
@@ -30,15 +30,7 @@ impl FlowMachine {
             QrPayload::Login(_) => FlowKind::Login,
             QrPayload::Transaction(_) => FlowKind::SignTransaction,
         };
-        let flow = Flow {
-            id,
-            kind,
-            state: FlowState::Starting,
-            interaction: None,
-            server: None,
-            account: None,
-            error: None,
-        };
+        let flow = Flow::starting(id, kind);
         let mut machine = Self {
             ctx,
             phase: Phase::Ended,

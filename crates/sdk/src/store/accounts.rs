@@ -5,7 +5,7 @@ use nextauth_protocol::ids::ServerId;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::Row;
 
-use super::{fixed, Store};
+use super::{fixed, FromRow, Store};
 use crate::error::{SdkError, SdkResult};
 
 /// An account row. The key material stays sealed; [`crate::Sdk`] opens it with the keystore
@@ -36,7 +36,7 @@ pub struct AccountRecord {
     pub pending_delete: bool,
 }
 
-impl AccountRecord {
+impl FromRow for AccountRecord {
     fn from_row(row: &SqliteRow) -> SdkResult<Self> {
         let pk: Vec<u8> = row.try_get("public_key")?;
         Ok(Self {
@@ -89,19 +89,14 @@ impl Store {
 
     /// Every account, oldest first.
     pub async fn accounts(&self) -> SdkResult<Vec<AccountRecord>> {
-        let rows = sqlx::query("SELECT * FROM accounts ORDER BY created, account_id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(AccountRecord::from_row).collect()
+        self.all("SELECT * FROM accounts ORDER BY created, account_id")
+            .await
     }
 
     /// One account.
     pub async fn account(&self, id: &str) -> SdkResult<Option<AccountRecord>> {
-        let row = sqlx::query("SELECT * FROM accounts WHERE account_id = ?1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(AccountRecord::from_row).transpose()
+        self.one("SELECT * FROM accounts WHERE account_id = ?1", id)
+            .await
     }
 
     /// The account a push envelope is for.

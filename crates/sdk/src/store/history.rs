@@ -5,8 +5,9 @@ use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::Store;
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
-use crate::model::{HistoryEntry, HistoryStatus};
+use crate::model::{HistoryEntry, HistoryKind, HistoryStatus};
 
 /// A new history entry (the engine drafts them; the store writes them).
 pub use nextauth_engine::HistoryDraft;
@@ -44,7 +45,7 @@ pub(super) async fn insert(conn: &mut SqliteConnection, d: &HistoryDraft) -> Sdk
          error_code, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING entry_id",
     )
     .bind(d.at as i64)
-    .bind(d.kind)
+    .bind(d.kind.as_str())
     .bind(status_text(d.status))
     .bind(d.server_id.map(|s| s.0.to_vec()))
     .bind(&d.server_name)
@@ -74,8 +75,8 @@ impl Store {
             sql.push(" AND entry_id < ").push_bind(before);
         }
         if let Some(server) = &q.server_id {
-            let id =
-                ServerId::from_base64(server).map_err(|_| SdkError::InvalidInput("server id"))?;
+            let id = ServerId::from_base64(server)
+                .map_err(|_| SdkError::Engine(EngineError::InvalidInput("server id")))?;
             sql.push(" AND server_id = ").push_bind(id.0.to_vec());
         }
         if let Some(status) = q.status {
@@ -109,7 +110,8 @@ fn entry_from_row(row: &SqliteRow) -> SdkResult<HistoryEntry> {
     Ok(HistoryEntry {
         id: row.try_get("entry_id")?,
         at: row.try_get::<i64, _>("at")? as u64,
-        kind: row.try_get("kind")?,
+        kind: HistoryKind::from_name(&row.try_get::<String, _>("kind")?)
+            .ok_or(SdkError::CorruptRow("history"))?,
         status,
         server_id,
         server_name: row.try_get("server_name")?,

@@ -7,6 +7,7 @@ use std::path::Path;
 use sqlx::Row;
 
 use super::Store;
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::keystore::Keystore;
 
@@ -74,7 +75,9 @@ impl Store {
                 let opens = |row: &sqlx::sqlite::SqliteRow| {
                     let id: String = row.try_get("account_id").unwrap_or_default();
                     let sealed: Vec<u8> = row.try_get("key_sealed").unwrap_or_default();
-                    keystore.open(&crate::sdk::key_label(&id), &sealed).is_ok()
+                    keystore
+                        .open(&crate::inner::key_label(&id), &sealed)
+                        .is_ok()
                 };
                 if !rows.is_empty() && !rows.iter().any(opens) {
                     return Err(SdkError::KeyMismatch);
@@ -103,7 +106,9 @@ impl Store {
             (None, None) => {
                 let id: [u8; 16] =
                     nextauth_protocol::crypto::random_array(&ring::rand::SystemRandom::new())
-                        .map_err(|_| SdkError::InvalidInput("no randomness"))?;
+                        .map_err(|_| {
+                            SdkError::Engine(EngineError::InvalidInput("no randomness"))
+                        })?;
                 self.set_database_id(&id).await?;
                 crate::private_files::replace_private(&id_file, &id)
                     .map_err(|e| SdkError::Storage(sqlx::Error::Io(e)))

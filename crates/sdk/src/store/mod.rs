@@ -29,6 +29,7 @@ pub use open_flows::InterruptedFlow;
 pub use pending::{PendingEnrol, UnresolvedOutcome};
 pub use servers::StoredServer;
 
+use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 
 /// The open database.
@@ -46,8 +47,11 @@ impl Store {
         integrity::check_present(path)?;
         // The directory 0700 and the file 0600 before SQLite opens it (so its -wal and -shm
         // files are 0600 too): see private_files.
-        crate::private_files::precreate_file(path)
-            .map_err(|_| SdkError::InvalidInput("data directory cannot be created"))?;
+        crate::private_files::precreate_file(path).map_err(|_| {
+            SdkError::Engine(EngineError::InvalidInput(
+                "data directory cannot be created",
+            ))
+        })?;
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
             .create_if_missing(true)
@@ -76,10 +80,30 @@ impl Store {
         }
     }
 
+    /// Every row `sql` selects.
+    async fn all<T: FromRow>(&self, sql: &'static str) -> SdkResult<Vec<T>> {
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        rows.iter().map(T::from_row).collect()
+    }
+
+    /// The row `sql` selects with `key` bound to `?1`, if any.
+    async fn one<T: FromRow>(&self, sql: &'static str, key: &str) -> SdkResult<Option<T>> {
+        let row = sqlx::query(sql)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(T::from_row).transpose()
+    }
+
     /// Closes the pool (waits for connections to finish).
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A record read from one row (`SELECT *` of its table).
+trait FromRow: Sized {
+    fn from_row(row: &sqlx::sqlite::SqliteRow) -> SdkResult<Self>;
 }
 
 /// A fixed-size blob column, or a corrupt-row error naming the table.

@@ -9,7 +9,7 @@ use nextauth_protocol::params::{ServerParams, SignedServerParams};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{fixed, AccountRecord, HistoryDraft, Store};
+use super::{fixed, AccountRecord, FromRow, HistoryDraft, Store};
 use crate::error::{SdkError, SdkResult};
 
 /// An enrolment stored before its final message was sent.
@@ -23,7 +23,7 @@ pub struct PendingEnrol {
     pub params: ServerParams,
 }
 
-impl PendingEnrol {
+impl FromRow for PendingEnrol {
     fn from_row(row: &SqliteRow) -> SdkResult<Self> {
         let corrupt = || SdkError::CorruptRow("pending enrolment");
         let bytes: Vec<u8> = row.try_get("signed_params")?;
@@ -64,7 +64,7 @@ pub struct UnresolvedOutcome {
     /// The session ref (login) or transaction ref (approval).
     pub reference: [u8; 16],
     /// `LOGIN` or `SIGN_TRANSACTION`.
-    pub kind: String,
+    pub kind: crate::model::HistoryKind,
 }
 
 impl Store {
@@ -96,10 +96,8 @@ impl Store {
 
     /// Every enrolment not settled yet.
     pub async fn pending_enrols(&self) -> SdkResult<Vec<PendingEnrol>> {
-        let rows = sqlx::query("SELECT * FROM pending_enrols ORDER BY created, account_id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(PendingEnrol::from_row).collect()
+        self.all("SELECT * FROM pending_enrols ORDER BY created, account_id")
+            .await
     }
 
     /// The server accepted the enrolment: its parameters, the account and (with `history`)
@@ -159,7 +157,7 @@ impl Store {
         .bind(entry_id)
         .bind(account_id)
         .bind(reference.to_vec())
-        .bind(draft.kind)
+        .bind(draft.kind.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -188,7 +186,8 @@ impl Store {
                     entry_id: row.try_get("entry_id")?,
                     account_id: row.try_get("account_id")?,
                     reference: fixed(row.try_get("reference")?, "unresolved outcome")?,
-                    kind: row.try_get("kind")?,
+                    kind: crate::model::HistoryKind::from_name(&row.try_get::<String, _>("kind")?)
+                        .ok_or(SdkError::CorruptRow("unresolved outcome"))?,
                 })
             })
             .collect()
