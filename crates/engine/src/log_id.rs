@@ -3,17 +3,14 @@
 //! the app, which has both from the login code, derives the same one. It reveals neither (the
 //! session reference is in the QR code: it must not reach a log).
 
-use nextauth_protocol::ids::{ServerId, SessionRef};
+use nextauth_protocol::ids::{session_log_id, ServerId, SessionRef};
 
-/// The log id of the session `session` of `server`: the first 8 bytes, in hex, of SHA-256 over
-/// a label, the server's id and the session reference.
+/// The log id of the session `session` of `server` in hex ([`session_log_id`]).
 pub fn flow_log_id(server: &ServerId, session: &SessionRef) -> String {
-    let hash = nextauth_protocol::crypto::sha256(&[
-        b"nextauth log flow\0".as_slice(),
-        &server.0,
-        &session.0,
-    ]);
-    hash[..8].iter().map(|b| format!("{b:02x}")).collect()
+    session_log_id(server, session)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

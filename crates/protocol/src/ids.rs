@@ -50,6 +50,17 @@ id16!(
     MessageId
 );
 
+/// The id under which both sides log the exchanges of session `session` of `server`: the first
+/// 8 bytes of SHA-256 over a label, the server's id and the session reference. It names the
+/// session in logs without revealing its reference (which is in the QR code and must not reach
+/// a log).
+pub fn session_log_id(server: &ServerId, session: &SessionRef) -> [u8; 8] {
+    let hash = sha256(&[b"nextauth log flow\0".as_slice(), &server.0, &session.0]);
+    let mut id = [0; 8];
+    id.copy_from_slice(&hash[..8]);
+    id
+}
+
 impl SessionRef {
     /// `SHA-256("nextauth-rs/1 session ref" || server_id || nonce)[..16]`.
     ///

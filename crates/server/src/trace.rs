@@ -36,14 +36,7 @@ impl std::fmt::Display for FlowId {
 
 /// The log id of the session `session` of `server`.
 pub fn flow_id(server: &ServerId, session: &SessionRef) -> FlowId {
-    let hash = nextauth_protocol::crypto::sha256(&[
-        b"nextauth log flow\0".as_slice(),
-        &server.0,
-        &session.0,
-    ]);
-    let mut id = [0; 8];
-    id.copy_from_slice(&hash[..8]);
-    FlowId(id)
+    FlowId(nextauth_protocol::ids::session_log_id(server, session))
 }
 
 tokio::task_local! {
