@@ -5,9 +5,11 @@
 use crate::binarize::Binary;
 use crate::edges;
 use crate::finder::Finder;
+use crate::format;
 use crate::homography::Homography;
 use crate::plane::Plane;
-use crate::sample::{bilinear, decode_samples, sample};
+use crate::sample::{decode_samples, sample};
+use crate::timing::{align_by_correlation, timing_fit, timing_score};
 use crate::trace::Trace;
 
 /// A located code: finder centres (top-left, top-right, bottom-left) and the dimension.
@@ -346,6 +348,10 @@ pub(crate) fn read_triple(
             Vec::new()
         };
         for h in refined.into_iter().chain([h]).chain(jittered) {
+            if !format::plausible(grey, bin, &h, dim, inv) {
+                trace.note(|| format!("  dim {dim}: no format information"));
+                continue;
+            }
             if *budget == 0 {
                 return None;
             }
@@ -413,9 +419,22 @@ fn gate(
     cands: &mut Vec<(f64, usize, Homography)>,
     trace: &mut Trace,
 ) {
-    let score = timing_score(grey, bin, &h, dim, inv);
+    let mut score = timing_score(grey, bin, &h, dim, inv);
+    let mut h = h;
+    // The transform moved to where the timing patterns' phase says, if that fits better.
+    if let Some(fitted) = timing_fit(grey, &h, dim, inv) {
+        let s = timing_score(grey, bin, &fitted, dim, inv);
+        trace.note(|| format!("  dim {dim}: timing {score:.2}, fitted to the timing {s:.2}"));
+        if s > score {
+            (score, h) = (s, fitted);
+        }
+    }
     trace.note(|| format!("  dim {dim}: timing {score:.2}"));
     if score >= MIN_TIMING_SCORE {
+        // Through the alignment pattern found by correlation, tried first.
+        if let Some(aligned) = align_by_correlation(grey, &h, dim, inv) {
+            cands.push((score + ALIGNED_FIRST, dim, aligned));
+        }
         cands.push((score, dim, h));
     }
 }
@@ -514,32 +533,9 @@ fn centre_transforms(t: &Triple, dim: usize, aps: &[(f64, f64)]) -> Vec<Homograp
     hs
 }
 
-/// Fraction of timing-pattern modules (row and column 6 between the finders) that alternate
-/// as they must.
-fn timing_score(grey: &Plane, bin: &Binary, h: &Homography, dim: usize, inv: bool) -> f64 {
-    let mut good = 0usize;
-    let mut n = 0usize;
-    let (w, hh) = (grey.w as f64, grey.h as f64);
-    for i in 8..dim - 8 {
-        let want_dark = i % 2 == 0;
-        for (u, v) in [(i as f64 + 0.5, 6.5), (6.5, i as f64 + 0.5)] {
-            let (x, y) = h.map(u, v);
-            if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
-                return 0.0;
-            }
-            let val = bilinear(grey, x - 0.5, y - 0.5);
-            let t = bin.threshold_at(x as usize, y as usize) as f64;
-            let dark = (val < t) != inv;
-            good += (dark == want_dark) as usize;
-            n += 1;
-        }
-    }
-    if n == 0 {
-        0.0
-    } else {
-        good as f64 / n as f64
-    }
-}
+/// Added to the timing score of a transform refitted through the alignment pattern, so that
+/// it is tried before the one it came from.
+const ALIGNED_FIRST: f64 = 0.001;
 
 /// Smallest timing score for which a transform is sampled and decoded.
 const MIN_TIMING_SCORE: f64 = 0.7;

@@ -33,10 +33,12 @@ mod edges;
 #[cfg(feature = "files")]
 pub mod files;
 mod finder;
+mod format;
 mod grid;
 mod homography;
 mod plane;
 mod sample;
+mod timing;
 mod trace;
 
 pub use plane::{luma_from_nv12, luma_from_yuyv};

@@ -1,0 +1,211 @@
+//! The timing patterns (row and column 6 between the finders): how well a candidate
+//! transform's timing modules alternate (the gate before sampling), and a correction of the
+//! transform from the phase of that alternation.
+
+use crate::binarize::Binary;
+use crate::homography::Homography;
+use crate::plane::Plane;
+use crate::sample::bilinear;
+
+/// How well the timing patterns (row and column 6 between the finders) alternate: the
+/// fraction of their modules on the right side of the local threshold, or, if higher, the
+/// fraction darker or lighter than the mean of their two neighbours along the pattern as
+/// they must be. The second needs no threshold: blur of 0.6 module leaves the one-module
+/// alternation about a tenth of the contrast, below the block thresholds' precision.
+pub(crate) fn timing_score(
+    grey: &Plane,
+    bin: &Binary,
+    h: &Homography,
+    dim: usize,
+    inv: bool,
+) -> f64 {
+    let (w, hh) = (grey.w as f64, grey.h as f64);
+    let mut by_threshold = 0usize;
+    let mut by_neighbours = 0usize;
+    let mut n = 0usize;
+    let mut vals = [Vec::with_capacity(dim), Vec::with_capacity(dim)];
+    for i in 7..dim - 7 {
+        for (line, (u, v)) in [(i as f64 + 0.5, 6.5), (6.5, i as f64 + 0.5)]
+            .into_iter()
+            .enumerate()
+        {
+            let (x, y) = h.map(u, v);
+            if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
+                return 0.0;
+            }
+            let val = bilinear(grey, x - 0.5, y - 0.5);
+            vals[line].push(val);
+            if i == 7 || i == dim - 8 {
+                continue; // the finders' separators: neighbours only
+            }
+            let t = bin.threshold_at(x as usize, y as usize) as f64;
+            let dark = (val < t) != inv;
+            by_threshold += (dark == (i % 2 == 0)) as usize;
+            n += 1;
+        }
+    }
+    for line in &vals {
+        for (k, v) in line.windows(3).enumerate() {
+            let want_dark = (k + 8) % 2 == 0;
+            let dark = (v[1] < (v[0] + v[2]) / 2.0) != inv;
+            by_neighbours += (dark == want_dark) as usize;
+        }
+    }
+    if n == 0 {
+        0.0
+    } else {
+        by_threshold.max(by_neighbours) as f64 / n as f64
+    }
+}
+
+/// Shifts (in modules) tried for the phase of a timing pattern's half.
+const PHASES: [f64; 7] = [-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75];
+
+/// `h` corrected along its timing patterns: for each half of row 6 and of column 6, the shift
+/// along the pattern (within ±0.75 module) at which the samples best follow the alternation
+/// (dark at even modules) is measured, and a transform is fitted that puts those halves (and
+/// the finders at their ends) where the alternation says. Blurred finder rings merge with the
+/// data modules next to them, which moves a finder's centre by up to half a module; the
+/// timing patterns then fall between modules, although the grid's pitch is right. `None` if
+/// no shift was needed or the patterns leave the plane.
+pub(crate) fn timing_fit(
+    grey: &Plane,
+    h: &Homography,
+    dim: usize,
+    inv: bool,
+) -> Option<Homography> {
+    if dim < 25 {
+        return None;
+    }
+    let df = dim as f64;
+    let (w, hh) = (grey.w as f64, grey.h as f64);
+    let mid = df / 2.0;
+    // The halves: modules 8..mid and mid..dim-8 of row 6 (along u) and of column 6 (along v).
+    let halves = [(8usize, dim / 2), (dim / 2, dim - 8)];
+    let mut shift = [[0.0f64; 2]; 2]; // [row/column][half]
+    for (line, sh) in shift.iter_mut().enumerate() {
+        for (half, &(from, to)) in halves.iter().enumerate() {
+            let mut best = (f64::MIN, 0.0);
+            for &s in &PHASES {
+                let mut corr = 0.0;
+                for i in from..to {
+                    let t = i as f64 + 0.5 + s;
+                    let (x, y) = if line == 0 {
+                        h.map(t, 6.5)
+                    } else {
+                        h.map(6.5, t)
+                    };
+                    if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
+                        return None;
+                    }
+                    let v = bilinear(grey, x - 0.5, y - 0.5);
+                    // Dark modules at even i: the correlation with the alternation.
+                    corr += if (i % 2 == 0) != inv { -v } else { v };
+                }
+                if corr > best.0 {
+                    best = (corr, s);
+                }
+            }
+            sh[half] = best.1;
+        }
+    }
+    if shift.iter().flatten().all(|&s| s == 0.0) {
+        return None;
+    }
+    let [[r1, r2], [c1, c2]] = shift;
+    let (q1, q3) = (mid / 2.0 + 4.0, mid + mid / 2.0 - 4.0);
+    // Module-space points and where the measured shifts say `h` should have put them.
+    let src = [
+        (q1, 6.5),
+        (q3, 6.5),
+        (6.5, q1),
+        (6.5, q3),
+        (3.5, 3.5),
+        (df - 3.5, 3.5),
+        (3.5, df - 3.5),
+        (df - 3.5, df - 3.5),
+    ];
+    let at = [
+        (q1 + r1, 6.5),
+        (q3 + r2, 6.5),
+        (6.5, q1 + c1),
+        (6.5, q3 + c2),
+        (3.5 + r1, 3.5 + c1),
+        (df - 3.5 + r2, 3.5 + c1),
+        (3.5 + r1, df - 3.5 + c2),
+        (df - 3.5 + r2, df - 3.5 + c2),
+    ];
+    let dst: Vec<(f64, f64)> = at.iter().map(|&(u, v)| h.map(u, v)).collect();
+    Homography::fit(&src, &dst, &[1.0; 8])
+}
+
+/// Steps (in modules) over which the bottom-right alignment pattern is searched by
+/// correlation: ±3 modules around where `h` puts it, a quarter module apart.
+const ALIGN_REACH: i32 = 12;
+const ALIGN_STEP: f64 = 0.25;
+/// Least grey difference between the alignment pattern's light ring and its dark parts.
+const ALIGN_MIN_CONTRAST: f64 = 6.0;
+
+/// `h` refitted through the bottom-right alignment pattern found on the grey plane by
+/// correlation with its 5×5-module structure (dark centre and outer ring, light ring between),
+/// within ±3 modules of where `h` puts it. The binary run search loses the pattern's
+/// one-module rings under blur; the correlation of 25 module samples does not. `None` below
+/// version 2, or if nothing pattern-like is there.
+pub(crate) fn align_by_correlation(
+    grey: &Plane,
+    h: &Homography,
+    dim: usize,
+    inv: bool,
+) -> Option<Homography> {
+    if dim < 25 {
+        return None;
+    }
+    let df = dim as f64;
+    let (w, hh) = (grey.w as f64, grey.h as f64);
+    let centre = df - 6.5;
+    let mut best = (f64::MIN, 0.0, 0.0);
+    for j in -ALIGN_REACH..=ALIGN_REACH {
+        for i in -ALIGN_REACH..=ALIGN_REACH {
+            let (cu, cv) = (
+                centre + i as f64 * ALIGN_STEP,
+                centre + j as f64 * ALIGN_STEP,
+            );
+            let (mut dark, mut light) = (0.0, 0.0);
+            for dv in -2i32..=2 {
+                for du in -2i32..=2 {
+                    let (x, y) = h.map(cu + du as f64, cv + dv as f64);
+                    if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
+                        return None;
+                    }
+                    let v = bilinear(grey, x - 0.5, y - 0.5);
+                    if du.abs().max(dv.abs()) == 1 {
+                        light += v;
+                    } else {
+                        dark += v;
+                    }
+                }
+            }
+            // 8 light samples, 17 dark ones.
+            let contrast = light / 8.0 - dark / 17.0;
+            let contrast = if inv { -contrast } else { contrast };
+            if contrast > best.0 {
+                best = (contrast, cu, cv);
+            }
+        }
+    }
+    if best.0 < ALIGN_MIN_CONTRAST {
+        return None;
+    }
+    let src = [
+        (3.5, 3.5),
+        (df - 3.5, 3.5),
+        (3.5, df - 3.5),
+        (6.5, 6.5),
+        (df - 6.5, 6.5),
+        (6.5, df - 6.5),
+        (centre, centre),
+    ];
+    let mut dst: Vec<(f64, f64)> = src[..6].iter().map(|&(u, v)| h.map(u, v)).collect();
+    dst.push(h.map(best.1, best.2));
+    Homography::fit(&src, &dst, &[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 4.0])
+}
