@@ -9,6 +9,7 @@ use crate::format;
 use crate::homography::Homography;
 use crate::plane::Plane;
 use crate::sample::{decode_samples, sample};
+use crate::third::finder_likeness;
 use crate::timing::{align_by_correlation, timing_fit, timing_score};
 use crate::trace::Trace;
 
@@ -430,7 +431,7 @@ fn gate(
         }
     }
     trace.note(|| format!("  dim {dim}: timing {score:.2}"));
-    if score >= MIN_TIMING_SCORE {
+    if score >= MIN_TIMING_SCORE && finders_fit(grey, &h, dim, inv) {
         // Through the alignment pattern found by correlation, tried first.
         if let Some(aligned) = align_by_correlation(grey, &h, dim, inv) {
             cands.push((score + ALIGNED_FIRST, dim, aligned));
@@ -536,6 +537,23 @@ fn centre_transforms(t: &Triple, dim: usize, aps: &[(f64, f64)]) -> Vec<Homograp
 /// Added to the timing score of a transform refitted through the alignment pattern, so that
 /// it is tried before the one it came from.
 const ALIGNED_FIRST: f64 = 0.001;
+
+/// Least [`finder_likeness`] of each of the three finders where a transform puts them.
+const MIN_FINDER_LIKENESS: f64 = 0.5;
+
+/// Whether the three finder patterns are where `h` puts them, with its module axes: a
+/// checkerboard's or a text page's grid may have timing rows that alternate, but not finders.
+fn finders_fit(grey: &Plane, h: &Homography, dim: usize, inv: bool) -> bool {
+    let df = dim as f64;
+    [(3.5, 3.5), (df - 3.5, 3.5), (3.5, df - 3.5)]
+        .iter()
+        .all(|&(u, v)| {
+            let c = h.map(u, v);
+            let (pu, pv) = (h.map(u + 1.0, v), h.map(u, v + 1.0));
+            let axes = ((pu.0 - c.0, pu.1 - c.1), (pv.0 - c.0, pv.1 - c.1));
+            finder_likeness(grey, c, axes, inv) >= MIN_FINDER_LIKENESS
+        })
+}
 
 /// Smallest timing score for which a transform is sampled and decoded.
 const MIN_TIMING_SCORE: f64 = 0.7;

@@ -1,0 +1,140 @@
+//! The third finder pattern of a pair, looked for where it must be. A shadow's edge or glare
+//! across one finder breaks its runs in the binarisation, so the row scan finds two finders
+//! of a code and no triple forms. Given two, the third lies at one of six places (the pair is
+//! a side of the code, with the right angle at either end and the code on either side, or its
+//! diagonal); each is searched on the grey plane by correlation with the finder's structure,
+//! which a shadow's edge weakens but does not break.
+
+use crate::finder::Finder;
+use crate::plane::Plane;
+use crate::sample::bilinear;
+
+/// Most pairs (of the best-confirmed candidates) completed per pass: frames without a code
+/// have pairs of finder-like clutter, and each pair costs six searches.
+const MAX_PAIRS: usize = 3;
+/// Least number of scan lines that confirmed each finder of a pair (clutter is confirmed
+/// by fewer).
+const MIN_COUNT: u32 = 2;
+/// Search radius around a predicted place, in modules, and the step.
+const REACH: i32 = 6;
+const STEP: f64 = 0.5;
+/// Least correlation of the module samples with the finder's structure.
+const MIN_CORRELATION: f64 = 0.7;
+
+/// Finder candidates completing pairs of `finders` (best-confirmed first, as sorted by the
+/// caller) into triples, each returned with the pair it completes.
+pub(crate) fn third_finders(grey: &Plane, finders: &[Finder]) -> Vec<[Finder; 3]> {
+    let mut out = Vec::new();
+    let mut pairs = 0;
+    for (i, p) in finders.iter().enumerate() {
+        for q in &finders[i + 1..] {
+            if pairs == MAX_PAIRS {
+                return out;
+            }
+            let m = (p.module + q.module) / 2.0;
+            let (dx, dy) = (q.x - p.x, q.y - p.y);
+            let len = dx.hypot(dy);
+            if p.inv != q.inv
+                || p.count.min(q.count) < MIN_COUNT
+                || p.module.max(q.module) > 1.5 * p.module.min(q.module)
+                || !(14.0..=190.0).contains(&(len / m))
+            {
+                continue;
+            }
+            pairs += 1;
+            let (ux, uy) = (dx / len, dy / len);
+            let (nx, ny) = (-uy, ux);
+            let s = std::f64::consts::FRAC_1_SQRT_2;
+            let side_axes = ((ux * m, uy * m), (nx * m, ny * m));
+            let diag_axes = (
+                ((ux + nx) * s * m, (uy + ny) * s * m),
+                ((nx - ux) * s * m, (ny - uy) * s * m),
+            );
+            let mid = ((p.x + q.x) / 2.0, (p.y + q.y) / 2.0);
+            let places = [
+                ((p.x + nx * len, p.y + ny * len), side_axes),
+                ((p.x - nx * len, p.y - ny * len), side_axes),
+                ((q.x + nx * len, q.y + ny * len), side_axes),
+                ((q.x - nx * len, q.y - ny * len), side_axes),
+                ((mid.0 + nx * len / 2.0, mid.1 + ny * len / 2.0), diag_axes),
+                ((mid.0 - nx * len / 2.0, mid.1 - ny * len / 2.0), diag_axes),
+            ];
+            for (at, axes) in places {
+                // A candidate there already made a triple, which did not read.
+                if finders
+                    .iter()
+                    .any(|f| (f.x - at.0).hypot(f.y - at.1) < 3.0 * m)
+                {
+                    continue;
+                }
+                if let Some((x, y)) = search(grey, at, axes, p.inv) {
+                    let r = Finder {
+                        x,
+                        y,
+                        module: m,
+                        count: 1,
+                        inv: p.inv,
+                    };
+                    out.push([*p, *q, r]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Pearson correlation of the 9×9 module samples around `c` (module axes `u`, `v`: the
+/// finder and its separator) with the finder's structure: dark at Chebyshev distances 0, 1
+/// and 3 from the centre, light at 2 and 4 (the other way round if `inv`).
+pub(crate) fn finder_likeness(grey: &Plane, c: (f64, f64), (u, v): Axes, inv: bool) -> f64 {
+    let mut vals = [0.0f64; 81];
+    let mut k = 0;
+    for j in -4..=4 {
+        for i in -4..=4 {
+            let x = c.0 + i as f64 * u.0 + j as f64 * v.0;
+            let y = c.1 + i as f64 * u.1 + j as f64 * v.1;
+            vals[k] = bilinear(grey, x - 0.5, y - 0.5);
+            k += 1;
+        }
+    }
+    let mean = vals.iter().sum::<f64>() / 81.0;
+    let (mut cov, mut var) = (0.0, 0.0);
+    let mut k = 0;
+    for j in -4i32..=4 {
+        for i in -4i32..=4 {
+            let d = i.abs().max(j.abs());
+            let light = (d == 2 || d == 4) != inv;
+            let dv = vals[k] - mean;
+            cov += if light { dv } else { -dv };
+            var += dv * dv;
+            k += 1;
+        }
+    }
+    // The template's spread: 48 light (+1) and 33 dark (-1) values around their mean.
+    let template_norm = (81.0f64 - 15.0 * 15.0 / 81.0).sqrt();
+    cov / (var.sqrt() * template_norm).max(1e-9)
+}
+
+type Axes = ((f64, f64), (f64, f64));
+
+/// The place within [`REACH`] modules of `at` that looks most like a finder (see
+/// [`finder_likeness`]), if enough.
+fn search(grey: &Plane, at: (f64, f64), (u, v): Axes, inv: bool) -> Option<(f64, f64)> {
+    let (w, h) = (grey.w as f64, grey.h as f64);
+    let reach = (4.0 + REACH as f64 * STEP) * (u.0.hypot(u.1) + v.0.hypot(v.1)) + 2.0;
+    if at.0 < reach || at.1 < reach || at.0 > w - reach || at.1 > h - reach {
+        return None;
+    }
+    let mut best = (MIN_CORRELATION, None);
+    for b in -REACH..=REACH {
+        for a in -REACH..=REACH {
+            let (oa, ob) = (a as f64 * STEP, b as f64 * STEP);
+            let c = (at.0 + oa * u.0 + ob * v.0, at.1 + oa * u.1 + ob * v.1);
+            let r = finder_likeness(grey, c, (u, v), inv);
+            if r > best.0 {
+                best = (r, Some(c));
+            }
+        }
+    }
+    best.1
+}
