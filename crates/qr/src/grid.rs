@@ -420,6 +420,11 @@ fn gate(
     cands: &mut Vec<(f64, usize, Homography)>,
     trace: &mut Trace,
 ) {
+    // First the cheaper test that rejects most clutter (noise frames: 80 gates per pass).
+    if !finders_fit(grey, &h, dim, inv) {
+        trace.note(|| format!("  dim {dim}: no finders there"));
+        return;
+    }
     let mut score = timing_score(grey, bin, &h, dim, inv);
     let mut h = h;
     // The transform moved to where the timing patterns' phase says, if that fits better.
@@ -431,7 +436,7 @@ fn gate(
         }
     }
     trace.note(|| format!("  dim {dim}: timing {score:.2}"));
-    if score >= MIN_TIMING_SCORE && finders_fit(grey, &h, dim, inv) {
+    if score >= MIN_TIMING_SCORE {
         // Through the alignment pattern found by correlation, tried first.
         if let Some(aligned) = align_by_correlation(grey, &h, dim, inv) {
             cands.push((score + ALIGNED_FIRST, dim, aligned));
