@@ -65,8 +65,12 @@ const FORCED_FINE_EVERY: u32 = 4;
 const FINE_TRIGGER_MODULE: f64 = 3.0;
 /// Coarse-plane noise sigma above which the full-resolution fine scan is skipped.
 const FINE_MAX_NOISE: f64 = 2.5;
-/// Most finder candidates in a pass for which pairs are completed (see `third.rs`).
+/// Most finder candidates in a pass for which any pair is completed (see `third.rs`).
 const PAIRS_MAX_CANDIDATES: usize = 6;
+/// Least scan lines confirming each finder of a pair completed in an uncluttered pass.
+const PAIR_MIN_COUNT: u32 = 2;
+/// The same in other passes (the finders of large codes: clutter is confirmed by fewer).
+const STRONG_PAIR_MIN_COUNT: u32 = 5;
 /// Most finder candidates combined into triples per pass.
 const TRIPLE_CANDIDATES: usize = 12;
 
@@ -129,11 +133,16 @@ impl Work {
                 break;
             }
         }
-        // Two finders of a code found, the third not (a shadow's edge across it). Only in
-        // uncluttered frames: pairs in checkerboards and noise completed into grids that read
-        // as valid format information and cost full decodes (a 1080p checkerboard 10 -> 200 ms).
-        if self.triples.is_empty() && self.finders.len() <= PAIRS_MAX_CANDIDATES {
-            for three in third::third_finders(&self.plane, &self.finders[..n]) {
+        // Two finders of a code found, the third not (a shadow's edge or glare across it).
+        // Any pair in an uncluttered pass; else only pairs confirmed by many scan lines (the
+        // finders of large codes), as text pages and checkerboards have many pairs.
+        let min_count = if self.triples.is_empty() && self.finders.len() <= PAIRS_MAX_CANDIDATES {
+            PAIR_MIN_COUNT
+        } else {
+            STRONG_PAIR_MIN_COUNT
+        };
+        if budget > 0 {
+            for three in third::third_finders(&self.plane, &self.finders[..n], min_count) {
                 grid::triples(&three, &mut self.triples);
                 let Some(t) = self.triples.first() else {
                     continue;

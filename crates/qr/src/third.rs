@@ -12,18 +12,17 @@ use crate::sample::bilinear;
 /// Most pairs (of the best-confirmed candidates) completed per pass: frames without a code
 /// have pairs of finder-like clutter, and each pair costs six searches.
 const MAX_PAIRS: usize = 3;
-/// Least number of scan lines that confirmed each finder of a pair (clutter is confirmed
-/// by fewer).
-const MIN_COUNT: u32 = 2;
-/// Search radius around a predicted place, in modules, and the step.
-const REACH: i32 = 6;
-const STEP: f64 = 0.5;
+/// Search radius around a predicted place, in modules.
+const REACH: i32 = 3;
+/// Least correlation of the best place one module apart (up to half a module off).
+const MIN_COARSE_CORRELATION: f64 = 0.4;
 /// Least correlation of the module samples with the finder's structure.
 const MIN_CORRELATION: f64 = 0.7;
 
 /// Finder candidates completing pairs of `finders` (best-confirmed first, as sorted by the
-/// caller) into triples, each returned with the pair it completes.
-pub(crate) fn third_finders(grey: &Plane, finders: &[Finder]) -> Vec<[Finder; 3]> {
+/// caller), each confirmed by at least `min_count` scan lines, into triples, each returned
+/// with the pair it completes.
+pub(crate) fn third_finders(grey: &Plane, finders: &[Finder], min_count: u32) -> Vec<[Finder; 3]> {
     let mut out = Vec::new();
     let mut pairs = 0;
     for (i, p) in finders.iter().enumerate() {
@@ -35,7 +34,7 @@ pub(crate) fn third_finders(grey: &Plane, finders: &[Finder]) -> Vec<[Finder; 3]
             let (dx, dy) = (q.x - p.x, q.y - p.y);
             let len = dx.hypot(dy);
             if p.inv != q.inv
-                || p.count.min(q.count) < MIN_COUNT
+                || p.count.min(q.count) < min_count
                 || p.module.max(q.module) > 1.5 * p.module.min(q.module)
                 || !(14.0..=190.0).contains(&(len / m))
             {
@@ -118,23 +117,27 @@ pub(crate) fn finder_likeness(grey: &Plane, c: (f64, f64), (u, v): Axes, inv: bo
 type Axes = ((f64, f64), (f64, f64));
 
 /// The place within [`REACH`] modules of `at` that looks most like a finder (see
-/// [`finder_likeness`]), if enough.
+/// [`finder_likeness`]), if enough: a search one module apart, then a quarter module apart
+/// around the best place (a third of the evaluations of a half-module search).
 fn search(grey: &Plane, at: (f64, f64), (u, v): Axes, inv: bool) -> Option<(f64, f64)> {
-    let (w, h) = (grey.w as f64, grey.h as f64);
-    let reach = (4.0 + REACH as f64 * STEP) * (u.0.hypot(u.1) + v.0.hypot(v.1)) + 2.0;
-    if at.0 < reach || at.1 < reach || at.0 > w - reach || at.1 > h - reach {
-        return None;
-    }
-    let mut best = (MIN_CORRELATION, None);
-    for b in -REACH..=REACH {
-        for a in -REACH..=REACH {
-            let (oa, ob) = (a as f64 * STEP, b as f64 * STEP);
-            let c = (at.0 + oa * u.0 + ob * v.0, at.1 + oa * u.1 + ob * v.1);
-            let r = finder_likeness(grey, c, (u, v), inv);
-            if r > best.0 {
-                best = (r, Some(c));
+    // Samples off the plane take the nearest edge pixel (`bilinear` clamps).
+    let best_of = |centre: (f64, f64), reach: i32, step: f64, floor: f64| {
+        let mut best = (floor, None);
+        for b in -reach..=reach {
+            for a in -reach..=reach {
+                let (oa, ob) = (a as f64 * step, b as f64 * step);
+                let c = (
+                    centre.0 + oa * u.0 + ob * v.0,
+                    centre.1 + oa * u.1 + ob * v.1,
+                );
+                let r = finder_likeness(grey, c, (u, v), inv);
+                if r > best.0 {
+                    best = (r, Some(c));
+                }
             }
         }
-    }
-    best.1
+        best.1
+    };
+    let coarse = best_of(at, REACH, 1.0, MIN_COARSE_CORRELATION)?;
+    best_of(coarse, 2, 0.25, MIN_CORRELATION)
 }
