@@ -7,11 +7,10 @@ use crate::homography::Homography;
 use crate::plane::Plane;
 use crate::sample::bilinear;
 
-/// How well the timing patterns (row and column 6 between the finders) alternate: the
-/// fraction of their modules on the right side of the local threshold, or, if higher, the
-/// fraction darker or lighter than the mean of their two neighbours along the pattern as
-/// they must be. The second needs no threshold: blur of 0.6 module leaves the one-module
-/// alternation about a tenth of the contrast, below the block thresholds' precision.
+/// Fraction of timing-pattern modules (row and column 6 between the finders) on the right
+/// side of the local threshold. (Also counting, when higher, the modules darker or lighter
+/// than their two neighbours as they must be changed nothing on the tuning split once the
+/// transform is fitted to the timing's phase: see docs/qr.md.)
 pub(crate) fn timing_score(
     grey: &Plane,
     bin: &Binary,
@@ -19,42 +18,27 @@ pub(crate) fn timing_score(
     dim: usize,
     inv: bool,
 ) -> f64 {
-    let (w, hh) = (grey.w as f64, grey.h as f64);
-    let mut by_threshold = 0usize;
-    let mut by_neighbours = 0usize;
+    let mut good = 0usize;
     let mut n = 0usize;
-    let mut vals = [Vec::with_capacity(dim), Vec::with_capacity(dim)];
-    for i in 7..dim - 7 {
-        for (line, (u, v)) in [(i as f64 + 0.5, 6.5), (6.5, i as f64 + 0.5)]
-            .into_iter()
-            .enumerate()
-        {
+    let (w, hh) = (grey.w as f64, grey.h as f64);
+    for i in 8..dim - 8 {
+        let want_dark = i % 2 == 0;
+        for (u, v) in [(i as f64 + 0.5, 6.5), (6.5, i as f64 + 0.5)] {
             let (x, y) = h.map(u, v);
             if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
                 return 0.0;
             }
             let val = bilinear(grey, x - 0.5, y - 0.5);
-            vals[line].push(val);
-            if i == 7 || i == dim - 8 {
-                continue; // the finders' separators: neighbours only
-            }
             let t = bin.threshold_at(x as usize, y as usize) as f64;
             let dark = (val < t) != inv;
-            by_threshold += (dark == (i % 2 == 0)) as usize;
+            good += (dark == want_dark) as usize;
             n += 1;
-        }
-    }
-    for line in &vals {
-        for (k, v) in line.windows(3).enumerate() {
-            let want_dark = (k + 8) % 2 == 0;
-            let dark = (v[1] < (v[0] + v[2]) / 2.0) != inv;
-            by_neighbours += (dark == want_dark) as usize;
         }
     }
     if n == 0 {
         0.0
     } else {
-        by_threshold.max(by_neighbours) as f64 / n as f64
+        good as f64 / n as f64
     }
 }
 
