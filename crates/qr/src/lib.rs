@@ -61,8 +61,13 @@ const ATTEMPTS_PER_PASS: u32 = 24;
 const NOISY_SIGMA: f64 = 3.5;
 /// In a stream, every this many consecutive frames without a code the fine scan runs anyway.
 const FORCED_FINE_EVERY: u32 = 4;
-/// A coarse candidate with a module below this (coarse pixels) triggers the fine scan.
+/// A coarse candidate with a module below this (coarse pixels) triggers the fine scan, if
+/// confirmed by [`FINE_TRIGGER_COUNT`] scan lines or smaller than [`FINE_TRIGGER_TINY_MODULE`]
+/// (text pages are full of single-line candidates of 2-3 px; tuning split: text pages at
+/// 1080p 1.8 / 6.5 -> 0.9 / 2.0 ms median / p90, small codes 98.9 -> 98.3 % of 180).
 const FINE_TRIGGER_MODULE: f64 = 3.0;
+const FINE_TRIGGER_COUNT: u32 = 2;
+const FINE_TRIGGER_TINY_MODULE: f64 = 2.0;
 /// Coarse-plane noise sigma above which the full-resolution fine scan is skipped.
 const FINE_MAX_NOISE: f64 = 2.5;
 /// Most finder candidates in a pass for which any pair is completed (see `third.rs`).
@@ -172,7 +177,11 @@ impl Work {
             // Full resolution is noisier still: nothing that small is readable there.
             return None;
         }
-        if !force && !self.finders.iter().any(|c| c.module < FINE_TRIGGER_MODULE) {
+        let small_finder = |c: &Finder| {
+            c.module < FINE_TRIGGER_MODULE
+                && (c.count >= FINE_TRIGGER_COUNT || c.module < FINE_TRIGGER_TINY_MODULE)
+        };
+        if !force && !self.finders.iter().any(small_finder) {
             return None;
         }
         let lazy = binarize::Lazy {
