@@ -63,8 +63,8 @@ const NOISY_SIGMA: f64 = 3.5;
 const FORCED_FINE_EVERY: u32 = 4;
 /// A coarse candidate with a module below this (coarse pixels) triggers the fine scan, if
 /// confirmed by [`FINE_TRIGGER_COUNT`] scan lines or smaller than [`FINE_TRIGGER_TINY_MODULE`]
-/// (text pages are full of single-line candidates of 2-3 px; tuning split: text pages at
-/// 1080p 1.8 / 6.5 -> 0.9 / 2.0 ms median / p90, small codes 98.9 -> 98.3 % of 180).
+/// (text pages are full of single-line candidates of 2-3 px; tuning split: text pages, all
+/// sizes, 1.8 / 6.5 -> 0.9 / 2.0 ms median / p90, small codes 98.9 -> 98.3 % of 180).
 const FINE_TRIGGER_MODULE: f64 = 3.0;
 const FINE_TRIGGER_COUNT: u32 = 2;
 const FINE_TRIGGER_TINY_MODULE: f64 = 2.0;
