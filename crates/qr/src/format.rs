@@ -6,7 +6,7 @@
 use crate::binarize::Binary;
 use crate::homography::Homography;
 use crate::plane::Plane;
-use crate::sample::bilinear;
+use crate::sample::grey_through;
 
 /// Mask XORed onto the format bits (ISO/IEC 18004).
 const FORMAT_MASK: u16 = 0x5412;
@@ -63,11 +63,7 @@ fn greys(
     let mut out = [0.0; 15];
     for (o, &(x, y)) in out.iter_mut().zip(at) {
         let (x, y) = if mirror { (y, x) } else { (x, y) };
-        let (px, py) = h.map(x as f64 + 0.5, y as f64 + 0.5);
-        if !(px >= 0.0 && py >= 0.0 && px < grey.w as f64 - 1.0 && py < grey.h as f64 - 1.0) {
-            return None;
-        }
-        *o = bilinear(grey, px - 0.5, py - 0.5);
+        *o = grey_through(grey, h, x as f64 + 0.5, y as f64 + 0.5)?;
     }
     Some(out)
 }

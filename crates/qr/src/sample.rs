@@ -60,6 +60,14 @@ pub(crate) fn sample(
     Some(Samples { dim, val, thr })
 }
 
+/// Grey level at module-space point (u, v) through `h`; `None` off the plane.
+#[inline]
+pub(crate) fn grey_through(grey: &Plane, h: &Homography, u: f64, v: f64) -> Option<f64> {
+    let (x, y) = h.map(u, v);
+    (x >= 0.0 && y >= 0.0 && x < grey.w as f64 - 1.0 && y < grey.h as f64 - 1.0)
+        .then(|| bilinear(grey, x - 0.5, y - 0.5))
+}
+
 #[inline]
 pub(crate) fn bilinear(p: &Plane, x: f64, y: f64) -> f64 {
     let x = x.max(0.0);

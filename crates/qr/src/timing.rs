@@ -5,7 +5,7 @@
 use crate::binarize::Binary;
 use crate::homography::Homography;
 use crate::plane::Plane;
-use crate::sample::bilinear;
+use crate::sample::{bilinear, grey_through};
 
 /// Fraction of timing-pattern modules (row and column 6 between the finders) on the right
 /// side of the local threshold. (Also counting, when higher, the modules darker or lighter
@@ -62,7 +62,6 @@ pub(crate) fn timing_fit(
         return None;
     }
     let df = dim as f64;
-    let (w, hh) = (grey.w as f64, grey.h as f64);
     let mid = df / 2.0;
     // The halves: modules 8..mid and mid..dim-8 of row 6 (along u) and of column 6 (along v).
     let halves = [(8usize, dim / 2), (dim / 2, dim - 8)];
@@ -74,15 +73,8 @@ pub(crate) fn timing_fit(
                 let mut corr = 0.0;
                 for i in from..to {
                     let t = i as f64 + 0.5 + s;
-                    let (x, y) = if line == 0 {
-                        h.map(t, 6.5)
-                    } else {
-                        h.map(6.5, t)
-                    };
-                    if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
-                        return None;
-                    }
-                    let v = bilinear(grey, x - 0.5, y - 0.5);
+                    let (u, v) = if line == 0 { (t, 6.5) } else { (6.5, t) };
+                    let v = grey_through(grey, h, u, v)?;
                     // Dark modules at even i: the correlation with the alternation.
                     corr += if (i % 2 == 0) != inv { -v } else { v };
                 }
@@ -145,7 +137,6 @@ pub(crate) fn align_by_correlation(
         return None;
     }
     let df = dim as f64;
-    let (w, hh) = (grey.w as f64, grey.h as f64);
     let centre = df - 6.5;
     let mut best = (f64::MIN, 0.0, 0.0);
     for j in -ALIGN_REACH..=ALIGN_REACH {
@@ -157,11 +148,7 @@ pub(crate) fn align_by_correlation(
             let (mut dark, mut light) = (0.0, 0.0);
             for dv in -2i32..=2 {
                 for du in -2i32..=2 {
-                    let (x, y) = h.map(cu + du as f64, cv + dv as f64);
-                    if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
-                        return None;
-                    }
-                    let v = bilinear(grey, x - 0.5, y - 0.5);
+                    let v = grey_through(grey, h, cu + du as f64, cv + dv as f64)?;
                     if du.abs().max(dv.abs()) == 1 {
                         light += v;
                     } else {
