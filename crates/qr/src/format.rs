@@ -28,9 +28,12 @@ fn format_words() -> [u16; 32] {
     words
 }
 
-/// Module positions (x, y) of the two format copies, most significant bit first; copy 2 in
-/// two parts (below the top-right finder... bottom-left first, then top-right).
-fn copies(dim: usize) -> ([(usize, usize); 15], [(usize, usize); 15]) {
+/// Module positions (x, y) of one copy of the format bits, most significant bit first.
+type Positions = [(usize, usize); 15];
+
+/// The two copies: around the top-left finder, and split between the bottom-left (7 bits)
+/// and the top-right finder (8 bits).
+fn copies(dim: usize) -> (Positions, Positions) {
     let mut first = [(0, 0); 15];
     let mut k = 0;
     for x in (0..6).chain([7, 8]) {
@@ -54,12 +57,7 @@ fn copies(dim: usize) -> ([(usize, usize); 15], [(usize, usize); 15]) {
 }
 
 /// Greys of the modules at `at` through `h` (transposed if `mirror`); `None` off the plane.
-fn greys(
-    grey: &Plane,
-    h: &Homography,
-    at: &[(usize, usize); 15],
-    mirror: bool,
-) -> Option<[f64; 15]> {
+fn greys(grey: &Plane, h: &Homography, at: &Positions, mirror: bool) -> Option<[f64; 15]> {
     let mut out = [0.0; 15];
     for (o, &(x, y)) in out.iter_mut().zip(at) {
         let (x, y) = if mirror { (y, x) } else { (x, y) };
@@ -82,7 +80,7 @@ fn word(vals: &[f64; 15], thr: impl Fn(usize) -> f64, inv: bool) -> u16 {
 pub(crate) fn plausible(grey: &Plane, bin: &Binary, h: &Homography, dim: usize, inv: bool) -> bool {
     let words = format_words();
     let (first, second) = copies(dim);
-    let local = |at: &[(usize, usize); 15], mirror: bool| -> [f64; 15] {
+    let local = |at: &Positions, mirror: bool| -> [f64; 15] {
         let mut t = [0.0; 15];
         for (t, &(x, y)) in t.iter_mut().zip(at) {
             let (x, y) = if mirror { (y, x) } else { (x, y) };
