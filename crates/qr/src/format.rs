@@ -131,4 +131,19 @@ mod tests {
         assert_eq!(words[0], 0b101010000010010);
         assert_eq!(words[0b01000], 0b111011111000100);
     }
+
+    #[test]
+    fn a_code_has_plausible_format_information_and_a_blank_card_has_none() {
+        let (plane, truth, dim) = crate::timing::tests::rendered(5);
+        let mut bin = Binary::default();
+        bin.compute(&plane);
+        assert!(plausible(&plane, &bin, &truth, dim, false));
+        let blank = Plane {
+            w: plane.w,
+            h: plane.h,
+            data: vec![230; plane.w * plane.h],
+        };
+        bin.compute(&blank);
+        assert!(!plausible(&blank, &bin, &truth, dim, false));
+    }
 }

@@ -561,4 +561,4 @@ fn finders_fit(grey: &Plane, h: &Homography, dim: usize, inv: bool) -> bool {
 }
 
 /// Smallest timing score for which a transform is sampled and decoded.
-const MIN_TIMING_SCORE: f64 = 0.7;
+pub(crate) const MIN_TIMING_SCORE: f64 = 0.7;

@@ -141,3 +141,40 @@ fn search(grey: &Plane, at: (f64, f64), (u, v): Axes, inv: bool) -> Option<(f64,
     let coarse = best_of(at, REACH, 1.0, MIN_COARSE_CORRELATION)?;
     best_of(coarse, 2, 0.25, MIN_CORRELATION)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timing::tests::rendered;
+
+    #[test]
+    fn the_third_finder_of_a_pair_is_found_where_it_must_be() {
+        let px = 5;
+        let (plane, truth, dim) = rendered(px);
+        let df = dim as f64;
+        let finder = |(u, v): (f64, f64)| {
+            let (x, y) = truth.map(u, v);
+            Finder {
+                x,
+                y,
+                module: px as f64,
+                count: 5,
+                inv: false,
+            }
+        };
+        let (a, b) = (finder((3.5, 3.5)), finder((df - 3.5, 3.5)));
+        let c = truth.map(3.5, df - 3.5);
+        let found = third_finders(&plane, &[a, b], 2);
+        assert!(
+            found
+                .iter()
+                .any(|t| (t[2].x - c.0).hypot(t[2].y - c.1) < 0.5 * px as f64),
+            "{found:?}"
+        );
+        // Where no finder is (the code's centre), nothing looks like one.
+        let centre = truth.map(df / 2.0, df / 2.0);
+        let axes = ((px as f64, 0.0), (0.0, px as f64));
+        assert!(finder_likeness(&plane, centre, axes, false) < 0.5);
+        assert!(finder_likeness(&plane, (c.0, c.1), axes, false) > 0.9);
+    }
+}

@@ -180,3 +180,86 @@ pub(crate) fn align_by_correlation(
     dst.push(h.map(best.1, best.2));
     Homography::fit(&src, &dst, &[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 4.0])
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::grid::MIN_TIMING_SCORE;
+    use qrcode::{Color, QrCode};
+
+    /// A clean code rendered at `px` pixels per module with a 4-module quiet zone, the
+    /// transform from module space onto it, and its dimension.
+    pub(crate) fn rendered(px: usize) -> (Plane, Homography, usize) {
+        let code = QrCode::new(b"the timing patterns tell the phase of the grid").expect("fits");
+        let dim = code.width();
+        let colors = code.to_colors();
+        let side = (dim + 8) * px;
+        let mut data = vec![230u8; side * side];
+        for (i, px_val) in data.iter_mut().enumerate() {
+            let (mx, my) = ((i % side) / px, (i / side) / px);
+            let inside = (4..dim + 4).contains(&mx) && (4..dim + 4).contains(&my);
+            if inside && colors[(my - 4) * dim + mx - 4] == Color::Dark {
+                *px_val = 30;
+            }
+        }
+        let (s, o) = (px as f64, (4 * px) as f64);
+        let truth = Homography([s, 0.0, o, 0.0, s, o, 0.0, 0.0]);
+        (
+            Plane {
+                w: side,
+                h: side,
+                data,
+            },
+            truth,
+            dim,
+        )
+    }
+
+    #[test]
+    fn a_grid_half_a_module_off_along_the_rows_is_moved_back_by_its_timing_patterns() {
+        let px = 5;
+        let (plane, truth, dim) = rendered(px);
+        let mut bin = Binary::default();
+        bin.compute(&plane);
+        let s = px as f64;
+        let off = Homography([s, 0.0, 4.0 * s + 0.5 * s, 0.0, s, 4.0 * s, 0.0, 0.0]);
+        assert!(timing_score(&plane, &bin, &truth, dim, false) > 0.95);
+        assert!(timing_score(&plane, &bin, &off, dim, false) < MIN_TIMING_SCORE);
+        let fitted = timing_fit(&plane, &off, dim, false).expect("a shift to correct");
+        assert!(timing_score(&plane, &bin, &fitted, dim, false) > 0.95);
+        for (u, v) in [(dim as f64 / 2.0, 6.5), (6.5, dim as f64 / 2.0), (3.5, 3.5)] {
+            let (p, q) = (fitted.map(u, v), truth.map(u, v));
+            assert!(
+                (p.0 - q.0).hypot(p.1 - q.1) < 0.3 * s,
+                "({u}, {v}): {p:?} against {q:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_alignment_pattern_found_by_correlation_pulls_a_wrong_far_corner_back() {
+        let px = 5;
+        let (plane, truth, dim) = rendered(px);
+        let s = px as f64;
+        // The far corner a module and a half off (a parallelogram under perspective would be).
+        let df = dim as f64;
+        let src = [
+            (3.5, 3.5),
+            (df - 3.5, 3.5),
+            (3.5, df - 3.5),
+            (df - 3.5, df - 3.5),
+        ];
+        let mut dst = src.map(|(u, v)| truth.map(u, v));
+        dst[3] = (dst[3].0 + 1.5 * s, dst[3].1 + 1.5 * s);
+        let wrong = Homography::from_points(&src, &dst).expect("solvable");
+        let aligned = align_by_correlation(&plane, &wrong, dim, false).expect("a pattern");
+        let (p, q) = (
+            aligned.map(df - 6.5, df - 6.5),
+            truth.map(df - 6.5, df - 6.5),
+        );
+        assert!(
+            (p.0 - q.0).hypot(p.1 - q.1) < 0.3 * s,
+            "{p:?} against {q:?}"
+        );
+    }
+}
