@@ -13,10 +13,13 @@
 //! 3. **Finder patterns** by a row scan for 1:1:3:1:1 runs in *both* polarities at once (dark on
 //!    light and light on dark), each confirmed by vertical, horizontal and diagonal cross-checks.
 //!    A frame without candidates is rejected here (the idle cost).
-//! 4. **Geometry**: finder triples, module size and dimension, the alignment pattern, a
-//!    perspective transform, and sampling of module values.
+//! 4. **Geometry**: finder triples (a lone pair completed by a correlation search for its
+//!    third finder), module size and dimension, the code's outline, the alignment pattern, a
+//!    perspective transform, and sampling of module values. Each transform is gated: finders
+//!    where it puts them, timing patterns that alternate (after fitting the transform to
+//!    their phase), plausible format information.
 //! 5. **Decoding** of the sampled grid by [`rqrr`]'s decoder (format information, Reed-Solomon
-//!    error correction, data segments) into bytes, with up to three thresholdings of the
+//!    error correction, data segments) into bytes, with up to five thresholdings of the
 //!    samples.
 //! 6. **Refinement**: if the reduced scale found candidates but no code, the region around them
 //!    is read again at full resolution (small codes); a [`QrProcessor`] also remembers where the
