@@ -410,7 +410,9 @@ fn far_corner_variants(h: &Homography, dim: usize) -> Vec<Homography> {
         .collect()
 }
 
-/// Keeps `h` if its timing patterns alternate well enough.
+/// Keeps `h` (or `h` fitted to its timing patterns' phase, if that fits better) if its three
+/// finders are where it puts them and its timing patterns alternate well enough, preceded by
+/// its refit through the alignment pattern found by correlation, if any.
 fn gate(
     grey: &Plane,
     bin: &Binary,
@@ -543,7 +545,8 @@ fn centre_transforms(t: &Triple, dim: usize, aps: &[(f64, f64)]) -> Vec<Homograp
 /// it is tried before the one it came from.
 const ALIGNED_FIRST: f64 = 0.001;
 
-/// Least [`finder_likeness`] of each of the three finders where a transform puts them.
+/// Least [`finder_likeness`] of each of the three finders where a transform puts them (0.35
+/// and 0.2 read none of the heavy-blur misses of the tuning split either).
 const MIN_FINDER_LIKENESS: f64 = 0.5;
 
 /// Whether the three finder patterns are where `h` puts them, with its module axes: a
