@@ -386,16 +386,23 @@ pub(crate) fn read_triple(
 /// moved (see [`far_corner_variants`]).
 const JITTER_MIN_TIMING: f64 = 0.8;
 
-/// `h` with the point it maps (dim - 3.5, dim - 3.5) to moved by half a module diagonally
-/// (four ways), the three finder centres kept.
-fn far_corner_variants(h: &Homography, dim: usize) -> Vec<Homography> {
+/// The three finder centres in module space and the point that completes their
+/// parallelogram, (dim - 3.5, dim - 3.5).
+pub(crate) fn finder_centres_and_far_corner(dim: usize) -> [(f64, f64); 4] {
     let df = dim as f64;
-    let src = [
+    [
         (3.5, 3.5),
         (df - 3.5, 3.5),
         (3.5, df - 3.5),
         (df - 3.5, df - 3.5),
-    ];
+    ]
+}
+
+/// `h` with the point it maps (dim - 3.5, dim - 3.5) to moved by half a module diagonally
+/// (four ways), the three finder centres kept.
+fn far_corner_variants(h: &Homography, dim: usize) -> Vec<Homography> {
+    let df = dim as f64;
+    let src = finder_centres_and_far_corner(dim);
     let fixed = [
         h.map(src[0].0, src[0].1),
         h.map(src[1].0, src[1].1),

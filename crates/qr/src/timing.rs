@@ -243,12 +243,7 @@ pub(crate) mod tests {
         let s = px as f64;
         // The far corner a module and a half off (a parallelogram under perspective would be).
         let df = dim as f64;
-        let src = [
-            (3.5, 3.5),
-            (df - 3.5, 3.5),
-            (3.5, df - 3.5),
-            (df - 3.5, df - 3.5),
-        ];
+        let src = crate::grid::finder_centres_and_far_corner(dim);
         let mut dst = src.map(|(u, v)| truth.map(u, v));
         dst[3] = (dst[3].0 + 1.5 * s, dst[3].1 + 1.5 * s);
         let wrong = Homography::from_points(&src, &dst).expect("solvable");
