@@ -82,9 +82,7 @@ fn rxing_decode(luma: &[u8], w: usize, h: usize) -> Option<Vec<u8>> {
     let hints = DecodeHints::default()
         .with(rxing::DecodeHintValue::TryHarder(true))
         .with(rxing::DecodeHintValue::AlsoInverted(true));
-    let r = QRCodeReader::default()
-        .decode_with_hints(&mut bmp, &hints)
-        .ok()?;
+    let r = QRCodeReader.decode_with_hints(&mut bmp, &hints).ok()?;
     // Byte segments carry the raw bytes (the text is a charset interpretation).
     if let Some(rxing::RXingResultMetadataValue::ByteSegments(segs)) = r
         .getRXingResultMetadata()

@@ -5,9 +5,12 @@
 use crate::binarize::Binary;
 use crate::edges;
 use crate::finder::Finder;
+use crate::format;
 use crate::homography::Homography;
 use crate::plane::Plane;
-use crate::sample::{bilinear, decode_samples, sample};
+use crate::sample::{decode_samples, sample};
+use crate::third::finder_likeness;
+use crate::timing::{align_by_correlation, timing_fit, timing_score};
 use crate::trace::Trace;
 
 /// A located code: finder centres (top-left, top-right, bottom-left) and the dimension.
@@ -346,6 +349,10 @@ pub(crate) fn read_triple(
             Vec::new()
         };
         for h in refined.into_iter().chain([h]).chain(jittered) {
+            if !format::plausible(grey, bin, &h, dim, inv) {
+                trace.note(|| format!("  dim {dim}: no format information"));
+                continue;
+            }
             if *budget == 0 {
                 return None;
             }
@@ -379,16 +386,23 @@ pub(crate) fn read_triple(
 /// moved (see [`far_corner_variants`]).
 const JITTER_MIN_TIMING: f64 = 0.8;
 
-/// `h` with the point it maps (dim - 3.5, dim - 3.5) to moved by half a module diagonally
-/// (four ways), the three finder centres kept.
-fn far_corner_variants(h: &Homography, dim: usize) -> Vec<Homography> {
+/// The three finder centres in module space and the point that completes their
+/// parallelogram, (dim - 3.5, dim - 3.5).
+pub(crate) fn finder_centres_and_far_corner(dim: usize) -> [(f64, f64); 4] {
     let df = dim as f64;
-    let src = [
+    [
         (3.5, 3.5),
         (df - 3.5, 3.5),
         (3.5, df - 3.5),
         (df - 3.5, df - 3.5),
-    ];
+    ]
+}
+
+/// `h` with the point it maps (dim - 3.5, dim - 3.5) to moved by half a module diagonally
+/// (four ways), the three finder centres kept.
+fn far_corner_variants(h: &Homography, dim: usize) -> Vec<Homography> {
+    let df = dim as f64;
+    let src = finder_centres_and_far_corner(dim);
     let fixed = [
         h.map(src[0].0, src[0].1),
         h.map(src[1].0, src[1].1),
@@ -403,7 +417,9 @@ fn far_corner_variants(h: &Homography, dim: usize) -> Vec<Homography> {
         .collect()
 }
 
-/// Keeps `h` if its timing patterns alternate well enough.
+/// Keeps `h` (or `h` fitted to its timing patterns' phase, if that fits better) if its three
+/// finders are where it puts them and its timing patterns alternate well enough, preceded by
+/// its refit through the alignment pattern found by correlation, if any.
 fn gate(
     grey: &Plane,
     bin: &Binary,
@@ -413,9 +429,27 @@ fn gate(
     cands: &mut Vec<(f64, usize, Homography)>,
     trace: &mut Trace,
 ) {
-    let score = timing_score(grey, bin, &h, dim, inv);
+    // First the cheaper test that rejects most clutter (noise frames: 80 gates per pass).
+    if !finders_fit(grey, &h, dim, inv) {
+        trace.note(|| format!("  dim {dim}: no finders there"));
+        return;
+    }
+    let mut score = timing_score(grey, bin, &h, dim, inv);
+    let mut h = h;
+    // The transform moved to where the timing patterns' phase says, if that fits better.
+    if let Some(fitted) = timing_fit(grey, &h, dim, inv) {
+        let s = timing_score(grey, bin, &fitted, dim, inv);
+        trace.note(|| format!("  dim {dim}: timing {score:.2}, fitted to the timing {s:.2}"));
+        if s > score {
+            (score, h) = (s, fitted);
+        }
+    }
     trace.note(|| format!("  dim {dim}: timing {score:.2}"));
     if score >= MIN_TIMING_SCORE {
+        // Through the alignment pattern found by correlation, tried first.
+        if let Some(aligned) = align_by_correlation(grey, &h, dim, inv) {
+            cands.push((score + ALIGNED_FIRST, dim, aligned));
+        }
         cands.push((score, dim, h));
     }
 }
@@ -514,32 +548,27 @@ fn centre_transforms(t: &Triple, dim: usize, aps: &[(f64, f64)]) -> Vec<Homograp
     hs
 }
 
-/// Fraction of timing-pattern modules (row and column 6 between the finders) that alternate
-/// as they must.
-fn timing_score(grey: &Plane, bin: &Binary, h: &Homography, dim: usize, inv: bool) -> f64 {
-    let mut good = 0usize;
-    let mut n = 0usize;
-    let (w, hh) = (grey.w as f64, grey.h as f64);
-    for i in 8..dim - 8 {
-        let want_dark = i % 2 == 0;
-        for (u, v) in [(i as f64 + 0.5, 6.5), (6.5, i as f64 + 0.5)] {
-            let (x, y) = h.map(u, v);
-            if !(x >= 0.0 && y >= 0.0 && x < w - 1.0 && y < hh - 1.0) {
-                return 0.0;
-            }
-            let val = bilinear(grey, x - 0.5, y - 0.5);
-            let t = bin.threshold_at(x as usize, y as usize) as f64;
-            let dark = (val < t) != inv;
-            good += (dark == want_dark) as usize;
-            n += 1;
-        }
-    }
-    if n == 0 {
-        0.0
-    } else {
-        good as f64 / n as f64
-    }
+/// Added to the timing score of a transform refitted through the alignment pattern, so that
+/// it is tried before the one it came from.
+const ALIGNED_FIRST: f64 = 0.001;
+
+/// Least [`finder_likeness`] of each of the three finders where a transform puts them (0.35
+/// and 0.2 read none of the heavy-blur misses of the tuning split either).
+const MIN_FINDER_LIKENESS: f64 = 0.5;
+
+/// Whether the three finder patterns are where `h` puts them, with its module axes: a
+/// checkerboard's or a text page's grid may have timing rows that alternate, but not finders.
+fn finders_fit(grey: &Plane, h: &Homography, dim: usize, inv: bool) -> bool {
+    let df = dim as f64;
+    [(3.5, 3.5), (df - 3.5, 3.5), (3.5, df - 3.5)]
+        .iter()
+        .all(|&(u, v)| {
+            let c = h.map(u, v);
+            let (pu, pv) = (h.map(u + 1.0, v), h.map(u, v + 1.0));
+            let axes = ((pu.0 - c.0, pu.1 - c.1), (pv.0 - c.0, pv.1 - c.1));
+            finder_likeness(grey, c, axes, inv) >= MIN_FINDER_LIKENESS
+        })
 }
 
 /// Smallest timing score for which a transform is sampled and decoded.
-const MIN_TIMING_SCORE: f64 = 0.7;
+pub(crate) const MIN_TIMING_SCORE: f64 = 0.7;
