@@ -66,7 +66,9 @@ frontend front
   default_backend servers
 backend servers
   balance roundrobin
-  option httpchk GET /healthz
+  # Readiness, not liveness: a draining process (SIGTERM) or one without its database or its
+  # LISTEN connection is taken out; one that comes back is put in again.
+  option httpchk GET /readyz
   default-server inter 200ms fall 1 rise 2
 $backends
 CFG

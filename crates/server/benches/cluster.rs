@@ -21,8 +21,7 @@ use nextauth_e2e::raw::{self, AppAccount, Exchange};
 use nextauth_e2e::{shared_database, ServerProcess, TempDir};
 use nextauth_protocol::handshake::Purpose;
 use nextauth_protocol::ids::{ServerId, SessionRef};
-use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerRecord};
-use nextauth_protocol::params::ParamsTrust;
+use nextauth_protocol::messages::{ClientRequest, ServerRecord};
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_protocol::qr::QrPayload;
 use tokio::sync::Semaphore;
@@ -126,28 +125,7 @@ async fn heard(ws: &mut Ws, kind: &str, within: Duration) {
 
 /// A live app connection to `server` (CONNECT, then PullMessages: the server pushes from now on).
 async fn live(server: &ServerProcess, account: &AppAccount) -> Exchange {
-    let trust = ParamsTrust::KnownKey {
-        key: &account.params.public_key,
-        not_before: account.params.issued_at,
-    };
-    let mut ex = raw::open(
-        &format!("ws://{}/sigmai", server.addr),
-        Purpose::Connect,
-        account.params.server_id,
-        [0; 16],
-        trust,
-    )
-    .await
-    .expect("connect");
-    ex.finish(&account.key, &ClientRequest::Connect)
-        .await
-        .expect("finish");
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
-    ex.send(&AppRecord::PullMessages).await;
-    match ex.recv().await {
-        Some(ServerRecord::Messages { .. }) => ex,
-        other => panic!("live connection: {other:?}"),
-    }
+    raw::live(&format!("ws://{}/sigmai", server.addr), account).await
 }
 
 async fn enrol(server: &ServerProcess, n: usize) -> AppAccount {

@@ -41,6 +41,8 @@ pub struct AppState {
     pub checks: LoginChecks,
     /// Announcements to and from the other server processes (PostgreSQL).
     pub bus: crate::cluster::Bus,
+    /// Draining at shutdown, and the open connections that must hear of it.
+    pub lifecycle: crate::readiness::Lifecycle,
 }
 
 /// Something that watchers may want to re-read.
@@ -91,6 +93,7 @@ impl AppState {
             deliveries: Default::default(),
             checks,
             bus: crate::cluster::Bus::new(),
+            lifecycle: Default::default(),
         })
     }
 

@@ -190,10 +190,16 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
     let mut carried: Vec<i64> = vec![account.account_id];
     let mut sent: HashSet<[u8; 16]> = HashSet::new();
     let mut changes = state.changes.subscribe();
+    let mut open = state.lifecycle.open_connection();
     // After subscribing: the message's nudge delivers it in this connection.
     tell_held_pushes(state, server, &account).await?;
     loop {
         tokio::select! {
+            () = open.going_away() => {
+                // Nothing is lost: the messages stay queued for the app's next connection.
+                conn.go_away().await;
+                return Ok(());
+            }
             frame = tokio::time::timeout(IDLE, conn.recv_any()) => {
                 let Ok(frame) = frame else { return Err(EndpointError::Timeout) };
                 let record = AppRecord::decode(&session.open(&frame?)?)?;

@@ -76,9 +76,11 @@ pub async fn sigmai(
         .read_buffer_size(SOCKET_READ_BUFFER)
         .on_upgrade(move |socket| {
             crate::trace::in_span(span, async move {
-                // Counted as open until the exchange ends.
+                // Counted as open until the exchange ends (by the limits, and by a shutdown,
+                // which lets it finish).
                 let app_ip = admitted.0.client();
                 let _admitted = admitted;
+                let _open = state.lifecycle.open_connection();
                 let conn = Conn::new(socket);
                 match serve(&state, conn, app_ip).await {
                     Ok(()) => {}
