@@ -176,13 +176,10 @@ pub const MAX_ACCOUNTS: usize = 64;
 /// too (one connection per server for live delivery); deletion, PIN, pause and outcome
 /// requests stay the opening account's.
 pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
-    let Exchange {
-        state,
-        server,
-        account_key,
-        session,
-    } = ex;
-    let Some(account) = accounts::by_key(&state.db, &server.server_id, &account_key).await? else {
+    let (state, server, session) = (ex.state, ex.server, ex.session);
+    // A deleted account too: its app learns of the deletion here (the Ack below).
+    let Some(account) = accounts::by_key(&state.db, &server.server_id, &ex.account_key).await?
+    else {
         return Err(conn.refuse(session, codes::AUTH_FAILED).await);
     };
     conn.send_record(session, &ServerRecord::Accepted).await?;
