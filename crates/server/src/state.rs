@@ -43,6 +43,8 @@ pub struct AppState {
     pub bus: crate::cluster::Bus,
     /// Draining at shutdown, and the open connections that must hear of it.
     pub lifecycle: crate::readiness::Lifecycle,
+    /// Each server's unsealed key and signed parameters, for the app endpoint.
+    pub signers: crate::app_endpoint::Signers,
 }
 
 /// Something that watchers may want to re-read.
@@ -94,6 +96,7 @@ impl AppState {
             checks,
             bus: crate::cluster::Bus::new(),
             lifecycle: Default::default(),
+            signers: Default::default(),
         })
     }
 

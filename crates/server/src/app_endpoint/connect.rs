@@ -334,8 +334,7 @@ async fn app_token(
         issued_at: now,
         expires_at: now + APP_TOKEN_TTL_SECS,
     };
-    let key = server.signing_key(&state.master, &state.rng)?;
-    let token = claims.sign(&key, &state.rng)?;
+    let token = claims.sign(&state.signers.of(state, server)?.key, &state.rng)?;
     tracing::info!(account_id = account.account_id, "app token issued");
     Ok(Ok(token))
 }

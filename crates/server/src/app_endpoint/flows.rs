@@ -198,8 +198,7 @@ pub async fn login(
     if !log_in(state, server, &session_ref, id, userid, &user_input).await? {
         return Err(conn.refuse(session, codes::SESSION_UNKNOWN).await);
     }
-    // The owner is here: pushes are welcome again, and the next login gets a new number.
-    accounts::push_trusted_again(&state.db, id).await?;
+    // The next login gets a new number (and pushes are welcome again: log_in).
     if asked.number.is_some() {
         sessions::set_match_number(&state.db, &server.server_id, &session_ref, None).await?;
     }

@@ -247,11 +247,7 @@ pub async fn transition(
     t: Transition<'_>,
     now: u64,
 ) -> StoreResult<bool> {
-    let states = from
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let states = listed(from);
     let sql = format!(
         "UPDATE sessions SET state = $1, event = $2, account_id = $3, \
          last_account_id = COALESCE($3, last_account_id), user_input = COALESCE($4, user_input), \
@@ -264,6 +260,40 @@ pub async fn transition(
         .bind(t.user_input.map(str::to_owned))
         .bind(now as i64);
     Ok(run_keyed(db, query, server, session).await? == 1)
+}
+
+/// `from` as an SQL list: `'new', 'scanned'`.
+fn listed(from: &[SessionState]) -> String {
+    from.iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An app's hello for a session that waits for a scan ([`SCANNABLE`]): the session moves to
+/// `scanned` with the event its browsers hear (`CONFIRMPROVOKE` when a push login for it was
+/// sent, else `CONFIRMSCAN`), in one statement. Returns the session as it is now, or `None`
+/// when there is none or it is logged in.
+pub async fn scan(
+    db: &Db,
+    server: &ServerId,
+    session: &SessionRef,
+    now: u64,
+) -> StoreResult<Option<SessionRow>> {
+    let sql = format!(
+        "UPDATE sessions SET state = 'scanned', account_id = NULL, \
+         event = CASE WHEN event = 'PROVOKE' THEN 'CONFIRMPROVOKE' ELSE 'CONFIRMSCAN' END, \
+         version = version + 1, updated = $1 \
+         WHERE server_id = $2 AND session_ref = $3 AND state IN ({}) RETURNING *",
+        listed(SCANNABLE)
+    );
+    let row = sqlx::query(&sql)
+        .bind(now as i64)
+        .bind(server.0.to_vec())
+        .bind(session.0.to_vec())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(SessionRow::from_row).transpose()
 }
 
 /// Logs out the session if `account_id` (any account, with `None`) is logged into it.
