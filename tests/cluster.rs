@@ -314,7 +314,16 @@ async fn sigterm_drains_a_process_and_its_sockets_reconnect_through_the_balancer
     // SIGTERM: B is not ready at once (it still answers during its drain delay), and its page
     // socket and live app connection are closed with "going away".
     b.terminate();
-    let (status, body) = readiness(b.addr).await;
+    let mut seen = readiness(b.addr).await;
+    for _ in 0..20 {
+        // (The signal is handled a moment after `kill` returns.)
+        if seen.0 == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        seen = readiness(b.addr).await;
+    }
+    let (status, body) = seen;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["draining"], true);
     let closed = tokio::time::timeout(Duration::from_secs(3), page.next())

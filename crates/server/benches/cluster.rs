@@ -86,8 +86,6 @@ fn pg_transactions(database_url: &str) -> Option<u64> {
     if !database_url.starts_with("postgres://") {
         return None;
     }
-    // Backends report their counts at most once a second when idle.
-    std::thread::sleep(Duration::from_millis(1100));
     let out = std::process::Command::new("psql")
         .args([
             database_url,
@@ -269,6 +267,12 @@ async fn stages(count: usize, a: &ServerProcess, accounts: &[AppAccount], databa
         assert_eq!(a.api("GET", "/healthz", None, None).await.status, 200);
     }
     stage.end(count);
+    // The same and one database round trip: what each statement of a login costs the server.
+    let stage = measure("the same with one database statement (GET /readyz: SELECT 1)");
+    for _ in 0..count {
+        assert_eq!(a.api("GET", "/readyz", None, None).await.status, 200);
+    }
+    stage.end(count);
     let stage = measure("REST: the website's login code (GET /servers/{id}/sessions/qr/login)");
     for n in 0..count {
         let path = format!("/servers/{}/sessions/qr/login", a.server_id);
@@ -308,12 +312,14 @@ struct Stage<'a> {
 
 impl<'a> Stage<'a> {
     fn begin(name: &'static str, server: &'a ServerProcess, database: &'a str) -> Self {
+        // The wait for the counts before the CPU time, so that it does not count the wait.
+        let transactions = settled_transactions(database);
         Self {
             name,
             server,
             database,
             cpu: cpu_of(server.pid()),
-            transactions: pg_transactions(database),
+            transactions,
         }
     }
 
@@ -321,13 +327,22 @@ impl<'a> Stage<'a> {
         let cpu = (cpu_of(self.server.pid()) - self.cpu).as_secs_f64() * 1e3 / count as f64;
         let transactions = self
             .transactions
-            .zip(pg_transactions(self.database))
+            .zip(settled_transactions(self.database))
             // The two psql reads themselves count one each.
             .map_or("-".to_owned(), |(t0, t1)| {
                 format!("{:.1}", (t1 - t0).saturating_sub(1) as f64 / count as f64)
             });
         println!("| {} | {cpu:.3} ms | {transactions} |", self.name);
     }
+}
+
+/// [`pg_transactions`] once every backend has reported: an idle one reports its counts only
+/// after 10 s (PostgreSQL 15's PGSTAT_IDLE_INTERVAL).
+fn settled_transactions(database: &str) -> Option<u64> {
+    if database.starts_with("postgres://") {
+        std::thread::sleep(Duration::from_millis(10_500));
+    }
+    pg_transactions(database)
 }
 
 /// With `PERF_DATA=<file>`, `perf record` samples the server processes during the logins
