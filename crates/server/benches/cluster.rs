@@ -371,8 +371,8 @@ fn perf_stop(profile: Option<std::process::Child>) {
     }
 }
 
-/// 1. Idle: `plan.browsers` page sockets and `plan.apps` live app connections, half on each
-/// process, then nothing for `plan.idle`.
+/// The idle phase: `plan.browsers` page sockets and `plan.apps` live app connections, half on
+/// each process, then nothing for `plan.idle`.
 async fn idle_phase(
     plan: &Plan,
     servers: [&ServerProcess; 2],
