@@ -161,12 +161,9 @@ async fn log_in(app: &mut App, front: &ServerProcess, nonce: &str) -> u32 {
 
 #[tokio::test]
 async fn the_journey_runs_through_a_load_balancer_and_survives_a_killed_process() {
-    let front_port = free_port();
-    let front_addr: SocketAddr = ([127, 0, 0, 1], front_port).into();
-    let data_a = TempDir::new("cluster-a");
-    let database = shared_database(&data_a);
-    let public = ["--public-url".to_owned(), format!("http://{front_addr}")];
-    let (mut a, b) = ServerProcess::start_pair_on(data_a, database, &public).await;
+    let front_addr = free_front();
+    let front_port = front_addr.port();
+    let (mut a, b) = pair_behind(front_addr, "cluster-a").await;
     let lb_dir = TempDir::new("cluster-lb");
     let _lb = balancer(&lb_dir.0, front_port, &[a.addr, b.addr]).await;
     // Every request of the test's website and app goes through the balancer: A's handle is
@@ -250,22 +247,27 @@ async fn readiness(addr: SocketAddr) -> (u16, serde_json::Value) {
     (r.status, r.json())
 }
 
-/// A free loopback port for the balancer.
-fn free_port() -> u16 {
+/// A free loopback address for the balancer.
+fn free_front() -> SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("probe port")
-        .port()
+}
+
+/// Two processes on one database (A's data in a directory named after `tag`) that name the
+/// balancer at `front` as their public address.
+async fn pair_behind(front: SocketAddr, tag: &str) -> (ServerProcess, ServerProcess) {
+    let data_a = TempDir::new(tag);
+    let database = shared_database(&data_a);
+    let public = ["--public-url".to_owned(), format!("http://{front}")];
+    ServerProcess::start_pair_on(data_a, database, &public).await
 }
 
 #[tokio::test]
 async fn sigterm_drains_a_process_and_its_sockets_reconnect_through_the_balancer() {
-    let front_port = free_port();
-    let front_addr: SocketAddr = ([127, 0, 0, 1], front_port).into();
-    let data_a = TempDir::new("drain-a");
-    let database = shared_database(&data_a);
-    let public = ["--public-url".to_owned(), format!("http://{front_addr}")];
-    let (a, mut b) = ServerProcess::start_pair_on(data_a, database, &public).await;
+    let front_addr = free_front();
+    let front_port = front_addr.port();
+    let (a, mut b) = pair_behind(front_addr, "drain-a").await;
     for server in [&a, &b] {
         let (status, body) = readiness(server.addr).await;
         assert_eq!((status, &body["status"]), (200, &"ready".into()), "{body}");
@@ -289,14 +291,7 @@ async fn sigterm_drains_a_process_and_its_sockets_reconnect_through_the_balancer
     let nonce = "drain-1";
     a.login_code(nonce).await;
     let hsid = SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
-    let (mut page, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", b.addr))
-        .await
-        .expect("page socket on B");
-    page.send(Message::Text(
-        format!("REGISTER {hsid} {}", a.server_id).into(),
-    ))
-    .await
-    .unwrap();
+    let mut page = nextauth_e2e::page_socket(b.addr, &a.server_id, &hsid).await;
     assert!(next(&mut page).await.unwrap().starts_with("LOGOUT "));
     raw::log_in(&account, SessionRef::derive(&server_id, nonce.as_bytes()).0)
         .await

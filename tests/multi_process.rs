@@ -75,14 +75,7 @@ async fn changes_reach_the_other_process_at_once_and_after_its_database_connecti
         }
         let nonce = format!("notify-{round}");
         let hsid = SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", b.addr))
-            .await
-            .expect("browser ws");
-        ws.send(Message::Text(
-            format!("REGISTER {hsid} {}", b.server_id).into(),
-        ))
-        .await
-        .unwrap();
+        let mut ws = nextauth_e2e::page_socket(b.addr, &b.server_id, &hsid).await;
         let mut seen = vec![next_text(&mut ws).await];
         let code = b.login_code(&nonce).await;
         let flow = match app.sdk.start_qr(&code).await {

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use nextauth_e2e::{App, ServerProcess};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_sdk::{Event, FlowState, Response};
@@ -87,14 +87,7 @@ async fn idle_connections_recover_after_a_postgresql_restart() {
     let server_id = ServerId::from_base64(&b.server_id).unwrap();
     let nonce = "after-restart";
     let hsid = SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", b.addr))
-        .await
-        .expect("browser socket");
-    ws.send(Message::Text(
-        format!("REGISTER {hsid} {}", b.server_id).into(),
-    ))
-    .await
-    .unwrap();
+    let mut ws = nextauth_e2e::page_socket(b.addr, &b.server_id, &hsid).await;
     assert!(next_text(&mut ws).await.starts_with("LOGOUT "));
 
     // While the database is down neither process is ready (a balancer sends nothing new);

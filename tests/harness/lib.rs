@@ -968,3 +968,23 @@ async fn relay(
         std::future::pending::<()>().await;
     }
 }
+
+/// A page's WebSocket (`/ws` of `addr`) that follows the session `hsid` of `server_id`
+/// (`REGISTER` sent; its first event not yet read).
+pub async fn page_socket(
+    addr: SocketAddr,
+    server_id: &str,
+    hsid: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>> {
+    use futures_util::SinkExt;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .expect("page socket");
+    let register = format!("REGISTER {hsid} {server_id}");
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        register.into(),
+    ))
+    .await
+    .expect("REGISTER");
+    ws
+}
