@@ -59,6 +59,9 @@ defaults
   timeout client 60s
   timeout server 60s
   timeout tunnel 1h
+  # A readiness answer may wait for the database up to 2 s; without this the check's read
+  # timeout is the 200 ms interval, and a busy process would be taken out.
+  timeout check 2s
   option redispatch
   retries 2
 frontend front

@@ -39,11 +39,12 @@ async fn balancer(dir: &Path, port: u16, backends: &[SocketAddr]) -> Balancer {
         .enumerate()
         .map(|(i, addr)| format!("  server s{i} {addr} check\n"))
         .collect();
-    // Readiness checks every 200 ms take a dead or draining process out at the first failure;
+    // Readiness checks every 200 ms take a dead or draining process out at the first failure
+    // (an answer may take up to 2 s: the database check);
     // WebSockets (the browser's and the app's) are tunnels that may stay open for an hour.
     let config = format!(
         "global\n  maxconn 2000\n\
-         defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  option redispatch\n  retries 2\n\
+         defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  timeout check 2s\n  option redispatch\n  retries 2\n\
          frontend front\n  bind 127.0.0.1:{port}\n  default_backend servers\n\
          backend servers\n  balance roundrobin\n  option httpchk GET /readyz\n  default-server inter 200ms fall 1 rise 2\n{servers}"
     );
