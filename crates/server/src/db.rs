@@ -46,12 +46,6 @@ pub enum DbError {
     },
 }
 
-/// A pooled connection idle for longer than this is tested before it is used: one that went
-/// back to the pool (tested) this recently is taken as alive. Short, so that a connection cut
-/// meanwhile (a database restart) is almost always caught as before; long enough that a busy
-/// server's statements skip the test (their connections come back within milliseconds).
-const TEST_IF_IDLE_FOR: Duration = Duration::from_millis(50);
-
 /// The connection pool and what it talks to.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -89,20 +83,7 @@ impl Db {
                 source,
             })?;
         }
-        let mut options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(10))
-            // sqlx tests every connection as it goes back to the pool; testing it again as it
-            // comes out cost one more round trip per statement (docs/benchmarks.md, "Cluster")
-            // on a busy server. One idle for a while may have died since: it is tested.
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for < TEST_IF_IDLE_FOR {
-                        return Ok(true);
-                    }
-                    Ok(sqlx::Connection::ping(conn).await.is_ok())
-                })
-            });
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
             // WAL lets readers proceed during a write; the busy timeout makes concurrent writers
             // (several tasks, or several processes on one file) wait instead of failing.
