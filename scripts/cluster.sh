@@ -59,6 +59,9 @@ defaults
   timeout client 60s
   timeout server 60s
   timeout tunnel 1h
+  # A readiness answer may wait for the database up to 2 s; without this the check's read
+  # timeout is the 200 ms interval, and a busy process would be taken out.
+  timeout check 2s
   option redispatch
   retries 2
 frontend front
@@ -66,7 +69,9 @@ frontend front
   default_backend servers
 backend servers
   balance roundrobin
-  option httpchk GET /healthz
+  # Readiness, not liveness: a draining process (SIGTERM) or one without its database or its
+  # LISTEN connection is taken out; one that comes back is put in again.
+  option httpchk GET /readyz
   default-server inter 200ms fall 1 rise 2
 $backends
 CFG

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use nextauth_e2e::{request, shared_database, App, ServerProcess, TempDir};
+use nextauth_e2e::{raw, request, shared_database, App, ServerProcess, TempDir};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_sdk::{FlowState, HistoryStatus, Response};
 use tokio_tungstenite::tungstenite::Message;
@@ -39,13 +39,14 @@ async fn balancer(dir: &Path, port: u16, backends: &[SocketAddr]) -> Balancer {
         .enumerate()
         .map(|(i, addr)| format!("  server s{i} {addr} check\n"))
         .collect();
-    // Health checks every 200 ms take a dead process out at the first failure; WebSockets
-    // (the browser's and the app's) are tunnels that may stay open for an hour.
+    // Readiness checks every 200 ms take a dead or draining process out at the first failure
+    // (an answer may take up to 2 s: the database check);
+    // WebSockets (the browser's and the app's) are tunnels that may stay open for an hour.
     let config = format!(
         "global\n  maxconn 2000\n\
-         defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  option redispatch\n  retries 2\n\
+         defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  timeout check 2s\n  option redispatch\n  retries 2\n\
          frontend front\n  bind 127.0.0.1:{port}\n  default_backend servers\n\
-         backend servers\n  balance roundrobin\n  option httpchk GET /healthz\n  default-server inter 200ms fall 1 rise 2\n{servers}"
+         backend servers\n  balance roundrobin\n  option httpchk GET /readyz\n  default-server inter 200ms fall 1 rise 2\n{servers}"
     );
     let file = dir.join("haproxy.cfg");
     std::fs::write(&file, config).expect("haproxy.cfg");
@@ -161,15 +162,9 @@ async fn log_in(app: &mut App, front: &ServerProcess, nonce: &str) -> u32 {
 
 #[tokio::test]
 async fn the_journey_runs_through_a_load_balancer_and_survives_a_killed_process() {
-    let front_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("probe port")
-        .port();
-    let front_addr: SocketAddr = ([127, 0, 0, 1], front_port).into();
-    let data_a = TempDir::new("cluster-a");
-    let database = shared_database(&data_a);
-    let public = ["--public-url".to_owned(), format!("http://{front_addr}")];
-    let (mut a, b) = ServerProcess::start_pair_on(data_a, database, &public).await;
+    let front_addr = free_front();
+    let front_port = front_addr.port();
+    let (mut a, b) = pair_behind(front_addr, "cluster-a").await;
     let lb_dir = TempDir::new("cluster-lb");
     let _lb = balancer(&lb_dir.0, front_port, &[a.addr, b.addr]).await;
     // Every request of the test's website and app goes through the balancer: A's handle is
@@ -243,4 +238,129 @@ async fn the_journey_runs_through_a_load_balancer_and_survives_a_killed_process(
     // Deleting the account reaches the surviving process through the balancer.
     assert!(app.sdk.delete_account(&account).await.unwrap());
     assert!(front.account_ids().await.is_empty());
+}
+
+/// The readiness of the process at `addr`: the status and the body.
+async fn readiness(addr: SocketAddr) -> (u16, serde_json::Value) {
+    let r = request(addr, "GET", "/readyz", &[], b"")
+        .await
+        .expect("/readyz answers");
+    (r.status, r.json())
+}
+
+/// A free loopback address for the balancer.
+fn free_front() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("probe port")
+}
+
+/// Two processes on one database (A's data in a directory named after `tag`) that name the
+/// balancer at `front` as their public address.
+async fn pair_behind(front: SocketAddr, tag: &str) -> (ServerProcess, ServerProcess) {
+    let data_a = TempDir::new(tag);
+    let database = shared_database(&data_a);
+    let public = ["--public-url".to_owned(), format!("http://{front}")];
+    ServerProcess::start_pair_on(data_a, database, &public).await
+}
+
+#[tokio::test]
+async fn sigterm_drains_a_process_and_its_sockets_reconnect_through_the_balancer() {
+    let front_addr = free_front();
+    let front_port = front_addr.port();
+    let (a, mut b) = pair_behind(front_addr, "drain-a").await;
+    for server in [&a, &b] {
+        let (status, body) = readiness(server.addr).await;
+        assert_eq!((status, &body["status"]), (200, &"ready".into()), "{body}");
+        assert_eq!(body["database"], true);
+        assert_eq!(body["draining"], false);
+    }
+    let lb_dir = TempDir::new("drain-lb");
+    let _lb = balancer(&lb_dir.0, front_port, &[a.addr, b.addr]).await;
+
+    // An app (enrolled through A) with its live connection on B; a session logged in through
+    // A whose page follows it on B.
+    let code = a.enrol_code("drain-enrol", "jonas").await;
+    let code = raw::enrol_code(
+        nextauth_protocol::qr::QrPayload::decode_unchecked(&code).expect("enrol code"),
+    );
+    let device = nextauth_protocol::pin::DeviceSecret::from_bytes([7; 32]);
+    let (account, ex, _) = raw::enrol(&code, &device, Some(PIN)).await.expect("enrol");
+    ex.close().await;
+    let mut live = raw::live(&format!("ws://{}/sigmai", b.addr), &account).await;
+    let server_id = ServerId::from_base64(&a.server_id).unwrap();
+    let nonce = "drain-1";
+    a.login_code(nonce).await;
+    let hsid = SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
+    let mut page = nextauth_e2e::page_socket(b.addr, &a.server_id, &hsid).await;
+    assert!(next(&mut page).await.unwrap().starts_with("LOGOUT "));
+    raw::log_in(&account, SessionRef::derive(&server_id, nonce.as_bytes()).0)
+        .await
+        .expect("login through A");
+    // (On a shared SQLite file B reads the session every 0.5 s: the scan may pass unseen.)
+    loop {
+        let line = next(&mut page)
+            .await
+            .expect("the page on B hears the login");
+        if line.starts_with("LOGIN ") {
+            break;
+        }
+    }
+
+    // SIGTERM: B is not ready at once (it still answers during its drain delay), and its page
+    // socket and live app connection are closed with "going away".
+    b.terminate();
+    let mut seen = readiness(b.addr).await;
+    for _ in 0..20 {
+        // (The signal is handled a moment after `kill` returns.)
+        if seen.0 == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        seen = readiness(b.addr).await;
+    }
+    let (status, body) = seen;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["draining"], true);
+    let closed = tokio::time::timeout(Duration::from_secs(3), page.next())
+        .await
+        .expect("the page socket closes");
+    match closed {
+        Some(Ok(Message::Close(Some(frame)))) => {
+            assert_eq!(
+                frame.code,
+                tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Away
+            )
+        }
+        other => panic!("expected a going-away close, got {other:?}"),
+    }
+    let gone = tokio::time::timeout(Duration::from_secs(3), live.recv_raw())
+        .await
+        .expect("the live connection closes");
+    assert_eq!(gone, None, "the live connection ends");
+    let status = b
+        .exit_status(Duration::from_secs(15))
+        .await
+        .expect("B exits within its grace");
+    assert!(status.success(), "B exits 0: {status:?}");
+
+    // The page reconnects through the balancer (to A) and still sees its login; the app's live
+    // connection reconnects there too, and a new login through the balancer reaches the page.
+    browser_hears(front_addr, &a.server_id, &hsid, "LOGIN ").await;
+    let _live = raw::live(&format!("ws://{front_addr}/sigmai"), &account).await;
+    let next_nonce = "drain-2";
+    a.login_code(next_nonce).await;
+    let next_hsid = SessionRef::derive(&server_id, next_nonce.as_bytes()).to_base64();
+    let watch = browser_hears(front_addr, &a.server_id, &next_hsid, "LOGIN ");
+    let login = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        raw::log_in(
+            &account,
+            SessionRef::derive(&server_id, next_nonce.as_bytes()).0,
+        )
+        .await
+        .expect("login through the balancer");
+    };
+    tokio::join!(watch, login);
+    assert_eq!(a.session(next_nonce).await["loggedin"], true);
 }

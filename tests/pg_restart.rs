@@ -1,12 +1,13 @@
-//! A PostgreSQL restart under two server processes (issue 15): a browser socket on B and the
-//! app's live connection on A stay open through it, and afterwards a login approved through A
+//! A PostgreSQL restart under two server processes (issue 15): neither is ready (`/readyz`)
+//! while the database is down and both are again once they listen; a browser socket on B and
+//! the app's live connection on A stay open through it, and afterwards a login approved through A
 //! reaches the browser on B within 2 s (B listens again) and a message sent through B reaches
 //! the app on A (A listens again). Runs in scripts/test.sh's PostgreSQL pass (it restarts the
 //! local cluster, so it has a test binary of its own: nothing else runs meanwhile).
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use nextauth_e2e::{App, ServerProcess};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_sdk::{Event, FlowState, Response};
@@ -15,9 +16,9 @@ use tokio_tungstenite::tungstenite::Message;
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Restarts the local PostgreSQL cluster (Debian's pg_ctlcluster), as an operator or a crash
-/// and its supervisor would; returns how long it was away.
-fn restart_postgres() -> Duration {
+/// Runs `pg_ctlcluster <version> <name> <action>` on the local PostgreSQL cluster (Debian's),
+/// as an operator or a crash and its supervisor would.
+fn pg_ctlcluster(action: &str) {
     let clusters = std::process::Command::new("pg_lsclusters")
         .arg("-h")
         .output()
@@ -32,13 +33,31 @@ fn restart_postgres() -> Duration {
         fields.next().expect("version"),
         fields.next().expect("name"),
     );
-    let started = Instant::now();
     let status = std::process::Command::new("pg_ctlcluster")
-        .args([version, name, "restart"])
+        .args([version, name, action])
         .status()
         .expect("pg_ctlcluster");
-    assert!(status.success(), "the cluster restarted");
-    started.elapsed()
+    assert!(status.success(), "pg_ctlcluster {action}");
+}
+
+/// Waits until `/readyz` of every server answers `status` (at most `within`).
+async fn readiness_becomes(servers: [&ServerProcess; 2], status: u16, within: Duration) {
+    let deadline = Instant::now() + within;
+    for server in servers {
+        loop {
+            let r = nextauth_e2e::request(server.addr, "GET", "/readyz", &[], b"").await;
+            let seen = r.as_ref().map(|r| (r.status, r.text()));
+            if matches!(&seen, Ok((s, _)) if *s == status) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "readiness of {} is not {status}: {seen:?}",
+                server.addr
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 async fn next_text(ws: &mut Ws) -> String {
@@ -68,18 +87,18 @@ async fn idle_connections_recover_after_a_postgresql_restart() {
     let server_id = ServerId::from_base64(&b.server_id).unwrap();
     let nonce = "after-restart";
     let hsid = SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", b.addr))
-        .await
-        .expect("browser socket");
-    ws.send(Message::Text(
-        format!("REGISTER {hsid} {}", b.server_id).into(),
-    ))
-    .await
-    .unwrap();
+    let mut ws = nextauth_e2e::page_socket(b.addr, &b.server_id, &hsid).await;
     assert!(next_text(&mut ws).await.starts_with("LOGOUT "));
 
-    let away = restart_postgres();
-    eprintln!("PostgreSQL restarted in {away:?}");
+    // While the database is down neither process is ready (a balancer sends nothing new);
+    // once it is back and each listens again, both are.
+    readiness_becomes([&a, &b], 200, Duration::from_secs(5)).await;
+    let started = Instant::now();
+    pg_ctlcluster("stop");
+    readiness_becomes([&a, &b], 503, Duration::from_secs(10)).await;
+    pg_ctlcluster("start");
+    eprintln!("PostgreSQL was away for {:?}", started.elapsed());
+    readiness_becomes([&a, &b], 200, Duration::from_secs(15)).await;
 
     // A login through A: the page on B hears it within 2 s. The first tries may meet pools
     // whose connections the restart ended (the server answers 500 or the flow fails; the

@@ -246,6 +246,32 @@ impl ServerProcess {
         (data, port)
     }
 
+    /// Sends SIGTERM, as a service manager stopping the process does (it drains and exits).
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success(), "SIGTERM sent");
+    }
+
+    /// How the process exited, waiting at most `within` (`None`: still running).
+    pub async fn exit_status(
+        &mut self,
+        within: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// The process id (for its CPU time and memory in /proc).
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -993,4 +1019,24 @@ async fn relay(
     } else {
         std::future::pending::<()>().await;
     }
+}
+
+/// A page's WebSocket (`/ws` of `addr`) that follows the session `hsid` of `server_id`
+/// (`REGISTER` sent; its first event not yet read).
+pub async fn page_socket(
+    addr: SocketAddr,
+    server_id: &str,
+    hsid: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>> {
+    use futures_util::SinkExt;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .expect("page socket");
+    let register = format!("REGISTER {hsid} {server_id}");
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        register.into(),
+    ))
+    .await
+    .expect("REGISTER");
+    ws
 }

@@ -315,3 +315,44 @@ pub fn enrol_code(payload: QrPayload) -> EnrolCode {
         other => panic!("expected an enrol code, got {other:?}"),
     }
 }
+
+/// A live app connection to `endpoint` (CONNECT, then PullMessages, as the SDK's live
+/// delivery opens it: the server pushes messages from then on).
+pub async fn live(endpoint: &str, account: &AppAccount) -> Exchange {
+    let trust = ParamsTrust::KnownKey {
+        key: &account.params.public_key,
+        not_before: account.params.issued_at,
+    };
+    let mut ex = open(
+        endpoint,
+        Purpose::Connect,
+        account.params.server_id,
+        [0; 16],
+        trust,
+    )
+    .await
+    .expect("connect");
+    ex.finish(&account.key, &ClientRequest::Connect)
+        .await
+        .expect("finish");
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.send(&AppRecord::PullMessages).await;
+    match ex.recv().await {
+        Some(ServerRecord::Messages { .. }) => ex,
+        other => panic!("live connection: {other:?}"),
+    }
+}
+
+/// Logs `account` into the session `reference` (a plain login: no number, no PIN due).
+pub async fn log_in(account: &AppAccount, reference: [u8; 16]) -> Result<(), Stop> {
+    let mut ex = open_known(account, Purpose::Login, reference).await?;
+    let login = ClientRequest::Login {
+        user_input: String::new(),
+        number: String::new(),
+    };
+    ex.finish(&account.key, &login).await?;
+    let reply = ex.recv().await.ok_or(Stop::Closed)?;
+    assert_eq!(reply, ServerRecord::Accepted);
+    ex.close().await;
+    Ok(())
+}

@@ -11,7 +11,9 @@
 //! Run: `NEXTAUTH_TEST_DATABASE_URL=$(scripts/postgres.sh) cargo bench -p nextauth-server
 //! --bench cluster` (needs `ulimit -n` above twice the connections). Without the variable the
 //! processes share a SQLite file (their watchers then poll it: the idle figure is about
-//! that). Under `cargo test` a short smoke pass runs.
+//! that). `SINGLE=1`: one process plays A and B (login figures only). `PERF_DATA=<file>`:
+//! `perf record` samples the servers during the logins (`scripts/perf-stages.sh <file>`).
+//! Under `cargo test` a short smoke pass runs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,8 +23,7 @@ use nextauth_e2e::raw::{self, AppAccount, Exchange};
 use nextauth_e2e::{shared_database, ServerProcess, TempDir};
 use nextauth_protocol::handshake::Purpose;
 use nextauth_protocol::ids::{ServerId, SessionRef};
-use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerRecord};
-use nextauth_protocol::params::ParamsTrust;
+use nextauth_protocol::messages::{ClientRequest, ServerRecord};
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_protocol::qr::QrPayload;
 use tokio::sync::Semaphore;
@@ -126,28 +127,7 @@ async fn heard(ws: &mut Ws, kind: &str, within: Duration) {
 
 /// A live app connection to `server` (CONNECT, then PullMessages: the server pushes from now on).
 async fn live(server: &ServerProcess, account: &AppAccount) -> Exchange {
-    let trust = ParamsTrust::KnownKey {
-        key: &account.params.public_key,
-        not_before: account.params.issued_at,
-    };
-    let mut ex = raw::open(
-        &format!("ws://{}/sigmai", server.addr),
-        Purpose::Connect,
-        account.params.server_id,
-        [0; 16],
-        trust,
-    )
-    .await
-    .expect("connect");
-    ex.finish(&account.key, &ClientRequest::Connect)
-        .await
-        .expect("finish");
-    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
-    ex.send(&AppRecord::PullMessages).await;
-    match ex.recv().await {
-        Some(ServerRecord::Messages { .. }) => ex,
-        other => panic!("live connection: {other:?}"),
-    }
+    raw::live(&format!("ws://{}/sigmai", server.addr), account).await
 }
 
 async fn enrol(server: &ServerProcess, n: usize) -> AppAccount {
@@ -184,14 +164,26 @@ async fn run(plan: Plan) {
     ] {
         extra.extend(off(flag));
     }
-    let (a, b) = ServerProcess::start_pair_on(data_a, database.clone(), &extra).await;
-    let servers = [&a, &b];
     let on = if database.starts_with("postgres://") {
         "PostgreSQL"
     } else {
         "a SQLite file"
     };
-    println!("cluster bench: two processes on {on}");
+    // SINGLE=1: one process plays A and B (the login figures of one process; no idle phase).
+    let single = std::env::var_os("SINGLE").is_some();
+    let (pair, alone);
+    let (a, b) = if single {
+        extra.extend(["--database-url".to_owned(), database.clone()]);
+        alone = ServerProcess::start_with(data_a, None, &extra).await;
+        println!("cluster bench: one process on {on}");
+        (&alone, &alone)
+    } else {
+        pair = ServerProcess::start_pair_on(data_a, database.clone(), &extra).await;
+        println!("cluster bench: two processes on {on}");
+        (&pair.0, &pair.1)
+    };
+    let servers = [a, b];
+    let processes = &servers[..if single { 1 } else { 2 }];
 
     // Accounts for the live connections and the logins (enrolled through A).
     let needed = plan.apps.max(1);
@@ -199,7 +191,6 @@ async fn run(plan: Plan) {
     let mut enrolments = Vec::new();
     for n in 0..needed {
         let permit = gate.clone();
-        let a = &a;
         enrolments.push(async move {
             let _p = permit.acquire().await;
             enrol(a, n).await
@@ -207,7 +198,187 @@ async fn run(plan: Plan) {
     }
     let accounts: Vec<AppAccount> = futures_util::future::join_all(enrolments).await;
 
-    // 1. Idle.
+    if std::env::var_os("STAGES").is_some() {
+        stages(plan.logins, a, &accounts, &database).await;
+        return;
+    }
+    if !single {
+        idle_phase(&plan, servers, &accounts, &database).await;
+    }
+
+    // 2. Cross-process latency: approve through A, hear LOGIN on B.
+    // One task drives every login (the protocol client's signer is not Sync), started at
+    // the pace and polled together.
+    let pace = Duration::from_secs_f64(1.0 / f64::from(plan.logins_per_second.max(1)));
+    let mut pending = futures_util::stream::FuturesUnordered::new();
+    let mut latencies = Vec::new();
+    let cpu_before: Vec<Duration> = processes.iter().map(|s| cpu_of(s.pid())).collect();
+    let profile = perf_record(processes);
+    let started = tokio::time::Instant::now();
+    let mut n = 0;
+    loop {
+        let due = started + pace * n as u32;
+        tokio::select! {
+            Some(latency) = pending.next(), if !pending.is_empty() => latencies.push(latency),
+            () = tokio::time::sleep_until(due), if n < plan.logins => {
+                pending.push(cross_login(a, b, &accounts[n % accounts.len()], n));
+                n += 1;
+            }
+            else => break,
+        }
+    }
+    let offered = plan.logins as f64 / started.elapsed().as_secs_f64();
+    perf_stop(profile);
+    // Everything the servers did for each login: the REST code, the page's socket, the
+    // handshake and its signature checks, the database writes, the announcement.
+    let cpu_per_login: f64 = processes
+        .iter()
+        .zip(&cpu_before)
+        .map(|(s, before)| (cpu_of(s.pid()) - *before).as_secs_f64())
+        .sum::<f64>()
+        * 1e3
+        / plan.logins.max(1) as f64;
+    println!(
+        "| server CPU per login ({} process(es), {} logins) | {cpu_per_login:.3} ms | {:.0} logins/s per core of server CPU |",
+        processes.len(),
+        plan.logins,
+        1e3 / cpu_per_login,
+    );
+    latencies.sort();
+    let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "| {} logins at {:.0}/s, approved on A, heard on B | p50 {:.1} ms | p99 {:.1} ms | max {:.1} ms |",
+        latencies.len(),
+        offered,
+        pick(0.5).as_secs_f64() * 1e3,
+        pick(0.99).as_secs_f64() * 1e3,
+        latencies.last().expect("one").as_secs_f64() * 1e3,
+    );
+}
+
+/// `STAGES=1`: each part of a login alone, `count` times one after the other on process
+/// `a`, with the server CPU (and on PostgreSQL the database transactions) each one cost;
+/// `PERF_DATA` then samples the app's logins only.
+async fn stages(count: usize, a: &ServerProcess, accounts: &[AppAccount], database: &str) {
+    let nonce = |n: usize| format!("stage-{n}");
+    let measure = |name: &'static str| Stage::begin(name, a, database);
+    let stage = measure("plain HTTP request (GET /healthz on a new connection)");
+    for _ in 0..count {
+        assert_eq!(a.api("GET", "/healthz", None, None).await.status, 200);
+    }
+    stage.end(count);
+    // The same and one database round trip: what each statement of a login costs the server.
+    let stage = measure("the same with one database statement (GET /readyz: SELECT 1)");
+    for _ in 0..count {
+        assert_eq!(a.api("GET", "/readyz", None, None).await.status, 200);
+    }
+    stage.end(count);
+    let stage = measure("REST: the website's login code (GET /servers/{id}/sessions/qr/login)");
+    for n in 0..count {
+        let path = format!("/servers/{}/sessions/qr/login", a.server_id);
+        assert_eq!(a.api("GET", &path, Some(&nonce(n)), None).await.status, 200);
+    }
+    stage.end(count);
+    let stage = measure("the page's socket: upgrade, REGISTER, first event, close");
+    for n in 0..count {
+        browser(a, &a.server_id, &nonce(n))
+            .await
+            .close(None)
+            .await
+            .ok();
+    }
+    stage.end(count);
+    let profile = perf_record(&[a]);
+    let stage = measure("the app's login: upgrade, handshake, signature checks, writes");
+    let server_id = ServerId::from_base64(&a.server_id).expect("id");
+    for n in 0..count {
+        let reference = SessionRef::derive(&server_id, nonce(n).as_bytes()).0;
+        raw::log_in(&accounts[n % accounts.len()], reference)
+            .await
+            .expect("login");
+    }
+    stage.end(count);
+    perf_stop(profile);
+}
+
+/// The server CPU and database transactions from `begin` to `end`.
+struct Stage<'a> {
+    name: &'static str,
+    server: &'a ServerProcess,
+    database: &'a str,
+    cpu: Duration,
+    transactions: Option<u64>,
+}
+
+impl<'a> Stage<'a> {
+    fn begin(name: &'static str, server: &'a ServerProcess, database: &'a str) -> Self {
+        // The wait for the counts before the CPU time, so that it does not count the wait.
+        let transactions = settled_transactions(database);
+        Self {
+            name,
+            server,
+            database,
+            cpu: cpu_of(server.pid()),
+            transactions,
+        }
+    }
+
+    fn end(self, count: usize) {
+        let cpu = (cpu_of(self.server.pid()) - self.cpu).as_secs_f64() * 1e3 / count as f64;
+        let transactions = self
+            .transactions
+            .zip(settled_transactions(self.database))
+            // The two psql reads themselves count one each.
+            .map_or("-".to_owned(), |(t0, t1)| {
+                format!("{:.1}", (t1 - t0).saturating_sub(1) as f64 / count as f64)
+            });
+        println!("| {} | {cpu:.3} ms | {transactions} |", self.name);
+    }
+}
+
+/// [`pg_transactions`] once every backend has reported: an idle one reports its counts only
+/// after 10 s (PostgreSQL 15's PGSTAT_IDLE_INTERVAL).
+fn settled_transactions(database: &str) -> Option<u64> {
+    if database.starts_with("postgres://") {
+        std::thread::sleep(Duration::from_millis(10_500));
+    }
+    pg_transactions(database)
+}
+
+/// With `PERF_DATA=<file>`, `perf record` samples the server processes during the logins
+/// (`scripts/perf-stages.sh <file>` sums the samples by stage).
+fn perf_record(processes: &[&ServerProcess]) -> Option<std::process::Child> {
+    let out = std::env::var("PERF_DATA").ok()?;
+    let pids: Vec<String> = processes.iter().map(|s| s.pid().to_string()).collect();
+    let child = std::process::Command::new("perf")
+        .args(["record", "-F", "1999", "-o", &out, "-p", &pids.join(",")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("perf record (PERF_DATA is set)");
+    // perf attaches before the first login.
+    std::thread::sleep(Duration::from_millis(500));
+    Some(child)
+}
+
+/// Stops `perf record` (SIGINT: it writes its file and exits).
+fn perf_stop(profile: Option<std::process::Child>) {
+    if let Some(mut child) = profile {
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
+}
+
+/// The idle phase: `plan.browsers` page sockets and `plan.apps` live app connections, half on
+/// each process, then nothing for `plan.idle`.
+async fn idle_phase(
+    plan: &Plan,
+    servers: [&ServerProcess; 2],
+    accounts: &[AppAccount],
+    database: &str,
+) {
     let rss_before: Vec<u64> = servers.iter().map(|s| rss_kib(s.pid())).collect();
     let mut sockets = Vec::new();
     for n in 0..plan.browsers {
@@ -231,7 +402,7 @@ async fn run(plan: Plan) {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_after: Vec<u64> = servers.iter().map(|s| rss_kib(s.pid())).collect();
     let per_process = (plan.browsers + plan.apps) as f64 / 2.0;
-    let tx0 = pg_transactions(&database);
+    let tx0 = pg_transactions(database);
     let cpu0: Vec<Duration> = servers.iter().map(|s| cpu_of(s.pid())).collect();
     let t0 = Instant::now();
     tokio::time::sleep(plan.idle).await;
@@ -242,7 +413,7 @@ async fn run(plan: Plan) {
         .map(|(s, c0)| 100.0 * (cpu_of(s.pid()) - *c0).as_secs_f64() / wall.as_secs_f64())
         .collect();
     let tx = tx0
-        .zip(pg_transactions(&database))
+        .zip(pg_transactions(database))
         .map(|(t0, t1)| (t1 - t0) as f64 / wall.as_secs_f64());
     let polled = (plan.browsers as f64 / 0.5) + plan.apps as f64; // every 0.5 s and 1 s before
     println!(
@@ -263,51 +434,6 @@ async fn run(plan: Plan) {
     for ex in connections {
         ex.close().await;
     }
-
-    // 2. Cross-process latency: approve through A, hear LOGIN on B.
-    // One task drives every login (the protocol client's signer is not Sync), started at
-    // the pace and polled together.
-    let pace = Duration::from_secs_f64(1.0 / f64::from(plan.logins_per_second.max(1)));
-    let mut pending = futures_util::stream::FuturesUnordered::new();
-    let mut latencies = Vec::new();
-    let cpu_before: Vec<Duration> = [&a, &b].iter().map(|s| cpu_of(s.pid())).collect();
-    let started = tokio::time::Instant::now();
-    let mut n = 0;
-    loop {
-        let due = started + pace * n as u32;
-        tokio::select! {
-            Some(latency) = pending.next(), if !pending.is_empty() => latencies.push(latency),
-            () = tokio::time::sleep_until(due), if n < plan.logins => {
-                pending.push(cross_login(&a, &b, &accounts[n % accounts.len()], n));
-                n += 1;
-            }
-            else => break,
-        }
-    }
-    let offered = plan.logins as f64 / started.elapsed().as_secs_f64();
-    // Everything the two servers did for each login: the REST code, the page's socket, the
-    // handshake and its signature checks, the database writes, the announcement.
-    let cpu_per_login: f64 = [&a, &b]
-        .iter()
-        .zip(&cpu_before)
-        .map(|(s, before)| (cpu_of(s.pid()) - *before).as_secs_f64())
-        .sum::<f64>()
-        * 1e3
-        / plan.logins.max(1) as f64;
-    println!(
-        "| server CPU per login (both processes, {} logins) | {cpu_per_login:.2} ms |",
-        plan.logins
-    );
-    latencies.sort();
-    let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
-    println!(
-        "| {} logins at {:.0}/s, approved on A, heard on B | p50 {:.1} ms | p99 {:.1} ms | max {:.1} ms |",
-        latencies.len(),
-        offered,
-        pick(0.5).as_secs_f64() * 1e3,
-        pick(0.99).as_secs_f64() * 1e3,
-        latencies.last().expect("one").as_secs_f64() * 1e3,
-    );
 }
 
 /// One login: the website's session on A (its code), its page's socket on B, the app's

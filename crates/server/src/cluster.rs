@@ -79,6 +79,11 @@ impl Bus {
     pub fn listening(&self) -> bool {
         self.listening.load(Ordering::SeqCst)
     }
+
+    /// Whether the process listens at all ([`start`] ran, on PostgreSQL).
+    pub fn started(&self) -> bool {
+        self.outbox.get().is_some()
+    }
 }
 
 impl Default for Bus {
@@ -100,8 +105,7 @@ pub async fn start(
     if state.db.backend != crate::db::Backend::Postgres {
         return Ok(None);
     }
-    let mut listener = PgListener::connect(url).await?;
-    listener.listen(CHANNEL).await?;
+    let listener = listen(url).await?;
     let (outbox, inbox) = mpsc::unbounded_channel();
     if state.bus.outbox.set(outbox).is_err() {
         return Ok(None); // started already
@@ -112,7 +116,7 @@ pub async fn start(
         "announcements across processes: LISTEN/NOTIFY"
     );
     let sender = tokio::spawn(send_loop(state.clone(), inbox));
-    let receiver = tokio::spawn(listen_loop(Arc::downgrade(state), listener));
+    let receiver = tokio::spawn(listen_loop(Arc::downgrade(state), url.to_owned(), listener));
     Ok(Some([sender, receiver]))
 }
 
@@ -138,37 +142,53 @@ async fn send_loop(state: SharedState, mut inbox: mpsc::UnboundedReceiver<Change
 }
 
 /// Hands the other processes' announcements to this process's watchers.
-async fn listen_loop(state: std::sync::Weak<AppState>, mut listener: PgListener) {
+async fn listen_loop(weak: std::sync::Weak<AppState>, url: String, mut listener: PgListener) {
     loop {
         let received = listener.try_recv().await;
-        let Some(state) = state.upgrade() else { return };
+        let Some(state) = weak.upgrade() else { return };
         match received {
             Ok(Some(notification)) => {
                 for change in decode(state.bus.origin, notification.payload()) {
                     // Locally only: it came from another process.
                     let _ = state.changes.send(change);
                 }
-            }
-            Ok(None) => {
-                // The connection was lost and is made again at the next call: what was sent
-                // meanwhile is lost, so everything is re-read.
-                tracing::warn!("the LISTEN connection was lost; re-reading what is followed");
-                state.bus.listening.store(false, Ordering::SeqCst);
-                let _ = state.changes.send(Change::All);
-            }
-            Err(err) => {
-                tracing::warn!(%err, "LISTEN failed; trying again in 1 s");
-                state.bus.listening.store(false, Ordering::SeqCst);
-                drop(state);
-                tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
+            // The connection was lost: what was sent meanwhile is lost too.
+            Ok(None) => tracing::warn!("the LISTEN connection was lost"),
+            Err(err) => tracing::warn!(%err, "LISTEN failed"),
         }
-        if !state.bus.listening.swap(true, Ordering::SeqCst) {
-            tracing::info!("listening again");
-            let _ = state.changes.send(Change::All);
+        // Not listening (readiness says so, watchers poll) until the connection is made
+        // again; then everything is re-read.
+        state.bus.listening.store(false, Ordering::SeqCst);
+        drop(state);
+        listener = relisten(&url).await;
+        let Some(state) = weak.upgrade() else { return };
+        state.bus.listening.store(true, Ordering::SeqCst);
+        tracing::info!("listening again; re-reading what is followed");
+        let _ = state.changes.send(Change::All);
+    }
+}
+
+/// A new listening connection, trying every second until the database answers. (sqlx's
+/// listener reconnects by itself only inside its next receive, which then waits for a
+/// notification: the process would not know that it listens again until another one spoke.)
+async fn relisten(url: &str) -> PgListener {
+    loop {
+        match listen(url).await {
+            Ok(listener) => return listener,
+            Err(err) => {
+                tracing::debug!(%err, "cannot LISTEN yet; trying again in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
         }
     }
+}
+
+async fn listen(url: &str) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }
 
 /// `origin` in hex, then one line per change: `S {server} {session}`, `M {account}` or `A`.

@@ -31,6 +31,7 @@ pub mod login_checks;
 pub mod message_center;
 pub mod private_files;
 pub mod push_senders;
+pub mod readiness;
 pub mod state;
 pub mod store;
 pub mod sweep;
@@ -38,7 +39,7 @@ pub mod trace;
 pub mod user_context;
 pub mod web;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -129,6 +130,7 @@ pub fn router(state: SharedState) -> Router {
     let provoke = middleware::from_fn_with_state(state.clone(), limits::provoke);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readiness::readyz))
         .route("/sigmai", get(app_endpoint::sigmai))
         .merge(api::routes().route_layer(provoke))
         .merge(web::routes())
@@ -150,7 +152,11 @@ pub async fn serve(
     serve_with_shutdown(listener, config, shutdown_signal()).await
 }
 
-/// Like [`serve`], but stops gracefully when `shutdown` completes.
+/// Like [`serve`], but stops gracefully when `shutdown` completes: not ready at once (`/readyz`
+/// answers 503) and every browser socket and live app connection closed with "going away";
+/// new connections still accepted for [`readiness::DRAIN_DELAY`] (so a balancer's health
+/// check takes the process out first), then none; requests and app exchanges in flight given
+/// [`readiness::SHUTDOWN_GRACE`] to end; then it returns `Ok`.
 ///
 /// # Errors
 ///
@@ -170,10 +176,31 @@ where
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %state.config.data_dir.display(), version = VERSION, "serving");
     let sweeper = sweep::spawn(state.clone());
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // When the process stops listening: the deadline of what is still in flight.
+    let (stopped, deadline) = tokio::sync::oneshot::channel();
+    let draining = state.clone();
+    let drain = async move {
+        shutdown.await;
+        draining.lifecycle.drain();
+        tracing::info!(
+            open = draining.lifecycle.open(),
+            "draining: not ready, open sockets told to go away"
+        );
+        tokio::time::sleep(readiness::DRAIN_DELAY).await;
+        tracing::info!("no longer accepting connections");
+        let _ = stopped.send(tokio::time::Instant::now() + readiness::SHUTDOWN_GRACE);
+    };
     let served = axum::serve(no_delay(listener), app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+        .with_graceful_shutdown(drain)
+        .into_future();
+    let deadline = async {
+        match deadline.await {
+            Ok(deadline) => deadline,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let served = in_flight_until(served, deadline, &state).await;
     sweeper.abort();
     for task in cluster.into_iter().flatten() {
         task.abort();
@@ -181,6 +208,46 @@ where
     served?;
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Runs `served` (the HTTP server, which ends once requests in flight are done), then waits
+/// for the upgraded connections (sockets, app exchanges) to end, until the deadline that
+/// `deadline` gives once the process stops listening.
+async fn in_flight_until(
+    served: impl Future<Output = std::io::Result<()>>,
+    deadline: impl Future<Output = tokio::time::Instant>,
+    state: &SharedState,
+) -> std::io::Result<()> {
+    tokio::pin!(served, deadline);
+    let mut until = None;
+    let result = loop {
+        tokio::select! {
+            result = &mut served => break result,
+            at = &mut deadline, if until.is_none() => until = Some(at),
+            () = tokio::time::sleep_until(until.unwrap_or_else(tokio::time::Instant::now)), if until.is_some() => {
+                tracing::warn!("requests still in flight at the shutdown deadline");
+                return Ok(());
+            }
+        }
+    };
+    // The deadline is set before the server stops; none means the listener failed.
+    let until = match until {
+        Some(at) => at,
+        None => match tokio::time::timeout(std::time::Duration::from_millis(10), deadline).await {
+            Ok(at) => at,
+            Err(_) => return result,
+        },
+    };
+    if tokio::time::timeout_at(until, state.lifecycle.all_closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = state.lifecycle.open(),
+            "connections still open at the shutdown deadline"
+        );
+    }
+    result
 }
 
 /// The listener with Nagle's algorithm off on every connection: protocol messages and browser

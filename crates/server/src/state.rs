@@ -41,6 +41,10 @@ pub struct AppState {
     pub checks: LoginChecks,
     /// Announcements to and from the other server processes (PostgreSQL).
     pub bus: crate::cluster::Bus,
+    /// Draining at shutdown, and the open connections that must hear of it.
+    pub lifecycle: crate::readiness::Lifecycle,
+    /// Each server's unsealed key and signed parameters, for the app endpoint.
+    pub signers: crate::app_endpoint::Signers,
 }
 
 /// Something that watchers may want to re-read.
@@ -91,6 +95,8 @@ impl AppState {
             deliveries: Default::default(),
             checks,
             bus: crate::cluster::Bus::new(),
+            lifecycle: Default::default(),
+            signers: Default::default(),
         })
     }
 

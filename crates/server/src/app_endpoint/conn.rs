@@ -114,6 +114,13 @@ impl Conn {
         Ok(AppRecord::decode(&session.open(&frame)?)?)
     }
 
+    /// Closes the connection with "going away": the process shuts down, the app reconnects
+    /// (through the balancer, to another one).
+    pub async fn go_away(&mut self) {
+        let frame = crate::readiness::going_away_frame();
+        let _ = self.socket.send(Message::Close(Some(frame))).await;
+    }
+
     /// Closes the connection politely.
     pub async fn close(mut self) {
         let _ = self.socket.send(Message::Close(None)).await;

@@ -176,13 +176,10 @@ pub const MAX_ACCOUNTS: usize = 64;
 /// too (one connection per server for live delivery); deletion, PIN, pause and outcome
 /// requests stay the opening account's.
 pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
-    let Exchange {
-        state,
-        server,
-        account_key,
-        session,
-    } = ex;
-    let Some(account) = accounts::by_key(&state.db, &server.server_id, &account_key).await? else {
+    let (state, server, session) = (ex.state, ex.server, ex.session);
+    // A deleted account too: its app learns of the deletion here (the Ack below).
+    let Some(account) = accounts::by_key(&state.db, &server.server_id, &ex.account_key).await?
+    else {
         return Err(conn.refuse(session, codes::AUTH_FAILED).await);
     };
     conn.send_record(session, &ServerRecord::Accepted).await?;
@@ -190,10 +187,16 @@ pub async fn serve(ex: Exchange<'_>, conn: &mut Conn) -> EndpointResult<()> {
     let mut carried: Vec<i64> = vec![account.account_id];
     let mut sent: HashSet<[u8; 16]> = HashSet::new();
     let mut changes = state.changes.subscribe();
+    let mut open = state.lifecycle.open_connection();
     // After subscribing: the message's nudge delivers it in this connection.
     tell_held_pushes(state, server, &account).await?;
     loop {
         tokio::select! {
+            () = open.going_away() => {
+                // Nothing is lost: the messages stay queued for the app's next connection.
+                conn.go_away().await;
+                return Ok(());
+            }
             frame = tokio::time::timeout(IDLE, conn.recv_any()) => {
                 let Ok(frame) = frame else { return Err(EndpointError::Timeout) };
                 let record = AppRecord::decode(&session.open(&frame?)?)?;
@@ -331,8 +334,7 @@ async fn app_token(
         issued_at: now,
         expires_at: now + APP_TOKEN_TTL_SECS,
     };
-    let key = server.signing_key(&state.master, &state.rng)?;
-    let token = claims.sign(&key, &state.rng)?;
+    let token = claims.sign(&state.signers.of(state, server)?.key, &state.rng)?;
     tracing::info!(account_id = account.account_id, "app token issued");
     Ok(Ok(token))
 }

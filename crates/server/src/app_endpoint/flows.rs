@@ -26,6 +26,32 @@ pub struct Exchange<'a> {
     pub session: &'a mut Session,
 }
 
+impl Exchange<'_> {
+    /// The account the app authenticated as, refusing unknown, deleted and blocked ones.
+    async fn usable_account(&mut self, conn: &mut Conn) -> EndpointResult<AccountRow> {
+        let key = &self.account_key;
+        match accounts::by_key(&self.state.db, &self.server.server_id, key).await? {
+            Some(a) if a.deleted => Err(conn.refuse(self.session, codes::AUTH_FAILED).await),
+            Some(a) if a.blocked => Err(conn.refuse(self.session, codes::ACCOUNT_BLOCKED).await),
+            Some(a) => Ok(a),
+            None => Err(conn.refuse(self.session, codes::AUTH_FAILED).await),
+        }
+    }
+
+    /// The usable account, when the transaction is its own (else refused as unknown).
+    async fn owner_of(
+        &mut self,
+        conn: &mut Conn,
+        tx: &TransactionRow,
+    ) -> EndpointResult<AccountRow> {
+        let account = self.usable_account(conn).await?;
+        if account.account_id != tx.account_id {
+            return Err(conn.refuse(self.session, codes::TRANSACTION_UNKNOWN).await);
+        }
+        Ok(account)
+    }
+}
+
 /// Whether a PIN entry is due given the timeout in minutes (-1 never, 0 always).
 pub fn pin_due(timeout_minutes: i32, last_pin_at: u64, now: u64) -> bool {
     match timeout_minutes {
@@ -70,12 +96,7 @@ pub async fn enrol(
     device_name: String,
     pin_verifier: Option<[u8; 32]>,
 ) -> EndpointResult<()> {
-    let Exchange {
-        state,
-        server,
-        account_key,
-        session,
-    } = ex;
+    let (state, server, account_key, session) = (ex.state, ex.server, ex.account_key, ex.session);
     let now = clock::now();
     if server.settings.second_factor == SecondFactorPolicy::Pin && pin_verifier.is_none() {
         return Err(conn.refuse(session, codes::PIN_REQUIRED).await);
@@ -129,24 +150,19 @@ pub struct LoginAnswer {
 
 /// Logs the account into the session, with the number when asked and the PIN when it is due.
 pub async fn login(
-    ex: Exchange<'_>,
+    mut ex: Exchange<'_>,
     conn: &mut Conn,
     session_ref: SessionRef,
     answer: LoginAnswer,
     asked: Asked,
 ) -> EndpointResult<()> {
-    let Exchange {
-        state,
-        server,
-        account_key,
-        session,
-    } = ex;
+    let account = ex.usable_account(conn).await?;
+    let (state, server, session) = (ex.state, ex.server, ex.session);
     let LoginAnswer {
         user_input,
         number,
         app_login,
     } = answer;
-    let account = usable_account(state, server, &account_key, conn, session).await?;
     if !checks::number_matches(asked.number.as_deref(), &number) {
         // Denied, reported, and counted like a denied push; the browser gets a new number so
         // that guessing starts over.
@@ -182,8 +198,7 @@ pub async fn login(
     if !log_in(state, server, &session_ref, id, userid, &user_input).await? {
         return Err(conn.refuse(session, codes::SESSION_UNKNOWN).await);
     }
-    // The owner is here: pushes are welcome again, and the next login gets a new number.
-    accounts::push_trusted_again(&state.db, id).await?;
+    // The next login gets a new number (and pushes are welcome again: log_in).
     if asked.number.is_some() {
         sessions::set_match_number(&state.db, &server.server_id, &session_ref, None).await?;
     }
@@ -202,18 +217,13 @@ pub async fn login(
 /// "This was not me" on a login: the session goes back to waiting, a fraud report is
 /// recorded and sent, and push logins to the account pause.
 pub async fn not_me_login(
-    ex: Exchange<'_>,
+    mut ex: Exchange<'_>,
     conn: &mut Conn,
     session_ref: SessionRef,
     asked: Asked,
 ) -> EndpointResult<()> {
-    let Exchange {
-        state,
-        server,
-        account_key,
-        session,
-    } = ex;
-    let account = usable_account(state, server, &account_key, conn, session).await?;
+    let account = ex.usable_account(conn).await?;
+    let (state, server, session) = (ex.state, ex.server, ex.session);
     back_to_new(state, &server.server_id, &session_ref, SessionEvent::Cancel).await?;
     checks::not_me(
         state,
@@ -230,22 +240,14 @@ pub async fn not_me_login(
 
 /// "This was not me" on a transaction: declined, reported, and push logins pause.
 pub async fn not_me_transaction(
-    ex: Exchange<'_>,
+    mut ex: Exchange<'_>,
     conn: &mut Conn,
     tx: TransactionRow,
     asked: Asked,
     evidence: Vec<u8>,
 ) -> EndpointResult<()> {
-    let Exchange {
-        state,
-        server,
-        account_key,
-        session,
-    } = ex;
-    let account = usable_account(state, server, &account_key, conn, session).await?;
-    if account.account_id != tx.account_id {
-        return Err(conn.refuse(session, codes::TRANSACTION_UNKNOWN).await);
-    }
+    let account = ex.owner_of(conn, &tx).await?;
+    let (state, server, session) = (ex.state, ex.server, ex.session);
     let declined = TransactionStatus::Declined;
     if !transactions::settle(&state.db, &tx.tid, declined, &evidence, clock::now()).await? {
         return Err(conn.refuse(session, codes::TRANSACTION_UNKNOWN).await);
@@ -267,7 +269,7 @@ pub async fn not_me_transaction(
 /// Settles a transaction: approval needs the number when asked and the PIN when due (always
 /// when the timeout is 0).
 pub async fn transaction(
-    ex: Exchange<'_>,
+    mut ex: Exchange<'_>,
     conn: &mut Conn,
     tx: TransactionRow,
     approve: bool,
@@ -275,16 +277,8 @@ pub async fn transaction(
     asked: Asked,
     evidence: Vec<u8>,
 ) -> EndpointResult<()> {
-    let Exchange {
-        state,
-        server,
-        account_key,
-        session,
-    } = ex;
-    let account = usable_account(state, server, &account_key, conn, session).await?;
-    if account.account_id != tx.account_id {
-        return Err(conn.refuse(session, codes::TRANSACTION_UNKNOWN).await);
-    }
+    let account = ex.owner_of(conn, &tx).await?;
+    let (state, server, session) = (ex.state, ex.server, ex.session);
     if approve && !checks::number_matches(asked.number.as_deref(), number) {
         checks::report(
             state,
@@ -322,22 +316,6 @@ pub async fn transaction(
     );
     conn.send_record(session, &ServerRecord::Accepted).await?;
     Ok(())
-}
-
-/// The account for `key`, refusing unknown, deleted and blocked ones.
-async fn usable_account(
-    state: &SharedState,
-    server: &ServerRow,
-    key: &PublicKey,
-    conn: &mut Conn,
-    session: &mut Session,
-) -> EndpointResult<AccountRow> {
-    match accounts::by_key(&state.db, &server.server_id, key).await? {
-        Some(a) if a.deleted => Err(conn.refuse(session, codes::AUTH_FAILED).await),
-        Some(a) if a.blocked => Err(conn.refuse(session, codes::ACCOUNT_BLOCKED).await),
-        Some(a) => Ok(a),
-        None => Err(conn.refuse(session, codes::AUTH_FAILED).await),
-    }
 }
 
 /// Logs the account into the session, if the session still waits for a login (never over a

@@ -6,6 +6,7 @@ mod conn;
 mod connect;
 mod flows;
 mod pin;
+mod signers;
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use nextauth_protocol::ids::{SessionRef, TransactionRef};
 use nextauth_protocol::messages::{ClientRequest, LoginCheck, Observed, ServerContext};
 
 pub use conn::{Conn, EndpointError, EndpointResult};
+pub use signers::Signers;
 
 use crate::clock;
 use crate::limits::AppConnection;
@@ -76,9 +78,11 @@ pub async fn sigmai(
         .read_buffer_size(SOCKET_READ_BUFFER)
         .on_upgrade(move |socket| {
             crate::trace::in_span(span, async move {
-                // Counted as open until the exchange ends.
+                // Counted as open until the exchange ends (by the limits, and by a shutdown,
+                // which lets it finish).
                 let app_ip = admitted.0.client();
                 let _admitted = admitted;
+                let _open = state.lifecycle.open_connection();
                 let conn = Conn::new(socket);
                 match serve(&state, conn, app_ip).await {
                     Ok(()) => {}
@@ -170,39 +174,16 @@ async fn exchange(
         Purpose::Enrol | Purpose::Login => {
             let session_ref = SessionRef(hello.reference);
             crate::trace::record_flow(&server.server_id, &session_ref);
-            let Some(session) = sessions::get(&state.db, &server.server_id, &session_ref).await?
+            // Only a session that waits for a scan: a logged-in (or ended) one never changes
+            // because someone who knows its reference says hello.
+            let Some(session) =
+                sessions::scan(&state.db, &server.server_id, &session_ref, now).await?
             else {
                 return Err(conn.alert(codes::SESSION_UNKNOWN).await);
             };
             let (announce, info) = UserContext::from_stored(&session.announce).to_protocol();
             // A session that was sent a push login learns that the app picked it up.
-            let pushed = session.event == SessionEvent::Provoke;
-            let event = if pushed {
-                SessionEvent::ConfirmProvoke
-            } else {
-                SessionEvent::ConfirmScan
-            };
-            let t = Transition {
-                state: SessionState::Scanned,
-                event,
-                account_id: None,
-                user_input: None,
-            };
-            // Only a session that waits for a scan: a logged-in (or ended) one never changes
-            // because someone who knows its reference says hello.
-            let scannable = sessions::SCANNABLE;
-            if !sessions::transition(
-                &state.db,
-                &server.server_id,
-                &session_ref,
-                scannable,
-                t,
-                now,
-            )
-            .await?
-            {
-                return Err(conn.alert(codes::SESSION_UNKNOWN).await);
-            }
+            let pushed = session.event == SessionEvent::ConfirmProvoke;
             state.notify(Change::Session(server.server_id, session_ref));
             *scanned = Some((server.server_id, session_ref));
             let context = if purpose == Purpose::Enrol {
@@ -251,12 +232,11 @@ async fn exchange(
         Purpose::Connect => (ServerContext::Connect, Target::None),
     };
 
-    let key = server.signing_key(&state.master, &state.rng)?;
-    let signed = server.signed_params(&key, &state.rng)?;
+    let signer = state.signers.of(state, &server)?;
     let (pending, m2) = hello.respond_rotated(
         &state.rng,
-        &key,
-        &signed,
+        &signer.key,
+        &signer.signed,
         &server.rotations,
         &context.encode()?,
     )?;

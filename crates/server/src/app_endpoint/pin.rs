@@ -95,6 +95,15 @@ async fn blocked(conn: &mut Conn, session: &mut Session) -> EndpointResult<Verdi
     Ok(Verdict::Blocked)
 }
 
+/// Asks the app for a new PIN (`PinReset`) and returns the verifier it answers with.
+async fn new_verifier(conn: &mut Conn, session: &mut Session) -> EndpointResult<[u8; 32]> {
+    conn.send_record(session, &ServerRecord::PinReset).await?;
+    match conn.recv_record(session, PIN_TIMEOUT).await? {
+        AppRecord::PinSet { verifier } => Ok(verifier),
+        _ => Err(conn.refuse(session, codes::UNEXPECTED).await),
+    }
+}
+
 /// The server requires a PIN and the account has none (it was enrolled before): the app sends
 /// the verifier of its PIN for this account (HEADLESS_UPGRADE, docs/protocol.md 11), asked as
 /// after a reset.
@@ -104,11 +113,7 @@ pub async fn upgrade(
     conn: &mut Conn,
     session: &mut Session,
 ) -> EndpointResult<Verdict> {
-    conn.send_record(session, &ServerRecord::PinReset).await?;
-    let verifier = match conn.recv_record(session, PIN_TIMEOUT).await? {
-        AppRecord::PinSet { verifier } => verifier,
-        _ => return Err(conn.refuse(session, codes::UNEXPECTED).await),
-    };
+    let verifier = new_verifier(conn, session).await?;
     let stored = pin_attempts::store_verifier(
         &state.db,
         &state.master,
@@ -133,11 +138,7 @@ async fn set_after_reset(
     conn: &mut Conn,
     session: &mut Session,
 ) -> EndpointResult<Verdict> {
-    conn.send_record(session, &ServerRecord::PinReset).await?;
-    let verifier = match conn.recv_record(session, PIN_TIMEOUT).await? {
-        AppRecord::PinSet { verifier } => verifier,
-        _ => return Err(conn.refuse(session, codes::UNEXPECTED).await),
-    };
+    let verifier = new_verifier(conn, session).await?;
     let now = clock::now();
     let stored = pin_attempts::store_verifier(
         &state.db,

@@ -122,6 +122,35 @@ impl SessionRow {
     }
 }
 
+/// A statement on one session: its key (server, reference) is bound as the last two
+/// parameters. Returns the rows it changed.
+async fn run_keyed<'q>(
+    db: &Db,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    server: &ServerId,
+    session: &SessionRef,
+) -> StoreResult<u64> {
+    let done = query
+        .bind(server.0.to_vec())
+        .bind(session.0.to_vec())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The row a query keyed by (server, a session reference: `$1`, `$2`) finds.
+async fn fetch_keyed(
+    db: &Db,
+    sql: &str,
+    server: &ServerId,
+    session: &SessionRef,
+) -> StoreResult<Option<AnyRow>> {
+    let query = sqlx::query(sql)
+        .bind(server.0.to_vec())
+        .bind(session.0.to_vec());
+    Ok(query.fetch_optional(&db.pool).await?)
+}
+
 /// The session, created in state `new` if it does not exist yet.
 pub async fn ensure(
     db: &Db,
@@ -147,23 +176,15 @@ pub async fn ensure(
 
 /// Marks the session as one an app opened for itself (AppLogin): it can back app tokens.
 pub async fn mark_app_login(db: &Db, server: &ServerId, session: &SessionRef) -> StoreResult<()> {
-    sqlx::query("UPDATE sessions SET app_login = 1 WHERE server_id = $1 AND session_ref = $2")
-        .bind(server.0.to_vec())
-        .bind(session.0.to_vec())
-        .execute(&db.pool)
-        .await?;
+    let sql = "UPDATE sessions SET app_login = 1 WHERE server_id = $1 AND session_ref = $2";
+    run_keyed(db, sqlx::query(sql), server, session).await?;
     Ok(())
 }
 
 /// Whether the session is an AppLogin session ([`mark_app_login`]).
 pub async fn is_app_login(db: &Db, server: &ServerId, session: &SessionRef) -> StoreResult<bool> {
-    let row =
-        sqlx::query("SELECT app_login FROM sessions WHERE server_id = $1 AND session_ref = $2")
-            .bind(server.0.to_vec())
-            .bind(session.0.to_vec())
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(match row {
+    let sql = "SELECT app_login FROM sessions WHERE server_id = $1 AND session_ref = $2";
+    Ok(match fetch_keyed(db, sql, server, session).await? {
         Some(row) => sqlx::Row::try_get::<i64, _>(&row, "app_login")? != 0,
         None => false,
     })
@@ -175,11 +196,8 @@ pub async fn get(
     server: &ServerId,
     session: &SessionRef,
 ) -> StoreResult<Option<SessionRow>> {
-    let row = sqlx::query("SELECT * FROM sessions WHERE server_id = $1 AND session_ref = $2")
-        .bind(server.0.to_vec())
-        .bind(session.0.to_vec())
-        .fetch_optional(&db.pool)
-        .await?;
+    let sql = "SELECT * FROM sessions WHERE server_id = $1 AND session_ref = $2";
+    let row = fetch_keyed(db, sql, server, session).await?;
     row.as_ref().map(SessionRow::from_row).transpose()
 }
 
@@ -191,15 +209,10 @@ pub async fn set_announce(
     announce: &str,
     now: u64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE sessions SET announce = $1, updated = $2 WHERE server_id = $3 AND session_ref = $4",
-    )
-    .bind(announce.to_owned())
-    .bind(now as i64)
-    .bind(server.0.to_vec())
-    .bind(session.0.to_vec())
-    .execute(&db.pool)
-    .await?;
+    let sql =
+        "UPDATE sessions SET announce = $1, updated = $2 WHERE server_id = $3 AND session_ref = $4";
+    let query = sqlx::query(sql).bind(announce.to_owned()).bind(now as i64);
+    run_keyed(db, query, server, session).await?;
     Ok(())
 }
 
@@ -236,27 +249,56 @@ pub async fn transition(
     t: Transition<'_>,
     now: u64,
 ) -> StoreResult<bool> {
-    let states = from
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let states = listed(from);
     let sql = format!(
         "UPDATE sessions SET state = $1, event = $2, account_id = $3, \
          last_account_id = COALESCE($3, last_account_id), user_input = COALESCE($4, user_input), \
          version = version + 1, updated = $5 WHERE server_id = $6 AND session_ref = $7 AND state IN ({states})"
     );
-    let done = sqlx::query(&sql)
+    let query = sqlx::query(&sql)
         .bind(t.state.as_str())
         .bind(t.event.as_str())
         .bind(t.account_id)
         .bind(t.user_input.map(str::to_owned))
+        .bind(now as i64);
+    Ok(run_keyed(db, query, server, session).await? == 1)
+}
+
+/// `from` as an SQL list: `'new', 'scanned'`.
+fn listed(from: &[SessionState]) -> String {
+    from.iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An app's hello for a session that waits for a scan ([`SCANNABLE`]): the session moves to
+/// `scanned` with the event its browsers hear (`CONFIRMPROVOKE` when a push login for it was
+/// sent, else `CONFIRMSCAN`), in one statement. Returns the session as it is now, or `None`
+/// when there is none or it is logged in.
+pub async fn scan(
+    db: &Db,
+    server: &ServerId,
+    session: &SessionRef,
+    now: u64,
+) -> StoreResult<Option<SessionRow>> {
+    let sql = format!(
+        "UPDATE sessions SET state = 'scanned', account_id = NULL, \
+         event = CASE WHEN event = '{provoke}' THEN '{confirm_provoke}' ELSE '{confirm_scan}' END, \
+         version = version + 1, updated = $1 \
+         WHERE server_id = $2 AND session_ref = $3 AND state IN ({scannable}) RETURNING *",
+        provoke = SessionEvent::Provoke.as_str(),
+        confirm_provoke = SessionEvent::ConfirmProvoke.as_str(),
+        confirm_scan = SessionEvent::ConfirmScan.as_str(),
+        scannable = listed(SCANNABLE)
+    );
+    let row = sqlx::query(&sql)
         .bind(now as i64)
         .bind(server.0.to_vec())
         .bind(session.0.to_vec())
-        .execute(&db.pool)
+        .fetch_optional(&db.pool)
         .await?;
-    Ok(done.rows_affected() == 1)
+    row.as_ref().map(SessionRow::from_row).transpose()
 }
 
 /// Logs out the session if `account_id` (any account, with `None`) is logged into it.
@@ -318,11 +360,8 @@ pub async fn moved_to(
     server: &ServerId,
     from: &SessionRef,
 ) -> StoreResult<Option<SessionRow>> {
-    let row = sqlx::query("SELECT * FROM sessions WHERE server_id = $1 AND previous_ref = $2")
-        .bind(server.0.to_vec())
-        .bind(from.0.to_vec())
-        .fetch_optional(&db.pool)
-        .await?;
+    let sql = "SELECT * FROM sessions WHERE server_id = $1 AND previous_ref = $2";
+    let row = fetch_keyed(db, sql, server, from).await?;
     row.as_ref().map(SessionRow::from_row).transpose()
 }
 
@@ -334,14 +373,14 @@ pub async fn set_match_number(
     number: Option<&str>,
 ) -> StoreResult<()> {
     // A new version: browsers that follow the session show the new number.
-    sqlx::query(
-        "UPDATE sessions SET match_number = $1, version = version + 1 \
-         WHERE server_id = $2 AND session_ref = $3",
+    let sql = "UPDATE sessions SET match_number = $1, version = version + 1 \
+               WHERE server_id = $2 AND session_ref = $3";
+    run_keyed(
+        db,
+        sqlx::query(sql).bind(number.map(str::to_owned)),
+        server,
+        session,
     )
-    .bind(number.map(str::to_owned))
-    .bind(server.0.to_vec())
-    .bind(session.0.to_vec())
-    .execute(&db.pool)
     .await?;
     Ok(())
 }
@@ -357,17 +396,13 @@ pub async fn record_observed(
     browser: &str,
     now: u64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE sessions SET observed_ip = $1, observed_ua = $2, observed_at = $3 \
-         WHERE server_id = $4 AND session_ref = $5 AND observed_at = 0",
-    )
-    .bind(ip.to_owned())
-    .bind(browser.to_owned())
-    .bind(now as i64)
-    .bind(server.0.to_vec())
-    .bind(session.0.to_vec())
-    .execute(&db.pool)
-    .await?;
+    let sql = "UPDATE sessions SET observed_ip = $1, observed_ua = $2, observed_at = $3 \
+               WHERE server_id = $4 AND session_ref = $5 AND observed_at = 0";
+    let query = sqlx::query(sql)
+        .bind(ip.to_owned())
+        .bind(browser.to_owned())
+        .bind(now as i64);
+    run_keyed(db, query, server, session).await?;
     Ok(())
 }
 
@@ -378,12 +413,8 @@ pub async fn set_pushed_to(
     session: &SessionRef,
     account_id: i64,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE sessions SET pushed_to = $1 WHERE server_id = $2 AND session_ref = $3")
-        .bind(account_id)
-        .bind(server.0.to_vec())
-        .bind(session.0.to_vec())
-        .execute(&db.pool)
-        .await?;
+    let sql = "UPDATE sessions SET pushed_to = $1 WHERE server_id = $2 AND session_ref = $3";
+    run_keyed(db, sqlx::query(sql).bind(account_id), server, session).await?;
     Ok(())
 }
 
@@ -396,15 +427,9 @@ pub async fn remember_account(
     session: &SessionRef,
     account_id: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE sessions SET last_account_id = $1 WHERE server_id = $2 AND session_ref = $3 \
-         AND state <> 'loggedin'",
-    )
-    .bind(account_id)
-    .bind(server.0.to_vec())
-    .bind(session.0.to_vec())
-    .execute(&db.pool)
-    .await?;
+    let sql = "UPDATE sessions SET last_account_id = $1 WHERE server_id = $2 AND session_ref = $3 \
+               AND state <> 'loggedin'";
+    run_keyed(db, sqlx::query(sql).bind(account_id), server, session).await?;
     Ok(())
 }
 
@@ -416,13 +441,10 @@ pub async fn signal(
     event: SessionEvent,
     now: u64,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE sessions SET event = $1, version = version + 1, updated = $2 WHERE server_id = $3 AND session_ref = $4")
-        .bind(event.as_str())
-        .bind(now as i64)
-        .bind(server.0.to_vec())
-        .bind(session.0.to_vec())
-        .execute(&db.pool)
-        .await?;
+    let sql = "UPDATE sessions SET event = $1, version = version + 1, updated = $2 \
+               WHERE server_id = $3 AND session_ref = $4";
+    let query = sqlx::query(sql).bind(event.as_str()).bind(now as i64);
+    run_keyed(db, query, server, session).await?;
     Ok(())
 }
 

@@ -157,8 +157,15 @@ struct Watch {
 async fn run(state: &SharedState, mut socket: WebSocket, browser: &Browser) -> StoreResult<()> {
     let mut subscription = WatchHub::subscribe(state);
     let mut watches: Vec<Watch> = Vec::new();
+    let mut open = state.lifecycle.open_connection();
     loop {
         let out = tokio::select! {
+            () = open.going_away() => {
+                // The process shuts down: the page reconnects (through the balancer).
+                let frame = crate::readiness::going_away_frame();
+                let _ = socket.send(Message::Close(Some(frame))).await;
+                return Ok(());
+            }
             message = socket.recv() => match message {
                 Some(Ok(Message::Text(text))) => {
                     command(state, browser, &mut watches, &mut subscription, text.as_str()).await?
