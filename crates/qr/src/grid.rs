@@ -9,7 +9,7 @@ use crate::format;
 use crate::homography::Homography;
 use crate::plane::Plane;
 use crate::sample::{decode_samples, sample};
-use crate::third::{finder_likeness, search};
+use crate::third::finder_likeness;
 use crate::timing::{align_by_correlation, timing_fit, timing_score};
 use crate::trace::Trace;
 
@@ -333,14 +333,6 @@ pub(crate) fn read_triple(
                 gate(grey, bin, h, dim, inv, &mut cands, trace);
             }
         }
-        if cands.is_empty() {
-            if let Some((dim, moved)) = recentred(grey, t, &dims) {
-                trace.note(|| format!("  dim {dim}: one finder re-centred by its structure"));
-                for h in centre_transforms(&moved, dim, &aps) {
-                    gate(grey, bin, h, dim, inv, &mut cands, trace);
-                }
-            }
-        }
     }
     cands.sort_by(|x, y| y.0.total_cmp(&x.0));
     for (score, dim, h) in cands {
@@ -554,37 +546,6 @@ fn centre_transforms(t: &Triple, dim: usize, aps: &[(f64, f64)]) -> Vec<Homograp
         hs.push(h);
     }
     hs
-}
-
-/// The triple with one finder moved to where its structure is, for the first dimension at
-/// which the other two look like finders (with module axes from the triple's legs) and that
-/// one does not: a finder whose rings run into the frame's edge or into a dark desk beyond a
-/// cut quiet zone may be centred a module off, and then no centre transform fits.
-fn recentred(grey: &Plane, t: &Triple, dims: &[usize]) -> Option<(usize, Triple)> {
-    let (a, b, c) = (t.a, t.b, t.c);
-    for &dim in dims {
-        let n = dim as f64 - 7.0;
-        let axes = (
-            ((b.x - a.x) / n, (b.y - a.y) / n),
-            ((c.x - a.x) / n, (c.y - a.y) / n),
-        );
-        let fits = [a, b, c]
-            .map(|f| finder_likeness(grey, (f.x, f.y), axes, f.inv) >= MIN_FINDER_LIKENESS);
-        if fits.iter().filter(|&&fit| fit).count() != 2 {
-            continue;
-        }
-        let mut moved = *t;
-        let f = match fits {
-            [false, _, _] => &mut moved.a,
-            [_, false, _] => &mut moved.b,
-            _ => &mut moved.c,
-        };
-        if let Some((x, y)) = search(grey, (f.x, f.y), axes, f.inv) {
-            (f.x, f.y) = (x, y);
-            return Some((dim, moved));
-        }
-    }
-    None
 }
 
 /// Added to the timing score of a transform refitted through the alignment pattern, so that

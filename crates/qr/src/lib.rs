@@ -224,10 +224,7 @@ impl Work {
             }
         };
         let margin = 10.0 * module + 0.1 * (max.0 - min.0).max(max.1 - min.1);
-        // On the frame's own block grid: the region is then binarised as the full frame
-        // would be, and this is where the fine scan saw the finders (a crop's shifted
-        // blocks lost finders of 2-3 px modules that the full frame keeps).
-        Some(Rect::around(min, max, margin, src.w, src.h).aligned_down(binarize::BLOCK))
+        Some(Rect::around(min, max, margin, src.w, src.h))
     }
 }
 

@@ -78,16 +78,6 @@ impl Rect {
             y1: clip(max.1 + margin + 1.0, h),
         }
     }
-
-    /// The rectangle with its origin moved down to multiples of `step`, so that blocks of
-    /// `step` pixels in it coincide with those of the whole frame.
-    pub fn aligned_down(self, step: usize) -> Self {
-        Rect {
-            x0: self.x0 - self.x0 % step,
-            y0: self.y0 - self.y0 % step,
-            ..self
-        }
-    }
 }
 
 /// Copies `rect` of `src`, downscaled by the integer factor `f` with a box filter (`f == 1`:

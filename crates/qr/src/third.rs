@@ -85,45 +85,33 @@ pub(crate) fn third_finders(grey: &Plane, finders: &[Finder], min_count: u32) ->
 /// Pearson correlation of the 9×9 module samples around `c` (module axes `u`, `v`: the
 /// finder and its separator) with the finder's structure: dark at Chebyshev distances 0, 1
 /// and 3 from the centre, light at 2 and 4 (the other way round if `inv`).
-///
-/// Separator samples off the plane are left out (a code filling the frame may have its
-/// quiet zone cut by the frame's edge; clamped to the edge they would read the dark outer
-/// ring); the finder itself (distance 0-3) must lie on the plane.
 pub(crate) fn finder_likeness(grey: &Plane, c: (f64, f64), (u, v): Axes, inv: bool) -> f64 {
-    let (w, h) = (grey.w as f64, grey.h as f64);
-    // (sample, template value ±1) of the samples used.
-    let mut used = [(0.0f64, 0.0f64); 81];
-    let mut n = 0;
-    for j in -4i32..=4 {
-        for i in -4i32..=4 {
+    let mut vals = [0.0f64; 81];
+    let mut k = 0;
+    for j in -4..=4 {
+        for i in -4..=4 {
             let x = c.0 + i as f64 * u.0 + j as f64 * v.0;
             let y = c.1 + i as f64 * u.1 + j as f64 * v.1;
-            let d = i.abs().max(j.abs());
-            if !(0.0..=w).contains(&x) || !(0.0..=h).contains(&y) {
-                if d < 4 {
-                    return 0.0;
-                }
-                continue;
-            }
-            let light = (d == 2 || d == 4) != inv;
-            used[n] = (
-                bilinear(grey, x - 0.5, y - 0.5),
-                if light { 1.0 } else { -1.0 },
-            );
-            n += 1;
+            vals[k] = bilinear(grey, x - 0.5, y - 0.5);
+            k += 1;
         }
     }
-    let used = &used[..n];
-    let count = n as f64;
-    let mean = used.iter().map(|s| s.0).sum::<f64>() / count;
-    let tmean = used.iter().map(|s| s.1).sum::<f64>() / count;
-    let (mut cov, mut var, mut tvar) = (0.0, 0.0, 0.0);
-    for &(s, t) in used {
-        cov += (s - mean) * (t - tmean);
-        var += (s - mean) * (s - mean);
-        tvar += (t - tmean) * (t - tmean);
+    let mean = vals.iter().sum::<f64>() / 81.0;
+    let (mut cov, mut var) = (0.0, 0.0);
+    let mut k = 0;
+    for j in -4i32..=4 {
+        for i in -4i32..=4 {
+            let d = i.abs().max(j.abs());
+            let light = (d == 2 || d == 4) != inv;
+            let dv = vals[k] - mean;
+            cov += if light { dv } else { -dv };
+            var += dv * dv;
+            k += 1;
+        }
     }
-    cov / (var * tvar).sqrt().max(1e-9)
+    // The template's spread: 48 light (+1) and 33 dark (-1) values around their mean.
+    let template_norm = (81.0f64 - 15.0 * 15.0 / 81.0).sqrt();
+    cov / (var.sqrt() * template_norm).max(1e-9)
 }
 
 type Axes = ((f64, f64), (f64, f64));
@@ -131,7 +119,8 @@ type Axes = ((f64, f64), (f64, f64));
 /// The place within [`REACH`] modules of `at` that looks most like a finder (see
 /// [`finder_likeness`]), if enough: a search one module apart, then a quarter module apart
 /// around the best place (a third of the evaluations of a half-module search).
-pub(crate) fn search(grey: &Plane, at: (f64, f64), (u, v): Axes, inv: bool) -> Option<(f64, f64)> {
+fn search(grey: &Plane, at: (f64, f64), (u, v): Axes, inv: bool) -> Option<(f64, f64)> {
+    // Samples off the plane take the nearest edge pixel (`bilinear` clamps).
     let best_of = |centre: (f64, f64), reach: i32, step: f64, floor: f64| {
         let mut best = (floor, None);
         for b in -reach..=reach {
