@@ -199,7 +199,17 @@ async fn a_relayed_login_is_flagged_and_needs_the_typed_number() {
         ))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server answers a REGISTER with the session's state once it has recorded this socket
+    // as the session's browser: only then may the victim's app scan.
+    let answer = tokio::time::timeout(Duration::from_secs(5), attacker.next())
+        .await
+        .expect("REGISTER answered within 5 s")
+        .expect("open")
+        .unwrap();
+    assert!(
+        matches!(&answer, Message::Text(t) if t.starts_with("LOGOUT ")),
+        "REGISTER answered with the state: {answer:?}"
+    );
     let flow = app
         .sdk
         .start_qr_from(&code, CodeSource::Screen)
