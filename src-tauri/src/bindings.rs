@@ -31,7 +31,7 @@ fn export_all(dir: &Path) {
     one::<crate::commands::accounts::AccountDetail>(dir);
     one::<crate::commands::accounts::DeleteResult>(dir);
     one::<crate::commands::accounts::PushPause>(dir);
-    one::<crate::commands::flows::Answer>(dir);
+    one::<nextauth_sdk::Response>(dir);
     one::<crate::commands::history::HistoryFilter>(dir);
     one::<crate::commands::history::HistoryPage>(dir);
     one::<crate::settings::Settings>(dir);
@@ -112,14 +112,13 @@ fn bindings_match_the_committed_files() {
 
 use std::collections::BTreeSet;
 
-use nextauth_sdk::{Account, Event, Flow, Message, Session};
+use nextauth_sdk::{Account, Event, Flow, Message, Response, Session};
 use ts_rs::{Dependency, TypeVisitor};
 
 use crate::camera::{CameraInfo, Preview};
 use crate::commands::accounts::{AccountDetail, DeleteResult, PushPause};
 use crate::commands::app::{AppInfo, ReadyState, StartupError};
 use crate::commands::app_login::{AppLoginStatus, AppLoginToken};
-use crate::commands::flows::Answer;
 use crate::commands::history::{HistoryFilter, HistoryPage};
 use crate::commands::scan::ScreenScan;
 use crate::commands::settings::ServerLinkPrefix;
@@ -520,8 +519,8 @@ fn plain_type(text: &str) -> String {
 
 /// Every `#[tauri::command]` in `src/commands/*.rs`, as `(module, name)` → (arguments the UI
 /// sends, by name and type; the result type), read from the source with syn. Managed state,
-/// the app handle and windows are Tauri's, not the UI's; a PIN (`PinInput`) is sent as a
-/// string; `IpcResult<T>` answers `T`.
+/// the app handle and windows are Tauri's, not the UI's; a PIN (`PinInput`, also in an
+/// `Option`) is sent as a string; `IpcResult<T>` answers `T`.
 fn commands_in_source() -> Signatures {
     use quote::ToTokens;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
@@ -564,11 +563,7 @@ fn commands_in_source() -> Signatures {
                 let syn::Pat::Ident(name) = &*arg.pat else {
                     panic!("{module}::{}: an argument that is not a name", f.sig.ident);
                 };
-                let ty = if ty == "PinInput" {
-                    "String".into()
-                } else {
-                    ty
-                };
+                let ty = ty.replace("PinInput", "String");
                 args.push((name.ident.to_string(), ty));
             }
             let result = match &f.sig.output {

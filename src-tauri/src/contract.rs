@@ -38,7 +38,7 @@ macro_rules! ipc_contract {
                 app::app_ready() -> ReadyState;
                 app::app_startup_error() -> Option<StartupError>;
                 flows::flow_current() -> Option<Flow>;
-                flows::flow_respond(flow_id: String, answer: Answer) -> ();
+                flows::flow_respond(flow_id: String, answer: Response, approval_pin: Option<String>) -> ();
                 flows::flow_start_link(link: String) -> Flow;
                 flows::flow_stop(flow_id: String) -> ();
                 history::history_list(filter: HistoryFilter) -> HistoryPage;

@@ -44,7 +44,10 @@
       mock.emit(events.SDK_EVENT, { type: 'FLOW_UPDATE', flow });
     },
     answers() {
-      return mock.calls.filter(([c]) => c === 'flow_respond').map(([, a]) => a.answer);
+      // An approval's PIN travels beside the answer (approvalPin); recorded with it.
+      return mock.calls
+        .filter(([c]) => c === 'flow_respond')
+        .map(([, a]) => (a.approvalPin == null ? a.answer : { ...a.answer, approvalPin: a.approvalPin }));
     },
     /** A 64x48 greyscale camera preview: a gradient that moves with `n`. */
     previewFrame(n) {
@@ -132,7 +135,7 @@
     flow_start_link: ({ link }) => (link.startsWith('nextauth:') ? startFlow() : reject(codes.MALFORMED, 'the link is not valid')),
     flow_respond: (args) => {
       // An approval with the PIN first (Settings): the app checks it with a server.
-      if (args.answer.type === 'CONFIRM' && args.answer.pin !== undefined && args.answer.pin !== '2468') {
+      if (args.answer.type === 'CONFIRM' && args.approvalPin != null && args.approvalPin !== '2468') {
         reject(codes.WRONG_PIN, 'wrong PIN (2 attempts left)');
       }
       if (mock.onRespond) mock.onRespond(args.answer, args.flowId);

@@ -681,7 +681,7 @@ test('approvals: the PIN before approving a transaction (on by default); wrong, 
   await page.keyboard.type('2468');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => window.__mock.answers().length === 2);
-  assert.deepEqual((await answers(page)).at(-1), { type: 'CONFIRM', accountId: 'b1', pin: '2468' });
+  assert.deepEqual((await answers(page)).at(-1), { type: 'CONFIRM', accountId: 'b1', approvalPin: '2468' });
   assert.equal(await page.locator('#pin-input').inputValue(), '', 'the PIN is cleared after sending');
   // A login asks only once the setting is on.
   const login = flow('LOGIN', 'WAITING_FOR_CONFIRMATION', { type: 'CONFIRM', accounts: accounts.slice(0, 1), announce: { info: [], logo: '', ip: '192.0.2.1', userAgent: '' }, check: check() }, { id: 'login-pin' });
@@ -727,7 +727,7 @@ test('approvals: the number chosen goes with the PIN asked before approving; a n
   await page.keyboard.type('2468');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => window.__mock.answers().length === 1);
-  assert.deepEqual((await answers(page))[0], { type: 'CONFIRM', accountId: 'b1', number: '58', pin: '2468' });
+  assert.deepEqual((await answers(page))[0], { type: 'CONFIRM', accountId: 'b1', number: '58', approvalPin: '2468' });
   await page.context().close();
   // Approving at once (no PIN asked): the SDK refuses a number that does not fit what was asked.
   const direct = await open(fixtures({ settings: { ...fixtures().settings, askPinForTransactions: false } }));

@@ -5,20 +5,27 @@ use zeroize::Zeroizing;
 
 use crate::error::{EngineError, EngineResult};
 
-/// The person's answer to an interaction.
+/// The person's answer to an interaction. The UI sends it as is (`flow_respond`), under the
+/// TypeScript name `Answer`: `{"type":"CONFIRM","accountId":"…","userInput":"…","number":"42"}`,
+/// `{"type":"DENY"}`, `{"type":"NOT_ME","accountId":"…"}`, `{"type":"PIN","pin":"2468"}`,
+/// `{"type":"CANCEL"}`.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "Answer"))]
 #[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Response {
     /// Yes; for a login, with the chosen account and optional input for the website.
     Confirm {
         /// The account (needed when several fit).
         #[serde(default, rename = "accountId")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         account_id: Option<String>,
         /// Text for the website.
         #[serde(default, rename = "userInput")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         user_input: Option<String>,
         /// The browser's number, when the prompt asks for it.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
         number: Option<String>,
     },
     /// No (declines a login or enrolment; declines a transaction).
@@ -28,11 +35,13 @@ pub enum Response {
     NotMe {
         /// The account (needed when several fit).
         #[serde(default, rename = "accountId")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         account_id: Option<String>,
     },
     /// The PIN.
     Pin {
         /// The digits; wiped after use.
+        #[cfg_attr(feature = "ts", ts(type = "string"))]
         pin: PinInput,
     },
     /// Stop the flow (or log a continuous session out).

@@ -2,7 +2,6 @@
 //! Flows started from images are in [`super::scan`]; their progress arrives as `sdk://event`.
 
 use nextauth_sdk::{Flow, FlowState, PinInput, Response};
-use serde::Deserialize;
 use tauri::State;
 
 use crate::error::{codes, IpcError, IpcResult};
@@ -13,89 +12,26 @@ pub use nextauth_desktop::links::MAX_LINK_LEN;
 /// Longest text for the website accepted with a login confirmation.
 pub const MAX_USER_INPUT_LEN: usize = 1024;
 
-/// The person's answer to the open prompt (the SDK's `Response` as the UI sends it).
-///
-/// `{"type":"CONFIRM","accountId":"…","userInput":"…","number":"42"}`, `{"type":"DENY"}`,
-/// `{"type":"NOT_ME","accountId":"…"}`,
-/// `{"type":"PIN","pin":"2468"}`, `{"type":"CANCEL"}`. The PIN is moved straight into the
-/// SDK's wiping [`PinInput`] and never logged or stored.
-#[derive(Debug, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Answer {
-    /// Yes (login: with the chosen account and optional text for the website).
-    Confirm {
-        /// The account, when several fit.
-        #[serde(default, rename = "accountId")]
-        #[cfg_attr(test, ts(optional))]
-        account_id: Option<String>,
-        /// Text for the website.
-        #[serde(default, rename = "userInput")]
-        #[cfg_attr(test, ts(optional))]
-        user_input: Option<String>,
-        /// The browser's number, when the prompt asks for it.
-        #[serde(default)]
-        #[cfg_attr(test, ts(optional))]
-        number: Option<String>,
-        /// The PIN, when the settings ask for it before approving (checked with a server
-        /// before the approval is sent; see [`confirm_it_is_you`]).
-        #[serde(default)]
-        #[cfg_attr(test, ts(optional, type = "string"))]
-        pin: Option<PinInput>,
-    },
-    /// No.
-    Deny,
-    /// "This was not me": deny and report it to the server.
-    NotMe {
-        /// The account, when several fit.
-        #[serde(default, rename = "accountId")]
-        #[cfg_attr(test, ts(optional))]
-        account_id: Option<String>,
-    },
-    /// The PIN (4 to 16 digits).
-    Pin {
-        /// The digits.
-        #[cfg_attr(test, ts(type = "string"))]
-        pin: PinInput,
-    },
-    /// Stop the flow.
-    Cancel,
-}
-
-impl TryFrom<Answer> for Response {
-    type Error = IpcError;
-
-    fn try_from(answer: Answer) -> IpcResult<Self> {
-        Ok(match answer {
-            Answer::Confirm {
-                account_id,
-                user_input,
-                number,
-                pin: _,
-            } => {
-                if user_input
-                    .as_ref()
-                    .is_some_and(|t| t.len() > MAX_USER_INPUT_LEN)
-                {
-                    return Err(IpcError::bad_request(
-                        "the text for the website is too long",
-                    ));
-                }
-                if number.as_ref().is_some_and(|n| n.len() > 16) {
-                    return Err(IpcError::bad_request("the number is too long"));
-                }
-                Response::Confirm {
-                    account_id,
-                    user_input,
-                    number,
-                }
-            }
-            Answer::Deny => Response::Deny,
-            Answer::NotMe { account_id } => Response::NotMe { account_id },
-            Answer::Pin { pin } => Response::Pin { pin },
-            Answer::Cancel => Response::Cancel,
-        })
+/// Refuses an answer the UI should never send: text for the website or a number longer than
+/// any prompt takes.
+fn check_answer(answer: &Response) -> IpcResult<()> {
+    if let Response::Confirm {
+        user_input, number, ..
+    } = answer
+    {
+        if user_input
+            .as_ref()
+            .is_some_and(|t| t.len() > MAX_USER_INPUT_LEN)
+        {
+            return Err(IpcError::bad_request(
+                "the text for the website is too long",
+            ));
+        }
+        if number.as_ref().is_some_and(|n| n.len() > 16) {
+            return Err(IpcError::bad_request("the number is too long"));
+        }
     }
+    Ok(())
 }
 
 /// Starts a flow from a deep link (`https://…` with a configured prefix) or an app-to-app
@@ -112,23 +48,22 @@ pub async fn flow_start_link(state: State<'_, AppState>, link: String) -> IpcRes
     Ok(state.start_link(link).await?)
 }
 
-/// Answers the open prompt of flow `flow_id`. An approval the settings protect needs the PIN
-/// with it ([`confirm_it_is_you`]).
+/// Answers the open prompt of flow `flow_id` with the SDK's own answer type (`Response`, the
+/// UI's `Answer`). An approval the settings protect comes with the person's PIN,
+/// `approval_pin`, proven before the SDK sees the approval ([`confirm_it_is_you`]); the PIN is
+/// moved straight into the SDK's wiping [`PinInput`] and never logged or stored.
 #[tauri::command]
 pub async fn flow_respond(
     state: State<'_, AppState>,
     flow_id: String,
-    mut answer: Answer,
+    answer: Response,
+    approval_pin: Option<PinInput>,
 ) -> IpcResult<()> {
-    let pin = match &mut answer {
-        Answer::Confirm { pin, .. } => pin.take(),
-        _ => None,
-    };
-    let response = Response::try_from(answer)?;
-    if matches!(response, Response::Confirm { .. }) {
-        confirm_it_is_you(&state, &flow_id, pin).await?;
+    check_answer(&answer)?;
+    if matches!(answer, Response::Confirm { .. }) {
+        confirm_it_is_you(&state, &flow_id, approval_pin).await?;
     }
-    let answered = state.sdk.respond(&flow_id, response).await;
+    let answered = state.sdk.respond(&flow_id, answer).await;
     if answered.is_err() {
         // Not approved after all: the proven PIN goes.
         if let Ok(mut verified) = state.verified_pin.lock() {
@@ -191,58 +126,60 @@ mod tests {
 
     #[test]
     fn answers_parse_from_the_ui_shape() {
-        let a: Answer =
+        let a: Response =
             serde_json::from_str(r#"{"type":"CONFIRM","accountId":"a1","userInput":"hi"}"#)
                 .expect("confirm");
         assert!(matches!(
-            Response::try_from(a),
-            Ok(Response::Confirm { account_id: Some(ref id), user_input: Some(ref t), number: None })
+            a,
+            Response::Confirm { account_id: Some(ref id), user_input: Some(ref t), number: None }
                 if id == "a1" && t == "hi"
         ));
-        let a: Answer =
+        let a: Response =
             serde_json::from_str(r#"{"type":"CONFIRM","number":"07"}"#).expect("number");
+        assert!(matches!(a, Response::Confirm { number: Some(ref n), .. } if n == "07"));
+        let a: Response = serde_json::from_str(r#"{"type":"NOT_ME"}"#).expect("not me");
+        assert!(matches!(a, Response::NotMe { account_id: None }));
+        let a: Response = serde_json::from_str(r#"{"type":"CONFIRM"}"#).expect("bare confirm");
         assert!(matches!(
-            Response::try_from(a),
-            Ok(Response::Confirm { number: Some(ref n), .. }) if n == "07"
-        ));
-        let a: Answer = serde_json::from_str(r#"{"type":"NOT_ME"}"#).expect("not me");
-        assert!(matches!(
-            Response::try_from(a),
-            Ok(Response::NotMe { account_id: None })
-        ));
-        let a: Answer = serde_json::from_str(r#"{"type":"CONFIRM"}"#).expect("bare confirm");
-        assert!(matches!(
-            Response::try_from(a),
-            Ok(Response::Confirm {
+            a,
+            Response::Confirm {
                 account_id: None,
                 user_input: None,
                 number: None
-            })
+            }
         ));
-        let a: Answer = serde_json::from_str(r#"{"type":"CONFIRM","pin":"1357"}"#).expect("pin");
-        assert_eq!(
-            format!("{a:?}"),
-            "Confirm { account_id: None, user_input: None, number: None, pin: Some(PinInput(..)) }",
-            "a PIN with an approval never shows in logs either"
-        );
-        let a: Answer = serde_json::from_str(r#"{"type":"PIN","pin":"2468"}"#).expect("pin");
+        let a: Response = serde_json::from_str(r#"{"type":"PIN","pin":"2468"}"#).expect("pin");
         assert_eq!(
             format!("{a:?}"),
             "Pin { pin: PinInput(..) }",
             "the PIN never shows in logs"
         );
-        assert!(serde_json::from_str::<Answer>(r#"{"type":"PIN"}"#).is_err());
-        assert!(serde_json::from_str::<Answer>(r#"{"type":"MAYBE"}"#).is_err());
-        let long = "x".repeat(MAX_USER_INPUT_LEN + 1);
-        let a = Answer::Confirm {
+        let pin: Option<PinInput> = serde_json::from_str(r#""1357""#).expect("approval PIN");
+        assert_eq!(
+            format!("{pin:?}"),
+            "Some(PinInput(..))",
+            "a PIN with an approval never shows in logs either"
+        );
+        assert!(serde_json::from_str::<Response>(r#"{"type":"PIN"}"#).is_err());
+        assert!(serde_json::from_str::<Response>(r#"{"type":"MAYBE"}"#).is_err());
+        let long = Response::Confirm {
             account_id: None,
-            user_input: Some(long),
+            user_input: Some("x".repeat(MAX_USER_INPUT_LEN + 1)),
             number: None,
-            pin: None,
         };
         assert_eq!(
-            Response::try_from(a).map(|_| ()).unwrap_err().code,
+            check_answer(&long).unwrap_err().code,
             crate::error::codes::BAD_REQUEST
         );
+        let number = Response::Confirm {
+            account_id: None,
+            user_input: None,
+            number: Some("1".repeat(17)),
+        };
+        assert_eq!(
+            check_answer(&number).unwrap_err().code,
+            crate::error::codes::BAD_REQUEST
+        );
+        assert!(check_answer(&Response::Deny).is_ok());
     }
 }

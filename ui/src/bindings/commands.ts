@@ -77,7 +77,7 @@ export interface CommandArgs {
   app_ready: Record<string, never>;
   app_startup_error: Record<string, never>;
   flow_current: Record<string, never>;
-  flow_respond: { flowId: string; answer: Answer };
+  flow_respond: { flowId: string; answer: Answer; approvalPin: string | null };
   flow_start_link: { link: string };
   flow_stop: { flowId: string };
   history_list: { filter: HistoryFilter };
@@ -151,7 +151,7 @@ export function commands(invoke: Invoke) {
     appReady: () => invoke('app_ready', {}),
     appStartupError: () => invoke('app_startup_error', {}),
     flowCurrent: () => invoke('flow_current', {}),
-    flowRespond: (flowId_: string, answer_: Answer) => invoke('flow_respond', { flowId: flowId_, answer: answer_ }),
+    flowRespond: (flowId_: string, answer_: Answer, approvalPin_: string | null) => invoke('flow_respond', { flowId: flowId_, answer: answer_, approvalPin: approvalPin_ }),
     flowStartLink: (link_: string) => invoke('flow_start_link', { link: link_ }),
     flowStop: (flowId_: string) => invoke('flow_stop', { flowId: flowId_ }),
     historyList: (filter_: HistoryFilter) => invoke('history_list', { filter: filter_ }),

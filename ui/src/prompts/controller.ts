@@ -12,8 +12,9 @@ import { renderFlow } from './views';
 
 /** What a view may do. */
 export interface PromptActions {
-  /** Sends an answer; resolves to the error if the SDK refused it (the prompt stays). */
-  answer(answer: Answer): Promise<IpcError | null>;
+  /** Sends an answer (an approval the settings protect with the person's PIN,
+   *  `approvalPin`); resolves to the error if it was refused (the prompt stays). */
+  answer(answer: Answer, approvalPin?: string): Promise<IpcError | null>;
   /** Stops the flow (Cancel). */
   stop(): Promise<void>;
   /** Closes the dialog (finished flows). */
@@ -68,10 +69,10 @@ class PromptController {
 
   private actions(flow: Flow): PromptActions {
     return {
-      answer: async (answer) => {
+      answer: async (answer, approvalPin) => {
         this.lastAnswer = answer.type;
         try {
-          await api.flowRespond(flow.id, answer);
+          await api.flowRespond(flow.id, answer, approvalPin ?? null);
           return null;
         } catch (err) {
           return asIpcError(err);

@@ -128,7 +128,7 @@ export function pinPad(flow: Flow, mode: PinMode, actions: PromptActions): HTMLE
           refreshDots();
           if (document.activeElement === submit) input.focus();
           submit.disabled = true;
-          const refused = await actions.answer({ ...mode.confirm, pin });
+          const refused = await actions.answer(mode.confirm, pin);
           submit.disabled = false;
           if (refused) {
             // 128 carries the attempts left ("wrong PIN (2 attempts left)").
