@@ -57,25 +57,38 @@ impl FromRow for AccountRecord {
     }
 }
 
+/// The columns an account shares with a pending enrolment, bound as `?1`…`?9` by
+/// [`bind_account`].
+pub(super) const ACCOUNT_COLUMNS: &str = "account_id, server_id, display_name, public_key, \
+     key_sealed, push_key_sealed, push_key_id, has_pin, created";
+
+/// Binds `a`'s [`ACCOUNT_COLUMNS`] to `query`, in that order.
+pub(super) fn bind_account<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    a: &'q AccountRecord,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    query
+        .bind(&a.id)
+        .bind(a.server_id.0.to_vec())
+        .bind(&a.display_name)
+        .bind(a.public_key.0.to_vec())
+        .bind(&a.key_sealed)
+        .bind(&a.push_key_sealed)
+        .bind(a.push_key_id.to_vec())
+        .bind(i64::from(a.has_pin))
+        .bind(a.created as i64)
+}
+
 /// Inserts an account on `conn` (inside a caller's transaction).
 pub(super) async fn insert(conn: &mut SqliteConnection, a: &AccountRecord) -> SdkResult<()> {
-    sqlx::query(
-        "INSERT INTO accounts (account_id, server_id, display_name, public_key, key_sealed, push_key_sealed, \
-         push_key_id, has_pin, created, last_login, pending_delete) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
-    )
-    .bind(&a.id)
-    .bind(a.server_id.0.to_vec())
-    .bind(&a.display_name)
-    .bind(a.public_key.0.to_vec())
-    .bind(&a.key_sealed)
-    .bind(&a.push_key_sealed)
-    .bind(a.push_key_id.to_vec())
-    .bind(i64::from(a.has_pin))
-    .bind(a.created as i64)
-    .bind(a.last_login.map(|t| t as i64))
-    .execute(conn)
-    .await?;
+    let sql = format!(
+        "INSERT INTO accounts ({ACCOUNT_COLUMNS}, last_login, pending_delete) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)"
+    );
+    bind_account(sqlx::query(&sql), a)
+        .bind(a.last_login.map(|t| t as i64))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

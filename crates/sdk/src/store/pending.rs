@@ -74,23 +74,15 @@ impl Store {
         let mut w = Writer::new();
         p.signed.encode(&mut w)?;
         let a = &p.account;
-        sqlx::query(
-            "INSERT INTO pending_enrols (account_id, server_id, signed_params, display_name, public_key, \
-             key_sealed, push_key_sealed, push_key_id, has_pin, created) \
+        let sql = format!(
+            "INSERT INTO pending_enrols ({}, signed_params) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .bind(&a.id)
-        .bind(a.server_id.0.to_vec())
-        .bind(w.into_bytes())
-        .bind(&a.display_name)
-        .bind(a.public_key.0.to_vec())
-        .bind(&a.key_sealed)
-        .bind(&a.push_key_sealed)
-        .bind(a.push_key_id.to_vec())
-        .bind(i64::from(a.has_pin))
-        .bind(a.created as i64)
-        .execute(&self.pool)
-        .await?;
+            super::accounts::ACCOUNT_COLUMNS
+        );
+        super::accounts::bind_account(sqlx::query(&sql), a)
+            .bind(w.into_bytes())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
