@@ -7,14 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-use nextauth_e2e::{App, ServerProcess};
-use nextauth_protocol::ids::{ServerId, SessionRef};
-use nextauth_sdk::{Event, FlowState, Response};
-use tokio_tungstenite::tungstenite::Message;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use nextauth_e2e::{browser, browser_event, App, ServerProcess};
+use nextauth_sdk::FlowState;
 
 /// Runs `pg_ctlcluster <version> <name> <action>` on the local PostgreSQL cluster (Debian's),
 /// as an operator or a crash and its supervisor would.
@@ -60,16 +54,6 @@ async fn readiness_becomes(servers: [&ServerProcess; 2], status: u16, within: Du
     }
 }
 
-async fn next_text(ws: &mut Ws) -> String {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => return t.to_string(),
-            Ok(Some(Ok(_))) => continue,
-            other => panic!("browser socket: {other:?}"),
-        }
-    }
-}
-
 #[tokio::test]
 async fn idle_connections_recover_after_a_postgresql_restart() {
     if std::env::var("NEXTAUTH_TEST_DATABASE_URL").is_err() {
@@ -84,11 +68,13 @@ async fn idle_connections_recover_after_a_postgresql_restart() {
     let _live = app.sdk.start_live_delivery();
 
     // The page of a session on B, open before the restart and kept open through it.
-    let server_id = ServerId::from_base64(&b.server_id).unwrap();
     let nonce = "after-restart";
-    let hsid = SessionRef::derive(&server_id, nonce.as_bytes()).to_base64();
-    let mut ws = nextauth_e2e::page_socket(b.addr, &b.server_id, &hsid).await;
-    assert!(next_text(&mut ws).await.starts_with("LOGOUT "));
+    let mut ws = browser(&b, nonce).await;
+    assert_eq!(
+        browser_event(&mut ws, "LOGOUT").await.len(),
+        1,
+        "REGISTER is answered with the state first"
+    );
 
     // While the database is down neither process is ready (a balancer sends nothing new);
     // once it is back and each listens again, both are.
@@ -120,22 +106,10 @@ async fn idle_connections_recover_after_a_postgresql_restart() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let code = code.expect("the REST API answers again after the restart");
-    let flow = app.sdk.start_qr(&code).await.expect("flow");
-    app.flow_in(FlowState::WaitingForConfirmation).await;
-    let confirm = Response::Confirm {
-        account_id: None,
-        user_input: None,
-        number: None,
-    };
-    app.sdk.respond(&flow.id, confirm).await.unwrap();
+    app.approve_code(&code).await;
     app.flow_in(FlowState::Done).await;
     let done = Instant::now();
-    loop {
-        let text = next_text(&mut ws).await;
-        if text.starts_with("LOGIN ") {
-            break;
-        }
-    }
+    browser_event(&mut ws, "LOGIN").await;
     let took = done.elapsed();
     assert!(
         took < Duration::from_secs(2),
@@ -145,11 +119,5 @@ async fn idle_connections_recover_after_a_postgresql_restart() {
     // A message sent through B reaches the app's live connection on A.
     b.send_message(account, "After the restart", "Still here.")
         .await;
-    let message = app
-        .next_event(|e| match e {
-            Event::MessageReceived { message } => Some(message.clone()),
-            _ => None,
-        })
-        .await;
-    assert_eq!(message.title, "After the restart");
+    assert_eq!(app.message_received().await.title, "After the restart");
 }

@@ -129,12 +129,7 @@ async fn messages_from_the_message_center_arrive_live_and_are_kept() {
             "Order 4711 left today.",
         )
         .await;
-    let message = app
-        .next_event(|e| match e {
-            Event::MessageReceived { message } => Some(message.clone()),
-            _ => None,
-        })
-        .await;
+    let message = app.message_received().await;
     assert_eq!(
         (
             message.title.as_str(),

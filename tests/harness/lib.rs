@@ -765,7 +765,13 @@ impl App {
     /// comes next).
     pub async fn approve_login(&mut self, server: &ServerProcess, nonce: &str) -> String {
         let code = server.login_code(nonce).await;
-        let flow = self.sdk.start_qr(&code).await.expect("start login");
+        self.approve_code(&code).await
+    }
+
+    /// Starts a login with `code`, waits for the confirmation question and approves it (the
+    /// only account); returns the flow id.
+    pub async fn approve_code(&mut self, code: &[u8]) -> String {
+        let flow = self.sdk.start_qr(code).await.expect("start login");
         self.flow_in(nextauth_sdk::FlowState::WaitingForConfirmation)
             .await;
         let confirm = nextauth_sdk::Response::Confirm {
@@ -775,6 +781,15 @@ impl App {
         };
         self.sdk.respond(&flow.id, confirm).await.expect("confirm");
         flow.id
+    }
+
+    /// Waits for the next message a server sent (`MessageReceived`).
+    pub async fn message_received(&mut self) -> nextauth_sdk::Message {
+        self.next_event(|e| match e {
+            Event::MessageReceived { message } => Some(message.clone()),
+            _ => None,
+        })
+        .await
     }
 
     /// Waits for the next `AccountDeleted` event: the account and whether the server did it.
@@ -890,18 +905,7 @@ pub fn hsid(server: &ServerProcess, nonce: &str) -> String {
 
 /// A browser socket that follows the session of `nonce` (`REGISTER`).
 pub async fn browser(server: &ServerProcess, nonce: &str) -> BrowserWs {
-    use futures_util::SinkExt;
-    let url = format!("ws://{}/ws", server.addr);
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("browser socket");
-    let register = format!("REGISTER {} {}", hsid(server, nonce), server.server_id);
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(
-        register.into(),
-    ))
-    .await
-    .expect("register");
-    ws
+    page_socket(server.addr, &server.server_id, &hsid(server, nonce)).await
 }
 
 /// Waits (up to 15 s) for the browser event `kind` (`LOGIN`, `NOACCOUNTS`, …), skipping
@@ -1023,11 +1027,7 @@ async fn relay(
 
 /// A page's WebSocket (`/ws` of `addr`) that follows the session `hsid` of `server_id`
 /// (`REGISTER` sent; its first event not yet read).
-pub async fn page_socket(
-    addr: SocketAddr,
-    server_id: &str,
-    hsid: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>> {
+pub async fn page_socket(addr: SocketAddr, server_id: &str, hsid: &str) -> BrowserWs {
     use futures_util::SinkExt;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
         .await
