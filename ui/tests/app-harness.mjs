@@ -125,7 +125,7 @@ export async function appDidNotStart(suite, driver, err, { elapsedMs, beforeExit
 }
 
 /** Element helpers on a WebDriver session: `$`, `waitFor` (until it exists), `text` (trimmed
- *  textContent), `click`. */
+ *  textContent), `click`, and the PIN pad's `typePin` and `chooseNewPin`. */
 export function elementHelpers(session) {
   const $ = (sel) => session.$(sel);
   const waitFor = async (sel, timeout = 20000) => {
@@ -138,7 +138,20 @@ export function elementHelpers(session) {
     return session.execute((s) => document.querySelector(s)?.textContent?.trim() ?? '', sel);
   };
   const click = async (sel) => (await waitFor(sel)).click();
-  return { $, waitFor, text, click };
+  /** Types `pin` into the PIN pad and presses OK. */
+  const typePin = async (pin) => {
+    await (await waitFor('#pin-input')).setValue(pin);
+    await click('#pin-ok');
+  };
+  /** A new account's PIN: asked, typed, repeated, and the enrolment done. */
+  const chooseNewPin = async (pin) => {
+    await waitFor('#prompt[data-interaction="SET_SECOND_FACTOR"]');
+    await typePin(pin);
+    await until('the repeat step', async () => (await text('#prompt-title')) === 'Repeat your PIN');
+    await typePin(pin);
+    await waitFor('#prompt[data-state="DONE"]');
+  };
+  return { $, waitFor, text, click, typePin, chooseNewPin };
 }
 
 /** Asserts the binaries and display the real-app suites need. */

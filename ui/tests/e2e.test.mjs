@@ -110,7 +110,7 @@ try {
 }
 const sessionMs = Date.now() - t0;
 
-const { $, waitFor, text, click } = elementHelpers(browser);
+const { $, waitFor, text, click, typePin, chooseNewPin } = elementHelpers(browser);
 
 /** Feeds an image to the app: the "Open image…" file input when WebKitWebDriver supports file
  *  upload, else the image's path in the link field (which the app scans with scan_image). */
@@ -132,11 +132,7 @@ async function openImage(file) {
   imageRoute = 'pasted path (scan_image)';
 }
 
-async function enterPin() {
-  const input = await waitFor('#pin-input');
-  await input.setValue(PIN);
-  await click('#pin-ok');
-}
+const enterPin = () => typePin(PIN);
 
 /** After Approve: enters the PIN where it is asked (first by the app when the settings want
  *  it before approving, then by the server), then waits for the result. */
@@ -324,11 +320,7 @@ step('enrol from the demo site’s QR image: visual hash, confirm, PIN twice', a
   assert.ok(await (await $('#prompt .vash img')).isDisplayed(), 'visual hash shown');
   await browser.saveScreenshot(path.join(shots, 'app-e2e-enrol.png'));
   await click('#approve');
-  await waitFor('#prompt[data-interaction="SET_SECOND_FACTOR"]');
-  await enterPin();
-  await until('the repeat step', async () => (await text('#prompt-title')) === 'Repeat your PIN');
-  await enterPin();
-  await waitFor('#prompt[data-state="DONE"]');
+  await chooseNewPin(PIN);
   assert.equal(await text('#prompt-title'), 'Account added');
   await click('#close');
   await until('the account in the list', async () => (await text('.account-name')) === 'alice');
@@ -924,11 +916,7 @@ step('enrol by an https link under the configured address, from a second launch:
   assert.match(await text('#prompt-title'), /Add an account at Acme\?/);
   await click('#approve');
   // The last account was deleted above, and its PIN with it: the person chooses one again.
-  await waitFor('#prompt[data-interaction="SET_SECOND_FACTOR"]');
-  await enterPin();
-  await until('the repeat step', async () => (await text('#prompt-title')) === 'Repeat your PIN');
-  await enterPin();
-  await waitFor('#prompt[data-state="DONE"]');
+  await chooseNewPin(PIN);
   await click('#close');
   await until('the account in the list', async () => (await text('.account-name')) === 'bob');
   const session = await (await api(`/servers/${demo.serverid}/sessions/`, 'signup-bob')).json();

@@ -101,7 +101,7 @@ try {
 }
 await keyringDialog;
 
-const { $, waitFor, text, click } = elementHelpers(app);
+const { $, waitFor, text, click, typePin, chooseNewPin } = elementHelpers(app);
 /** The app's window, raised over the browser (as after the person clicks on it). */
 function raiseApp() {
   const win = xdotool('search', '--onlyvisible', '--name', '^nextAuth$').split('\n')[0];
@@ -134,10 +134,7 @@ async function scanInApp(interaction) {
   await click('#scan-button');
   await waitFor(`#prompt[data-interaction="${interaction}"]`, 30000);
 }
-async function enterPin() {
-  await (await waitFor('#pin-input')).setValue(PIN);
-  await click('#pin-ok');
-}
+const enterPin = () => typePin(PIN);
 /** After Approve: the PIN wherever it is asked (first by the app, then by the website), until done. */
 async function finishAfterApprove() {
   for (;;) {
@@ -238,11 +235,7 @@ step('enrol with "Scan screen" while the app\'s own window covers the code', asy
   await site.evaluate(() => document.querySelector('.nextauth-vash').scrollIntoView({ block: 'center' }));
   await screenshot('03-enrol-compare');
   await click('#approve');
-  await waitFor('#prompt[data-interaction="SET_SECOND_FACTOR"]');
-  await enterPin();
-  await until('the repeat step', async () => (await text('#prompt-title')) === 'Repeat your PIN');
-  await enterPin();
-  await waitFor('#prompt[data-state="DONE"]');
+  await chooseNewPin(PIN);
   assert.match(await text('#prompt-desc'), /the website has logged you in/);
   await site.waitForURL(`${base}/account`, { timeout: 5000 });
   await screenshot('04-enrolled-and-logged-in');
