@@ -183,6 +183,13 @@ impl ServerParams {
         })
     }
 
+    /// The hash an enrol code carries for these parameters: the same as
+    /// [`SignedServerParams::hash`] of them once signed (the signature is not hashed), so no
+    /// key is needed to compute it.
+    pub fn hash(&self) -> Result<[u8; HASH_LEN]> {
+        Ok(params_hash(&self.encode()?))
+    }
+
     /// Encodes and signs the parameters with the server key (which must match `public_key`).
     pub fn sign(
         &self,

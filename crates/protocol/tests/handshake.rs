@@ -477,3 +477,16 @@ fn a_hello_without_a_trusted_key_is_checked_and_may_only_abort() {
         );
     }
 }
+
+#[test]
+fn the_enrol_hash_of_parameters_needs_no_signature() {
+    // The server puts this hash in enrol codes without unsealing its key; the app checks the
+    // signed parameters of the ServerHello against it.
+    assert_eq!(params().hash().unwrap(), signed_params().hash());
+    let other = params().sign(&server_key(), &fixed(0x45)).unwrap();
+    assert_eq!(
+        other.hash(),
+        signed_params().hash(),
+        "another signature, the same hash"
+    );
+}

@@ -89,8 +89,7 @@ pub async fn enrol_code(
         expires_at,
     )
     .await?;
-    let key = server.signing_key(&state.master, &state.rng)?;
-    let params_hash = server.signed_params(&key, &state.rng)?.hash();
+    let params_hash = server.params_hash()?;
     let code = QrPayload::Enrol(EnrolCode {
         endpoint: server.settings.wsurl.clone(),
         server_id: server.server_id,

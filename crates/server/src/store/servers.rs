@@ -211,6 +211,12 @@ impl ServerRow {
         master.open_signing_key(&key_context(&self.server_id), &self.key_sealed, rng)
     }
 
+    /// The hash of the server's parameters as an enrol code and the visual hash carry them
+    /// (public data: no key is unsealed for it).
+    pub fn params_hash(&self) -> StoreResult<[u8; 32]> {
+        Ok(self.params().hash()?)
+    }
+
     /// Signs the current parameters.
     pub fn signed_params(
         &self,

@@ -151,9 +151,6 @@ pub async fn vash(
             })?,
         other => other?,
     };
-    let key = server
-        .signing_key(&state.master, &state.rng)
-        .map_err(StoreError::from)?;
-    let hash = server.signed_params(&key, &state.rng)?.hash();
+    let hash = server.params_hash()?;
     Ok(png_response(nextauth_protocol::vash::png(&hash, 8)))
 }
