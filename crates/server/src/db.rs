@@ -1,15 +1,20 @@
 //! The database: one pool over SQLite (default) or PostgreSQL, and forward-only migrations
-//! (sqlx's migrator, one per database).
+//! (sqlx's migrator; one schema source, written for PostgreSQL, in SQLite's dialect there:
+//! `dialect`).
 //!
 //! Queries are written once, with `$1`-style placeholders that both databases accept, and run
 //! through sqlx's `Any` driver. Booleans are stored as 0/1 integers and times as Unix seconds,
 //! so the same text works on both.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migrate, Migrator};
 use sqlx::{AnyConnection, AnyPool, Executor};
+
+mod dialect;
+pub use dialect::sqlite_dialect;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,10 +60,12 @@ pub struct Db {
     pub backend: Backend,
 }
 
-/// The migrations of each database (migrations/sqlite, migrations/postgres), embedded at build
-/// time. sqlx records what it applied in `_sqlx_migrations`.
-static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+/// The migrations (`crates/server/migrations/`, PostgreSQL's dialect), embedded at build time.
+/// sqlx records what it applied in `_sqlx_migrations`.
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!();
+/// The same migrations in SQLite's dialect.
+static SQLITE_MIGRATOR: LazyLock<Migrator> =
+    LazyLock::new(|| dialect::sqlite_migrator(&POSTGRES_MIGRATOR));
 
 /// The advisory lock the hand-written runner (before sqlx's migrator) took on PostgreSQL; taken
 /// around the bridge and the migrator, so a process of either kind waits for the other.
@@ -105,7 +112,7 @@ impl Db {
 
     async fn migrate(&self) -> Result<(), DbError> {
         let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Sqlite => &*SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
         let mut conn = self.pool.acquire().await?;

@@ -7,15 +7,12 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use nextauth_server::db::{Backend, Db};
+use nextauth_server::db::{sqlite_dialect, Backend, Db};
 use support::TestServer;
 
-/// The migration files of one database, in order.
-fn migration_files(backend: Backend) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(match backend {
-        Backend::Sqlite => "migrations/sqlite",
-        Backend::Postgres => "migrations/postgres",
-    });
+/// The migration files (PostgreSQL's dialect), in order.
+fn migration_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("migrations")
         .map(|entry| entry.expect("entry").path())
@@ -53,8 +50,12 @@ async fn legacy_database(url: &str, backend: Backend, applied: usize) {
     .execute(&pool)
     .await
     .expect("schema_migrations");
-    for (i, file) in migration_files(backend).iter().take(applied).enumerate() {
+    for (i, file) in migration_files().iter().take(applied).enumerate() {
         let sql = std::fs::read_to_string(file).expect("read migration");
+        let sql = match backend {
+            Backend::Sqlite => sqlite_dialect(&sql),
+            Backend::Postgres => sql,
+        };
         sqlx::raw_sql(&sql).execute(&pool).await.expect("apply");
         sqlx::query("INSERT INTO schema_migrations (version, applied) VALUES ($1, 1)")
             .bind(i as i64 + 1)
@@ -84,7 +85,7 @@ fn temp_dir(name: &str) -> PathBuf {
 async fn a_database_of_the_old_runner_is_adopted_and_migrated_further() {
     let dir = temp_dir("legacy-partial");
     let (url, backend) = fresh_database(&dir, 1).await;
-    let all = migration_files(backend).len();
+    let all = migration_files().len();
     assert!(all >= 7);
     legacy_database(&url, backend, 5).await;
 
@@ -165,107 +166,68 @@ async fn the_server_starts_on_the_data_of_the_previous_version() {
     );
 }
 
-/// The SQLite form of PostgreSQL schema text: the only ways the two dialects of a migration
-/// may differ (docs/architecture.md, "One schema source for the two databases").
-fn sqlite_dialect(postgres: &str) -> String {
-    let text = postgres
-        .replace("BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
-        .replace("''::bytea", "x''");
-    replace_word(&replace_word(&text, "BYTEA", "BLOB"), "BIGINT", "INTEGER")
-}
-
-/// `text` with each whole-word `word` (not part of a longer name) replaced by `with`.
-fn replace_word(text: &str, word: &str, with: &str) -> String {
-    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(word) {
-        let before = rest[..at].chars().next_back();
-        let after = rest[at + word.len()..].chars().next();
-        out.push_str(&rest[..at]);
-        if before.is_some_and(is_name) || after.is_some_and(is_name) {
-            out.push_str(word);
-        } else {
-            out.push_str(with);
+/// The data directory a server left whose SQLite migrations still ran from hand-kept SQLite
+/// files (tests/fixtures/sqlx-migrator, recorded by sqlx with those files' checksums): today's
+/// server, which makes SQLite's migrations from the PostgreSQL ones, accepts its record and
+/// serves its demo server.
+#[tokio::test]
+async fn the_server_starts_on_a_database_migrated_from_the_old_sqlite_files() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sqlx-migrator");
+    let demo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture.join("demo.json")).unwrap()).unwrap();
+    let server = TestServer::start_with(|config| {
+        config.database_url = None;
+        std::fs::create_dir_all(&config.data_dir).unwrap();
+        for file in ["server.db", "master.key", "demo.json"] {
+            std::fs::copy(fixture.join(file), config.data_dir.join(file)).unwrap();
         }
-        rest = &rest[at + word.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Schema text without comments and with runs of whitespace as one space: what the database
-/// runs.
-fn statements(sql: &str) -> String {
-    sql.lines()
-        .map(|line| line.split("--").next().unwrap_or_default())
-        .flat_map(str::split_whitespace)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The PostgreSQL migrations are the schema's one source: each SQLite migration must be their
-/// SQLite dialect, statement for statement. The files themselves never change (sqlx checks the
-/// checksums of applied migrations); a new migration's SQLite file can be written from the
-/// PostgreSQL one with `NEXTAUTH_WRITE_SQLITE_MIGRATIONS=1` (only files that do not exist yet).
-#[test]
-fn the_sqlite_migrations_are_the_sqlite_dialect_of_the_postgres_ones() {
-    let name = |path: &PathBuf| path.file_name().expect("name").to_owned();
-    let postgres = migration_files(Backend::Postgres);
-    let sqlite_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    if std::env::var_os("NEXTAUTH_WRITE_SQLITE_MIGRATIONS").is_some() {
-        for file in &postgres {
-            let target = sqlite_dir.join(name(file));
-            if !target.exists() {
-                let text = std::fs::read_to_string(file).expect("read");
-                std::fs::write(&target, sqlite_dialect(&text)).expect("write");
-            }
-        }
-    }
-    let sqlite = migration_files(Backend::Sqlite);
+    })
+    .await;
+    assert_eq!(server.demo.serverid, demo["serverid"].as_str().unwrap());
+    let response = server
+        .api(
+            "GET",
+            &format!("/servers/{}", server.demo.serverid),
+            &[],
+            b"",
+        )
+        .await;
+    assert_eq!(response.status, 200, "{response:?}");
     assert_eq!(
-        postgres.iter().map(name).collect::<Vec<_>>(),
-        sqlite.iter().map(name).collect::<Vec<_>>(),
-        "the same migrations for both databases"
+        versions(&server.state.db, "_sqlx_migrations").await,
+        (1..=migration_files().len() as i64).collect::<Vec<i64>>()
     );
-    assert!(!postgres.is_empty());
-    for (pg, lite) in postgres.iter().zip(&sqlite) {
-        let pg_text = std::fs::read_to_string(pg).expect("read");
-        let lite_text = std::fs::read_to_string(lite).expect("read");
-        let expected = statements(&sqlite_dialect(&pg_text));
-        // SQLite reads BIGINT as INTEGER (the same affinity; only `INTEGER PRIMARY KEY` is
-        // special, and that comes from BIGSERIAL), and the first migrations spell it either way.
-        let actual = statements(&replace_word(&lite_text, "BIGINT", "INTEGER"));
-        if expected != actual {
-            let at = expected
-                .bytes()
-                .zip(actual.bytes())
-                .take_while(|(a, b)| a == b)
-                .count();
-            let from = at.saturating_sub(60);
-            panic!(
-                "{} is not the SQLite dialect of {}: from byte {at} of the statements, expected \
-                 `{}`, found `{}`",
-                lite.display(),
-                pg.display(),
-                expected
-                    .get(from..(at + 80).min(expected.len()))
-                    .unwrap_or_default(),
-                actual
-                    .get(from..(at + 80).min(actual.len()))
-                    .unwrap_or_default(),
+}
+
+/// SQLite runs every migration file in its dialect, and a fresh SQLite database gets the
+/// tables and columns of every migration (the dialect rules cover what the files use).
+#[tokio::test]
+async fn a_fresh_sqlite_database_has_every_migration_in_its_dialect() {
+    let dir = temp_dir("dialect");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("server.db").display());
+    let db = Db::open(&url).await.expect("open");
+    assert_eq!(
+        versions(&db, "_sqlx_migrations").await,
+        (1..=migration_files().len() as i64).collect::<Vec<i64>>()
+    );
+    let (server_id,): (String,) =
+        sqlx::query_as("SELECT type FROM pragma_table_info('servers') WHERE name = 'server_id'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("columns");
+    assert_eq!(server_id, "BLOB");
+    for file in migration_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let sqlite = sqlite_dialect(&text);
+        for word in ["BYTEA", "BIGSERIAL", "::bytea"] {
+            assert!(
+                !sqlite.contains(word),
+                "{} keeps PostgreSQL's {word} in SQLite's dialect",
+                file.display()
             );
         }
     }
-}
-
-#[test]
-fn the_dialect_rules_change_only_whole_words() {
-    assert_eq!(
-        sqlite_dialect(
-            "id BIGSERIAL PRIMARY KEY, n BIGINT, b BYTEA DEFAULT ''::bytea, big_bigint BIGINTS"
-        ),
-        "id INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER, b BLOB DEFAULT x'', big_bigint BIGINTS"
-    );
-    assert_eq!(statements("a  b -- note\n\tc;--x\n"), "a b c;");
+    db.pool.close().await;
+    let _ = std::fs::remove_dir_all(dir);
 }

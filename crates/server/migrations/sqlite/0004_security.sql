@@ -1,8 +1,0 @@
--- Security (docs/security.md): one outstanding PIN challenge per account, PIN resets by the
--- integrator, the server key's rotation history, and AppLogin as a server setting.
-
-ALTER TABLE accounts ADD COLUMN pin_challenge BLOB;                    -- 16 random bytes; NULL: none
-ALTER TABLE accounts ADD COLUMN pin_reset INTEGER NOT NULL DEFAULT 0;  -- 1: the app sets a new PIN next
-ALTER TABLE servers ADD COLUMN key_rotations BLOB NOT NULL DEFAULT x'';  -- encoded KeyRotation chain
-ALTER TABLE servers ADD COLUMN applogin INTEGER NOT NULL DEFAULT 0;    -- 1: AppLogin sessions allowed
-ALTER TABLE sessions ADD COLUMN previous_ref BLOB;                      -- the ref this login was moved from (demo site: new cookie at login)
