@@ -37,7 +37,7 @@ mod flows;
 mod inner;
 pub mod keystore;
 pub mod live;
-pub mod private_files;
+pub use nextauth_private_files as private_files;
 pub mod push;
 pub mod reconcile;
 mod runner;

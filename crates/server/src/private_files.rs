@@ -2,32 +2,21 @@
 //! SQLite database (0600, and so its `-wal` and `-shm` files, which SQLite creates with the
 //! database file's permissions), `master.key` and `demo.json` (0600).
 //!
-//! Each is created with its final mode in the same system call that creates it, so there is no
-//! moment in which another local user could open it (a later `chmod` would leave such a window;
-//! `umask` is process-wide and needs `unsafe`). Directories and files that already exist are
-//! not changed (the data directory may be one an operator made on purpose); the server warns
-//! when they are open to other users.
+//! The modes and the writing are `nextauth-private-files`' (shared with the SDK): each file
+//! gets its mode in the call that creates it, and a file written whole appears complete or not
+//! at all. Here the server adds a warning: directories and files that already exist are not
+//! changed (the data directory may be one an operator made on purpose), but are reported when
+//! they are open to other users.
 
-use std::io::Write;
 use std::path::Path;
 
-/// Mode of the data directory: the server's user only.
-pub const DIR_MODE: u32 = 0o700;
-/// Mode of the database, the key file and `demo.json`.
-pub const FILE_MODE: u32 = 0o600;
+pub use nextauth_private_files::{DIR_MODE, FILE_MODE};
 
 /// Creates `dir` (and missing parents) with mode 0700. An existing directory is left as it
 /// is, with a warning when group or others may enter it.
 pub fn create_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(DIR_MODE);
-    }
     let existed = dir.is_dir();
-    builder.create(dir)?;
+    nextauth_private_files::create_dir(dir)?;
     if existed {
         warn_if_shared(dir);
     }
@@ -38,57 +27,26 @@ pub fn create_dir(dir: &Path) -> std::io::Result<()> {
 /// with a warning when others may read it). For files another library fills in, such as the
 /// SQLite database before sqlx opens it.
 pub fn precreate_file(path: &Path) -> std::io::Result<()> {
+    let existed = path.exists();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_dir(dir)?;
     }
-    match private_options().create_new(true).open(path) {
-        Ok(_) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
-            warn_if_shared(path);
-            Ok(())
-        }
-        Err(err) => Err(err),
+    nextauth_private_files::precreate_file(path)?;
+    if existed {
+        warn_if_shared(path);
     }
+    Ok(())
 }
 
 /// Creates `path` with mode 0600 holding `bytes`; fails if it exists.
 pub fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_dir(dir)?;
-    }
-    let mut file = private_options().create_new(true).open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    nextauth_private_files::create_private(path, bytes)
 }
 
-/// Replaces `path` with `bytes`: written to a new 0600 file beside it, then renamed over it,
-/// so readers see the old or the new content and the file is 0600 even if an older version of
-/// it was not.
+/// Replaces `path` with `bytes` in one step; the file is 0600 even if an older version of it
+/// was not.
 pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    let mut temp_name = name.to_owned();
-    temp_name.push(format!(".tmp-{}", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    // A leftover from a crash of this very process id; it is ours to remove.
-    let _ = std::fs::remove_file(&temp);
-    let written = create_new(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    written
-}
-
-fn private_options() -> std::fs::OpenOptions {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(FILE_MODE);
-    }
-    options
+    nextauth_private_files::replace_private(path, bytes)
 }
 
 /// Logs a warning when group or others have any permission on `path`.

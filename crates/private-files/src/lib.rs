@@ -1,11 +1,11 @@
-//! The SDK's files at rest are private to the user running the app: the data directory is
-//! created 0700, the database 0600 before SQLite opens it (SQLite gives its `-wal` and `-shm`
-//! files the database file's mode), the keystore's key file 0600. Each gets its mode in the
-//! call that creates it, so no other local user can open it in between (no `chmod` after the
+//! Files at rest private to the user running the program (the SDK's and the server's data
+//! directories, databases and key files): a directory is created 0700, a file 0600, a database
+//! 0600 before SQLite opens it (SQLite gives its `-wal` and `-shm` files the database file's
+//! mode). Each gets its mode in the call that creates it, so no other local user can open it in between (no `chmod` after the
 //! fact; `umask` is process-wide and needs `unsafe`). Existing directories and files are left
 //! as they are.
 //!
-//! Files written whole (the key file, the database id) go to a temporary file first, are
+//! Files written whole (key files, the SDK's database id, the server's demo.json) go to a temporary file first, are
 //! flushed to disk, then moved into place in one step and the directory flushed, so a crash
 //! or a full disk leaves either no file or the complete one, never half of it.
 
