@@ -1141,7 +1141,7 @@ async fn the_next_scan_may_start_the_moment_a_flow_reports_its_end() {
     app.sdk.stop(&flow.id).await.ok();
 }
 
-/// What the SDK logs, for [`a_login_is_logged_under_the_servers_flow_id_and_nothing_secret`].
+/// What the SDK logs, for [`a_login_is_logged_under_one_flow_id_by_the_sdk_and_the_server_and_nothing_secret`].
 #[derive(Clone, Default)]
 struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
@@ -1156,7 +1156,7 @@ impl std::io::Write for Logs {
 }
 
 #[tokio::test]
-async fn a_login_is_logged_under_the_servers_flow_id_and_nothing_secret() {
+async fn a_login_is_logged_under_one_flow_id_by_the_sdk_and_the_server_and_nothing_secret() {
     // The global subscriber: a per-thread one misses what other tests' threads (without one)
     // made tracing decide not to log. The other tests of this binary log into it too.
     static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
@@ -1171,7 +1171,7 @@ async fn a_login_is_logged_under_the_servers_flow_id_and_nothing_secret() {
         tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
         logs
     });
-    let server = ServerProcess::start().await;
+    let server = ServerProcess::start_logged("nextauth_server=debug").await;
     let mut app = App::new().await;
     enrol_asked_pin_every_time(&mut app, &server, "trace").await;
     let code = server.login_code("traced").await;
@@ -1194,12 +1194,30 @@ async fn a_login_is_logged_under_the_servers_flow_id_and_nothing_secret() {
         ended.contains(&format!("flow{{id={} kind=Login flow={log_id}}}", flow.id)),
         "the flow's span carries its id and the server's log id: {ended}"
     );
-    // The session reference (in the QR code) and the PIN stay out of the logs.
+    // The server process's own log names the same login by the same id, from the website's
+    // request for the code to the app's connection that logged in.
+    let server_log = server.log_text();
+    let same_flow: Vec<&str> = server_log
+        .lines()
+        .filter(|l| l.contains(&format!("flow={log_id}")))
+        .collect();
+    let one_id = |route: &str| same_flow.iter().any(|l| l.contains(route));
+    assert!(
+        one_id("route=/servers/{serverid}/sessions/qr/login")
+            && one_id("app{conn=")
+            && same_flow.iter().any(|l| l.contains("logged in")),
+        "the server logs the code's request and the app's login under flow={log_id}:\n{server_log}"
+    );
+    // The session reference (in the QR code) and the PIN stay out of both sides' logs.
     let session_ref = login.session_ref.0;
     let hex: String = session_ref.iter().map(|b| format!("{b:02x}")).collect();
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session_ref);
     for secret in [hex.as_str(), b64.as_str(), "pin: \"2468\"", "\"2468\""] {
         assert!(!text.contains(secret), "{secret} logged:\n{text}");
+        assert!(
+            !server_log.contains(secret),
+            "{secret} in the server's log:\n{server_log}"
+        );
     }
 }

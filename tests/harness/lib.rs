@@ -84,6 +84,8 @@ pub struct ServerProcess {
     pub apikey: String,
     child: Child,
     data: TempDir,
+    /// What it logged, when started with [`ServerProcess::start_logged`].
+    log: Option<Arc<std::sync::Mutex<String>>>,
 }
 
 impl Drop for ServerProcess {
@@ -107,13 +109,28 @@ impl ServerProcess {
 
     /// Like [`ServerProcess::start_in`], with extra command-line arguments.
     pub async fn start_with(data: TempDir, port: Option<u16>, extra: &[String]) -> Self {
-        Self::spawn(data, port, extra, None).await
+        Self::spawn(data, port, extra, None, None).await
+    }
+
+    /// Starts the server on a fresh data directory logging at `filter` (a `RUST_LOG` value),
+    /// and keeps what it logs for [`ServerProcess::log_text`].
+    pub async fn start_logged(filter: &str) -> Self {
+        Self::spawn(TempDir::new("server"), None, &[], None, Some(filter)).await
+    }
+
+    /// What the server logged so far (without colours), when started with
+    /// [`ServerProcess::start_logged`]; else empty.
+    pub fn log_text(&self) -> String {
+        self.log
+            .as_ref()
+            .map(|log| log.lock().unwrap().clone())
+            .unwrap_or_default()
     }
 
     /// Starts the server on a free port under the file-creation mask `umask` (through
     /// `sh -c 'umask …; exec …'`), so a test sees the modes the server itself asks for.
     pub async fn start_with_umask(data: TempDir, umask: u32, extra: &[String]) -> Self {
-        Self::spawn(data, None, extra, Some(umask)).await
+        Self::spawn(data, None, extra, Some(umask), None).await
     }
 
     /// Starts the process on `port`, or on port 0 so the system picks a free one with no window
@@ -123,6 +140,7 @@ impl ServerProcess {
         port: Option<u16>,
         extra: &[String],
         umask: Option<u32>,
+        log: Option<(&str, Arc<std::sync::Mutex<String>>)>,
     ) -> Result<(Child, SocketAddr), String> {
         use std::io::BufRead;
         let listen = format!("127.0.0.1:{}", port.unwrap_or(0));
@@ -140,11 +158,29 @@ impl ServerProcess {
             .args(["--listen", &listen, "--data-dir"])
             .arg(&data.0)
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                log.as_ref().map_or("warn", |(filter, _)| *filter),
+            )
+            .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if log.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("spawn nextauth-server");
+        if let (Some((_, text)), Some(stderr)) = (log, child.stderr.take()) {
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    let mut text = text.lock().unwrap();
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            });
+        }
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         // Reads every line so the pipe never fills; the first one names the address.
@@ -169,12 +205,20 @@ impl ServerProcess {
         }
     }
 
-    async fn spawn(data: TempDir, port: Option<u16>, extra: &[String], umask: Option<u32>) -> Self {
+    async fn spawn(
+        data: TempDir,
+        port: Option<u16>,
+        extra: &[String],
+        umask: Option<u32>,
+        log_filter: Option<&str>,
+    ) -> Self {
+        let log = log_filter.map(|_| Arc::new(std::sync::Mutex::new(String::new())));
         // A restart on a known port can find it briefly taken (a client's ephemeral port): retry.
         let mut attempt = 0;
         let (child, addr) = loop {
             attempt += 1;
-            match Self::launch(&data, port, extra, umask) {
+            let logging = log_filter.zip(log.clone());
+            match Self::launch(&data, port, extra, umask, logging) {
                 Ok(started) => break started,
                 Err(why) if attempt < 40 && port.is_some() => {
                     eprintln!("nextauth-server did not start ({why}); retrying");
@@ -201,6 +245,7 @@ impl ServerProcess {
             apikey: demo["apikey"].as_str().expect("apikey").to_owned(),
             child,
             data,
+            log,
         }
     }
 
