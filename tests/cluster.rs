@@ -228,7 +228,7 @@ async fn the_journey_runs_through_a_load_balancer_and_survives_a_killed_process(
         .iter()
         .filter(|h| {
             matches!(
-                h.status,
+                h.record.status,
                 HistoryStatus::LoggedIn | HistoryStatus::LoggedInOneShot
             )
         })

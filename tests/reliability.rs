@@ -180,8 +180,8 @@ async fn login_with_full_disk(
         assert!(
             history
                 .iter()
-                .any(|h| h.kind == nextauth_sdk::HistoryKind::Login
-                    && h.status == nextauth_sdk::HistoryStatus::LoggedInOneShot),
+                .any(|h| h.record.kind == nextauth_sdk::HistoryKind::Login
+                    && h.record.status == nextauth_sdk::HistoryStatus::LoggedInOneShot),
             "{fail_from}: {history:?}"
         );
     }

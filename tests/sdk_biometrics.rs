@@ -414,7 +414,7 @@ async fn last_entry(app: &App) -> (nextauth_sdk::HistoryKind, nextauth_sdk::Hist
         .history(&nextauth_sdk::HistoryQuery::default())
         .await
         .unwrap();
-    (history[0].kind, history[0].status)
+    (history[0].record.kind, history[0].record.status)
 }
 
 /// Answers the flow's question and waits for its next report.

@@ -95,7 +95,7 @@ async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
     );
 
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    let statuses: Vec<HistoryStatus> = history.iter().map(|h| h.status).collect();
+    let statuses: Vec<HistoryStatus> = history.iter().map(|h| h.record.status).collect();
     assert_eq!(
         statuses,
         vec![
@@ -104,7 +104,7 @@ async fn enrol_then_log_in_choosing_an_account_with_the_pin() {
             HistoryStatus::Enrolled
         ]
     );
-    assert_eq!(history[0].account_id.as_deref(), Some(bob.as_str()));
+    assert_eq!(history[0].record.account_id.as_deref(), Some(bob.as_str()));
     assert_ne!(alice, bob);
 }
 
@@ -135,7 +135,7 @@ async fn wrong_pins_until_blocked_then_the_integrator_resets_the_pin() {
     assert_eq!(server.session("b").await["loggedin"], false);
     let last = &app.sdk.history(&HistoryQuery::default()).await.unwrap()[0];
     assert_eq!(
-        (last.status, last.error_code),
+        (last.record.status, last.record.error_code),
         (HistoryStatus::Error, Some(109))
     );
 
@@ -189,8 +189,10 @@ async fn bad_codes_give_typed_errors_and_history_entries() {
         .unwrap();
     assert_eq!(app.flow_in(FlowState::Error).await.error.unwrap().code, 34);
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    assert!(history.iter().all(|h| h.status == HistoryStatus::Error));
-    let codes: Vec<u16> = history.iter().filter_map(|h| h.error_code).collect();
+    assert!(history
+        .iter()
+        .all(|h| h.record.status == HistoryStatus::Error));
+    let codes: Vec<u16> = history.iter().filter_map(|h| h.record.error_code).collect();
     assert_eq!(
         codes,
         [34, 33, 32, 32],
@@ -285,8 +287,10 @@ async fn push_login_transaction_and_server_side_deletion() {
     assert_eq!(app.account_deleted().await, (account.clone(), true));
     assert!(app.sdk.accounts().await.unwrap().is_empty());
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    assert_eq!(history[0].status, HistoryStatus::Deleted);
-    assert!(history.iter().any(|h| h.status == HistoryStatus::Approved));
+    assert_eq!(history[0].record.status, HistoryStatus::Deleted);
+    assert!(history
+        .iter()
+        .any(|h| h.record.status == HistoryStatus::Approved));
 }
 
 #[tokio::test]
@@ -374,7 +378,7 @@ async fn continuous_sessions_end_on_website_logout_app_logout_or_lost_connection
     assert_eq!(lost.await.error.map(|e| e.code), Some(121));
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert_eq!(
-        (history[0].status, history[0].error_code),
+        (history[0].record.status, history[0].record.error_code),
         (HistoryStatus::LoggedOut, Some(121))
     );
 }
@@ -470,7 +474,9 @@ async fn the_pin_is_changed_on_every_server_account() {
     app.sdk.respond(&flow, pin("1357")).await.unwrap();
     app.flow_in(FlowState::Done).await;
     assert_eq!(
-        app.sdk.history(&HistoryQuery::default()).await.unwrap()[1].status,
+        app.sdk.history(&HistoryQuery::default()).await.unwrap()[1]
+            .record
+            .status,
         HistoryStatus::PinChanged
     );
 }
@@ -643,6 +649,7 @@ async fn announce_info_reaches_the_prompt_and_user_input_reaches_the_website() {
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     expect(
         history[0]
+            .record
             .announce
             .as_ref()
             .expect("announce in the history"),
@@ -773,7 +780,7 @@ async fn enrol_and_log_in_by_deep_link_and_by_app_uri() {
     assert_eq!(
         history
             .iter()
-            .filter(|h| h.status == HistoryStatus::Enrolled)
+            .filter(|h| h.record.status == HistoryStatus::Enrolled)
             .count(),
         2
     );

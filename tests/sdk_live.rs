@@ -67,8 +67,12 @@ async fn push_logins_and_deletions_arrive_live_across_a_server_restart() {
     assert_eq!(deleted, (account, true));
     assert!(app.sdk.accounts().await.unwrap().is_empty());
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    assert_eq!(history[0].status, HistoryStatus::Deleted, "{history:#?}");
-    let count = |status| history.iter().filter(|h| h.status == status).count();
+    assert_eq!(
+        history[0].record.status,
+        HistoryStatus::Deleted,
+        "{history:#?}"
+    );
+    let count = |status| history.iter().filter(|h| h.record.status == status).count();
     assert_eq!(
         count(HistoryStatus::LoggedInOneShot),
         1,
@@ -108,7 +112,7 @@ async fn a_deletion_the_server_missed_is_retried_in_the_background() {
     assert_eq!(
         history
             .iter()
-            .filter(|h| h.status == HistoryStatus::Error)
+            .filter(|h| h.record.status == HistoryStatus::Error)
             .count(),
         1,
         "one failure recorded (the first attempt), not one per background retry"
@@ -146,8 +150,8 @@ async fn messages_from_the_message_center_arrive_live_and_are_kept() {
     assert_eq!(app.sdk.messages().await.unwrap(), vec![message.clone()]);
     assert_eq!(app.sdk.pull_messages().await.unwrap(), 0, "acknowledged");
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    assert_eq!(history[0].status, HistoryStatus::Message);
-    assert_eq!(history[0].detail, "Your order has shipped");
+    assert_eq!(history[0].record.status, HistoryStatus::Message);
+    assert_eq!(history[0].record.detail, "Your order has shipped");
 
     // Read, then deleted, by the person.
     assert_eq!(app.sdk.mark_messages_read().await.unwrap(), 1);
@@ -237,10 +241,12 @@ async fn a_push_that_live_delivery_handled_first_is_dropped_silently() {
 
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert!(
-        history.iter().all(|h| h.status != HistoryStatus::Error),
+        history
+            .iter()
+            .all(|h| h.record.status != HistoryStatus::Error),
         "{history:#?}"
     );
-    let count = |status| history.iter().filter(|h| h.status == status).count();
+    let count = |status| history.iter().filter(|h| h.record.status == status).count();
     assert_eq!(count(HistoryStatus::Message), 1, "one push login received");
     assert_eq!(count(HistoryStatus::LoggedInOneShot), 1);
 
@@ -320,15 +326,17 @@ async fn a_website_logout_ends_the_session_by_push_when_its_connection_is_silent
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     let logged_out: Vec<_> = history
         .iter()
-        .filter(|h| h.status == HistoryStatus::LoggedOut)
+        .filter(|h| h.record.status == HistoryStatus::LoggedOut)
         .collect();
     assert_eq!(
         logged_out.len(),
         1,
         "one entry for the logout: {history:#?}"
     );
-    assert_eq!(logged_out[0].error_code, None);
-    assert!(history.iter().all(|h| h.status != HistoryStatus::Error));
+    assert_eq!(logged_out[0].record.error_code, None);
+    assert!(history
+        .iter()
+        .all(|h| h.record.status != HistoryStatus::Error));
 
     // With the connection working, the session's own connection and the push both say it:
     // still one logout, one entry.
@@ -359,7 +367,7 @@ async fn a_website_logout_ends_the_session_by_push_when_its_connection_is_silent
     // The LOGOUT push too: handled once this returns, by live delivery before or by this pull.
     app.sdk.pull_messages().await.unwrap();
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    let count = |status| history.iter().filter(|h| h.status == status).count();
+    let count = |status| history.iter().filter(|h| h.record.status == status).count();
     assert_eq!(count(HistoryStatus::LoggedOut), 2, "{history:#?}");
     assert_eq!(count(HistoryStatus::Error), 0);
 }

@@ -46,10 +46,12 @@ async fn replayed_and_tampered_push_messages_are_refused_and_recorded() {
     );
 
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    assert_eq!(history[0].error_code, Some(32), "{history:?}");
-    assert!(history.iter().all(|h| h.error_code != Some(103)));
-    assert!(history.iter().any(|h| h.error_code == Some(48)));
-    assert!(history.iter().any(|h| h.status == HistoryStatus::Aborted));
+    assert_eq!(history[0].record.error_code, Some(32), "{history:?}");
+    assert!(history.iter().all(|h| h.record.error_code != Some(103)));
+    assert!(history.iter().any(|h| h.record.error_code == Some(48)));
+    assert!(history
+        .iter()
+        .any(|h| h.record.status == HistoryStatus::Aborted));
 }
 
 #[tokio::test]
@@ -124,7 +126,7 @@ async fn a_server_that_never_answers_times_out_with_a_typed_error() {
     );
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert_eq!(
-        (history[0].status, history[0].error_code),
+        (history[0].record.status, history[0].record.error_code),
         (HistoryStatus::Error, Some(120))
     );
     assert!(
@@ -187,7 +189,7 @@ async fn a_login_code_without_an_account_here_tells_the_browser_noaccounts() {
     assert!(app.sdk.server(&server.server_id).await.unwrap().is_none());
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert_eq!(
-        (history[0].status, history[0].error_code),
+        (history[0].record.status, history[0].record.error_code),
         (HistoryStatus::Error, Some(34))
     );
     assert!(app.sdk.active_flow().is_none());

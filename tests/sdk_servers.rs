@@ -199,7 +199,7 @@ async fn accounts_on_two_servers_live_side_by_side() {
     assert!(
         history
             .iter()
-            .all(|h| h.status != nextauth_sdk::HistoryStatus::Error),
+            .all(|h| h.record.status != nextauth_sdk::HistoryStatus::Error),
         "{history:#?}"
     );
 }

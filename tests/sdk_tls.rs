@@ -47,6 +47,6 @@ async fn an_untrusted_certificate_is_refused_with_its_own_code() {
     assert_eq!(error.code, 129, "untrusted certificate: {}", error.message);
     assert!(app.sdk.accounts().await.unwrap().is_empty());
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
-    assert_eq!(history[0].status, HistoryStatus::Error);
-    assert_eq!(history[0].error_code, Some(129));
+    assert_eq!(history[0].record.status, HistoryStatus::Error);
+    assert_eq!(history[0].record.error_code, Some(129));
 }

@@ -118,7 +118,7 @@ async fn a_wrong_number_denies_the_login_and_is_reported() {
     assert_eq!(server.session("guess").await["loggedin"], false);
     let history = app.sdk.history(&Default::default()).await.unwrap();
     assert_eq!(
-        (history[0].status, history[0].error_code),
+        (history[0].record.status, history[0].record.error_code),
         (HistoryStatus::Error, Some(115))
     );
     let reports = server
@@ -360,7 +360,11 @@ async fn this_was_not_me_reaches_the_integrator_and_pauses_push_logins() {
     app.flow_in(FlowState::Done).await;
     assert_eq!(server.session("not-me").await["loggedin"], false);
     let history = app.sdk.history(&Default::default()).await.unwrap();
-    assert_eq!(history[0].status, HistoryStatus::NotMe, "recorded apart");
+    assert_eq!(
+        history[0].record.status,
+        HistoryStatus::NotMe,
+        "recorded apart"
+    );
 
     // REST lists it; the webhook gets it, signed, after one refused delivery.
     let reports = server
@@ -488,8 +492,8 @@ async fn the_person_pauses_push_logins_from_the_app_and_resumes_them() {
     let history = app.sdk.history(&Default::default()).await.unwrap();
     let pauses: Vec<_> = history
         .iter()
-        .filter(|h| h.status == HistoryStatus::PushPaused)
-        .map(|h| h.detail.as_str())
+        .filter(|h| h.record.status == HistoryStatus::PushPaused)
+        .map(|h| h.record.detail.as_str())
         .collect();
     assert_eq!(
         pauses,

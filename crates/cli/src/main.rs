@@ -211,16 +211,21 @@ async fn run(opts: &Options, command: Command) -> Result<ExitCode, Failure> {
                 .iter()
                 .map(|h| {
                     let code = h
+                        .record
                         .error_code
                         .map(|c| format!(" (code {c})"))
                         .unwrap_or_default();
-                    let status = serde_json::to_value(h.status)
+                    let status = serde_json::to_value(h.record.status)
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_default();
                     format!(
                         "{}  {:<16} {:<20} {} {}{code}",
-                        h.at, h.kind, status, h.server_name, h.account_name
+                        h.record.at,
+                        h.record.kind,
+                        status,
+                        h.record.server_name,
+                        h.record.account_name
                     )
                 })
                 .collect::<Vec<_>>()

@@ -88,9 +88,12 @@ async fn a_flow_killed_while_connecting_is_recorded_as_interrupted() {
     let app = App::open(data.clone()).await;
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     assert_eq!(history.len(), 1, "{history:?}");
-    assert_eq!(history[0].kind, nextauth_sdk::HistoryKind::Enrol);
-    assert_eq!(history[0].status, HistoryStatus::Aborted);
-    assert!(history[0].detail.contains("interrupted"), "{history:?}");
+    assert_eq!(history[0].record.kind, nextauth_sdk::HistoryKind::Enrol);
+    assert_eq!(history[0].record.status, HistoryStatus::Aborted);
+    assert!(
+        history[0].record.detail.contains("interrupted"),
+        "{history:?}"
+    );
     assert!(app.sdk.accounts().await.unwrap().is_empty());
     assert!(
         app.sdk.active_flow().is_none(),
@@ -137,7 +140,7 @@ async fn a_continuous_session_killed_with_its_app_ends_cleanly_and_the_app_works
     let history = app.sdk.history(&HistoryQuery::default()).await.unwrap();
     let statuses: Vec<_> = history
         .iter()
-        .map(|h| (h.kind.as_str(), h.status))
+        .map(|h| (h.record.kind.as_str(), h.record.status))
         .collect();
     assert_eq!(
         statuses[..2],
@@ -147,7 +150,7 @@ async fn a_continuous_session_killed_with_its_app_ends_cleanly_and_the_app_works
         ],
         "{history:?}"
     );
-    assert_eq!(history[0].account_name, "quentin");
+    assert_eq!(history[0].record.account_name, "quentin");
 
     // And the next login works.
     app.approve_login(&server, "after").await;

@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use crate::answer::{PinCheck, PinInput, Response};
 use crate::error::EngineError;
-use crate::history::HistoryDraft;
+use crate::model::HistoryRecord;
 use crate::model::{Account, Flow, Session};
 
 /// Something that happened to the flow.
@@ -94,7 +94,7 @@ pub enum Effect {
         /// The pending account.
         account_id: String,
         /// The history entry of the enrolment.
-        history: HistoryDraft,
+        history: HistoryRecord,
     },
     /// The server refused the enrolment: drop what was stored for it, and the PIN secret it
     /// set if no account needs it.
@@ -118,7 +118,7 @@ pub enum Effect {
     /// is asked later (the SDK's `reconcile`).
     Unresolved {
         /// The entry as far as known.
-        history: HistoryDraft,
+        history: HistoryRecord,
         /// The account that answered.
         account_id: String,
         /// The session or transaction ref.
@@ -136,7 +136,7 @@ pub enum Effect {
         account_id: String,
     },
     /// Append to the history.
-    History(HistoryDraft),
+    History(HistoryRecord),
     /// A login session became active (continuous) or ended.
     Session(Session),
     /// Close the connection.

@@ -34,7 +34,6 @@ mod conversation;
 mod effect;
 pub mod error;
 mod flow;
-mod history;
 mod log_id;
 pub mod model;
 mod second_factor;
@@ -48,7 +47,6 @@ pub use conversation::{ConnectTarget, Conversation, ConversationEffect, CONVERSA
 pub use effect::{Effect, Input, NewAccount};
 pub use error::{EngineError, EngineResult};
 pub use flow::FlowMachine;
-pub use history::HistoryDraft;
 pub use log_id::flow_log_id;
 pub use second_factor::{SecondFactorEffect, SecondFactorInput, SecondFactorMachine};
 pub use views::{announce_view, server_info};

@@ -442,14 +442,12 @@ pub enum HistoryStatus {
     BiometricsRemoved,
 }
 
-/// One entry of the history.
+/// What a history entry records: the engine drafts one (its driver stamps the time), the store
+/// keeps it under an id ([`HistoryEntry`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
-pub struct HistoryEntry {
-    /// Id (increasing).
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub id: i64,
+pub struct HistoryRecord {
     /// When (Unix seconds).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: u64,
@@ -459,11 +457,11 @@ pub struct HistoryEntry {
     pub status: HistoryStatus,
     /// Server id (base64url), when known.
     pub server_id: Option<String>,
-    /// Server name.
+    /// Server name ("" when unknown).
     pub server_name: String,
     /// Account id, when known.
     pub account_id: Option<String>,
-    /// Account name.
+    /// Account name ("" when unknown).
     pub account_name: String,
     /// Announce information shown at the time.
     pub announce: Option<Announce>,
@@ -471,6 +469,19 @@ pub struct HistoryEntry {
     pub error_code: Option<u16>,
     /// Free text (transaction details, message text).
     pub detail: String,
+}
+
+/// One entry of the history: a stored [`HistoryRecord`] (its fields, flat, in JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct HistoryEntry {
+    /// Id (increasing).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// What it records.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub record: HistoryRecord,
 }
 
 /// A message a server sent to the person.

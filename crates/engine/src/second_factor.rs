@@ -16,7 +16,7 @@
 use crate::answer::{PinCheck, PinInput, Response};
 use crate::clock::{Time, Timeouts};
 use crate::error::{EngineError, EngineResult};
-use crate::history::HistoryDraft;
+use crate::model::HistoryRecord;
 use crate::model::{Flow, FlowKind, FlowState, HistoryStatus, Interaction};
 
 /// What happened, for [`SecondFactorMachine::handle`].
@@ -56,7 +56,7 @@ pub enum SecondFactorEffect {
     /// Delete the sealed PIN and the platform's key.
     DisableBiometrics,
     /// Append to the history (boxed: the other effects are small).
-    History(Box<HistoryDraft>),
+    History(Box<HistoryRecord>),
 }
 
 #[derive(Debug)]
@@ -321,8 +321,8 @@ impl SecondFactorMachine {
         ]
     }
 
-    fn history(&self, status: HistoryStatus, err: Option<&EngineError>) -> HistoryDraft {
-        HistoryDraft {
+    fn history(&self, status: HistoryStatus, err: Option<&EngineError>) -> HistoryRecord {
+        HistoryRecord {
             at: self.now.unix_s,
             kind: self.flow.kind.into(),
             status,

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nextauth_protocol::ids::ServerId;
-use nextauth_sdk::store::{HistoryDraft, HistoryQuery, Store};
+use nextauth_sdk::store::{HistoryQuery, HistoryRecord, Store};
 use nextauth_sdk::{HistoryKind, HistoryStatus};
 
 /// The app asks for 25 entries a page.
@@ -23,7 +23,7 @@ const ORDINARY: ServerId = ServerId([2; 16]);
 const RARE: ServerId = ServerId([3; 16]);
 
 /// A plausible mix: mostly logins, some aborted, errors one in fifty.
-fn draft(n: u64) -> HistoryDraft {
+fn draft(n: u64) -> HistoryRecord {
     let server = match n % 1000 {
         0 => RARE,
         x if x % 4 == 0 => ORDINARY,
@@ -35,11 +35,11 @@ fn draft(n: u64) -> HistoryDraft {
         6 => (HistoryKind::SignTransaction, HistoryStatus::Approved),
         _ => (HistoryKind::Login, HistoryStatus::LoggedInOneShot),
     };
-    HistoryDraft {
+    HistoryRecord {
         at: 1_800_000_000 + n * 60,
         kind,
         status,
-        server_id: Some(server),
+        server_id: Some(server.to_base64()),
         server_name: format!("Server {}", server.0[0]),
         account_id: Some(format!("account-{}", server.0[0])),
         account_name: "alice@example.com".into(),

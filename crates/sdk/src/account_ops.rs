@@ -106,7 +106,7 @@ impl crate::Sdk {
             ch.close().await;
             answer?;
         }
-        let draft = crate::store::HistoryDraft {
+        let draft = crate::store::HistoryRecord {
             at: inner.now(),
             kind: HistoryKind::ChangePin,
             status: HistoryStatus::PinChanged,

@@ -95,12 +95,11 @@ impl Inner {
                 Some(_) => "interrupted after answering: asking the server what happened",
                 None => detail,
             };
-            let draft = crate::store::HistoryDraft {
+            let draft = crate::store::HistoryRecord {
                 at: self.now(),
                 kind: flow.map_or(crate::model::HistoryKind::Login, |f| f.kind.into()),
                 status,
-                server_id: server
-                    .and_then(|s| nextauth_protocol::ids::ServerId::from_base64(&s.server_id).ok()),
+                server_id: server.map(|s| s.server_id.clone()),
                 server_name: server.map(|s| s.name.clone()).unwrap_or_default(),
                 account_id: account.map(|a| a.id.clone()),
                 account_name: account.map(|a| a.display_name.clone()).unwrap_or_default(),
@@ -211,12 +210,12 @@ impl Inner {
         server_name: String,
         (kind, status): (crate::model::HistoryKind, crate::model::HistoryStatus),
         detail: String,
-    ) -> crate::store::HistoryDraft {
-        crate::store::HistoryDraft {
+    ) -> crate::store::HistoryRecord {
+        crate::store::HistoryRecord {
             at: self.now(),
             kind,
             status,
-            server_id: Some(record.server_id),
+            server_id: Some(record.server_id.to_base64()),
             server_name,
             account_id: Some(record.id.clone()),
             account_name: record.display_name.clone(),
@@ -293,11 +292,11 @@ impl Inner {
         err: &SdkError,
         server: Option<nextauth_protocol::ids::ServerId>,
     ) {
-        let draft = crate::store::HistoryDraft {
+        let draft = crate::store::HistoryRecord {
             at: self.now(),
             kind,
             status: crate::model::HistoryStatus::Error,
-            server_id: server,
+            server_id: server.map(|s| s.to_base64()),
             server_name: String::new(),
             account_id: None,
             account_name: String::new(),

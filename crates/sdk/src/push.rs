@@ -12,7 +12,7 @@ use crate::engine::EngineError;
 use crate::error::{SdkError, SdkResult};
 use crate::inner::{push_label, Inner};
 use crate::model::{Event, HistoryKind, HistoryStatus, Message};
-use crate::store::{AccountRecord, HistoryDraft};
+use crate::store::{AccountRecord, HistoryRecord};
 use crate::Sdk;
 
 /// What handling a push message did.
@@ -229,7 +229,7 @@ impl Sdk {
         code: LoginCode,
         account_id: &str,
         expires_at: u64,
-        mut history: HistoryDraft,
+        mut history: HistoryRecord,
     ) {
         let sdk = self.clone();
         let account_id = account_id.to_owned();

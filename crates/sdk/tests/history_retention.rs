@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nextauth_sdk::keystore::FileKeystore;
-use nextauth_sdk::store::{HistoryDraft, Store};
+use nextauth_sdk::store::{HistoryRecord, Store};
 use nextauth_sdk::{Config, HistoryQuery, HistoryStatus, Sdk};
 
 const DAY: u64 = 86_400;
@@ -31,7 +31,7 @@ async fn write_history(dir: &Path, days: &[u64]) {
         .await
         .expect("store");
     for age in days {
-        let draft = HistoryDraft {
+        let draft = HistoryRecord {
             at: now() - age * DAY,
             kind: nextauth_sdk::HistoryKind::Login,
             status: HistoryStatus::LoggedInOneShot,
@@ -60,7 +60,7 @@ async fn kept(sdk: &Sdk) -> Vec<String> {
         .history(&HistoryQuery::default())
         .await
         .expect("history");
-    entries.into_iter().map(|e| e.server_name).collect()
+    entries.into_iter().map(|e| e.record.server_name).collect()
 }
 
 #[tokio::test]

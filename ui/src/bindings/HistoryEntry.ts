@@ -4,7 +4,7 @@ import type { HistoryKind } from "./HistoryKind";
 import type { HistoryStatus } from "./HistoryStatus";
 
 /**
- * One entry of the history.
+ * One entry of the history: a stored [`HistoryRecord`] (its fields, flat, in JSON).
  */
 export type HistoryEntry = { 
 /**
@@ -28,7 +28,7 @@ status: HistoryStatus,
  */
 serverId: string | null, 
 /**
- * Server name.
+ * Server name ("" when unknown).
  */
 serverName: string, 
 /**
@@ -36,7 +36,7 @@ serverName: string,
  */
 accountId: string | null, 
 /**
- * Account name.
+ * Account name ("" when unknown).
  */
 accountName: string, 
 /**

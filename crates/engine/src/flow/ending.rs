@@ -6,7 +6,7 @@ use nextauth_protocol::qr::QrPayload;
 use super::{FlowMachine, Phase, Step};
 use crate::effect::Effect;
 use crate::error::EngineError;
-use crate::history::HistoryDraft;
+use crate::model::HistoryRecord;
 use crate::model::{FlowState, HistoryStatus, Interaction};
 
 impl FlowMachine {
@@ -82,17 +82,17 @@ impl FlowMachine {
         &self,
         status: HistoryStatus,
         error_code: Option<u16>,
-    ) -> HistoryDraft {
+    ) -> HistoryRecord {
         let detail = match (&self.transaction, &self.payload) {
             (Some(t), _) => format!("{} to {}: {}", t.amount, t.beneficiary, t.description),
             (None, QrPayload::Enrol(code)) => format!("account {}", code.display_name),
             _ => String::new(),
         };
-        HistoryDraft {
+        HistoryRecord {
             at: 0,
             kind: self.flow.kind.into(),
             status,
-            server_id: Some(*self.payload.server_id()),
+            server_id: Some(self.payload.server_id().to_base64()),
             server_name: self
                 .params
                 .as_ref()

@@ -10,7 +10,7 @@ use crate::error::{SdkError, SdkResult};
 use crate::model::{HistoryEntry, HistoryKind, HistoryStatus};
 
 /// A new history entry (the engine drafts them; the store writes them).
-pub use nextauth_engine::HistoryDraft;
+pub use nextauth_engine::model::HistoryRecord;
 
 /// Which entries to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -34,12 +34,20 @@ pub(super) fn status_text(status: HistoryStatus) -> String {
 }
 
 /// Appends an entry on `conn` (inside a caller's transaction); returns its id.
-pub(super) async fn insert(conn: &mut SqliteConnection, d: &HistoryDraft) -> SdkResult<i64> {
+pub(super) async fn insert(conn: &mut SqliteConnection, d: &HistoryRecord) -> SdkResult<i64> {
     let announce = d
         .announce
         .as_ref()
         .map(|a| serde_json::to_string(a).unwrap_or_default())
         .unwrap_or_default();
+    // Stored as its 16 bytes, so the history filters by server on the column's index.
+    let server_id = d
+        .server_id
+        .as_deref()
+        .map(ServerId::from_base64)
+        .transpose()
+        .map_err(|_| SdkError::Engine(EngineError::InvalidInput("server id")))?
+        .map(|id| id.0.to_vec());
     let row = sqlx::query(
         "INSERT INTO history (at, kind, status, server_id, server_name, account_id, account_name, announce, \
          error_code, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING entry_id",
@@ -47,7 +55,7 @@ pub(super) async fn insert(conn: &mut SqliteConnection, d: &HistoryDraft) -> Sdk
     .bind(d.at as i64)
     .bind(d.kind.as_str())
     .bind(status_text(d.status))
-    .bind(d.server_id.map(|s| s.0.to_vec()))
+    .bind(server_id)
     .bind(&d.server_name)
     .bind(&d.account_id)
     .bind(&d.account_name)
@@ -61,7 +69,7 @@ pub(super) async fn insert(conn: &mut SqliteConnection, d: &HistoryDraft) -> Sdk
 
 impl Store {
     /// Appends an entry; returns its id.
-    pub async fn add_history(&self, d: &HistoryDraft) -> SdkResult<i64> {
+    pub async fn add_history(&self, d: &HistoryRecord) -> SdkResult<i64> {
         self.fault("add_history")?;
         let mut conn = self.pool.acquire().await?;
         insert(&mut conn, d).await
@@ -107,8 +115,7 @@ fn entry_from_row(row: &SqliteRow) -> SdkResult<HistoryEntry> {
         .map(|b| super::fixed::<16>(b, "history").map(|a| ServerId(a).to_base64()))
         .transpose()?;
     let announce: String = row.try_get("announce")?;
-    Ok(HistoryEntry {
-        id: row.try_get("entry_id")?,
+    let record = HistoryRecord {
         at: row.try_get::<i64, _>("at")? as u64,
         kind: HistoryKind::from_name(&row.try_get::<String, _>("kind")?)
             .ok_or(SdkError::CorruptRow("history"))?,
@@ -126,5 +133,9 @@ fn entry_from_row(row: &SqliteRow) -> SdkResult<HistoryEntry> {
             .try_get::<Option<i64>, _>("error_code")?
             .and_then(|c| u16::try_from(c).ok()),
         detail: row.try_get("detail")?,
+    };
+    Ok(HistoryEntry {
+        id: row.try_get("entry_id")?,
+        record,
     })
 }

@@ -23,7 +23,7 @@ use sqlx::sqlite::{
 
 pub use accounts::AccountRecord;
 pub use faults::StorageFaults;
-pub use history::{HistoryDraft, HistoryQuery};
+pub use history::{HistoryQuery, HistoryRecord};
 pub use integrity::DATABASE_ID_FILE;
 pub use open_flows::InterruptedFlow;
 pub use pending::{PendingEnrol, UnresolvedOutcome};

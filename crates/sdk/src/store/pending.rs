@@ -9,7 +9,7 @@ use nextauth_protocol::params::{ServerParams, SignedServerParams};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{fixed, AccountRecord, FromRow, HistoryDraft, Store};
+use super::{fixed, AccountRecord, FromRow, HistoryRecord, Store};
 use crate::error::{SdkError, SdkResult};
 
 /// An enrolment stored before its final message was sent.
@@ -98,7 +98,7 @@ impl Store {
     pub async fn activate_enrol(
         &self,
         account_id: &str,
-        history: Option<&HistoryDraft>,
+        history: Option<&HistoryRecord>,
         now: u64,
     ) -> SdkResult<Option<AccountRecord>> {
         self.fault("activate_enrol")?;
@@ -136,7 +136,7 @@ impl Store {
     /// Writes a history entry whose outcome is not known yet, and remembers to ask.
     pub async fn add_unresolved(
         &self,
-        draft: &HistoryDraft,
+        draft: &HistoryRecord,
         account_id: &str,
         reference: &[u8; 16],
     ) -> SdkResult<()> {
