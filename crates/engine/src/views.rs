@@ -40,12 +40,12 @@ pub fn check_view(check: &messages::LoginCheck, source: CodeSource) -> LoginChec
 pub fn server_info(params: &ServerParams, encoded: &[u8]) -> ServerInfo {
     ServerInfo {
         server_id: params.server_id.to_base64(),
-        name: params.name.clone(),
-        logo: STANDARD.encode(&params.logo),
+        name: params.profile.name.clone(),
+        logo: STANDARD.encode(&params.profile.logo),
         site_url: params.site_url.clone(),
-        ping_time: params.ping_time,
-        pin_timeout: params.pin_timeout,
-        requires_pin: params.second_factor == SecondFactorPolicy::Pin,
+        ping_time: params.profile.ping_time,
+        pin_timeout: params.profile.pin_timeout,
+        requires_pin: params.profile.second_factor == SecondFactorPolicy::Pin,
         visual_hash: STANDARD.encode(nextauth_protocol::vash::png(&params_hash(encoded), 8)),
     }
 }

@@ -253,7 +253,7 @@ fn app_with(server: &Server, ids: &[&str]) -> (FlowContext, TestEnv) {
         known_server: Some(KnownServer {
             public_key: server.params.public_key,
             issued_at: server.params.issued_at,
-            name: server.params.name.clone(),
+            name: server.params.profile.name.clone(),
             endpoint: server.params.endpoint.clone(),
         }),
         allowed_servers: vec![],
@@ -650,7 +650,7 @@ fn duplicate_display_names_alerts_timeouts_and_tampering_end_in_errors() {
     let error = last_flow(&effects).error.unwrap();
     assert_eq!(error.code, 133, "impersonation, with the known name");
     assert!(
-        error.message.contains(&server.params.name),
+        error.message.contains(&server.params.profile.name),
         "{}",
         error.message
     );

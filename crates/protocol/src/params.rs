@@ -35,16 +35,11 @@ pub enum SecondFactorPolicy {
     Pin,
 }
 
-/// The parameters of one virtual server (the fields of the REST API's `Server` model that
-/// matter to the app).
+/// How a server presents itself to the app and what it asks of its accounts: the part of its
+/// parameters the integrator sets (the server keeps it as part of its settings, the app
+/// receives it signed in [`ServerParams`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerParams {
-    /// Which server.
-    pub server_id: ServerId,
-    /// When the server issued this version (Unix seconds); a refresh never goes back in time.
-    pub issued_at: u64,
-    /// The server's P-256 signing key.
-    pub public_key: PublicKey,
+pub struct ServerProfile {
     /// Name shown to people.
     pub name: String,
     /// Logo as PNG bytes (may be empty).
@@ -63,6 +58,20 @@ pub struct ServerParams {
     pub unique_display_names: bool,
     /// Server flags (strictly ascending, unique).
     pub flags: Vec<String>,
+}
+
+/// The parameters of one virtual server (the fields of the REST API's `Server` model that
+/// matter to the app).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerParams {
+    /// Which server.
+    pub server_id: ServerId,
+    /// When the server issued this version (Unix seconds); a refresh never goes back in time.
+    pub issued_at: u64,
+    /// The server's P-256 signing key.
+    pub public_key: PublicKey,
+    /// Its name, logo, PIN and ping rules and flags.
+    pub profile: ServerProfile,
     /// The app endpoint (`wss://…/sigmai`).
     pub endpoint: String,
     /// The integrator's website.
@@ -74,35 +83,36 @@ pub struct ServerParams {
 impl ServerParams {
     /// The canonical encoding: one byte string per value, which is what gets signed and hashed.
     pub fn encode(&self) -> Result<Vec<u8>> {
-        if self.logo.len() > MAX_LOGO_LEN {
+        if self.profile.logo.len() > MAX_LOGO_LEN {
             return Err(ProtocolError::Oversized {
                 field: "logo",
                 limit: MAX_LOGO_LEN,
             });
         }
-        check_flags(&self.flags)?;
+        check_flags(&self.profile.flags)?;
         let mut w = Writer::new();
         w.u8(PARAMS_VERSION)
             .raw(&self.server_id.0)
             .u64(self.issued_at)
             .raw(&self.public_key.0);
-        w.bytes8(self.name.as_bytes(), "name")?;
-        w.bytes32(&self.logo, "logo", MAX_LOGO_LEN)?;
-        w.i32(self.pin_timeout)
-            .i32(self.pin_trans_timeout)
-            .u32(self.ping_time);
-        w.u8(self.max_pin_attempts);
-        w.u8(match self.second_factor {
+        w.bytes8(self.profile.name.as_bytes(), "name")?;
+        w.bytes32(&self.profile.logo, "logo", MAX_LOGO_LEN)?;
+        w.i32(self.profile.pin_timeout)
+            .i32(self.profile.pin_trans_timeout)
+            .u32(self.profile.ping_time);
+        w.u8(self.profile.max_pin_attempts);
+        w.u8(match self.profile.second_factor {
             SecondFactorPolicy::None => 0,
             SecondFactorPolicy::Pin => 1,
         });
-        w.bool(self.unique_display_names);
-        let count = u8::try_from(self.flags.len()).map_err(|_| ProtocolError::Oversized {
-            field: "flags",
-            limit: 255,
-        })?;
+        w.bool(self.profile.unique_display_names);
+        let count =
+            u8::try_from(self.profile.flags.len()).map_err(|_| ProtocolError::Oversized {
+                field: "flags",
+                limit: 255,
+            })?;
         w.u8(count);
-        for flag in &self.flags {
+        for flag in &self.profile.flags {
             w.bytes8(flag.as_bytes(), "flag")?;
         }
         w.bytes8(self.endpoint.as_bytes(), "endpoint")?;
@@ -168,15 +178,17 @@ impl ServerParams {
             server_id,
             issued_at,
             public_key,
-            name,
-            logo,
-            pin_timeout,
-            pin_trans_timeout,
-            ping_time,
-            max_pin_attempts,
-            second_factor,
-            unique_display_names,
-            flags,
+            profile: ServerProfile {
+                name,
+                logo,
+                pin_timeout,
+                pin_trans_timeout,
+                ping_time,
+                max_pin_attempts,
+                second_factor,
+                unique_display_names,
+                flags,
+            },
             endpoint,
             site_url,
             app_url,

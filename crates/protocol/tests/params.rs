@@ -113,12 +113,12 @@ fn parameters_signed_by_another_key_or_for_another_server_are_refused() {
 #[test]
 fn non_canonical_and_invalid_encodings_are_refused() {
     let mut p = params();
-    p.flags = vec!["push".into(), "continuous".into()];
+    p.profile.flags = vec!["push".into(), "continuous".into()];
     assert!(p.encode().is_err(), "unsorted flags");
-    p.flags = vec!["a".into(), "a".into()];
+    p.profile.flags = vec!["a".into(), "a".into()];
     assert!(p.encode().is_err(), "duplicate flags");
-    p.flags = vec![];
-    p.logo = vec![0; MAX_LOGO_LEN + 1];
+    p.profile.flags = vec![];
+    p.profile.logo = vec![0; MAX_LOGO_LEN + 1];
     assert!(matches!(
         p.encode().unwrap_err(),
         ProtocolError::Oversized { field: "logo", .. }
@@ -141,7 +141,8 @@ fn non_canonical_and_invalid_encodings_are_refused() {
         ProtocolError::TrailingBytes
     );
     // pin_timeout sits after version, id, issued_at, key, name and logo.
-    let offset = 1 + 16 + 8 + 65 + 1 + params().name.len() + 4 + params().logo.len();
+    let offset =
+        1 + 16 + 8 + 65 + 1 + params().profile.name.len() + 4 + params().profile.logo.len();
     let mut bad_timeout = bytes.clone();
     bad_timeout[offset..offset + 4].copy_from_slice(&(-2i32).to_be_bytes());
     assert!(matches!(

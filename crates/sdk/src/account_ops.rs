@@ -149,7 +149,7 @@ impl crate::Sdk {
             _ => return Err(nextauth_protocol::ProtocolError::UnexpectedMessage.into()),
         };
         let server_name = match inner.store.server(&record.server_id).await? {
-            Some(server) => server.params.name.clone(),
+            Some(server) => server.params.profile.name.clone(),
             None => String::new(),
         };
         let detail = if until == 0 {

@@ -129,7 +129,7 @@ impl Sdk {
             .map(|s| KnownServer {
                 public_key: s.params.public_key,
                 issued_at: s.params.issued_at,
-                name: s.params.name,
+                name: s.params.profile.name,
                 endpoint: s.params.endpoint,
             });
         let ctx = FlowContext {

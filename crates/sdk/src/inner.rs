@@ -183,7 +183,7 @@ impl Inner {
                         .store
                         .server(&record.server_id)
                         .await?
-                        .map(|s| s.params.name)
+                        .map(|s| s.params.profile.name)
                         .unwrap_or_default();
                     names.insert(record.server_id.0, name.clone());
                     name

@@ -141,8 +141,12 @@ impl Sdk {
             .await?
             .ok_or(SdkError::CorruptRow("account"))?;
         let kind = (HistoryKind::Push, HistoryStatus::Message);
-        let mut history =
-            inner.account_entry(record, server.params.name.clone(), kind, String::new());
+        let mut history = inner.account_entry(
+            record,
+            server.params.profile.name.clone(),
+            kind,
+            String::new(),
+        );
         // Reported only once the history has the entry, so the app reads what it announces.
         let mut report: Option<Event> = None;
         let outcome = match message.body {
@@ -396,7 +400,7 @@ impl Sdk {
             .store
             .server(&record.server_id)
             .await?
-            .map(|s| s.params.name)
+            .map(|s| s.params.profile.name)
             .unwrap_or_default();
         remove_locally(inner, record).await?;
         let deleted = (HistoryKind::Delete, HistoryStatus::Deleted);

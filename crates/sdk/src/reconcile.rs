@@ -50,7 +50,7 @@ impl Sdk {
                         record.display_name
                     );
                     let enrolled = (HistoryKind::Enrol, HistoryStatus::Enrolled);
-                    let name = pending.params.name.clone();
+                    let name = pending.params.profile.name.clone();
                     let history = self.inner.account_entry(record, name, enrolled, detail);
                     let now = self.inner.now();
                     let store = &self.inner.store;
@@ -58,7 +58,9 @@ impl Sdk {
                         .activate_enrol(&record.id, Some(&history), now)
                         .await?
                     {
-                        let view = self.inner.account_view(&stored, &pending.params.name);
+                        let view = self
+                            .inner
+                            .account_view(&stored, &pending.params.profile.name);
                         self.inner.emit(Event::AccountUpdate { account: view });
                     }
                     report.enrolments_kept += 1;

@@ -131,7 +131,7 @@ impl Sdk {
             if let Some(server) = self.inner.store.server(&record.server_id).await? {
                 let url = server.params.app_url.trim_end_matches('/');
                 if url.starts_with("https://") && url.len() > "https://".len() {
-                    out.push((server.params.name.clone(), url.to_owned()));
+                    out.push((server.params.profile.name.clone(), url.to_owned()));
                 }
             }
         }

@@ -150,7 +150,7 @@ async fn run() {
         .unwrap()
         .unwrap();
     let mut settings = row.settings.clone();
-    settings.pin_timeout = -1;
+    settings.profile.pin_timeout = -1;
     servers::update(&server.state.db, &row.server_id, &settings, now())
         .await
         .unwrap();

@@ -142,8 +142,8 @@ async fn run() {
         .unwrap()
         .unwrap();
     // The PIN is not part of what is measured (it is its own step, with its own screen).
-    row.settings.pin_timeout = -1;
-    row.settings.pin_trans_timeout = -1;
+    row.settings.profile.pin_timeout = -1;
+    row.settings.profile.pin_trans_timeout = -1;
     // The updated row: the enrol code carries the hash of the parameters as they are now.
     let row = servers::update(&server.state.db, &server.server_id(), &row.settings, now())
         .await

@@ -41,7 +41,7 @@ pub async fn ensure_demo(state: &SharedState) -> StoreResult<DemoInfo> {
         None => {
             let mut settings = ServerSettings::new("Acme", &state.config.sigmai_url());
             settings.siteurl = format!("{}/", state.config.public_url());
-            settings.logo = crate::demo_assets::ACME_LOGO_PNG.to_vec();
+            settings.profile.logo = crate::demo_assets::ACME_LOGO_PNG.to_vec();
             let server =
                 servers::create(&state.db, &state.master, &state.rng, settings, now).await?;
             tracing::info!(server = %server.server_id.to_base64(), "created the demo server");

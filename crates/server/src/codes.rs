@@ -211,7 +211,7 @@ async fn push_logout(
     let Some(server) = crate::store::servers::get(&state.db, server_id).await? else {
         return Ok(());
     };
-    if server.settings.ping_time == 0 {
+    if server.settings.profile.ping_time == 0 {
         return Ok(());
     }
     let Some(account) = crate::store::accounts::get(&state.db, server_id, account_id).await? else {

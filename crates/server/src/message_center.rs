@@ -61,7 +61,7 @@ pub async fn send(
     .await?;
     state.notify(Change::Messages(account.account_id));
     // Wake the app through its push service too, where it registered a token (background).
-    let notice = Notice::for_body(&server.settings.name, body);
+    let notice = Notice::for_body(&server.settings.profile.name, body);
     push_senders::dispatch(state, account.account_id, envelope, notice);
     Ok(id)
 }

@@ -84,7 +84,7 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
         (stored.userid.as_deref(), stored.has_pin),
         (Some("alice"), true)
     );
-    assert_eq!(account.params.name, "Acme");
+    assert_eq!(account.params.profile.name, "Acme");
 
     let reference = login_ref(&server, "login-nonce").await;
     let mut ex = app::open_known(&account, Purpose::Login, reference)
@@ -112,8 +112,8 @@ async fn wrong_pins_are_counted_by_the_server_until_blocked() {
     let account = enrol(&server, "n0", &device).await;
     server
         .configure(|s| {
-            s.pin_timeout = 0;
-            s.max_pin_attempts = 3;
+            s.profile.pin_timeout = 0;
+            s.profile.max_pin_attempts = 3;
         })
         .await;
 
@@ -406,7 +406,7 @@ async fn continuous_sessions_ping_and_end_on_website_logout_or_silence() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([5; 32]);
     let account = enrol(&server, "s0", &device).await;
-    server.configure(|s| s.ping_time = 2).await;
+    server.configure(|s| s.profile.ping_time = 2).await;
 
     let (mut ex, answer) = log_in(&server, &account, "c1").await;
     assert_eq!(answer, Some(ServerRecord::Accepted));
@@ -631,7 +631,7 @@ async fn the_pin_can_be_changed_with_proof_of_the_old_one() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([9; 32]);
     let account = enrol(&server, "k0", &device).await;
-    server.configure(|s| s.pin_timeout = 0).await;
+    server.configure(|s| s.profile.pin_timeout = 0).await;
     let mut ex = support::connected(&account).await;
 
     let wrong = nextauth_protocol::pin::pin_proof(

@@ -80,7 +80,7 @@ async fn one_sweep_deletes_exactly_what_is_past_its_retention() {
     let one_shot = server.server_id();
     // A second virtual server with continuous sessions.
     let mut settings = ServerSettings::new("Live", "ws://127.0.0.1:1/sigmai");
-    settings.ping_time = 30;
+    settings.profile.ping_time = 30;
     let continuous = servers::create(&state.db, &state.master, &state.rng, settings, now)
         .await
         .unwrap()

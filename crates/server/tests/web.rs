@@ -722,7 +722,7 @@ async fn the_browser_hears_every_outcome_of_a_scan() {
     assert_eq!(hear(&mut ws, &server, nonce).await, "ERROR");
 
     // The PIN is blocked while the page waits: the login ends without one.
-    server.configure(|s| s.pin_timeout = 0).await;
+    server.configure(|s| s.profile.pin_timeout = 0).await;
     let mut ex = scan_again(&account).await.unwrap();
     assert_eq!(hear(&mut ws, &server, nonce).await, "CONFIRMSCAN");
     ex.finish(&account.key, &login).await.unwrap();
@@ -1167,7 +1167,7 @@ async fn with_the_link_codes_flag_the_qr_images_hold_the_link_form_as_text() {
     let server = TestServer::start().await;
     server
         .configure(|s| {
-            s.flags = vec!["LINK_CODES".into()];
+            s.profile.flags = vec!["LINK_CODES".into()];
             s.appurl = String::new();
         })
         .await;

@@ -106,7 +106,7 @@ impl FlowMachine {
         let requires_pin = self
             .params
             .as_ref()
-            .is_some_and(|p| p.second_factor == SecondFactorPolicy::Pin);
+            .is_some_and(|p| p.profile.second_factor == SecondFactorPolicy::Pin);
         if !requires_pin {
             return self.finish_enrol(*decision, None, false, env);
         }

@@ -96,7 +96,7 @@ impl FlowMachine {
             server_name: self
                 .params
                 .as_ref()
-                .map(|p| p.name.clone())
+                .map(|p| p.profile.name.clone())
                 .unwrap_or_default(),
             account_id: self.chosen.as_ref().map(|a| a.account.id.clone()),
             account_name: self

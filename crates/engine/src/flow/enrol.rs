@@ -114,7 +114,7 @@ impl FlowMachine {
         let account = Account {
             id: self.flow.id.clone(),
             server_id: code.server_id.to_base64(),
-            server_name: params.name.clone(),
+            server_name: params.profile.name.clone(),
             display_name: code.display_name.clone(),
             created: env.now(),
             last_login: Some(env.now()),

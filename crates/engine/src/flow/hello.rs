@@ -92,7 +92,7 @@ impl FlowMachine {
                 let duplicate = candidates
                     .iter()
                     .any(|a| a.account.display_name == code.display_name);
-                if params.unique_display_names && duplicate {
+                if params.profile.unique_display_names && duplicate {
                     return Ok(self.abort_with(decision, EngineError::DisplayNameExists));
                 }
                 Interaction::ConfirmEnrol {

@@ -65,7 +65,10 @@ impl FlowMachine {
     /// follows it), and only then is the flow reported done ([`FlowMachine::committed`]).
     fn accepted(&mut self, channel: Box<Channel>) -> Step {
         self.answered = None;
-        let continuous = self.params.as_ref().is_some_and(|p| p.ping_time > 0);
+        let continuous = self
+            .params
+            .as_ref()
+            .is_some_and(|p| p.profile.ping_time > 0);
         let status = match self.flow.kind {
             _ if self.not_me => HistoryStatus::NotMe,
             FlowKind::SignTransaction if self.transaction_declined => HistoryStatus::Declined,
@@ -100,7 +103,10 @@ impl FlowMachine {
 
     /// Everything is stored: the flow is done (and a continuous session goes on).
     pub(super) fn committed(&mut self, channel: Box<Channel>) -> Step {
-        let continuous = self.params.as_ref().is_some_and(|p| p.ping_time > 0);
+        let continuous = self
+            .params
+            .as_ref()
+            .is_some_and(|p| p.profile.ping_time > 0);
         self.set_state(FlowState::Done, None);
         let logs_in = matches!(self.flow.kind, FlowKind::Login | FlowKind::Enrol) && !self.not_me;
         if logs_in && continuous {

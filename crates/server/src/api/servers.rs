@@ -176,23 +176,23 @@ pub(crate) async fn server_json(state: &SharedState, row: &ServerRow) -> ApiResu
         appname: s.appname.clone(),
         appurl: s.appurl.clone(),
         last_login,
-        logo: extract::encode_base64(&s.logo),
+        logo: extract::encode_base64(&s.profile.logo),
         owner: s.owner,
-        pin_timeout: s.pin_timeout,
-        pin_trans_timeout: s.pin_trans_timeout,
-        ping_time: s.ping_time,
-        server_flags: s.flags.clone(),
-        server_name: s.name.clone(),
+        pin_timeout: s.profile.pin_timeout,
+        pin_trans_timeout: s.profile.pin_trans_timeout,
+        ping_time: s.profile.ping_time,
+        server_flags: s.profile.flags.clone(),
+        server_name: s.profile.name.clone(),
         serverid: row.server_id.to_base64(),
         serverpk: extract::encode_base64(&row.public_key.0),
         siteurl: s.siteurl.clone(),
         wsurl: s.wsurl.clone(),
-        max_pin_attempts: s.max_pin_attempts,
-        second_factor: match s.second_factor {
+        max_pin_attempts: s.profile.max_pin_attempts,
+        second_factor: match s.profile.second_factor {
             SecondFactorPolicy::Pin => "pin",
             SecondFactorPolicy::None => "none",
         },
-        unique_display_names: s.unique_display_names,
+        unique_display_names: s.profile.unique_display_names,
         app_login: s.app_login,
         number_matching: s.number_matching.as_str(),
         number_input: s.number_input.as_str(),
@@ -224,7 +224,7 @@ impl ServerInput {
             if name.trim().is_empty() {
                 return Err(ApiError::BadRequest("serverName must not be empty"));
             }
-            s.name = text(name, URL)?;
+            s.profile.name = text(name, URL)?;
         }
         if let Some(logo) = self.logo {
             let bytes =
@@ -232,33 +232,33 @@ impl ServerInput {
             if bytes.len() > MAX_LOGO_LEN {
                 return Err(ApiError::BadRequest("logo is larger than 64 KiB"));
             }
-            s.logo = bytes;
+            s.profile.logo = bytes;
         }
         if let Some(v) = self.pin_timeout {
-            s.pin_timeout = timeout(v, "pinTimeout is -1 or more minutes")?;
+            s.profile.pin_timeout = timeout(v, "pinTimeout is -1 or more minutes")?;
         }
         if let Some(v) = self.pin_trans_timeout {
-            s.pin_trans_timeout = timeout(v, "pinTransTimeout is -1 or more minutes")?;
+            s.profile.pin_trans_timeout = timeout(v, "pinTransTimeout is -1 or more minutes")?;
         }
         if let Some(v) = self.ping_time {
-            s.ping_time = u32::try_from(v)
+            s.profile.ping_time = u32::try_from(v)
                 .map_err(|_| ApiError::BadRequest("pingTime is 0 or more seconds"))?;
         }
         if let Some(v) = self.max_pin_attempts {
-            s.max_pin_attempts = u8::try_from(v)
+            s.profile.max_pin_attempts = u8::try_from(v)
                 .ok()
                 .filter(|v| *v >= 1)
                 .ok_or(ApiError::BadRequest("maxPinAttempts is 1 to 255"))?;
         }
         if let Some(v) = self.second_factor {
-            s.second_factor = match v.as_str() {
+            s.profile.second_factor = match v.as_str() {
                 "pin" => SecondFactorPolicy::Pin,
                 "none" => SecondFactorPolicy::None,
                 _ => return Err(ApiError::BadRequest("secondFactor is pin or none")),
             };
         }
         if let Some(v) = self.unique_display_names {
-            s.unique_display_names = v;
+            s.profile.unique_display_names = v;
         }
         if let Some(v) = self.app_login {
             s.app_login = v;
@@ -296,7 +296,7 @@ impl ServerInput {
                     "serverFlags: at most 255 flags of 1 to 255 bytes",
                 ));
             }
-            s.flags = flags;
+            s.profile.flags = flags;
         }
         if let Some(v) = self.owner {
             s.owner = v;

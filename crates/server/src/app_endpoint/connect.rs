@@ -42,7 +42,7 @@ pub async fn after_login(
     mut session_ref: SessionRef,
     account_id: i64,
 ) -> EndpointResult<()> {
-    let ping_time = server.settings.ping_time;
+    let ping_time = server.settings.profile.ping_time;
     if ping_time == 0 {
         return Ok(());
     }

@@ -78,7 +78,7 @@ async fn second_factor(
     conn: &mut Conn,
     session: &mut Session,
 ) -> EndpointResult<Verdict> {
-    if server.settings.second_factor == SecondFactorPolicy::Pin && !account.has_pin {
+    if server.settings.profile.second_factor == SecondFactorPolicy::Pin && !account.has_pin {
         return pin::upgrade(state, account, conn, session).await;
     }
     if pin_asked(account, timeout_minutes, now) {
@@ -98,7 +98,7 @@ pub async fn enrol(
 ) -> EndpointResult<()> {
     let (state, server, account_key, session) = (ex.state, ex.server, ex.account_key, ex.session);
     let now = clock::now();
-    if server.settings.second_factor == SecondFactorPolicy::Pin && pin_verifier.is_none() {
+    if server.settings.profile.second_factor == SecondFactorPolicy::Pin && pin_verifier.is_none() {
         return Err(conn.refuse(session, codes::PIN_REQUIRED).await);
     }
     if accounts::by_key(&state.db, &server.server_id, &account_key)
@@ -184,7 +184,7 @@ pub async fn login(
         return Err(conn.refuse(session, codes::WRONG_NUMBER).await);
     }
     let now = clock::now();
-    let due = (server.settings.pin_timeout, now);
+    let due = (server.settings.profile.pin_timeout, now);
     if second_factor(state, server, &account, due, conn, session).await? == Verdict::Blocked {
         return Ok(());
     }
@@ -300,7 +300,7 @@ pub async fn transaction(
     } else {
         TransactionStatus::Declined
     };
-    let due = (server.settings.pin_trans_timeout, now);
+    let due = (server.settings.profile.pin_trans_timeout, now);
     if approve
         && second_factor(state, server, &account, due, conn, session).await? == Verdict::Blocked
     {

@@ -46,7 +46,7 @@ pub async fn ask(
     let Some(verifier) = account.pin_verifier(&state.master)? else {
         return Ok(Verdict::Right);
     };
-    let max = server.settings.max_pin_attempts.max(1);
+    let max = server.settings.profile.max_pin_attempts.max(1);
     let mut wrong_before = false;
     loop {
         let token: [u8; 16] =
@@ -172,7 +172,7 @@ pub async fn connect_proof(
     proof: [u8; 32],
     new_verifier: Option<[u8; 32]>,
 ) -> EndpointResult<()> {
-    let max = server.settings.max_pin_attempts.max(1);
+    let max = server.settings.profile.max_pin_attempts.max(1);
     let Some(verifier) = account.pin_verifier(&state.master)? else {
         return Err(conn.refuse(session, codes::PIN_REQUIRED).await);
     };

@@ -3,7 +3,7 @@
 use nextauth_protocol::crypto::{PublicKey, Signer, SigningKey};
 use nextauth_protocol::ids::ServerId;
 use nextauth_protocol::params::{
-    KeyRotation, SecondFactorPolicy, ServerParams, SignedServerParams, MAX_ROTATIONS,
+    KeyRotation, SecondFactorPolicy, ServerParams, ServerProfile, SignedServerParams, MAX_ROTATIONS,
 };
 use ring::rand::SecureRandom;
 use sqlx::any::AnyRow;
@@ -17,24 +17,8 @@ use crate::keys::{KeyError, MasterKey};
 /// generated fields).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
-    /// Name shown in the app.
-    pub name: String,
-    /// Logo (PNG bytes).
-    pub logo: Vec<u8>,
-    /// Minutes during which a login does not ask for the PIN again (-1 never, 0 always).
-    pub pin_timeout: i32,
-    /// The same for transactions.
-    pub pin_trans_timeout: i32,
-    /// Seconds the app has to answer a ping (0: one-shot logins).
-    pub ping_time: u32,
-    /// Wrong PINs before the PIN is blocked.
-    pub max_pin_attempts: u8,
-    /// Whether accounts must have a PIN.
-    pub second_factor: SecondFactorPolicy,
-    /// Whether display names must be unique within one app.
-    pub unique_display_names: bool,
-    /// Server flags.
-    pub flags: Vec<String>,
+    /// What the app receives of them (name, logo, PIN and ping rules, flags).
+    pub profile: ServerProfile,
     /// Owner role (integer, as the API has it).
     pub owner: i64,
     /// Name of the authenticator app shown in HTML blocks.
@@ -130,15 +114,17 @@ impl ServerSettings {
     /// Settings with sensible defaults for a new server at `wsurl`.
     pub fn new(name: &str, wsurl: &str) -> Self {
         Self {
-            name: name.into(),
-            logo: Vec::new(),
-            pin_timeout: 5,
-            pin_trans_timeout: 0,
-            ping_time: 0,
-            max_pin_attempts: 5,
-            second_factor: SecondFactorPolicy::Pin,
-            unique_display_names: true,
-            flags: Vec::new(),
+            profile: ServerProfile {
+                name: name.into(),
+                logo: Vec::new(),
+                pin_timeout: 5,
+                pin_trans_timeout: 0,
+                ping_time: 0,
+                max_pin_attempts: 5,
+                second_factor: SecondFactorPolicy::Pin,
+                unique_display_names: true,
+                flags: Vec::new(),
+            },
             owner: 0,
             appname: "nextAuth".into(),
             appurl: String::new(),
@@ -187,15 +173,7 @@ impl ServerRow {
             server_id: self.server_id,
             issued_at: self.params_issued_at,
             public_key: self.public_key,
-            name: s.name.clone(),
-            logo: s.logo.clone(),
-            pin_timeout: s.pin_timeout,
-            pin_trans_timeout: s.pin_trans_timeout,
-            ping_time: s.ping_time,
-            max_pin_attempts: s.max_pin_attempts,
-            second_factor: s.second_factor,
-            unique_display_names: s.unique_display_names,
-            flags: s.flags.clone(),
+            profile: s.profile.clone(),
             endpoint: s.wsurl.clone(),
             site_url: s.siteurl.clone(),
             app_url: s.appurl.clone(),
@@ -238,17 +216,20 @@ impl ServerRow {
             public_key: PublicKey::from_slice(&public_key)
                 .map_err(|_| StoreError::Corrupt("servers"))?,
             settings: ServerSettings {
-                name: row.try_get("name")?,
-                logo: row.try_get("logo")?,
-                pin_timeout: to_i32(row.try_get("pin_timeout")?)?,
-                pin_trans_timeout: to_i32(row.try_get("pin_trans_timeout")?)?,
-                ping_time: u32::try_from(row.try_get::<i64, _>("ping_time")?)
-                    .map_err(|_| StoreError::Corrupt("servers"))?,
-                max_pin_attempts: u8::try_from(row.try_get::<i64, _>("max_pin_attempts")?)
-                    .map_err(|_| StoreError::Corrupt("servers"))?,
-                second_factor,
-                unique_display_names: flag(row.try_get("unique_display_names")?),
-                flags: serde_json::from_str(&flags).map_err(|_| StoreError::Corrupt("servers"))?,
+                profile: ServerProfile {
+                    name: row.try_get("name")?,
+                    logo: row.try_get("logo")?,
+                    pin_timeout: to_i32(row.try_get("pin_timeout")?)?,
+                    pin_trans_timeout: to_i32(row.try_get("pin_trans_timeout")?)?,
+                    ping_time: u32::try_from(row.try_get::<i64, _>("ping_time")?)
+                        .map_err(|_| StoreError::Corrupt("servers"))?,
+                    max_pin_attempts: u8::try_from(row.try_get::<i64, _>("max_pin_attempts")?)
+                        .map_err(|_| StoreError::Corrupt("servers"))?,
+                    second_factor,
+                    unique_display_names: flag(row.try_get("unique_display_names")?),
+                    flags: serde_json::from_str(&flags)
+                        .map_err(|_| StoreError::Corrupt("servers"))?,
+                },
                 owner: row.try_get("owner")?,
                 appname: row.try_get("appname")?,
                 appurl: row.try_get("appurl")?,
@@ -321,15 +302,17 @@ type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q
 /// Binds the settings as the next parameters, one per [`SETTINGS_COLUMNS`] entry.
 fn bind_settings<'q>(query: AnyQuery<'q>, s: &ServerSettings) -> AnyQuery<'q> {
     query
-        .bind(s.name.clone())
-        .bind(s.logo.clone())
-        .bind(i64::from(s.pin_timeout))
-        .bind(i64::from(s.pin_trans_timeout))
-        .bind(i64::from(s.ping_time))
-        .bind(i64::from(s.max_pin_attempts))
-        .bind(i64::from(s.second_factor == SecondFactorPolicy::Pin))
-        .bind(i64::from(s.unique_display_names))
-        .bind(serde_json::to_string(&s.flags).unwrap_or_else(|_| "[]".into()))
+        .bind(s.profile.name.clone())
+        .bind(s.profile.logo.clone())
+        .bind(i64::from(s.profile.pin_timeout))
+        .bind(i64::from(s.profile.pin_trans_timeout))
+        .bind(i64::from(s.profile.ping_time))
+        .bind(i64::from(s.profile.max_pin_attempts))
+        .bind(i64::from(
+            s.profile.second_factor == SecondFactorPolicy::Pin,
+        ))
+        .bind(i64::from(s.profile.unique_display_names))
+        .bind(serde_json::to_string(&s.profile.flags).unwrap_or_else(|_| "[]".into()))
         .bind(s.owner)
         .bind(s.appname.clone())
         .bind(s.appurl.clone())
@@ -356,7 +339,7 @@ pub async fn create(
     let server_id = ServerId(nextauth_protocol::crypto::random_array(rng)?);
     let (key, pkcs8) = SigningKey::generate(rng)?;
     let key_sealed = master.seal(rng, &key_context(&server_id), &pkcs8)?;
-    settings.flags = sorted_flags(&settings.flags);
+    settings.profile.flags = sorted_flags(&settings.profile.flags);
     let row = ServerRow {
         server_id,
         public_key: key.public_key(),
@@ -398,7 +381,7 @@ pub async fn update(
         return Ok(None);
     };
     row.settings = settings.clone();
-    row.settings.flags = sorted_flags(&settings.flags);
+    row.settings.profile.flags = sorted_flags(&settings.profile.flags);
     row.params_issued_at = now.max(row.params_issued_at + 1);
     row.params().encode()?;
     let n = SETTINGS_COLUMNS.len();

@@ -182,7 +182,7 @@ fn render(
                     img src={ "data:image/png;base64," (STANDARD.encode(vash)) } alt=""
                         width="128" height="128";
                     figcaption {
-                        "The app shows this picture for " (server.settings.name)
+                        "The app shows this picture for " (server.settings.profile.name)
                         ": check that it is the same before you confirm."
                     }
                 } "\n"
@@ -197,6 +197,7 @@ fn render(
 pub fn image_content(server: &ServerRow, payload: &QrPayload) -> StoreResult<Vec<u8>> {
     let links = server
         .settings
+        .profile
         .flags
         .iter()
         .any(|f| f.eq_ignore_ascii_case(LINK_CODES_FLAG));
@@ -345,7 +346,7 @@ pub async fn html_enrol(
         q.name = Some(
             q.userid
                 .clone()
-                .unwrap_or_else(|| server.settings.name.clone()),
+                .unwrap_or_else(|| server.settings.profile.name.clone()),
         );
     }
     let grant = enrol_grant(&q)?;
