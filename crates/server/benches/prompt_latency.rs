@@ -4,7 +4,8 @@
 //! session like the login page does. Prints a table of p50, p95 and max per row.
 //!
 //! Run: `cargo bench -p nextauth-server --bench prompt_latency`. `PROMPT_LOGINS` sets the
-//! logins per row (default 300).
+//! logins per row (default 300; under `cargo test`, without the `--bench` argument, 20: a
+//! smoke test that the bench still works, not a measurement).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -28,7 +29,11 @@ fn logins() -> usize {
     std::env::var("PROMPT_LOGINS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(300)
+        .unwrap_or(if std::env::args().any(|arg| arg == "--bench") {
+            300
+        } else {
+            20
+        })
 }
 
 /// The flow's next update in `state`.
