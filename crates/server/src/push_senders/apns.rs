@@ -19,7 +19,7 @@ use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{jwt, Attempt, Notice, Payload, PushError, PushSender, PushTarget, SendFuture};
+use super::{jwt, Attempt, Notice, Payload, Push, PushError, PushSender, PushTarget, SendFuture};
 
 /// Apple's production endpoint (development builds of the app use
 /// `https://api.sandbox.push.apple.com`).
@@ -224,24 +224,19 @@ pub fn message_body(payload_inline: Option<&str>, notice: &Notice) -> serde_json
 }
 
 impl PushSender for ApnsSender {
-    fn send<'a>(
-        &'a self,
-        target: &'a PushTarget,
-        envelope: &'a [u8],
-        notice: &'a Notice,
-    ) -> SendFuture<'a> {
+    fn deliver<'a>(&'a self, push: Push<'a>) -> SendFuture<'a> {
         Box::pin(async move {
-            if !super::is_valid_token(target.platform, &target.token) {
+            if !super::is_valid_token(push.target.platform, &push.target.token) {
                 return Err(PushError::Rejected {
                     status: 0,
                     reason: "malformed device token".into(),
                 });
             }
-            let payload = Payload::new(envelope, crate::clock::now())?;
-            let body = message_body(payload.inline.as_deref(), notice).to_string();
+            let payload = Payload::new(push.envelope, crate::clock::now())?;
+            let body = message_body(payload.inline.as_deref(), push.notice).to_string();
             // An expired provider token: sign a new one and try once more.
             super::send_renewing_credential(
-                || self.send_once(target, &payload, &body),
+                || self.send_once(push.target, &payload, &body),
                 || async { self.forget_provider_token() },
             )
             .await

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use super::{jwt, Attempt, Notice, Payload, PushError, PushSender, PushTarget, SendFuture};
+use super::{jwt, Attempt, Notice, Payload, Push, PushError, PushSender, PushTarget, SendFuture};
 
 /// Google's FCM endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://fcm.googleapis.com";
@@ -295,15 +295,15 @@ pub fn message_body(
 }
 
 impl PushSender for FcmSender {
-    fn send<'a>(
-        &'a self,
-        target: &'a PushTarget,
-        envelope: &'a [u8],
-        notice: &'a Notice,
-    ) -> SendFuture<'a> {
+    fn deliver<'a>(&'a self, push: Push<'a>) -> SendFuture<'a> {
         Box::pin(async move {
-            let payload = Payload::new(envelope, crate::clock::now())?;
-            let message = message_body(target, payload.inline.as_deref(), payload.ttl, notice);
+            let payload = Payload::new(push.envelope, crate::clock::now())?;
+            let message = message_body(
+                push.target,
+                payload.inline.as_deref(),
+                payload.ttl,
+                push.notice,
+            );
             // A refused access token: get a new one and try once more.
             super::send_renewing_credential(
                 || self.send_once(&message),

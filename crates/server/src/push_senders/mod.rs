@@ -157,16 +157,35 @@ impl From<reqwest::Error> for PushError {
 /// The future a [`PushSender`] returns.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), PushError>> + Send + 'a>>;
 
+/// One push to hand to a push service.
+#[derive(Debug, Clone, Copy)]
+pub struct Push<'a> {
+    /// The device.
+    pub target: &'a PushTarget,
+    /// A sealed push envelope (docs/protocol.md section 12).
+    pub envelope: &'a [u8],
+    /// What the notification shows.
+    pub notice: &'a Notice,
+}
+
 /// Something that hands a sealed envelope to a push service.
 pub trait PushSender: Send + Sync {
-    /// Sends `envelope` (a sealed push envelope, docs/protocol.md section 12) to `target`,
-    /// showing `notice`. The push service keeps it until the envelope's expiry at most.
+    /// Hands `push` to the service, which keeps it until the envelope's expiry at most.
+    fn deliver<'a>(&'a self, push: Push<'a>) -> SendFuture<'a>;
+
+    /// Sends `envelope` to `target`, showing `notice` ([`PushSender::deliver`]).
     fn send<'a>(
         &'a self,
         target: &'a PushTarget,
         envelope: &'a [u8],
         notice: &'a Notice,
-    ) -> SendFuture<'a>;
+    ) -> SendFuture<'a> {
+        self.deliver(Push {
+            target,
+            envelope,
+            notice,
+        })
+    }
 }
 
 /// The configured senders, one per platform at most.
