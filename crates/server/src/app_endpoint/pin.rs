@@ -113,20 +113,7 @@ pub async fn upgrade(
     conn: &mut Conn,
     session: &mut Session,
 ) -> EndpointResult<Verdict> {
-    let verifier = new_verifier(conn, session).await?;
-    let stored = pin_attempts::store_verifier(
-        &state.db,
-        &state.master,
-        &state.rng,
-        account,
-        &verifier,
-        clock::now(),
-        VerifierWrite::First,
-    )
-    .await?;
-    if !stored {
-        return Err(conn.refuse(session, codes::PIN_SUPERSEDED).await);
-    }
+    set_new(state, account, conn, session, VerifierWrite::First).await?;
     tracing::info!(account_id = account.account_id, "first PIN set (upgrade)");
     Ok(Verdict::Right)
 }
@@ -138,27 +125,38 @@ async fn set_after_reset(
     conn: &mut Conn,
     session: &mut Session,
 ) -> EndpointResult<Verdict> {
+    set_new(state, account, conn, session, VerifierWrite::AfterReset).await?;
+    tracing::info!(
+        account_id = account.account_id,
+        "PIN set again after a reset"
+    );
+    Ok(Verdict::Right)
+}
+
+/// Asks the app for the verifier of a new PIN and stores it as `write` says.
+async fn set_new(
+    state: &SharedState,
+    account: &AccountRow,
+    conn: &mut Conn,
+    session: &mut Session,
+    write: VerifierWrite,
+) -> EndpointResult<()> {
     let verifier = new_verifier(conn, session).await?;
-    let now = clock::now();
     let stored = pin_attempts::store_verifier(
         &state.db,
         &state.master,
         &state.rng,
         account,
         &verifier,
-        now,
-        VerifierWrite::AfterReset,
+        clock::now(),
+        write,
     )
     .await?;
     if !stored {
         // Another connection set it first: this one proves nothing.
         return Err(conn.refuse(session, codes::PIN_SUPERSEDED).await);
     }
-    tracing::info!(
-        account_id = account.account_id,
-        "PIN set again after a reset"
-    );
-    Ok(Verdict::Right)
+    Ok(())
 }
 
 /// A proof sent on a CONNECT session (the app checks the person's PIN, or changes it with
