@@ -6,8 +6,16 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Unit and integration tests (plus benches/examples compiled as tests).
-cargo test --workspace --all-targets
+# Unit and integration tests. With cargo-nextest (on these machines from the start) every test
+# runs in its own process, four at a time: most of them wait on sockets, servers and timers, so
+# four keep the two cores busy (docs/architecture.md, "Test run time"). Then the benches' smoke
+# passes and the examples, which nextest cannot list (their binaries have no test harness).
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --lib --bins --tests --test-threads 4 --no-fail-fast
+  cargo test --workspace --benches --examples
+else
+  cargo test --workspace --all-targets
+fi
 # Doc tests (not covered by --all-targets).
 cargo test --workspace --doc
 
