@@ -10,6 +10,7 @@ use crate::homography::Homography;
 use crate::plane::Plane;
 use crate::sample::{decode_samples, sample};
 use crate::third::finder_likeness;
+use crate::tilt;
 use crate::timing::{align_by_correlation, timing_fit, timing_score};
 use crate::trace::Trace;
 
@@ -325,6 +326,15 @@ pub(crate) fn read_triple(
         // The pattern is searched once, for the likeliest dimension: its place hardly moves
         // with the dimension, and the widening search dominated the time of frames full of
         // finder-like clutter (half of a text page's, measured with perf).
+        let ms = [a.module, b.module, c.module];
+        let ratio =
+            ms.iter().cloned().fold(0.0, f64::max) / ms.iter().cloned().fold(f64::MAX, f64::min);
+        if ratio >= tilt::MIN_MODULE_RATIO {
+            for (dim, h) in tilt::corner_transforms(grey, t) {
+                trace.note(|| format!("  dim {dim}: from the finders' corners"));
+                gate(grey, bin, h, dim, inv, &mut cands, trace);
+            }
+        }
         let aps = dims
             .first()
             .map_or_else(Vec::new, |&d| alignment_candidates(bin, t, d, module));
