@@ -11,7 +11,8 @@
 //! tuning) or `held-out` (the figures of the first three rounds, no longer clean), `QR_BENCH_N` frames per condition and size (default 40), `QR_BENCH_ONLY`
 //! comma-separated decoder names, `QR_BENCH_CONDITIONS` comma-separated condition names,
 //! `QR_BENCH_REPEAT` decodes per frame, fastest kept (default 3), `QR_BENCH_VERBOSE` lists
-//! our misses. Without `--bench` (as `cargo test --all-targets` runs it) it smoke-tests one
+//! our misses, `QR_BENCH_IDLE_N` frames per kind and size without a code (default a quarter
+//! of `QR_BENCH_N`). Without `--bench` (as `cargo test --all-targets` runs it) it smoke-tests one
 //! frame per condition.
 #![allow(missing_docs)]
 
@@ -238,7 +239,10 @@ fn main() {
             }
         }
     }
-    let idle_n = if full { (n / 4).max(2) } else { 1 };
+    let idle_n = env_usize(
+        "QR_BENCH_IDLE_N",
+        if full { (n / 4).max(2) as usize } else { 1 },
+    ) as u64;
     if wanted.is_none() {
         for k in 0..NoCode::ALL.len() {
             for &r in &resolutions {

@@ -27,6 +27,10 @@ fn dist(a: &Finder, b: &Finder) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
 
+/// Largest ratio of the module sizes of a triple's finders: perspective makes far finders
+/// smaller (zxing-cpp allows twice the size).
+const MAX_MODULE_RATIO: f64 = 2.5;
+
 /// Plausible finder triples, best first.
 pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
     out.clear();
@@ -41,8 +45,7 @@ pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
                 let ms = [p.module, q.module, r.module];
                 let mmax = ms.iter().cloned().fold(0.0, f64::max);
                 let mmin = ms.iter().cloned().fold(f64::MAX, f64::min);
-                // Perspective makes far finders smaller (zxing-cpp allows twice the size too).
-                if mmax > 2.0 * mmin + 0.5 {
+                if mmax > MAX_MODULE_RATIO * mmin + 0.5 {
                     continue;
                 }
                 // Sides measured in modules (the mean module of their ends): both legs hold
