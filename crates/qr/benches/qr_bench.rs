@@ -3,15 +3,16 @@
 //! with the `compare` / `compare-zxing-cpp` features), all in one run on one thread.
 //!
 //! ```text
-//! QR_BENCH_SPLIT=held-out cargo bench -p nextauth-qr --bench qr_bench --features compare-zxing-cpp
+//! QR_BENCH_SPLIT=fresh cargo bench -p nextauth-qr --bench qr_bench --features compare-zxing-cpp
 //! cargo bench -p nextauth-qr --bench qr_bench          # tuning split, ours and rqrr
 //! ```
 //!
-//! Environment: `QR_BENCH_SPLIT` `tune` (default) or `held-out` (the reported figures; never
-//! while tuning), `QR_BENCH_N` frames per condition and size (default 40), `QR_BENCH_ONLY`
+//! Environment: `QR_BENCH_SPLIT` `tune` (default), `fresh` (the reported figures; never while
+//! tuning) or `held-out` (the figures of the first three rounds, no longer clean), `QR_BENCH_N` frames per condition and size (default 40), `QR_BENCH_ONLY`
 //! comma-separated decoder names, `QR_BENCH_CONDITIONS` comma-separated condition names,
 //! `QR_BENCH_REPEAT` decodes per frame, fastest kept (default 3), `QR_BENCH_VERBOSE` lists
-//! our misses. Without `--bench` (as `cargo test --all-targets` runs it) it smoke-tests one
+//! our misses, `QR_BENCH_IDLE_N` frames per kind and size without a code (default a quarter
+//! of `QR_BENCH_N`). Without `--bench` (as `cargo test --all-targets` runs it) it smoke-tests one
 //! frame per condition.
 #![allow(missing_docs)]
 
@@ -207,8 +208,9 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let split = match std::env::var("QR_BENCH_SPLIT").as_deref() {
         Ok("held-out") => Split::HeldOut,
+        Ok("fresh") => Split::Fresh,
         Ok("tune") | Err(_) => Split::Tune,
-        Ok(other) => panic!("QR_BENCH_SPLIT must be tune or held-out, not {other}"),
+        Ok(other) => panic!("QR_BENCH_SPLIT must be tune, held-out or fresh, not {other}"),
     };
     let n = env_usize("QR_BENCH_N", if full { 40 } else { 1 }) as u64;
     let repeat = env_usize("QR_BENCH_REPEAT", 3);
@@ -237,7 +239,10 @@ fn main() {
             }
         }
     }
-    let idle_n = if full { (n / 4).max(2) } else { 1 };
+    let idle_n = env_usize(
+        "QR_BENCH_IDLE_N",
+        if full { (n / 4).max(2) as usize } else { 1 },
+    ) as u64;
     if wanted.is_none() {
         for k in 0..NoCode::ALL.len() {
             for &r in &resolutions {

@@ -1,7 +1,8 @@
 //! Local adaptive binarisation: per 8×8 block the midpoint of its grey range, if it has
 //! contrast, averaged over the contrasty blocks of the 3×3 (else 5×5) block neighbourhood (a
-//! variant of ZXing's hybrid binariser); areas without contrast come out light, with a
-//! per-block threshold map kept for module sampling.
+//! variant of ZXing's hybrid binariser); flat areas enclosed by contrast take their
+//! neighbours' threshold, other areas without contrast come out light; the per-block
+//! threshold map is kept for module sampling.
 
 use crate::plane::{Plane, View};
 
@@ -96,6 +97,10 @@ pub(crate) struct Binary {
     pub bh: usize,
     /// Scratch: per-block black point.
     bp: Vec<u8>,
+    /// Brightest grey of each block.
+    bmax: Vec<u8>,
+    /// Blocks without a threshold (input of [`fill_enclosed`]).
+    holes: Vec<(u32, u32)>,
 }
 
 impl Binary {
@@ -131,6 +136,8 @@ impl Binary {
         self.thr.resize(bw * bh, 0);
         self.bp.clear();
         self.bp.resize(bw * bh, 0);
+        self.bmax.clear();
+        self.bmax.resize(bw * bh, 0);
         if w == 0 || h == 0 {
             return;
         }
@@ -168,10 +175,12 @@ impl Binary {
                     0
                 };
                 self.bp[by * bw + bx] = avg;
+                self.bmax[by * bw + bx] = hi;
             }
         }
         // Thresholds: average of the 5×5 neighbourhood of black points (sliding sums).
         let r = 2usize;
+        self.holes.clear();
         for by in 0..bh {
             let cy = by.clamp(r, bh.saturating_sub(r + 1).max(r));
             let ylo = cy.saturating_sub(r);
@@ -197,9 +206,14 @@ impl Binary {
                         }
                     }
                 }
-                self.thr[by * bw + bx] = s3.checked_div(n3).unwrap_or_else(|| s / n.max(1)) as u8;
+                let t = s3.checked_div(n3).unwrap_or_else(|| s / n.max(1)) as u8;
+                self.thr[by * bw + bx] = t;
+                if t == 0 {
+                    self.holes.push((bx as u32, by as u32));
+                }
             }
         }
+        fill_enclosed(&mut self.thr, &self.bmax, bw, bh, &mut self.holes);
         // Apply.
         for y in 0..h {
             let by = y / BLOCK;
@@ -212,5 +226,57 @@ impl Binary {
                 }
             }
         }
+    }
+}
+
+/// Rounds of [`fill_enclosed`]: each reaches one block (8 px) further into a flat area.
+const FILL_ROUNDS: usize = 4;
+
+/// Gives blocks without a threshold (0: no contrast in their 5×5 neighbourhood) the mean
+/// threshold of their neighbours that have one, if at least two of the four do and the whole
+/// block is darker than that, for a few rounds. A finder's centre of 3×3 modules of 15+ px (a code filling the frame) is a flat
+/// dark area wider than the 5×5 window: it came out light and the finder was lost. Requiring
+/// two neighbours fills areas enclosed by contrast (the centre fills from its corners inward)
+/// but not the flat side of a straight edge: shaded paper next to a shadow's edge would turn
+/// dark with the lit side's threshold. Only wholly dark blocks are filled: flat blocks of a
+/// low-contrast, noisy code straddle the threshold, and binarising them made noise clutter
+/// (tuning split: two low-contrast frames lost).
+fn fill_enclosed(thr: &mut [u8], bmax: &[u8], bw: usize, bh: usize, holes: &mut Vec<(u32, u32)>) {
+    let mut filled: Vec<(usize, u8)> = Vec::new();
+    for _ in 0..FILL_ROUNDS {
+        filled.clear();
+        for &(bx, by) in holes.iter() {
+            let (bx, by) = (bx as usize, by as usize);
+            let mut s = 0u32;
+            let mut n = 0u32;
+            let mut add = |i: usize| {
+                let v = thr[i];
+                s += v as u32;
+                n += (v != 0) as u32;
+            };
+            if bx > 0 {
+                add(by * bw + bx - 1);
+            }
+            if bx + 1 < bw {
+                add(by * bw + bx + 1);
+            }
+            if by > 0 {
+                add((by - 1) * bw + bx);
+            }
+            if by + 1 < bh {
+                add((by + 1) * bw + bx);
+            }
+            let t = (s / n.max(1)) as u8;
+            if n >= 2 && bmax[by * bw + bx] < t {
+                filled.push((by * bw + bx, t));
+            }
+        }
+        if filled.is_empty() {
+            break;
+        }
+        for &(i, v) in &filled {
+            thr[i] = v;
+        }
+        holes.retain(|&(bx, by)| thr[by as usize * bw + bx as usize] == 0);
     }
 }

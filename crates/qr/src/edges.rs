@@ -287,3 +287,47 @@ pub(crate) fn code_corners(grey: &Plane, a: &Finder, b: &Finder, c: &Finder) -> 
     let convex = (0..4).all(|i| turn(corners[i], corners[(i + 1) % 4], corners[(i + 2) % 4]) > 0.0);
     convex.then_some(corners)
 }
+
+/// The four outer corners of one finder's dark ring (top-left, top-right, bottom-right,
+/// bottom-left in the code's orientation; `right` and `down` are the code's rough row and
+/// column directions), each `None` if one of its two edges cannot be traced. Under strong
+/// perspective the code's far edges are often not traceable while the finders' own edges
+/// are, and their corners place the far finders with their own, foreshortened, module axes.
+pub(crate) fn finder_corners(grey: &Plane, f: &Finder, right: Pt, down: Pt) -> [Option<Pt>; 4] {
+    let (left, up) = ((-right.0, -right.1), (-down.0, -down.1));
+    let mut buf = Vec::with_capacity(64);
+    let mut along = |d: Pt| module_along(grey, f, d, &mut buf);
+    // Module sizes across the finder, each axis from either side.
+    let m_h = match (along(left), along(right)) {
+        (Some(l), Some(r)) => (l + r) / 2.0,
+        (Some(m), None) | (None, Some(m)) => m,
+        (None, None) => f.module,
+    };
+    let m_v = match (along(up), along(down)) {
+        (Some(u), Some(d)) => (u + d) / 2.0,
+        (Some(m), None) | (None, Some(m)) => m,
+        (None, None) => f.module,
+    };
+    let mut side = |out: Pt, along: Pt, m_out: f64, m_along: f64| -> Option<Line> {
+        let mut pts = Vec::with_capacity(13);
+        edge_points(grey, f, out, along, m_out, m_along, &mut pts, &mut buf)?;
+        Line::fit(&mut pts, 0.25 * m_out + 0.5)
+    };
+    let top = side(up, right, m_v, m_h);
+    let rgt = side(right, down, m_h, m_v);
+    let bot = side(down, right, m_v, m_h);
+    let lft = side(left, down, m_h, m_v);
+    let meet = |p: &Option<Line>, q: &Option<Line>| match (p, q) {
+        (Some(p), Some(q)) => p.intersect(q),
+        _ => None,
+    };
+    let corners = [
+        meet(&top, &lft),
+        meet(&top, &rgt),
+        meet(&bot, &rgt),
+        meet(&bot, &lft),
+    ];
+    // A corner further than 7 modules from the centre is a misfit (a line through clutter).
+    let limit = 7.0 * m_h.max(m_v);
+    corners.map(|c| c.filter(|p| (p.0 - f.x).hypot(p.1 - f.y) < limit))
+}

@@ -10,6 +10,7 @@ use crate::homography::Homography;
 use crate::plane::Plane;
 use crate::sample::{decode_samples, sample};
 use crate::third::finder_likeness;
+use crate::tilt;
 use crate::timing::{align_by_correlation, timing_fit, timing_score};
 use crate::trace::Trace;
 
@@ -26,6 +27,10 @@ fn dist(a: &Finder, b: &Finder) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
 
+/// Largest ratio of the module sizes of a triple's finders: perspective makes far finders
+/// smaller (zxing-cpp allows twice the size).
+const MAX_MODULE_RATIO: f64 = 2.5;
+
 /// Plausible finder triples, best first.
 pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
     out.clear();
@@ -40,8 +45,7 @@ pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
                 let ms = [p.module, q.module, r.module];
                 let mmax = ms.iter().cloned().fold(0.0, f64::max);
                 let mmin = ms.iter().cloned().fold(f64::MAX, f64::min);
-                // Perspective makes far finders smaller (zxing-cpp allows twice the size too).
-                if mmax > 2.0 * mmin + 0.5 {
+                if mmax > MAX_MODULE_RATIO * mmin + 0.5 {
                     continue;
                 }
                 // Sides measured in modules (the mean module of their ends): both legs hold
@@ -325,6 +329,15 @@ pub(crate) fn read_triple(
         // The pattern is searched once, for the likeliest dimension: its place hardly moves
         // with the dimension, and the widening search dominated the time of frames full of
         // finder-like clutter (half of a text page's, measured with perf).
+        let ms = [a.module, b.module, c.module];
+        let ratio =
+            ms.iter().cloned().fold(0.0, f64::max) / ms.iter().cloned().fold(f64::MAX, f64::min);
+        if ratio >= tilt::MIN_MODULE_RATIO {
+            for (dim, h) in tilt::corner_transforms(grey, t) {
+                trace.note(|| format!("  dim {dim}: from the finders' corners"));
+                gate(grey, bin, h, dim, inv, &mut cands, trace);
+            }
+        }
         let aps = dims
             .first()
             .map_or_else(Vec::new, |&d| alignment_candidates(bin, t, d, module));

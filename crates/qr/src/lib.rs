@@ -42,6 +42,7 @@ mod homography;
 mod plane;
 mod sample;
 mod third;
+mod tilt;
 mod timing;
 mod trace;
 
