@@ -18,7 +18,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use nextauth_protocol::ids::{ServerId, SessionRef};
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgConnection, PgListener};
+use sqlx::Connection;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -115,30 +116,57 @@ pub async fn start(
         channel = CHANNEL,
         "announcements across processes: LISTEN/NOTIFY"
     );
-    let sender = tokio::spawn(send_loop(state.clone(), inbox));
+    let sender = tokio::spawn(send_loop(state.clone(), url.to_owned(), inbox));
     let receiver = tokio::spawn(listen_loop(Arc::downgrade(state), url.to_owned(), listener));
     Ok(Some([sender, receiver]))
 }
 
-/// Sends what the process announces, several changes per `NOTIFY` when they queue up.
-async fn send_loop(state: SharedState, mut inbox: mpsc::UnboundedReceiver<Change>) {
+/// Sends what the process announces, several changes per `NOTIFY` when they queue up, on a
+/// connection of its own: through the pool each `NOTIFY` would cost two more round trips
+/// (sqlx tests a connection as it takes it back), and a login announces twice.
+async fn send_loop(state: SharedState, url: String, mut inbox: mpsc::UnboundedReceiver<Change>) {
     let mut batch = Vec::with_capacity(BATCH);
+    let mut conn: Option<PgConnection> = None;
     loop {
         if inbox.recv_many(&mut batch, BATCH).await == 0 {
             return;
         }
         let payload = encode(state.bus.origin, &batch);
         batch.clear();
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(&payload)
-            .execute(&state.db.pool)
-            .await;
+        // A connection the database ended (a restart) fails at its next use: the payload is
+        // sent again once on a new connection, so the first change after a restart is not
+        // lost.
+        let mut sent = Err(sqlx::Error::PoolClosed);
+        for _ in 0..2 {
+            sent = notify(&mut conn, &url, &payload).await;
+            if sent.is_ok() {
+                break;
+            }
+            conn = None;
+        }
         if let Err(err) = sent {
             // The others see it at their next safety check.
             tracing::warn!(%err, "a change could not be announced to the other processes");
         }
     }
+}
+
+/// One `NOTIFY` on `conn`, connecting first when there is none.
+async fn notify(
+    conn: &mut Option<PgConnection>,
+    url: &str,
+    payload: &str,
+) -> Result<(), sqlx::Error> {
+    let open = match conn {
+        Some(open) => open,
+        None => conn.insert(PgConnection::connect(url).await?),
+    };
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(payload)
+        .execute(open)
+        .await?;
+    Ok(())
 }
 
 /// Hands the other processes' announcements to this process's watchers.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migrate, Migrator};
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,12 @@ pub struct Db {
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How long a pooled connection may have been idle and still be handed out without a test
+/// round trip (it was tested as it was given back). Under load connections come back within
+/// milliseconds; after a database restart the outage itself is longer than this, so the
+/// connections it ended are tested (and replaced) before use.
+const IDLE_CHECK: Duration = Duration::from_millis(500);
+
 /// The advisory lock the hand-written runner (before sqlx's migrator) took on PostgreSQL; taken
 /// around the bridge and the migrator, so a process of either kind waits for the other.
 const LEGACY_LOCK: i64 = 7406201;
@@ -83,7 +89,22 @@ impl Db {
                 source,
             })?;
         }
-        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        // sqlx tests a pooled connection with a round trip as it hands it out *and* as it
+        // takes it back (the latter is not configurable in sqlx 0.8), so each statement cost
+        // three round trips (docs/benchmarks.md, "Where a login's server CPU goes"). A
+        // connection given back within IDLE_CHECK was just tested: it is handed out as it is;
+        // one idle for longer (it may have died with the database meanwhile) is still tested.
+        let mut options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_CHECK {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         if backend == Backend::Sqlite {
             // WAL lets readers proceed during a write; the busy timeout makes concurrent writers
             // (several tasks, or several processes on one file) wait instead of failing.
