@@ -5,6 +5,8 @@
 //! through sqlx's `Any` driver. Booleans are stored as 0/1 integers and times as Unix seconds,
 //! so the same text works on both.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -53,6 +55,9 @@ pub struct Db {
     pub pool: AnyPool,
     /// The database kind.
     pub backend: Backend,
+    /// Set while the database may have ended connections (the process lost its `LISTEN`
+    /// connection, [`crate::cluster`]): every pooled connection is then tested before use.
+    suspect: Arc<AtomicBool>,
 }
 
 /// The migrations of each database (migrations/sqlite, migrations/postgres), embedded at build
@@ -62,8 +67,9 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// How long a pooled connection may have been idle and still be handed out without a test
 /// round trip (it was tested as it was given back). Under load connections come back within
-/// milliseconds; after a database restart the outage itself is longer than this, so the
-/// connections it ended are tested (and replaced) before use.
+/// milliseconds. A restart ends connections that may have come back just before it: the
+/// process learns of it from its `LISTEN` connection, and all connections are tested until it
+/// listens again ([`Db::set_suspect`]).
 const IDLE_CHECK: Duration = Duration::from_millis(500);
 
 /// The advisory lock the hand-written runner (before sqlx's migrator) took on PostgreSQL; taken
@@ -94,12 +100,18 @@ impl Db {
         // three round trips (docs/benchmarks.md, "Where a login's server CPU goes"). A
         // connection given back within IDLE_CHECK was just tested: it is handed out as it is;
         // one idle for longer (it may have died with the database meanwhile) is still tested.
+        // While the database is suspect, a statement waits (within the acquire timeout) for a
+        // connection that works instead of failing on one the database ended: a page's socket
+        // re-reading its session during a database restart stays open.
+        let suspect = Arc::new(AtomicBool::new(false));
+        let test_all = suspect.clone();
         let mut options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
+            .before_acquire(move |conn, meta| {
+                let test = meta.idle_for >= IDLE_CHECK || test_all.load(Ordering::SeqCst);
                 Box::pin(async move {
-                    if meta.idle_for >= IDLE_CHECK {
+                    if test {
                         conn.ping().await?;
                     }
                     Ok(true)
@@ -119,9 +131,18 @@ impl Db {
             options = options.max_connections(16);
         }
         let pool = options.connect(url).await?;
-        let db = Self { pool, backend };
+        let db = Self {
+            pool,
+            backend,
+            suspect,
+        };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// Whether the database may have ended pooled connections (see the `suspect` field).
+    pub fn set_suspect(&self, suspect: bool) {
+        self.suspect.store(suspect, Ordering::SeqCst);
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
