@@ -67,10 +67,13 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// How long a pooled connection may have been idle and still be handed out without a test
 /// round trip (it was tested as it was given back). Under load connections come back within
-/// milliseconds. A restart ends connections that may have come back just before it: the
-/// process learns of it from its `LISTEN` connection, and all connections are tested until it
-/// listens again ([`Db::set_suspect`]).
-const IDLE_CHECK: Duration = Duration::from_millis(500);
+/// milliseconds. A backend the database ended within this time of the connection's return (a
+/// restart, `pg_terminate_backend`) fails the first statement on it: short, so that such a
+/// failure stays unlikely (tests/multi_process.rs cuts every connection and expects the next
+/// request to work; with 500 ms it did not, at once after the cut). A restart is also noticed
+/// by the `LISTEN` connection, and then all connections are tested until the process listens
+/// again ([`Db::set_suspect`]).
+const IDLE_CHECK: Duration = Duration::from_millis(50);
 
 /// The advisory lock the hand-written runner (before sqlx's migrator) took on PostgreSQL; taken
 /// around the bridge and the migrator, so a process of either kind waits for the other.
