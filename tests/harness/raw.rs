@@ -208,6 +208,18 @@ impl Exchange {
             .flatten()
     }
 
+    /// The close code the server ended the connection with, skipping records and pings
+    /// (`None`: closed without a close frame, or without a code).
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code.into()),
+                Some(Ok(_)) => {}
+                _ => return None,
+            }
+        }
+    }
+
     /// The session's binder (PIN proofs are bound to it).
     pub fn binder(&self) -> [u8; 32] {
         *self.session.as_ref().expect("session").binder()

@@ -18,7 +18,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use nextauth_protocol::ids::{ServerId, SessionRef};
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgConnection, PgListener};
+use sqlx::Connection;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -115,30 +116,57 @@ pub async fn start(
         channel = CHANNEL,
         "announcements across processes: LISTEN/NOTIFY"
     );
-    let sender = tokio::spawn(send_loop(state.clone(), inbox));
+    let sender = tokio::spawn(send_loop(state.clone(), url.to_owned(), inbox));
     let receiver = tokio::spawn(listen_loop(Arc::downgrade(state), url.to_owned(), listener));
     Ok(Some([sender, receiver]))
 }
 
-/// Sends what the process announces, several changes per `NOTIFY` when they queue up.
-async fn send_loop(state: SharedState, mut inbox: mpsc::UnboundedReceiver<Change>) {
+/// Sends what the process announces, several changes per `NOTIFY` when they queue up, on a
+/// connection of its own: through the pool each `NOTIFY` would cost two more round trips
+/// (sqlx tests a connection as it takes it back), and a login announces twice.
+async fn send_loop(state: SharedState, url: String, mut inbox: mpsc::UnboundedReceiver<Change>) {
     let mut batch = Vec::with_capacity(BATCH);
+    let mut conn: Option<PgConnection> = None;
     loop {
         if inbox.recv_many(&mut batch, BATCH).await == 0 {
             return;
         }
         let payload = encode(state.bus.origin, &batch);
         batch.clear();
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(&payload)
-            .execute(&state.db.pool)
-            .await;
+        // A connection the database ended (a restart) fails at its next use: the payload is
+        // sent again once on a new connection, so the first change after a restart is not
+        // lost.
+        let mut sent = Err(sqlx::Error::PoolClosed);
+        for _ in 0..2 {
+            sent = notify(&mut conn, &url, &payload).await;
+            if sent.is_ok() {
+                break;
+            }
+            conn = None;
+        }
         if let Err(err) = sent {
             // The others see it at their next safety check.
             tracing::warn!(%err, "a change could not be announced to the other processes");
         }
     }
+}
+
+/// One `NOTIFY` on `conn`, connecting first when there is none.
+async fn notify(
+    conn: &mut Option<PgConnection>,
+    url: &str,
+    payload: &str,
+) -> Result<(), sqlx::Error> {
+    let open = match conn {
+        Some(open) => open,
+        None => conn.insert(PgConnection::connect(url).await?),
+    };
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(payload)
+        .execute(open)
+        .await?;
+    Ok(())
 }
 
 /// Hands the other processes' announcements to this process's watchers.
@@ -161,32 +189,54 @@ async fn listen_loop(weak: std::sync::Weak<AppState>, url: String, mut listener:
         // Not listening (readiness says so, watchers poll) until the connection is made
         // again; then everything is re-read.
         state.bus.listening.store(false, Ordering::SeqCst);
+        // The database ended this connection, and may have ended pooled ones with it.
+        state.db.set_suspect(true);
         drop(state);
         listener = relisten(&url).await;
         let Some(state) = weak.upgrade() else { return };
+        state.db.set_suspect(false);
         state.bus.listening.store(true, Ordering::SeqCst);
         tracing::info!("listening again; re-reading what is followed");
         let _ = state.changes.send(Change::All);
     }
 }
 
-/// A new listening connection, trying every second until the database answers. (sqlx's
-/// listener reconnects by itself only inside its next receive, which then waits for a
-/// notification: the process would not know that it listens again until another one spoke.)
+/// A new listening connection, trying until the database answers (each attempt retries for
+/// [`LISTEN_CONNECT`]). (sqlx's listener would reconnect by itself inside its next receive,
+/// which then waits for a notification: the process would not know that it listens again
+/// until another one spoke.)
 async fn relisten(url: &str) -> PgListener {
     loop {
         match listen(url).await {
             Ok(listener) => return listener,
             Err(err) => {
-                tracing::debug!(%err, "cannot LISTEN yet; trying again in 1 s");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tracing::debug!(%err, "cannot LISTEN yet; trying again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
     }
 }
 
+/// How long one attempt to make the listening connection may take, its retries included.
+const LISTEN_CONNECT: Duration = Duration::from_secs(1);
+
+/// A listening connection. sqlx's listener would reconnect by itself inside a receive, and
+/// its own pool retries a refused connection with a backoff of up to 6 s: all that time the
+/// process would still say it listens (and `/readyz` answer 200 once the database is back)
+/// while announcements go unheard — a login could reach a page on another process seconds
+/// late (tests/pg_restart.rs). So it reports a lost connection at once (`eager_reconnect`
+/// off: [`listen_loop`] marks the process not listening and makes a new one), and an attempt
+/// gives up after [`LISTEN_CONNECT`], retrying a refused connection every 200 ms at most.
 async fn listen(url: &str) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect(url).await?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .acquire_timeout(LISTEN_CONNECT)
+        .connect(url)
+        .await?;
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.eager_reconnect(false);
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }

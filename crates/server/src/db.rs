@@ -6,12 +6,13 @@
 //! through sqlx's `Any` driver. Booleans are stored as 0/1 integers and times as Unix seconds,
 //! so the same text works on both.
 
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{Migrate, Migrator};
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 mod dialect;
 pub use dialect::sqlite_dialect;
@@ -58,6 +59,9 @@ pub struct Db {
     pub pool: AnyPool,
     /// The database kind.
     pub backend: Backend,
+    /// Set while the database may have ended connections (the process lost its `LISTEN`
+    /// connection, [`crate::cluster`]): every pooled connection is then tested before use.
+    suspect: Arc<AtomicBool>,
 }
 
 /// The migrations (`crates/server/migrations/`, PostgreSQL's dialect), embedded at build time.
@@ -66,6 +70,16 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!();
 /// The same migrations in SQLite's dialect.
 static SQLITE_MIGRATOR: LazyLock<Migrator> =
     LazyLock::new(|| dialect::sqlite_migrator(&POSTGRES_MIGRATOR));
+
+/// How long a pooled connection may have been idle and still be handed out without a test
+/// round trip (it was tested as it was given back). Under load connections come back within
+/// milliseconds. A backend the database ended within this time of the connection's return (a
+/// restart, `pg_terminate_backend`) fails the first statement on it: short, so that such a
+/// failure stays unlikely (tests/multi_process.rs cuts every connection and expects the next
+/// request to work; with 500 ms it did not, at once after the cut). A restart is also noticed
+/// by the `LISTEN` connection, and then all connections are tested until the process listens
+/// again ([`Db::set_suspect`]).
+const IDLE_CHECK: Duration = Duration::from_millis(50);
 
 /// The advisory lock the hand-written runner (before sqlx's migrator) took on PostgreSQL; taken
 /// around the bridge and the migrator, so a process of either kind waits for the other.
@@ -90,7 +104,28 @@ impl Db {
                 source,
             })?;
         }
-        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        // sqlx tests a pooled connection with a round trip as it hands it out *and* as it
+        // takes it back (the latter is not configurable in sqlx 0.8), so each statement cost
+        // three round trips (docs/benchmarks.md, "Where a login's server CPU goes"). A
+        // connection given back within IDLE_CHECK was just tested: it is handed out as it is;
+        // one idle for longer (it may have died with the database meanwhile) is still tested.
+        // While the database is suspect, a statement waits (within the acquire timeout) for a
+        // connection that works instead of failing on one the database ended: a page's socket
+        // re-reading its session during a database restart stays open.
+        let suspect = Arc::new(AtomicBool::new(false));
+        let test_all = suspect.clone();
+        let mut options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                let test = meta.idle_for >= IDLE_CHECK || test_all.load(Ordering::SeqCst);
+                Box::pin(async move {
+                    if test {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         if backend == Backend::Sqlite {
             // WAL lets readers proceed during a write; the busy timeout makes concurrent writers
             // (several tasks, or several processes on one file) wait instead of failing.
@@ -105,9 +140,18 @@ impl Db {
             options = options.max_connections(16);
         }
         let pool = options.connect(url).await?;
-        let db = Self { pool, backend };
+        let db = Self {
+            pool,
+            backend,
+            suspect,
+        };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// Whether the database may have ended pooled connections (see the `suspect` field).
+    pub fn set_suspect(&self, suspect: bool) {
+        self.suspect.store(suspect, Ordering::SeqCst);
     }
 
     async fn migrate(&self) -> Result<(), DbError> {

@@ -153,7 +153,8 @@ pub async fn serve(
 }
 
 /// Like [`serve`], but stops gracefully when `shutdown` completes: not ready at once (`/readyz`
-/// answers 503) and every browser socket and live app connection closed with "going away";
+/// answers 503) and every browser socket, live app connection and continuous login session
+/// closed with "going away";
 /// new connections still accepted for [`readiness::DRAIN_DELAY`] (so a balancer's health
 /// check takes the process out first), then none; requests and app exchanges in flight given
 /// [`readiness::SHUTDOWN_GRACE`] to end; then it returns `Ok`.

@@ -86,6 +86,21 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
     );
     assert_eq!(account.params.profile.name, "Acme");
 
+    // A denied push counts a strike; the owner's login forgives it (store/logins.rs).
+    accounts::push_denied(&server.state.db, stored.account_id)
+        .await
+        .unwrap();
+    assert_eq!(server.account_row(&account).await.push_strikes, 1);
+    // The enrolment logged in too: its login times are cleared to see the next one's.
+    for table in ["accounts", "users"] {
+        sqlx::query(&format!("UPDATE {table} SET lastlogin = 0"))
+            .execute(&server.state.db.pool)
+            .await
+            .unwrap();
+    }
+    let server_id = server.server_id();
+    let user = |db| nextauth_server::store::users::get(db, &server_id, "alice");
+
     let reference = login_ref(&server, "login-nonce").await;
     let mut ex = app::open_known(&account, Purpose::Login, reference)
         .await
@@ -103,6 +118,12 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
         (s.state, s.account_id, s.user_input.as_str()),
         (SessionState::LoggedIn, Some(stored.account_id), "hello")
     );
+    // The login's other writes, in the same statement on PostgreSQL: the account's strikes
+    // and login time, the user's login time.
+    let after = server.account_row(&account).await;
+    assert_eq!((after.push_strikes, after.push_outstanding), (0, false));
+    assert!(after.lastlogin > 0, "the account's login time");
+    assert!(user(&server.state.db).await.unwrap().unwrap().lastlogin > 0);
 }
 
 #[tokio::test]

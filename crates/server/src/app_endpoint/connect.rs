@@ -49,18 +49,26 @@ pub async fn after_login(
     let answer_within = Duration::from_secs(u64::from(ping_time));
     let interval = Duration::from_secs(u64::from(ping_time / 2).max(1));
     let mut changes = state.changes.subscribe();
+    let mut open = state.lifecycle.open_connection();
     let mut next_ping = tokio::time::Instant::now() + interval;
     let mut counter = 0u64;
     let ended = loop {
         tokio::select! {
+            () = open.going_away() => break Ended::GoingAway,
             () = tokio::time::sleep_until(next_ping) => {
                 counter += 1;
                 conn.send_record(session, &ServerRecord::Ping { counter }).await?;
-                match conn.recv_record(session, answer_within).await {
+                // The wait for the pong may last `ping_time` seconds: a drain must not wait
+                // for it (the process would cut the connection at its deadline instead).
+                let pong = tokio::select! {
+                    pong = conn.recv_record(session, answer_within) => pong,
+                    () = open.going_away() => break Ended::GoingAway,
+                };
+                match pong {
                     Ok(AppRecord::Pong { counter: c }) if c == counter => {}
-                    Ok(AppRecord::Logout) => break "app logout",
-                    Ok(_) => break "unexpected message",
-                    Err(EndpointError::Timeout) => break "missed ping",
+                    Ok(AppRecord::Logout) => break Ended::Because("app logout"),
+                    Ok(_) => break Ended::Because("unexpected message"),
+                    Err(EndpointError::Timeout) => break Ended::Because("missed ping"),
                     Err(err) => { logout(state, server, &session_ref, account_id).await?; return Err(err); }
                 }
                 next_ping = tokio::time::Instant::now() + interval;
@@ -68,8 +76,8 @@ pub async fn after_login(
             frame = conn.recv_any() => {
                 let record = frame.and_then(|f| Ok(AppRecord::decode(&session.open(&f)?)?));
                 match record {
-                    Ok(AppRecord::Logout) => break "app logout",
-                    Ok(_) => break "unexpected message",
+                    Ok(AppRecord::Logout) => break Ended::Because("app logout"),
+                    Ok(_) => break Ended::Because("unexpected message"),
                     Err(err) => { logout(state, server, &session_ref, account_id).await?; return Err(err); }
                 }
             }
@@ -89,10 +97,30 @@ pub async fn after_login(
             }
         }
     };
-    tracing::info!(reason = ended, "continuous session ended");
     logout(state, server, &session_ref, account_id).await?;
-    let _ = conn.send_record(session, &ServerRecord::LoggedOut).await;
+    match ended {
+        Ended::Because(reason) => {
+            tracing::info!(reason, "continuous session ended");
+            let _ = conn.send_record(session, &ServerRecord::LoggedOut).await;
+        }
+        Ended::GoingAway => {
+            // The app cannot resume a session on another process (no such message in the
+            // protocol yet), so the session ends here, logged out for the website too, and
+            // the app hears "going away" (its session ends as with a lost connection) instead
+            // of a connection cut at the shutdown deadline with the session left logged in.
+            tracing::info!("continuous session ended: the process shuts down");
+            conn.go_away().await;
+        }
+    }
     Ok(())
+}
+
+/// Why a continuous session's loop ended without an error.
+enum Ended {
+    /// The app or the pings ended it.
+    Because(&'static str),
+    /// The process drains ([`crate::readiness`]).
+    GoingAway,
 }
 
 /// Whether `account_id` is still logged into the session; follows the session when the

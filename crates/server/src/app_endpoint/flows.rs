@@ -12,11 +12,11 @@ use super::{back_to_new, checks, codes, connect, Asked, Conn, EndpointResult};
 use crate::clock;
 use crate::state::{Change, SharedState};
 use crate::store::accounts::{self, AccountRow, NewAccount};
-use crate::store::enrol_codes;
 use crate::store::servers::ServerRow;
-use crate::store::sessions::{self, SessionEvent, SessionState, Transition};
+use crate::store::sessions::{self, SessionEvent};
 use crate::store::transactions::{self, TransactionRow, TransactionStatus};
 use crate::store::users;
+use crate::store::{enrol_codes, logins};
 
 /// Everything an exchange works with after the handshake.
 pub struct Exchange<'a> {
@@ -328,20 +328,16 @@ async fn log_in(
     userid: Option<&str>,
     user_input: &str,
 ) -> EndpointResult<bool> {
-    let now = clock::now();
-    let t = Transition {
-        state: SessionState::LoggedIn,
-        event: SessionEvent::Login,
-        account_id: Some(account_id),
-        user_input: Some(user_input),
+    let login = logins::Login {
+        server: &server.server_id,
+        session: session_ref,
+        account_id,
+        userid,
+        user_input,
+        now: clock::now(),
     };
-    let scannable = sessions::SCANNABLE;
-    if !sessions::transition(&state.db, &server.server_id, session_ref, scannable, t, now).await? {
+    if !logins::log_in(&state.db, login).await? {
         return Ok(false);
-    }
-    accounts::record_login(&state.db, account_id, now).await?;
-    if let Some(userid) = userid {
-        users::record_login(&state.db, &server.server_id, userid, now).await?;
     }
     state.notify(Change::Session(server.server_id, *session_ref));
     tracing::info!(account_id, "logged in");

@@ -246,20 +246,6 @@ pub async fn of_server(db: &Db, server: &ServerId) -> StoreResult<Vec<AccountRow
     rows.iter().map(AccountRow::from_row).collect()
 }
 
-/// Records a successful login; the owner is here, so push logins are welcome again.
-pub async fn record_login(db: &Db, account_id: i64, now: u64) -> StoreResult<()> {
-    // The owner is here: push logins are welcome again (one statement with the time).
-    sqlx::query(
-        "UPDATE accounts SET lastlogin = $1, push_strikes = 0, push_outstanding = 0 \
-         WHERE account_id = $2",
-    )
-    .bind(now as i64)
-    .bind(account_id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}
-
 /// Records a push login sent to the account.
 pub async fn record_provoke(db: &Db, account_id: i64, now: u64) -> StoreResult<()> {
     sqlx::query("UPDATE accounts SET lastprovoke = $1 WHERE account_id = $2")

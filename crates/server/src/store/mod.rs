@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod attributes;
 pub mod enrol_codes;
 pub mod fraud_reports;
+pub mod logins;
 pub mod messages;
 pub mod pin_attempts;
 pub mod push_tokens;

@@ -265,7 +265,7 @@ pub async fn transition(
 }
 
 /// `from` as an SQL list: `'new', 'scanned'`.
-fn listed(from: &[SessionState]) -> String {
+pub(super) fn listed(from: &[SessionState]) -> String {
     from.iter()
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()

@@ -21,17 +21,6 @@ pub async fn ensure(db: &Db, server: &ServerId, userid: &str, now: u64) -> Store
     Ok(())
 }
 
-/// Records a login of one of the user's accounts.
-pub async fn record_login(db: &Db, server: &ServerId, userid: &str, now: u64) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET lastlogin = $1 WHERE server_id = $2 AND userid = $3")
-        .bind(now as i64)
-        .bind(server.0.to_vec())
-        .bind(userid.to_owned())
-        .execute(&db.pool)
-        .await?;
-    Ok(())
-}
-
 /// A stored user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {
