@@ -132,15 +132,15 @@ async fn a_new_database_has_no_old_record() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// The data directory a server of the previous version left (tests/fixtures/old-runner): the
-/// server starts on it, keeps its demo server and API key, and answers with them.
-#[tokio::test]
-async fn the_server_starts_on_the_data_of_the_previous_version() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/old-runner");
+/// A server started on a copy of the data directory `tests/fixtures/<name>` (a SQLite file,
+/// whatever database the other tests use), and the demo identity that directory holds.
+async fn start_on_fixture(name: &str) -> (TestServer, serde_json::Value) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let demo: serde_json::Value =
         serde_json::from_slice(&std::fs::read(fixture.join("demo.json")).unwrap()).unwrap();
     let server = TestServer::start_with(|config| {
-        // The fixture is a SQLite file, whatever database the other tests use.
         config.database_url = None;
         std::fs::create_dir_all(&config.data_dir).unwrap();
         for file in ["server.db", "master.key", "demo.json"] {
@@ -149,7 +149,6 @@ async fn the_server_starts_on_the_data_of_the_previous_version() {
     })
     .await;
     assert_eq!(server.demo.serverid, demo["serverid"].as_str().unwrap());
-    assert_eq!(server.demo.apikey, demo["apikey"].as_str().unwrap());
     let response = server
         .api(
             "GET",
@@ -159,10 +158,18 @@ async fn the_server_starts_on_the_data_of_the_previous_version() {
         )
         .await;
     assert_eq!(response.status, 200, "{response:?}");
-    let db = &server.state.db;
+    (server, demo)
+}
+
+/// The data directory a server of the previous version left (tests/fixtures/old-runner): the
+/// server starts on it, keeps its demo server and API key, and answers with them.
+#[tokio::test]
+async fn the_server_starts_on_the_data_of_the_previous_version() {
+    let (server, demo) = start_on_fixture("old-runner").await;
+    assert_eq!(server.demo.apikey, demo["apikey"].as_str().unwrap());
     assert_eq!(
-        versions(db, "_sqlx_migrations").await,
-        (1..=7).collect::<Vec<i64>>()
+        versions(&server.state.db, "_sqlx_migrations").await,
+        (1..=migration_files().len() as i64).collect::<Vec<i64>>()
     );
 }
 
@@ -172,27 +179,8 @@ async fn the_server_starts_on_the_data_of_the_previous_version() {
 /// serves its demo server.
 #[tokio::test]
 async fn the_server_starts_on_a_database_migrated_from_the_old_sqlite_files() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sqlx-migrator");
-    let demo: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(fixture.join("demo.json")).unwrap()).unwrap();
-    let server = TestServer::start_with(|config| {
-        config.database_url = None;
-        std::fs::create_dir_all(&config.data_dir).unwrap();
-        for file in ["server.db", "master.key", "demo.json"] {
-            std::fs::copy(fixture.join(file), config.data_dir.join(file)).unwrap();
-        }
-    })
-    .await;
-    assert_eq!(server.demo.serverid, demo["serverid"].as_str().unwrap());
-    let response = server
-        .api(
-            "GET",
-            &format!("/servers/{}", server.demo.serverid),
-            &[],
-            b"",
-        )
-        .await;
-    assert_eq!(response.status, 200, "{response:?}");
+    let (server, demo) = start_on_fixture("sqlx-migrator").await;
+    assert_eq!(server.demo.apikey, demo["apikey"].as_str().unwrap());
     assert_eq!(
         versions(&server.state.db, "_sqlx_migrations").await,
         (1..=migration_files().len() as i64).collect::<Vec<i64>>()
