@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Environment: `QR_BENCH_SPLIT` `tune` (default), `fresh` (the reported figures; never while
-//! tuning) or `held-out` (the figures of the first three rounds, no longer clean), `QR_BENCH_N` frames per condition and size (default 40), `QR_BENCH_ONLY`
+//! tuning), `fresh2` (a second unseen range, run once) or `held-out` (the figures of the first
+//! three rounds, no longer clean), `QR_BENCH_N` frames per condition and size (default 40), `QR_BENCH_ONLY`
 //! comma-separated decoder names, `QR_BENCH_CONDITIONS` comma-separated condition names,
 //! `QR_BENCH_REPEAT` decodes per frame, fastest kept (default 3), `QR_BENCH_VERBOSE` lists
 //! our misses, `QR_BENCH_IDLE_N` frames per kind and size without a code (default a quarter
@@ -209,8 +210,9 @@ fn main() {
     let split = match std::env::var("QR_BENCH_SPLIT").as_deref() {
         Ok("held-out") => Split::HeldOut,
         Ok("fresh") => Split::Fresh,
+        Ok("fresh2") => Split::Fresh2,
         Ok("tune") | Err(_) => Split::Tune,
-        Ok(other) => panic!("QR_BENCH_SPLIT must be tune, held-out or fresh, not {other}"),
+        Ok(other) => panic!("QR_BENCH_SPLIT must be tune, held-out, fresh or fresh2, not {other}"),
     };
     let n = env_usize("QR_BENCH_N", if full { 40 } else { 1 }) as u64;
     let repeat = env_usize("QR_BENCH_REPEAT", 3);
