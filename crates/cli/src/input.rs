@@ -23,7 +23,7 @@ pub fn parse_input(input: &str) -> Result<Start, String> {
             None => Err(format!("{trimmed}: no QR code found")),
         };
     }
-    if let Some(bytes) = from_hex(trimmed) {
+    if let Some(bytes) = nextauth_protocol::from_hex(trimmed).filter(|b| !b.is_empty()) {
         return Ok(Start::Bytes(bytes));
     }
     if trimmed.starts_with("https://")
@@ -36,24 +36,6 @@ pub fn parse_input(input: &str) -> Result<Start, String> {
         return Ok(Start::Link(trimmed.to_owned()));
     }
     Err(format!("{trimmed}: not a link, hex string or image file"))
-}
-
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.is_empty()
-        || !text.len().is_multiple_of(2)
-        || !text.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
-}
-
-/// Lower-case hex.
-pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads an image file (PNG or JPEG) and returns the raw bytes of the first QR code in it.
@@ -80,6 +62,6 @@ mod tests {
         );
         assert!(parse_input("not input").is_err());
         assert!(parse_input("abc").is_err(), "odd-length hex is not bytes");
-        assert_eq!(to_hex(&[1, 255]), "01ff");
+        assert!(parse_input("").is_err(), "nothing is not bytes");
     }
 }

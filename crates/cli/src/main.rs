@@ -127,7 +127,9 @@ async fn run(opts: &Options, command: Command) -> Result<ExitCode, Failure> {
             let mut all_read = true;
             for file in files {
                 match input::decode_file(&file) {
-                    Ok(Some(bytes)) => println!("{}: {}", file.display(), input::to_hex(&bytes)),
+                    Ok(Some(bytes)) => {
+                        println!("{}: {}", file.display(), nextauth_protocol::hex(&bytes))
+                    }
                     Ok(None) => println!("{}: none", file.display()),
                     Err(message) => {
                         eprintln!("nextauth: {message}");

@@ -48,6 +48,7 @@ impl Fixture {
             public_key: server_key.public_key(),
             profile: nextauth_protocol::params::ServerProfile {
                 name: "Acme Bank".into(),
+                // Stand-in for a PNG logo of typical size; the content does not matter for timing.
                 logo: (0..LOGO_LEN).map(|i| (i * 31 % 251) as u8).collect(),
                 pin_timeout: 5,
                 pin_trans_timeout: 0,
@@ -57,7 +58,6 @@ impl Fixture {
                 unique_display_names: true,
                 flags: vec!["continuous".into(), "push".into()],
             },
-            // Stand-in for a PNG logo of typical size; the content does not matter for timing.
             endpoint: "wss://auth.acme.test/sigmai".into(),
             site_url: "https://acme.test".into(),
             app_url: DEEP_LINK_BASE.into(),

@@ -28,3 +28,27 @@ pub use error::{ProtocolError, Result};
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The bytes of hex text (either case, two digits a byte); `None` if it is not that.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_round_trips_and_refuses_what_is_not_hex() {
+        assert_eq!(super::hex(&[1, 255]), "01ff");
+        assert_eq!(super::from_hex("01fF"), Some(vec![1, 255]));
+        assert_eq!(super::from_hex(""), Some(vec![]));
+        assert_eq!(super::from_hex("abc"), None);
+        assert_eq!(super::from_hex("0g"), None);
+        assert_eq!(super::from_hex("+1"), None);
+    }
+}

@@ -68,7 +68,9 @@ pub fn sqlite_migrator(postgres: &Migrator) -> Migrator {
                 .iter()
                 .find(|(version, _)| *version == m.version)
             {
-                sqlite.checksum = Cow::Owned(from_hex(recorded));
+                sqlite.checksum = Cow::Owned(
+                    nextauth_protocol::from_hex(recorded).expect("a hex constant (tested)"),
+                );
             }
             sqlite
         })
@@ -79,18 +81,6 @@ pub fn sqlite_migrator(postgres: &Migrator) -> Migrator {
         locking: postgres.locking,
         no_tx: postgres.no_tx,
     }
-}
-
-/// The bytes of a lowercase hex constant above (checked by a test).
-fn from_hex(text: &str) -> Vec<u8> {
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => c - b'0',
-        _ => c.wrapping_sub(b'a').wrapping_add(10),
-    };
-    text.as_bytes()
-        .chunks(2)
-        .map(|pair| digit(pair[0]) << 4 | digit(pair[pair.len() - 1]))
-        .collect()
 }
 
 #[cfg(test)]
@@ -112,7 +102,9 @@ mod tests {
         for (version, text) in SQLITE_RECORDED_CHECKSUMS {
             assert_eq!(text.len(), 96, "version {version}");
             assert!(text.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')));
-            assert_eq!(nextauth_protocol::hex(&from_hex(text)), text);
+            let bytes = nextauth_protocol::from_hex(text).expect("hex");
+            assert_eq!(bytes.len(), 48, "SHA-384");
+            assert_eq!(nextauth_protocol::hex(&bytes), text);
         }
     }
 }
