@@ -2,13 +2,13 @@
 
 use nextauth_protocol::crypto::PublicKey;
 use nextauth_protocol::handshake::Session;
-use nextauth_protocol::ids::SessionRef;
+use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_protocol::messages::ServerRecord;
 use nextauth_protocol::params::SecondFactorPolicy;
 use nextauth_protocol::qr::EnrolSecret;
 
 use super::pin::{self, Verdict};
-use super::{back_to_new, checks, codes, connect, Asked, Conn, EndpointResult};
+use super::{checks, codes, connect, unscan, Asked, Conn, EndpointResult};
 use crate::clock;
 use crate::state::{Change, SharedState};
 use crate::store::accounts::{self, AccountRow, NewAccount};
@@ -24,6 +24,8 @@ pub struct Exchange<'a> {
     pub server: &'a ServerRow,
     pub account_key: PublicKey,
     pub session: &'a mut Session,
+    /// The browser session the hello moved to `scanned`, until something moves it back.
+    pub scanned: &'a mut Option<(ServerId, SessionRef)>,
 }
 
 impl Exchange<'_> {
@@ -157,7 +159,7 @@ pub async fn login(
     asked: Asked,
 ) -> EndpointResult<()> {
     let account = ex.usable_account(conn).await?;
-    let (state, server, session) = (ex.state, ex.server, ex.session);
+    let (state, server, session, scanned) = (ex.state, ex.server, ex.session, ex.scanned);
     let LoginAnswer {
         user_input,
         number,
@@ -180,7 +182,7 @@ pub async fn login(
             crate::login_checks::number::new_number(&state.rng, server.settings.number_length)?;
         sessions::set_match_number(&state.db, &server.server_id, &session_ref, Some(&fresh))
             .await?;
-        back_to_new(state, &server.server_id, &session_ref, SessionEvent::Cancel).await?;
+        unscan(state, scanned, SessionEvent::Cancel).await?;
         return Err(conn.refuse(session, codes::WRONG_NUMBER).await);
     }
     let now = clock::now();
@@ -223,8 +225,8 @@ pub async fn not_me_login(
     asked: Asked,
 ) -> EndpointResult<()> {
     let account = ex.usable_account(conn).await?;
-    let (state, server, session) = (ex.state, ex.server, ex.session);
-    back_to_new(state, &server.server_id, &session_ref, SessionEvent::Cancel).await?;
+    let (state, server, session, scanned) = (ex.state, ex.server, ex.session, ex.scanned);
+    unscan(state, scanned, SessionEvent::Cancel).await?;
     checks::not_me(
         state,
         server,

@@ -257,8 +257,8 @@ async fn exchange(
                     AbortReason::NoAccounts => SessionEvent::NoAccounts,
                     AbortReason::Rejected => SessionEvent::Error,
                 };
-                back_to_new(state, &server.server_id, session_ref, event).await?;
-                *scanned = None;
+                debug_assert_eq!(scanned.map(|s| s.1), Some(*session_ref));
+                unscan(state, scanned, event).await?;
             }
             conn.close().await;
             return Ok(());
@@ -279,6 +279,7 @@ async fn exchange(
         server: &server,
         account_key,
         session: &mut session,
+        scanned,
     };
     match (target, request) {
         (
@@ -325,8 +326,22 @@ async fn exchange(
     }
 }
 
+/// Moves the session this exchange scanned back to `new` now, before the app hears the
+/// answer, and clears the mark so that the exchange's end does not move it again: by then
+/// another app may have scanned the code afresh, and that scan must stand.
+pub(super) async fn unscan(
+    state: &SharedState,
+    scanned: &mut Option<(nextauth_protocol::ids::ServerId, SessionRef)>,
+    event: SessionEvent,
+) -> Result<(), StoreError> {
+    match scanned.take() {
+        Some((server, session_ref)) => back_to_new(state, &server, &session_ref, event).await,
+        None => Ok(()),
+    }
+}
+
 /// The app did not complete: the browser learns why and the code can be scanned again.
-pub(super) async fn back_to_new(
+async fn back_to_new(
     state: &SharedState,
     server: &nextauth_protocol::ids::ServerId,
     session_ref: &SessionRef,
