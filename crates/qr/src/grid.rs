@@ -9,6 +9,7 @@ use crate::format;
 use crate::homography::Homography;
 use crate::plane::Plane;
 use crate::sample::{decode_samples, sample};
+use crate::sharpness;
 use crate::third::finder_likeness;
 use crate::tilt;
 use crate::timing::{align_by_correlation, timing_fit, timing_score};
@@ -348,6 +349,7 @@ pub(crate) fn read_triple(
         }
     }
     cands.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let mut contrast_pending = true;
     for (score, dim, h) in cands {
         // An outline transform refined by the alignment pattern, then as it is.
         let refined = match outline {
@@ -361,7 +363,23 @@ pub(crate) fn read_triple(
         } else {
             Vec::new()
         };
-        for h in refined.into_iter().chain([h]).chain(jittered) {
+        // The best-scoring transform is also tried refitted for contrast (crate::sharpness),
+        // once everything before it failed.
+        let base = h;
+        let mut tries: Vec<Homography> = refined.into_iter().chain([h]).chain(jittered).collect();
+        let mut next = 0;
+        loop {
+            if next == tries.len() {
+                let refit = std::mem::take(&mut contrast_pending)
+                    .then(|| sharpness::refine(grey, &base, dim, module))
+                    .flatten();
+                match refit {
+                    Some(r) => tries.push(r),
+                    None => break,
+                }
+            }
+            let h = tries[next];
+            next += 1;
             if !format::plausible(grey, bin, &h, dim, inv) {
                 trace.note(|| format!("  dim {dim}: no format information"));
                 continue;

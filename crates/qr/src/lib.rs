@@ -41,6 +41,7 @@ mod grid;
 mod homography;
 mod plane;
 mod sample;
+mod sharpness;
 mod third;
 mod tilt;
 mod timing;

@@ -192,6 +192,14 @@ fn sharpen(val: &[u8], dim: usize, k: f32) -> Vec<f32> {
 
 /// Dark where a value is at most the mean of its 7×7-module neighbourhood.
 fn local_mean_bits(val: &[f32], dim: usize, inv: bool) -> Vec<bool> {
+    val.iter()
+        .zip(local_means(val, dim))
+        .map(|(&v, mean)| (v <= mean) != inv)
+        .collect()
+}
+
+/// The mean of each module's 7×7-module neighbourhood (clipped at the borders).
+pub(crate) fn local_means(val: &[f32], dim: usize) -> Vec<f32> {
     let r = 3usize;
     let mut integ = vec![0f32; (dim + 1) * (dim + 1)];
     for y in 0..dim {
@@ -201,7 +209,7 @@ fn local_mean_bits(val: &[f32], dim: usize, inv: bool) -> Vec<bool> {
             integ[(y + 1) * (dim + 1) + x + 1] = integ[y * (dim + 1) + x + 1] + row;
         }
     }
-    let mut bits = Vec::with_capacity(dim * dim);
+    let mut means = Vec::with_capacity(dim * dim);
     for y in 0..dim {
         for x in 0..dim {
             let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
@@ -209,9 +217,8 @@ fn local_mean_bits(val: &[f32], dim: usize, inv: bool) -> Vec<bool> {
             let sum = integ[y1 * (dim + 1) + x1] + integ[y0 * (dim + 1) + x0]
                 - integ[y0 * (dim + 1) + x1]
                 - integ[y1 * (dim + 1) + x0];
-            let mean = sum / ((x1 - x0) * (y1 - y0)) as f32;
-            bits.push((val[y * dim + x] <= mean) != inv);
+            means.push(sum / ((x1 - x0) * (y1 - y0)) as f32);
         }
     }
-    bits
+    means
 }

@@ -11,7 +11,8 @@
 //! seeds gave the reported figures of the first three rounds; having been run three times,
 //! they are no longer clean. [`Split::Fresh`] is a third range, added in the fourth round and
 //! run once for its reported figures; [`Split::Fresh2`] a fourth, run once afterwards for the
-//! shipped reader and a candidate change. The four seed ranges are disjoint; the generator is
+//! shipped reader and a candidate change; [`Split::Fresh3`] a fifth, for the fifth round's erasure
+//! decoding. The five seed ranges are disjoint; the generator is
 //! the same for all.
 #![allow(dead_code, missing_docs)]
 
@@ -102,6 +103,10 @@ pub const FRESH_SEEDS: Range<u64> = 0xF4E5_0000_0000_0000..0xF4E5_1000_0000_0000
 /// while tuning).
 pub const FRESH2_SEEDS: Range<u64> = 0xF2E5_0000_0000_0000..0xF2E5_1000_0000_0000;
 
+/// Seeds of a third fresh range (added with the erasure decoding of the fifth round; never used
+/// while tuning).
+pub const FRESH3_SEEDS: Range<u64> = 0xF3E5_0000_0000_0000..0xF3E5_1000_0000_0000;
+
 /// Which seed range a frame comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
@@ -109,6 +114,7 @@ pub enum Split {
     HeldOut,
     Fresh,
     Fresh2,
+    Fresh3,
 }
 
 impl Split {
@@ -118,6 +124,7 @@ impl Split {
             Split::HeldOut => HELD_OUT_SEEDS,
             Split::Fresh => FRESH_SEEDS,
             Split::Fresh2 => FRESH2_SEEDS,
+            Split::Fresh3 => FRESH3_SEEDS,
         }
     }
 
@@ -134,6 +141,7 @@ impl Split {
             Split::HeldOut => "held-out",
             Split::Fresh => "fresh",
             Split::Fresh2 => "fresh2",
+            Split::Fresh3 => "fresh3",
         }
     }
 }
