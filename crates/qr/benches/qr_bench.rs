@@ -10,7 +10,7 @@
 //! Environment: `QR_BENCH_SPLIT` `tune` (default), `fresh` (the reported figures; never while
 //! tuning), `fresh2` (a second unseen range, run once), `fresh3` (a third) or `held-out` (the figures of the first
 //! three rounds, no longer clean), `QR_BENCH_N` frames per condition and size (default 40), `QR_BENCH_ONLY`
-//! comma-separated decoder names, `QR_BENCH_CONDITIONS` comma-separated condition names,
+//! comma-separated decoder names, `QR_BENCH_CONDITIONS` comma-separated condition names (`nocode`: the frames without a code),
 //! `QR_BENCH_REPEAT` decodes per frame, fastest kept (default 3), `QR_BENCH_VERBOSE` lists
 //! our misses, `QR_BENCH_IDLE_N` frames per kind and size without a code (default a quarter
 //! of `QR_BENCH_N`). Without `--bench` (as `cargo test --all-targets` runs it) it smoke-tests one
@@ -242,11 +242,14 @@ fn main() {
             }
         }
     }
+    let with_idle = wanted
+        .as_ref()
+        .is_none_or(|w| w.iter().any(|n| n == "nocode"));
     let idle_n = env_usize(
         "QR_BENCH_IDLE_N",
         if full { (n / 4).max(2) as usize } else { 1 },
     ) as u64;
-    if wanted.is_none() {
+    if with_idle {
         for k in 0..NoCode::ALL.len() {
             for &r in &resolutions {
                 for i in 0..idle_n {
@@ -331,7 +334,7 @@ fn main() {
         }
         println!("{line}");
     }
-    if wanted.is_none() {
+    if with_idle {
         for &r in &resolutions {
             let (w, h) = RESOLUTIONS[r];
             let mut line = format!("{:<22}", format!("no code @ {w}x{h}"));
@@ -364,7 +367,7 @@ fn main() {
         }
         println!("{line}");
     }
-    if wanted.is_none() {
+    if with_idle {
         println!(
             "\nframes without a code: correct 'no code' rate, median ms, p90 ms (all sizes)\n"
         );
