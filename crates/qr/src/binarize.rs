@@ -127,6 +127,12 @@ impl Binary {
 
     /// Binarises `p` into `self` (buffers are reused).
     pub fn compute(&mut self, p: &Plane) {
+        self.compute_with(p, false)
+    }
+
+    /// [`Binary::compute`]; with `own_block`, a block with contrast is thresholded at its own
+    /// midpoint, not its neighbourhood's average (a shadow's edge across a finder).
+    pub fn compute_with(&mut self, p: &Plane, own_block: bool) {
         let (w, h) = (p.w, p.h);
         self.w = w;
         self.h = h;
@@ -218,8 +224,13 @@ impl Binary {
                 // view (3×3 alone lost codes filling the frame, 100 -> 85 % on the tuning
                 // split).
                 let (s3, n3) = (rect(&self.sums, xs3, ys3), rect(&self.counts, xs3, ys3));
-                let t = s3
-                    .checked_div(n3)
+                let own = self.bp[by * bw + bx];
+                let t = if own_block && own != 0 {
+                    Some(own as u32)
+                } else {
+                    s3.checked_div(n3)
+                };
+                let t = t
                     .unwrap_or_else(|| rect(&self.sums, xs, ys) / rect(&self.counts, xs, ys).max(1))
                     as u8;
                 self.thr[by * bw + bx] = t;

@@ -110,6 +110,10 @@ enum Pass {
 impl Work {
     /// Extracts `rect` of `src` at factor `f`, then binarises, searches and decodes it.
     fn pass(&mut self, src: &View<'_>, rect: Rect, f: usize) -> Pass {
+        self.pass_with(src, rect, f, false)
+    }
+
+    fn pass_with(&mut self, src: &View<'_>, rect: Rect, f: usize, own_block: bool) -> Pass {
         plane::extract(src, rect, f, &mut self.plane);
         if self.plane.w < 21 || self.plane.h < 21 {
             return Pass::Nothing;
@@ -120,7 +124,7 @@ impl Work {
         if self.noise > NOISY_SIGMA {
             plane::smooth3(&mut self.plane, &mut self.scratch16);
         }
-        self.bin.compute(&self.plane);
+        self.bin.compute_with(&self.plane, own_block);
         finder::find(&self.bin, 2, &mut self.finders);
         if self.finders.is_empty() {
             return Pass::Nothing;
@@ -257,6 +261,11 @@ fn coarse_factor(w: usize, h: usize) -> usize {
 /// light 96.9 -> 97.2 %, large-module codes at 1920×1080).
 const HALVE_MIN_MODULE: f64 = 6.0;
 
+/// The scan lines that must confirm a finder before a frame that did not read is read again
+/// with each block thresholded at its own midpoint (tuning split at 120 per size: uneven light
+/// 97.2 -> 97.8 %, mixed 97.8 -> 98.1 %; frames without a code no slower).
+const OWN_BLOCK_MIN_COUNT: u32 = 5;
+
 /// Factor at which a region with modules of `module` source pixels is read again.
 fn refine_factor(module: f64) -> usize {
     let mut f = 1;
@@ -359,26 +368,37 @@ fn read(
     let full = Rect::full(view.w, view.h);
     let mut f = coarse_factor(view.w, view.h);
     loop {
-        match work.pass(view, full, f) {
+        let saw = match work.pass(view, full, f) {
             Pass::Found(b, l) => return Some((b, l)),
-            // A frame whose finders have large modules at this scale is read again at half
-            // of it: a screen's pixel grid or moire over the code's light modules, or sensor
-            // noise over a low-contrast code, breaks their runs, and averaging 2×2 pixels
-            // smooths it away.
-            Pass::Candidates
-                if f <= 2 && work.finders.iter().any(|c| c.module >= HALVE_MIN_MODULE) =>
-            {
-                if let Pass::Found(b, l) = work.pass(view, full, 2 * f) {
-                    return Some((b, l));
-                }
-            }
-            _ => {}
-        }
+            Pass::Candidates => true,
+            Pass::Nothing => false,
+        };
+        // What this pass saw, before the passes below replace its finders.
+        let large = saw && work.finders.iter().any(|c| c.module >= HALVE_MIN_MODULE);
+        let strong = saw && work.finders.iter().any(|c| c.count >= OWN_BLOCK_MIN_COUNT);
+        // First the full-resolution scan, which thresholds with this pass's map.
         if f > 1 {
             if let Some(rect) = work.fine_region(view, f, force_fine || exhaustive) {
                 if let Pass::Found(b, l) = work.pass(view, rect, 1) {
                     return Some((b, l));
                 }
+            }
+        }
+        // A frame whose finders have large modules at this scale is read again at half of
+        // it: a screen's pixel grid or moire over the code's light modules, or sensor noise
+        // over a low-contrast code, breaks their runs, and averaging 2×2 pixels smooths it
+        // away.
+        if large && f <= 2 {
+            if let Pass::Found(b, l) = work.pass(view, full, 2 * f) {
+                return Some((b, l));
+            }
+        }
+        // A finder seen on many scan lines, and no code read: perhaps a shadow's edge runs
+        // across the others, and a neighbourhood's average threshold, taken across the edge,
+        // lost them. Read again with each block at its own threshold.
+        if strong {
+            if let Pass::Found(b, l) = work.pass_with(view, full, f, true) {
+                return Some((b, l));
             }
         }
         if !exhaustive || f == 1 {
