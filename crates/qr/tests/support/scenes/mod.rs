@@ -12,7 +12,8 @@
 //! they are no longer clean. [`Split::Fresh`] is a third range, added in the fourth round and
 //! run once for its reported figures; [`Split::Fresh2`] a fourth, run once afterwards for the
 //! shipped reader and a candidate change; [`Split::Fresh3`] a fifth, for the fifth round's erasure
-//! decoding. The five seed ranges are disjoint; the generator is
+//! decoding; [`Split::Fresh4`] a sixth, for the fifth round's final reader. The six seed
+//! ranges are disjoint; the generator is
 //! the same for all.
 #![allow(dead_code, missing_docs)]
 
@@ -107,6 +108,10 @@ pub const FRESH2_SEEDS: Range<u64> = 0xF2E5_0000_0000_0000..0xF2E5_1000_0000_000
 /// while tuning).
 pub const FRESH3_SEEDS: Range<u64> = 0xF3E5_0000_0000_0000..0xF3E5_1000_0000_0000;
 
+/// Seeds of a fourth fresh range (the fifth round's final reader, at 120 frames per condition
+/// and size; never used while tuning).
+pub const FRESH4_SEEDS: Range<u64> = 0xF4E6_0000_0000_0000..0xF4E6_1000_0000_0000;
+
 /// Which seed range a frame comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
@@ -115,6 +120,7 @@ pub enum Split {
     Fresh,
     Fresh2,
     Fresh3,
+    Fresh4,
 }
 
 impl Split {
@@ -125,6 +131,7 @@ impl Split {
             Split::Fresh => FRESH_SEEDS,
             Split::Fresh2 => FRESH2_SEEDS,
             Split::Fresh3 => FRESH3_SEEDS,
+            Split::Fresh4 => FRESH4_SEEDS,
         }
     }
 
@@ -142,6 +149,7 @@ impl Split {
             Split::Fresh => "fresh",
             Split::Fresh2 => "fresh2",
             Split::Fresh3 => "fresh3",
+            Split::Fresh4 => "fresh4",
         }
     }
 }
