@@ -19,6 +19,12 @@ pub async fn resume(
     conn: &mut Conn,
     session_ref: SessionRef,
 ) -> EndpointResult<()> {
+    if ex.state.lifecycle.draining() {
+        // A resume that reached a draining process before the balancer took it out: the app
+        // tries again, elsewhere, as after the drain's own 1001.
+        conn.go_away().await;
+        return Ok(());
+    }
     let account = ex.usable_account(conn).await?;
     let (state, server) = (ex.state, ex.server);
     let ping_time = server.settings.profile.ping_time;
