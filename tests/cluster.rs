@@ -6,70 +6,16 @@
 //! SQLite file both processes share.
 
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use nextauth_e2e::{raw, request, shared_database, App, ServerProcess, TempDir};
+use nextauth_e2e::balancer::{balancer, free_front, pair_behind, Balance};
+use nextauth_e2e::{raw, request, App, ServerProcess, TempDir};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_sdk::{FlowState, HistoryStatus, Response};
 use tokio_tungstenite::tungstenite::Message;
 
-const HAPROXY: &str = "/usr/sbin/haproxy";
 const PIN: &str = "2468";
-
-/// HAProxy in front of `backends`, on `port`; killed when dropped.
-struct Balancer(Child);
-
-impl Drop for Balancer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn balancer(dir: &Path, port: u16, backends: &[SocketAddr]) -> Balancer {
-    assert!(
-        Path::new(HAPROXY).exists(),
-        "HAProxy is needed for the cluster test: scripts/install-deps.sh installs it (apt-get install haproxy)"
-    );
-    let servers: String = backends
-        .iter()
-        .enumerate()
-        .map(|(i, addr)| format!("  server s{i} {addr} check\n"))
-        .collect();
-    // Readiness checks every 200 ms take a dead or draining process out at the first failure
-    // (an answer may take up to 2 s: the database check);
-    // WebSockets (the browser's and the app's) are tunnels that may stay open for an hour.
-    let config = format!(
-        "global\n  maxconn 2000\n\
-         defaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  timeout check 2s\n  option redispatch\n  retries 2\n\
-         frontend front\n  bind 127.0.0.1:{port}\n  default_backend servers\n\
-         backend servers\n  balance roundrobin\n  option httpchk GET /readyz\n  default-server inter 200ms fall 1 rise 2\n{servers}"
-    );
-    let file = dir.join("haproxy.cfg");
-    std::fs::write(&file, config).expect("haproxy.cfg");
-    let child = Command::new(HAPROXY)
-        .args(["-db", "-f"])
-        .arg(&file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start haproxy");
-    let started = Balancer(child);
-    let front: SocketAddr = ([127, 0, 0, 1], port).into();
-    for _ in 0..100 {
-        if request(front, "GET", "/healthz", &[], b"")
-            .await
-            .is_ok_and(|r| r.status == 200)
-        {
-            return started;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("HAProxy did not pass requests within 5 s");
-}
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -166,7 +112,13 @@ async fn the_journey_runs_through_a_load_balancer_and_survives_a_killed_process(
     let front_port = front_addr.port();
     let (mut a, b) = pair_behind(front_addr, "cluster-a").await;
     let lb_dir = TempDir::new("cluster-lb");
-    let _lb = balancer(&lb_dir.0, front_port, &[a.addr, b.addr]).await;
+    let _lb = balancer(
+        &lb_dir.0,
+        front_port,
+        &[a.addr, b.addr],
+        Balance::RoundRobin,
+    )
+    .await;
     // Every request of the test's website and app goes through the balancer: A's handle is
     // pointed at it (A's process stays A's).
     a.addr = front_addr;
@@ -248,22 +200,6 @@ async fn readiness(addr: SocketAddr) -> (u16, serde_json::Value) {
     (r.status, r.json())
 }
 
-/// A free loopback address for the balancer.
-fn free_front() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("probe port")
-}
-
-/// Two processes on one database (A's data in a directory named after `tag`) that name the
-/// balancer at `front` as their public address.
-async fn pair_behind(front: SocketAddr, tag: &str) -> (ServerProcess, ServerProcess) {
-    let data_a = TempDir::new(tag);
-    let database = shared_database(&data_a);
-    let public = ["--public-url".to_owned(), format!("http://{front}")];
-    ServerProcess::start_pair_on(data_a, database, &public).await
-}
-
 #[tokio::test]
 async fn sigterm_drains_a_process_and_its_sockets_reconnect_through_the_balancer() {
     let front_addr = free_front();
@@ -276,7 +212,13 @@ async fn sigterm_drains_a_process_and_its_sockets_reconnect_through_the_balancer
         assert_eq!(body["draining"], false);
     }
     let lb_dir = TempDir::new("drain-lb");
-    let _lb = balancer(&lb_dir.0, front_port, &[a.addr, b.addr]).await;
+    let _lb = balancer(
+        &lb_dir.0,
+        front_port,
+        &[a.addr, b.addr],
+        Balance::RoundRobin,
+    )
+    .await;
 
     // An app (enrolled through A) with its live connection on B; a session logged in through
     // A whose page follows it on B.

@@ -308,3 +308,55 @@ async fn anonymous_app_login_hellos_store_nothing() {
         assert_eq!(count().await, before + 1);
     }
 }
+
+/// RESUME (docs/protocol.md 10.8) takes up a continuous session on a new connection. The
+/// attacker knows the victim's session reference and has an enrolled account of their own:
+/// naming the victim's session is refused once the attacker's account has signed, exactly as
+/// naming a session that does not exist, and the victim's session and app go on untouched.
+#[tokio::test]
+async fn a_resume_of_someone_elses_session_is_refused_and_changes_nothing() {
+    let server = ServerProcess::start().await;
+    server.configure(serde_json::json!({ "pingTime": 5 })).await;
+    let mut app = App::new().await;
+    app.enrol(&server, "victim", "2468").await;
+    let flow = app.approve_login(&server, "victim-resumed").await;
+    app.next_event(|e| match e {
+        Event::SessionUpdate { session } if session.id == flow => Some(()),
+        _ => None,
+    })
+    .await;
+    let attacker = attacker_account(&server).await;
+
+    for (nonce, what) in [
+        ("victim-resumed", "the victim's session"),
+        ("never-made", "a session that does not exist"),
+    ] {
+        let reference = session_ref(&server, nonce).0;
+        let mut ex = raw::open_known(&attacker, Purpose::Resume, reference)
+            .await
+            .expect("a RESUME hello is answered alike for any reference: nothing is looked up");
+        ex.finish(&attacker.key, &ClientRequest::Connect)
+            .await
+            .expect("finish");
+        assert_eq!(
+            ex.recv().await,
+            Some(ServerRecord::Refused { code: 111 }),
+            "{what}"
+        );
+        assert_eq!(ex.recv().await, None, "and the connection ends: {what}");
+    }
+    assert_eq!(server.session("victim-resumed").await["loggedin"], true);
+    // The victim's app hears nothing: its session goes on (its pings are answered).
+    let quiet = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            if let Ok(Event::SessionUpdate { session }) = app.events.recv().await {
+                if session.id == flow {
+                    return session;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(quiet.is_err(), "the app's session was changed: {quiet:?}");
+    assert_eq!(server.session("victim-resumed").await["loggedin"], true);
+}

@@ -1,6 +1,7 @@
 //! Test harness: the real `nextauth-server` binary as a child process on a free loopback port,
 //! an HTTP client (reqwest) for its REST API, and SDK instances in temporary directories.
 
+pub mod balancer;
 pub mod fake_server;
 pub mod man;
 pub mod proc_stats;

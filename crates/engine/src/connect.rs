@@ -92,7 +92,49 @@ impl ConnectHandshake {
         not_before: u64,
         pinned_key: Option<PublicKey>,
     ) -> EngineResult<(Self, Vec<u8>)> {
-        let (hs, hello) = ClientHandshake::start(rng, Purpose::Connect, server_id, [0; 16])?;
+        Self::begin(
+            rng,
+            (Purpose::Connect, [0; 16]),
+            server_id,
+            trusted_key,
+            not_before,
+            pinned_key,
+        )
+    }
+
+    /// Starts a RESUME of the continuous session the app logged into under `session_ref`
+    /// (docs/protocol.md 10.8): the same handshake and checks as a CONNECT, naming the session.
+    ///
+    /// # Errors
+    ///
+    /// The random source failed.
+    pub fn resume(
+        rng: &dyn SecureRandom,
+        server_id: ServerId,
+        session_ref: [u8; 16],
+        trusted_key: PublicKey,
+        not_before: u64,
+        pinned_key: Option<PublicKey>,
+    ) -> EngineResult<(Self, Vec<u8>)> {
+        Self::begin(
+            rng,
+            (Purpose::Resume, session_ref),
+            server_id,
+            trusted_key,
+            not_before,
+            pinned_key,
+        )
+    }
+
+    fn begin(
+        rng: &dyn SecureRandom,
+        (purpose, reference): (Purpose, [u8; 16]),
+        server_id: ServerId,
+        trusted_key: PublicKey,
+        not_before: u64,
+        pinned_key: Option<PublicKey>,
+    ) -> EngineResult<(Self, Vec<u8>)> {
+        let (hs, hello) = ClientHandshake::start(rng, purpose, server_id, reference)?;
         let this = Self {
             hs,
             trusted_key,

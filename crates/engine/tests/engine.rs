@@ -495,7 +495,7 @@ fn login_with_account_choice_and_server_pin_check() {
 fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
     let server = Server::new(SecondFactorPolicy::None, 5);
     let (ctx, env) = app_with(&server, &["a"]);
-    for ending in ["server logout", "connection lost"] {
+    for ending in ["server logout", "connection lost for good"] {
         let (mut m, mut channel) = confirmed_login(&server, ctx.clone(), &env);
         let effects = accept(&mut m, &mut channel, &env);
         assert!(effects
@@ -518,7 +518,19 @@ fn continuous_sessions_answer_pings_and_end_on_logout_or_loss() {
                 None,
             )
         } else {
-            (m.handle(Input::Closed, &env).unwrap(), Some(121))
+            // The session is resumed first; an endpoint that stays unreachable until the
+            // resume's deadline loses it.
+            m.handle(Input::Closed, &env).unwrap();
+            assert!(m.is_session(), "resuming, not ended");
+            let mut effects = Vec::new();
+            while !m.is_finished() {
+                env.advance(m.deadline().unwrap() - env.now_ms());
+                effects = m.handle(Input::Timer, &env).unwrap();
+                if !m.is_finished() {
+                    effects = m.handle(Input::Unreachable, &env).unwrap();
+                }
+            }
+            (effects, Some(121))
         };
         assert!(effects
             .iter()
@@ -1272,6 +1284,226 @@ fn a_logout_the_server_never_confirms_ends_after_one_ping_wait_without_error() {
     assert_eq!(m.deadline(), Some(env.now_ms() + Timeouts::ping_ms(2)));
     env.advance(Timeouts::ping_ms(2));
     let effects = m.handle(Input::Timer, &env).unwrap();
+    assert_eq!(history(&effects), Some((HistoryStatus::LoggedOut, None)));
+    assert!(m.is_finished());
+}
+
+/// A continuous login of account "a" (ping time 5 s), accepted: the machine and the server's
+/// end of the login's channel.
+fn continuous_login(server: &Server, env: &TestEnv, ctx: FlowContext) -> FlowMachine {
+    let (mut m, srv) = login_at_prompt(server, ctx, env, 10);
+    let effects = m.handle(confirm_first_account(), env).unwrap();
+    let (_, mut channel, _) = finish(srv, &effects);
+    accept(&mut m, &mut channel, env);
+    assert!(m.is_session());
+    m
+}
+
+/// The connection closes; after the first pause the machine reconnects and says RESUME with
+/// the login's session ref. Returns the effects of that attempt.
+fn lose_connection_and_retry(m: &mut FlowMachine, env: &TestEnv) -> Vec<Effect> {
+    let effects = m.handle(Input::Closed, env).unwrap();
+    assert!(
+        matches!(effects.as_slice(), [Effect::Close]),
+        "the old connection is closed, the session not ended: {effects:?}"
+    );
+    assert!(m.is_session());
+    assert_eq!(m.deadline(), Some(env.now_ms() + 250));
+    env.advance(249);
+    assert!(m.handle(Input::Timer, env).unwrap().is_empty(), "not yet");
+    env.advance(1);
+    m.handle(Input::Timer, env).unwrap()
+}
+
+/// The server's side of a RESUME hello: checks what it names, answers like a CONNECT, reads
+/// the signed finish. Returns the new channel and the key that signed.
+fn server_resumes(
+    server: &Server,
+    m: &mut FlowMachine,
+    env: &TestEnv,
+    effects: &[Effect],
+) -> (Box<Channel>, nextauth_protocol::crypto::PublicKey) {
+    assert!(
+        matches!(&effects[0], Effect::Connect { endpoint } if *endpoint == server.params.endpoint)
+    );
+    let hello = ClientHello::decode(&sent(effects).unwrap()).unwrap();
+    assert_eq!(
+        (hello.purpose, hello.server_id, hello.reference),
+        (
+            nextauth_protocol::handshake::Purpose::Resume,
+            SERVER,
+            [3; 16]
+        )
+    );
+    let (srv, m2) = server.hello(effects, &ServerContext::Connect);
+    let effects = m.handle(Input::Frame(m2), env).unwrap();
+    let (request, channel, key) = finish(srv, &effects);
+    assert_eq!(request, ClientRequest::Connect);
+    (channel, key)
+}
+
+#[test]
+fn a_continuous_session_whose_connection_closed_is_resumed_and_pings_go_on() {
+    let server = Server::new(SecondFactorPolicy::None, 5);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let a_key = ctx.accounts[0].public_key;
+    let mut m = continuous_login(&server, &env, ctx);
+    let effects = lose_connection_and_retry(&mut m, &env);
+    let (mut channel, key) = server_resumes(&server, &mut m, &env, &effects);
+    assert_eq!(key, a_key, "signed by the account that logged in");
+    let effects = m
+        .handle(record(&mut channel, &ServerRecord::Accepted), &env)
+        .unwrap();
+    assert!(effects.is_empty(), "nothing to report: {effects:?}");
+    assert!(m.is_session());
+    assert_eq!(
+        m.deadline(),
+        Some(env.now_ms() + Timeouts::ping_ms(5)),
+        "the ping wait again"
+    );
+    let effects = m
+        .handle(
+            record(&mut channel, &ServerRecord::Ping { counter: 1 }),
+            &env,
+        )
+        .unwrap();
+    let pong = AppRecord::decode(&channel.open(&sent(&effects).unwrap()).unwrap()).unwrap();
+    assert_eq!(pong, AppRecord::Pong { counter: 1 });
+    // A resumed session is lost and resumed again the same way.
+    let effects = lose_connection_and_retry(&mut m, &env);
+    let (mut channel, _) = server_resumes(&server, &mut m, &env, &effects);
+    m.handle(record(&mut channel, &ServerRecord::Accepted), &env)
+        .unwrap();
+    let effects = m
+        .handle(record(&mut channel, &ServerRecord::LoggedOut), &env)
+        .unwrap();
+    assert_eq!(history(&effects), Some((HistoryStatus::LoggedOut, None)));
+    assert!(m.is_finished());
+}
+
+#[test]
+fn a_refused_resume_ends_the_session_as_a_logout_or_with_the_servers_code() {
+    let server = Server::new(SecondFactorPolicy::None, 5);
+    let (ctx, env) = app_with(&server, &["a"]);
+    for (code, error) in [(111, None), (108, Some(108))] {
+        let mut m = continuous_login(&server, &env, ctx.clone());
+        let effects = lose_connection_and_retry(&mut m, &env);
+        let (mut channel, _) = server_resumes(&server, &mut m, &env, &effects);
+        let effects = m
+            .handle(record(&mut channel, &ServerRecord::Refused { code }), &env)
+            .unwrap();
+        assert!(effects.iter().any(|e| matches!(e,
+            Effect::Session(s) if s.state == SessionState::LoggedOut
+                && s.error.as_ref().map(|e| e.code) == error)));
+        assert_eq!(history(&effects), Some((HistoryStatus::LoggedOut, error)));
+        assert!(matches!(effects.last(), Some(Effect::Close)));
+        assert!(m.is_finished(), "{code}");
+    }
+    // An alert to the hello (the server no longer knows this server id) ends it too.
+    let mut m = continuous_login(&server, &env, ctx);
+    lose_connection_and_retry(&mut m, &env);
+    let effects = m.handle(Input::Frame(encode_alert(48)), &env).unwrap();
+    assert_eq!(
+        history(&effects),
+        Some((HistoryStatus::LoggedOut, Some(48)))
+    );
+    assert!(m.is_finished());
+}
+
+#[test]
+fn resume_attempts_back_off_and_give_up_at_the_deadline_as_a_lost_connection() {
+    let server = Server::new(SecondFactorPolicy::None, 5);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let mut m = continuous_login(&server, &env, ctx);
+    let lost_at = env.now_ms();
+    let effects = lose_connection_and_retry(&mut m, &env);
+    assert!(matches!(effects[0], Effect::Connect { .. }));
+    let mut pauses = Vec::new();
+    loop {
+        // The endpoint cannot be reached; the hello's send then finds no connection.
+        let effects = m.handle(Input::Unreachable, &env).unwrap();
+        if m.is_finished() {
+            assert!(effects.iter().any(|e| matches!(e,
+                Effect::Session(s) if s.state == SessionState::LoggedOut
+                    && s.error.as_ref().map(|e| e.code) == Some(121))));
+            assert_eq!(
+                history(&effects),
+                Some((HistoryStatus::LoggedOut, Some(121)))
+            );
+            break;
+        }
+        assert!(m.handle(Input::Closed, &env).unwrap().is_empty());
+        let wake = m.deadline().unwrap();
+        pauses.push(wake - env.now_ms());
+        env.advance(wake - env.now_ms());
+        let effects = m.handle(Input::Timer, &env).unwrap();
+        if m.is_finished() {
+            assert_eq!(
+                history(&effects),
+                Some((HistoryStatus::LoggedOut, Some(121)))
+            );
+            break;
+        }
+        assert!(matches!(effects[0], Effect::Connect { .. }), "{effects:?}");
+    }
+    assert_eq!(pauses[..3], [500, 1_000, 2_000], "the pause doubles");
+    assert!(
+        env.now_ms() - lost_at <= 5_000,
+        "given up within the ping time (5 s): {pauses:?}"
+    );
+}
+
+#[test]
+fn a_silent_resume_attempt_is_given_up_and_the_next_one_made() {
+    let server = Server::new(SecondFactorPolicy::None, 30);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let mut m = continuous_login(&server, &env, ctx);
+    lose_connection_and_retry(&mut m, &env);
+    m.handle(Input::Connected, &env).unwrap();
+    assert_eq!(
+        m.deadline(),
+        Some(env.now_ms() + 5_000),
+        "one attempt's wait"
+    );
+    env.advance(5_000);
+    assert!(matches!(
+        m.handle(Input::Timer, &env).unwrap().as_slice(),
+        [Effect::Close]
+    ));
+    env.advance(500);
+    let effects = m.handle(Input::Timer, &env).unwrap();
+    let (mut channel, _) = server_resumes(&server, &mut m, &env, &effects);
+    m.handle(record(&mut channel, &ServerRecord::Accepted), &env)
+        .unwrap();
+    assert!(m.is_session() && !m.is_finished());
+}
+
+#[test]
+fn a_logout_while_resuming_goes_to_the_server_once_resumed_and_a_push_ends_it_at_once() {
+    let server = Server::new(SecondFactorPolicy::None, 5);
+    let (ctx, env) = app_with(&server, &["a"]);
+    let mut m = continuous_login(&server, &env, ctx.clone());
+    let effects = lose_connection_and_retry(&mut m, &env);
+    assert!(m
+        .handle(Input::Respond(Response::Cancel), &env)
+        .unwrap()
+        .is_empty());
+    let (mut channel, _) = server_resumes(&server, &mut m, &env, &effects);
+    let effects = m
+        .handle(record(&mut channel, &ServerRecord::Accepted), &env)
+        .unwrap();
+    let logout = AppRecord::decode(&channel.open(&sent(&effects).unwrap()).unwrap()).unwrap();
+    assert_eq!(logout, AppRecord::Logout);
+    let effects = m
+        .handle(record(&mut channel, &ServerRecord::LoggedOut), &env)
+        .unwrap();
+    assert_eq!(history(&effects), Some((HistoryStatus::LoggedOut, None)));
+    assert!(m.is_finished());
+
+    // A LOGOUT push while the session is being resumed ends it without an attempt more.
+    let mut m = continuous_login(&server, &env, ctx);
+    m.handle(Input::Closed, &env).unwrap();
+    let effects = m.handle(Input::LoggedOutByPush, &env).unwrap();
     assert_eq!(history(&effects), Some((HistoryStatus::LoggedOut, None)));
     assert!(m.is_finished());
 }

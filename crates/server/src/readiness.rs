@@ -2,8 +2,8 @@
 //! balancer"): whether to send it new work (`GET /readyz`, apart from `/healthz`, which only
 //! says the process runs), and a stop that loses nothing on SIGTERM: not ready at once, the
 //! long-lived sockets (browser pages, live app connections, continuous login sessions, which
-//! are logged out first: they cannot move) closed with "going away" so their clients reconnect
-//! through the balancer to another process, the exchanges in flight given
+//! stay logged in: their apps resume them, docs/protocol.md 10.8) closed with "going away" so
+//! their clients reconnect through the balancer to another process, the exchanges in flight given
 //! [`SHUTDOWN_GRACE`] to finish ([`crate::serve_with_shutdown`]).
 
 use std::time::Duration;

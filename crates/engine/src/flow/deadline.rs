@@ -9,7 +9,14 @@ use crate::model::FlowState;
 impl FlowMachine {
     /// Starts the wait of the current phase at `env.now_ms()`.
     pub(super) fn arm(&mut self, env: &dyn Env) {
-        self.deadline = self.wait_ms().map(|ms| env.now_ms().saturating_add(ms));
+        self.deadline = match &self.phase {
+            // A resume keeps its own clock: the pause, the attempt's wait and the give-up
+            // deadline do not move with every input.
+            Phase::Reconnecting(r) | Phase::ResumeHello(_, r) | Phase::ResumeAnswer(_, r) => {
+                Some(r.wake_at)
+            }
+            _ => self.wait_ms().map(|ms| env.now_ms().saturating_add(ms)),
+        };
     }
 
     /// Whether the wait set by the last step is over.

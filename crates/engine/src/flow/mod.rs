@@ -11,6 +11,7 @@
 //! | `server_pin.rs` | the server's PIN questions: the PIN proof, a reset PIN, HEADLESS_UPGRADE |
 //! | `outcome.rs` | the server's answer, storing what the flow keeps, the end of the flow |
 //! | `session.rs` | a continuous login after its flow: pings, logouts |
+//! | `resume.rs` | a continuous login whose connection closed: RESUME on a new one |
 //! | `ending.rs` | errors, aborts, history entries |
 //! | `deadline.rs` | how long each phase waits |
 
@@ -20,6 +21,7 @@ mod ending;
 mod enrol;
 mod hello;
 mod outcome;
+mod resume;
 mod server_pin;
 mod session;
 mod start;
@@ -63,6 +65,12 @@ enum Phase {
     Continuous(Box<Channel>),
     /// The app logged the session out and waits for the server to confirm.
     LoggingOut(Box<Channel>),
+    /// The session's connection closed; the next resume attempt waits for its time.
+    Reconnecting(resume::Resume),
+    /// A resume's hello is out; the ServerHello is awaited.
+    ResumeHello(Box<crate::connect::ConnectHandshake>, resume::Resume),
+    /// The resume is signed and sent; the server's answer is awaited.
+    ResumeAnswer(Box<crate::connect::ConnectAwaitingAccept>, resume::Resume),
     /// Over.
     Ended,
 }
@@ -154,7 +162,14 @@ impl FlowMachine {
 
     /// Whether the flow is done and a continuous login session remains.
     pub fn is_session(&self) -> bool {
-        matches!(self.phase, Phase::Continuous(_) | Phase::LoggingOut(_))
+        matches!(
+            self.phase,
+            Phase::Continuous(_)
+                | Phase::LoggingOut(_)
+                | Phase::Reconnecting(_)
+                | Phase::ResumeHello(..)
+                | Phase::ResumeAnswer(..)
+        )
     }
 
     /// When the driver must feed [`Input::Timer`] (its milliseconds, as [`Env::now_ms`]
@@ -246,22 +261,49 @@ impl FlowMachine {
                 self.on_logout_frame(channel, &frame)?
             }
             (Phase::LoggingOut(_), Input::Closed | Input::Timer) => self.session_ended(None),
-            (Phase::Continuous(_) | Phase::LoggingOut(_), Input::LoggedOutByPush) => {
-                self.session_ended(None)
+            // A continuous session outlives its connection: it is resumed on a new one.
+            (Phase::Continuous(_), Input::Closed | Input::Unreachable) => self.connection_lost(env),
+            (Phase::Reconnecting(resume), Input::Timer) => self.try_resume(resume, env),
+            (Phase::ResumeHello(hs, resume), Input::Frame(frame)) => {
+                self.on_resume_hello(*hs, resume, &frame, env)
             }
+            (Phase::ResumeAnswer(next, resume), Input::Frame(frame)) => {
+                self.on_resume_answer(*next, resume, &frame)?
+            }
+            (
+                Phase::ResumeHello(_, resume) | Phase::ResumeAnswer(_, resume),
+                Input::Closed | Input::Unreachable | Input::Timer,
+            ) => self.resume_failed(resume, env),
+            // The old connection's last words (a send that found it closed): nothing new.
+            (Phase::Reconnecting(resume), Input::Closed | Input::Unreachable) => {
+                Step::Next(Phase::Reconnecting(resume), Vec::new())
+            }
+            (
+                phase @ (Phase::Reconnecting(_) | Phase::ResumeHello(..) | Phase::ResumeAnswer(..)),
+                Input::Respond(Response::Cancel),
+            ) => Self::log_out_when_resumed(phase),
+            (
+                Phase::Reconnecting(_) | Phase::ResumeHello(..) | Phase::ResumeAnswer(..),
+                Input::Failed(err),
+            ) => self.session_ended(Some(err)),
+            (
+                Phase::Continuous(_)
+                | Phase::LoggingOut(_)
+                | Phase::Reconnecting(_)
+                | Phase::ResumeHello(..)
+                | Phase::ResumeAnswer(..),
+                Input::LoggedOutByPush,
+            ) => self.session_ended(None),
             // Only a session can be logged out by push; a flow goes on.
             (phase, Input::LoggedOutByPush) => Step::Next(phase, Vec::new()),
             // Nothing to do but start the wait for the server anew (every input does).
             (phase, Input::Connected) => Step::Next(phase, Vec::new()),
-            (Phase::Continuous(_), Input::Closed) => {
-                self.session_ended(Some(EngineError::ConnectionLost))
-            }
             (Phase::Continuous(_), Input::Timer) => self.session_ended(Some(EngineError::Timeout)),
             (Phase::Ended, Input::Respond(_)) => {
                 Step::Refused(Phase::Ended, EngineError::UnknownFlow)
             }
             (Phase::Ended, _) => Step::Next(Phase::Ended, Vec::new()),
-            (Phase::Continuous(_) | Phase::LoggingOut(_), Input::Unreachable) => {
+            (Phase::LoggingOut(_), Input::Unreachable) => {
                 self.session_ended(Some(EngineError::Unreachable))
             }
             (_, Input::Unreachable) => return Err(EngineError::Unreachable),

@@ -72,6 +72,11 @@ pub enum Purpose {
     /// session is the app's own (its reference derived from a nonce the app made), so the
     /// server creates it if it does not exist yet.
     AppLogin,
+    /// Resume a continuous login session on a new connection (its old one closed: the server
+    /// process went away, or the network broke). The reference is the session ref the app
+    /// logged in with; the server answers only once the account that is logged into it has
+    /// signed (docs/protocol.md 10.8).
+    Resume,
 }
 
 impl Purpose {
@@ -83,6 +88,7 @@ impl Purpose {
             Self::Transaction => 3,
             Self::Connect => 4,
             Self::AppLogin => 5,
+            Self::Resume => 6,
         }
     }
 
@@ -94,6 +100,7 @@ impl Purpose {
             3 => Self::Transaction,
             4 => Self::Connect,
             5 => Self::AppLogin,
+            6 => Self::Resume,
             other => return Err(ProtocolError::UnknownType(other)),
         })
     }

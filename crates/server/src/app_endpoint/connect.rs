@@ -17,6 +17,7 @@ use crate::push_senders;
 use crate::state::{Change, SharedState};
 use crate::store::accounts;
 use crate::store::messages;
+use crate::store::ping_deadlines;
 use crate::store::push_tokens;
 use crate::store::servers::ServerRow;
 use crate::store::sessions::{self, SessionState};
@@ -33,7 +34,10 @@ const BATCH: i64 = 64;
 /// Refusal code for a malformed value (docs/protocol.md, section 14).
 const MALFORMED: u16 = 32;
 
-/// After a successful login: one-shot servers close; continuous ones ping until logout.
+/// After a successful login or resume: one-shot servers close; continuous ones ping until
+/// logout. The session's ping deadline (migration 8) moves on with each pong, so that a
+/// session whose process dies stays logged in until then for its app to resume elsewhere
+/// (docs/protocol.md 10.8), and ends then if none does.
 pub async fn after_login(
     state: &SharedState,
     server: &ServerRow,
@@ -50,6 +54,12 @@ pub async fn after_login(
     let interval = Duration::from_secs(u64::from(ping_time / 2).max(1));
     let mut changes = state.changes.subscribe();
     let mut open = state.lifecycle.open_connection();
+    let (db, id) = (&state.db, &server.server_id);
+    let at = ping_deadlines::after(clock::now(), ping_time);
+    // `None`: the session ended already (a resume checked it a moment ago; a login too).
+    let mut deadline = ping_deadlines::extend(db, id, &session_ref, account_id, at)
+        .await?
+        .unwrap_or(at);
     let mut next_ping = tokio::time::Instant::now() + interval;
     let mut counter = 0u64;
     let ended = loop {
@@ -65,11 +75,18 @@ pub async fn after_login(
                     () = open.going_away() => break Ended::GoingAway,
                 };
                 match pong {
-                    Ok(AppRecord::Pong { counter: c }) if c == counter => {}
+                    Ok(AppRecord::Pong { counter: c }) if c == counter => {
+                        let at = ping_deadlines::after(clock::now(), ping_time);
+                        // A session that ended meanwhile is noticed by the checks below.
+                        if let Some(stored) = ping_deadlines::extend(db, id, &session_ref, account_id, at).await? {
+                            deadline = stored;
+                        }
+                    }
                     Ok(AppRecord::Logout) => break Ended::Because("app logout"),
                     Ok(_) => break Ended::Because("unexpected message"),
-                    Err(EndpointError::Timeout) => break Ended::Because("missed ping"),
-                    Err(err) => { logout(state, server, &session_ref, account_id).await?; return Err(err); }
+                    Err(EndpointError::Timeout) => break Ended::MissedPing,
+                    // A broken connection leaves the session to its deadline: the app resumes.
+                    Err(err) => return Err(err),
                 }
                 next_ping = tokio::time::Instant::now() + interval;
             }
@@ -78,7 +95,7 @@ pub async fn after_login(
                 match record {
                     Ok(AppRecord::Logout) => break Ended::Because("app logout"),
                     Ok(_) => break Ended::Because("unexpected message"),
-                    Err(err) => { logout(state, server, &session_ref, account_id).await?; return Err(err); }
+                    Err(err) => return Err(err),
                 }
             }
             change = changes.recv() => {
@@ -97,18 +114,35 @@ pub async fn after_login(
             }
         }
     };
-    logout(state, server, &session_ref, account_id).await?;
     match ended {
         Ended::Because(reason) => {
+            logout(state, server, &session_ref, account_id).await?;
             tracing::info!(reason, "continuous session ended");
             let _ = conn.send_record(session, &ServerRecord::LoggedOut).await;
         }
+        Ended::MissedPing => {
+            let now = clock::now();
+            if ping_deadlines::log_out_unless_resumed(
+                db,
+                id,
+                &session_ref,
+                account_id,
+                deadline,
+                now,
+            )
+            .await?
+            {
+                state.notify(Change::Session(server.server_id, session_ref));
+                tracing::info!("continuous session ended: missed ping");
+                let _ = conn.send_record(session, &ServerRecord::LoggedOut).await;
+            } else {
+                tracing::info!("missed ping on a connection the app left: resumed elsewhere");
+            }
+        }
         Ended::GoingAway => {
-            // The app cannot resume a session on another process (no such message in the
-            // protocol yet), so the session ends here, logged out for the website too, and
-            // the app hears "going away" (its session ends as with a lost connection) instead
-            // of a connection cut at the shutdown deadline with the session left logged in.
-            tracing::info!("continuous session ended: the process shuts down");
+            // The session stays logged in: the app hears "going away" and resumes it on
+            // another process within its ping deadline (docs/protocol.md 10.8).
+            tracing::info!("continuous session handed over: the process shuts down");
             conn.go_away().await;
         }
     }
@@ -117,15 +151,17 @@ pub async fn after_login(
 
 /// Why a continuous session's loop ended without an error.
 enum Ended {
-    /// The app or the pings ended it.
+    /// The app ended it, or broke the protocol.
     Because(&'static str),
+    /// No pong came within the ping time.
+    MissedPing,
     /// The process drains ([`crate::readiness`]).
     GoingAway,
 }
 
 /// Whether `account_id` is still logged into the session; follows the session when the
 /// website moved the login to a new reference (`session_ref` is updated).
-async fn still_logged_in(
+pub(super) async fn still_logged_in(
     state: &SharedState,
     server: &ServerRow,
     session_ref: &mut SessionRef,

@@ -30,7 +30,7 @@ pub struct Exchange<'a> {
 
 impl Exchange<'_> {
     /// The account the app authenticated as, refusing unknown, deleted and blocked ones.
-    async fn usable_account(&mut self, conn: &mut Conn) -> EndpointResult<AccountRow> {
+    pub(super) async fn usable_account(&mut self, conn: &mut Conn) -> EndpointResult<AccountRow> {
         let key = &self.account_key;
         match accounts::by_key(&self.state.db, &self.server.server_id, key).await? {
             Some(a) if a.deleted => Err(conn.refuse(self.session, codes::AUTH_FAILED).await),

@@ -6,6 +6,7 @@ mod conn;
 mod connect;
 mod flows;
 mod pin;
+mod resume;
 mod signers;
 
 use std::net::IpAddr;
@@ -99,6 +100,9 @@ pub async fn sigmai(
 enum Target {
     Session(SessionRef),
     Transaction(transactions::TransactionRow),
+    /// A continuous session to resume: looked up only once an account has signed, so an
+    /// anonymous hello learns nothing of it.
+    Resume(SessionRef),
     None,
 }
 
@@ -230,6 +234,11 @@ async fn exchange(
             (context, Target::Transaction(tx))
         }
         Purpose::Connect => (ServerContext::Connect, Target::None),
+        Purpose::Resume => {
+            let session_ref = SessionRef(hello.reference);
+            crate::trace::record_flow(&server.server_id, &session_ref);
+            (ServerContext::Connect, Target::Resume(session_ref))
+        }
     };
 
     let signer = state.signers.of(state, &server)?;
@@ -322,6 +331,9 @@ async fn exchange(
             flows::not_me_transaction(ctx, &mut conn, tx, asked, evidence.to_bytes()).await
         }
         (Target::None, ClientRequest::Connect) => connect::serve(ctx, &mut conn).await,
+        (Target::Resume(session_ref), ClientRequest::Connect) => {
+            resume::resume(ctx, &mut conn, session_ref).await
+        }
         _ => Err(conn.refuse(&mut session, codes::UNEXPECTED).await),
     }
 }

@@ -9,6 +9,7 @@ pub mod fraud_reports;
 pub mod logins;
 pub mod messages;
 pub mod pin_attempts;
+pub mod ping_deadlines;
 pub mod push_tokens;
 pub mod query;
 pub mod retention;

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use crate::clock;
 use crate::db::Backend;
-use crate::state::SharedState;
-use crate::store::{messages, retention, StoreResult};
+use crate::state::{Change, SharedState};
+use crate::store::{messages, ping_deadlines, retention, StoreResult};
 
 pub use options::RetentionConfig;
 
@@ -46,17 +46,31 @@ impl Swept {
 /// what an address-spraying client could grow).
 const FORGET_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How often continuous sessions past their ping deadline are logged out (no process pinged
+/// them and no app resumed them: [`ping_deadlines`]). One indexed update; every process runs
+/// it, since it is idempotent.
+const EXPIRY_INTERVAL: Duration = Duration::from_secs(2);
+
 /// Starts the sweep task: a sweep now, then one every interval, until the handle is aborted.
-/// The same task also forgets rate-limit buckets of clients that went quiet, every minute.
+/// The same task also forgets rate-limit buckets of clients that went quiet, every minute, and
+/// ends orphaned continuous sessions every [`EXPIRY_INTERVAL`].
 pub fn spawn(state: SharedState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(state.config.retention.sweep_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut forget = tokio::time::interval(FORGET_INTERVAL);
         forget.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut expiry = tokio::time::interval(EXPIRY_INTERVAL);
+        expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
+                _ = expiry.tick() => {
+                    if let Err(err) = expire_orphans(&state, clock::now()).await {
+                        tracing::warn!(%err, "ping deadline check failed; next try soon");
+                    }
+                    continue;
+                }
                 _ = forget.tick() => {
                     state.limits.forget_idle();
                     state.checks.forget_idle();
@@ -72,6 +86,26 @@ pub fn spawn(state: SharedState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+/// Logs out the continuous sessions whose ping deadline passed before `now`, and tells their
+/// watchers (browser sockets, other processes); returns how many.
+///
+/// # Errors
+///
+/// Fails when the database does.
+pub async fn expire_orphans(state: &SharedState, now: u64) -> StoreResult<usize> {
+    let expired = ping_deadlines::expire(&state.db, now).await?;
+    for (server_id, session_ref) in &expired {
+        state.notify(Change::Session(*server_id, *session_ref));
+    }
+    if !expired.is_empty() {
+        tracing::info!(
+            count = expired.len(),
+            "continuous sessions logged out: no pong and no resume before their deadline"
+        );
+    }
+    Ok(expired.len())
 }
 
 /// One sweep at time `now`; `None` when another process is sweeping the same database.
