@@ -22,12 +22,14 @@ cargo test --workspace --doc
 # Again on PostgreSQL, only the tests that read NEXTAUTH_TEST_DATABASE_URL (each test gets its
 # own database): the server's tests that go through tests/support (TestServer), the sweep and
 # the migrations, and the end-to-end tests that run two server processes on one database
-# (harness::shared_database: multi_process.rs, cluster.rs, pg_restart.rs and attacks/pin.rs). `--workspace` with test
+# (harness::shared_database: multi_process.rs, cluster.rs, drain.rs, pg_restart.rs and attacks/pin.rs)
+# and the continuous sessions' resume. `--workspace` with test
 # targets, so that features unify as in the first run and nothing is rebuilt.
 database_url=$(scripts/postgres.sh)
 NEXTAUTH_TEST_DATABASE_URL=$database_url cargo test --workspace \
   --test api --test app_endpoint --test geoip --test push_senders --test sweep --test web \
-  --test logs --test migrations --test multi_process --test cluster --test pg_restart
+  --test logs --test migrations --test multi_process --test cluster --test pg_restart \
+  --test resume --test drain
 NEXTAUTH_TEST_DATABASE_URL=$database_url cargo test --workspace --test attacks -- pin::
 
 if [[ -x scripts/fuzz.sh ]]; then
