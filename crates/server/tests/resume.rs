@@ -283,3 +283,26 @@ async fn a_missed_ping_on_a_connection_the_app_left_does_not_log_out_the_resumed
         "the left connection hears no logout"
     );
 }
+
+/// The first ping deadline is written with the login itself, before the app hears Accepted: a
+/// process that dies right after a continuous login (before its ping loop starts) must not
+/// leave a logged-in session that no deadline would ever end (tests/drain.rs once saw one).
+#[tokio::test]
+async fn a_continuous_login_has_its_ping_deadline_from_the_moment_it_is_accepted() {
+    let server = TestServer::start().await;
+    let (alice, _) = two_accounts(&server).await;
+    server.configure(|s| s.profile.ping_time = 2).await;
+    let (_ex, reference) = log_in(&server, &alice, "r7").await;
+    let far = now() + 60;
+    let state = &server.state;
+    assert_eq!(
+        nextauth_server::sweep::expire_orphans(state, far)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        state_of(&server, reference).await.0,
+        SessionState::LoggedOut
+    );
+}

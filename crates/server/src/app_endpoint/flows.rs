@@ -16,7 +16,7 @@ use crate::store::servers::ServerRow;
 use crate::store::sessions::{self, SessionEvent};
 use crate::store::transactions::{self, TransactionRow, TransactionStatus};
 use crate::store::users;
-use crate::store::{enrol_codes, logins};
+use crate::store::{enrol_codes, logins, ping_deadlines};
 
 /// Everything an exchange works with after the handshake.
 pub struct Exchange<'a> {
@@ -330,13 +330,16 @@ async fn log_in(
     userid: Option<&str>,
     user_input: &str,
 ) -> EndpointResult<bool> {
+    let now = clock::now();
+    let ping_time = server.settings.profile.ping_time;
     let login = logins::Login {
         server: &server.server_id,
         session: session_ref,
         account_id,
         userid,
         user_input,
-        now: clock::now(),
+        now,
+        ping_deadline: (ping_time > 0).then(|| ping_deadlines::after(now, ping_time)),
     };
     if !logins::log_in(&state.db, login).await? {
         return Ok(false);

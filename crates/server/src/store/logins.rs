@@ -27,14 +27,19 @@ pub struct Login<'a> {
     pub user_input: &'a str,
     /// The time of the login.
     pub now: u64,
+    /// A continuous session's first ping deadline ([`super::ping_deadlines`]), written with
+    /// the login itself: a process that dies right after the login must not leave the session
+    /// logged in with no deadline, which nothing would ever end. `None`: a one-shot login.
+    pub ping_deadline: Option<u64>,
 }
 
 /// `SET … WHERE …` of the session's move to `loggedin`; `$1` account, `$2` input, `$3` time,
-/// `$4` server, `$5` session.
+/// `$4` server, `$5` session, `$6` the ping deadline (NULL: none).
 fn session_update() -> String {
     format!(
         "UPDATE sessions SET state = '{state}', event = '{event}', account_id = $1, \
-         last_account_id = $1, user_input = $2, version = version + 1, updated = $3 \
+         last_account_id = $1, user_input = $2, version = version + 1, updated = $3, \
+         ping_deadline = $6 \
          WHERE server_id = $4 AND session_ref = $5 AND state IN ({scannable})",
         state = SessionState::LoggedIn.as_str(),
         event = SessionEvent::Login.as_str(),
@@ -52,12 +57,12 @@ pub async fn log_in(db: &Db, login: Login<'_>) -> StoreResult<bool> {
 }
 
 async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
-    // `$6` the user id (NULL: no user, so no row).
+    // `$7` the user id (NULL: no user, so no row).
     let sql = format!(
         "WITH s AS ({session} RETURNING 1), \
          a AS (UPDATE accounts SET lastlogin = $3, push_strikes = 0, push_outstanding = 0 \
                WHERE account_id = $1 AND EXISTS (SELECT 1 FROM s) RETURNING 1), \
-         u AS (UPDATE users SET lastlogin = $3 WHERE server_id = $4 AND userid = $6 \
+         u AS (UPDATE users SET lastlogin = $3 WHERE server_id = $4 AND userid = $7 \
                AND EXISTS (SELECT 1 FROM s) RETURNING 1) \
          SELECT COUNT(*) FROM s",
         session = session_update(),
@@ -68,6 +73,7 @@ async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
         .bind(login.now as i64)
         .bind(login.server.0.to_vec())
         .bind(login.session.0.to_vec())
+        .bind(login.ping_deadline.map(|d| d as i64))
         .bind(login.userid.map(str::to_owned))
         .fetch_one(&db.pool)
         .await?;
@@ -82,6 +88,7 @@ async fn log_in_sqlite(db: &Db, login: Login<'_>) -> StoreResult<bool> {
         .bind(login.now as i64)
         .bind(login.server.0.to_vec())
         .bind(login.session.0.to_vec())
+        .bind(login.ping_deadline.map(|d| d as i64))
         .execute(&mut *conn)
         .await?;
     if moved.rows_affected() != 1 {
