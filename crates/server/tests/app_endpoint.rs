@@ -546,7 +546,9 @@ async fn push_logins_are_pulled_or_delivered_live_and_the_app_can_delete_its_acc
     );
     let after = session(&server, "p1").await;
     assert_eq!(after.state, SessionState::New, "denied, not logged in");
+    let asked = number;
     let number = after.match_number.expect("a new number");
+    assert_ne!(number, asked, "a new number, not the one guessed against");
     let reports =
         nextauth_server::store::fraud_reports::list(&server.state.db, &row.server_id, None, 10)
             .await

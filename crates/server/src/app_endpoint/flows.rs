@@ -178,8 +178,11 @@ pub async fn login(
         )
         .await?;
         accounts::push_denied(&state.db, account.account_id).await?;
-        let fresh =
-            crate::login_checks::number::new_number(&state.rng, server.settings.number_length)?;
+        let fresh = crate::login_checks::number::new_number_other_than(
+            &state.rng,
+            server.settings.number_length,
+            asked.number.as_deref(),
+        )?;
         sessions::set_match_number(&state.db, &server.server_id, &session_ref, Some(&fresh))
             .await?;
         unscan(state, scanned, SessionEvent::Cancel).await?;

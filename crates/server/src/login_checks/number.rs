@@ -43,6 +43,25 @@ pub fn new_number(rng: &dyn SecureRandom, len: u8) -> Result<String, StoreError>
         .collect()
 }
 
+/// A new number of `len` digits other than `previous`: after a wrong guess the browser must
+/// show a different number (an equal one, drawn once in 10^len, would also not be announced
+/// to the page as new).
+pub fn new_number_other_than(
+    rng: &dyn SecureRandom,
+    len: u8,
+    previous: Option<&str>,
+) -> Result<String, StoreError> {
+    // Bounded, for a length with one number only (0 digits): then it cannot differ.
+    let mut fresh = new_number(rng, len)?;
+    for _ in 0..64 {
+        if previous != Some(fresh.as_str()) {
+            break;
+        }
+        fresh = new_number(rng, len)?;
+    }
+    Ok(fresh)
+}
+
 /// A new number when the server wants one at `occasion`, else none.
 pub fn new_if_wanted(
     rng: &dyn SecureRandom,
@@ -80,6 +99,17 @@ pub fn challenge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_number_after_a_wrong_guess_differs_from_the_old_one() {
+        let rng = ring::rand::SystemRandom::new();
+        for _ in 0..500 {
+            let fresh = new_number_other_than(&rng, 1, Some("7")).unwrap();
+            assert_eq!(fresh.len(), 1);
+            assert_ne!(fresh, "7");
+        }
+        assert_eq!(new_number_other_than(&rng, 0, Some("")).unwrap(), "");
+    }
 
     #[test]
     fn numbers_have_their_length_and_choices_hold_the_right_one_once() {
