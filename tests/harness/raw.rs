@@ -208,6 +208,17 @@ impl Exchange {
             .flatten()
     }
 
+    /// The next record within `secs` seconds after answering a ping that may come first (a
+    /// continuous session pings while a test waits for something else).
+    pub async fn recv_past_a_ping(&mut self, secs: u64) -> Option<ServerRecord> {
+        let next = self.recv_within(secs).await;
+        let Some(ServerRecord::Ping { counter }) = next else {
+            return next;
+        };
+        self.send(&AppRecord::Pong { counter }).await;
+        self.recv_within(secs).await
+    }
+
     /// The close code the server ended the connection with, skipping records and pings
     /// (`None`: closed without a close frame, or without a code).
     pub async fn close_code(&mut self) -> Option<u16> {

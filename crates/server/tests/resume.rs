@@ -131,12 +131,7 @@ async fn the_logged_in_account_resumes_its_session_and_the_pings_and_a_website_l
             .await
             .unwrap()
     );
-    let mut next = ex.recv_within(3).await;
-    if let Some(ServerRecord::Ping { counter }) = next {
-        ex.send(&AppRecord::Pong { counter }).await;
-        next = ex.recv_within(3).await;
-    }
-    assert_eq!(next, Some(ServerRecord::LoggedOut));
+    assert_eq!(ex.recv_past_a_ping(3).await, Some(ServerRecord::LoggedOut));
     assert_eq!(
         state_of(&server, reference).await.0,
         SessionState::LoggedOut

@@ -75,18 +75,19 @@ pub async fn after_login(
                     () = open.going_away() => break Ended::GoingAway,
                 };
                 match pong {
-                    // The deadline is written again only once under half of its 2T + 5 s is
-                    // left (every other pong): a write per pong per open session was the
-                    // whole idle cost of continuous sessions.
-                    Ok(AppRecord::Pong { counter: c }) if c == counter
-                        && deadline.saturating_sub(clock::now()) <= u64::from(ping_time) + 5 => {
-                        let at = ping_deadlines::after(clock::now(), ping_time);
-                        // A session that ended meanwhile is noticed by the checks below.
-                        if let Some(stored) = ping_deadlines::extend(db, id, &session_ref, account_id, at).await? {
-                            deadline = stored;
+                    Ok(AppRecord::Pong { counter: c }) if c == counter => {
+                        // The deadline is written again only once under half of its 2T + 5 s
+                        // is left (every other pong): a write per pong per open session was
+                        // the whole idle cost of continuous sessions.
+                        let now = clock::now();
+                        if deadline.saturating_sub(now) <= u64::from(ping_time) + 5 {
+                            let at = ping_deadlines::after(now, ping_time);
+                            // A session that ended meanwhile is noticed by the checks below.
+                            if let Some(stored) = ping_deadlines::extend(db, id, &session_ref, account_id, at).await? {
+                                deadline = stored;
+                            }
                         }
                     }
-                    Ok(AppRecord::Pong { counter: c }) if c == counter => {}
                     Ok(AppRecord::Logout) => break Ended::Because("app logout"),
                     Ok(_) => break Ended::Because("unexpected message"),
                     Err(EndpointError::Timeout) => break Ended::MissedPing,

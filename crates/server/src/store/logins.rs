@@ -47,6 +47,20 @@ fn session_update() -> String {
     )
 }
 
+/// `sql` (which holds [`session_update`]) with `$1` to `$6` bound from `login`.
+fn bind_session_update<'q>(
+    sql: &'q str,
+    login: &Login<'_>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(login.account_id)
+        .bind(login.user_input.to_owned())
+        .bind(login.now as i64)
+        .bind(login.server.0.to_vec())
+        .bind(login.session.0.to_vec())
+        .bind(login.ping_deadline.map(|d| d as i64))
+}
+
 /// Logs the account into the session if it still waits for a login, and records the login
 /// time of the account and its user; returns whether it did.
 pub async fn log_in(db: &Db, login: Login<'_>) -> StoreResult<bool> {
@@ -67,13 +81,7 @@ async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
          SELECT COUNT(*) FROM s",
         session = session_update(),
     );
-    let row = sqlx::query(&sql)
-        .bind(login.account_id)
-        .bind(login.user_input.to_owned())
-        .bind(login.now as i64)
-        .bind(login.server.0.to_vec())
-        .bind(login.session.0.to_vec())
-        .bind(login.ping_deadline.map(|d| d as i64))
+    let row = bind_session_update(&sql, &login)
         .bind(login.userid.map(str::to_owned))
         .fetch_one(&db.pool)
         .await?;
@@ -82,13 +90,7 @@ async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
 
 async fn log_in_sqlite(db: &Db, login: Login<'_>) -> StoreResult<bool> {
     let mut conn = db.pool.acquire().await?;
-    let moved = sqlx::query(&session_update())
-        .bind(login.account_id)
-        .bind(login.user_input.to_owned())
-        .bind(login.now as i64)
-        .bind(login.server.0.to_vec())
-        .bind(login.session.0.to_vec())
-        .bind(login.ping_deadline.map(|d| d as i64))
+    let moved = bind_session_update(&session_update(), &login)
         .execute(&mut *conn)
         .await?;
     if moved.rows_affected() != 1 {
