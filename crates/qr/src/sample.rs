@@ -107,29 +107,10 @@ pub(crate) fn decode_samples(s: &Samples, inv: bool) -> Option<Vec<u8>> {
         return Some(r);
     }
     // 2. Threshold from the module values themselves: the mean of a 7×7-module neighbourhood
-    // (data is about half dark), which follows illumination across the code.
-    let r = 3usize;
-    let mut integ = vec![0u32; (dim + 1) * (dim + 1)];
-    for y in 0..dim {
-        let mut row = 0u32;
-        for x in 0..dim {
-            row += s.val[y * dim + x] as u32;
-            integ[(y + 1) * (dim + 1) + x + 1] = integ[y * (dim + 1) + x + 1] + row;
-        }
-    }
-    let mut bits2 = Vec::with_capacity(dim * dim);
-    for y in 0..dim {
-        for x in 0..dim {
-            let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
-            let (x1, y1) = ((x + r + 1).min(dim), (y + r + 1).min(dim));
-            let sum = integ[y1 * (dim + 1) + x1] + integ[y0 * (dim + 1) + x0]
-                - integ[y0 * (dim + 1) + x1]
-                - integ[y1 * (dim + 1) + x0];
-            let n = ((x1 - x0) * (y1 - y0)) as u32;
-            let mean = sum / n;
-            bits2.push((s.val[y * dim + x] as u32 <= mean) != inv);
-        }
-    }
+    // (data is about half dark), which follows illumination across the code. (Grey levels
+    // and their sums are exact in f32: at most 177² × 255 < 2^24.)
+    let raw: Vec<f32> = s.val.iter().map(|&v| f32::from(v)).collect();
+    let bits2 = local_mean_bits(&raw, dim, inv);
     if bits2 != bits {
         if let Some(r) = decode_bits(&bits2, dim) {
             return Some(r);
