@@ -364,22 +364,14 @@ pub(crate) fn read_triple(
             Vec::new()
         };
         // The best-scoring transform is also tried refitted for contrast (crate::sharpness),
-        // once everything before it failed.
-        let base = h;
-        let mut tries: Vec<Homography> = refined.into_iter().chain([h]).chain(jittered).collect();
-        let mut next = 0;
-        loop {
-            if next == tries.len() {
-                let refit = std::mem::take(&mut contrast_pending)
-                    .then(|| sharpness::refine(grey, &base, dim, module))
-                    .flatten();
-                match refit {
-                    Some(r) => tries.push(r),
-                    None => break,
-                }
-            }
-            let h = tries[next];
-            next += 1;
+        // computed only once everything before it failed (the chain is lazy).
+        let refit = std::iter::once_with(|| {
+            std::mem::take(&mut contrast_pending)
+                .then(|| sharpness::refine(grey, &h, dim, module))
+                .flatten()
+        })
+        .flatten();
+        for h in refined.into_iter().chain([h]).chain(jittered).chain(refit) {
             if !format::plausible(grey, bin, &h, dim, inv) {
                 trace.note(|| format!("  dim {dim}: no format information"));
                 continue;
