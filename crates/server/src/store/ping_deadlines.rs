@@ -6,7 +6,7 @@
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use sqlx::Row;
 
-use super::sessions::SessionEvent;
+use super::sessions;
 use super::{fixed, StoreResult};
 use crate::db::Db;
 
@@ -58,11 +58,9 @@ pub async fn log_out_unless_resumed(
     now: u64,
 ) -> StoreResult<bool> {
     let sql = format!(
-        "UPDATE sessions SET state = 'loggedout', event = '{logout}', account_id = NULL, \
-         version = version + 1, updated = $1 \
-         WHERE server_id = $2 AND session_ref = $3 AND state = 'loggedin' AND account_id = $4 \
+        "{} WHERE server_id = $2 AND session_ref = $3 AND state = 'loggedin' AND account_id = $4 \
          AND (ping_deadline IS NULL OR ping_deadline <= $5)",
-        logout = SessionEvent::Logout,
+        sessions::logged_out_update(),
     );
     let done = sqlx::query(&sql)
         .bind(now as i64)
@@ -80,11 +78,9 @@ pub async fn log_out_unless_resumed(
 /// of processes may run it.
 pub async fn expire(db: &Db, now: u64) -> StoreResult<Vec<(ServerId, SessionRef)>> {
     let sql = format!(
-        "UPDATE sessions SET state = 'loggedout', event = '{logout}', account_id = NULL, \
-         version = version + 1, updated = $1 \
-         WHERE state = 'loggedin' AND ping_deadline IS NOT NULL AND ping_deadline < $1 \
+        "{} WHERE state = 'loggedin' AND ping_deadline IS NOT NULL AND ping_deadline < $1 \
          RETURNING server_id, session_ref",
-        logout = SessionEvent::Logout,
+        sessions::logged_out_update(),
     );
     let rows = sqlx::query(&sql)
         .bind(now as i64)

@@ -301,6 +301,16 @@ pub async fn scan(
     row.as_ref().map(SessionRow::from_row).transpose()
 }
 
+/// `UPDATE … SET` of a logout, the browsers' event included; `$1` the time. Its `WHERE` says
+/// which sessions.
+pub(super) fn logged_out_update() -> String {
+    format!(
+        "UPDATE sessions SET state = 'loggedout', event = '{logout}', account_id = NULL, \
+         version = version + 1, updated = $1",
+        logout = SessionEvent::Logout,
+    )
+}
+
 /// Logs out the session if `account_id` (any account, with `None`) is logged into it.
 pub async fn log_out(
     db: &Db,
@@ -315,10 +325,8 @@ pub async fn log_out(
         ""
     };
     let sql = format!(
-        "UPDATE sessions SET state = 'loggedout', event = '{logout}', account_id = NULL, \
-         version = version + 1, updated = $1 \
-         WHERE server_id = $2 AND session_ref = $3 AND state = 'loggedin'{of_account}",
-        logout = SessionEvent::Logout,
+        "{} WHERE server_id = $2 AND session_ref = $3 AND state = 'loggedin'{of_account}",
+        logged_out_update(),
     );
     let mut query = sqlx::query(&sql)
         .bind(now as i64)
