@@ -61,8 +61,10 @@ pub(crate) fn find<B: BitSource>(bin: &B, step: usize, out: &mut Vec<Finder>) {
     let mut runs: Vec<u32> = Vec::with_capacity(w);
     let mut row: Vec<u8> = Vec::with_capacity(w);
     let mut edges: Vec<u32> = Vec::with_capacity(w + 1);
+    let mut recent = Recent::default();
     let mut y = step / 2;
     while y < h {
+        recent.retire(y, step, out);
         bin.row_bits(y, &mut row);
         // A pattern needs both colours.
         let first = row[0];
@@ -75,9 +77,20 @@ pub(crate) fn find<B: BitSource>(bin: &B, step: usize, out: &mut Vec<Finder>) {
         edges.clear();
         edges.resize(w + 1, 0);
         let mut n = 1usize; // edges[0] = 0
-        for x in 1..w {
-            edges[n] = x as u32;
-            n += (row[x] != row[x - 1]) as usize;
+        let mut x = 1;
+        while x < w {
+            // Eight pixels at a time where none differs from its left neighbour (flat
+            // stretches of screenshots and margins); else each pixel.
+            let group = (x + 8).min(w);
+            if group - x == 8 && row[x..group] == row[x - 1..group - 1] {
+                x = group;
+                continue;
+            }
+            for x in x..group {
+                edges[n] = x as u32;
+                n += (row[x] != row[x - 1]) as usize;
+            }
+            x = group;
         }
         edges[n] = w as u32;
         n += 1;
@@ -92,7 +105,7 @@ pub(crate) fn find<B: BitSource>(bin: &B, step: usize, out: &mut Vec<Finder>) {
                 let dark_first = (first == 1) != (i % 2 == 1);
                 if ratio_ok(&c, false) {
                     let cx = start as f64 + (c[0] + c[1]) as f64 + c[2] as f64 / 2.0;
-                    confirm(bin, cx, y as f64 + 0.5, &c, !dark_first, out);
+                    confirm(bin, cx, y, &c, !dark_first, out, &mut recent);
                 }
             }
             start += runs[i] as usize;
@@ -172,14 +185,50 @@ fn cross<B: BitSource>(
     Some((c, centre))
 }
 
+/// The candidates that a pattern on the current scan row can still merge with: those
+/// confirmed within a finder's height (7 modules) of it. Rows of fine texture (a
+/// checkerboard) confirm thousands of patterns among hundreds of candidates, and comparing
+/// each with every candidate was a third of the search's time on them.
+#[derive(Default)]
+struct Recent {
+    /// Indices into the candidates, ascending (so the first match is the same as in a
+    /// search of all of them).
+    index: Vec<usize>,
+    /// The scan row of each candidate's last confirmation, by candidate index.
+    last_row: Vec<usize>,
+}
+
+impl Recent {
+    /// Drops the candidates that no pattern on row `y` can belong to: a finder's patterns
+    /// lie on rows within its own height, and a pattern's centre within that height too.
+    fn retire(&mut self, y: usize, step: usize, out: &[Finder]) {
+        let last_row = &self.last_row;
+        self.index.retain(|&k| {
+            let reach = 7.0 * out[k].module + 2.0 * step as f64 + 2.0;
+            ((y - last_row[k]) as f64) <= reach
+        });
+    }
+
+    fn touched(&mut self, k: usize, y: usize) {
+        self.last_row[k] = y;
+    }
+
+    fn added(&mut self, k: usize, y: usize) {
+        self.last_row.resize(k + 1, y);
+        self.index.push(k);
+    }
+}
+
 fn confirm<B: BitSource>(
     bin: &B,
     cx: f64,
-    cy: f64,
+    row: usize,
     hc: &[u32; 5],
     inv: bool,
     out: &mut Vec<Finder>,
+    recent: &mut Recent,
 ) {
+    let cy = row as f64 + 0.5;
     let htotal: u32 = hc.iter().sum();
     // Runs may be up to 2.5 times longer across than along the row: a code tilted away
     // from the camera shows its far finders foreshortened.
@@ -215,7 +264,8 @@ fn confirm<B: BitSource>(
     let h2: u32 = hc2.iter().sum();
     let module = (h2 + vtotal) as f64 / 14.0;
     // Merge with an existing candidate.
-    for f in out.iter_mut() {
+    for &k in &recent.index {
+        let f = &mut out[k];
         if f.inv == inv
             && (f.x - cx).abs() <= module.max(f.module)
             && (f.y - cy).abs() <= module.max(f.module)
@@ -226,10 +276,12 @@ fn confirm<B: BitSource>(
             f.y = (f.y * n + cy) / (n + 1.0);
             f.module = (f.module * n + module) / (n + 1.0);
             f.count += 1;
+            recent.touched(k, row);
             return;
         }
     }
     if out.len() < 4 * MAX_CANDIDATES {
+        recent.added(out.len(), row);
         out.push(Finder {
             x: cx,
             y: cy,

@@ -10,7 +10,7 @@ use crate::homography::Homography;
 use crate::plane::Plane;
 use crate::sample::{decode_samples, sample};
 use crate::sharpness;
-use crate::third::finder_likeness;
+use crate::third::{finder_likeness, Axes};
 use crate::tilt;
 use crate::timing::{align_by_correlation, timing_fit, timing_score};
 use crate::trace::Trace;
@@ -49,9 +49,12 @@ pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
                 if mmax > MAX_MODULE_RATIO * mmin + 0.5 {
                     continue;
                 }
-                // Sides measured in modules (the mean module of their ends): both legs hold
-                // dimension - 7 modules, tilted or not.
-                let legs = |x: &Finder, y: &Finder| dist(x, y) / ((x.module + y.module) / 2.0);
+                // Sides measured in modules: both legs hold dimension - 7 modules, tilted or
+                // not. Under perspective the modules along a side are its length over the
+                // geometric mean of its ends' modules (see `tilt.rs`); the arithmetic mean
+                // makes the side between the near finder and a far one too short, and can
+                // put the corner at the wrong finder.
+                let legs = |x: &Finder, y: &Finder| dist(x, y) / (x.module * y.module).sqrt();
                 let (dpq, dpr, dqr) = (legs(&p, &q), legs(&p, &r), legs(&q, &r));
                 // The corner is opposite the longest side.
                 let (a, mut b, mut c, s1, s2) = if dqr >= dpq && dqr >= dpr {
@@ -477,6 +480,17 @@ fn gate(
     }
 }
 
+/// Where `h` puts the bottom-right alignment pattern's centre, the module size there, and
+/// the module axes there.
+fn alignment_where(h: &Homography, dim: usize) -> ((f64, f64), f64, Axes) {
+    let df = dim as f64;
+    let e = h.map(df - 6.5, df - 6.5);
+    let (pu, pv) = (h.map(df - 5.5, df - 6.5), h.map(df - 6.5, df - 5.5));
+    let axes = ((pu.0 - e.0, pu.1 - e.1), (pv.0 - e.0, pv.1 - e.1));
+    let m = (axes.0 .0.hypot(axes.0 .1) + axes.1 .0.hypot(axes.1 .1)) / 2.0;
+    (e, m, axes)
+}
+
 /// The transform refined by the bottom-right alignment pattern (searched within 2.5 modules
 /// of where `h` puts it): a least-squares fit to the outline's corners, the finder centres
 /// and the pattern. `None` below version 2 or if the pattern is not found.
@@ -491,10 +505,7 @@ fn refine_with_alignment(
         return None;
     }
     let df = dim as f64;
-    let e = h.map(df - 6.5, df - 6.5);
-    let (pu, pv) = (h.map(df - 5.5, df - 6.5), h.map(df - 6.5, df - 5.5));
-    let axes = ((pu.0 - e.0, pu.1 - e.1), (pv.0 - e.0, pv.1 - e.1));
-    let m = (axes.0 .0.hypot(axes.0 .1) + axes.1 .0.hypot(axes.1 .1)) / 2.0;
+    let (e, m, axes) = alignment_where(h, dim);
     let ap = *find_alignment(bin, e, m, t.a.inv, 2.5 * m + 1.0, axes).first()?;
     let src = [
         (0.0, 0.0),
@@ -529,6 +540,15 @@ fn alignment_candidates(bin: &Binary, t: &Triple, dim: usize, module: f64) -> Ve
         return Vec::new();
     }
     let df = dim as f64;
+    // Where the perspective of the finders' module sizes puts it, first (for strongly tilted
+    // codes the parallelogram's place is several modules off).
+    if let Some(h) = perspective_transform(t, dim) {
+        let (e, m, axes) = alignment_where(&h, dim);
+        let aps = find_alignment(bin, e, m, a.inv, 4.0 * m + 1.0, axes);
+        if !aps.is_empty() {
+            return aps;
+        }
+    }
     let (dx, dy) = (b.x + c.x - a.x, b.y + c.y - a.y);
     // Alignment pattern centre at module (dim - 7) + 0.5.
     let k = 1.0 - 3.0 / (df - 7.0);
@@ -565,10 +585,48 @@ fn centre_transforms(t: &Triple, dim: usize, aps: &[(f64, f64)]) -> Vec<Homograp
     let (dx, dy) = (b.x + c.x - a.x, b.y + c.y - a.y);
     let src = [src3[0], src3[1], src3[2], (df - 3.5, df - 3.5)];
     let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), (dx, dy)];
-    if let Some(h) = Homography::from_points(&src, &dst) {
-        hs.push(h);
-    }
+    hs.extend(Homography::from_points(&src, &dst));
+    hs.extend(perspective_transform(t, dim));
     hs
+}
+
+/// The transform through the three finder centres and the far point that the finders'
+/// module sizes imply ([`perspective_far_corner`]), if they differ enough.
+fn perspective_transform(t: &Triple, dim: usize) -> Option<Homography> {
+    let (a, b, c) = (&t.a, &t.b, &t.c);
+    let far = perspective_far_corner(t)?;
+    let src = finder_centres_and_far_corner(dim);
+    Homography::from_points(&src, &[(a.x, a.y), (b.x, b.y), (c.x, c.y), far])
+}
+
+/// Least ratio of a triple's largest to smallest finder module for which the far corner
+/// implied by perspective is tried besides the parallelogram's.
+const PERSPECTIVE_MODULE_RATIO: f64 = 1.15;
+
+/// Where the finder centres' fourth point (dim - 3.5, dim - 3.5) lies under the perspective
+/// that the finders' module sizes imply. In homogeneous coordinates a homography is linear,
+/// so that point is `w_b·b + w_c·c − w_a·a` over `w_b + w_c − w_a`, where `w` is each
+/// centre's projective depth; the local area scale of a homography goes as `w⁻³`, so a
+/// module of side `m` means `w ∝ m^(−2/3)`. Equal modules give the parallelogram.
+fn perspective_far_corner(t: &Triple) -> Option<(f64, f64)> {
+    let (a, b, c) = (&t.a, &t.b, &t.c);
+    let ms = [a.module, b.module, c.module];
+    let max = ms.iter().cloned().fold(0.0, f64::max);
+    let min = ms.iter().cloned().fold(f64::MAX, f64::min);
+    if max < PERSPECTIVE_MODULE_RATIO * min {
+        return None;
+    }
+    let depth = |m: f64| m.powf(-2.0 / 3.0);
+    let (wa, wb, wc) = (depth(a.module), depth(b.module), depth(c.module));
+    let wd = wb + wc - wa;
+    // The point would lie at or beyond the horizon.
+    if wd <= 0.25 * wa.min(wb).min(wc) {
+        return None;
+    }
+    Some((
+        (wb * b.x + wc * c.x - wa * a.x) / wd,
+        (wb * b.y + wc * c.y - wa * a.y) / wd,
+    ))
 }
 
 /// Added to the timing score of a transform refitted through the alignment pattern, so that

@@ -95,6 +95,9 @@ struct Work {
     scratch16: Vec<u16>,
     /// Noise sigma estimated for the last plane.
     noise: f64,
+    /// A pass's plane kept for a second binarisation, and its noise sigma.
+    kept: Plane,
+    kept_noise: f64,
     /// What the passes tried (development only).
     trace: Trace,
 }
@@ -110,10 +113,6 @@ enum Pass {
 impl Work {
     /// Extracts `rect` of `src` at factor `f`, then binarises, searches and decodes it.
     fn pass(&mut self, src: &View<'_>, rect: Rect, f: usize) -> Pass {
-        self.pass_with(src, rect, f, false)
-    }
-
-    fn pass_with(&mut self, src: &View<'_>, rect: Rect, f: usize, own_block: bool) -> Pass {
         plane::extract(src, rect, f, &mut self.plane);
         if self.plane.w < 21 || self.plane.h < 21 {
             return Pass::Nothing;
@@ -124,6 +123,27 @@ impl Work {
         if self.noise > NOISY_SIGMA {
             plane::smooth3(&mut self.plane, &mut self.scratch16);
         }
+        self.search(rect, f, false)
+    }
+
+    /// Keeps this pass's plane (extracted and smoothed) for [`Work::pass_on_kept`].
+    fn keep_plane(&mut self) {
+        self.kept.w = self.plane.w;
+        self.kept.h = self.plane.h;
+        self.kept.data.clone_from(&self.plane.data);
+        self.kept_noise = self.noise;
+    }
+
+    /// A pass over the plane kept by [`Work::keep_plane`] (the same `rect` and `f`), without
+    /// extracting and smoothing it again: a third of a pass's time.
+    fn pass_on_kept(&mut self, rect: Rect, f: usize, own_block: bool) -> Pass {
+        std::mem::swap(&mut self.plane, &mut self.kept);
+        self.noise = self.kept_noise;
+        self.search(rect, f, own_block)
+    }
+
+    /// Binarises the plane, then searches and decodes it.
+    fn search(&mut self, rect: Rect, f: usize, own_block: bool) -> Pass {
         self.bin.compute_with(&self.plane, own_block);
         finder::find(&self.bin, 2, &mut self.finders);
         if self.finders.is_empty() {
@@ -383,6 +403,9 @@ fn read(
             && (work.finders.iter())
                 .any(|c| c.module >= HALVE_MIN_MODULE && c.count >= HALVE_MIN_COUNT);
         let strong = saw && work.finders.iter().any(|c| c.count >= OWN_BLOCK_MIN_COUNT);
+        if strong {
+            work.keep_plane();
+        }
         // First the full-resolution scan, which thresholds with this pass's map.
         if f > 1 {
             if let Some(rect) = work.fine_region(view, f, force_fine || exhaustive) {
@@ -404,7 +427,7 @@ fn read(
         // across the others, and a neighbourhood's average threshold, taken across the edge,
         // lost them. Read again with each block at its own threshold.
         if strong {
-            if let Pass::Found(b, l) = work.pass_with(view, full, f, true) {
+            if let Pass::Found(b, l) = work.pass_on_kept(full, f, true) {
                 return Some((b, l));
             }
         }

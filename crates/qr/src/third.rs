@@ -114,7 +114,7 @@ pub(crate) fn finder_likeness(grey: &Plane, c: (f64, f64), (u, v): Axes, inv: bo
     cov / (var.sqrt() * template_norm).max(1e-9)
 }
 
-type Axes = ((f64, f64), (f64, f64));
+pub(crate) type Axes = ((f64, f64), (f64, f64));
 
 /// The place within [`REACH`] modules of `at` that looks most like a finder (see
 /// [`finder_likeness`]), if enough: a search one module apart, then a quarter module apart
