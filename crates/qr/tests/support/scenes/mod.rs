@@ -12,9 +12,9 @@
 //! they are no longer clean. [`Split::Fresh`] is a third range, added in the fourth round and
 //! run once for its reported figures; [`Split::Fresh2`] a fourth, run once afterwards for the
 //! shipped reader and a candidate change; [`Split::Fresh3`] a fifth, for the fifth round's erasure
-//! decoding; [`Split::Fresh4`] a sixth, for the fifth round's final reader. The six seed
-//! ranges are disjoint; the generator is
-//! the same for all.
+//! decoding; [`Split::Fresh4`] a sixth, for the fifth round's final reader;
+//! [`Split::Fresh5`] a seventh, for the sixth round's. The seven seed ranges are disjoint;
+//! the generator is the same for all.
 #![allow(dead_code, missing_docs)]
 
 pub mod backdrop;
@@ -112,6 +112,9 @@ pub const FRESH3_SEEDS: Range<u64> = 0xF3E5_0000_0000_0000..0xF3E5_1000_0000_000
 /// and size; never used while tuning).
 pub const FRESH4_SEEDS: Range<u64> = 0xF4E6_0000_0000_0000..0xF4E6_1000_0000_0000;
 
+/// Seeds of a fifth fresh range (the sixth round's reader; never used while tuning).
+pub const FRESH5_SEEDS: Range<u64> = 0xF5E6_0000_0000_0000..0xF5E6_1000_0000_0000;
+
 /// Which seed range a frame comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
@@ -121,6 +124,7 @@ pub enum Split {
     Fresh2,
     Fresh3,
     Fresh4,
+    Fresh5,
 }
 
 impl Split {
@@ -132,6 +136,7 @@ impl Split {
             Split::Fresh2 => FRESH2_SEEDS,
             Split::Fresh3 => FRESH3_SEEDS,
             Split::Fresh4 => FRESH4_SEEDS,
+            Split::Fresh5 => FRESH5_SEEDS,
         }
     }
 
@@ -150,6 +155,7 @@ impl Split {
             Split::Fresh2 => "fresh2",
             Split::Fresh3 => "fresh3",
             Split::Fresh4 => "fresh4",
+            Split::Fresh5 => "fresh5",
         }
     }
 }
