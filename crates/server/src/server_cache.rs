@@ -83,3 +83,41 @@ impl ServerCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: ServerId) -> Arc<ServerRow> {
+        Arc::new(ServerRow::for_tests(id))
+    }
+
+    #[test]
+    fn a_row_read_before_a_forget_or_a_clear_is_not_entered_after_it() {
+        let cache = ServerCache::default();
+        let (one, two) = (ServerId([1; 16]), ServerId([2; 16]));
+        let epoch = cache.epoch();
+        cache.fill(epoch, row(one), "10".into());
+        assert_eq!(cache.get(&one).map(|c| c.version).as_deref(), Some("10"));
+
+        // A read that began before another server's row was forgotten: not entered (the
+        // epoch is one for all rows).
+        let epoch = cache.epoch();
+        cache.forget(&two);
+        cache.fill(epoch, row(two), "20".into());
+        assert!(cache.get(&two).is_none());
+        assert!(
+            cache.get(&one).is_some(),
+            "a forget touches its own row only"
+        );
+
+        let epoch = cache.epoch();
+        cache.clear();
+        cache.fill(epoch, row(two), "21".into());
+        assert!(cache.get(&one).is_none() && cache.get(&two).is_none());
+
+        let epoch = cache.epoch();
+        cache.fill(epoch, row(two), "22".into());
+        assert_eq!(cache.get(&two).map(|c| c.version).as_deref(), Some("22"));
+    }
+}

@@ -260,6 +260,22 @@ impl ServerRow {
     }
 }
 
+#[cfg(test)]
+impl ServerRow {
+    /// A row with default settings and no key, for unit tests of what holds rows.
+    pub(crate) fn for_tests(server_id: ServerId) -> Self {
+        Self {
+            server_id,
+            public_key: PublicKey([4; nextauth_protocol::crypto::PUBLIC_KEY_LEN]),
+            settings: ServerSettings::new("test", "ws://127.0.0.1/sigmai"),
+            params_issued_at: 0,
+            created: 0,
+            rotations: Vec::new(),
+            key_sealed: Vec::new(),
+        }
+    }
+}
+
 fn to_i32(v: i64) -> StoreResult<i32> {
     i32::try_from(v).map_err(|_| StoreError::Corrupt("servers"))
 }
