@@ -5,7 +5,14 @@
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 
+use nextauth_e2e::raw::{self, AppAccount};
 use nextauth_e2e::{browser, shared_database, App, BrowserWs, ServerProcess, TempDir};
+use nextauth_protocol::handshake::Purpose;
+use nextauth_protocol::ids::{ServerId, SessionRef};
+use nextauth_protocol::messages::{ClientRequest, ServerRecord};
+use nextauth_protocol::params::ParamsTrust;
+use nextauth_protocol::pin::DeviceSecret;
+use nextauth_protocol::qr::QrPayload;
 use nextauth_sdk::{FlowState, Response};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -139,5 +146,269 @@ async fn next_text(ws: &mut BrowserWs) -> String {
             Some(Ok(_)) => continue,
             other => panic!("browser socket ended: {other:?}"),
         }
+    }
+}
+
+/// The raw bytes of a session reference as the protocol carries it, for `nonce` on the demo
+/// server `server_id` (base64).
+fn reference(server_id: &str, nonce: &str) -> [u8; 16] {
+    let id = ServerId::from_base64(server_id).expect("server id");
+    SessionRef::derive(&id, nonce.as_bytes()).0
+}
+
+/// An app enrolled through `server` with the protocol-level test app.
+async fn raw_account(server: &ServerProcess, name: &str) -> AppAccount {
+    let code = server.enrol_code(&format!("enrol-{name}"), name).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let code = raw::enrol_code(QrPayload::decode(&code, now).expect("enrol code"));
+    let device = DeviceSecret::from_bytes([7; 32]);
+    let (account, ex, reply) = raw::enrol(&code, &device, Some("2468"))
+        .await
+        .expect("enrol");
+    assert_eq!(reply, ServerRecord::Accepted);
+    ex.close().await;
+    account
+}
+
+/// The hello of a login through `server` (whatever endpoint the account was enrolled at),
+/// trusting the key the account knows: the server's parameters, or how it refused.
+async fn hello_through(
+    server: &ServerProcess,
+    account: &AppAccount,
+    reference: [u8; 16],
+) -> Result<raw::Exchange, raw::Stop> {
+    let trust = ParamsTrust::KnownKey {
+        key: &account.params.public_key,
+        not_before: account.params.issued_at,
+    };
+    raw::open(
+        &format!("ws://{}/sigmai", server.addr),
+        Purpose::Login,
+        account.params.server_id,
+        reference,
+        trust,
+    )
+    .await
+}
+
+/// A whole login through `server` on a fresh session `nonce` (its code asked of `server`).
+async fn login_through(server: &ServerProcess, account: &AppAccount, nonce: &str) {
+    server.login_code(nonce).await;
+    let mut ex = hello_through(server, account, reference(&server.server_id, nonce))
+        .await
+        .expect("hello");
+    let login = ClientRequest::Login {
+        user_input: String::new(),
+        number: String::new(),
+    };
+    ex.finish(&account.key, &login).await.expect("login");
+    assert_eq!(ex.recv().await, Some(ServerRecord::Accepted));
+    ex.close().await;
+}
+
+/// Runs `sql` on the database of `url` as the superuser: `psql` for PostgreSQL, sqlx on the
+/// SQLite file.
+async fn run_sql(url: &str, sql: &str) {
+    if url.starts_with("postgres") {
+        let name = url.rsplit('/').next().expect("database name");
+        let out = std::process::Command::new("su")
+            .args([
+                "postgres",
+                "-c",
+                &format!("psql -qtA -d {name} -c \"{sql}\""),
+            ])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    } else {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
+        sqlx::query(sql).execute(&mut conn).await.expect("sql");
+    }
+}
+
+#[tokio::test]
+async fn a_server_row_change_on_one_process_is_seen_by_the_next_hello_on_the_other() {
+    // On PostgreSQL B keeps the server's row in memory for hellos (crates/server/src/
+    // server_cache.rs); each change below is made through A (or behind both processes' backs)
+    // and B's very next hello, at once, must see it. On SQLite B reads the row every time:
+    // the same must hold.
+    let data_a = TempDir::new("pair-rows-a");
+    let database = shared_database(&data_a);
+    let (a, b) = ServerProcess::start_pair_on(data_a, database.clone(), &[]).await;
+    let account = raw_account(&a, "rows").await;
+    let id = a.server_id.clone();
+    // B has the row now (a login through it).
+    login_through(&b, &account, "rows-0").await;
+
+    // New settings through A: B's next hello signs the new name.
+    let body = serde_json::json!({ "serverName": "Acme renamed" });
+    a.api_ok(
+        "PUT",
+        &format!("/servers/{id}"),
+        None,
+        Some(&body),
+        "rename",
+    )
+    .await;
+    a.login_code("rows-1").await;
+    let ex = hello_through(&b, &account, reference(&id, "rows-1"))
+        .await
+        .expect("hello after the rename");
+    let params = &ex.decision.as_ref().expect("decision").params;
+    assert_eq!(params.profile.name, "Acme renamed");
+    ex.close().await;
+    login_through(&b, &account, "rows-2").await;
+
+    // A rotated key through A: B's next hello is signed with the new one.
+    let r = a
+        .api_ok(
+            "POST",
+            &format!("/servers/{id}/rotatekey"),
+            None,
+            None,
+            "rotate",
+        )
+        .await;
+    let rotated: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+    let new_key = rotated["serverpk"].as_str().expect("serverpk").to_owned();
+    a.login_code("rows-3").await;
+    let ex = hello_through(&b, &account, reference(&id, "rows-3"))
+        .await
+        .expect("hello after the rotation (the old key endorsed the new one)");
+    let params = &ex.decision.as_ref().expect("decision").params;
+    assert_eq!(
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            params.public_key.0
+        ),
+        new_key,
+        "B's hello is signed with the rotated key"
+    );
+    ex.close().await;
+    login_through(&b, &account, "rows-4").await;
+
+    // The server deleted behind both processes' backs (no announcement at all): B refuses
+    // the next hello for it as an unknown server, even though a session for it waits.
+    a.login_code("rows-5").await;
+    let server_bytes = ServerId::from_base64(&id).expect("id").0;
+    let hex: String = server_bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let delete = if database.starts_with("postgres") {
+        format!("DELETE FROM servers WHERE server_id = '\\\\x{hex}'::bytea")
+    } else {
+        format!("DELETE FROM servers WHERE server_id = x'{hex}'")
+    };
+    run_sql(&database, &delete).await;
+    match hello_through(&b, &account, reference(&id, "rows-5")).await {
+        Err(raw::Stop::Alert(code)) => assert_eq!(code, 48, "refused as an unknown server"),
+        Err(other) => panic!("refused otherwise: {other:?}"),
+        Ok(_) => panic!("a hello for a deleted server was answered"),
+    }
+}
+
+#[tokio::test]
+async fn a_login_announces_itself_from_its_own_statements() {
+    // PostgreSQL only: an app's scan and login each announce themselves with `pg_notify` in
+    // the statement that makes them, not through the process's announcing connection. A
+    // listener of the test's own tells them apart by the backend that sent them.
+    let data_a = TempDir::new("pair-inline-a");
+    let database = shared_database(&data_a);
+    if !database.starts_with("postgres") {
+        return;
+    }
+    let (a, b) = ServerProcess::start_pair_on(data_a, database.clone(), &[]).await;
+    let account = raw_account(&a, "inline").await;
+    let id = a.server_id.clone();
+    let name = database
+        .rsplit('/')
+        .next()
+        .expect("database name")
+        .to_owned();
+    let mut listener = std::process::Command::new("su")
+        .args(["postgres", "-c", &format!("psql -qtA -d {name}")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("psql");
+    let mut stdin = listener.stdin.take().expect("stdin");
+    use std::io::Write;
+    writeln!(stdin, "LISTEN nextauth_changes;").expect("listen");
+    stdin.flush().expect("flush");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // A change that A announces on its announcing connection: a new server name.
+    let body = serde_json::json!({ "serverName": "Acme inline" });
+    a.api_ok(
+        "PUT",
+        &format!("/servers/{id}"),
+        None,
+        Some(&body),
+        "rename",
+    )
+    .await;
+    // A login through A with the page on B.
+    let nonce = "inline-1";
+    let mut ws = browser(&b, nonce).await;
+    let mut seen = vec![next_text(&mut ws).await];
+    let session = reference(&id, nonce);
+    login_through(&a, &account, nonce).await;
+    wait_for(&mut ws, &mut seen, "LOGIN ").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    writeln!(stdin, "SELECT 1;").expect("flush notifications");
+    drop(stdin);
+    let out = listener.wait_with_output().expect("psql output");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+
+    // Each notification: its payload and the backend that sent it.
+    let mut notes = Vec::new();
+    let marker = "Asynchronous notification \"nextauth_changes\" with payload \"";
+    for part in text.split(marker).skip(1) {
+        let (payload, rest) = part
+            .split_once("\" received from server process with PID ")
+            .expect("a notification line");
+        let pid: u32 = rest
+            .trim_start()
+            .split('.')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("pid");
+        notes.push((payload.to_owned(), pid));
+    }
+    let session_line = format!(
+        "S {id_b64} {session_b64}",
+        id_b64 = ServerId::from_base64(&id).expect("id").to_base64(),
+        session_b64 = SessionRef(session).to_base64()
+    );
+    let renamed: Vec<u32> = notes
+        .iter()
+        .filter(|(p, _)| p.lines().any(|l| l.starts_with("V ")))
+        .map(|(_, pid)| *pid)
+        .collect();
+    let login: Vec<&(String, u32)> = notes
+        .iter()
+        .filter(|(p, _)| p.lines().any(|l| l == session_line))
+        .collect();
+    assert_eq!(renamed.len(), 1, "the rename was announced once: {notes:?}");
+    assert_eq!(
+        login.len(),
+        2,
+        "scanned and logged in, once each: {notes:?}"
+    );
+    for (payload, pid) in login {
+        assert_ne!(
+            *pid, renamed[0],
+            "the login's announcement came from a statement's backend, not the announcing connection"
+        );
+        assert_eq!(
+            payload.lines().count(),
+            2,
+            "the origin and the session: {payload:?}"
+        );
     }
 }

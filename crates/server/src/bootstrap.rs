@@ -53,6 +53,7 @@ pub async fn ensure_demo(state: &SharedState) -> StoreResult<DemoInfo> {
         settings.wsurl = state.config.sigmai_url();
         settings.siteurl = format!("{}/", state.config.public_url());
         servers::update(&state.db, &server.server_id, &settings, now).await?;
+        state.notify(crate::state::Change::Server(server.server_id));
     }
     let apikey = match existing {
         Some(info) if known_key(state, &info.apikey).await? => info.apikey,

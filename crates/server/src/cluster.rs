@@ -11,6 +11,10 @@
 //! follows. A process killed between its write and its `NOTIFY` cannot announce; the slow
 //! safety check ([`SAFETY_INTERVAL`]) covers that.
 //!
+//! An app's login announces its two changes (scanned, logged in) from inside the statements
+//! that make them ([`Bus::payload`]: `pg_notify` is transactional, so each goes out at its
+//! statement's commit and costs no round trip); everything else goes through [`send_loop`].
+//!
 //! Several processes on one SQLite file have no notification channel: they keep polling.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,6 +78,14 @@ impl Bus {
             // A closed outbox means the process is stopping.
             let _ = outbox.send(change.clone());
         }
+    }
+
+    /// `change` as this process announces it, for a statement that sends it itself with
+    /// `pg_notify(CHANNEL, payload)` (at its commit, in the same round trip); `None` before
+    /// [`start`] or on SQLite.
+    pub fn payload(&self, change: &Change) -> Option<String> {
+        self.started()
+            .then(|| encode(self.origin, std::slice::from_ref(change)))
     }
 
     /// Whether announcements from other processes arrive (listening now).
@@ -178,7 +190,7 @@ async fn listen_loop(weak: std::sync::Weak<AppState>, url: String, mut listener:
             Ok(Some(notification)) => {
                 for change in decode(state.bus.origin, notification.payload()) {
                     // Locally only: it came from another process.
-                    let _ = state.changes.send(change);
+                    state.heard(change);
                 }
                 continue;
             }
@@ -189,15 +201,20 @@ async fn listen_loop(weak: std::sync::Weak<AppState>, url: String, mut listener:
         // Not listening (readiness says so, watchers poll) until the connection is made
         // again; then everything is re-read.
         state.bus.listening.store(false, Ordering::SeqCst);
+        // Server rows' changes may go unheard from now on: none is served from memory (the
+        // cache checks `listening` first) and none is kept.
+        state.server_rows.clear();
         // The database ended this connection, and may have ended pooled ones with it.
         state.db.set_suspect(true);
         drop(state);
         listener = relisten(&url).await;
         let Some(state) = weak.upgrade() else { return };
         state.db.set_suspect(false);
+        // A row entered meanwhile (read before the loss) is dropped before it can be used.
+        state.server_rows.clear();
         state.bus.listening.store(true, Ordering::SeqCst);
         tracing::info!("listening again; re-reading what is followed");
-        let _ = state.changes.send(Change::All);
+        state.heard(Change::All);
     }
 }
 
@@ -241,7 +258,8 @@ async fn listen(url: &str) -> Result<PgListener, sqlx::Error> {
     Ok(listener)
 }
 
-/// `origin` in hex, then one line per change: `S {server} {session}`, `M {account}` or `A`.
+/// `origin` in hex, then one line per change: `S {server} {session}`, `M {account}`,
+/// `V {server}` (a server's row) or `A`.
 fn encode(origin: u64, changes: &[Change]) -> String {
     let mut out = format!("{origin:016x}");
     for change in changes {
@@ -251,6 +269,7 @@ fn encode(origin: u64, changes: &[Change]) -> String {
                 out.push_str(&format!("S {} {}", server.to_base64(), session.to_base64()));
             }
             Change::Messages(account) => out.push_str(&format!("M {account}")),
+            Change::Server(server) => out.push_str(&format!("V {}", server.to_base64())),
             Change::All => out.push('A'),
         }
     }
@@ -274,6 +293,9 @@ fn decode(own_origin: u64, payload: &str) -> Vec<Change> {
                     SessionRef::from_base64(session).ok()?,
                 )),
                 ("M", Some(account), None) => Some(Change::Messages(account.parse().ok()?)),
+                ("V", Some(server), None) => {
+                    Some(Change::Server(ServerId::from_base64(server).ok()?))
+                }
                 ("A", None, None) => Some(Change::All),
                 _ => None,
             }
@@ -290,6 +312,7 @@ mod tests {
         let changes = vec![
             Change::Session(ServerId([1; 16]), SessionRef([2; 16])),
             Change::Messages(42),
+            Change::Server(ServerId([3; 16])),
             Change::All,
         ];
         let payload = encode(7, &changes);

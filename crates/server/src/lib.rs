@@ -32,6 +32,7 @@ pub mod message_center;
 pub mod private_files;
 pub mod push_senders;
 pub mod readiness;
+pub mod server_cache;
 pub mod state;
 pub mod store;
 pub mod sweep;

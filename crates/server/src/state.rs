@@ -45,6 +45,8 @@ pub struct AppState {
     pub lifecycle: crate::readiness::Lifecycle,
     /// Each server's unsealed key and signed parameters, for the app endpoint.
     pub signers: crate::app_endpoint::Signers,
+    /// Server rows for the app endpoint's hello (PostgreSQL, while listening).
+    pub server_rows: crate::server_cache::ServerCache,
 }
 
 /// Something that watchers may want to re-read.
@@ -54,6 +56,8 @@ pub enum Change {
     Session(ServerId, SessionRef),
     /// An account's message queue changed.
     Messages(i64),
+    /// A server's row changed (its settings, its key) or is gone.
+    Server(ServerId),
     /// Anything may have changed (announcements from other processes were lost): re-read.
     All,
 }
@@ -97,6 +101,7 @@ impl AppState {
             bus: crate::cluster::Bus::new(),
             lifecycle: Default::default(),
             signers: Default::default(),
+            server_rows: Default::default(),
         })
     }
 
@@ -105,6 +110,43 @@ impl AppState {
     /// is fine.
     pub fn notify(&self, change: Change) {
         self.bus.publish(&change);
+        self.heard(change);
+    }
+
+    /// The payload with which the statement that makes `change` announces it itself
+    /// (PostgreSQL's `pg_notify`, sent at the statement's commit: no round trip of its own);
+    /// `None` where there is no such channel. Once the statement applied, call
+    /// [`Self::announced`] with the same payload.
+    pub fn inline_announcement(&self, change: &Change) -> Option<String> {
+        self.bus.payload(change)
+    }
+
+    /// A change that a statement applied, announced by it to the other processes when it
+    /// carried `inline` (else through [`Self::notify`]); this process hears it at once.
+    pub fn announced(&self, change: Change, inline: Option<&str>) {
+        if inline.is_some() {
+            self.heard(change);
+        } else {
+            self.notify(change);
+        }
+    }
+
+    /// The cached row of `server` for an app's hello: only on PostgreSQL while this process
+    /// listens to the others' announcements ([`crate::server_cache`]).
+    pub fn cached_server(&self, server: &ServerId) -> Option<crate::server_cache::Cached> {
+        if !self.bus.listening() {
+            return None;
+        }
+        self.server_rows.get(server)
+    }
+
+    /// A change this process made or another announced: its watchers and caches hear it.
+    pub fn heard(&self, change: Change) {
+        match &change {
+            Change::Server(server) => self.server_rows.forget(server),
+            Change::All => self.server_rows.clear(),
+            Change::Session(..) | Change::Messages(_) => {}
+        }
         let _ = self.changes.send(change);
     }
 

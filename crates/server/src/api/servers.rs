@@ -15,7 +15,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{self, ApiPath, ApiQuery, ObjectBody};
 use super::ListParams;
 use crate::clock;
-use crate::state::SharedState;
+use crate::state::{Change, SharedState};
 use crate::store::api_keys::{self, GLOBAL};
 use crate::store::servers::{self, NumberInput, NumberMatching, ServerRow, ServerSettings};
 use crate::store::{accounts, StoreError};
@@ -425,6 +425,8 @@ async fn update(
         .await
         .map_err(settings_error)?
         .ok_or(ApiError::NotFound("server"))?;
+    // Every process forgets the row it kept for app hellos (crate::server_cache).
+    state.notify(Change::Server(updated.server_id));
     Ok(Json(server_json(&state, &updated).await?))
 }
 
@@ -445,6 +447,7 @@ async fn rotate_key(
     )
     .await?
     .ok_or(ApiError::Conflict("the key changed meanwhile; try again"))?;
+    state.notify(Change::Server(rotated.server_id));
     tracing::info!(server = %rotated.server_id.to_base64(), "server key rotated");
     Ok(Json(server_json(&state, &rotated).await?))
 }

@@ -335,6 +335,8 @@ async fn log_in(
 ) -> EndpointResult<bool> {
     let now = clock::now();
     let ping_time = server.settings.profile.ping_time;
+    let change = Change::Session(server.server_id, *session_ref);
+    let announce = state.inline_announcement(&change);
     let login = logins::Login {
         server: &server.server_id,
         session: session_ref,
@@ -343,11 +345,12 @@ async fn log_in(
         user_input,
         now,
         ping_deadline: (ping_time > 0).then(|| ping_deadlines::after(now, ping_time)),
+        announce: announce.as_deref(),
     };
     if !logins::log_in(&state.db, login).await? {
         return Ok(false);
     }
-    state.notify(Change::Session(server.server_id, *session_ref));
+    state.announced(change, announce.as_deref());
     tracing::info!(account_id, "logged in");
     Ok(true)
 }

@@ -149,11 +149,40 @@ async fn exchange(
         Ok(hello) => hello,
         Err(err) => return Err(conn.alert(err.code()).await),
     };
-    let Some(server) = servers::get(&state.db, &hello.server_id).await? else {
-        return Err(conn.alert(codes::AUTH_FAILED).await);
-    };
     let now = clock::now();
     let purpose = hello.purpose;
+    // A login's or an enrolment's scan, announced by its own statement where it can be.
+    let scan_change = Change::Session(hello.server_id, SessionRef(hello.reference));
+    let announce = matches!(purpose, Purpose::Enrol | Purpose::Login)
+        .then(|| state.inline_announcement(&scan_change))
+        .flatten();
+    // The server row from memory when the scan's statement finds it unchanged
+    // (crate::server_cache); otherwise read, and the session scanned below.
+    let mut scanned_early = None;
+    let cached = match purpose {
+        Purpose::Enrol | Purpose::Login => state.cached_server(&hello.server_id),
+        _ => None,
+    };
+    let server = match cached {
+        Some(cached) => {
+            let with = sessions::Scan {
+                announce: announce.as_deref(),
+                server_version: Some(&cached.version),
+            };
+            let reference = SessionRef(hello.reference);
+            scanned_early =
+                sessions::scan(&state.db, &hello.server_id, &reference, now, with).await?;
+            scanned_early.is_some().then_some(cached.row)
+        }
+        None => None,
+    };
+    let server = match server {
+        Some(server) => server,
+        None => match load_server(state, &hello.server_id).await? {
+            Some(server) => server,
+            None => return Err(conn.alert(codes::AUTH_FAILED).await),
+        },
+    };
     let mut asked = Asked::default();
     let (context, target) = match purpose {
         Purpose::AppLogin => {
@@ -180,15 +209,23 @@ async fn exchange(
             crate::trace::record_flow(&server.server_id, &session_ref);
             // Only a session that waits for a scan: a logged-in (or ended) one never changes
             // because someone who knows its reference says hello.
-            let Some(session) =
-                sessions::scan(&state.db, &server.server_id, &session_ref, now).await?
-            else {
+            let session = match scanned_early {
+                Some(session) => Some(session),
+                None => {
+                    let with = sessions::Scan {
+                        announce: announce.as_deref(),
+                        server_version: None,
+                    };
+                    sessions::scan(&state.db, &server.server_id, &session_ref, now, with).await?
+                }
+            };
+            let Some(session) = session else {
                 return Err(conn.alert(codes::SESSION_UNKNOWN).await);
             };
+            state.announced(scan_change, announce.as_deref());
             let (announce, info) = UserContext::from_stored(&session.announce).to_protocol();
             // A session that was sent a push login learns that the app picked it up.
             let pushed = session.event == SessionEvent::ConfirmProvoke;
-            state.notify(Change::Session(server.server_id, session_ref));
             *scanned = Some((server.server_id, session_ref));
             let context = if purpose == Purpose::Enrol {
                 ServerContext::Enrol { session: info }
@@ -336,6 +373,24 @@ async fn exchange(
         }
         _ => Err(conn.refuse(&mut session, codes::UNEXPECTED).await),
     }
+}
+
+/// A server's row, entered into the cache on PostgreSQL while the process listens to the
+/// others' announcements (else read as it is).
+async fn load_server(
+    state: &SharedState,
+    server: &nextauth_protocol::ids::ServerId,
+) -> Result<Option<std::sync::Arc<servers::ServerRow>>, StoreError> {
+    if !state.bus.listening() {
+        return Ok(servers::get(&state.db, server).await?.map(Into::into));
+    }
+    let epoch = state.server_rows.epoch();
+    let Some((row, version)) = servers::get_versioned(&state.db, server).await? else {
+        return Ok(None);
+    };
+    let row = std::sync::Arc::new(row);
+    state.server_rows.fill(epoch, row.clone(), version);
+    Ok(Some(row))
 }
 
 /// Moves the session this exchange scanned back to `new` now, before the app hears the

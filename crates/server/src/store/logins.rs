@@ -31,6 +31,9 @@ pub struct Login<'a> {
     /// the login itself: a process that dies right after the login must not leave the session
     /// logged in with no deadline, which nothing would ever end. `None`: a one-shot login.
     pub ping_deadline: Option<u64>,
+    /// PostgreSQL: the login's announcement to the other processes
+    /// ([`crate::cluster::Bus::payload`]), sent by its statement at commit.
+    pub announce: Option<&'a str>,
 }
 
 /// `SET … WHERE …` of the session's move to `loggedin`; `$1` account, `$2` input, `$3` time,
@@ -71,24 +74,34 @@ pub async fn log_in(db: &Db, login: Login<'_>) -> StoreResult<bool> {
 }
 
 async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
-    // `$7` the user id (NULL: no user, so no row).
+    // `$7` the user id (NULL: no user, so no row); `$8`, `$9` the announcement's channel and
+    // payload, sent only if the session moved (the outer query reads `n` so that it runs).
+    let (announce, announced) = match login.announce {
+        Some(_) => (
+            ", n AS (SELECT pg_notify($8, $9) FROM s)",
+            ", (SELECT COUNT(*) FROM n)",
+        ),
+        None => ("", ""),
+    };
     let sql = format!(
         "WITH s AS ({session} RETURNING 1), \
          a AS (UPDATE accounts SET lastlogin = $3, push_strikes = 0, push_outstanding = 0 \
                WHERE account_id = $1 AND EXISTS (SELECT 1 FROM s) RETURNING 1), \
          u AS (UPDATE users SET lastlogin = $3 WHERE server_id = $4 AND userid = $7 \
-               AND EXISTS (SELECT 1 FROM s) RETURNING 1) \
-         SELECT COUNT(*) FROM s",
+               AND EXISTS (SELECT 1 FROM s) RETURNING 1){announce} \
+         SELECT COUNT(*){announced} FROM s",
         session = session_update(),
     );
-    let row = bind_session_update(&sql, &login)
-        .bind(login.userid.map(str::to_owned))
-        .fetch_one(&db.pool)
-        .await?;
+    let mut query = bind_session_update(&sql, &login).bind(login.userid.map(str::to_owned));
+    if let Some(payload) = login.announce {
+        query = query.bind(crate::cluster::CHANNEL).bind(payload.to_owned());
+    }
+    let row = query.fetch_one(&db.pool).await?;
     Ok(row.try_get::<i64, _>(0)? == 1)
 }
 
 async fn log_in_sqlite(db: &Db, login: Login<'_>) -> StoreResult<bool> {
+    debug_assert!(login.announce.is_none(), "announcements are PostgreSQL's");
     let mut conn = db.pool.acquire().await?;
     let moved = bind_session_update(&session_update(), &login)
         .execute(&mut *conn)

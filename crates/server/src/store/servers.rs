@@ -260,6 +260,22 @@ impl ServerRow {
     }
 }
 
+#[cfg(test)]
+impl ServerRow {
+    /// A row with default settings and no key, for unit tests of what holds rows.
+    pub(crate) fn for_tests(server_id: ServerId) -> Self {
+        Self {
+            server_id,
+            public_key: PublicKey([4; nextauth_protocol::crypto::PUBLIC_KEY_LEN]),
+            settings: ServerSettings::new("test", "ws://127.0.0.1/sigmai"),
+            params_issued_at: 0,
+            created: 0,
+            rotations: Vec::new(),
+            key_sealed: Vec::new(),
+        }
+    }
+}
+
 fn to_i32(v: i64) -> StoreResult<i32> {
     i32::try_from(v).map_err(|_| StoreError::Corrupt("servers"))
 }
@@ -459,6 +475,28 @@ pub async fn get(db: &Db, server_id: &ServerId) -> StoreResult<Option<ServerRow>
         .await?;
     row.as_ref().map(ServerRow::from_row).transpose()
 }
+
+/// One server with its row version (PostgreSQL's `xmin`, which every write to the row
+/// changes), read in one statement: the version the server row cache checks
+/// ([`crate::server_cache`]). PostgreSQL only.
+pub async fn get_versioned(
+    db: &Db,
+    server_id: &ServerId,
+) -> StoreResult<Option<(ServerRow, String)>> {
+    let row = sqlx::query(&format!(
+        "SELECT *, {VERSION} AS row_version FROM servers WHERE server_id = $1"
+    ))
+    .bind(server_id.0.to_vec())
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref()
+        .map(|r| Ok((ServerRow::from_row(r)?, r.try_get("row_version")?)))
+        .transpose()
+}
+
+/// A server row's version as SQL (PostgreSQL): `xmin`, the transaction that wrote this version
+/// of the row, as text. Any update (or a delete and insert) gives the row a new one.
+pub const VERSION: &str = "xmin::text";
 
 /// Every server, oldest first.
 pub async fn list(db: &Db) -> StoreResult<Vec<ServerRow>> {

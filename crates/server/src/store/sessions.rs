@@ -275,30 +275,75 @@ pub(super) fn listed(from: &[SessionState]) -> String {
 /// An app's hello for a session that waits for a scan ([`SCANNABLE`]): the session moves to
 /// `scanned` with the event its browsers hear (`CONFIRMPROVOKE` when a push login for it was
 /// sent, else `CONFIRMSCAN`), in one statement. Returns the session as it is now, or `None`
-/// when there is none or it is logged in.
+/// when there is none or it is logged in (or, with [`Scan::server_version`], the server's row
+/// is not at that version).
 pub async fn scan(
     db: &Db,
     server: &ServerId,
     session: &SessionRef,
     now: u64,
+    with: Scan<'_>,
 ) -> StoreResult<Option<SessionRow>> {
-    let sql = format!(
+    debug_assert!(
+        db.backend == crate::db::Backend::Postgres
+            || (with.announce.is_none() && with.server_version.is_none()),
+        "announcements and row versions are PostgreSQL's"
+    );
+    let server_is = if with.server_version.is_some() {
+        format!(
+            " AND EXISTS (SELECT 1 FROM servers WHERE server_id = $2 AND {} = $4)",
+            super::servers::VERSION
+        )
+    } else {
+        String::new()
+    };
+    let update = format!(
         "UPDATE sessions SET state = 'scanned', account_id = NULL, \
          event = CASE WHEN event = '{provoke}' THEN '{confirm_provoke}' ELSE '{confirm_scan}' END, \
          version = version + 1, updated = $1 \
-         WHERE server_id = $2 AND session_ref = $3 AND state IN ({scannable}) RETURNING *",
+         WHERE server_id = $2 AND session_ref = $3 AND state IN ({scannable}){server_is} RETURNING *",
         provoke = SessionEvent::Provoke.as_str(),
         confirm_provoke = SessionEvent::ConfirmProvoke.as_str(),
         confirm_scan = SessionEvent::ConfirmScan.as_str(),
         scannable = listed(SCANNABLE)
     );
-    let row = sqlx::query(&sql)
+    let sql = match with.announce {
+        // The announcement is sent only if the session moved (a row in `s`); the outer
+        // query reads `n` so that it runs.
+        Some(_) => {
+            let next = if with.server_version.is_some() { 5 } else { 4 };
+            format!(
+                "WITH s AS ({update}), n AS (SELECT pg_notify(${next}, ${}) FROM s) \
+                 SELECT s.*, (SELECT COUNT(*) FROM n) AS announced FROM s",
+                next + 1
+            )
+        }
+        None => update,
+    };
+    let mut query = sqlx::query(&sql)
         .bind(now as i64)
         .bind(server.0.to_vec())
-        .bind(session.0.to_vec())
-        .fetch_optional(&db.pool)
-        .await?;
+        .bind(session.0.to_vec());
+    if let Some(version) = with.server_version {
+        query = query.bind(version.to_owned());
+    }
+    if let Some(payload) = with.announce {
+        query = query.bind(crate::cluster::CHANNEL).bind(payload.to_owned());
+    }
+    let row = query.fetch_optional(&db.pool).await?;
     row.as_ref().map(SessionRow::from_row).transpose()
+}
+
+/// What else [`scan`]'s statement does (PostgreSQL only).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Scan<'a> {
+    /// Announces the session's change to the other processes (the payload of
+    /// [`crate::cluster::Bus::payload`]), at the statement's commit.
+    pub announce: Option<&'a str>,
+    /// Applies only while the server's row is at this version ([`super::servers::VERSION`]):
+    /// a cached server row is checked by the statement that needs it anyway
+    /// ([`crate::server_cache`]).
+    pub server_version: Option<&'a str>,
 }
 
 /// `UPDATE … SET` of a logout, the browsers' event included; `$1` the time. Its `WHERE` says

@@ -205,7 +205,7 @@ async fn run(state: Weak<AppState>) {
                     Ok(Change::Session(server, session)) => {
                         state.watchers.wake(Some(&(server, session)));
                     }
-                    Ok(Change::Messages(_)) => {}
+                    Ok(Change::Messages(_) | Change::Server(_)) => {}
                     Ok(Change::All) | Err(RecvError::Lagged(_)) => state.watchers.wake(None),
                     Err(RecvError::Closed) => return,
                 }
