@@ -34,7 +34,8 @@ pub(crate) fn third_finders(grey: &Plane, finders: &[Finder], min_count: u32) ->
             let (dx, dy) = (q.x - p.x, q.y - p.y);
             let len = dx.hypot(dy);
             if p.inv != q.inv
-                || p.count.min(q.count) < min_count
+                || !confirmed(p, min_count)
+                || !confirmed(q, min_count)
                 || p.module.max(q.module) > 1.5 * p.module.min(q.module)
                 || !(14.0..=190.0).contains(&(len / m))
             {
@@ -81,6 +82,25 @@ pub(crate) fn third_finders(grey: &Plane, finders: &[Finder], min_count: u32) ->
     }
     out
 }
+
+/// Whether `f` was confirmed by `min_count` scan lines, or by nearly all that can cross its
+/// centre run if fewer: a finder of small modules is crossed by few (its centre run is 3
+/// modules of rows, every second one scanned), so at 2.3 px per module 3 is all a code's own
+/// finder gets. Finders of smaller modules than a code can have and be read (text glyphs,
+/// mostly) need `min_count`.
+fn confirmed(f: &Finder, min_count: u32) -> bool {
+    if f.module < MIN_READABLE_MODULE {
+        return f.count >= min_count;
+    }
+    let crossing = (ROWS_SEEN * 1.5 * f.module).ceil() as u32;
+    f.count >= min_count.min(crossing)
+}
+
+/// The smallest module, in pixels, of a code that can be read (see [`confirmed`]).
+const MIN_READABLE_MODULE: f64 = 1.8;
+/// The share of the rows crossing a finder's centre run that must confirm it (see
+/// [`confirmed`]).
+const ROWS_SEEN: f64 = 0.8;
 
 /// Pearson correlation of the 9×9 module samples around `c` (module axes `u`, `v`: the
 /// finder and its separator) with the finder's structure: dark at Chebyshev distances 0, 1

@@ -79,3 +79,31 @@ fn strongly_tilted_codes_read_through_the_far_corner_their_perspective_implies()
     }
     assert_reads("perspective", 1920, 335);
 }
+
+/// Sixth round: small codes whose finders the coarse pass of a 1280×720 frame does not see
+/// at all get the full-resolution scan anyway (`lib.rs::FINE_ALWAYS_MAX_SIDE`).
+#[test]
+fn small_codes_unseen_by_the_coarse_pass_are_found_at_full_resolution() {
+    assert_reads("small", 1280, 21);
+}
+
+/// Sixth round: the region read at full resolution lies on the frame's grid of threshold
+/// blocks (a shifted grid lost two of the three finders).
+#[test]
+fn a_region_is_binarised_on_the_frames_block_grid() {
+    assert_reads("small", 1920, 36);
+}
+
+/// Sixth round: a pair of finders is completed when each was confirmed by nearly all the scan
+/// lines that can cross it, not a fixed five (`third::confirmed`): small modules are crossed
+/// by three or four, and shadows, glare and noise leave codes with two finders.
+#[test]
+fn pairs_of_small_module_finders_are_completed() {
+    assert_reads("small", 640, 151);
+    assert_reads("uneven-light", 1280, 18);
+    assert_reads("uneven-light", 1280, 40);
+    assert_reads("uneven-light", 1920, 41);
+    assert_reads("lowcontrast+noise", 640, 72);
+    assert_reads("glare", 640, 86);
+    assert_reads("mixed", 640, 19);
+}
