@@ -13,8 +13,9 @@
 //! run once for its reported figures; [`Split::Fresh2`] a fourth, run once afterwards for the
 //! shipped reader and a candidate change; [`Split::Fresh3`] a fifth, for the fifth round's erasure
 //! decoding; [`Split::Fresh4`] a sixth, for the fifth round's final reader;
-//! [`Split::Fresh5`] a seventh, for the sixth round's. The seven seed ranges are disjoint;
-//! the generator is the same for all.
+//! [`Split::Fresh5`] a seventh, for the sixth round's perspective changes; [`Split::Fresh6`] an
+//! eighth, for the sixth round's final reader. The eight seed ranges are disjoint; the
+//! generator is the same for all.
 #![allow(dead_code, missing_docs)]
 
 pub mod backdrop;
@@ -115,6 +116,10 @@ pub const FRESH4_SEEDS: Range<u64> = 0xF4E6_0000_0000_0000..0xF4E6_1000_0000_000
 /// Seeds of a fifth fresh range (the sixth round's reader; never used while tuning).
 pub const FRESH5_SEEDS: Range<u64> = 0xF5E6_0000_0000_0000..0xF5E6_1000_0000_0000;
 
+/// Seeds of a sixth fresh range (the sixth round's final reader, after the changes that
+/// followed the fresh5 run; never used while tuning).
+pub const FRESH6_SEEDS: Range<u64> = 0xF6E6_0000_0000_0000..0xF6E6_1000_0000_0000;
+
 /// Which seed range a frame comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
@@ -125,6 +130,7 @@ pub enum Split {
     Fresh3,
     Fresh4,
     Fresh5,
+    Fresh6,
 }
 
 impl Split {
@@ -137,6 +143,7 @@ impl Split {
             Split::Fresh3 => FRESH3_SEEDS,
             Split::Fresh4 => FRESH4_SEEDS,
             Split::Fresh5 => FRESH5_SEEDS,
+            Split::Fresh6 => FRESH6_SEEDS,
         }
     }
 
@@ -156,6 +163,7 @@ impl Split {
             Split::Fresh3 => "fresh3",
             Split::Fresh4 => "fresh4",
             Split::Fresh5 => "fresh5",
+            Split::Fresh6 => "fresh6",
         }
     }
 }
