@@ -14,8 +14,9 @@
 //! shipped reader and a candidate change; [`Split::Fresh3`] a fifth, for the fifth round's erasure
 //! decoding; [`Split::Fresh4`] a sixth, for the fifth round's final reader;
 //! [`Split::Fresh5`] a seventh, for the sixth round's perspective changes; [`Split::Fresh6`] an
-//! eighth, for the sixth round's final reader. The eight seed ranges are disjoint; the
-//! generator is the same for all.
+//! eighth, for the sixth round's final reader; [`Split::Fresh7`] a ninth, for the same reader
+//! at three times the frames. The nine seed ranges are disjoint; the generator is the same
+//! for all.
 #![allow(dead_code, missing_docs)]
 
 pub mod backdrop;
@@ -120,6 +121,10 @@ pub const FRESH5_SEEDS: Range<u64> = 0xF5E6_0000_0000_0000..0xF5E6_1000_0000_000
 /// followed the fresh5 run; never used while tuning).
 pub const FRESH6_SEEDS: Range<u64> = 0xF6E6_0000_0000_0000..0xF6E6_1000_0000_0000;
 
+/// Seeds of a seventh fresh range (the sixth round's final reader again, at three times the
+/// frames, for a per-category comparison less subject to chance; never used while tuning).
+pub const FRESH7_SEEDS: Range<u64> = 0xF7E6_0000_0000_0000..0xF7E6_1000_0000_0000;
+
 /// Which seed range a frame comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
@@ -131,6 +136,7 @@ pub enum Split {
     Fresh4,
     Fresh5,
     Fresh6,
+    Fresh7,
 }
 
 impl Split {
@@ -144,6 +150,7 @@ impl Split {
             Split::Fresh4 => FRESH4_SEEDS,
             Split::Fresh5 => FRESH5_SEEDS,
             Split::Fresh6 => FRESH6_SEEDS,
+            Split::Fresh7 => FRESH7_SEEDS,
         }
     }
 
@@ -164,6 +171,7 @@ impl Split {
             Split::Fresh4 => "fresh4",
             Split::Fresh5 => "fresh5",
             Split::Fresh6 => "fresh6",
+            Split::Fresh7 => "fresh7",
         }
     }
 }
