@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Environment: `QR_BENCH_SPLIT` `tune` (default), `fresh` (the reported figures; never while
-//! tuning), `fresh2` (a second unseen range, run once), `fresh3` to `fresh7` (a third to seventh) or `held-out` (the figures of the first
+//! tuning), `fresh2` (a second unseen range, run once), `fresh3` to `fresh8` (a third to eighth) or `held-out` (the figures of the first
 //! three rounds, no longer clean), `QR_BENCH_N` frames per condition and size (default 40), `QR_BENCH_ONLY`
 //! comma-separated decoder names, `QR_BENCH_CONDITIONS` comma-separated condition names (`nocode`: the frames without a code),
 //! `QR_BENCH_REPEAT` decodes per frame, fastest kept (default 3), `QR_BENCH_VERBOSE` lists
@@ -216,8 +216,9 @@ fn main() {
         Ok("fresh5") => Split::Fresh5,
         Ok("fresh6") => Split::Fresh6,
         Ok("fresh7") => Split::Fresh7,
+        Ok("fresh8") => Split::Fresh8,
         Ok("tune") | Err(_) => Split::Tune,
-        Ok(other) => panic!("QR_BENCH_SPLIT must be tune, held-out or fresh..fresh7, not {other}"),
+        Ok(other) => panic!("QR_BENCH_SPLIT must be tune, held-out or fresh..fresh8, not {other}"),
     };
     let n = env_usize("QR_BENCH_N", if full { 40 } else { 1 }) as u64;
     let repeat = env_usize("QR_BENCH_REPEAT", 3);

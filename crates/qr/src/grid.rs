@@ -31,11 +31,25 @@ fn dist(a: &Finder, b: &Finder) -> f64 {
 /// Largest ratio of the module sizes of a triple's finders: perspective makes far finders
 /// smaller (zxing-cpp allows twice the size).
 const MAX_MODULE_RATIO: f64 = 2.5;
+/// At most this many candidates confirmed by [`FEW_MIN_COUNT`] scan lines make a pass of few
+/// (see [`triples`]).
+const FEW_CANDIDATES: usize = 5;
+const FEW_MIN_COUNT: u32 = 2;
+/// The triple rules for few candidates: module ratio, legs ratio, |cos| of the corner angle.
+const FEW_MAX_MODULE_RATIO: f64 = 3.0;
+const FEW_MAX_LEGS_RATIO: f64 = 2.0;
+const FEW_MAX_COS: f64 = 0.6;
 
 /// Plausible finder triples, best first.
 pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
     out.clear();
     let n = cands.len();
+    // Few confirmed candidates: looser rules for triples of them, as zxing-cpp drops its
+    // filters for five candidates or fewer (a code tilted by 40-45° shows corner angles up to
+    // about 125° and finder modules up to three times apart), at little cost: such a pass has
+    // at most ten such triples.
+    let confirmed = |f: &Finder| f.count >= FEW_MIN_COUNT;
+    let few = cands.iter().filter(|f| confirmed(f)).count() <= FEW_CANDIDATES;
     for i in 0..n {
         for j in i + 1..n {
             for k in j + 1..n {
@@ -43,10 +57,16 @@ pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
                 if p.inv != q.inv || p.inv != r.inv {
                     continue;
                 }
+                let loose = few && confirmed(&p) && confirmed(&q) && confirmed(&r);
+                let (max_module_ratio, max_legs_ratio, max_cos) = if loose {
+                    (FEW_MAX_MODULE_RATIO, FEW_MAX_LEGS_RATIO, FEW_MAX_COS)
+                } else {
+                    (MAX_MODULE_RATIO, 1.6, 0.5)
+                };
                 let ms = [p.module, q.module, r.module];
                 let mmax = ms.iter().cloned().fold(0.0, f64::max);
                 let mmin = ms.iter().cloned().fold(f64::MAX, f64::min);
-                if mmax > MAX_MODULE_RATIO * mmin + 0.5 {
+                if mmax > max_module_ratio * mmin + 0.5 {
                     continue;
                 }
                 // Sides measured in modules: both legs hold dimension - 7 modules, tilted or
@@ -69,13 +89,13 @@ pub(crate) fn triples(cands: &[Finder], out: &mut Vec<Triple>) {
                     continue;
                 }
                 let ratio = s1.max(s2) / s1.min(s2).max(1e-9);
-                if ratio > 1.6 {
+                if ratio > max_legs_ratio {
                     continue;
                 }
-                // Near a right angle at a (60-120 degrees when tilted).
+                // Near a right angle at a (60-120 degrees when tilted; 53-127 loose).
                 let (ux, uy, vx, vy) = (b.x - a.x, b.y - a.y, c.x - a.x, c.y - a.y);
                 let cosang = (ux * vx + uy * vy) / (ux.hypot(uy) * vx.hypot(vy)).max(1e-9);
-                if cosang.abs() > 0.5 {
+                if cosang.abs() > max_cos {
                     continue;
                 }
                 // Orientation: (b - a) × (c - a) > 0 for top-right b, bottom-left c (y down).

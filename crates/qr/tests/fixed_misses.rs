@@ -107,3 +107,12 @@ fn pairs_of_small_module_finders_are_completed() {
     assert_reads("glare", 640, 86);
     assert_reads("mixed", 640, 19);
 }
+
+/// Sixth round: with few candidates confirmed by two scan lines or more, a triple of them
+/// may have a corner angle of up to about 127° and finder modules up to three times apart
+/// (`grid::triples`), as codes tilted by 40-45° show.
+#[test]
+fn strongly_tilted_codes_with_few_candidates_make_a_looser_triple() {
+    assert_reads("perspective", 640, 363);
+    assert_reads("perspective", 640, 454);
+}

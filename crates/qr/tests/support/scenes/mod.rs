@@ -15,8 +15,8 @@
 //! decoding; [`Split::Fresh4`] a sixth, for the fifth round's final reader;
 //! [`Split::Fresh5`] a seventh, for the sixth round's perspective changes; [`Split::Fresh6`] an
 //! eighth, for the sixth round's final reader; [`Split::Fresh7`] a ninth, for the same reader
-//! at three times the frames. The nine seed ranges are disjoint; the generator is the same
-//! for all.
+//! at three times the frames; [`Split::Fresh8`] a tenth, for the round's last change. The ten
+//! seed ranges are disjoint; the generator is the same for all.
 #![allow(dead_code, missing_docs)]
 
 pub mod backdrop;
@@ -125,6 +125,10 @@ pub const FRESH6_SEEDS: Range<u64> = 0xF6E6_0000_0000_0000..0xF6E6_1000_0000_000
 /// frames, for a per-category comparison less subject to chance; never used while tuning).
 pub const FRESH7_SEEDS: Range<u64> = 0xF7E6_0000_0000_0000..0xF7E6_1000_0000_0000;
 
+/// Seeds of an eighth fresh range (the sixth round's reader with the looser triples of few
+/// candidates, at 360 frames per condition and size; never used while tuning).
+pub const FRESH8_SEEDS: Range<u64> = 0xF8E6_0000_0000_0000..0xF8E6_1000_0000_0000;
+
 /// Which seed range a frame comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Split {
@@ -137,6 +141,7 @@ pub enum Split {
     Fresh5,
     Fresh6,
     Fresh7,
+    Fresh8,
 }
 
 impl Split {
@@ -151,6 +156,7 @@ impl Split {
             Split::Fresh5 => FRESH5_SEEDS,
             Split::Fresh6 => FRESH6_SEEDS,
             Split::Fresh7 => FRESH7_SEEDS,
+            Split::Fresh8 => FRESH8_SEEDS,
         }
     }
 
@@ -172,6 +178,7 @@ impl Split {
             Split::Fresh5 => "fresh5",
             Split::Fresh6 => "fresh6",
             Split::Fresh7 => "fresh7",
+            Split::Fresh8 => "fresh8",
         }
     }
 }
