@@ -24,6 +24,15 @@ pub(crate) struct Triple {
     pub score: f64,
 }
 
+impl Triple {
+    /// The ratio of its finders' largest module to their smallest: how strongly perspective
+    /// foreshortens the far ones.
+    fn module_ratio(&self) -> f64 {
+        let ms = [self.a.module, self.b.module, self.c.module];
+        ms.iter().cloned().fold(0.0, f64::max) / ms.iter().cloned().fold(f64::MAX, f64::min)
+    }
+}
+
 fn dist(a: &Finder, b: &Finder) -> f64 {
     ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
@@ -353,10 +362,7 @@ pub(crate) fn read_triple(
         // The pattern is searched once, for the likeliest dimension: its place hardly moves
         // with the dimension, and the widening search dominated the time of frames full of
         // finder-like clutter (half of a text page's, measured with perf).
-        let ms = [a.module, b.module, c.module];
-        let ratio =
-            ms.iter().cloned().fold(0.0, f64::max) / ms.iter().cloned().fold(f64::MAX, f64::min);
-        if ratio >= tilt::MIN_MODULE_RATIO {
+        if t.module_ratio() >= tilt::MIN_MODULE_RATIO {
             for (dim, h) in tilt::corner_transforms(grey, t) {
                 trace.note(|| format!("  dim {dim}: from the finders' corners"));
                 gate(grey, bin, h, dim, inv, &mut cands, trace);
@@ -603,7 +609,7 @@ fn centre_transforms(t: &Triple, dim: usize, aps: &[(f64, f64)]) -> Vec<Homograp
         }
     }
     let (dx, dy) = (b.x + c.x - a.x, b.y + c.y - a.y);
-    let src = [src3[0], src3[1], src3[2], (df - 3.5, df - 3.5)];
+    let src = finder_centres_and_far_corner(dim);
     let dst = [(a.x, a.y), (b.x, b.y), (c.x, c.y), (dx, dy)];
     hs.extend(Homography::from_points(&src, &dst));
     hs.extend(perspective_transform(t, dim));
@@ -630,10 +636,7 @@ const PERSPECTIVE_MODULE_RATIO: f64 = 1.15;
 /// module of side `m` means `w ∝ m^(−2/3)`. Equal modules give the parallelogram.
 fn perspective_far_corner(t: &Triple) -> Option<(f64, f64)> {
     let (a, b, c) = (&t.a, &t.b, &t.c);
-    let ms = [a.module, b.module, c.module];
-    let max = ms.iter().cloned().fold(0.0, f64::max);
-    let min = ms.iter().cloned().fold(f64::MAX, f64::min);
-    if max < PERSPECTIVE_MODULE_RATIO * min {
+    if t.module_ratio() < PERSPECTIVE_MODULE_RATIO {
         return None;
     }
     let depth = |m: f64| m.powf(-2.0 / 3.0);
