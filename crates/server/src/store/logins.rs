@@ -51,10 +51,7 @@ fn session_update() -> String {
 }
 
 /// `sql` (which holds [`session_update`]) with `$1` to `$6` bound from `login`.
-fn bind_session_update<'q>(
-    sql: &'q str,
-    login: &Login<'_>,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+fn bind_session_update<'q>(sql: &'q str, login: &Login<'_>) -> super::AnyQuery<'q> {
     sqlx::query(sql)
         .bind(login.account_id)
         .bind(login.user_input.to_owned())
@@ -75,13 +72,10 @@ pub async fn log_in(db: &Db, login: Login<'_>) -> StoreResult<bool> {
 
 async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
     // `$7` the user id (NULL: no user, so no row); `$8`, `$9` the announcement's channel and
-    // payload, sent only if the session moved (the outer query reads `n` so that it runs).
+    // payload, sent only if the session moved.
     let (announce, announced) = match login.announce {
-        Some(_) => (
-            ", n AS (SELECT pg_notify($8, $9) FROM s)",
-            ", (SELECT COUNT(*) FROM n)",
-        ),
-        None => ("", ""),
+        Some(_) => super::announcing(8),
+        None => (String::new(), ""),
     };
     let sql = format!(
         "WITH s AS ({session} RETURNING 1), \
@@ -94,7 +88,7 @@ async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
     );
     let mut query = bind_session_update(&sql, &login).bind(login.userid.map(str::to_owned));
     if let Some(payload) = login.announce {
-        query = query.bind(crate::cluster::CHANNEL).bind(payload.to_owned());
+        query = super::bind_announcement(query, payload);
     }
     let row = query.fetch_one(&db.pool).await?;
     Ok(row.try_get::<i64, _>(0)? == 1)

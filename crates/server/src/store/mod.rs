@@ -45,3 +45,24 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub(crate) fn fixed<const N: usize>(bytes: Vec<u8>, table: &'static str) -> StoreResult<[u8; N]> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(table))
 }
+
+/// A query on the `Any` driver.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// For a PostgreSQL statement `WITH s AS (…) … SELECT … FROM s` that announces its own change
+/// to the other processes ([`crate::cluster::Bus::payload`]): `pg_notify($first, $first + 1)`
+/// (channel, payload; bound by [`bind_announcement`]) over the rows of `s`, so that it goes
+/// out at the statement's commit and only if `s` changed a row. Returns the CTE to add after
+/// the others and the column to add to the outer `SELECT`: a CTE without writes runs only if
+/// the query reads it.
+pub(crate) fn announcing(first: usize) -> (String, &'static str) {
+    (
+        format!(", n AS (SELECT pg_notify(${first}, ${}) FROM s)", first + 1),
+        ", (SELECT COUNT(*) FROM n) AS announced",
+    )
+}
+
+/// Binds the channel and `payload` of [`announcing`]'s parameters, the next two of `query`.
+pub(crate) fn bind_announcement<'q>(query: AnyQuery<'q>, payload: &str) -> AnyQuery<'q> {
+    query.bind(crate::cluster::CHANNEL).bind(payload.to_owned())
+}

@@ -308,15 +308,10 @@ pub async fn scan(
         scannable = listed(SCANNABLE)
     );
     let sql = match with.announce {
-        // The announcement is sent only if the session moved (a row in `s`); the outer
-        // query reads `n` so that it runs.
         Some(_) => {
             let next = if with.server_version.is_some() { 5 } else { 4 };
-            format!(
-                "WITH s AS ({update}), n AS (SELECT pg_notify(${next}, ${}) FROM s) \
-                 SELECT s.*, (SELECT COUNT(*) FROM n) AS announced FROM s",
-                next + 1
-            )
+            let (announce, announced) = super::announcing(next);
+            format!("WITH s AS ({update}){announce} SELECT s.*{announced} FROM s")
         }
         None => update,
     };
@@ -328,7 +323,7 @@ pub async fn scan(
         query = query.bind(version.to_owned());
     }
     if let Some(payload) = with.announce {
-        query = query.bind(crate::cluster::CHANNEL).bind(payload.to_owned());
+        query = super::bind_announcement(query, payload);
     }
     let row = query.fetch_optional(&db.pool).await?;
     row.as_ref().map(SessionRow::from_row).transpose()
