@@ -11,8 +11,12 @@
 //! Run: `NEXTAUTH_TEST_DATABASE_URL=$(scripts/postgres.sh) cargo bench -p nextauth-server
 //! --bench cluster` (needs `ulimit -n` above twice the connections). Without the variable the
 //! processes share a SQLite file (their watchers then poll it: the idle figure is about
-//! that). `SINGLE=1`: one process plays A and B (login figures only). `PERF_DATA=<file>`:
-//! `perf record` samples the servers during the logins (`scripts/perf-stages.sh <file>`).
+//! that). `SINGLE=1`: one process plays A and B (login figures only). `STAGES=1`: each part of
+//! a login alone, one at a time, then the app's logins `IN_FLIGHT` (16) at a time from
+//! `CLIENTS` (2) client threads. `WORKER_THREADS=N`: the servers run with `--worker-threads N`;
+//! `NEXTAUTH_SERVER_BIN`: another server binary (a `production` build, or one to compare).
+//! `PERF_DATA=<file>`: `perf record` samples the servers during the logins
+//! (`scripts/perf-stages.sh <file>`; `<file>.load` for the logins in flight).
 //! Under `cargo test` a short smoke pass runs.
 
 use std::sync::Arc;
@@ -164,6 +168,10 @@ async fn run(plan: Plan) {
     ] {
         extra.extend(off(flag));
     }
+    // WORKER_THREADS=N: the servers run with `--worker-threads N`.
+    if let Ok(threads) = std::env::var("WORKER_THREADS") {
+        extra.extend(["--worker-threads".to_owned(), threads]);
+    }
     let on = if database.starts_with("postgres://") {
         "PostgreSQL"
     } else {
@@ -213,7 +221,7 @@ async fn run(plan: Plan) {
     let mut pending = futures_util::stream::FuturesUnordered::new();
     let mut latencies = Vec::new();
     let cpu_before: Vec<Duration> = processes.iter().map(|s| cpu_of(s.pid())).collect();
-    let profile = perf_record(processes);
+    let profile = perf_record(processes, "");
     let started = tokio::time::Instant::now();
     let mut n = 0;
     loop {
@@ -288,7 +296,7 @@ async fn stages(count: usize, a: &ServerProcess, accounts: &[AppAccount], databa
             .ok();
     }
     stage.end(count);
-    let profile = perf_record(&[a]);
+    let profile = perf_record(&[a], "");
     let stage = measure("the app's login: upgrade, handshake, signature checks, writes");
     let server_id = ServerId::from_base64(&a.server_id).expect("id");
     for n in 0..count {
@@ -299,6 +307,56 @@ async fn stages(count: usize, a: &ServerProcess, accounts: &[AppAccount], databa
     }
     stage.end(count);
     perf_stop(profile);
+
+    // The same logins with `IN_FLIGHT` of them at a time: the server's CPU per login under
+    // throughput. One at a time (above), each message and statement finds the server idle and
+    // pays a sleep and a wake-up; with logins in flight a worker moves from one to the next.
+    let in_flight = env_or("IN_FLIGHT", 16);
+    let load_nonce = |n: usize| format!("load-{n}");
+    for n in 0..count {
+        let path = format!("/servers/{}/sessions/qr/login", a.server_id);
+        assert_eq!(
+            a.api("GET", &path, Some(&load_nonce(n)), None).await.status,
+            200
+        );
+    }
+    let profile = perf_record(&[a], ".load");
+    let stage = measure("the app's login, IN_FLIGHT at a time");
+    // `CLIENTS` threads drive them (one alone cannot keep the server busy), each its share.
+    let clients = env_or("CLIENTS", 2).max(1);
+    let per_client = in_flight.div_ceil(clients);
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            for client in 0..clients {
+                let load_nonce = &load_nonce;
+                let server_id = &server_id;
+                scope.spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("client runtime");
+                    rt.block_on(async move {
+                        let mut pending = futures_util::stream::FuturesUnordered::new();
+                        let mut n = client;
+                        loop {
+                            while pending.len() < per_client && n < count {
+                                let reference =
+                                    SessionRef::derive(server_id, load_nonce(n).as_bytes()).0;
+                                pending.push(raw::log_in(&accounts[n % accounts.len()], reference));
+                                n += clients;
+                            }
+                            match pending.next().await {
+                                Some(result) => result.expect("login"),
+                                None => break,
+                            }
+                        }
+                    });
+                });
+            }
+        });
+    });
+    stage.end(count);
+    perf_stop(profile);
 }
 
 /// The server CPU and database transactions from `begin` to `end`.
@@ -307,6 +365,7 @@ struct Stage<'a> {
     server: &'a ServerProcess,
     database: &'a str,
     cpu: Duration,
+    started: Instant,
     transactions: Option<u64>,
 }
 
@@ -319,11 +378,13 @@ impl<'a> Stage<'a> {
             server,
             database,
             cpu: cpu_of(server.pid()),
+            started: Instant::now(),
             transactions,
         }
     }
 
     fn end(self, count: usize) {
+        let wall = self.started.elapsed().as_secs_f64();
         let cpu = (cpu_of(self.server.pid()) - self.cpu).as_secs_f64() * 1e3 / count as f64;
         let transactions = self
             .transactions
@@ -332,7 +393,13 @@ impl<'a> Stage<'a> {
             .map_or("-".to_owned(), |(t0, t1)| {
                 format!("{:.1}", (t1 - t0).saturating_sub(1) as f64 / count as f64)
             });
-        println!("| {} | {cpu:.3} ms | {transactions} |", self.name);
+        // The rate and the server's busy share say whether it idled between operations.
+        let rate = count as f64 / wall;
+        let busy = 100.0 * cpu * rate / 1e3;
+        println!(
+            "| {} | {cpu:.3} ms | {transactions} | {rate:.0}/s | server busy {busy:.0} % of a core |",
+            self.name
+        );
     }
 }
 
@@ -347,11 +414,13 @@ fn settled_transactions(database: &str) -> Option<u64> {
 
 /// With `PERF_DATA=<file>`, `perf record` samples the server processes during the logins
 /// (`scripts/perf-stages.sh <file>` sums the samples by stage).
-fn perf_record(processes: &[&ServerProcess]) -> Option<std::process::Child> {
-    let out = std::env::var("PERF_DATA").ok()?;
+fn perf_record(processes: &[&ServerProcess], suffix: &str) -> Option<std::process::Child> {
+    let out = std::env::var("PERF_DATA").ok()? + suffix;
     let pids: Vec<String> = processes.iter().map(|s| s.pid().to_string()).collect();
     let child = std::process::Command::new("perf")
         .args(["record", "-F", "1999", "-o", &out, "-p", &pids.join(",")])
+        // PERF_CALL_GRAPH=1: with call chains (the kernel's are whole; ours lack frame pointers).
+        .args(std::env::var_os("PERF_CALL_GRAPH").map(|_| "-g"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -14,7 +14,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::{
     ArgsError, LimitsConfig, LoginCheckConfig, PushConfig, RetentionConfig, ServerConfig,
     DEFAULT_DATA_DIR, DEFAULT_LISTEN, ENV_DATABASE_URL, ENV_DATA_DIR, ENV_LISTEN, ENV_PUBLIC_URL,
-    LIMIT_OPTIONS, LOGIN_CHECK_OPTIONS, PUSH_OPTIONS, RETENTION_OPTIONS,
+    ENV_WORKER_THREADS, LIMIT_OPTIONS, LOGIN_CHECK_OPTIONS, PUSH_OPTIONS, RETENTION_OPTIONS,
 };
 use crate::config_file::ENV_CONFIG;
 
@@ -86,6 +86,10 @@ struct MainArgs {
     /// [default: http://<listen>]
     #[arg(long, value_name = "URL", env = ENV_PUBLIC_URL, hide_env_values = true)]
     public_url: Option<String>,
+    /// Threads that serve requests; 1 costs the least CPU per login, more use more cores of
+    /// one machine (docs/server.md) [default: one per CPU]
+    #[arg(long, value_name = "N", env = ENV_WORKER_THREADS, hide_env_values = true)]
+    worker_threads: Option<String>,
 }
 
 /// The push-sender options, in [`PUSH_OPTIONS`] order.
@@ -485,6 +489,19 @@ impl Cli {
             }
         }
         let database_url = main.database_url.or_else(|| from_file("--database-url"));
+        // An empty value is "not set", as for the other options.
+        let worker_threads = main
+            .worker_threads
+            .or_else(|| from_file("--worker-threads"));
+        let worker_threads = match worker_threads.filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(value) => Some(
+                value
+                    .trim()
+                    .parse()
+                    .map_err(|_| ArgsError::InvalidWorkerThreads(value.clone()))?,
+            ),
+        };
         Ok(Self::Run(ServerConfig {
             listen,
             data_dir: PathBuf::from(data_dir),
@@ -494,6 +511,7 @@ impl Cli {
             limits,
             retention,
             login_checks,
+            worker_threads,
         }))
     }
 }

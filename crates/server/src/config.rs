@@ -2,6 +2,7 @@
 //! configuration file (args.rs, config_file.rs) resolve to.
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 pub(crate) use crate::limits::options::LIMIT_OPTIONS;
@@ -24,6 +25,8 @@ pub const ENV_DATA_DIR: &str = "NEXTAUTH_DATA_DIR";
 pub const ENV_DATABASE_URL: &str = "NEXTAUTH_DATABASE_URL";
 /// Environment variable giving the URL browsers and apps reach the server at.
 pub const ENV_PUBLIC_URL: &str = "NEXTAUTH_PUBLIC_URL";
+/// Environment variable giving the number of worker threads.
+pub const ENV_WORKER_THREADS: &str = "NEXTAUTH_WORKER_THREADS";
 /// Environment variable naming the Firebase service-account JSON file (FCM sender).
 pub const ENV_FCM_CREDENTIALS: &str = "NEXTAUTH_FCM_CREDENTIALS";
 /// Environment variable overriding the FCM endpoint (default `https://fcm.googleapis.com`).
@@ -69,6 +72,9 @@ pub struct ServerConfig {
     pub retention: RetentionConfig,
     /// GeoIP, the fraud webhook and the push rate per account.
     pub login_checks: LoginCheckConfig,
+    /// The async runtime's worker threads; `None`: one per CPU. Read by the binary, which
+    /// builds the runtime (docs/benchmarks.md, "Cluster": one costs the least CPU per login).
+    pub worker_threads: Option<NonZeroUsize>,
 }
 
 /// Configuration of the push senders (see docs/push.md). A sender is built for each platform
@@ -186,6 +192,7 @@ impl Default for ServerConfig {
             limits: LimitsConfig::default(),
             retention: RetentionConfig::default(),
             login_checks: LoginCheckConfig::default(),
+            worker_threads: None,
         }
     }
 }
@@ -210,6 +217,9 @@ pub enum ArgsError {
     /// A public URL that is not http(s).
     #[error("invalid public URL `{0}`: expected http://… or https://…")]
     InvalidPublicUrl(String),
+    /// A worker thread count that is not a whole number of at least 1.
+    #[error("invalid worker thread count `{0}`: expected a whole number of at least 1")]
+    InvalidWorkerThreads(String),
     /// The configuration file could not be read or has a bad line.
     #[error("configuration file: {0}")]
     ConfigFile(String),

@@ -15,7 +15,9 @@ use sqlx::migrate::{Migrate, Migrator};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 mod dialect;
+mod hot;
 pub use dialect::sqlite_dialect;
+pub use hot::HotConnection;
 
 /// Which database a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,8 @@ pub struct Db {
     /// Set while the database may have ended connections (the process lost its `LISTEN`
     /// connection, [`crate::cluster`]): every pooled connection is then tested before use.
     suspect: Arc<AtomicBool>,
+    /// The connections of an app's login's statements ([`Db::hot`]).
+    hot: Arc<hot::HotConnections>,
 }
 
 /// The migrations (`crates/server/migrations/`, PostgreSQL's dialect), embedded at build time.
@@ -80,6 +84,8 @@ static SQLITE_MIGRATOR: LazyLock<Migrator> =
 /// by the `LISTEN` connection, and then all connections are tested until the process listens
 /// again ([`Db::set_suspect`]).
 const IDLE_CHECK: Duration = Duration::from_millis(50);
+/// How long a statement waits for a connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The advisory lock the hand-written runner (before sqlx's migrator) took on PostgreSQL; taken
 /// around the bridge and the migrator, so a process of either kind waits for the other.
@@ -115,7 +121,7 @@ impl Db {
         let suspect = Arc::new(AtomicBool::new(false));
         let test_all = suspect.clone();
         let mut options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .test_before_acquire(false)
             .before_acquire(move |conn, meta| {
                 let test = meta.idle_for >= IDLE_CHECK || test_all.load(Ordering::SeqCst);
@@ -140,10 +146,16 @@ impl Db {
             options = options.max_connections(16);
         }
         let pool = options.connect(url).await?;
+        let hot_max = match backend {
+            // SQLite runs one write at a time anyway.
+            Backend::Sqlite => 4,
+            Backend::Postgres => 8,
+        };
         let db = Self {
             pool,
             backend,
             suspect,
+            hot: Arc::new(hot::HotConnections::new(hot_max, ACQUIRE_TIMEOUT)),
         };
         db.migrate().await?;
         Ok(db)
@@ -152,6 +164,13 @@ impl Db {
     /// Whether the database may have ended pooled connections (see the `suspect` field).
     pub fn set_suspect(&self, suspect: bool) {
         self.suspect.store(suspect, Ordering::SeqCst);
+    }
+
+    /// A connection for one of an app's login's statements, which the caller gives back with
+    /// [`HotConnection::release`] once they succeeded: no test round trip as it comes back
+    /// (db/hot.rs).
+    pub async fn hot(&self) -> Result<HotConnection<'_>, sqlx::Error> {
+        self.hot.take(&self.pool, &self.suspect).await
     }
 
     async fn migrate(&self) -> Result<(), DbError> {

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use nextauth_server::Cli;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -15,7 +14,7 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let mut config = match Cli::parse(std::env::args_os().skip(1)) {
+    let config = match Cli::parse(std::env::args_os().skip(1)) {
         Ok(Cli::Run(config)) => config,
         Ok(Cli::Print(text)) => {
             print!("{text}");
@@ -34,6 +33,20 @@ async fn main() -> ExitCode {
         }
     };
 
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = config.worker_threads {
+        runtime.worker_threads(threads.get());
+    }
+    match runtime.enable_all().build() {
+        Ok(runtime) => runtime.block_on(run(config)),
+        Err(err) => {
+            eprintln!("nextauth-server: cannot start the runtime: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(mut config: nextauth_server::ServerConfig) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(err) => {

@@ -104,6 +104,29 @@ fn limits_and_retention_from_env() {
 }
 
 #[test]
+fn worker_threads_from_flag_env_or_default() {
+    assert_eq!(run(with_env(&[], &[])).worker_threads, None);
+    let config = run(with_env(&[("NEXTAUTH_WORKER_THREADS", "3")], &[]));
+    assert_eq!(config.worker_threads.map(|n| n.get()), Some(3));
+    let config = run(with_env(
+        &[("NEXTAUTH_WORKER_THREADS", "3")],
+        &["--worker-threads", "1"],
+    ));
+    assert_eq!(config.worker_threads.map(|n| n.get()), Some(1));
+    assert_eq!(
+        run(with_env(&[], &["--worker-threads", ""])).worker_threads,
+        None
+    );
+    for bad in ["0", "1.5", "two"] {
+        assert_eq!(
+            with_env(&[], &["--worker-threads", bad]).err(),
+            Some(ArgsError::InvalidWorkerThreads(bad.to_owned())),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
 fn a_bad_variable_is_named() {
     let err = with_env(&[("NEXTAUTH_LISTEN", "nope")], &[]).unwrap_err();
     assert!(err.to_string().contains("NEXTAUTH_LISTEN"), "{err}");

@@ -194,11 +194,14 @@ pub async fn by_key(
     server: &ServerId,
     key: &PublicKey,
 ) -> StoreResult<Option<AccountRow>> {
+    // Every app's exchange reads it: on a connection given back untested (db/hot.rs).
+    let mut conn = db.hot().await?;
     let row = sqlx::query("SELECT * FROM accounts WHERE server_id = $1 AND public_key = $2")
         .bind(server.0.to_vec())
         .bind(key.0.to_vec())
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *conn)
         .await?;
+    conn.release();
     row.as_ref().map(AccountRow::from_row).transpose()
 }
 

@@ -1,9 +1,10 @@
 //! A login's writes: the session logged in (only if it still waits for one, see
 //! [`sessions::SCANNABLE`]), then the account's login time (the owner is here: push logins are
-//! welcome again) and the user's. Each statement through the pool costs round trips of its own
+//! welcome again) and the user's. Each statement costs round trips of its own
 //! (docs/benchmarks.md, "Where a login's server CPU goes"), so PostgreSQL gets the three in one
 //! statement (data-modifying `WITH`, the last two only when the first applied) and SQLite,
-//! which has no such statement, gets them on one connection.
+//! which has no such statement, gets them on one connection; either on a connection given back
+//! untested (db/hot.rs).
 
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use sqlx::Row;
@@ -90,17 +91,20 @@ async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
     if let Some(payload) = login.announce {
         query = super::bind_announcement(query, payload);
     }
-    let row = query.fetch_one(&db.pool).await?;
+    let mut conn = db.hot().await?;
+    let row = query.fetch_one(&mut *conn).await?;
+    conn.release();
     Ok(row.try_get::<i64, _>(0)? == 1)
 }
 
 async fn log_in_sqlite(db: &Db, login: Login<'_>) -> StoreResult<bool> {
     debug_assert!(login.announce.is_none(), "announcements are PostgreSQL's");
-    let mut conn = db.pool.acquire().await?;
+    let mut conn = db.hot().await?;
     let moved = bind_session_update(&session_update(), &login)
         .execute(&mut *conn)
         .await?;
     if moved.rows_affected() != 1 {
+        conn.release();
         return Ok(false);
     }
     sqlx::query(
@@ -119,5 +123,6 @@ async fn log_in_sqlite(db: &Db, login: Login<'_>) -> StoreResult<bool> {
             .execute(&mut *conn)
             .await?;
     }
+    conn.release();
     Ok(true)
 }

@@ -325,7 +325,10 @@ pub async fn scan(
     if let Some(payload) = with.announce {
         query = super::bind_announcement(query, payload);
     }
-    let row = query.fetch_optional(&db.pool).await?;
+    // An app's login's statement: on a connection given back untested (db/hot.rs).
+    let mut conn = db.hot().await?;
+    let row = query.fetch_optional(&mut *conn).await?;
+    conn.release();
     row.as_ref().map(SessionRow::from_row).transpose()
 }
 
