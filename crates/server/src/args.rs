@@ -489,11 +489,8 @@ impl Cli {
             }
         }
         let database_url = main.database_url.or_else(|| from_file("--database-url"));
-        // An empty value is "not set", as for the other options.
-        let worker_threads = main
-            .worker_threads
-            .or_else(|| from_file("--worker-threads"));
-        let worker_threads = match worker_threads.filter(|v| !v.trim().is_empty()) {
+        let [worker_threads] = layer([main.worker_threads], ["--worker-threads"], &mut from_file);
+        let worker_threads = match worker_threads {
             None => None,
             Some(value) => Some(
                 value

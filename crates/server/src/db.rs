@@ -84,6 +84,12 @@ static SQLITE_MIGRATOR: LazyLock<Migrator> =
 /// by the `LISTEN` connection, and then all connections are tested until the process listens
 /// again ([`Db::set_suspect`]).
 const IDLE_CHECK: Duration = Duration::from_millis(50);
+/// Whether a connection idle for `idle_for` is tested before it is handed out: the rule of
+/// the pool and of [`Db::hot`]'s connections.
+fn needs_test(idle_for: Duration, suspect: &AtomicBool) -> bool {
+    idle_for >= IDLE_CHECK || suspect.load(Ordering::SeqCst)
+}
+
 /// How long a statement waits for a connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -124,7 +130,7 @@ impl Db {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .test_before_acquire(false)
             .before_acquire(move |conn, meta| {
-                let test = meta.idle_for >= IDLE_CHECK || test_all.load(Ordering::SeqCst);
+                let test = needs_test(meta.idle_for, &test_all);
                 Box::pin(async move {
                     if test {
                         conn.ping().await?;

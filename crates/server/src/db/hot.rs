@@ -7,17 +7,17 @@
 //! connections come from the pool, detached from it, and are given back only by
 //! [`HotConnection::release`] once their statement succeeded: one dropped on an error, a
 //! cancelled statement or a panic is closed instead, so no connection with work in flight is
-//! handed out again. One idle for [`IDLE_CHECK`] or more, or taken while the database is
-//! suspect, is tested first, as the pool's are.
+//! handed out again. One is tested before it is handed out by the pool's rule
+//! ([`needs_test`]: idle for 50 ms or more, or the database suspect).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::IDLE_CHECK;
+use super::needs_test;
 
 /// The connections of [`super::Db::hot`], in use and idle together.
 pub(super) struct HotConnections {
@@ -48,7 +48,7 @@ impl HotConnections {
     pub(super) async fn take<'a>(
         &'a self,
         pool: &AnyPool,
-        suspect: &Arc<AtomicBool>,
+        suspect: &AtomicBool,
     ) -> Result<HotConnection<'a>, sqlx::Error> {
         let slot = tokio::time::timeout(self.acquire_timeout, self.slots.acquire())
             .await
@@ -61,7 +61,7 @@ impl HotConnections {
                 let conn = pool.acquire().await?.detach();
                 return Ok(HotConnection::new(conn, self, slot));
             };
-            if since.elapsed() < IDLE_CHECK && !suspect.load(Ordering::SeqCst) {
+            if !needs_test(since.elapsed(), suspect) {
                 return Ok(HotConnection::new(conn, self, slot));
             }
             match conn.ping().await {
@@ -158,7 +158,7 @@ mod tests {
         conn.release();
 
         // Idle past the check: tested (a ping), and still handed out.
-        tokio::time::sleep(super::IDLE_CHECK * 2).await;
+        tokio::time::sleep(super::super::IDLE_CHECK * 2).await;
         let conn = db.hot().await.expect("after idling");
         conn.release();
         assert_eq!(db.hot.idle_count(), 1);
