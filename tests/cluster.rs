@@ -306,3 +306,28 @@ async fn sigterm_drains_a_process_and_its_sockets_reconnect_through_the_balancer
     tokio::join!(watch, login);
     assert_eq!(a.session(next_nonce).await["loggedin"], true);
 }
+
+/// `--worker-threads N` sets the runtime's workers (one costs the least CPU per login,
+/// docs/benchmarks.md), the default is one per CPU, and the process says which it runs with.
+#[tokio::test]
+async fn the_worker_thread_count_is_the_one_asked_for() {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (extra, expected) in [
+        (vec![], cpus),
+        (vec!["--worker-threads", "1"], 1),
+        (vec!["--worker-threads", "3"], 3),
+    ] {
+        let extra: Vec<String> = extra.into_iter().map(str::to_owned).collect();
+        let server = ServerProcess::start_logged_with("nextauth_server=info", &extra).await;
+        let wanted = format!("runtime started worker_threads={expected}");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !server.log_text().lines().any(|l| l.ends_with(&wanted)) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{extra:?}: no `{wanted}` in the log:\n{}",
+                server.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

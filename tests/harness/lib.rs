@@ -116,7 +116,12 @@ impl ServerProcess {
     /// Starts the server on a fresh data directory logging at `filter` (a `RUST_LOG` value),
     /// and keeps what it logs for [`ServerProcess::log_text`].
     pub async fn start_logged(filter: &str) -> Self {
-        Self::spawn(TempDir::new("server"), None, &[], None, Some(filter)).await
+        Self::start_logged_with(filter, &[]).await
+    }
+
+    /// Like [`ServerProcess::start_logged`], with extra command-line arguments.
+    pub async fn start_logged_with(filter: &str, extra: &[String]) -> Self {
+        Self::spawn(TempDir::new("server"), None, extra, None, Some(filter)).await
     }
 
     /// What the server logged so far (without colours), when started with

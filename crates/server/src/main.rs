@@ -47,6 +47,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(mut config: nextauth_server::ServerConfig) -> ExitCode {
+    // What `--worker-threads` (or the CPU count) gave, for the operator (docs/server.md).
+    let workers = tokio::runtime::Handle::current().metrics().num_workers();
+    tracing::info!(worker_threads = workers, "runtime started");
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(err) => {
