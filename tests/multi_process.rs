@@ -412,3 +412,66 @@ async fn a_login_announces_itself_from_its_own_statements() {
         );
     }
 }
+
+/// A plain login costs its own statements and no more: the scan at the hello, the account by
+/// its key, and the login's writes. That is three on PostgreSQL (the server's row comes from
+/// the cache, the writes are one statement) and six on SQLite (the server's row, the scan, the
+/// account, then the session, the account and the user written on one connection). Each costs the server a round trip
+/// (docs/benchmarks.md), so one more is a regression; this one once ran after every login to
+/// move a session that was no longer `scanned` back to `new`, finding nothing to do.
+#[tokio::test]
+async fn a_login_runs_only_its_own_statements() {
+    let data = TempDir::new("statements");
+    let database = shared_database(&data);
+    let postgres = database.starts_with("postgres");
+    // One app connection at a time: a new one is admitted only once the last one's exchange
+    // has ended, everything after it included.
+    let extra = [
+        "--database-url".to_owned(),
+        database,
+        "--app-connections-per-ip".to_owned(),
+        "1".to_owned(),
+    ];
+    let server = ServerProcess::start_logged_with("warn,sqlx::query=debug", &extra).await;
+    let account = raw_account(&server, "counted").await;
+    let nonce = "counted-1";
+    server.login_code(nonce).await;
+    exchanges_ended(&server).await;
+    let before = server.log_text().len();
+
+    raw::log_in(&account, reference(&server.server_id, nonce))
+        .await
+        .expect("login");
+    exchanges_ended(&server).await;
+    let log = server.log_text();
+    assert_eq!(server.session(nonce).await["loggedin"], true);
+    // Each statement's line names its rows (sqlx's `rows_affected`), whatever its SQL.
+    let statements: Vec<&str> = log[before..]
+        .lines()
+        .filter(|l| l.contains("sqlx::query") && l.contains("rows_affected="))
+        .collect();
+    let summary = statements.join("\n");
+    let expected = if postgres { 3 } else { 6 };
+    assert_eq!(
+        statements.len(),
+        expected,
+        "statements of a login:\n{summary}"
+    );
+}
+
+/// Waits until the server admits an app connection again (started with
+/// `--app-connections-per-ip 1`): every exchange before has ended.
+async fn exchanges_ended(server: &ServerProcess) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // Not an upgrade: admitted (and refused as a bad request), or refused with 429.
+        let r = nextauth_e2e::request(server.addr, "GET", "/sigmai", &[], b"")
+            .await
+            .expect("request");
+        if r.status != 429 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "an app exchange never ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -99,6 +99,7 @@ pub async fn enrol(
     pin_verifier: Option<[u8; 32]>,
 ) -> EndpointResult<()> {
     let (state, server, account_key, session) = (ex.state, ex.server, ex.account_key, ex.session);
+    let scanned = ex.scanned;
     let now = clock::now();
     if server.settings.profile.second_factor == SecondFactorPolicy::Pin && pin_verifier.is_none() {
         return Err(conn.refuse(session, codes::PIN_REQUIRED).await);
@@ -128,7 +129,7 @@ pub async fn enrol(
     };
     let account_id = accounts::create(&state.db, &state.master, &state.rng, new, now).await?;
     let userid = grant.userid.as_deref();
-    if !log_in(state, server, &session_ref, account_id, userid, "").await? {
+    if !log_in(state, server, &session_ref, scanned, account_id, userid, "").await? {
         // The session moved on meanwhile (logged in or out elsewhere): no account without
         // its login.
         accounts::delete(&state.db, &server.server_id, account_id).await?;
@@ -200,7 +201,17 @@ pub async fn login(
     }
     let userid = account.userid.as_deref();
     let id = account.account_id;
-    if !log_in(state, server, &session_ref, id, userid, &user_input).await? {
+    if !log_in(
+        state,
+        server,
+        &session_ref,
+        scanned,
+        id,
+        userid,
+        &user_input,
+    )
+    .await?
+    {
         return Err(conn.refuse(session, codes::SESSION_UNKNOWN).await);
     }
     // The next login gets a new number (and pushes are welcome again: log_in).
@@ -324,11 +335,15 @@ pub async fn transaction(
 }
 
 /// Logs the account into the session, if the session still waits for a login (never over a
-/// logged-in or ended one); returns whether it did.
+/// logged-in or ended one); returns whether it did. Once it did, the exchange no longer holds
+/// the session `scanned`: nothing moves it back to `new` at the exchange's end. That would
+/// cost every login a statement that finds nothing to do, and once the session has been
+/// logged out and scanned by another app, it would undo that app's scan.
 async fn log_in(
     state: &SharedState,
     server: &ServerRow,
     session_ref: &SessionRef,
+    scanned: &mut Option<(ServerId, SessionRef)>,
     account_id: i64,
     userid: Option<&str>,
     user_input: &str,
@@ -351,6 +366,7 @@ async fn log_in(
         return Ok(false);
     }
     state.announced(change, announce.as_deref());
+    *scanned = None;
     tracing::info!(account_id, "logged in");
     Ok(true)
 }
