@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use nextauth_e2e::balancer::{balancer, free_front, pair_behind, Balance};
+use nextauth_e2e::proc_stats::thread_waits;
 use nextauth_e2e::{raw, request, App, ServerProcess, TempDir};
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_sdk::{FlowState, HistoryStatus, Response};
@@ -330,4 +331,27 @@ async fn the_worker_thread_count_is_the_one_asked_for() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// The process's own thread only waits for the server to end: connections are accepted on the
+/// worker that serves them. (Accepted on the main thread, each new connection meant a wake-up
+/// there and a hand-over to the worker: with one worker thread, a futex call and a context
+/// switch for every third app login, docs/benchmarks.md.)
+#[tokio::test]
+async fn connections_are_accepted_on_the_worker_threads() {
+    let extra = ["--worker-threads".to_owned(), "1".to_owned()];
+    let server = ServerProcess::start_with(TempDir::new("accept"), None, &extra).await;
+    let main_thread = server.pid();
+    let before = thread_waits(server.pid(), main_thread);
+    for _ in 0..50 {
+        let r = request(server.addr, "GET", "/healthz", &[], b"")
+            .await
+            .expect("healthz");
+        assert_eq!(r.status, 200);
+    }
+    let waits = thread_waits(server.pid(), main_thread) - before;
+    assert!(
+        waits < 5,
+        "the main thread woke {waits} times for 50 connections"
+    );
 }

@@ -43,3 +43,14 @@ fn clock_ticks_per_second() -> f64 {
             .unwrap_or(100.0)
     })
 }
+
+/// How many times thread `tid` of process `pid` gave up its CPU to wait (its voluntary context
+/// switches: each a sleep and a wake-up); 0 where /proc cannot be read.
+pub fn thread_waits(pid: u32, tid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -16,7 +16,8 @@
 //! `CLIENTS` (2) client threads. `WORKER_THREADS=N`: the servers run with `--worker-threads N`;
 //! `NEXTAUTH_SERVER_BIN`: another server binary (a `production` build, or one to compare).
 //! `PERF_DATA=<file>`: `perf record` samples the servers during the logins
-//! (`scripts/perf-stages.sh <file>`; `<file>.load` for the logins in flight).
+//! (`scripts/perf-stages.sh <file>`; `<file>.load` for the logins in flight); with
+//! `PERF_TRACE=1` as well, `perf trace -s` counts their system calls into that file instead.
 //! Under `cargo test` a short smoke pass runs.
 
 use std::sync::Arc;
@@ -417,8 +418,15 @@ fn settled_transactions(database: &str) -> Option<u64> {
 fn perf_record(processes: &[&ServerProcess], suffix: &str) -> Option<std::process::Child> {
     let out = std::env::var("PERF_DATA").ok()? + suffix;
     let pids: Vec<String> = processes.iter().map(|s| s.pid().to_string()).collect();
+    // PERF_TRACE=1: instead of samples, each system call counted (`perf trace -s`), to a
+    // text file of that name.
+    let record = match std::env::var_os("PERF_TRACE") {
+        Some(_) => vec!["trace", "-s", "-o"],
+        None => vec!["record", "-F", "1999", "-o"],
+    };
     let child = std::process::Command::new("perf")
-        .args(["record", "-F", "1999", "-o", &out, "-p", &pids.join(",")])
+        .args(record)
+        .args([&out, "-p", &pids.join(",")])
         // PERF_CALL_GRAPH=1: with call chains (the kernel's are whole; ours lack frame pointers).
         .args(std::env::var_os("PERF_CALL_GRAPH").map(|_| "-g"))
         .stdout(std::process::Stdio::null())

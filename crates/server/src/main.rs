@@ -38,7 +38,13 @@ fn main() -> ExitCode {
         runtime.worker_threads(threads.get());
     }
     match runtime.enable_all().build() {
-        Ok(runtime) => runtime.block_on(run(config)),
+        // On a worker, not on this thread: the accept loop then hands each connection to the
+        // worker it runs on, instead of waking one from here (with one worker thread, a
+        // futex wake-up and a context switch for every third connection, docs/benchmarks.md).
+        Ok(runtime) => runtime.block_on(async {
+            // A panic has been reported by the hook already.
+            tokio::spawn(run(config)).await.unwrap_or(ExitCode::FAILURE)
+        }),
         Err(err) => {
             eprintln!("nextauth-server: cannot start the runtime: {err}");
             ExitCode::FAILURE
