@@ -427,8 +427,13 @@ fn perf_record(processes: &[&ServerProcess], suffix: &str) -> Option<std::proces
     let child = std::process::Command::new("perf")
         .args(record)
         .args([&out, "-p", &pids.join(",")])
-        // PERF_CALL_GRAPH=1: with call chains (the kernel's are whole; ours lack frame pointers).
-        .args(std::env::var_os("PERF_CALL_GRAPH").map(|_| "-g"))
+        // PERF_CALL_GRAPH=1: with call chains (the kernel's are whole; ours lack frame
+        // pointers); PERF_CALL_GRAPH=dwarf: whole ones, unwound from copies of the stack.
+        .args(match std::env::var("PERF_CALL_GRAPH").as_deref() {
+            Ok("dwarf") => vec!["--call-graph", "dwarf"],
+            Ok(_) => vec!["-g"],
+            Err(_) => vec![],
+        })
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
