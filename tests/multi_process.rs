@@ -432,7 +432,10 @@ async fn a_login_runs_only_its_own_statements() {
         "--app-connections-per-ip".to_owned(),
         "1".to_owned(),
     ];
-    let server = ServerProcess::start_logged_with("warn,sqlx::query=debug", &extra).await;
+    // Statements are logged with the span of the app connection that made them, so the
+    // periodic ones (the ping deadline check every 2 s) are told apart.
+    let filter = "warn,nextauth_server=info,sqlx::query=debug";
+    let server = ServerProcess::start_logged_with(filter, &extra).await;
     let account = raw_account(&server, "counted").await;
     let nonce = "counted-1";
     server.login_code(nonce).await;
@@ -448,7 +451,9 @@ async fn a_login_runs_only_its_own_statements() {
     // Each statement's line names its rows (sqlx's `rows_affected`), whatever its SQL.
     let statements: Vec<&str> = log[before..]
         .lines()
-        .filter(|l| l.contains("sqlx::query") && l.contains("rows_affected="))
+        .filter(|l| {
+            l.contains(" app{") && l.contains("sqlx::query") && l.contains("rows_affected=")
+        })
         .collect();
     let summary = statements.join("\n");
     let expected = if postgres { 3 } else { 6 };
