@@ -416,9 +416,9 @@ async fn a_login_announces_itself_from_its_own_statements() {
 /// A plain login costs its own statements and no more: the scan at the hello, the account by
 /// its key, and the login's writes. That is three on PostgreSQL (the server's row comes from
 /// the cache, the writes are one statement) and six on SQLite (the server's row, the scan, the
-/// account, then the session, the account and the user written on one connection). Each costs the server a round trip
-/// (docs/benchmarks.md), so one more is a regression; this one once ran after every login to
-/// move a session that was no longer `scanned` back to `new`, finding nothing to do.
+/// account, then the session, the account and the user written on one connection). Each
+/// costs the server a round trip (docs/benchmarks.md), so one more is a regression; one once
+/// ran after every login to move a session no longer `scanned` back to `new`, for nothing.
 #[tokio::test]
 async fn a_login_runs_only_its_own_statements() {
     let data = TempDir::new("statements");
@@ -433,8 +433,9 @@ async fn a_login_runs_only_its_own_statements() {
         "1".to_owned(),
     ];
     // Statements are logged with the span of the app connection that made them, so the
-    // periodic ones (the ping deadline check every 2 s) are told apart.
-    let filter = "warn,nextauth_server=info,sqlx::query=debug";
+    // periodic ones (the ping deadline check every 2 s) are told apart; requests log their
+    // answer (see `exchanges_ended`).
+    let filter = "warn,nextauth_server=debug,sqlx::query=debug";
     let server = ServerProcess::start_logged_with(filter, &extra).await;
     let account = raw_account(&server, "counted").await;
     let nonce = "counted-1";
@@ -465,15 +466,26 @@ async fn a_login_runs_only_its_own_statements() {
 }
 
 /// Waits until the server admits an app connection again (started with
-/// `--app-connections-per-ip 1`): every exchange before has ended.
+/// `--app-connections-per-ip 1`): every exchange before has ended. Then waits until the
+/// admitted request's own log line has been read, so that everything the exchanges logged
+/// before it is in [`ServerProcess::log_text`] too.
 async fn exchanges_ended(server: &ServerProcess) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
+        let from = server.log_text().len();
         // Not an upgrade: admitted (and refused as a bad request), or refused with 429.
         let r = nextauth_e2e::request(server.addr, "GET", "/sigmai", &[], b"")
             .await
             .expect("request");
         if r.status != 429 {
+            let answered = format!(
+                "route=/sigmai}}: nextauth_server::trace: answered status={}",
+                r.status
+            );
+            while !server.log_text()[from..].contains(&answered) {
+                assert!(Instant::now() < deadline, "no `{answered}` in the log");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             return;
         }
         assert!(Instant::now() < deadline, "an app exchange never ended");
