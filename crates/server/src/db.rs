@@ -90,7 +90,7 @@ fn needs_test(idle_for: Duration, suspect: &AtomicBool) -> bool {
     idle_for >= IDLE_CHECK || suspect.load(Ordering::SeqCst)
 }
 
-/// How long a statement waits for a connection.
+/// How long a statement waits for a connection (from the pool or [`Db::hot`]).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The advisory lock the hand-written runner (before sqlx's migrator) took on PostgreSQL; taken
@@ -161,7 +161,7 @@ impl Db {
             pool,
             backend,
             suspect,
-            hot: Arc::new(hot::HotConnections::new(hot_max, ACQUIRE_TIMEOUT)),
+            hot: Arc::new(hot::HotConnections::new(hot_max)),
         };
         db.migrate().await?;
         Ok(db)

@@ -12,18 +12,17 @@
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use super::needs_test;
+use super::{needs_test, ACQUIRE_TIMEOUT};
 
 /// The connections of [`super::Db::hot`], in use and idle together.
 pub(super) struct HotConnections {
     idle: Mutex<Vec<(AnyConnection, Instant)>>,
     slots: Semaphore,
-    acquire_timeout: Duration,
 }
 
 impl std::fmt::Debug for HotConnections {
@@ -35,11 +34,10 @@ impl std::fmt::Debug for HotConnections {
 }
 
 impl HotConnections {
-    pub(super) fn new(max: usize, acquire_timeout: Duration) -> Self {
+    pub(super) fn new(max: usize) -> Self {
         Self {
             idle: Mutex::new(Vec::new()),
             slots: Semaphore::new(max),
-            acquire_timeout,
         }
     }
 
@@ -50,7 +48,7 @@ impl HotConnections {
         pool: &AnyPool,
         suspect: &AtomicBool,
     ) -> Result<HotConnection<'a>, sqlx::Error> {
-        let slot = tokio::time::timeout(self.acquire_timeout, self.slots.acquire())
+        let slot = tokio::time::timeout(ACQUIRE_TIMEOUT, self.slots.acquire())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?
             .map_err(|_| sqlx::Error::PoolClosed)?;
