@@ -28,7 +28,7 @@ cargo test --workspace --doc
 database_url=$(scripts/postgres.sh)
 NEXTAUTH_TEST_DATABASE_URL=$database_url cargo test --workspace \
   --test api --test app_endpoint --test geoip --test push_senders --test sweep --test web \
-  --test logs --test migrations --test multi_process --test cluster --test pg_restart \
+  --test logins --test logs --test migrations --test multi_process --test cluster --test pg_restart \
   --test resume --test drain
 NEXTAUTH_TEST_DATABASE_URL=$database_url cargo test --workspace --test attacks -- pin::
 

@@ -320,3 +320,27 @@ async fn a_reset_pin_is_set_again_at_the_next_login() {
     ex.send(&AppRecord::PinProof { proof: new_proof }).await;
     assert_eq!(ex.recv_within(10).await, Some(ServerRecord::Accepted));
 }
+
+/// The integrator's other way out: once it blocks the account, the stolen device logs in
+/// nowhere, whether the PIN is due (the refusal comes before the question) or not (then the
+/// login would be written by the very statement that reads the account, store/logins.rs, whose
+/// condition refuses it). A guard older than d8ada6b (it never failed there), kept here because
+/// that statement now decides it, on PostgreSQL as `scripts/test.sh` runs it.
+#[tokio::test]
+async fn a_stolen_device_cannot_log_in_once_its_account_is_blocked() {
+    let server = server().await;
+    let victim = StolenDevice::enrol(&server).await;
+    let block = format!(
+        "/servers/{}/accounts/{}/?blocked=true",
+        server.server_id, victim.account_id
+    );
+    server.api_ok("PUT", &block, None, None, "block").await;
+    for (timeout, nonce) in [(0, "blocked-pin-due"), (60, "blocked-pin-not-due")] {
+        server
+            .configure(serde_json::json!({ "pinTimeout": timeout }))
+            .await;
+        let (_ex, first) = victim.login_to_pin_question(&server, nonce).await;
+        assert_eq!(first, ServerRecord::Refused { code: 108 }, "{nonce}");
+        assert_eq!(server.session(nonce).await["loggedin"], false, "{nonce}");
+    }
+}

@@ -48,7 +48,7 @@ async fn log_in(
     account: &AppAccount,
     nonce: &str,
 ) -> (app::Exchange, Option<ServerRecord>) {
-    let mut ex = app::open_known(account, Purpose::Login, login_ref(server, nonce).await)
+    let mut ex = app::open_known(account, Purpose::Login, server.login_session(nonce).await.0)
         .await
         .unwrap();
     ex.finish(&account.key, &ClientRequest::login(String::new()))
@@ -56,17 +56,6 @@ async fn log_in(
         .unwrap();
     let answer = ex.recv().await;
     (ex, answer)
-}
-
-async fn login_ref(server: &TestServer, nonce: &str) -> [u8; 16] {
-    let row = server.demo_server().await;
-    match codes::login_code(&server.state, &row, nonce, None, now())
-        .await
-        .unwrap()
-    {
-        QrPayload::Login(code) => code.session_ref.0,
-        other => panic!("expected a login code, got {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -101,7 +90,7 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
     let server_id = server.server_id();
     let user = |db| nextauth_server::store::users::get(db, &server_id, "alice");
 
-    let reference = login_ref(&server, "login-nonce").await;
+    let reference = server.login_session("login-nonce").await.0;
     let mut ex = app::open_known(&account, Purpose::Login, reference)
         .await
         .unwrap();
@@ -301,9 +290,13 @@ async fn declining_tells_the_browser() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([3; 32]);
     let account = enrol(&server, "e", &device).await;
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "deny").await)
-        .await
-        .unwrap();
+    let mut ex = app::open_known(
+        &account,
+        Purpose::Login,
+        server.login_session("deny").await.0,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         session(&server, "deny").await.event,
         SessionEvent::ConfirmScan
@@ -317,9 +310,13 @@ async fn declining_tells_the_browser() {
         (SessionState::New, SessionEvent::Cancel)
     );
 
-    let mut ex = app::open_known(&account, Purpose::Login, login_ref(&server, "none").await)
-        .await
-        .unwrap();
+    let mut ex = app::open_known(
+        &account,
+        Purpose::Login,
+        server.login_session("none").await.0,
+    )
+    .await
+    .unwrap();
     let changes = server.state.changes.subscribe();
     ex.abort(AbortReason::NoAccounts).await;
     changed(&server, changes, "none").await;
@@ -644,6 +641,49 @@ async fn server_side_deletion_reaches_the_app_then_removes_the_account() {
             .unwrap()
             .is_none()
     );
+}
+
+/// A blocked account is refused (108) and its session stays as it was; unblocked, it logs in
+/// again. On PostgreSQL the refusal comes from the statement that would write the login
+/// (store/logins.rs), which reads the account and writes nothing for a blocked one.
+#[tokio::test]
+async fn a_blocked_account_is_refused_until_it_is_unblocked() {
+    let server = TestServer::start().await;
+    let device = DeviceSecret::from_bytes([10; 32]);
+    let account = enrol(&server, "b0", &device).await;
+    let (db, id) = (&server.state.db, server.server_id());
+    let stored = server.account_row(&account).await;
+    // The enrolment logged in: its login time is cleared to see whether the next one writes.
+    sqlx::query("UPDATE accounts SET lastlogin = 0")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert!(accounts::set_blocked(db, &id, stored.account_id, true)
+        .await
+        .unwrap());
+
+    let (_ex, answer) = log_in(&server, &account, "b1").await;
+    assert_eq!(answer, Some(ServerRecord::Refused { code: 108 }));
+    let s = session(&server, "b1").await;
+    assert_ne!(s.state, SessionState::LoggedIn);
+    assert_eq!(s.account_id, None);
+    assert_eq!(
+        server.account_row(&account).await.lastlogin,
+        0,
+        "nothing written"
+    );
+
+    assert!(accounts::set_blocked(db, &id, stored.account_id, false)
+        .await
+        .unwrap());
+    let (_ex, answer) = log_in(&server, &account, "b2").await;
+    assert_eq!(answer, Some(ServerRecord::Accepted));
+    let s = session(&server, "b2").await;
+    assert_eq!(
+        (s.state, s.account_id),
+        (SessionState::LoggedIn, Some(stored.account_id))
+    );
+    assert!(server.account_row(&account).await.lastlogin > 0);
 }
 
 #[tokio::test]

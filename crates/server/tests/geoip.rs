@@ -11,9 +11,6 @@ use futures_util::{SinkExt, StreamExt};
 use nextauth_protocol::handshake::Purpose;
 use nextauth_protocol::messages::ServerContext;
 use nextauth_protocol::pin::DeviceSecret;
-use nextauth_protocol::qr::QrPayload;
-use nextauth_server::clock::now;
-use nextauth_server::codes;
 use nextauth_server::limits::client_ip::ProxyNet;
 use nextauth_server::login_checks::observed::GeoIp;
 use nextauth_server::{LoginCheckConfig, ServerConfig, ServerError};
@@ -226,18 +223,6 @@ async fn enrol(server: &TestServer) -> AppAccount {
         .await
 }
 
-/// The login session of `nonce`, as a website creates it when it shows a code.
-async fn login_session(server: &TestServer, nonce: &str) -> nextauth_protocol::ids::SessionRef {
-    let row = server.demo_server().await;
-    match codes::login_code(&server.state, &row, nonce, None, now())
-        .await
-        .unwrap()
-    {
-        QrPayload::Login(code) => code.session_ref,
-        other => panic!("expected a login code, got {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn the_login_prompt_shows_where_the_browser_is() {
     let db = TempFile::new("server.mmdb", &mmdb::city_database(NETWORKS));
@@ -259,7 +244,7 @@ async fn the_login_prompt_shows_where_the_browser_is() {
     .into_iter()
     .enumerate()
     {
-        let session = login_session(&server, &format!("geo-{n}")).await;
+        let session = server.login_session(&format!("geo-{n}")).await;
         // The browser, as the proxy forwards it.
         let mut request = format!("ws://{}/ws", server.addr)
             .into_client_request()

@@ -8,7 +8,6 @@ use nextauth_protocol::handshake::Purpose;
 use nextauth_protocol::ids::SessionRef;
 use nextauth_protocol::messages::{AppRecord, ClientRequest, ServerRecord};
 use nextauth_protocol::pin::DeviceSecret;
-use nextauth_protocol::qr::QrPayload;
 use nextauth_server::clock::now;
 use nextauth_server::codes;
 use nextauth_server::store::sessions::{self, SessionState};
@@ -29,20 +28,9 @@ async fn state_of(server: &TestServer, session_ref: [u8; 16]) -> (SessionState, 
     (row.state, row.account_id)
 }
 
-async fn login_ref(server: &TestServer, nonce: &str) -> [u8; 16] {
-    let row = server.demo_server().await;
-    match codes::login_code(&server.state, &row, nonce, None, now())
-        .await
-        .unwrap()
-    {
-        QrPayload::Login(code) => code.session_ref.0,
-        other => panic!("expected a login code, got {other:?}"),
-    }
-}
-
 /// Logs `account` into a new session for `nonce`; returns the open exchange and the ref.
 async fn log_in(server: &TestServer, account: &AppAccount, nonce: &str) -> (Exchange, [u8; 16]) {
-    let reference = login_ref(server, nonce).await;
+    let reference = server.login_session(nonce).await.0;
     let mut ex = app::open_known(account, Purpose::Login, reference)
         .await
         .unwrap();
@@ -167,7 +155,7 @@ async fn a_resume_is_refused_for_another_account_and_for_a_session_that_is_not_l
         (SessionState::LoggedIn, Some(alice_id))
     );
     // A session nobody logged into, and one that does not exist.
-    let waiting = login_ref(&server, "r2-waiting").await;
+    let waiting = server.login_session("r2-waiting").await.0;
     let (_, answer) = resume(&alice, waiting).await;
     assert_eq!(answer, Some(ServerRecord::Refused { code: 111 }));
     assert_eq!(state_of(&server, waiting).await.0, SessionState::New);

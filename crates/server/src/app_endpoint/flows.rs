@@ -32,7 +32,17 @@ impl Exchange<'_> {
     /// The account the app authenticated as, refusing unknown, deleted and blocked ones.
     pub(super) async fn usable_account(&mut self, conn: &mut Conn) -> EndpointResult<AccountRow> {
         let key = &self.account_key;
-        match accounts::by_key(&self.state.db, &self.server.server_id, key).await? {
+        let account = accounts::by_key(&self.state.db, &self.server.server_id, key).await?;
+        self.usable(conn, account).await
+    }
+
+    /// `account` (the one with the app's key, if any) when it is usable; else refused.
+    async fn usable(
+        &mut self,
+        conn: &mut Conn,
+        account: Option<AccountRow>,
+    ) -> EndpointResult<AccountRow> {
+        match account {
             Some(a) if a.deleted => Err(conn.refuse(self.session, codes::AUTH_FAILED).await),
             Some(a) if a.blocked => Err(conn.refuse(self.session, codes::ACCOUNT_BLOCKED).await),
             Some(a) => Ok(a),
@@ -54,8 +64,10 @@ impl Exchange<'_> {
     }
 }
 
-/// Whether a PIN entry is due given the timeout in minutes (-1 never, 0 always).
-pub fn pin_due(timeout_minutes: i32, last_pin_at: u64, now: u64) -> bool {
+/// Whether a PIN entry is due given the timeout in minutes (-1 never, 0 always): the rule that
+/// [`pin_due_if_entered_by`] states as a bound (their test holds them together).
+#[cfg(test)]
+fn pin_due(timeout_minutes: i32, last_pin_at: u64, now: u64) -> bool {
     match timeout_minutes {
         t if t < 0 => false,
         0 => true,
@@ -63,15 +75,30 @@ pub fn pin_due(timeout_minutes: i32, last_pin_at: u64, now: u64) -> bool {
     }
 }
 
-/// Whether a login or approval asks for the PIN: when it is due, and always after the
-/// integrator reset it (the app sets it again).
-fn pin_asked(account: &AccountRow, timeout_minutes: i32, now: u64) -> bool {
-    account.has_pin && (account.pin_reset || pin_due(timeout_minutes, account.last_pin_at, now))
+/// The latest PIN entry time (Unix s) that is due again now, given the timeout in minutes (-1
+/// never, 0 always): the bound the login's statement compares `last_pin_at` with.
+fn pin_due_if_entered_by(timeout_minutes: i32, now: u64) -> i64 {
+    let now = i64::try_from(now).unwrap_or(i64::MAX);
+    match timeout_minutes {
+        t if t < 0 => i64::MIN,
+        0 => i64::MAX,
+        t => now.saturating_sub(i64::from(t) * 60),
+    }
+}
+
+/// This server's second-factor rule, with the login's or the transaction's PIN timeout in
+/// minutes, at `now`.
+fn second_factor_rule(server: &ServerRow, timeout_minutes: i32, now: u64) -> logins::Unasked {
+    logins::Unasked {
+        pin_required: server.settings.profile.second_factor == SecondFactorPolicy::Pin,
+        pin_due_if_entered_by: pin_due_if_entered_by(timeout_minutes, now),
+    }
 }
 
 /// The second factor of a login or an approval: an account enrolled before the server
 /// required a PIN gets one first (HEADLESS_UPGRADE); otherwise the PIN is asked when due
-/// (`due`: the login's or the transaction's PIN timeout in minutes, and the time now).
+/// (`due`: the login's or the transaction's PIN timeout in minutes, and the time now), and
+/// always after the integrator reset it (the app sets it again).
 async fn second_factor(
     state: &SharedState,
     server: &ServerRow,
@@ -80,10 +107,11 @@ async fn second_factor(
     conn: &mut Conn,
     session: &mut Session,
 ) -> EndpointResult<Verdict> {
-    if server.settings.profile.second_factor == SecondFactorPolicy::Pin && !account.has_pin {
+    let rule = second_factor_rule(server, timeout_minutes, now);
+    if rule.sets_pin(account) {
         return pin::upgrade(state, account, conn, session).await;
     }
-    if pin_asked(account, timeout_minutes, now) {
+    if rule.enters_pin(account) {
         return pin::ask(state, server, account, conn, session).await;
     }
     Ok(Verdict::Right)
@@ -159,61 +187,22 @@ pub async fn login(
     answer: LoginAnswer,
     asked: Asked,
 ) -> EndpointResult<()> {
-    let account = ex.usable_account(conn).await?;
-    let (state, server, session, scanned) = (ex.state, ex.server, ex.session, ex.scanned);
-    let LoginAnswer {
-        user_input,
-        number,
-        app_login,
-    } = answer;
-    if !checks::number_matches(asked.number.as_deref(), &number) {
-        // Denied, reported, and counted like a denied push; the browser gets a new number so
-        // that guessing starts over.
-        checks::report(
-            state,
-            &server.server_id,
-            &account,
-            "number",
-            session_ref.0,
-            &asked.observed,
-        )
-        .await?;
-        accounts::push_denied(&state.db, account.account_id).await?;
-        let fresh = crate::login_checks::number::new_number_other_than(
-            &state.rng,
-            server.settings.number_length,
-            asked.number.as_deref(),
-        )?;
-        sessions::set_match_number(&state.db, &server.server_id, &session_ref, Some(&fresh))
-            .await?;
-        unscan(state, scanned, SessionEvent::Cancel).await?;
-        return Err(conn.refuse(session, codes::WRONG_NUMBER).await);
-    }
-    let now = clock::now();
-    let due = (server.settings.profile.pin_timeout, now);
-    if second_factor(state, server, &account, due, conn, session).await? == Verdict::Blocked {
+    // The common login (the right number or none asked, no PIN to enter or set) is written by
+    // the statement that reads the account; any other is checked first (`log_in_checked`).
+    let number_right = checks::number_matches(asked.number.as_deref(), &answer.number);
+    let (account, logged_in) = if number_right && !answer.app_login {
+        let timeout = ex.server.settings.profile.pin_timeout;
+        let unasked = second_factor_rule(ex.server, timeout, clock::now());
+        let (account, logged_in) =
+            log_in_by_key(&mut ex, &session_ref, unasked, &answer.user_input).await?;
+        (ex.usable(conn, account).await?, logged_in)
+    } else {
+        (ex.usable_account(conn).await?, false)
+    };
+    if !logged_in && !log_in_checked(&mut ex, conn, &account, session_ref, &answer, &asked).await? {
         return Ok(());
     }
-    if app_login {
-        // The app's own session exists from the moment an account authenticated to it.
-        sessions::ensure(&state.db, &server.server_id, &session_ref, now).await?;
-        sessions::mark_app_login(&state.db, &server.server_id, &session_ref).await?;
-    }
-    let userid = account.userid.as_deref();
-    let id = account.account_id;
-    if !log_in(
-        state,
-        server,
-        &session_ref,
-        scanned,
-        id,
-        userid,
-        &user_input,
-    )
-    .await?
-    {
-        return Err(conn.refuse(session, codes::SESSION_UNKNOWN).await);
-    }
+    let (state, server, session) = (ex.state, ex.server, ex.session);
     // The next login gets a new number (and pushes are welcome again: log_in).
     if asked.number.is_some() {
         sessions::set_match_number(&state.db, &server.server_id, &session_ref, None).await?;
@@ -228,6 +217,59 @@ pub async fn login(
         account.account_id,
     )
     .await
+}
+
+/// A login that the account's lookup did not write (a wrong number, a PIN to enter or set, the
+/// app's own login, or a session that moved on): checked, then written. Returns whether it
+/// was; `false` when the PIN is blocked (the app was told).
+async fn log_in_checked(
+    ex: &mut Exchange<'_>,
+    conn: &mut Conn,
+    account: &AccountRow,
+    session_ref: SessionRef,
+    answer: &LoginAnswer,
+    asked: &Asked,
+) -> EndpointResult<bool> {
+    let (state, server) = (ex.state, ex.server);
+    if !checks::number_matches(asked.number.as_deref(), &answer.number) {
+        // Denied, reported, and counted like a denied push; the browser gets a new number so
+        // that guessing starts over.
+        checks::report(
+            state,
+            &server.server_id,
+            account,
+            "number",
+            session_ref.0,
+            &asked.observed,
+        )
+        .await?;
+        accounts::push_denied(&state.db, account.account_id).await?;
+        let fresh = crate::login_checks::number::new_number_other_than(
+            &state.rng,
+            server.settings.number_length,
+            asked.number.as_deref(),
+        )?;
+        sessions::set_match_number(&state.db, &server.server_id, &session_ref, Some(&fresh))
+            .await?;
+        unscan(state, ex.scanned, SessionEvent::Cancel).await?;
+        return Err(conn.refuse(ex.session, codes::WRONG_NUMBER).await);
+    }
+    let now = clock::now();
+    let due = (server.settings.profile.pin_timeout, now);
+    if second_factor(state, server, account, due, conn, ex.session).await? == Verdict::Blocked {
+        return Ok(false);
+    }
+    if answer.app_login {
+        // The app's own session exists from the moment an account authenticated to it.
+        sessions::ensure(&state.db, &server.server_id, &session_ref, now).await?;
+        sessions::mark_app_login(&state.db, &server.server_id, &session_ref).await?;
+    }
+    let userid = account.userid.as_deref();
+    let (id, input) = (account.account_id, answer.user_input.as_str());
+    if !log_in(state, server, &session_ref, ex.scanned, id, userid, input).await? {
+        return Err(conn.refuse(ex.session, codes::SESSION_UNKNOWN).await);
+    }
+    Ok(true)
 }
 
 /// "This was not me" on a login: the session goes back to waiting, a fraud report is
@@ -348,32 +390,97 @@ async fn log_in(
     userid: Option<&str>,
     user_input: &str,
 ) -> EndpointResult<bool> {
+    let announce = state.inline_announcement(&Change::Session(server.server_id, *session_ref));
+    let login = login_write(server, session_ref, user_input, announce.as_deref());
+    if !logins::log_in(&state.db, account_id, userid, login).await? {
+        return Ok(false);
+    }
+    logged_in(state, server, session_ref, scanned, announce, account_id);
+    Ok(true)
+}
+
+/// The account with the app's key (`None`: none), and whether [`log_in`]'s writes were made
+/// in the same statement: only for a usable account that `unasked` lets log in at once.
+async fn log_in_by_key(
+    ex: &mut Exchange<'_>,
+    session_ref: &SessionRef,
+    unasked: logins::Unasked,
+    user_input: &str,
+) -> EndpointResult<(Option<AccountRow>, bool)> {
+    let (state, server) = (ex.state, ex.server);
+    let announce = state.inline_announcement(&Change::Session(server.server_id, *session_ref));
+    let login = login_write(server, session_ref, user_input, announce.as_deref());
+    let found = logins::log_in_by_key(&state.db, &ex.account_key, unasked, login).await?;
+    let Some((account, true)) = found else {
+        return Ok((found.map(|(account, _)| account), false));
+    };
+    logged_in(
+        state,
+        server,
+        session_ref,
+        ex.scanned,
+        announce,
+        account.account_id,
+    );
+    Ok((Some(account), true))
+}
+
+/// A login's writes, with its announcement to the other processes (PostgreSQL).
+fn login_write<'a>(
+    server: &'a ServerRow,
+    session_ref: &'a SessionRef,
+    user_input: &'a str,
+    announce: Option<&'a str>,
+) -> logins::Login<'a> {
     let now = clock::now();
     let ping_time = server.settings.profile.ping_time;
-    let change = Change::Session(server.server_id, *session_ref);
-    let announce = state.inline_announcement(&change);
-    let login = logins::Login {
+    logins::Login {
         server: &server.server_id,
         session: session_ref,
-        account_id,
-        userid,
         user_input,
         now,
         ping_deadline: (ping_time > 0).then(|| ping_deadlines::after(now, ping_time)),
-        announce: announce.as_deref(),
-    };
-    if !logins::log_in(&state.db, login).await? {
-        return Ok(false);
+        announce,
     }
+}
+
+/// After a login was written: announced in this process, no longer `scanned` ([`log_in`]).
+fn logged_in(
+    state: &SharedState,
+    server: &ServerRow,
+    session_ref: &SessionRef,
+    scanned: &mut Option<(ServerId, SessionRef)>,
+    announce: Option<String>,
+    account_id: i64,
+) {
+    let change = Change::Session(server.server_id, *session_ref);
     state.announced(change, announce.as_deref());
     *scanned = None;
     tracing::info!(account_id, "logged in");
-    Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pin_due;
+    use super::{pin_due, pin_due_if_entered_by};
+
+    /// The bound that the login's statement compares `last_pin_at` with says what `pin_due`
+    /// says, around each edge and at the extremes.
+    #[test]
+    fn the_pin_bound_says_what_pin_due_says() {
+        let times = [
+            0, 1, 59, 60, 61, 299, 300, 301, 999_699, 999_700, 999_701, 1_000_000,
+        ];
+        for timeout in [i32::MIN, -5, -1, 0, 1, 5, 60, i32::MAX] {
+            for now in times.into_iter().chain([u64::MAX]) {
+                for last in times {
+                    let bound = pin_due_if_entered_by(timeout, now);
+                    let by_bound = i64::try_from(last).is_ok_and(|at| at <= bound);
+                    let due = pin_due(timeout, last, now);
+                    assert_eq!(by_bound, due, "timeout {timeout}, now {now}, last {last}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn pin_timeouts() {

@@ -71,7 +71,7 @@ fn context(label: &str, server: &ServerId, key: &PublicKey) -> Vec<u8> {
 }
 
 impl AccountRow {
-    fn from_row(row: &AnyRow) -> StoreResult<Self> {
+    pub(super) fn from_row(row: &AnyRow) -> StoreResult<Self> {
         let pk: Vec<u8> = row.try_get("public_key")?;
         let pin_verifier_sealed: Option<Vec<u8>> = row.try_get("pin_verifier_sealed")?;
         Ok(Self {

@@ -5,25 +5,27 @@
 //! statement (data-modifying `WITH`, the last two only when the first applied) and SQLite,
 //! which has no such statement, gets them on one connection; either on a connection given back
 //! untested (db/hot.rs).
+//!
+//! A login that asks nothing more of the app ([`Unasked`]) is written by [`log_in_by_key`]:
+//! on PostgreSQL the account's lookup by its key joins that statement, so such a login costs
+//! the exchange one statement after its scan instead of two.
 
+use nextauth_protocol::crypto::PublicKey;
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use sqlx::Row;
 
+use super::accounts::{self, AccountRow};
 use super::sessions::{self, SessionEvent, SessionState};
 use super::StoreResult;
 use crate::db::{Backend, Db};
 
-/// One login to record.
+/// One login to record (the account is given apart: [`log_in`], [`log_in_by_key`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Login<'a> {
     /// The server.
     pub server: &'a ServerId,
     /// The session logged into.
     pub session: &'a SessionRef,
-    /// The account logged in.
-    pub account_id: i64,
-    /// The account's user, if it has one.
-    pub userid: Option<&'a str>,
     /// What the person typed (`""`: nothing asked).
     pub user_input: &'a str,
     /// The time of the login.
@@ -37,12 +39,59 @@ pub struct Login<'a> {
     pub announce: Option<&'a str>,
 }
 
-/// `SET … WHERE …` of the session's move to `loggedin`; `$1` account, `$2` input, `$3` time,
-/// `$4` server, `$5` session, `$6` the ping deadline (NULL: none).
-fn session_update() -> String {
+/// The second-factor rule of a login or an approval: whether the app sets a PIN first (the
+/// server requires one and the account has none: the upgrade) or enters it (the account has
+/// one, and the integrator reset it or its timeout ran out). The app endpoint asks by it
+/// (`app_endpoint::flows`), and a login that it asks nothing is written at once
+/// ([`log_in_by_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unasked {
+    /// The server requires a PIN.
+    pub pin_required: bool,
+    /// A PIN entered at this time (Unix s) or before is due again; `i64::MIN`: never due,
+    /// `i64::MAX`: always.
+    pub pin_due_if_entered_by: i64,
+}
+
+impl Unasked {
+    /// The account has no PIN and must set one.
+    pub fn sets_pin(&self, account: &AccountRow) -> bool {
+        self.pin_required && !account.has_pin
+    }
+
+    /// The account has a PIN and must enter it.
+    pub fn enters_pin(&self, account: &AccountRow) -> bool {
+        account.has_pin
+            && (account.pin_reset
+                || i64::try_from(account.last_pin_at)
+                    .is_ok_and(|at| at <= self.pin_due_if_entered_by))
+    }
+
+    /// Whether the account logs in without a second-factor step.
+    pub fn asks_nothing(&self, account: &AccountRow) -> bool {
+        !self.sets_pin(account) && !self.enters_pin(account)
+    }
+
+    /// The same, as a condition on an `accounts` row; binds nothing (the values are numbers).
+    fn condition(&self) -> String {
+        format!(
+            "blocked = 0 AND deleted = 0 \
+             AND NOT ({required} = 1 AND pin_verifier_sealed IS NULL) \
+             AND NOT (pin_verifier_sealed IS NOT NULL \
+                      AND (pin_reset <> 0 OR last_pin_at <= {due}))",
+            required = i64::from(self.pin_required),
+            due = self.pin_due_if_entered_by,
+        )
+    }
+}
+
+/// `SET … WHERE …` of the session's move to `loggedin`; `account` the account id (`$1`, or an
+/// expression), `$2` input, `$3` time, `$4` server, `$5` session, `$6` the ping deadline
+/// (NULL: none).
+fn session_update(account: &str) -> String {
     format!(
-        "UPDATE sessions SET state = '{state}', event = '{event}', account_id = $1, \
-         last_account_id = $1, user_input = $2, version = version + 1, updated = $3, \
+        "UPDATE sessions SET state = '{state}', event = '{event}', account_id = {account}, \
+         last_account_id = {account}, user_input = $2, version = version + 1, updated = $3, \
          ping_deadline = $6 \
          WHERE server_id = $4 AND session_ref = $5 AND state IN ({scannable})",
         state = SessionState::LoggedIn.as_str(),
@@ -51,10 +100,10 @@ fn session_update() -> String {
     )
 }
 
-/// `sql` (which holds [`session_update`]) with `$1` to `$6` bound from `login`.
-fn bind_session_update<'q>(sql: &'q str, login: &Login<'_>) -> super::AnyQuery<'q> {
-    sqlx::query(sql)
-        .bind(login.account_id)
+/// `query` (`$1` bound, the account or its key) with `$2` to `$6` of [`session_update`] bound
+/// from `login`.
+fn bind_session_update<'q>(query: super::AnyQuery<'q>, login: &Login<'_>) -> super::AnyQuery<'q> {
+    query
         .bind(login.user_input.to_owned())
         .bind(login.now as i64)
         .bind(login.server.0.to_vec())
@@ -64,43 +113,123 @@ fn bind_session_update<'q>(sql: &'q str, login: &Login<'_>) -> super::AnyQuery<'
 
 /// Logs the account into the session if it still waits for a login, and records the login
 /// time of the account and its user; returns whether it did.
-pub async fn log_in(db: &Db, login: Login<'_>) -> StoreResult<bool> {
+pub async fn log_in(
+    db: &Db,
+    account_id: i64,
+    userid: Option<&str>,
+    login: Login<'_>,
+) -> StoreResult<bool> {
     match db.backend {
-        Backend::Postgres => log_in_postgres(db, login).await,
-        Backend::Sqlite => log_in_sqlite(db, login).await,
+        Backend::Postgres => log_in_postgres(db, account_id, userid, login).await,
+        Backend::Sqlite => log_in_sqlite(db, account_id, userid, login).await,
     }
 }
 
-async fn log_in_postgres(db: &Db, login: Login<'_>) -> StoreResult<bool> {
+/// The account with this key, and whether it was logged into the session: only when it is
+/// neither blocked nor deleted, `unasked` says nothing is left to ask, and the session still
+/// waits for a login. `None`: no such account. On PostgreSQL one statement reads the account
+/// and writes the login; on SQLite the account is read first.
+pub async fn log_in_by_key(
+    db: &Db,
+    key: &PublicKey,
+    unasked: Unasked,
+    login: Login<'_>,
+) -> StoreResult<Option<(AccountRow, bool)>> {
+    if db.backend == Backend::Postgres {
+        return log_in_by_key_postgres(db, key, unasked, login).await;
+    }
+    let Some(account) = accounts::by_key(db, login.server, key).await? else {
+        return Ok(None);
+    };
+    if account.blocked || account.deleted || !unasked.asks_nothing(&account) {
+        return Ok(Some((account, false)));
+    }
+    let userid = account.userid.as_deref();
+    let logged_in = log_in_sqlite(db, account.account_id, userid, login).await?;
+    Ok(Some((account, logged_in)))
+}
+
+/// The writes after the session's move (`s`): the account's and the user's login times, and
+/// the announcement from `$first` on; `account` and `userid` are SQL expressions.
+fn after_session_update(account: &str, userid: &str, first: usize, announce: bool) -> String {
+    let (announce, announced) = match announce {
+        true => super::announcing(first),
+        false => (String::new(), ""),
+    };
+    format!(
+        "a AS (UPDATE accounts SET lastlogin = $3, push_strikes = 0, push_outstanding = 0 \
+               WHERE account_id = {account} AND EXISTS (SELECT 1 FROM s) RETURNING 1), \
+         u AS (UPDATE users SET lastlogin = $3 WHERE server_id = $4 AND userid = {userid} \
+               AND EXISTS (SELECT 1 FROM s) RETURNING 1){announce} \
+         SELECT (SELECT COUNT(*) FROM s) AS logged_in{announced}"
+    )
+}
+
+async fn log_in_by_key_postgres(
+    db: &Db,
+    key: &PublicKey,
+    unasked: Unasked,
+    login: Login<'_>,
+) -> StoreResult<Option<(AccountRow, bool)>> {
+    // `$1` the key; `$7`, `$8` the announcement's channel and payload, sent only if the
+    // session moved. The account is read from the statement's snapshot, as before its own
+    // update (`a`), and returned whatever was written.
+    let ok = "(SELECT account_id FROM ok)";
+    let sql = format!(
+        "WITH acc AS (SELECT * FROM accounts WHERE server_id = $4 AND public_key = $1), \
+         ok AS (SELECT account_id, userid FROM acc WHERE {usable}), \
+         s AS ({session} AND EXISTS (SELECT 1 FROM ok) RETURNING 1), \
+         {rest}, acc.* FROM acc",
+        usable = unasked.condition(),
+        session = session_update(ok),
+        rest = after_session_update(ok, "(SELECT userid FROM ok)", 7, login.announce.is_some()),
+    );
+    let mut query = bind_session_update(sqlx::query(&sql).bind(key.0.to_vec()), &login);
+    if let Some(payload) = login.announce {
+        query = super::bind_announcement(query, payload);
+    }
+    let mut conn = db.hot().await?;
+    let row = query.fetch_optional(&mut *conn).await?;
+    conn.release();
+    let Some(row) = row else { return Ok(None) };
+    let logged_in = row.try_get::<i64, _>("logged_in")? == 1;
+    Ok(Some((AccountRow::from_row(&row)?, logged_in)))
+}
+
+async fn log_in_postgres(
+    db: &Db,
+    account_id: i64,
+    userid: Option<&str>,
+    login: Login<'_>,
+) -> StoreResult<bool> {
     // `$7` the user id (NULL: no user, so no row); `$8`, `$9` the announcement's channel and
     // payload, sent only if the session moved.
-    let (announce, announced) = match login.announce {
-        Some(_) => super::announcing(8),
-        None => (String::new(), ""),
-    };
     let sql = format!(
-        "WITH s AS ({session} RETURNING 1), \
-         a AS (UPDATE accounts SET lastlogin = $3, push_strikes = 0, push_outstanding = 0 \
-               WHERE account_id = $1 AND EXISTS (SELECT 1 FROM s) RETURNING 1), \
-         u AS (UPDATE users SET lastlogin = $3 WHERE server_id = $4 AND userid = $7 \
-               AND EXISTS (SELECT 1 FROM s) RETURNING 1){announce} \
-         SELECT COUNT(*){announced} FROM s",
-        session = session_update(),
+        "WITH s AS ({session} RETURNING 1), {rest}",
+        session = session_update("$1"),
+        rest = after_session_update("$1", "$7", 8, login.announce.is_some()),
     );
-    let mut query = bind_session_update(&sql, &login).bind(login.userid.map(str::to_owned));
+    let mut query = bind_session_update(sqlx::query(&sql).bind(account_id), &login)
+        .bind(userid.map(str::to_owned));
     if let Some(payload) = login.announce {
         query = super::bind_announcement(query, payload);
     }
     let mut conn = db.hot().await?;
     let row = query.fetch_one(&mut *conn).await?;
     conn.release();
-    Ok(row.try_get::<i64, _>(0)? == 1)
+    Ok(row.try_get::<i64, _>("logged_in")? == 1)
 }
 
-async fn log_in_sqlite(db: &Db, login: Login<'_>) -> StoreResult<bool> {
+async fn log_in_sqlite(
+    db: &Db,
+    account_id: i64,
+    userid: Option<&str>,
+    login: Login<'_>,
+) -> StoreResult<bool> {
     debug_assert!(login.announce.is_none(), "announcements are PostgreSQL's");
     let mut conn = db.hot().await?;
-    let moved = bind_session_update(&session_update(), &login)
+    let sql = session_update("$1");
+    let moved = bind_session_update(sqlx::query(&sql).bind(account_id), &login)
         .execute(&mut *conn)
         .await?;
     if moved.rows_affected() != 1 {
@@ -112,10 +241,10 @@ async fn log_in_sqlite(db: &Db, login: Login<'_>) -> StoreResult<bool> {
          WHERE account_id = $2",
     )
     .bind(login.now as i64)
-    .bind(login.account_id)
+    .bind(account_id)
     .execute(&mut *conn)
     .await?;
-    if let Some(userid) = login.userid {
+    if let Some(userid) = userid {
         sqlx::query("UPDATE users SET lastlogin = $1 WHERE server_id = $2 AND userid = $3")
             .bind(login.now as i64)
             .bind(login.server.0.to_vec())

@@ -93,6 +93,19 @@ impl TestServer {
             .expect("the demo server")
     }
 
+    /// The demo server's login session of `nonce`, as a website creates it when it shows a
+    /// login code.
+    pub async fn login_session(&self, nonce: &str) -> nextauth_protocol::ids::SessionRef {
+        let row = self.demo_server().await;
+        match codes::login_code(&self.state, &row, nonce, None, now())
+            .await
+            .expect("a login code")
+        {
+            nextauth_protocol::qr::QrPayload::Login(code) => code.session_ref,
+            other => panic!("expected a login code, got {other:?}"),
+        }
+    }
+
     /// Changes the demo server's settings; returns its row as stored then.
     pub async fn configure(&self, change: impl FnOnce(&mut ServerSettings)) -> ServerRow {
         let row = self.demo_server().await;
