@@ -72,16 +72,25 @@ impl Unasked {
         !self.sets_pin(account) && !self.enters_pin(account)
     }
 
-    /// The same, as a condition on an `accounts` row; binds nothing (the values are numbers).
-    fn condition(&self) -> String {
+    /// The same, as a condition on an `accounts` row, with `pin_required` as the parameter
+    /// `$first` and `pin_due_if_entered_by` as the next ([`Unasked::bind`]). Parameters, not
+    /// literals: the bound moves every second, and a statement text of its own each time
+    /// would be prepared again and crowd sqlx's statement cache.
+    fn condition(first: usize) -> String {
         format!(
             "blocked = 0 AND deleted = 0 \
-             AND NOT ({required} = 1 AND pin_verifier_sealed IS NULL) \
+             AND NOT (${first} = 1 AND pin_verifier_sealed IS NULL) \
              AND NOT (pin_verifier_sealed IS NOT NULL \
-                      AND (pin_reset <> 0 OR last_pin_at <= {due}))",
-            required = i64::from(self.pin_required),
-            due = self.pin_due_if_entered_by,
+                      AND (pin_reset <> 0 OR last_pin_at <= ${}))",
+            first + 1
         )
+    }
+
+    /// Binds the two parameters of [`Unasked::condition`], the next ones of `query`.
+    fn bind<'q>(&self, query: super::AnyQuery<'q>) -> super::AnyQuery<'q> {
+        query
+            .bind(i64::from(self.pin_required))
+            .bind(self.pin_due_if_entered_by)
     }
 }
 
@@ -171,20 +180,21 @@ async fn log_in_by_key_postgres(
     unasked: Unasked,
     login: Login<'_>,
 ) -> StoreResult<Option<(AccountRow, bool)>> {
-    // `$1` the key; `$7`, `$8` the announcement's channel and payload, sent only if the
-    // session moved. The account is read from the statement's snapshot, as before its own
-    // update (`a`), and returned whatever was written.
+    // `$1` the key; `$7`, `$8` the second-factor rule; `$9`, `$10` the announcement's channel
+    // and payload, sent only if the session moved. The account is read from the statement's
+    // snapshot, as before its own update (`a`), and returned whatever was written.
     let ok = "(SELECT account_id FROM ok)";
     let sql = format!(
         "WITH acc AS (SELECT * FROM accounts WHERE server_id = $4 AND public_key = $1), \
          ok AS (SELECT account_id, userid FROM acc WHERE {usable}), \
          s AS ({session} AND EXISTS (SELECT 1 FROM ok) RETURNING 1), \
          {rest}, acc.* FROM acc",
-        usable = unasked.condition(),
+        usable = Unasked::condition(7),
         session = session_update(ok),
-        rest = after_session_update(ok, "(SELECT userid FROM ok)", 7, login.announce.is_some()),
+        rest = after_session_update(ok, "(SELECT userid FROM ok)", 9, login.announce.is_some()),
     );
-    let mut query = bind_session_update(sqlx::query(&sql).bind(key.0.to_vec()), &login);
+    let query = bind_session_update(sqlx::query(&sql).bind(key.0.to_vec()), &login);
+    let mut query = unasked.bind(query);
     if let Some(payload) = login.announce {
         query = super::bind_announcement(query, payload);
     }
