@@ -203,10 +203,8 @@ pub async fn login(
         return Ok(());
     }
     let (state, server, session) = (ex.state, ex.server, ex.session);
-    // The next login gets a new number (and pushes are welcome again: log_in).
-    if asked.number.is_some() {
-        sessions::set_match_number(&state.db, &server.server_id, &session_ref, None).await?;
-    }
+    // The login's statement used up the number (the next login gets a new one) and welcomed
+    // pushes again (store/logins.rs).
     conn.send_record(session, &ServerRecord::Accepted).await?;
     connect::after_login(
         state,

@@ -96,12 +96,13 @@ impl Unasked {
 
 /// `SET … WHERE …` of the session's move to `loggedin`; `account` the account id (`$1`, or an
 /// expression), `$2` input, `$3` time, `$4` server, `$5` session, `$6` the ping deadline
-/// (NULL: none).
+/// (NULL: none). The session's number, if it had one, is used up: the next login of the
+/// session gets a new one.
 fn session_update(account: &str) -> String {
     format!(
         "UPDATE sessions SET state = '{state}', event = '{event}', account_id = {account}, \
          last_account_id = {account}, user_input = $2, version = version + 1, updated = $3, \
-         ping_deadline = $6 \
+         ping_deadline = $6, match_number = NULL \
          WHERE server_id = $4 AND session_ref = $5 AND state IN ({scannable})",
         state = SessionState::LoggedIn.as_str(),
         event = SessionEvent::Login.as_str(),
