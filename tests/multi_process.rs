@@ -417,9 +417,9 @@ async fn a_login_announces_itself_from_its_own_statements() {
 /// its key, and the login's writes. That is two on PostgreSQL (the server's row comes from the
 /// cache; the account is read by the statement that writes the login, store/logins.rs) and six
 /// on SQLite (the server's row, the scan, the account, then the session, the account and the
-/// user written on one connection). Each
-/// costs the server a round trip (docs/benchmarks.md), so one more is a regression; one once
-/// ran after every login to move a session no longer `scanned` back to `new`, for nothing.
+/// user written on one connection). Each costs the server a round trip (docs/benchmarks.md),
+/// so one more is a regression; one once ran after every login to move a session no longer
+/// `scanned` back to `new`, for nothing.
 #[tokio::test]
 async fn a_login_runs_only_its_own_statements() {
     let data = TempDir::new("statements");

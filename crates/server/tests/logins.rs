@@ -1,15 +1,15 @@
 //! A login written by the statement that reads its account (store/logins.rs,
 //! `log_in_by_key`): on PostgreSQL the statement itself decides whether the account may log in
 //! at once, so its condition must say what the app endpoint's second-factor rule says
-//! (`Unasked::asks_nothing`, checked in Rust on SQLite). Every combination of the account's
-//! state and the server's settings is tried against the real database.
+//! (`SecondFactorRule::logs_in_at_once`, checked in Rust on SQLite). Every combination of the
+//! account's state and the server's settings is tried against the real database.
 mod support;
 
 use nextauth_protocol::crypto::PublicKey;
 use nextauth_protocol::ids::{ServerId, SessionRef};
 use nextauth_protocol::pin::DeviceSecret;
 use nextauth_server::clock::now;
-use nextauth_server::store::logins::{self, Login, Unasked};
+use nextauth_server::store::logins::{self, Login, SecondFactorRule};
 use nextauth_server::store::sessions::{self, SessionState};
 use support::TestServer;
 
@@ -70,7 +70,7 @@ async fn a_login_is_written_with_its_account_lookup_only_when_nothing_is_left_to
     let mut rules = Vec::new();
     for pin_required in [false, true] {
         for pin_due_if_entered_by in [i64::MIN, 1_000, i64::MAX] {
-            rules.push(Unasked {
+            rules.push(SecondFactorRule {
                 pin_required,
                 pin_due_if_entered_by,
             });
@@ -92,16 +92,16 @@ async fn a_login_is_written_with_its_account_lookup_only_when_nothing_is_left_to
         .execute(&db.pool)
         .await
         .unwrap();
-        for (j, unasked) in rules.iter().enumerate() {
+        for (j, rule) in rules.iter().enumerate() {
             let session = server.login_session(&format!("login-{i}-{j}")).await;
             let login = plain_login(&server_id, &session);
-            let found = logins::log_in_by_key(db, &stored.public_key, *unasked, login)
+            let found = logins::log_in_by_key(db, &stored.public_key, *rule, login)
                 .await
                 .unwrap();
             let (row, logged_in) = found.expect("the account is found whatever its state");
             assert_eq!(row.account_id, stored.account_id);
-            let expected = !state.blocked && !state.deleted && unasked.asks_nothing(&row);
-            assert_eq!(logged_in, expected, "{state:?} {unasked:?}");
+            let expected = !state.blocked && !state.deleted && rule.asks_nothing(&row);
+            assert_eq!(logged_in, expected, "{state:?} {rule:?}");
             let after = sessions::get(db, &server_id, &session)
                 .await
                 .unwrap()
@@ -110,7 +110,7 @@ async fn a_login_is_written_with_its_account_lookup_only_when_nothing_is_left_to
                 true => SessionState::LoggedIn,
                 false => SessionState::New,
             };
-            assert_eq!(after.state, want, "{state:?} {unasked:?}");
+            assert_eq!(after.state, want, "{state:?} {rule:?}");
             if expected {
                 assert_eq!(after.account_id, Some(stored.account_id));
                 written += 1;
@@ -130,7 +130,7 @@ async fn a_login_is_written_with_its_account_lookup_only_when_nothing_is_left_to
     let login = plain_login(&server_id, &session);
     let unknown = PublicKey([4; 65]);
     assert_ne!(unknown, stored.public_key);
-    let free = Unasked {
+    let free = SecondFactorRule {
         pin_required: false,
         pin_due_if_entered_by: i64::MIN,
     };

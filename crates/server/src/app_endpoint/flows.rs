@@ -88,8 +88,12 @@ fn pin_due_if_entered_by(timeout_minutes: i32, now: u64) -> i64 {
 
 /// This server's second-factor rule, with the login's or the transaction's PIN timeout in
 /// minutes, at `now`.
-fn second_factor_rule(server: &ServerRow, timeout_minutes: i32, now: u64) -> logins::Unasked {
-    logins::Unasked {
+fn second_factor_rule(
+    server: &ServerRow,
+    timeout_minutes: i32,
+    now: u64,
+) -> logins::SecondFactorRule {
+    logins::SecondFactorRule {
         pin_required: server.settings.profile.second_factor == SecondFactorPolicy::Pin,
         pin_due_if_entered_by: pin_due_if_entered_by(timeout_minutes, now),
     }
@@ -192,9 +196,9 @@ pub async fn login(
     let number_right = checks::number_matches(asked.number.as_deref(), &answer.number);
     let (account, logged_in) = if number_right && !answer.app_login {
         let timeout = ex.server.settings.profile.pin_timeout;
-        let unasked = second_factor_rule(ex.server, timeout, clock::now());
+        let rule = second_factor_rule(ex.server, timeout, clock::now());
         let (account, logged_in) =
-            log_in_by_key(&mut ex, &session_ref, unasked, &answer.user_input).await?;
+            log_in_by_key(&mut ex, &session_ref, rule, &answer.user_input).await?;
         (ex.usable(conn, account).await?, logged_in)
     } else {
         (ex.usable_account(conn).await?, false)
@@ -398,17 +402,17 @@ async fn log_in(
 }
 
 /// The account with the app's key (`None`: none), and whether [`log_in`]'s writes were made
-/// in the same statement: only for a usable account that `unasked` lets log in at once.
+/// in the same statement: only for a usable account that `rule` lets log in at once.
 async fn log_in_by_key(
     ex: &mut Exchange<'_>,
     session_ref: &SessionRef,
-    unasked: logins::Unasked,
+    rule: logins::SecondFactorRule,
     user_input: &str,
 ) -> EndpointResult<(Option<AccountRow>, bool)> {
     let (state, server) = (ex.state, ex.server);
     let announce = state.inline_announcement(&Change::Session(server.server_id, *session_ref));
     let login = login_write(server, session_ref, user_input, announce.as_deref());
-    let found = logins::log_in_by_key(&state.db, &ex.account_key, unasked, login).await?;
+    let found = logins::log_in_by_key(&state.db, &ex.account_key, rule, login).await?;
     let Some((account, true)) = found else {
         return Ok((found.map(|(account, _)| account), false));
     };

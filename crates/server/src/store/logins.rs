@@ -6,7 +6,8 @@
 //! which has no such statement, gets them on one connection; either on a connection given back
 //! untested (db/hot.rs).
 //!
-//! A login that asks nothing more of the app ([`Unasked`]) is written by [`log_in_by_key`]:
+//! A login that asks nothing more of the app ([`SecondFactorRule`]) is written by
+//! [`log_in_by_key`]:
 //! on PostgreSQL the account's lookup by its key joins that statement, so such a login costs
 //! the exchange one statement after its scan instead of two.
 
@@ -45,7 +46,7 @@ pub struct Login<'a> {
 /// (`app_endpoint::flows`), and a login that it asks nothing is written at once
 /// ([`log_in_by_key`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unasked {
+pub struct SecondFactorRule {
     /// The server requires a PIN.
     pub pin_required: bool,
     /// A PIN entered at this time (Unix s) or before is due again; `i64::MIN`: never due,
@@ -53,7 +54,7 @@ pub struct Unasked {
     pub pin_due_if_entered_by: i64,
 }
 
-impl Unasked {
+impl SecondFactorRule {
     /// The account has no PIN and must set one.
     pub fn sets_pin(&self, account: &AccountRow) -> bool {
         self.pin_required && !account.has_pin
@@ -72,10 +73,17 @@ impl Unasked {
         !self.sets_pin(account) && !self.enters_pin(account)
     }
 
-    /// The same, as a condition on an `accounts` row, with `pin_required` as the parameter
-    /// `$first` and `pin_due_if_entered_by` as the next ([`Unasked::bind`]). Parameters, not
-    /// literals: the bound moves every second, and a statement text of its own each time
-    /// would be prepared again and crowd sqlx's statement cache.
+    /// Whether a login of the account is written at once ([`log_in_by_key`]): it is neither
+    /// blocked nor deleted and asked nothing.
+    pub fn logs_in_at_once(&self, account: &AccountRow) -> bool {
+        !account.blocked && !account.deleted && self.asks_nothing(account)
+    }
+
+    /// [`SecondFactorRule::logs_in_at_once`] as a condition on an `accounts` row, with
+    /// `pin_required` as the parameter `$first` and `pin_due_if_entered_by` as the next
+    /// ([`SecondFactorRule::bind`]). Parameters, not literals: the bound moves every second,
+    /// and a statement text of its own each time would be prepared again and crowd sqlx's
+    /// statement cache.
     fn condition(first: usize) -> String {
         format!(
             "blocked = 0 AND deleted = 0 \
@@ -86,7 +94,7 @@ impl Unasked {
         )
     }
 
-    /// Binds the two parameters of [`Unasked::condition`], the next ones of `query`.
+    /// Binds the two parameters of [`SecondFactorRule::condition`], the next ones of `query`.
     fn bind<'q>(&self, query: super::AnyQuery<'q>) -> super::AnyQuery<'q> {
         query
             .bind(i64::from(self.pin_required))
@@ -136,22 +144,22 @@ pub async fn log_in(
 }
 
 /// The account with this key, and whether it was logged into the session: only when it is
-/// neither blocked nor deleted, `unasked` says nothing is left to ask, and the session still
+/// neither blocked nor deleted, `rule` asks nothing of it, and the session still
 /// waits for a login. `None`: no such account. On PostgreSQL one statement reads the account
 /// and writes the login; on SQLite the account is read first.
 pub async fn log_in_by_key(
     db: &Db,
     key: &PublicKey,
-    unasked: Unasked,
+    rule: SecondFactorRule,
     login: Login<'_>,
 ) -> StoreResult<Option<(AccountRow, bool)>> {
     if db.backend == Backend::Postgres {
-        return log_in_by_key_postgres(db, key, unasked, login).await;
+        return log_in_by_key_postgres(db, key, rule, login).await;
     }
     let Some(account) = accounts::by_key(db, login.server, key).await? else {
         return Ok(None);
     };
-    if account.blocked || account.deleted || !unasked.asks_nothing(&account) {
+    if !rule.logs_in_at_once(&account) {
         return Ok(Some((account, false)));
     }
     let userid = account.userid.as_deref();
@@ -178,7 +186,7 @@ fn after_session_update(account: &str, userid: &str, first: usize, announce: boo
 async fn log_in_by_key_postgres(
     db: &Db,
     key: &PublicKey,
-    unasked: Unasked,
+    rule: SecondFactorRule,
     login: Login<'_>,
 ) -> StoreResult<Option<(AccountRow, bool)>> {
     // `$1` the key; `$7`, `$8` the second-factor rule; `$9`, `$10` the announcement's channel
@@ -190,12 +198,12 @@ async fn log_in_by_key_postgres(
          ok AS (SELECT account_id, userid FROM acc WHERE {usable}), \
          s AS ({session} AND EXISTS (SELECT 1 FROM ok) RETURNING 1), \
          {rest}, acc.* FROM acc",
-        usable = Unasked::condition(7),
+        usable = SecondFactorRule::condition(7),
         session = session_update(ok),
         rest = after_session_update(ok, "(SELECT userid FROM ok)", 9, login.announce.is_some()),
     );
     let query = bind_session_update(sqlx::query(&sql).bind(key.0.to_vec()), &login);
-    let mut query = unasked.bind(query);
+    let mut query = rule.bind(query);
     if let Some(payload) = login.announce {
         query = super::bind_announcement(query, payload);
     }
