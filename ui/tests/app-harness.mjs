@@ -3,7 +3,7 @@
 // a port it picks itself, tauri-driver, and the WebDriver session with its element helpers.
 // (harness.mjs is the other harness: the built UI in Chromium with Tauri's IPC mocked.)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -111,6 +111,28 @@ export const appSession = (driver, app) =>
     logLevel: 'error',
     capabilities: { 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: app } },
   });
+
+/** What a failed step prints right under its "not ok" line (where a CI log cut short still
+ *  shows it): whether the app and its web process still run, the app's panics and errors, and
+ *  its last lines. A WebDriver "invalid session id" means one of them went away. */
+export function failureDiagnostics(driver, app) {
+  const running = (pattern) => {
+    try {
+      return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split('\n').length;
+    } catch {
+      return 0; // pgrep exits with 1 when nothing matches
+    }
+  };
+  const lines = driver.log().split('\n');
+  const errors = lines.filter((l) => /panicked|ERROR|CRITICAL|Segmentation|Aborted|crash/i.test(l)).slice(-10);
+  return [
+    `# processes: app ${running(`^${app}`)}, WebKitWebProcess ${running('WebKitWebProcess')}, WebKitWebDriver ${running('WebKitWebDriver')}`,
+    `# app log, errors (${errors.length}):`,
+    ...errors.map((l) => `#   ${l}`),
+    '# app log, last lines:',
+    ...lines.slice(-8).map((l) => `#   ${l}`),
+  ].join('\n');
+}
 
 /** When the app did not come up: says why as far as its log knows, counts it as the suite's
  *  one failure, and exits. */

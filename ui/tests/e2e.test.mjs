@@ -20,6 +20,7 @@ import {
   appSession,
   cleanup,
   elementHelpers,
+  failureDiagnostics,
   requireAppEnvironment,
   scratchDir,
   shotsDir,
@@ -949,6 +950,7 @@ for (const [name, fn] of steps) {
     failed++;
     broken = true;
     console.log(`not ok ${passed + failed} - ${name}\n  ${String(err?.stack ?? err).split('\n').slice(0, 8).join('\n  ')}`);
+    console.log(failureDiagnostics(driver, APP));
     await browser.saveScreenshot(path.join(tmp, 'failure.png')).catch(() => {});
     console.log(`# failure screenshot: ${path.join(tmp, 'failure.png')}`);
   }

@@ -24,6 +24,7 @@ import {
   appSession,
   cleanup,
   elementHelpers,
+  failureDiagnostics,
   requireAppEnvironment,
   scratchDir,
   shotsDir,
@@ -360,6 +361,7 @@ for (const [name, fn] of steps) {
     failed++;
     broken = true;
     console.log(`not ok ${passed + failed} - ${name}\n  ${String(err?.stack ?? err).split('\n').slice(0, 8).join('\n  ')}`);
+    console.log(failureDiagnostics(driver, APP));
     try {
       execFileSync('import', ['-window', 'root', path.join(tmp, 'failure.png')]);
       console.log(`# failure screenshot: ${path.join(tmp, 'failure.png')}`);
