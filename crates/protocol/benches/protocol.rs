@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use nextauth_protocol::crypto::{Signer, SigningKey};
+use nextauth_protocol::crypto::{Ephemeral, Signer, SigningKey};
 use nextauth_protocol::handshake::{
     ClientFinished, ClientHandshake, ClientHello, Purpose, Session,
 };
@@ -302,5 +302,35 @@ fn push_benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, qr_benches, handshake_benches, push_benches);
+/// The handshake's primitives one by one, to say where `handshake/server_side` goes.
+fn primitive_benches(c: &mut Criterion) {
+    let f = Fixture::new();
+    let message = [0x42u8; 32];
+    let signature = f.account_key.sign(&f.rng, &message).unwrap();
+    let public = f.account_key.public_key();
+    let peer = Ephemeral::generate(&f.rng).unwrap().public();
+    let mut g = c.benchmark_group("primitive");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("x25519_generate", |b| {
+        b.iter(|| black_box(Ephemeral::generate(&f.rng).unwrap()))
+    });
+    g.bench_function("x25519_generate_agree", |b| {
+        b.iter(|| black_box(Ephemeral::generate(&f.rng).unwrap().agree(&peer).unwrap()))
+    });
+    g.bench_function("p256_sign", |b| {
+        b.iter(|| black_box(f.server_key.sign(&f.rng, &message).unwrap()))
+    });
+    g.bench_function("p256_verify", |b| {
+        b.iter(|| public.verify(black_box(&message), &signature).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    qr_benches,
+    handshake_benches,
+    push_benches,
+    primitive_benches
+);
 criterion_main!(benches);
