@@ -4,7 +4,7 @@
 //    with the theme on "system", dark by the app's setting): any WCAG 2.0/2.1 A or AA
 //    violation fails;
 //  - what axe does not check: the contrast of controls' edges (1.4.11), reflow at 320 px
-//    (1.4.10), forced colours (Windows high contrast), the keyboard in every prompt (2.1.1,
+//    (1.4.10) and between the phone and desktop layouts (601 to 801 px), forced colours (Windows high contrast), the keyboard in every prompt (2.1.1,
 //    2.4.3), finished prompts and toasts that wait for the person (2.2.1), the skip link.
 //
 //   cd ui && npm run build && node tests/a11y.test.mjs      (CHROMIUM=/path overrides the browser)
@@ -558,6 +558,24 @@ test('reflow: every screen and prompt state fits 320 px without sideways scrolli
   );
   assert.equal(count, STATE_COUNT, 'every state was checked');
   assert.deepEqual(problems, [], 'overflow at 320 px');
+});
+
+// Between the phone layout and the full one, windows a person made narrow: either side of the
+// breakpoints (600 and 800 px) and in between. Nothing may be cut off there either.
+const BETWEEN = [601, 700, 800, 801];
+
+test('widths between the phone and the desktop layout (601 to 801 px): every screen and prompt state fits, nothing cut off', async () => {
+  const problems = [];
+  for (const width of BETWEEN) {
+    const count = await everyState(
+      (j) => open(j.fx, { hash: j.hash, viewport: { width, height: 700 } }),
+      async (page, name) => {
+        for (const p of await page.evaluate(overflowing)) problems.push(`${width} px, ${name}: ${p}`);
+      },
+    );
+    assert.equal(count, STATE_COUNT, `every state was checked at ${width} px`);
+  }
+  assert.deepEqual(problems, [], 'overflow between the layouts');
 });
 
 // ---------------------------------------------------------------------------------------------
