@@ -41,6 +41,14 @@ async fn enrol(server: &TestServer, nonce: &str, device: &DeviceSecret) -> AppAc
         .await
 }
 
+/// A login exchange of `account` with the session of `nonce` (a new login code), its hello
+/// answered.
+async fn open_login(server: &TestServer, account: &AppAccount, nonce: &str) -> app::Exchange {
+    app::open_known(account, Purpose::Login, server.login_session(nonce).await.0)
+        .await
+        .unwrap()
+}
+
 /// Logs `account` into the session of `nonce` (a new login code, no user input): the exchange
 /// and the server's first answer.
 async fn log_in(
@@ -48,9 +56,7 @@ async fn log_in(
     account: &AppAccount,
     nonce: &str,
 ) -> (app::Exchange, Option<ServerRecord>) {
-    let mut ex = app::open_known(account, Purpose::Login, server.login_session(nonce).await.0)
-        .await
-        .unwrap();
+    let mut ex = open_login(server, account, nonce).await;
     ex.finish(&account.key, &ClientRequest::login(String::new()))
         .await
         .unwrap();
@@ -90,10 +96,7 @@ async fn enrol_logs_in_and_a_later_login_needs_no_pin_within_the_timeout() {
     let server_id = server.server_id();
     let user = |db| nextauth_server::store::users::get(db, &server_id, "alice");
 
-    let reference = server.login_session("login-nonce").await.0;
-    let mut ex = app::open_known(&account, Purpose::Login, reference)
-        .await
-        .unwrap();
+    let mut ex = open_login(&server, &account, "login-nonce").await;
     assert!(matches!(
         ServerContext::decode(&ex.decision.as_ref().unwrap().context).unwrap(),
         ServerContext::Login { .. }
@@ -290,13 +293,7 @@ async fn declining_tells_the_browser() {
     let server = TestServer::start().await;
     let device = DeviceSecret::from_bytes([3; 32]);
     let account = enrol(&server, "e", &device).await;
-    let mut ex = app::open_known(
-        &account,
-        Purpose::Login,
-        server.login_session("deny").await.0,
-    )
-    .await
-    .unwrap();
+    let mut ex = open_login(&server, &account, "deny").await;
     assert_eq!(
         session(&server, "deny").await.event,
         SessionEvent::ConfirmScan
@@ -310,13 +307,7 @@ async fn declining_tells_the_browser() {
         (SessionState::New, SessionEvent::Cancel)
     );
 
-    let mut ex = app::open_known(
-        &account,
-        Purpose::Login,
-        server.login_session("none").await.0,
-    )
-    .await
-    .unwrap();
+    let mut ex = open_login(&server, &account, "none").await;
     let changes = server.state.changes.subscribe();
     ex.abort(AbortReason::NoAccounts).await;
     changed(&server, changes, "none").await;
